@@ -1,0 +1,106 @@
+# caltrace build. `make help` lists the targets.
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= cc
+PKGS     := libnl-3.0 libnl-route-3.0 libpcap ncursesw jansson libcrypto
+TEST_PKGS := cmocka
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lreadline
+TEST_LIBS  := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wvla -Wno-format-truncation
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -DCT_VERSION=\"$(VERSION)\" -I. $(PKG_CFLAGS)
+LDLIBS  += $(PKG_LIBS)
+
+BUILD   ?= build
+LIB_SRC := $(wildcard model/*.c probes/*.c analysis/*.c render/*.c) $(filter-out cmd/main.c,$(wildcard cmd/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+HELPERS := $(BUILD)/tests/tunencap
+
+.PHONY: all deps test unit integration demo bench fuzz install clean help format asan
+
+all: caltrace
+
+caltrace: $(BUILD)/caltrace
+	cp $< $@
+
+$(BUILD)/caltrace: $(BUILD)/cmd/main.o $(BUILD)/libcaltrace.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libcaltrace.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libcaltrace.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+
+$(BUILD)/tests/tunencap: tests/lab/tunencap.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
+# Installs the Debian packages the build, the tests and the lab need. Idempotent.
+deps:
+	sh tests/deps.sh
+
+unit: $(UNIT_BIN)
+	sh tests/run-unit.sh $(UNIT_BIN)
+
+# The README's test command: dependencies, build, unit and lab integration tests.
+test: deps
+	$(MAKE) all $(UNIT_BIN) $(HELPERS)
+	sh tests/run.sh
+
+# Runs caltrace against the built-in lab (BGP mode with BIRD 1.6, then VXLAN mode).
+demo: deps
+	$(MAKE) all $(HELPERS)
+	sh tests/lab/demo.sh
+
+bench: deps
+	$(MAKE) all
+	sh tests/bench/bench.sh
+
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -I. $(PKG_CFLAGS)
+FUZZ_SECONDS ?= 30
+fuzz: $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+	sh fuzz/run.sh $(FUZZ_SECONDS) $^
+
+$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+
+# Unit tests and one lab mode under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" build-asan/caltrace $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN)) build-asan/tests/tunencap
+	CALTRACE=build-asan/caltrace UNIT_DIR=build-asan/tests LAB_MODES="$${LAB_MODES:-vxlan}" sh tests/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 0755 caltrace $(DESTDIR)$(PREFIX)/bin/caltrace
+	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 completions/caltrace.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/caltrace
+	install -m 0644 completions/_caltrace $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_caltrace
+	install -m 0644 completions/caltrace.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/caltrace.fish
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan caltrace
+
+help:
+	@echo "targets: all deps test demo bench fuzz asan install clean format"

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+#include "findings.h"
+#include "model/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The registry. Keep it sorted by scope; caltrace(1) lists every row and a test
+ * checks that the man page and this table agree. */
+const struct ct_finding_def ct_finding_defs[] = {
+	/* links */
+	{"workload_no_route", CT_SEV_WARN, "links", "a workload interface has no /32 or /128 route: its pod is unreachable"},
+	{"workload_link_down", CT_SEV_FAIL, "links", "a workload interface is down"},
+	{"proxy_arp_off", CT_SEV_FAIL, "links", "proxy ARP is off on a workload interface: the pod cannot resolve 169.254.1.1"},
+	{"forwarding_off", CT_SEV_FAIL, "links", "IPv4 forwarding is off on a workload interface or globally"},
+	{"workload_mac_unexpected", CT_SEV_WARN, "links", "a workload interface's MAC is not ee:ee:ee:ee:ee:ee"},
+	{"orphan_veth", CT_SEV_WARN, "links", "a workload interface matches no pod of this node"},
+	{"pod_without_veth", CT_SEV_WARN, "links", "a Running pod of this node has no workload interface"},
+	/* routes */
+	{"route_to_missing_link", CT_SEV_FAIL, "routes", "a workload route points at an interface that does not exist"},
+	{"route_to_down_link", CT_SEV_FAIL, "routes", "a workload route points at an interface that is down"},
+	{"prefix_multiple_owners", CT_SEV_WARN, "routes", "one prefix is programmed by two owners (e.g. bird and felix)"},
+	{"ipip_gateway_unreachable", CT_SEV_FAIL, "routes", "an IPIP route's gateway is not reachable through a non-tunnel route"},
+	{"vxlan_gateway_no_neigh", CT_SEV_FAIL, "routes", "a VXLAN route's gateway has no permanent neighbour entry"},
+	{"vxlan_gateway_no_fdb", CT_SEV_FAIL, "routes", "a VXLAN route's gateway MAC has no FDB entry on the VXLAN device"},
+	{"borrowed_ip", CT_SEV_INFO, "routes", "a remote route lies inside this node's blackhole block (a borrowed IP)"},
+	{"pod_gateway_unroutable", CT_SEV_FAIL, "routes", "the kernel finds no route for 169.254.1.1 from a workload interface: proxy ARP will not answer"},
+	{"pod_gateway_via_workload", CT_SEV_FAIL, "routes", "169.254.1.1 from a workload interface routes back out of that interface: proxy ARP will not answer"},
+	/* tunnel */
+	{"tunnel_mtu_too_large", CT_SEV_WARN, "tunnel", "a tunnel MTU leaves no room for its overhead against the underlay MTU"},
+	{"tunnel_down", CT_SEV_FAIL, "tunnel", "a tunnel device used by routes is down"},
+	{"tunnel_errors", CT_SEV_WARN, "tunnel", "a tunnel device counts errors or drops"},
+	{"tunnel_mode_mixed", CT_SEV_INFO, "tunnel", "routes use more than one encapsulation"},
+	{"tunl0_fallback", CT_SEV_INFO, "tunnel", "a tunl0 inside a pod namespace is the kernel's fallback device, not a problem"},
+	{"vtep_neigh_missing", CT_SEV_FAIL, "tunnel", "a remote VTEP has an FDB entry but no permanent neighbour"},
+	{"vtep_fdb_missing", CT_SEV_FAIL, "tunnel", "a remote VTEP has a permanent neighbour but no FDB entry"},
+	/* neigh */
+	{"neigh_failed", CT_SEV_WARN, "neigh", "neighbour entries are FAILED or INCOMPLETE"},
+	{"neigh_table_pressure", CT_SEV_WARN, "neigh", "a neighbour table is above gc_thresh2: the kernel is collecting entries"},
+	{"neigh_table_overflow", CT_SEV_FAIL, "neigh", "a neighbour table is at or near gc_thresh3: \"neighbour table overflow\" follows"},
+	{"pod_gateway_failed", CT_SEV_FAIL, "neigh", "inside a pod, the neighbour entry for the gateway is FAILED or INCOMPLETE"},
+	{"pod_gateway_wrong_mac", CT_SEV_FAIL, "neigh", "inside a pod, the gateway resolves to a MAC other than ee:ee:ee:ee:ee:ee"},
+	{"workload_neigh_failed", CT_SEV_WARN, "neigh", "the host's neighbour entry for a pod is FAILED"},
+	/* internal */
+	{"dump_interrupted", CT_SEV_WARN, "all", "a netlink dump stayed inconsistent after retries (the table changed while it was read)"},
+	{"internal_unknown_code", CT_SEV_WARN, "all", "caltrace bug: a finding code missing from the registry"},
+	{NULL, 0, NULL, NULL},
+};
+
+static const char *const sev_names[] = {"info", "warn", "fail"};
+
+const char *ct_sev_name(enum ct_sev s)
+{
+	return (unsigned)s < 3 ? sev_names[s] : "info";
+}
+
+const struct ct_finding_def *ct_finding_def(const char *code)
+{
+	for (const struct ct_finding_def *d = ct_finding_defs; d->code; d++)
+		if (strcmp(d->code, code) == 0)
+			return d;
+	return NULL;
+}
+
+void ct_findings_init(struct ct_findings *f)
+{
+	memset(f, 0, sizeof(*f));
+}
+
+void ct_findings_free(struct ct_findings *f)
+{
+	free(f->v);
+	memset(f, 0, sizeof(*f));
+}
+
+struct ct_finding *ct_finding_add(struct ct_findings *f, const char *code, const char *netns,
+				  const char *subject, const char *evidence, const char *fix,
+				  const char *fmt, ...)
+{
+	if (f->n == f->cap) {
+		size_t nc = f->cap ? f->cap * 2 : 16;
+		struct ct_finding *p = realloc(f->v, nc * sizeof(*p));
+		if (!p)
+			return NULL;
+		f->v = p;
+		f->cap = nc;
+	}
+	struct ct_finding *x = &f->v[f->n++];
+	memset(x, 0, sizeof(*x));
+	x->def = ct_finding_def(code);
+	if (!x->def)
+		x->def = ct_finding_def("internal_unknown_code");
+	x->sev = x->def->sev;
+	snprintf(x->subject, sizeof(x->subject), "%s", subject ? subject : "");
+	snprintf(x->netns, sizeof(x->netns), "%s", netns ? netns : "");
+	snprintf(x->evidence, sizeof(x->evidence), "%s", evidence ? evidence : "");
+	snprintf(x->fix, sizeof(x->fix), "%s", fix ? fix : "");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(x->message, sizeof(x->message), fmt, ap);
+	va_end(ap);
+	return x;
+}
+
+static int cmp_finding(const void *a, const void *b)
+{
+	const struct ct_finding *x = a, *y = b;
+	if (x->sev != y->sev)
+		return (int)y->sev - (int)x->sev;
+	int c = strcmp(x->def->code, y->def->code);
+	if (c)
+		return c;
+	return strcmp(x->subject, y->subject);
+}
+
+void ct_findings_sort(struct ct_findings *f)
+{
+	if (f->n > 1)
+		qsort(f->v, f->n, sizeof(f->v[0]), cmp_finding);
+}
+
+int ct_findings_exit(const struct ct_findings *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->v[i].sev >= CT_SEV_WARN)
+			return CT_EXIT_PROBLEMS;
+	return CT_EXIT_OK;
+}

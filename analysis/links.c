@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/* Workload interfaces (the host side of each pod's veth) and their findings. Pure. */
+#include "analysis.h"
+
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_wl(const void *a, const void *b)
+{
+	const struct ct_workload *x = a, *y = b;
+	return strcmp(x->link->name, y->link->name);
+}
+
+static const struct ct_pod *pod_by_veth(const struct ct_node *n, const char *name)
+{
+	for (size_t i = 0; i < n->pods.n; i++)
+		if (n->pods.v[i].veth[0] && !strcmp(n->pods.v[i].veth, name))
+			return &n->pods.v[i];
+	return NULL;
+}
+
+int ct_workloads(const struct ct_node *n, const struct ct_netns *ns, const struct ct_prefixes *p,
+		 struct ct_workload **out, size_t *nout)
+{
+	size_t cnt = 0;
+	for (size_t i = 0; i < ns->links.n; i++)
+		if (ct_is_workload(p, ns->links.v[i].name))
+			cnt++;
+	struct ct_workload *w = calloc(cnt ? cnt : 1, sizeof(*w));
+	if (!w)
+		return -1;
+	/* position of each link in w, by links.v position */
+	int *pos = malloc((ns->links.n ? ns->links.n : 1) * sizeof(int));
+	if (!pos) {
+		free(w);
+		return -1;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < ns->links.n; i++) {
+		const struct ct_link *l = &ns->links.v[i];
+		pos[i] = -1;
+		if (!ct_is_workload(p, l->name))
+			continue;
+		pos[i] = (int)k;
+		w[k].link = l;
+		w[k].pod = pod_by_veth(n, l->name);
+		if (l->peer_ns >= 0 && (size_t)l->peer_ns < n->ns.n)
+			w[k].peer_netns = n->ns.v[l->peer_ns].name;
+		k++;
+	}
+	for (size_t i = 0; i < ns->routes.n; i++) {
+		const struct ct_route *r = &ns->routes.v[i];
+		if (r->table != RT_TABLE_MAIN || r->type != RTN_UNICAST || r->nh_count > 1 ||
+		    r->dst.len != ct_ip_maxlen(r->dst.ip.family) || ct_ip_is_set(&r->gw))
+			continue;
+		const struct ct_link *l = ct_link_by_ifindex(ns, r->oif);
+		if (!l)
+			continue;
+		int j = pos[l - ns->links.v];
+		if (j >= 0 && w[j].n_ips < 8)
+			w[j].ips[w[j].n_ips++] = r->dst.ip;
+	}
+	free(pos);
+	qsort(w, k, sizeof(*w), cmp_wl);
+	*out = w;
+	*nout = k;
+	return 0;
+}
+
+int ct_analyze_links(const struct ct_node *n, const struct ct_netns *ns,
+		     const struct ct_prefixes *p, const struct ct_workload *w, size_t nw,
+		     struct ct_findings *f)
+{
+	char ev[256], fix[256];
+	if (ns->conf.ip_forward == 0 && nw)
+		ct_finding_add(f, "forwarding_off", ns->name, "net.ipv4.ip_forward",
+			       "net.ipv4.ip_forward = 0", "sysctl -w net.ipv4.ip_forward=1",
+			       "IPv4 forwarding is off: no pod traffic leaves this node");
+	for (size_t i = 0; i < nw; i++) {
+		const struct ct_link *l = w[i].link;
+		const char *nm = l->name;
+		bool up = l->flags & 1;
+		if (!up || l->oper == CT_OPER_DOWN || l->oper == CT_OPER_LOWERLAYERDOWN) {
+			snprintf(ev, sizeof(ev), "%s: admin %s, oper %s", nm, up ? "up" : "down",
+				 l->oper == CT_OPER_LOWERLAYERDOWN ? "lowerlayerdown (the pod side is gone or down)"
+				 : l->oper == CT_OPER_DOWN ? "down" : "up");
+			snprintf(fix, sizeof(fix), "%s",
+				 up ? "the pod's side of the veth is down: restart the pod"
+				    : "ip link set <dev> up, then let Felix restore the route (or restart the pod)");
+			ct_finding_add(f, "workload_link_down", ns->name, nm, ev, fix,
+				       "workload interface %s is down", nm);
+		}
+		if (w[i].n_ips == 0) {
+			snprintf(ev, sizeof(ev), "no /32 or /128 route with dev %s in table main", nm);
+			ct_finding_add(f, "workload_no_route", ns->name, nm, ev,
+				       "check the pod's IP (kubectl get pod -o wide) and re-add: ip route add <podIP> dev <dev> scope link",
+				       "%s has no route to its pod: traffic to the pod has nowhere to go", nm);
+		}
+		if (l->eff_proxy_arp == 0) {
+			snprintf(ev, sizeof(ev), "net.ipv4.conf.%s.proxy_arp = %d, conf.all.proxy_arp = %d",
+				 nm, l->proxy_arp, ns->conf.proxy_arp);
+			snprintf(fix, sizeof(fix), "sysctl -w net.ipv4.conf.%s.proxy_arp=1", nm);
+			ct_finding_add(f, "proxy_arp_off", ns->name, nm, ev, fix,
+				       "proxy ARP is off on %s: the pod cannot resolve its gateway 169.254.1.1", nm);
+		}
+		if (l->forwarding == 0) {
+			snprintf(ev, sizeof(ev), "net.ipv4.conf.%s.forwarding = 0", nm);
+			snprintf(fix, sizeof(fix), "sysctl -w net.ipv4.conf.%s.forwarding=1", nm);
+			ct_finding_add(f, "forwarding_off", ns->name, nm, ev, fix,
+				       "forwarding is off on %s: packets from the pod are dropped", nm);
+		}
+		if (l->mac_len == 6 && memcmp(l->mac, ct_calico_mac, 6) != 0) {
+			char m[32];
+			ct_mac_fmt(l->mac, l->mac_len, m, sizeof(m));
+			snprintf(ev, sizeof(ev), "%s link/ether %s", nm, m);
+			ct_finding_add(f, "workload_mac_unexpected", ns->name, nm, ev,
+				       "check that Calico (not another CNI) created this interface",
+				       "%s has MAC %s, not Calico's ee:ee:ee:ee:ee:ee", nm, m);
+		}
+		if (n->have_pods && !w[i].pod) {
+			snprintf(ev, sizeof(ev), "no pod of this node hashes to %s", nm);
+			ct_finding_add(f, "orphan_veth", ns->name, nm, ev,
+				       "if no pod uses it: ip link del <dev> (check the prefix with --prefix first)",
+				       "%s belongs to no known pod (leftover from a deleted pod?)", nm);
+		}
+	}
+	if (n->have_pods) {
+		for (size_t i = 0; i < n->pods.n; i++) {
+			const struct ct_pod *pod = &n->pods.v[i];
+			if (pod->host_network || strcmp(pod->phase, "Running") != 0 || !pod->veth[0])
+				continue;
+			if (pod->node[0] && n->name[0] && strcmp(pod->node, n->name) != 0)
+				continue;
+			bool found = false;
+			for (size_t j = 0; j < nw && !found; j++)
+				found = !strcmp(w[j].link->name, pod->veth);
+			if (found)
+				continue;
+			char subj[CT_NAME_LEN * 2 + 2];
+			snprintf(subj, sizeof(subj), "%s/%s", pod->ns, pod->name);
+			snprintf(ev, sizeof(ev), "expected interface %s is not in this namespace", pod->veth);
+			ct_finding_add(f, "pod_without_veth", ns->name, subj, ev,
+				       "check the CNI plugin log (/var/log/calico/cni/cni.log) and restart the pod",
+				       "Running pod %s has no workload interface", subj);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The command table: one static table of commands and one of options. Each
+ * command row declares what it needs so the dispatcher does the setup, and the
+ * same table feeds --help, `caltrace help CMD`, the completions and the man
+ * page SYNOPSIS (a test checks that they agree).
+ */
+#ifndef CT_CMD_H
+#define CT_CMD_H
+
+#include <stdbool.h>
+
+#include "model/err.h"
+#include "model/model.h"
+#include "render/out.h"
+
+/* What a command needs (git's RUN_SETUP idea). */
+enum ct_need {
+	CT_NEED_NONE = 0,
+	CT_NEED_NETLINK = 1 << 0, /* rtnetlink dumps: work without root */
+	CT_NEED_SETNS = 1 << 1,   /* -n or pod namespaces: CAP_SYS_ADMIN */
+	CT_NEED_RAW = 1 << 2,     /* capture and raw sockets: CAP_NET_RAW */
+	CT_NEED_BIRD = 1 << 3,    /* the BIRD control socket file */
+	CT_NEED_SNAPSHOT = 1 << 4, /* reads the model: works with --from */
+};
+
+/* Option ids (long-only options use values above 255). */
+enum {
+	CT_OPT_PREFIX = 256,
+	CT_OPT_FROM,
+	CT_OPT_COLOR,
+	CT_OPT_PODS,
+	CT_OPT_TIMEOUT,
+};
+
+struct ct_opts {
+	const char *netns;
+	bool json;
+	const char *from;
+	enum ct_color_mode color;
+	struct ct_prefixes prefixes;
+	const char *prefix_str;
+	const char *pods;
+	const char *output; /* snapshot -o */
+	double timeout;
+	int argc;
+	char **argv; /* positional arguments after the command */
+};
+
+struct ct_ctx {
+	struct ct_opts o;
+	struct ct_out out;
+	struct ct_err err;
+	const char *proc_root;
+};
+
+struct ct_cmd {
+	const char *name;
+	int (*run)(struct ct_ctx *c);
+	unsigned needs;
+	const char *args;    /* positional synopsis, e.g. "[IFACE...]" */
+	const char *summary; /* one line */
+	const char *opts;    /* command-specific long option names, space separated */
+	const char *complete; /* what positional arguments complete to: iface, prefix, pod, "" */
+};
+
+struct ct_opt {
+	int id;          /* short letter or CT_OPT_* */
+	const char *lng; /* long name */
+	const char *arg; /* argument name or NULL */
+	const char *help;
+	const char *complete; /* "netns", "file", "color", "pods", "" */
+};
+
+extern const struct ct_cmd ct_cmds[];
+extern const struct ct_opt ct_opts_table[];
+const struct ct_cmd *ct_cmd_find(const char *name);
+
+/* Shared by read commands: gathers live state (what: CT_G_* bits) or loads
+ * --from (where -n names a namespace inside the snapshot), and pods when --pods
+ * is given. *target is the namespace the command looks at. 0 or -1 with c->err set. */
+int ct_load_node(struct ct_ctx *c, struct ct_node *n, unsigned what, unsigned pod_what,
+		 struct ct_netns **target);
+/* Starts the document for command on the loaded node. */
+void ct_begin(struct ct_ctx *c, const struct ct_node *n, const struct ct_netns *target,
+	      const char *command);
+/* Adds node-wide findings (dump interrupted), sorts, writes findings, returns
+ * the exit status of the command's scope. */
+int ct_finish(struct ct_ctx *c, const struct ct_node *n, struct ct_findings *f);
+/* Keeps only findings whose subject is in keep[] (n entries). */
+void ct_findings_keep(struct ct_findings *f, const char *const *keep, size_t n);
+
+/* Prints the error line for c->err and returns its exit code. */
+int ct_report_err(struct ct_ctx *c);
+
+int cmd_links(struct ct_ctx *c);
+int cmd_routes(struct ct_ctx *c);
+int cmd_tunnel(struct ct_ctx *c);
+int cmd_neigh(struct ct_ctx *c);
+int cmd_snapshot(struct ct_ctx *c);
+int cmd_veth_name(struct ct_ctx *c);
+int cmd_help(struct ct_ctx *c);
+int cmd_version(struct ct_ctx *c);
+
+void ct_usage(FILE *f);
+int ct_help_cmd(FILE *f, const char *name);
+
+#endif

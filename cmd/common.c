@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "model/snapshot.h"
+#include "probes/gather.h"
+#include "probes/pods_exec.h"
+
+int ct_report_err(struct ct_ctx *c)
+{
+	char esc[sizeof(c->err.msg) * 4];
+	fflush(stdout);
+	fprintf(stderr, "caltrace: %s\n", ct_escape(c->err.msg, esc, sizeof(esc)));
+	return c->err.exit_code ? c->err.exit_code : CT_EXIT_GATHER;
+}
+
+int ct_load_node(struct ct_ctx *c, struct ct_node *n, unsigned what, unsigned pod_what,
+		 struct ct_netns **target)
+{
+	ct_node_init(n);
+	if (c->o.from) {
+		if (ct_snapshot_load(n, c->o.from, &c->err) < 0)
+			return -1;
+		if (!n->ns.n)
+			return ct_err_set(&c->err, CT_EXIT_GATHER, "snapshot '%s' holds no network namespace",
+					  c->o.from);
+		*target = &n->ns.v[0];
+		if (c->o.netns) {
+			*target = NULL;
+			for (size_t i = 0; i < n->ns.n && !*target; i++)
+				if (!strcmp(n->ns.v[i].name, c->o.netns))
+					*target = &n->ns.v[i];
+			if (!*target)
+				return ct_err_set(&c->err, CT_EXIT_GATHER,
+						  "snapshot '%s' has no network namespace '%s' (it has %zu; "
+						  "see 'caltrace snapshot' output, netns[].name)",
+						  c->o.from, c->o.netns, n->ns.n);
+		}
+	} else {
+		struct ct_gather_opts g = {
+			.netns_spec = c->o.netns,
+			.what = what,
+			.pod_what = pod_what,
+			.prefixes = &c->o.prefixes,
+			.proc_root = c->proc_root,
+		};
+		if (ct_gather(n, &g, &c->err) < 0)
+			return -1;
+		*target = &n->ns.v[0];
+	}
+	if (c->o.pods &&
+	    ct_pods_load(n, c->o.pods, c->o.prefixes.list[0], c->o.timeout, &c->err) < 0)
+		return -1;
+	return 0;
+}
+
+void ct_begin(struct ct_ctx *c, const struct ct_node *n, const struct ct_netns *target,
+	      const char *command)
+{
+	ct_out_begin(&c->out, command, n->name, n->source[0] ? n->source : "live",
+		     target ? target->name : "host", n->synthetic);
+}
+
+int ct_finish(struct ct_ctx *c, const struct ct_node *n, struct ct_findings *f)
+{
+	if (n->dump_intr)
+		ct_finding_add(f, "dump_interrupted", "", "netlink",
+			       "NLM_F_DUMP_INTR after 3 retries",
+			       "run the command again; the table was changing while read",
+			       "%d netlink dumps were interrupted; the data may be inconsistent",
+			       n->dump_intr);
+	ct_findings_sort(f);
+	ct_out_end(&c->out, f);
+	return ct_findings_exit(f);
+}
+
+void ct_findings_keep(struct ct_findings *f, const char *const *keep, size_t n)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < f->n; i++) {
+		bool k = false;
+		for (size_t j = 0; j < n && !k; j++)
+			k = !strncmp(f->v[i].subject, keep[j], strlen(keep[j])) &&
+			    (f->v[i].subject[strlen(keep[j])] == 0 ||
+			     f->v[i].subject[strlen(keep[j])] == ' ');
+		if (k)
+			f->v[o++] = f->v[i];
+	}
+	f->n = o;
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/* caltrace snapshot [-o FILE], caltrace veth-name NS/POD... */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "model/snapshot.h"
+#include "probes/gather.h"
+
+int cmd_snapshot(struct ct_ctx *c)
+{
+	if (c->o.argc) {
+		fprintf(stderr, "caltrace: snapshot takes no arguments (use -o FILE)\n");
+		return CT_EXIT_USAGE;
+	}
+	if (c->o.from) {
+		fprintf(stderr, "caltrace: snapshot reads the live kernel; it does not take --from\n");
+		return CT_EXIT_USAGE;
+	}
+	struct ct_node n;
+	struct ct_netns *ns;
+	unsigned pod_what = CT_G_ALL & ~(CT_G_PODNS | CT_G_NSNAMES | CT_G_NODEINFO);
+	if (ct_load_node(c, &n, CT_G_ALL, pod_what, &ns) < 0) {
+		ct_node_free(&n);
+		return ct_report_err(c);
+	}
+	FILE *f = stdout;
+	char tmp[4096] = "";
+	if (c->o.output && strcmp(c->o.output, "-")) {
+		/* write to a temporary file beside the target, then rename: no half snapshots */
+		snprintf(tmp, sizeof(tmp), "%s.tmp.%d", c->o.output, (int)getpid());
+		f = fopen(tmp, "w");
+		if (!f) {
+			ct_err_errno(&c->err, errno, "write snapshot", c->o.output);
+			ct_node_free(&n);
+			return ct_report_err(c);
+		}
+	}
+	int rc = ct_snapshot_write(&n, f, &c->err);
+	size_t nns = n.ns.n;
+	if (f != stdout) {
+		if (fclose(f) != 0 && rc == 0)
+			rc = ct_err_errno(&c->err, errno, "write snapshot", c->o.output);
+		if (rc == 0 && rename(tmp, c->o.output) != 0)
+			rc = ct_err_errno(&c->err, errno, "write snapshot", c->o.output);
+		if (rc != 0)
+			unlink(tmp);
+	}
+	ct_node_free(&n);
+	if (rc != 0)
+		return ct_report_err(c);
+	if (f != stdout)
+		fprintf(stderr, "caltrace: snapshot of %zu network namespaces written to '%s'\n", nns, c->o.output);
+	return CT_EXIT_OK;
+}
+
+int cmd_veth_name(struct ct_ctx *c)
+{
+	if (!c->o.argc) {
+		fprintf(stderr, "caltrace: veth-name needs NAMESPACE/POD, e.g. caltrace veth-name default/web-1\n");
+		return CT_EXIT_USAGE;
+	}
+	struct ct_out *o = &c->out;
+	/* validate everything before printing anything */
+	char name[64];
+	for (int i = 0; i < c->o.argc; i++) {
+		char buf[512], e[256];
+		snprintf(buf, sizeof(buf), "%s", c->o.argv[i]);
+		char *slash = strchr(buf, '/');
+		if (slash)
+			*slash = 0;
+		if (!slash || ct_veth_name(c->o.prefixes.list[0], buf, slash + 1, name, sizeof(name)) < 0) {
+			fprintf(stderr, "caltrace: '%s' is not NAMESPACE/POD with valid Kubernetes names\n",
+				ct_escape(c->o.argv[i], e, sizeof(e)));
+			return CT_EXIT_USAGE;
+		}
+	}
+	if (!o->json) {
+		for (int i = 0; i < c->o.argc; i++) {
+			char buf[512];
+			snprintf(buf, sizeof(buf), "%s", c->o.argv[i]);
+			char *slash = strchr(buf, '/');
+			*slash = 0;
+			ct_veth_name(c->o.prefixes.list[0], buf, slash + 1, name, sizeof(name));
+			if (c->o.argc > 1)
+				printf("%s %s\n", c->o.argv[i], name);
+			else
+				printf("%s\n", name);
+		}
+		return CT_EXIT_OK;
+	}
+	ct_out_begin(o, "veth-name", "", "none", "", false);
+	ct_out_section(o, "items", NULL);
+	for (int i = 0; i < c->o.argc; i++) {
+		char buf[512];
+		snprintf(buf, sizeof(buf), "%s", c->o.argv[i]);
+		char *slash = strchr(buf, '/');
+		*slash = 0;
+		ct_veth_name(c->o.prefixes.list[0], buf, slash + 1, name, sizeof(name));
+		ct_rec_begin(o);
+		ct_rec_str(o, NULL, "namespace", buf, CT_HL_NONE);
+		ct_rec_str(o, NULL, "pod", slash + 1, CT_HL_NONE);
+		ct_rec_str(o, NULL, "prefix", c->o.prefixes.list[0], CT_HL_NONE);
+		ct_rec_str(o, NULL, "name", name, CT_HL_NONE);
+		ct_rec_end(o);
+	}
+	ct_out_section_end(o);
+	ct_out_end(o, NULL);
+	return CT_EXIT_OK;
+}

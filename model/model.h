@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The node as data. Plain C structs only: no libnl object, json_t or WINDOW*
+ * crosses into or out of this module. Probes fill it, the snapshot loader fills
+ * it, analysis and render read it.
+ *
+ * Tables are growable arrays keyed for incremental updates: links by ifindex,
+ * routes by route key (family, table, dst, dst_len, tos, priority), neighbours
+ * by (ifindex, family, dst), FDB entries by (ifindex, mac, dst, vni).
+ */
+#ifndef CT_MODEL_H
+#define CT_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CT_IFNAMSIZ 16
+#define CT_KIND_LEN 16
+#define CT_NAME_LEN 256
+#define CT_PATH_LEN 256
+
+/* An IPv4 or IPv6 address (family 0 = unset). */
+struct ct_ip {
+	uint8_t family; /* AF_INET, AF_INET6 or 0 */
+	uint8_t a[16];
+};
+
+struct ct_prefix {
+	struct ct_ip ip;
+	uint8_t len;
+};
+
+/* ---- links ---- */
+
+enum ct_oper {
+	CT_OPER_UNKNOWN = 0,
+	CT_OPER_NOTPRESENT,
+	CT_OPER_DOWN,
+	CT_OPER_LOWERLAYERDOWN,
+	CT_OPER_TESTING,
+	CT_OPER_DORMANT,
+	CT_OPER_UP,
+	CT_OPER__COUNT
+};
+
+struct ct_stats {
+	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
+	uint64_t rx_errors, tx_errors, rx_dropped, tx_dropped;
+};
+
+struct ct_vxlan_info {
+	uint32_t vni;
+	uint16_t port;
+	struct ct_ip local;
+	struct ct_ip group; /* remote/group when set */
+	int parent_ifindex; /* IFLA_VXLAN_LINK, 0 when none */
+	bool learning;
+	uint8_t ttl;
+};
+
+struct ct_iptun_info { /* ipip, sit: IFLA_IPTUN_* */
+	struct ct_ip local, remote;
+	uint8_t ttl;
+	bool pmtudisc;
+	int parent_ifindex;
+};
+
+struct ct_link {
+	int ifindex;
+	char name[CT_IFNAMSIZ];
+	char kind[CT_KIND_LEN]; /* "veth", "vxlan", "ipip", "tun", "bridge", "wireguard", "" */
+	unsigned int flags;     /* IFF_* */
+	enum ct_oper oper;
+	uint32_t mtu;
+	uint8_t mac[6];
+	uint8_t mac_len; /* 0 when the device has none (tunl0, tun) */
+	int master;      /* IFLA_MASTER or 0 */
+	int link;        /* IFLA_LINK: veth peer ifindex (in peer ns), parent, 0 */
+	int link_netnsid; /* IFLA_LINK_NETNSID, -1 when in this namespace */
+	int peer_ns;      /* index into ct_node.ns[] of the peer namespace, -1 unknown */
+	struct ct_stats stats;
+	union {
+		struct ct_vxlan_info vxlan;
+		struct ct_iptun_info iptun;
+	} u;
+	/* per-device IPv4 configuration (netconf + /proc/sys), -1 = unknown */
+	int forwarding, rp_filter, proxy_arp, proxy_delay, route_localnet;
+	int forwarding6;
+	/* effective values: rp_filter max(all, dev); proxy_arp all OR dev */
+	int eff_rp_filter, eff_proxy_arp;
+};
+
+struct ct_addr {
+	int ifindex;
+	struct ct_prefix pfx;
+	uint8_t scope;
+	uint32_t flags;
+};
+
+/* ---- routes ---- */
+
+struct ct_nexthop {
+	struct ct_ip gw;
+	int oif;
+	uint8_t weight;
+	uint32_t flags; /* RTNH_F_* (onlink, dead, linkdown) */
+};
+
+struct ct_route {
+	struct ct_prefix dst;
+	struct ct_ip src; /* preferred source (RTA_PREFSRC) */
+	uint32_t table;
+	uint32_t priority;
+	uint32_t flags; /* rtm_flags | RTNH_F_* of a single-path route */
+	uint8_t protocol, scope, type, tos;
+	/* single path: nh[0] inline; multipath: nh_count > 1, stored in ns->nexthops */
+	struct ct_ip gw;
+	int oif;
+	uint32_t nh_first; /* index into ct_netns.nexthops when nh_count > 1 */
+	uint16_t nh_count;
+};
+
+/* ---- policy rules ---- */
+
+struct ct_rule {
+	uint8_t family, action;
+	uint32_t priority, table;
+	uint32_t fwmark, fwmask;
+	bool has_fwmark;
+	struct ct_prefix src, dst;
+	char iifname[CT_IFNAMSIZ], oifname[CT_IFNAMSIZ];
+	uint32_t flags; /* FIB_RULE_INVERT etc. */
+};
+
+/* ---- neighbours and FDB ---- */
+
+struct ct_neigh {
+	int ifindex;
+	struct ct_ip dst;
+	uint8_t lladdr[6];
+	uint8_t lladdr_len;
+	uint16_t state; /* NUD_* */
+	uint8_t flags;  /* NTF_* (NTF_PROXY for proxy entries) */
+};
+
+struct ct_fdb {
+	int ifindex;
+	uint8_t mac[6];
+	struct ct_ip dst; /* VXLAN remote, unset for a bridge entry */
+	uint32_t vni;     /* 0 when absent */
+	uint16_t state;   /* NUD_* */
+	uint8_t flags;    /* NTF_SELF, NTF_MASTER, ... */
+	int master;
+};
+
+struct ct_neightbl {
+	char name[16]; /* "arp_cache", "ndisc_cache" */
+	uint8_t family;
+	uint32_t gc_thresh1, gc_thresh2, gc_thresh3;
+	uint32_t entries;
+};
+
+/* netconf rows that are not a device */
+struct ct_conf_all {
+	int forwarding, rp_filter, proxy_arp; /* "all" */
+	int def_rp_filter;                    /* "default" */
+	int ip_forward;                       /* net.ipv4.ip_forward */
+	int forwarding6;                      /* net.ipv6.conf.all.forwarding */
+};
+
+/* A growable array. */
+#define CT_VEC(T)                                                                                  \
+	struct {                                                                                   \
+		T *v;                                                                              \
+		size_t n, cap;                                                                     \
+	}
+
+/* The kernel's own forwarding decision for 169.254.1.1 arriving from a
+ * workload interface (RTM_GETROUTE with RTA_IIF). */
+struct ct_gwcheck {
+	int iif;      /* workload ifindex */
+	int err;      /* 0 when the kernel found a route, else positive errno */
+	int oif;      /* output interface of that route */
+	uint8_t type; /* route type returned */
+};
+
+/* One network namespace: the host's or a pod's. */
+struct ct_netns {
+	char name[CT_NAME_LEN]; /* "host", a /var/run/netns name, or "pid:N" */
+	char path[CT_PATH_LEN]; /* how it was reached: /var/run/netns/X, /proc/N/ns/net, "" */
+	bool is_host;           /* the namespace the command targets */
+	int nsid;               /* id of this namespace as seen from the host ns, -1 */
+	uint64_t inode;         /* namespace inode when known, 0 */
+	CT_VEC(struct ct_link) links;
+	CT_VEC(struct ct_addr) addrs;
+	CT_VEC(struct ct_route) routes;
+	CT_VEC(struct ct_nexthop) nexthops;
+	CT_VEC(struct ct_rule) rules;
+	CT_VEC(struct ct_neigh) neighs;
+	CT_VEC(struct ct_fdb) fdb;
+	CT_VEC(struct ct_neightbl) neightbls;
+	struct ct_conf_all conf;
+	/* lookup index: ifindex -> position in links.v (rebuilt by ct_netns_index) */
+	int *link_idx;
+	size_t link_idx_cap;
+	/* results of the kernel's own forwarding decision for 169.254.1.1 from each
+	 * workload interface (RTM_GETROUTE iif caliX); filled by the live probe and
+	 * kept in snapshots */
+	CT_VEC(struct ct_gwcheck) gwchecks;
+};
+
+
+/* A pod as kubectl/crictl reports it. */
+struct ct_pod {
+	char ns[CT_NAME_LEN];
+	char name[CT_NAME_LEN];
+	char node[CT_NAME_LEN];
+	char phase[32];
+	bool host_network;
+	struct ct_ip ips[4];
+	int n_ips;
+	char veth[CT_IFNAMSIZ]; /* expected host veth name for the current prefix */
+};
+
+struct ct_node {
+	char name[CT_NAME_LEN];
+	char kernel[CT_NAME_LEN];
+	int64_t taken_at; /* unix seconds */
+	struct ct_ip underlay_ips[8];
+	int n_underlay;
+	struct ct_ip vtep_ip;
+	uint8_t vtep_mac[6];
+	bool has_vtep;
+	bool synthetic; /* a fixture, not a real capture */
+	char source[CT_PATH_LEN]; /* "live" or the snapshot path */
+	CT_VEC(struct ct_netns) ns; /* ns.v[0] is the target (host) namespace */
+	CT_VEC(struct ct_pod) pods;
+	bool have_pods;
+	char *bgp_json; /* opaque until the BGP work: serialized JSON or NULL */
+	int dump_intr;  /* dumps that stayed inconsistent after retries */
+};
+
+/* ---- API ---- */
+
+void ct_node_init(struct ct_node *n);
+void ct_node_free(struct ct_node *n);
+struct ct_netns *ct_node_add_ns(struct ct_node *n);
+void ct_netns_init(struct ct_netns *ns);
+void ct_netns_free(struct ct_netns *ns);
+
+/* Rebuild the ifindex index; call after links change. */
+int ct_netns_index(struct ct_netns *ns);
+struct ct_link *ct_link_by_ifindex(const struct ct_netns *ns, int ifindex);
+struct ct_link *ct_link_by_name(const struct ct_netns *ns, const char *name);
+
+/* Incremental updates (the dashboard applies netlink events with these). */
+int ct_link_upsert(struct ct_netns *ns, const struct ct_link *l);
+int ct_link_delete(struct ct_netns *ns, int ifindex);
+bool ct_route_same_key(const struct ct_route *a, const struct ct_route *b);
+int ct_route_upsert(struct ct_netns *ns, const struct ct_route *r);
+int ct_route_delete(struct ct_netns *ns, const struct ct_route *key);
+bool ct_neigh_same_key(const struct ct_neigh *a, const struct ct_neigh *b);
+int ct_neigh_upsert(struct ct_netns *ns, const struct ct_neigh *nb);
+int ct_neigh_delete(struct ct_netns *ns, const struct ct_neigh *key);
+
+/* Push helpers for gatherers; return a pointer to the new zeroed element or NULL. */
+struct ct_link *ct_push_link(struct ct_netns *ns);
+struct ct_addr *ct_push_addr(struct ct_netns *ns);
+struct ct_route *ct_push_route(struct ct_netns *ns);
+struct ct_nexthop *ct_push_nexthop(struct ct_netns *ns);
+struct ct_rule *ct_push_rule(struct ct_netns *ns);
+struct ct_neigh *ct_push_neigh(struct ct_netns *ns);
+struct ct_fdb *ct_push_fdb(struct ct_netns *ns);
+struct ct_neightbl *ct_push_neightbl(struct ct_netns *ns);
+struct ct_gwcheck *ct_push_gwcheck(struct ct_netns *ns);
+struct ct_pod *ct_push_pod(struct ct_node *n);
+
+/* Nexthops of a route, single or multipath. */
+size_t ct_route_nexthops(const struct ct_netns *ns, const struct ct_route *r,
+			 const struct ct_nexthop **out, struct ct_nexthop *tmp);
+
+/* Addresses and prefixes. */
+bool ct_ip_eq(const struct ct_ip *a, const struct ct_ip *b);
+bool ct_ip_is_set(const struct ct_ip *a);
+bool ct_prefix_contains(const struct ct_prefix *p, const struct ct_ip *ip);
+bool ct_prefix_contains_prefix(const struct ct_prefix *outer, const struct ct_prefix *inner);
+int ct_ip_parse(const char *s, struct ct_ip *out);          /* 0 ok, -1 bad */
+int ct_prefix_parse(const char *s, struct ct_prefix *out);  /* "a.b.c.d/n" or bare address */
+/* Format into buf (at least 64 bytes); returns buf. */
+char *ct_ip_fmt(const struct ct_ip *ip, char *buf, size_t len);
+char *ct_prefix_fmt(const struct ct_prefix *p, char *buf, size_t len);
+char *ct_mac_fmt(const uint8_t *mac, size_t mac_len, char *buf, size_t len);
+int ct_mac_parse(const char *s, uint8_t mac[6]);
+uint8_t ct_ip_maxlen(uint8_t family);
+
+/* Interface names are workload interfaces when they start with one of the
+ * prefixes (comma-separated list, like FELIX_INTERFACEPREFIX). */
+struct ct_prefixes {
+	char list[8][CT_IFNAMSIZ];
+	int n;
+};
+int ct_prefixes_parse(const char *s, struct ct_prefixes *out); /* 0 ok, -1 bad */
+bool ct_is_workload(const struct ct_prefixes *p, const char *ifname);
+
+/* Calico's host-side veth name: prefix + first 11 hex of SHA-1("ns.pod"). */
+int ct_veth_name(const char *prefix, const char *pod_ns, const char *pod_name, char *out,
+		 size_t outlen);
+
+#endif

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Live gathering: fills a ct_node from the kernel over rtnetlink and /proc/sys.
+ * I/O only; no printing, no exit.
+ */
+#ifndef CT_GATHER_H
+#define CT_GATHER_H
+
+#include "model/err.h"
+#include "model/model.h"
+
+enum ct_gather_what {
+	CT_G_LINKS = 1 << 0,    /* links with kind data, stats64, peer nsid */
+	CT_G_ADDRS = 1 << 1,    /* addresses */
+	CT_G_ROUTES = 1 << 2,   /* routes, all tables, v4 + v6, streamed (no nl_cache) */
+	CT_G_RULES = 1 << 3,    /* policy rules v4 + v6 */
+	CT_G_NEIGH = 1 << 4,    /* neighbours v4 + v6 (incl. proxy entries), streamed */
+	CT_G_FDB = 1 << 5,      /* bridge FDB (AF_BRIDGE neighbours) */
+	CT_G_NETCONF = 1 << 6,  /* RTM_GETNETCONF per link + all/default, /proc/sys extras */
+	CT_G_NEIGHTBL = 1 << 7, /* RTM_GETNEIGHTBL: gc_thresh1/2/3, entries */
+	CT_G_GWCHECK = 1 << 8,  /* RTM_GETROUTE 169.254.1.1 iif <each workload link> */
+	CT_G_NSNAMES = 1 << 9,  /* map veth peers' link-netnsid to namespace names */
+	CT_G_PODNS = 1 << 10,   /* also gather every pod namespace reachable through a veth peer */
+	CT_G_NODEINFO = 1 << 11, /* node name, kernel, underlay IPs, VTEP */
+	CT_G_ALL = (1 << 12) - 1,
+};
+
+struct ct_gather_opts {
+	const char *netns_spec; /* -n argument or NULL for the current namespace */
+	unsigned what;          /* CT_G_* bits for the target namespace */
+	unsigned pod_what;      /* CT_G_* bits for pod namespaces (with CT_G_PODNS) */
+	const struct ct_prefixes *prefixes;
+	const char *proc_root;  /* "/proc" unless tests point it elsewhere */
+};
+
+/* Resolves a -n argument: a name under /var/run/netns, a path, or "pid:PID".
+ * Fills path (to open) and a display name. */
+int ct_netns_resolve(const char *spec, char *path, size_t plen, char *name, size_t nlen,
+		     struct ct_err *err);
+
+/* Gathers into node (ns.v[0] becomes the target namespace). 0 or -1 with err set. */
+int ct_gather(struct ct_node *node, const struct ct_gather_opts *o, struct ct_err *err);
+
+#endif

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Output: each field is emitted once, with a JSON key and (optionally) a text
+ * column header; the writer decides which to print. Text output is an aligned
+ * table per section with severity colours on a TTY; JSON output is the
+ * envelope {"schema_version","command","node","items",...,"findings"} written
+ * one record at a time, so big tables stream.
+ */
+#ifndef CT_OUT_H
+#define CT_OUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "analysis/findings.h"
+
+#define CT_SCHEMA_VERSION "1.0"
+
+enum ct_color_mode { CT_COLOR_AUTO, CT_COLOR_ALWAYS, CT_COLOR_NEVER };
+
+/* Cell colour: a severity, or CT_HL_NONE / CT_HL_OK. */
+enum ct_hl { CT_HL_NONE = -1, CT_HL_INFO = CT_SEV_INFO, CT_HL_WARN = CT_SEV_WARN,
+	     CT_HL_FAIL = CT_SEV_FAIL, CT_HL_OK = 10, CT_HL_DIM = 11 };
+
+struct ct_out_priv;
+struct ct_out {
+	FILE *f;
+	bool json;
+	bool color;
+	struct ct_out_priv *p;
+};
+
+/* color: resolved from the mode, isatty(f) and NO_COLOR. */
+int ct_out_init(struct ct_out *o, FILE *f, bool json, enum ct_color_mode color);
+void ct_out_free(struct ct_out *o);
+
+/* Envelope. node_* are untrusted strings (escaped as needed). */
+void ct_out_begin(struct ct_out *o, const char *command, const char *node_name,
+		  const char *source, const char *netns, bool synthetic);
+/* Top-level scalar: JSON key, text "label: value" line before the tables. */
+void ct_out_top_str(struct ct_out *o, const char *key, const char *label, const char *value,
+		    enum ct_hl hl);
+/* A section: key "items" for the main table; other keys for extra tables.
+ * title is shown above the text table (NULL: none). */
+void ct_out_section(struct ct_out *o, const char *key, const char *title);
+void ct_out_section_end(struct ct_out *o);
+/* One record (row). */
+void ct_rec_begin(struct ct_out *o);
+void ct_rec_end(struct ct_out *o);
+/* Fields. hdr NULL = JSON only; key NULL = text only. value NULL = JSON null, text "-". */
+void ct_rec_str(struct ct_out *o, const char *hdr, const char *key, const char *value,
+		enum ct_hl hl);
+void ct_rec_int(struct ct_out *o, const char *hdr, const char *key, int64_t v, bool valid,
+		enum ct_hl hl);
+void ct_rec_uint(struct ct_out *o, const char *hdr, const char *key, uint64_t v);
+void ct_rec_bool(struct ct_out *o, const char *hdr, const char *key, int v /* -1 null */,
+		 enum ct_hl hl);
+/* Array of strings: JSON array, text comma-joined. */
+void ct_rec_strv(struct ct_out *o, const char *hdr, const char *key, const char *const *v,
+		 size_t n);
+/* Nested JSON-only object or array of objects inside the current record. */
+void ct_rec_obj_begin(struct ct_out *o, const char *key);
+void ct_rec_obj_end(struct ct_out *o);
+void ct_rec_arr_begin(struct ct_out *o, const char *key);
+void ct_rec_arr_end(struct ct_out *o);
+
+/* Findings, then the closing of the document. */
+void ct_out_end(struct ct_out *o, const struct ct_findings *f);
+
+/* Escapes control characters, backslash and bytes >= 0x7f as \xNN. Returns out. */
+char *ct_escape(const char *in, char *out, size_t outlen);
+
+#endif
