@@ -1,0 +1,281 @@
+#!/bin/sh
+# caltrace benchmark: builds a node-sized network namespace (1000 Calico-style veths,
+# 100,000 routes, 10,000 neighbours) and times caltrace against iproute2 on it.
+# Prints figures only; exits 0 unless setup fails. See tests/bench/README.md.
+# Runs under bash (for $EPOCHREALTIME); `sh tests/bench/bench.sh` re-executes itself in bash.
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+
+set -u
+export LC_ALL=C
+
+cd "$(dirname "$0")/../.." || exit 3
+CALTRACE=${CALTRACE:-./caltrace}
+RUNS=${BENCH_RUNS:-5}            # timed runs per command (after one warm-up); median is reported
+N_PODS=${BENCH_PODS:-1000}       # cali veth pairs, one /32 route each
+N_ROUTES=${BENCH_ROUTES:-100000} # /26 routes in 10.128.0.0/9 (1 in 100 a blackhole)
+N_NEIGH=${BENCH_NEIGH:-10000}    # permanent neighbours on eth0, in 192.168.64.0/18
+TIME_BIN=/usr/bin/time           # Debian package `time`, for peak RSS
+
+NS=""
+TMP=""
+die() {
+	echo "bench: $*" >&2
+	exit 3
+}
+cleanup() {
+	trap - EXIT INT TERM
+	if [ -n "$NS" ]; then
+		ip netns del "$NS" 2>/dev/null
+		NS=""
+	fi
+	[ -n "$TMP" ] && rm -rf "$TMP"
+	TMP=""
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+
+[ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
+for t in ip jq awk sha1sum sort; do
+	command -v "$t" >/dev/null 2>&1 || die "missing tool: $t"
+done
+[ -x "$CALTRACE" ] || die "no $CALTRACE: run 'make bench' (it builds it)"
+[ "$N_NEIGH" -le 16380 ] || die "BENCH_NEIGH must fit in a /18 (<= 16380)"
+[ "$N_ROUTES" -le 131072 ] || die "BENCH_ROUTES must fit /26 blocks in a /9 (<= 131072)"
+
+# Microseconds since the epoch into $_t, without forking when bash has EPOCHREALTIME.
+now() {
+	if [ -n "${EPOCHREALTIME:-}" ]; then
+		_t=${EPOCHREALTIME//[!0-9]/}
+	else
+		_t=$(($(date +%s%N) / 1000))
+	fi
+}
+secs() { awk -v us="$1" 'BEGIN { printf "%.3f", us / 1e6 }'; }
+phase_t0=0
+phase() {
+	now
+	phase_t0=$_t
+	printf '  %-48s' "$1"
+}
+phase_end() {
+	now
+	printf '%s s\n' "$(secs $((_t - phase_t0)))"
+}
+
+TMP=$(mktemp -d /tmp/ctbench.XXXXXX) || die "mktemp failed"
+name="ctbench-$$"
+ip netns list | awk '{print $1}' | grep -qx "$name" && die "namespace $name already exists"
+
+echo "caltrace benchmark: $N_PODS veths, $N_ROUTES bulk routes, $N_NEIGH neighbours, $RUNS runs (median)"
+echo "setup (namespace $name):"
+now
+setup_t0=$_t
+
+# ---- generate the batch files --------------------------------------------------------
+phase "generate batch files"
+# Calico's host-side name: "cali" + first 11 hex digits of SHA-1("<namespace>.<pod>").
+# One sha1sum over N small files (written with the printf builtin) instead of N forks.
+mkdir "$TMP/pods" || die "mkdir failed"
+for ((i = 1; i <= N_PODS; i++)); do
+	printf '%s' "bench.pod-$i" >"$TMP/pods/$i"
+done
+(cd "$TMP/pods" && seq 1 "$N_PODS" | xargs sha1sum) >"$TMP/sha1" || die "sha1sum failed"
+[ "$(cut -c1-11 "$TMP/sha1" | sort -u | wc -l)" = "$N_PODS" ] || die "duplicate cali names"
+
+# Links, addresses, workload /32 routes, the node's block blackholes and the underlay.
+awk '
+{
+	i = $2 + 0; dev = "cali" substr($1, 1, 11)
+	a = i                       # pod i gets 10.65.0.0 + i
+	printf "link add %s address ee:ee:ee:ee:ee:ee up type veth peer name p%d\n", dev, i
+	printf "link set p%d up\n", i
+	printf "route add 10.65.%d.%d/32 dev %s scope link\n", int(a / 256), a % 256, dev
+	if (a > maxa) maxa = a
+}
+END {
+	print "link set lo up"
+	print "link add eth0 type veth peer name eth0p"
+	print "link set eth0 up"
+	print "link set eth0p up"
+	print "address add 192.168.31.201/24 dev eth0"
+	print "address add 192.168.64.1/18 dev eth0"
+	print "route add default via 192.168.31.1 dev eth0"
+	for (b = 0; b <= maxa; b += 64)   # this node'"'"'s IPAM blocks, as in BIRD mode
+		printf "route add blackhole 10.65.%d.%d/26 proto bird\n", int(b / 256), b % 256
+}' "$TMP/sha1" >"$TMP/links.batch"
+
+# Remote /26 blocks over 10.128.0.0/9 via 199 BGP peers; every 100th a blackhole.
+awk -v n="$N_ROUTES" 'BEGIN {
+	for (k = 0; k < n; k++) {
+		a = k * 64
+		dst = sprintf("10.%d.%d.%d/26", 128 + int(a / 65536), int(a / 256) % 256, a % 256)
+		if (k % 100 == 99)
+			printf "route add blackhole %s proto bird\n", dst
+		else
+			printf "route add %s via 192.168.31.%d dev eth0 proto bird\n", dst, 2 + k % 199
+	}
+}' >"$TMP/routes.batch"
+
+# Permanent entries are exempt from the (global) neighbour gc thresholds, so no sysctl
+# outside the namespace is touched.
+awk -v n="$N_NEIGH" 'BEGIN {
+	for (i = 0; i < n; i++) {
+		a = i + 2
+		printf "neighbour add 192.168.%d.%d lladdr 02:42:c0:a8:%02x:%02x dev eth0 nud permanent\n",
+			64 + int(a / 256), a % 256, int(a / 256), a % 256
+	}
+}' >"$TMP/neigh.batch"
+phase_end
+
+# ---- build the namespace ---------------------------------------------------------------
+phase "ip netns add (IPv6 off inside)"
+ip netns add "$name" || die "ip netns add $name failed"
+NS=$name
+# No IPv6 in the namespace: every IPv6-enabled veth end adds multicast (noarp) neighbour
+# entries, about 4000 for 2000 ends, which would make the row counts drift and push the
+# global neighbour table past its gc thresholds for everyone else on the machine.
+ip netns exec "$NS" sh -c 'echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6 &&
+	echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6' || die "cannot disable IPv6 in $NS"
+phase_end
+
+phase "links + workload routes ($(wc -l <"$TMP/links.batch") cmds)"
+ip -n "$NS" -batch "$TMP/links.batch" || die "links batch failed"
+phase_end
+
+phase "routes ($N_ROUTES cmds)"
+ip -n "$NS" -batch "$TMP/routes.batch" || die "routes batch failed"
+phase_end
+
+phase "neighbours ($N_NEIGH cmds)"
+ip -n "$NS" -batch "$TMP/neigh.batch" || die "neighbour batch failed"
+phase_end
+
+phase "sysctls (Calico values on cali*)"
+# shellcheck disable=SC2016 # expanded by the inner sh
+ip netns exec "$NS" sh -c '
+	echo 1 >/proc/sys/net/ipv4/ip_forward || exit 1
+	for d in /proc/sys/net/ipv4/conf/cali*; do
+		echo 1 >"$d/proxy_arp" && echo 1 >"$d/forwarding" && echo 1 >"$d/rp_filter" || exit 1
+	done
+	for d in /proc/sys/net/ipv4/neigh/cali*; do
+		echo 0 >"$d/proxy_delay" || exit 1
+	done' || die "sysctl setup failed"
+phase_end
+
+now
+echo "  setup total: $(secs $((_t - setup_t0))) s"
+
+# ---- measure -----------------------------------------------------------------------------
+# Wall time (microseconds) of one run of "$@" into $_us, exit status into $_rc, stderr in
+# $TMP/err.
+run_us() {
+	local t0
+	now
+	t0=$_t
+	"$@" >/dev/null 2>"$TMP/err"
+	_rc=$?
+	now
+	_us=$((_t - t0))
+}
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
+	if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+
+ROWS=""
+notes=""
+# bench LABEL GOAL REF-CMD... -- CALTRACE-CMD...: one warm-up each, then $RUNS rounds that
+# run the reference and caltrace back to back, so load on the shared machine hits both.
+bench() {
+	local label=$1 goal=$2 ref=() ct=() refl=() ctl=() r ctus refus status refbad="" ctrc=0 cterr=""
+	shift 2
+	while [ "$1" != "--" ]; do ref+=("$1"); shift; done
+	shift
+	ct=("$@")
+	"${ref[@]}" >/dev/null 2>&1
+	"${ct[@]}" >/dev/null 2>&1
+	for ((r = 0; r < RUNS; r++)); do
+		run_us "${ref[@]}"
+		refl+=("$_us")
+		[ "$_rc" = 0 ] || refbad="exited $_rc: $(head -c 200 "$TMP/err")"
+		run_us "${ct[@]}"
+		ctl+=("$_us")
+		if [ "$_rc" -ge 2 ]; then # 0 healthy, 1 problems found; 2 and 3 are errors
+			ctrc=$_rc
+			cterr=$(head -c 300 "$TMP/err")
+		fi
+	done
+	refus=$(median "${refl[@]}")
+	ctus=$(median "${ctl[@]}")
+	status=""
+	[ -z "$refbad" ] || notes+=$'\n'"  reference '${ref[*]}' $refbad"
+	if [ "$ctrc" -ge 2 ]; then
+		status="ERROR"
+		notes+=$'\n'"  '${ct[*]}' exited $ctrc: $cterr"
+	fi
+	ROWS="$ROWS$(awk -v l="$label" -v c="$ctus" -v r="$refus" -v g="$goal" -v s="$status" 'BEGIN {
+		ratio = (r > 0) ? c / r : 0
+		if (s == "") s = (ratio <= g) ? "met" : "MISSED"
+		printf "%-14s %10.4f %10.4f %8.2f %6s  %s\n", l, c / 1e6, r / 1e6, ratio, "<=" g, s }')"$'\n'
+}
+
+echo
+echo "measuring (each command: 1 warm-up + $RUNS timed runs, interleaved with ip, stdout to /dev/null):"
+bench "routes -j" 1.0 ip -n "$NS" -j route show -- "$CALTRACE" -n "$NS" routes -j
+bench "neigh -j" 1.5 ip -n "$NS" -j neigh show -- "$CALTRACE" -n "$NS" neigh -j
+bench "links -j" 3 ip -n "$NS" -j -d link show -- "$CALTRACE" -n "$NS" links -j
+
+printf '\n%-14s %10s %10s %8s %6s  %s\n' "command" "caltrace_s" "ip_s" "ratio" "goal" "result"
+printf '%s' "$ROWS"
+[ -n "$notes" ] && printf 'notes:%s\n' "$notes"
+
+# Peak RSS (kB) via GNU time.
+rss() {
+	if [ -x "$TIME_BIN" ]; then
+		"$TIME_BIN" -f %M -o "$TMP/rss" "$@" >/dev/null 2>&1
+		tail -n 1 "$TMP/rss"
+	else
+		echo ""
+	fi
+}
+echo
+ct_rss=$(rss "$CALTRACE" -n "$NS" routes -j)
+ip_rss=$(rss ip -n "$NS" -j route show)
+if [ -n "$ct_rss" ]; then
+	awk -v c="$ct_rss" -v r="$ip_rss" 'BEGIN {
+		printf "peak RSS, routes -j: caltrace %.1f MB (goal <= 32 MB: %s); ip -j route show %.1f MB\n",
+			c / 1024, (c / 1024 <= 32) ? "met" : "MISSED", r / 1024 }'
+else
+	echo "peak RSS: not measured ($TIME_BIN missing: install the Debian package 'time')"
+fi
+
+# Row counts, so a reader sees both tools looked at the same state.
+count() {
+	local v
+	v=$("$@" 2>/dev/null | jq "$JQ" 2>/dev/null)
+	echo "${v:-?}"
+}
+echo
+echo "rows returned (caltrace items vs ip):"
+JQ='.items|length'
+c_routes=$(count "$CALTRACE" -n "$NS" routes -j)
+c_neigh=$(count "$CALTRACE" -n "$NS" neigh -j)
+c_links=$(count "$CALTRACE" -n "$NS" links -j)
+JQ='length'
+i_routes=$(count ip -n "$NS" -j route show)
+i_routes_all=$(count ip -n "$NS" -j route show table all)
+i_neigh=$(count ip -n "$NS" -j neigh show)
+i_links=$(count ip -n "$NS" -j -d link show)
+JQ='[.[] | select(.ifname | startswith("cali"))] | length'
+i_cali=$(count ip -n "$NS" -j -d link show)
+printf '  %-8s caltrace %7s   ip -j route show %7s (table all: %s)\n' routes "$c_routes" "$i_routes" "$i_routes_all"
+printf '  %-8s caltrace %7s   ip -j neigh show %7s\n' neigh "$c_neigh" "$i_neigh"
+printf '  %-8s caltrace %7s   ip -j -d link show %5s (cali*: %s)\n' links "$c_links" "$i_links" "$i_cali"
+
+cleanup
+if ip netns list | awk '{print $1}' | grep -qx "$name"; then
+	echo "bench: namespace $name still listed after cleanup" >&2
+	exit 3
+fi
+echo
+echo "cleanup: namespace $name deleted"
+exit 0
