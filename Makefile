@@ -12,7 +12,7 @@ TEST_LIBS  := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wvla -Wno-format-truncation
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -DCT_VERSION=\"$(VERSION)\" -I. $(PKG_CFLAGS)
+override CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -DCT_VERSION=\"$(VERSION)\" -I. $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS)
 
 BUILD   ?= build

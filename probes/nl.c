@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: MIT */
+#include "probes/nl.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <linux/netlink.h>
+#include <netlink/errno.h>
+#include <netlink/handlers.h>
+#include <netlink/socket.h>
+
+/* Kernel dump skbs are at most 32 KiB; peeking still grows the buffer for a
+ * larger single message instead of truncating it. */
+#define NL_MSG_BUF (64 * 1024)
+#define NL_RCVBUF (4 * 1024 * 1024)
+
+static int nle_to_errno(int nle)
+{
+	switch (nle < 0 ? -nle : nle) {
+	case NLE_AGAIN:
+		return ETIMEDOUT; /* SO_RCVTIMEO expired */
+	case NLE_NOMEM:
+		return ENOMEM;
+	case NLE_PERM:
+		return EPERM;
+	case NLE_NOACCESS:
+		return EACCES;
+	case NLE_SEQ_MISMATCH:
+	case NLE_MSG_TRUNC:
+	case NLE_MSG_OVERFLOW:
+	case NLE_MSG_TOOSHORT:
+		return EPROTO;
+	case NLE_BAD_SOCK:
+		return EBADF;
+	case NLE_NOADDR:
+		return EADDRNOTAVAIL;
+	default:
+		return EIO;
+	}
+}
+
+static int cb_seq(struct nl_msg *msg, void *arg)
+{
+	struct ct_nl *nl = arg;
+
+	/* a late answer to an earlier request: not ours, skip it */
+	return nlmsg_hdr(msg)->nlmsg_seq == nl->seq ? NL_OK : NL_SKIP;
+}
+
+static int cb_valid(struct nl_msg *msg, void *arg)
+{
+	struct ct_nl *nl = arg;
+
+	if (!nl->dump)
+		nl->done = true;
+	if (nl->herr)
+		return NL_SKIP; /* keep draining after a handler failure */
+	int r = nl->fn ? nl->fn(nlmsg_hdr(msg), nl->arg) : 0;
+	if (r < 0)
+		nl->herr = r;
+	return NL_OK;
+}
+
+static int cb_finish(struct nl_msg *msg, void *arg)
+{
+	struct ct_nl *nl = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	int32_t e;
+
+	/* NLMSG_DONE carries the dump's final status */
+	if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(e))) {
+		memcpy(&e, nlmsg_data(h), sizeof(e));
+		if (e < 0 && !nl->kerr)
+			nl->kerr = -e;
+	}
+	nl->done = true;
+	return NL_OK;
+}
+
+/* an ACK (error 0) ends a request that has no other answer */
+static int cb_ack(struct nl_msg *msg, void *arg)
+{
+	struct ct_nl *nl = arg;
+
+	nl->done = true;
+	return NL_OK;
+}
+
+static int cb_intr(struct nl_msg *msg, void *arg)
+{
+	struct ct_nl *nl = arg;
+
+	nl->intr = true;
+	return NL_OK;
+}
+
+static int cb_err(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	struct ct_nl *nl = arg;
+
+	if (!nl->kerr)
+		nl->kerr = e->error < 0 ? -e->error : e->error;
+	nl->done = true;
+	return NL_SKIP;
+}
+
+int ct_nl_open(struct ct_nl *nl)
+{
+	struct timeval tv = { .tv_sec = CT_NL_TIMEOUT_SEC };
+	int r;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->sk = nl_socket_alloc();
+	if (!nl->sk)
+		return -ENOMEM;
+	/* our own sequence check and completion tracking, no implicit ACKs */
+	nl_socket_disable_auto_ack(nl->sk);
+	r = nl_connect(nl->sk, NETLINK_ROUTE);
+	if (r < 0)
+		goto fail;
+	if (setsockopt(nl_socket_get_fd(nl->sk), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+		r = -errno;
+		ct_nl_close(nl);
+		return r;
+	}
+	/* best effort: capped by net.core.rmem_max */
+	nl_socket_set_buffer_size(nl->sk, NL_RCVBUF, 0);
+	r = nl_socket_set_msg_buf_size(nl->sk, NL_MSG_BUF);
+	if (r < 0)
+		goto fail;
+	nl_socket_enable_msg_peek(nl->sk);
+	nl->cb = nl_socket_get_cb(nl->sk);
+	if (!nl->cb) {
+		r = -NLE_NOMEM;
+		goto fail;
+	}
+	if ((r = nl_socket_modify_cb(nl->sk, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, cb_seq, nl)) < 0 ||
+	    (r = nl_socket_modify_cb(nl->sk, NL_CB_VALID, NL_CB_CUSTOM, cb_valid, nl)) < 0 ||
+	    (r = nl_socket_modify_cb(nl->sk, NL_CB_FINISH, NL_CB_CUSTOM, cb_finish, nl)) < 0 ||
+	    (r = nl_socket_modify_cb(nl->sk, NL_CB_DUMP_INTR, NL_CB_CUSTOM, cb_intr, nl)) < 0 ||
+	    (r = nl_socket_modify_cb(nl->sk, NL_CB_ACK, NL_CB_CUSTOM, cb_ack, nl)) < 0 ||
+	    (r = nl_socket_modify_err_cb(nl->sk, NL_CB_CUSTOM, cb_err, nl)) < 0)
+		goto fail;
+	return 0;
+fail:
+	ct_nl_close(nl);
+	return -nle_to_errno(r);
+}
+
+void ct_nl_close(struct ct_nl *nl)
+{
+	if (nl->cb)
+		nl_cb_put(nl->cb);
+	if (nl->sk)
+		nl_socket_free(nl->sk);
+	nl->cb = NULL;
+	nl->sk = NULL;
+}
+
+/* Sends msg (freed here) and reads until its reply is complete. */
+static int nl_transact(struct ct_nl *nl, struct nl_msg *msg, bool dump, ct_nl_handler fn,
+		       void *arg)
+{
+	int r;
+
+	nl->fn = fn;
+	nl->arg = arg;
+	nl->dump = dump;
+	nl->done = nl->intr = false;
+	nl->kerr = nl->herr = 0;
+	r = nl_send_auto(nl->sk, msg);
+	nl->seq = nlmsg_hdr(msg)->nlmsg_seq;
+	nlmsg_free(msg);
+	if (r < 0)
+		return -nle_to_errno(r);
+	while (!nl->done) {
+		/* the number of messages read: 0 would mean end of file */
+		r = nl_recvmsgs_report(nl->sk, nl->cb);
+		if (r == -NLE_DUMP_INTR) {
+			nl->intr = true;
+			continue;
+		}
+		if (r < 0) {
+			return -nle_to_errno(r);
+		}
+		if (r == 0)
+			return -EIO;
+	}
+	if (nl->kerr)
+		return -nl->kerr;
+	return nl->herr;
+}
+
+int ct_nl_dump(struct ct_nl *nl, int type, const void *hdr, size_t hlen, ct_nl_handler fn,
+	       void *arg)
+{
+	struct nl_msg *msg = nlmsg_alloc_simple(type, NLM_F_DUMP);
+
+	if (!msg)
+		return -ENOMEM;
+	if (nlmsg_append(msg, (void *)hdr, hlen, NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return nl_transact(nl, msg, true, fn, arg);
+}
+
+int ct_nl_request(struct ct_nl *nl, struct nl_msg *msg, ct_nl_handler fn, void *arg)
+{
+	return nl_transact(nl, msg, false, fn, arg);
+}
+
+bool ct_nla_u8(const struct nlattr *a, uint8_t *v)
+{
+	if (!a || nla_len(a) < (int)sizeof(*v))
+		return false;
+	memcpy(v, nla_data(a), sizeof(*v));
+	return true;
+}
+
+bool ct_nla_u16(const struct nlattr *a, uint16_t *v)
+{
+	if (!a || nla_len(a) < (int)sizeof(*v))
+		return false;
+	memcpy(v, nla_data(a), sizeof(*v));
+	return true;
+}
+
+bool ct_nla_u32(const struct nlattr *a, uint32_t *v)
+{
+	if (!a || nla_len(a) < (int)sizeof(*v))
+		return false;
+	memcpy(v, nla_data(a), sizeof(*v));
+	return true;
+}
+
+bool ct_nla_s32(const struct nlattr *a, int32_t *v)
+{
+	if (!a || nla_len(a) < (int)sizeof(*v))
+		return false;
+	memcpy(v, nla_data(a), sizeof(*v));
+	return true;
+}
+
+bool ct_nla_ip(const struct nlattr *a, uint8_t family, struct ct_ip *out)
+{
+	if (!a)
+		return false;
+	int len = nla_len(a);
+	if (family == 0)
+		family = len == 4 ? AF_INET : len == 16 ? AF_INET6 : 0;
+	int need = family == AF_INET ? 4 : family == AF_INET6 ? 16 : -1;
+	if (need < 0 || len < need)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->family = family;
+	memcpy(out->a, nla_data(a), (size_t)need);
+	return true;
+}
+
+void ct_nla_str(const struct nlattr *a, char *dst, size_t size)
+{
+	if (!size)
+		return;
+	if (!a) {
+		dst[0] = 0;
+		return;
+	}
+	nla_strlcpy(dst, a, size);
+	dst[size - 1] = 0;
+}
