@@ -39,7 +39,7 @@ int cmd_links(struct ct_ctx *c)
 {
 	struct ct_node n;
 	struct ct_netns *ns;
-	unsigned what = CT_G_LINKS | CT_G_ADDRS | CT_G_ROUTES | CT_G_NETCONF | CT_G_NSNAMES |
+	unsigned what = CT_G_LINKS | CT_G_ADDRS | CT_G_ROUTES_WL | CT_G_NETCONF | CT_G_NSNAMES |
 			CT_G_NODEINFO;
 	if (ct_load_node(c, &n, what, 0, &ns) < 0) {
 		ct_node_free(&n);

@@ -59,7 +59,7 @@ int cmd_neigh(struct ct_ctx *c)
 	struct ct_node n, extra;
 	struct ct_netns *ns;
 	ct_node_init(&extra);
-	unsigned what = CT_G_LINKS | CT_G_ROUTES | CT_G_NEIGH | CT_G_FDB | CT_G_NEIGHTBL |
+	unsigned what = CT_G_LINKS | CT_G_ROUTES_WL | CT_G_NEIGH | CT_G_FDB_TUN | CT_G_NEIGHTBL |
 			CT_G_NSNAMES | CT_G_NODEINFO;
 	if (ct_load_node(c, &n, what, 0, &ns) < 0) {
 		ct_node_free(&n);

@@ -339,8 +339,31 @@ int ct_prefix_parse(const char *s, struct ct_prefix *out)
 	return 0;
 }
 
+/* IPv4 by hand: glibc's inet_ntop formats IPv4 with sprintf, which dominates
+ * the cost of printing a 100k-route table */
+static size_t fmt_u8(char *o, unsigned v)
+{
+	size_t n = 0;
+	if (v >= 100)
+		o[n++] = (char)('0' + v / 100);
+	if (v >= 10)
+		o[n++] = (char)('0' + v / 10 % 10);
+	o[n++] = (char)('0' + v % 10);
+	return n;
+}
+
 char *ct_ip_fmt(const struct ct_ip *ip, char *buf, size_t len)
 {
+	if (ip->family == AF_INET && len >= 16) {
+		size_t o = 0;
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				buf[o++] = '.';
+			o += fmt_u8(buf + o, ip->a[i]);
+		}
+		buf[o] = 0;
+		return buf;
+	}
 	if (!ct_ip_is_set(ip) || !inet_ntop(ip->family, ip->a, buf, (socklen_t)len))
 		snprintf(buf, len, "%s", "");
 	return buf;
@@ -348,15 +371,19 @@ char *ct_ip_fmt(const struct ct_ip *ip, char *buf, size_t len)
 
 char *ct_prefix_fmt(const struct ct_prefix *p, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN];
-	if (!ct_ip_is_set(&p->ip)) {
+	if (!ct_ip_is_set(&p->ip) || len < INET6_ADDRSTRLEN + 5) {
 		snprintf(buf, len, "%s", "");
 		return buf;
 	}
-	if (p->len == 0)
+	if (p->len == 0) {
 		snprintf(buf, len, "default");
-	else
-		snprintf(buf, len, "%s/%u", ct_ip_fmt(&p->ip, a, sizeof(a)), p->len);
+		return buf;
+	}
+	ct_ip_fmt(&p->ip, buf, len);
+	size_t o = strlen(buf);
+	buf[o++] = '/';
+	o += fmt_u8(buf + o, p->len);
+	buf[o] = 0;
 	return buf;
 }
 

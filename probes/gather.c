@@ -721,6 +721,74 @@ static int dump_routes(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, bo
 	return 0;
 }
 
+/* Workload routes through a kernel-side filter (table main, unicast, protocol
+ * boot): a namespace with 100k BGP routes then costs a walk, not a copy, of
+ * its FIB. Completeness is checked, and a full dump replaces it when a
+ * workload link or the whole namespace is left without a route (a cluster
+ * that sets Felix's DeviceRouteProtocol, a pod whose routes came another way). */
+static int dump_routes_wl(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns)
+{
+	size_t base = ns->routes.n, nh = ns->nexthops.n;
+	bool complete = ct_nl_strict(nl, true) == 0;
+
+	if (complete) {
+		static const uint8_t fams[2] = { AF_INET, AF_INET6 };
+		for (int i = 0; i < 2 && complete; i++) {
+			struct rtmsg rtm = { .rtm_family = fams[i], .rtm_table = RT_TABLE_MAIN,
+					     .rtm_protocol = RTPROT_BOOT, .rtm_type = RTN_UNICAST };
+			if (dump(g, nl, ns, "workload routes", RTM_GETROUTE, &rtm, sizeof(rtm),
+				 fams[i], route_cb, fams[i] == AF_INET6) < 0) {
+				/* a kernel that rejects the filter: fall back below */
+				g->err->exit_code = 0;
+				g->err->msg[0] = 0;
+				complete = false;
+			}
+		}
+		ct_nl_strict(nl, false);
+	}
+	if (complete && ns->routes.n == base)
+		complete = false;
+	for (size_t i = 0; complete && i < ns->links.n; i++) {
+		const struct ct_link *l = &ns->links.v[i];
+		if (!(l->flags & IFF_UP) || !ct_is_workload(&g->pfx, l->name))
+			continue;
+		bool found = false;
+		for (size_t k = base; k < ns->routes.n && !found; k++)
+			found = ns->routes.v[k].oif == l->ifindex;
+		complete = found;
+	}
+	if (complete)
+		return 0;
+	ns->routes.n = base;
+	ns->nexthops.n = nh;
+	return dump_routes(g, nl, ns, true);
+}
+
+/* FDB entries of the vxlan devices only (strict dump filtered by ifindex). */
+static int dump_fdb_tun(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns)
+{
+	size_t base = ns->fdb.n;
+	if (ct_nl_strict(nl, true) == 0) {
+		int r = 0;
+		for (size_t i = 0; i < ns->links.n && r == 0; i++) {
+			if (strcmp(ns->links.v[i].kind, "vxlan"))
+				continue;
+			struct ndmsg ndm = { .ndm_family = AF_BRIDGE,
+					     .ndm_ifindex = ns->links.v[i].ifindex };
+			r = dump(g, nl, ns, "fdb", RTM_GETNEIGH, &ndm, sizeof(ndm), AF_BRIDGE, fdb_cb,
+				 true);
+		}
+		ct_nl_strict(nl, false);
+		if (r == 0)
+			return 0;
+		g->err->exit_code = 0;
+		g->err->msg[0] = 0;
+		ns->fdb.n = base;
+	}
+	struct ndmsg ndm = { .ndm_family = AF_BRIDGE };
+	return dump(g, nl, ns, "fdb", RTM_GETNEIGH, &ndm, sizeof(ndm), AF_BRIDGE, fdb_cb, true);
+}
+
 static int dump_addrs(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns)
 {
 	struct ifaddrmsg ifa = { .ifa_family = AF_INET };
@@ -747,6 +815,9 @@ static int gather_ns(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, unsi
 	if ((what & CT_G_ADDRS) && dump_addrs(g, nl, ns) < 0)
 		return -1;
 	if ((what & CT_G_ROUTES) && dump_routes(g, nl, ns, true) < 0)
+		return -1;
+	if ((what & (CT_G_ROUTES | CT_G_ROUTES_WL)) == CT_G_ROUTES_WL &&
+	    dump_routes_wl(g, nl, ns) < 0)
 		return -1;
 	if (what & CT_G_RULES) {
 		struct fib_rule_hdr frh = { .family = AF_INET };
@@ -778,6 +849,8 @@ static int gather_ns(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, unsi
 		if (dump(g, nl, ns, "fdb", RTM_GETNEIGH, &ndm, sizeof(ndm), AF_BRIDGE, fdb_cb,
 			 true) < 0)
 			return -1;
+	} else if ((what & CT_G_FDB_TUN) && dump_fdb_tun(g, nl, ns) < 0) {
+		return -1;
 	}
 	if (what & CT_G_NEIGHTBL) {
 		struct ndtmsg ndtm = { .ndtm_family = AF_UNSPEC };
@@ -788,7 +861,7 @@ static int gather_ns(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, unsi
 	if ((what & CT_G_NETCONF) && gather_netconf(g, nl, ns) < 0)
 		return -1;
 	if (what & CT_G_GWCHECK) {
-		if (what & CT_G_ROUTES)
+		if (what & (CT_G_ROUTES | CT_G_ROUTES_WL))
 			return gather_gwcheck(g, nl, ns, ns);
 		struct ct_netns rt;
 		ct_netns_init(&rt);

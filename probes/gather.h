@@ -22,7 +22,13 @@ enum ct_gather_what {
 	CT_G_NSNAMES = 1 << 9,  /* map veth peers' link-netnsid to namespace names */
 	CT_G_PODNS = 1 << 10,   /* also gather every pod namespace reachable through a veth peer */
 	CT_G_NODEINFO = 1 << 11, /* node name, kernel, underlay IPs, VTEP */
-	CT_G_ALL = (1 << 12) - 1,
+	/* cheaper variants for commands that need only part of a big table */
+	CT_G_ROUTES_WL = 1 << 12, /* main-table unicast routes of protocol boot (what Calico's
+				     CNI and Felix give workload routes), filtered in the kernel;
+				     a full dump when a workload link or the namespace is left
+				     without a route */
+	CT_G_FDB_TUN = 1 << 13,   /* FDB of vxlan devices only */
+	CT_G_ALL = (1 << 12) - 1, /* everything, in full */
 };
 
 struct ct_gather_opts {

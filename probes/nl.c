@@ -271,3 +271,12 @@ void ct_nla_str(const struct nlattr *a, char *dst, size_t size)
 	nla_strlcpy(dst, a, size);
 	dst[size - 1] = 0;
 }
+
+int ct_nl_strict(struct ct_nl *nl, bool on)
+{
+	int v = on;
+	if (setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &v,
+		       sizeof(v)) < 0)
+		return -errno;
+	return 0;
+}

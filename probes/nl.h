@@ -56,6 +56,10 @@ int ct_nl_dump(struct ct_nl *nl, int type, const void *hdr, size_t hlen, ct_nl_h
  * error is also left in nl->kerr. */
 int ct_nl_request(struct ct_nl *nl, struct nl_msg *msg, ct_nl_handler fn, void *arg);
 
+/* Turns kernel-side filtering of dumps by header fields (NETLINK_GET_STRICT_CHK,
+ * Linux 4.20+) on or off. Returns 0 or a negative errno. */
+int ct_nl_strict(struct ct_nl *nl, bool on);
+
 /* Bounds-checked attribute readers: false (and *v untouched) when a is NULL
  * or shorter than the type. */
 bool ct_nla_u8(const struct nlattr *a, uint8_t *v);

@@ -24,6 +24,9 @@ struct cell {
 };
 
 struct ct_out_priv {
+	/* JSON output buffer: stdio's per-call locking costs more than the formatting */
+	char jbuf[1 << 16];
+	size_t jlen;
 	/* JSON state */
 	bool first[MAX_DEPTH]; /* no comma needed before the next element at this depth */
 	int depth;
@@ -42,6 +45,8 @@ struct ct_out_priv {
 	char *top_text;   /* "label: value" lines before the first table */
 	size_t top_len;
 };
+
+static void jb_flush(struct ct_out *o);
 
 static const char *hl_on(const struct ct_out *o, enum ct_hl hl)
 {
@@ -88,6 +93,7 @@ void ct_out_free(struct ct_out *o)
 {
 	if (!o->p)
 		return;
+	jb_flush(o);
 	for (size_t r = 0; r < o->p->rows; r++)
 		for (int c = 0; c < MAX_COLS; c++)
 			free(o->p->cells[r * MAX_COLS + c].s);
@@ -121,33 +127,91 @@ char *ct_escape(const char *in, char *out, size_t outlen)
 	return out;
 }
 
+static void jb_flush(struct ct_out *o)
+{
+	struct ct_out_priv *p = o->p;
+	if (p->jlen)
+		fwrite(p->jbuf, 1, p->jlen, o->f);
+	p->jlen = 0;
+}
+
+static inline void jb_write(struct ct_out *o, const char *s, size_t n)
+{
+	struct ct_out_priv *p = o->p;
+	if (p->jlen + n > sizeof(p->jbuf)) {
+		jb_flush(o);
+		if (n > sizeof(p->jbuf)) {
+			fwrite(s, 1, n, o->f);
+			return;
+		}
+	}
+	memcpy(p->jbuf + p->jlen, s, n);
+	p->jlen += n;
+}
+
+static inline void jb_putc(struct ct_out *o, char c)
+{
+	struct ct_out_priv *p = o->p;
+	if (p->jlen == sizeof(p->jbuf))
+		jb_flush(o);
+	p->jbuf[p->jlen++] = c;
+}
+
+static void jb_puts(struct ct_out *o, const char *s)
+{
+	jb_write(o, s, strlen(s));
+}
+
+static void jb_uint(struct ct_out *o, unsigned long long v)
+{
+	char b[24];
+	int i = sizeof(b);
+	do {
+		b[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	jb_write(o, b + i, sizeof(b) - (size_t)i);
+}
+
+static void jb_int(struct ct_out *o, long long v)
+{
+	if (v < 0) {
+		jb_putc(o, '-');
+		jb_uint(o, 0ull - (unsigned long long)v);
+	} else {
+		jb_uint(o, (unsigned long long)v);
+	}
+}
+
 /* ---- JSON primitives ---- */
 
 /* Writes s as a JSON string. Invalid UTF-8 bytes are written as the text \xNN
  * (escaped backslash), so the document stays valid and the byte stays visible. */
-static void json_str(FILE *f, const char *s)
+static void json_str(struct ct_out *o, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
-	putc('"', f);
+	jb_putc(o, '"');
 	while (*p) {
 		unsigned char c = *p;
 		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
 			const unsigned char *q = p;
 			while (*q >= 0x20 && *q < 0x7f && *q != '"' && *q != '\\')
 				q++;
-			fwrite(p, 1, (size_t)(q - p), f);
+			jb_write(o, (const char *)p, (size_t)(q - p));
 			p = q;
 			continue;
 		}
 		if (c == '"' || c == '\\') {
-			putc('\\', f);
-			putc(c, f);
+			jb_putc(o, '\\');
+			jb_putc(o, (char)c);
 			p++;
 			continue;
 		}
 		if (c < 0x20 || c == 0x7f) {
-			fprintf(f, "\\u%04x", c);
+			jb_puts(o, "\\u00");
+			jb_putc(o, hex[c >> 4]);
+			jb_putc(o, hex[c & 15]);
 			p++;
 			continue;
 		}
@@ -159,39 +223,41 @@ static void json_str(FILE *f, const char *s)
 		for (int i = 1; ok && i < len; i++)
 			ok = (p[i] & 0xc0) == 0x80;
 		if (ok) {
-			fwrite(p, 1, (size_t)len, f);
+			jb_write(o, (const char *)p, (size_t)len);
 			p += len;
 		} else {
-			fputs("\\\\x", f);
-			putc(hex[c >> 4], f);
-			putc(hex[c & 15], f);
+			jb_puts(o, "\\\\x");
+			jb_putc(o, hex[c >> 4]);
+			jb_putc(o, hex[c & 15]);
 			p++;
 		}
 	}
-	putc('"', f);
+	jb_putc(o, '"');
 }
 
 static void json_sep(struct ct_out *o)
 {
 	struct ct_out_priv *p = o->p;
 	if (!p->first[p->depth])
-		putc(',', o->f);
+		jb_putc(o, ',');
 	p->first[p->depth] = false;
 }
 
+/* keys are caltrace's own snake_case literals: no escaping needed */
 static void json_key(struct ct_out *o, const char *key)
 {
 	json_sep(o);
 	if (key) {
-		json_str(o->f, key);
-		putc(':', o->f);
+		jb_putc(o, '"');
+		jb_puts(o, key);
+		jb_write(o, "\":", 2);
 	}
 }
 
 static void json_open(struct ct_out *o, const char *key, char c)
 {
 	json_key(o, key);
-	putc(c, o->f);
+	jb_putc(o, c);
 	if (o->p->depth + 1 < MAX_DEPTH)
 		o->p->depth++;
 	o->p->first[o->p->depth] = true;
@@ -199,7 +265,7 @@ static void json_open(struct ct_out *o, const char *key, char c)
 
 static void json_close(struct ct_out *o, char c)
 {
-	putc(c, o->f);
+	jb_putc(o, c);
 	if (o->p->depth > 0)
 		o->p->depth--;
 }
@@ -216,18 +282,18 @@ void ct_out_begin(struct ct_out *o, const char *command, const char *node_name,
 		p->first[0] = true;
 		json_open(o, NULL, '{');
 		json_key(o, "schema_version");
-		json_str(o->f, CT_SCHEMA_VERSION);
+		json_str(o, CT_SCHEMA_VERSION);
 		json_key(o, "command");
-		json_str(o->f, command);
+		json_str(o, command);
 		json_open(o, "node", '{');
 		json_key(o, "name");
-		json_str(o->f, node_name ? node_name : "");
+		json_str(o, node_name ? node_name : "");
 		json_key(o, "source");
-		json_str(o->f, source ? source : "live");
+		json_str(o, source ? source : "live");
 		json_key(o, "netns");
-		json_str(o->f, netns ? netns : "host");
+		json_str(o, netns ? netns : "host");
 		json_key(o, "synthetic");
-		fputs(synthetic ? "true" : "false", o->f);
+		jb_puts(o, synthetic ? "true" : "false");
 		json_close(o, '}');
 		return;
 	}
@@ -244,9 +310,9 @@ void ct_out_top_str(struct ct_out *o, const char *key, const char *label, const 
 	if (o->json) {
 		json_key(o, key);
 		if (value)
-			json_str(o->f, value);
+			json_str(o, value);
 		else
-			fputs("null", o->f);
+			jb_puts(o, "null");
 		return;
 	}
 	char e[CT_NAME_BUF];
@@ -348,8 +414,8 @@ void ct_rec_end(struct ct_out *o)
 	if (o->json)
 		json_close(o, '}');
 	/* a JSON line per record keeps big documents greppable */
-	if (o->json && o->p->depth == 1)
-		putc('\n', o->f);
+	if (o->json && o->p->depth == 2)
+		jb_putc(o, '\n');
 }
 
 static void text_cell(struct ct_out *o, const char *hdr, const char *val, enum ct_hl hl,
@@ -384,9 +450,9 @@ void ct_rec_str(struct ct_out *o, const char *hdr, const char *key, const char *
 			return;
 		json_key(o, key);
 		if (value)
-			json_str(o->f, value);
+			json_str(o, value);
 		else
-			fputs("null", o->f);
+			jb_puts(o, "null");
 		return;
 	}
 	text_cell(o, hdr, value, hl, false);
@@ -400,9 +466,9 @@ void ct_rec_int(struct ct_out *o, const char *hdr, const char *key, int64_t v, b
 			return;
 		json_key(o, key);
 		if (valid)
-			fprintf(o->f, "%lld", (long long)v);
+			jb_int(o, (long long)v);
 		else
-			fputs("null", o->f);
+			jb_puts(o, "null");
 		return;
 	}
 	char b[32];
@@ -416,7 +482,7 @@ void ct_rec_uint(struct ct_out *o, const char *hdr, const char *key, uint64_t v)
 		if (!key)
 			return;
 		json_key(o, key);
-		fprintf(o->f, "%llu", (unsigned long long)v);
+		jb_uint(o, (unsigned long long)v);
 		return;
 	}
 	char b[32];
@@ -430,7 +496,7 @@ void ct_rec_bool(struct ct_out *o, const char *hdr, const char *key, int v, enum
 		if (!key)
 			return;
 		json_key(o, key);
-		fputs(v < 0 ? "null" : v ? "true" : "false", o->f);
+		jb_puts(o, v < 0 ? "null" : v ? "true" : "false");
 		return;
 	}
 	text_cell(o, hdr, v < 0 ? NULL : v ? "yes" : "no", hl, false);
@@ -445,7 +511,7 @@ void ct_rec_strv(struct ct_out *o, const char *hdr, const char *key, const char 
 		json_open(o, key, '[');
 		for (size_t i = 0; i < n; i++) {
 			json_sep(o);
-			json_str(o->f, v[i]);
+			json_str(o, v[i]);
 		}
 		json_close(o, ']');
 		return;
@@ -498,24 +564,25 @@ void ct_out_end(struct ct_out *o, const struct ct_findings *fs)
 			const struct ct_finding *x = &fs->v[i];
 			json_open(o, NULL, '{');
 			json_key(o, "code");
-			json_str(o->f, x->def->code);
+			json_str(o, x->def->code);
 			json_key(o, "severity");
-			json_str(o->f, ct_sev_name(x->sev));
+			json_str(o, ct_sev_name(x->sev));
 			json_key(o, "subject");
-			json_str(o->f, x->subject);
+			json_str(o, x->subject);
 			json_key(o, "netns");
-			json_str(o->f, x->netns);
+			json_str(o, x->netns);
 			json_key(o, "message");
-			json_str(o->f, x->message);
+			json_str(o, x->message);
 			json_key(o, "evidence");
-			json_str(o->f, x->evidence);
+			json_str(o, x->evidence);
 			json_key(o, "fix");
-			json_str(o->f, x->fix);
+			json_str(o, x->fix);
 			json_close(o, '}');
 		}
 		json_close(o, ']');
 		json_close(o, '}');
-		putc('\n', o->f);
+		jb_putc(o, '\n');
+		jb_flush(o);
 		return;
 	}
 	if (!fs || !fs->n) {

@@ -165,6 +165,13 @@ phase_end
 
 now
 echo "  setup total: $(secs $((_t - setup_t0))) s"
+if [ -n "${BENCH_SETUP_ONLY:-}" ]; then
+	# for profiling by hand: leave the namespace; delete it with `ip netns del NAME`
+	trap - EXIT INT TERM
+	rm -rf "$TMP"
+	echo "namespace $NS left in place"
+	exit 0
+fi
 
 # ---- measure -----------------------------------------------------------------------------
 # Wall time (microseconds) of one run of "$@" into $_us, exit status into $_rc, stderr in
