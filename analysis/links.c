@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 static int cmp_wl(const void *a, const void *b)
 {
@@ -74,6 +75,18 @@ int ct_analyze_links(const struct ct_node *n, const struct ct_netns *ns,
 		     struct ct_findings *f)
 {
 	char ev[256], fix[256];
+	/* a node is dual-stack when its workloads have routes of both families; a
+	 * workload missing one family then has lost a route */
+	int fam4 = 0, fam6 = 0;
+	for (size_t i = 0; i < nw; i++) {
+		bool has4 = false, has6 = false;
+		for (int k = 0; k < w[i].n_ips; k++) {
+			has4 |= w[i].ips[k].family == AF_INET;
+			has6 |= w[i].ips[k].family == AF_INET6;
+		}
+		fam4 += has4;
+		fam6 += has6;
+	}
 	if (ns->conf.ip_forward == 0 && nw)
 		ct_finding_add(f, "forwarding_off", ns->name, "net.ipv4.ip_forward",
 			       "net.ipv4.ip_forward = 0", "sysctl -w net.ipv4.ip_forward=1",
@@ -92,11 +105,38 @@ int ct_analyze_links(const struct ct_node *n, const struct ct_netns *ns,
 			ct_finding_add(f, "workload_link_down", ns->name, nm, ev, fix,
 				       "workload interface %s is down", nm);
 		}
+		bool has4 = false, has6 = false;
+		for (int k = 0; k < w[i].n_ips; k++) {
+			has4 |= w[i].ips[k].family == AF_INET;
+			has6 |= w[i].ips[k].family == AF_INET6;
+		}
 		if (w[i].n_ips == 0) {
 			snprintf(ev, sizeof(ev), "no /32 or /128 route with dev %s in table main", nm);
 			ct_finding_add(f, "workload_no_route", ns->name, nm, ev,
 				       "check the pod's IP (kubectl get pod -o wide) and re-add: ip route add <podIP> dev <dev> scope link",
 				       "%s has no route to its pod: traffic to the pod has nowhere to go", nm);
+		} else if ((!has4 && fam4 > 0) || (!has6 && fam6 > 0)) {
+			const char *fam = !has4 ? "IPv4 (/32)" : "IPv6 (/128)";
+			snprintf(ev, sizeof(ev), "no %s route with dev %s; %d other workloads have one", fam,
+				 nm, !has4 ? fam4 : fam6);
+			ct_finding_add(f, "workload_no_route", ns->name, nm, ev,
+				       "check the pod's IPs (kubectl get pod -o wide) and re-add: ip route add <podIP> dev <dev> scope link",
+				       "%s has no %s route to its pod on this dual-stack node", nm, fam);
+		}
+		/* every address kubectl reports for the pod needs its route */
+		for (int k = 0; w[i].pod && k < w[i].pod->n_ips; k++) {
+			bool found = false;
+			for (int j = 0; j < w[i].n_ips && !found; j++)
+				found = ct_ip_eq(&w[i].ips[j], &w[i].pod->ips[k]);
+			if (found || w[i].n_ips == 0)
+				continue;
+			char ip[64];
+			ct_ip_fmt(&w[i].pod->ips[k], ip, sizeof(ip));
+			snprintf(ev, sizeof(ev), "pod %s/%s has IP %s; no route %s dev %s", w[i].pod->ns,
+				 w[i].pod->name, ip, ip, nm);
+			snprintf(fix, sizeof(fix), "ip route add %s dev %s scope link", ip, nm);
+			ct_finding_add(f, "workload_no_route", ns->name, nm, ev, fix,
+				       "%s has no route for its pod's address %s", nm, ip);
 		}
 		if (l->eff_proxy_arp == 0) {
 			snprintf(ev, sizeof(ev), "net.ipv4.conf.%s.proxy_arp = %d, conf.all.proxy_arp = %d",
