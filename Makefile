@@ -63,7 +63,7 @@ test: deps
 # Runs caltrace against the built-in lab (BGP mode with BIRD 1.6, then VXLAN mode).
 demo: deps
 	$(MAKE) all $(HELPERS)
-	sh tests/lab/demo.sh
+	bash tests/lab/demo.sh
 
 bench: deps
 	$(MAKE) all
