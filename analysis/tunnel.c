@@ -141,8 +141,8 @@ int ct_tunnels_build(const struct ct_node *n, const struct ct_netns *ns,
 				continue;
 			x.role = CT_TR_IPIP;
 			x.overhead = 20;
-			x.fallback = pod && !strcmp(l->kind, "ipip") && !ct_ip_is_set(&l->u.iptun.local) &&
-				     !ct_ip_is_set(&l->u.iptun.remote);
+			x.fallback = pod && !strcmp(l->kind, "ipip") && ct_ip_is_any(&l->u.iptun.local) &&
+				     ct_ip_is_any(&l->u.iptun.remote);
 		} else {
 			continue;
 		}

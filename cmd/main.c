@@ -11,15 +11,15 @@
 const struct ct_cmd ct_cmds[] = {
 	{"links", cmd_links, CT_NEED_NETLINK | CT_NEED_SNAPSHOT, "[IFACE...]",
 	 "workload interfaces (cali*): pod, IPs, sysctls, counters, and what is wrong with them",
-	 "pods timeout", "iface"},
+	 "from pods timeout", "iface"},
 	{"tunnel", cmd_tunnel, CT_NEED_NETLINK | CT_NEED_SNAPSHOT, "",
-	 "encapsulation devices (tunl0, vxlan.calico, wireguard.cali) and the mode they imply", "",
+	 "encapsulation devices (tunl0, vxlan.calico, wireguard.cali) and the mode they imply", "from",
 	 ""},
 	{"routes", cmd_routes, CT_NEED_NETLINK | CT_NEED_SNAPSHOT, "[PREFIX]",
-	 "every route classified (workload, blackhole, ipip, vxlan, native, ...) with its owner", "",
+	 "every route classified (workload, blackhole, ipip, vxlan, native, ...) with its owner", "from",
 	 "prefix"},
 	{"neigh", cmd_neigh, CT_NEED_NETLINK | CT_NEED_SNAPSHOT, "[IFACE]",
-	 "neighbour (ARP/ND) entries, table pressure, and the pod gateway entry", "", "iface"},
+	 "neighbour (ARP/ND) entries, table pressure, and the pod gateway entry", "from", "iface"},
 	{"snapshot", cmd_snapshot, CT_NEED_NETLINK | CT_NEED_SETNS, "",
 	 "save the node's state (host and pod namespaces) as JSON for --from", "output pods timeout",
 	 ""},
@@ -46,7 +46,7 @@ const struct ct_opt ct_opts_table[] = {
 };
 
 /* options every command accepts */
-static const char *const global_opts = "netns json from color prefix help version";
+static const char *const global_opts = "netns json color prefix help version";
 
 const struct ct_cmd *ct_cmd_find(const char *name)
 {
@@ -177,8 +177,11 @@ int main(int argc, char **argv)
 		const char *nm = argv[i] + 2;
 		size_t nl = strcspn(nm, "=");
 		bool ok = false;
-		for (size_t j = 0; j < k && !ok; j++)
+		for (size_t j = 0; j < k && !ok; j++) {
 			ok = strlen(lo[j].name) == nl && !strncmp(lo[j].name, nm, nl);
+			if (ok && nm[nl] == '=' && lo[j].has_arg == no_argument)
+				return usage_err("option '%s' takes no value", argv[i]);
+		}
 		if (!ok)
 			return usage_err("unknown option '%s'; run 'caltrace --help'", argv[i]);
 	}
@@ -192,6 +195,11 @@ int main(int argc, char **argv)
 	opterr = 0;
 	optind = 1;
 	while (optind < argc) {
+		if (!strcmp(argv[optind], "--")) {
+			/* everything after "--" is an argument */
+			optind++;
+			break;
+		}
 		int ch = getopt_long(argc, argv, shorts, lo, NULL);
 		if (ch == -1) {
 			if (npos >= 255)

@@ -71,10 +71,10 @@ int cmd_tunnel(struct ct_ctx *c)
 		ct_rec_str(o, NULL, "mac", l->mac_len ? ct_mac_fmt(l->mac, l->mac_len, mac, sizeof(mac)) : NULL,
 			   CT_HL_NONE);
 		const struct ct_ip *loc = vx ? &l->u.vxlan.local : iptun ? &l->u.iptun.local : NULL;
-		ct_rec_str(o, "LOCAL", "local", loc && ct_ip_is_set(loc) ? ct_ip_fmt(loc, ip, sizeof(ip)) : (iptun ? "any" : NULL),
+		ct_rec_str(o, "LOCAL", "local", loc && !ct_ip_is_any(loc) ? ct_ip_fmt(loc, ip, sizeof(ip)) : (iptun ? "any" : NULL),
 			   CT_HL_NONE);
 		ct_rec_str(o, NULL, "remote",
-			   iptun ? (ct_ip_is_set(&l->u.iptun.remote) ? ct_ip_fmt(&l->u.iptun.remote, ip, sizeof(ip)) : "any") : NULL,
+			   iptun ? (!ct_ip_is_any(&l->u.iptun.remote) ? ct_ip_fmt(&l->u.iptun.remote, ip, sizeof(ip)) : "any") : NULL,
 			   CT_HL_NONE);
 		ct_rec_int(o, NULL, "ttl", iptun ? l->u.iptun.ttl : vx ? l->u.vxlan.ttl : 0, iptun || vx, CT_HL_NONE);
 		ct_rec_bool(o, NULL, "pmtudisc", iptun ? l->u.iptun.pmtudisc : -1, CT_HL_NONE);

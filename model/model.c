@@ -275,6 +275,12 @@ bool ct_ip_is_set(const struct ct_ip *a)
 	return a->family == AF_INET || a->family == AF_INET6;
 }
 
+bool ct_ip_is_any(const struct ct_ip *a)
+{
+	static const uint8_t zero[16];
+	return !ct_ip_is_set(a) || memcmp(a->a, zero, ip_bytes(a->family)) == 0;
+}
+
 static bool bits_match(const uint8_t *a, const uint8_t *b, unsigned bits)
 {
 	unsigned full = bits / 8, rest = bits % 8;

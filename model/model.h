@@ -283,6 +283,8 @@ size_t ct_route_nexthops(const struct ct_netns *ns, const struct ct_route *r,
 /* Addresses and prefixes. */
 bool ct_ip_eq(const struct ct_ip *a, const struct ct_ip *b);
 bool ct_ip_is_set(const struct ct_ip *a);
+/* Unset, 0.0.0.0 or :: (a tunnel endpoint of "any"). */
+bool ct_ip_is_any(const struct ct_ip *a);
 bool ct_prefix_contains(const struct ct_prefix *p, const struct ct_ip *ip);
 bool ct_prefix_contains_prefix(const struct ct_prefix *outer, const struct ct_prefix *inner);
 int ct_ip_parse(const char *s, struct ct_ip *out);          /* 0 ok, -1 bad */
