@@ -73,6 +73,24 @@ for mode in $LAB_MODES; do
 		"$(caltrace_routes "$out" | grep -c "^$LAB_POD_1_IP/32 ") $(caltrace_routes "$out" | wc -l)" \
 		"0 $(oracle_routes "$LAB_N1" | wc -l)"
 	lab_fault route off || not_ok "$mode: fault route off"
+
+	# no default route on n1: the kernel has no route for 169.254.1.1 from a pod, so proxy ARP
+	# stays silent; caltrace must say so for exactly the cali interfaces the kernel refuses
+	lab_fault nogw on || not_ok "$mode: fault nogw on"
+	out=$("$CALTRACE" -n "$LAB_N1" -j routes)
+	rc=$?
+	want=""
+	for i in $(lab_var "LAB_N1_POD_IDS"); do
+		veth=$(lab_var "LAB_POD_${i}_VETH")
+		ip -n "$LAB_N1" route get 169.254.1.1 from "$(lab_var "LAB_POD_${i}_IP")" iif "$veth" >/dev/null 2>&1 ||
+			want="$want $veth"
+	done
+	got=$(json_get "$out" '[.findings[] | select(.code == "pod_gateway_unroutable") | .subject] | sort | join(" ")')
+	is "$mode: fault nogw: exit 1, pod_gateway_unroutable where the kernel finds no route" \
+		"$rc $got" "1$want"
+	lab_fault nogw off || not_ok "$mode: fault nogw off"
+	out=$("$CALTRACE" -n "$LAB_N1" -j routes)
+	is "$mode: fault nogw off: exit 0 and no findings" "$? $(json_get "$out" '.findings | length')" "0 0"
 	lab_down
 done
 
