@@ -1,0 +1,204 @@
+# bash completion for caltrace(1)                           -*- shell-script -*-
+# SPDX-License-Identifier: MIT
+#
+# Mirrors the command and option tables in cmd/main.c (ct_cmds, ct_opts_table);
+# tests/integration/docs.sh fails when this file, `caltrace --help` and the man
+# page disagree. Needs no bash-completion helpers.
+
+_caltrace_cmds=(links tunnel routes neigh snapshot veth-name help version)
+# options every command takes
+_caltrace_global_opts=(-n --netns -j --json --color --prefix -h --help -V --version)
+# options only some commands take
+_caltrace_links_opts=(--from --pods --timeout)
+_caltrace_model_opts=(--from) # tunnel, routes, neigh
+_caltrace_snapshot_opts=(--pods -o --output --timeout)
+
+# _caltrace_ip NS ARGS...: runs ip(8) in network namespace NS as -n takes it
+# (a name under /var/run/netns, a path, or pid:PID); "" is the current one.
+_caltrace_ip()
+{
+	local ns=$1
+	shift
+	case $ns in
+	"") ip "$@" ;;
+	pid:*) nsenter --net="/proc/${ns#pid:}/ns/net" ip "$@" ;;
+	*/*) nsenter --net="$ns" ip "$@" ;;
+	*) ip -n "$ns" "$@" ;;
+	esac
+}
+
+# _caltrace_snap_ns FILE NS JQ-FILTER: applies the filter to the namespace NS
+# (default: the first) of a snapshot
+_caltrace_snap_ns()
+{
+	command -v jq >/dev/null 2>&1 || return 1
+	jq -r --arg ns "$2" "(if \$ns == \"\" then .netns[0] else (.netns[] | select(.name == \$ns)) end) | $3" \
+		-- "$1" 2>/dev/null
+}
+
+# _caltrace_ifaces NS FROM: interface names, from a snapshot or the kernel
+_caltrace_ifaces()
+{
+	if [[ -n $2 && -f $2 && -r $2 ]]; then
+		_caltrace_snap_ns "$2" "$1" '.links[].name'
+		return
+	fi
+	_caltrace_ip "$1" -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1
+}
+
+# _caltrace_prefixes NS FROM: route destinations, for `routes PREFIX`
+_caltrace_prefixes()
+{
+	if [[ -n $2 && -f $2 && -r $2 ]]; then
+		_caltrace_snap_ns "$2" "$1" '.routes[].dst // empty'
+		return
+	fi
+	{
+		_caltrace_ip "$1" -4 route show
+		_caltrace_ip "$1" -6 route show
+	} 2>/dev/null | awk '{ d = $1 }
+		d ~ /^(blackhole|unreachable|prohibit|throw|local|broadcast|anycast|multicast|nat)$/ { d = $2 }
+		d != "default" && !seen[d]++ { print d }'
+}
+
+# _caltrace_netns FROM VALUE: values for -n
+_caltrace_netns()
+{
+	if [[ -n $1 && -f $1 && -r $1 ]] && command -v jq >/dev/null 2>&1; then
+		jq -r '.netns[].name' -- "$1" 2>/dev/null
+		return
+	fi
+	ip netns list 2>/dev/null | awk '{print $1}'
+	echo "pid:"
+	if [[ $2 == pid:* ]]; then
+		local p
+		for p in /proc/[0-9]*; do
+			echo "pid:${p#/proc/}"
+		done
+	fi
+}
+
+_caltrace()
+{
+	COMPREPLY=()
+	# Rebuild the words bash split at COMP_WORDBREAKS (--color=auto, pid:1, fe80::1).
+	local -a w=()
+	local i t glue=0
+	for ((i = 0; i <= COMP_CWORD; i++)); do
+		t=${COMP_WORDS[i]}
+		if ((i > 0)) && { [[ $t =~ ^[=:]+$ ]] || ((glue)); }; then
+			w[${#w[@]} - 1]+=$t
+		else
+			w+=("$t")
+		fi
+		[[ $t =~ ^[=:]+$ ]] && glue=1 || glue=0
+	done
+	local cur=${w[${#w[@]} - 1]}
+	# readline replaces only the text after the last word break
+	local rw=${COMP_WORDS[COMP_CWORD]}
+	[[ $rw =~ ^[=:]+$ ]] && rw=""
+	local pre=${cur%"$rw"}
+
+	# What came before: the command, its arguments, and -n/--from/--prefix.
+	local cmd="" ns="" from="" pfx="" expect="" dashdash=0 nargs=0
+	for ((i = 1; i < ${#w[@]} - 1; i++)); do
+		t=${w[i]}
+		if [[ -n $expect ]]; then
+			case $expect in
+			netns) ns=$t ;;
+			from) from=$t ;;
+			prefix) pfx=$t ;;
+			esac
+			expect=""
+			continue
+		fi
+		if ((!dashdash)) && [[ $t == -?* ]]; then
+			case $t in
+			--) dashdash=1 ;;
+			-n | --netns) expect=netns ;;
+			--from) expect=from ;;
+			--prefix) expect=prefix ;;
+			--color | --pods | --output | --timeout) expect=${t#--} ;;
+			-o) expect=output ;;
+			--netns=*) ns=${t#*=} ;;
+			--from=*) from=${t#*=} ;;
+			--prefix=*) pfx=${t#*=} ;;
+			-[jhV]*n) expect=netns ;;
+			-[jhV]*o) expect=output ;;
+			-n?*) ns=${t#-n} ;;
+			esac
+			continue
+		fi
+		if [[ -z $cmd ]]; then
+			cmd=$t
+		else
+			nargs=$((nargs + 1))
+		fi
+	done
+	[[ $from == \~/* ]] && from=$HOME/${from#\~/}
+
+	local -a cands=()
+	local files="" val="" opt=""
+	if [[ -n $expect ]]; then
+		opt=$expect val=$cur
+	elif ((!dashdash)) && [[ $cur == --*=* ]]; then
+		opt=${cur%%=*} opt=${opt#--} val=${cur#*=}
+	fi
+	if [[ -n $opt ]]; then
+		case $opt in
+		n | netns) mapfile -t cands < <(_caltrace_netns "$from" "$val") ;;
+		color) cands=(auto always never) ;;
+		pods) cands=(kubectl crictl -) files=1 ;;
+		from | output) files=1 ;;
+		esac
+		if [[ -n $files ]]; then
+			mapfile -t -O "${#cands[@]}" cands < <(compgen -f -- "$val")
+			compopt -o filenames 2>/dev/null
+		fi
+		if [[ $cur != "$val" ]]; then # --opt=value: candidates are whole words
+			for i in "${!cands[@]}"; do
+				cands[i]=${cur%%=*}=${cands[i]}
+			done
+		fi
+	elif ((!dashdash)) && [[ $cur == -* ]]; then
+		cands=("${_caltrace_global_opts[@]}")
+		case $cmd in
+		"") cands+=(--from "${_caltrace_snapshot_opts[@]}") ;; # every option
+		links) cands+=("${_caltrace_links_opts[@]}") ;;
+		tunnel | routes | neigh) cands+=("${_caltrace_model_opts[@]}") ;;
+		snapshot) cands+=("${_caltrace_snapshot_opts[@]}") ;;
+		esac
+	elif [[ -z $cmd ]]; then
+		cands=("${_caltrace_cmds[@]}")
+	else
+		case $cmd in
+		links)
+			# workload interfaces (--prefix, $FELIX_INTERFACEPREFIX, cali); else all
+			local -a all=() prefixes=()
+			local a p
+			mapfile -t all < <(_caltrace_ifaces "$ns" "$from")
+			IFS=, read -ra prefixes <<<"${pfx:-${FELIX_INTERFACEPREFIX:-cali}}"
+			for a in "${all[@]}"; do
+				for p in "${prefixes[@]}"; do
+					[[ -n $p && $a == "$p"* ]] && cands+=("$a") && break
+				done
+			done
+			((${#cands[@]})) || cands=("${all[@]}")
+			;;
+		neigh) ((nargs)) || mapfile -t cands < <(_caltrace_ifaces "$ns" "$from") ;;
+		routes) ((nargs)) || mapfile -t cands < <(_caltrace_prefixes "$ns" "$from") ;;
+		help) ((nargs)) || cands=("${_caltrace_cmds[@]}") ;;
+		esac
+	fi
+
+	local c
+	for c in "${cands[@]}"; do
+		[[ -n $c && $c == "$cur"* ]] && COMPREPLY+=("${c#"$pre"}")
+	done
+	# pid: and --opt= want their value right after them
+	if ((${#COMPREPLY[@]} == 1)) && [[ ${COMPREPLY[0]} == *[:=] ]]; then
+		compopt -o nospace 2>/dev/null
+	fi
+	return 0
+}
+complete -F _caltrace caltrace
