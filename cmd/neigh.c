@@ -176,6 +176,37 @@ int cmd_neigh(struct ct_ctx *c)
 		}
 		ct_out_section_end(o);
 	}
+	/* each pod's entry on its workload interface */
+	struct ct_workload *w = NULL;
+	size_t nw = 0;
+	if (ct_workloads(&n, ns, &c->o.prefixes, &w, &nw) == 0 && nw) {
+		ct_out_section(o, "workloads", "pod entries on workload interfaces");
+		for (size_t i = 0; i < nw; i++) {
+			const struct ct_link *l = w[i].link;
+			if (only && l->ifindex != only)
+				continue;
+			for (int k = 0; k < w[i].n_ips; k++) {
+				const struct ct_neigh *e = NULL;
+				for (size_t j = 0; j < ns->neighs.n && !e; j++)
+					if (ns->neighs.v[j].ifindex == l->ifindex &&
+					    ct_ip_eq(&ns->neighs.v[j].dst, &w[i].ips[k]) &&
+					    !(ns->neighs.v[j].flags & NTF_PROXY))
+						e = &ns->neighs.v[j];
+				bool bad = e && (e->state & (NUD_FAILED | NUD_INCOMPLETE));
+				ct_rec_begin(o);
+				ct_rec_str(o, "DEVICE", "dev", l->name, CT_HL_NONE);
+				ct_rec_str(o, "POD IP", "dst", ct_ip_fmt(&w[i].ips[k], ip, sizeof(ip)), CT_HL_NONE);
+				ct_rec_str(o, "LLADDR", "lladdr",
+					   e && e->lladdr_len ? ct_mac_fmt(e->lladdr, e->lladdr_len, mac, sizeof(mac)) : NULL,
+					   CT_HL_NONE);
+				ct_rec_str(o, "STATE", "state", e ? ct_nud_name(e->state, st, sizeof(st)) : NULL,
+					   bad ? CT_HL_FAIL : CT_HL_NONE);
+				ct_rec_end(o);
+			}
+		}
+		ct_out_section_end(o);
+	}
+	free(w);
 	ct_out_section(o, "items", "entries (FAILED and INCOMPLETE first)");
 	for (size_t i = 0; ord && i < ns->neighs.n; i++) {
 		const struct ct_neigh *x = &ns->neighs.v[ord[i]];
