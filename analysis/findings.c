@@ -104,6 +104,23 @@ struct ct_finding *ct_finding_add(struct ct_findings *f, const char *code, const
 	return x;
 }
 
+int ct_findings_take(struct ct_findings *dst, const struct ct_findings *src,
+		     const char *const *prefixes, size_t n)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		bool want = false;
+		for (size_t k = 0; k < n && !want; k++)
+			want = !strncmp(src->v[i].def->code, prefixes[k], strlen(prefixes[k]));
+		if (!want)
+			continue;
+		struct ct_finding *x = ct_finding_add(dst, src->v[i].def->code, NULL, NULL, NULL, NULL, "%s", "");
+		if (!x)
+			return -1;
+		*x = src->v[i];
+	}
+	return 0;
+}
+
 static int cmp_finding(const void *a, const void *b)
 {
 	const struct ct_finding *x = a, *y = b;

@@ -44,6 +44,10 @@ void ct_findings_free(struct ct_findings *f);
 struct ct_finding *ct_finding_add(struct ct_findings *f, const char *code, const char *netns,
 				  const char *subject, const char *evidence, const char *fix,
 				  const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+/* Appends copies of the findings of src whose code starts with one of the
+ * prefixes (a whole code is its own prefix). */
+int ct_findings_take(struct ct_findings *dst, const struct ct_findings *src,
+		     const char *const *prefixes, size_t n);
 /* Stable order: fail first, then warn, then info; then by subject. */
 void ct_findings_sort(struct ct_findings *f);
 /* CT_EXIT_PROBLEMS when any warn or fail finding, else CT_EXIT_OK. */

@@ -90,6 +90,9 @@ int ct_finish(struct ct_ctx *c, const struct ct_node *n, struct ct_findings *f);
 /* Keeps only findings whose subject is in keep[] (n entries). */
 void ct_findings_keep(struct ct_findings *f, const char *const *keep, size_t n);
 
+/* The "stats" object of a link (JSON only). */
+void ct_emit_stats(struct ct_out *o, const struct ct_stats *s);
+
 /* Prints the error line for c->err and returns its exit code. */
 int ct_report_err(struct ct_ctx *c);
 

@@ -9,7 +9,7 @@
 #include "model/names.h"
 #include "probes/gather.h"
 
-static void stats_obj(struct ct_out *o, const struct ct_stats *s)
+void ct_emit_stats(struct ct_out *o, const struct ct_stats *s)
 {
 	ct_rec_obj_begin(o, "stats");
 	ct_rec_uint(o, NULL, "rx_packets", s->rx_packets);
@@ -23,12 +23,6 @@ static void stats_obj(struct ct_out *o, const struct ct_stats *s)
 	ct_rec_obj_end(o);
 }
 
-/* used by tunnel too */
-void ct_emit_stats(struct ct_out *o, const struct ct_stats *s);
-void ct_emit_stats(struct ct_out *o, const struct ct_stats *s)
-{
-	stats_obj(o, s);
-}
 
 static enum ct_hl hl_flag(int v, int want)
 {
@@ -79,15 +73,9 @@ int cmd_links(struct ct_ctx *c)
 	struct ct_findings rf;
 	ct_findings_init(&rf);
 	ct_analyze_routes(&n, ns, &c->o.prefixes, NULL, &rf);
-	for (size_t i = 0; i < rf.n; i++) {
-		const char *code = rf.v[i].def->code;
-		if (!strcmp(code, "route_to_missing_link") || !strcmp(code, "route_to_down_link") ||
-		    !strcmp(code, "pod_gateway_unroutable") || !strcmp(code, "pod_gateway_via_workload")) {
-			struct ct_finding *x = ct_finding_add(&f, code, NULL, NULL, NULL, NULL, "%s", "");
-			if (x)
-				*x = rf.v[i];
-		}
-	}
+	static const char *const wl_codes[] = {"route_to_missing_link", "route_to_down_link",
+					       "pod_gateway_unroutable", "pod_gateway_via_workload"};
+	ct_findings_take(&f, &rf, wl_codes, 4);
 	ct_findings_free(&rf);
 	if (c->o.argc)
 		ct_findings_keep(&f, (const char *const *)c->o.argv, (size_t)c->o.argc);
@@ -131,7 +119,7 @@ int cmd_links(struct ct_ctx *c)
 		ct_rec_int(o, NULL, "route_localnet", l->route_localnet, l->route_localnet >= 0, CT_HL_NONE);
 		ct_rec_uint(o, "RX PKTS", NULL, l->stats.rx_packets);
 		ct_rec_uint(o, "TX PKTS", NULL, l->stats.tx_packets);
-		stats_obj(o, &l->stats);
+		ct_emit_stats(o, &l->stats);
 		ct_rec_end(o);
 	}
 	ct_out_section_end(o);

@@ -87,14 +87,8 @@ int cmd_neigh(struct ct_ctx *c)
 		struct ct_findings tf;
 		ct_findings_init(&tf);
 		ct_analyze_tunnels(ns, &t, &tf);
-		for (size_t i = 0; i < tf.n; i++) {
-			const char *code = tf.v[i].def->code;
-			if (strncmp(code, "vtep_", 5))
-				continue;
-			struct ct_finding *x = ct_finding_add(&f, code, NULL, NULL, NULL, NULL, "%s", "");
-			if (x)
-				*x = tf.v[i];
-		}
+		static const char *const vtep[] = {"vtep_"};
+		ct_findings_take(&f, &tf, vtep, 1);
 		ct_findings_free(&tf);
 	} else {
 		memset(&t, 0, sizeof(t));

@@ -10,8 +10,6 @@
 #include "model/names.h"
 #include "probes/gather.h"
 
-void ct_emit_stats(struct ct_out *o, const struct ct_stats *s);
-
 int cmd_tunnel(struct ct_ctx *c)
 {
 	if (c->o.argc) {
