@@ -289,9 +289,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "caltrace: '%s' reads the live kernel; it does not take --from\n", cmd->name);
 		return CT_EXIT_USAGE;
 	}
-	const char *pfx = c.o.prefix_str ? c.o.prefix_str : getenv("FELIX_INTERFACEPREFIX");
-	if (!pfx || !*pfx)
-		pfx = "cali";
+	/* an empty FELIX_INTERFACEPREFIX means Felix's default; an empty --prefix is a mistake */
+	const char *pfx = c.o.prefix_str;
+	if (!pfx) {
+		pfx = getenv("FELIX_INTERFACEPREFIX");
+		if (!pfx || !*pfx)
+			pfx = "cali";
+	}
 	if (ct_prefixes_parse(pfx, &c.o.prefixes) < 0)
 		return usage_err("bad interface prefix list '%s'; use names like cali or cali,tap", pfx);
 	c.o.argc = npos - 1;

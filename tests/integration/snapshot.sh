@@ -1,0 +1,228 @@
+#!/bin/bash
+# Snapshots. (a) caltrace --from on the synthetic fixtures (tests/fixtures/*-node.json) against
+# the fixtures' own raw data read with jq. (b) In each mode of $LAB_MODES: `caltrace snapshot` of
+# node 1 against ip -j (links, routes, namespaces), and every read command live vs from the
+# snapshot. (c) A fault captured in a snapshot stays visible there after it is mended live.
+. "$(dirname "$0")/../lib.sh"
+need_cmd jq
+need_caltrace
+
+FIX="$TOP/tests/fixtures"
+TMP=$(mktemp -d /tmp/caltrace-snapshot.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT # lab_up replaces this trap; its cleanup is added below
+cleanup_tmp() { rm -rf "$TMP"; }
+
+# ---------------------------------------------------------------- (a) synthetic fixtures
+# jq prelude over a fixture: $ns = netns[0], lk = the link a route's oif names, key = how a
+# route is identified in caltrace's output ("dst table type dev"), from the raw fields.
+# shellcheck disable=SC2016 # jq, not shell
+FX_DEFS='def tbl: if . == 254 then "main" elif . == 255 then "local" else tostring end;
+def dstn: if . == "0.0.0.0/0" or . == "::/0" then "default" else . end;
+.netns[0] as $ns |
+($ns.links | map({key: (.ifindex | tostring), value: .}) | from_entries) as $L |
+def lk: $L[.oif | tostring];
+def key: "\(.dst | dstn) \(.table | tbl) \(.type) \(lk.name // "-")";'
+CT_KEY='def key: "\(.dst) \(.table) \(.type) \(.dev // "-")";'
+
+# fx_rows FIXTURE SELECT VALUE: "key<TAB>value" for every netns[0] route that SELECT keeps
+fx_rows() { jq -r "$FX_DEFS"' $ns.routes[] | select('"$2"') | "\(key)\t\('"$3"')"' "$1" | sort; }
+# ct_rows JSON KEYS VALUE: "key<TAB>value" for every caltrace route item whose key is in KEYS
+ct_rows() {
+	printf '%s' "$1" | jq -r --arg keys "$2" "$CT_KEY"'
+		($keys | split("\n")) as $k | .items[] | select(key as $x | $k | index([$x])) |
+		"\(key)\t\('"$3"')"' | sort
+}
+# check_rows NAME FIXTURE JSON SELECT FX_VALUE CT_VALUE
+check_rows() {
+	local exp keys
+	exp=$(fx_rows "$2" "$4" "$5")
+	if [ -z "$exp" ]; then
+		# the fixture has no such route: the check would prove nothing
+		skip "$1" "the fixture has none"
+		return
+	fi
+	keys=$(printf '%s\n' "$exp" | cut -f1)
+	is "$1 ($(printf '%s\n' "$exp" | wc -l) routes)" "$(ct_rows "$3" "$keys" "$6")" "$exp"
+}
+
+for fx in ipip-node:ipip wireguard-node:wireguard ipv6-node:vxlan; do
+	name=${fx%%:*} mode=${fx#*:}
+	F="$FIX/$name.json"
+	[ -r "$F" ] || {
+		not_ok "$name: fixture $F readable"
+		continue
+	}
+	out=$("$CALTRACE" --from "$F" routes -j)
+	json_eq "$name: routes: one JSON document, source the file" "$out" \
+		'"\(.schema_version) \(.command) \(.node.source)"' "1.0 routes $F"
+	is "$name: routes: node.synthetic as the fixture says (true)" \
+		"$(json_get "$out" .node.synthetic)" "$(jq -r .synthetic "$F")"
+	is "$name: routes: one item per route of netns[0]" \
+		"$(json_get "$out" '.items | length')" "$(jq '.netns[0].routes | length' "$F")"
+	check_rows "$name: routes via an ipip link with a gateway: class ipip, onlink as RTNH_F_ONLINK" \
+		"$F" "$out" \
+		'lk.kind == "ipip" and .gateway != null' \
+		'"ipip" + (if (.flags / 4 | floor) % 2 == 1 then " onlink" else "" end)' \
+		'.class + (if (.flags | index(["onlink"])) then " onlink" else "" end)'
+	check_rows "$name: /32 and /128 routes to a cali link: class workload" "$F" "$out" \
+		'(.dst | test("/(32|128)$")) and ((lk.name // "") | startswith("cali"))' '"workload"' '.class'
+	check_rows "$name: blackhole routes: class blackhole" "$F" "$out" \
+		'.type == "blackhole"' '"blackhole"' '.class'
+	check_rows "$name: protocol bird routes: owner bird" "$F" "$out" \
+		'.protocol == "bird"' '"bird"' '.owner'
+
+	out=$("$CALTRACE" --from "$F" tunnel -j)
+	is "$name: tunnel: mode $mode" "$(json_get "$out" .mode)" "$mode"
+	is "$name: tunnel: node.synthetic true" "$(json_get "$out" .node.synthetic)" "$(jq -r .synthetic "$F")"
+	is "$name: tunnel: the fixture's ipip/vxlan/wireguard links, with their mtu, vni and port" \
+		"$(json_get "$out" '.items[] | "\(.name) \(.mtu) \(.vni) \(.port)"' | sort)" \
+		"$(jq -r '.netns[0].links[] | select(.kind == "ipip" or .kind == "vxlan" or .kind == "wireguard") |
+			"\(.name) \(.mtu) \(.vxlan.vni) \(.vxlan.port)"' "$F" | sort)"
+
+	out=$("$CALTRACE" --from "$F" links -j)
+	is "$name: links: node.synthetic true" "$(json_get "$out" .node.synthetic)" "$(jq -r .synthetic "$F")"
+	is "$name: links: exactly the fixture's cali* links" \
+		"$(json_get "$out" '.items[].name' | sort)" \
+		"$(jq -r '.netns[0].links[] | select(.name | startswith("cali")) | .name' "$F" | sort)"
+	is "$name: links: pod_ips = the /32 and /128 main-table routes to each link" \
+		"$(json_get "$out" '.items[] | "\(.name) \(.pod_ips // [] | sort | join(","))"' | sort)" \
+		"$(jq -r '.netns[0] as $ns | $ns.links[] | select(.name | startswith("cali")) | .ifindex as $i |
+			"\(.name) \([$ns.routes[] | select(.table == 254 and .oif == $i and (.dst | test("/(32|128)$"))) |
+				.dst | sub("/[0-9]+$"; "")] | sort | join(","))"' "$F" | sort)"
+done
+
+# the pod namespace of the IPIP fixture
+F="$FIX/ipip-node.json"
+podns=$(jq -r '.netns[1].name // empty' "$F")
+if [ -z "$podns" ]; then
+	not_ok "ipip-node: the fixture has a second (pod) namespace"
+else
+	out=$("$CALTRACE" --from "$F" -n "$podns" tunnel -j)
+	rc=$?
+	is "ipip-node -n $podns: tunnel: exit 0, tunl0_fallback info on the namespace's ipip link" \
+		"$rc $(json_get "$out" '[.findings[] | select(.code == "tunl0_fallback")][0] | "\(.severity) \(.subject)"')" \
+		"0 info $(jq -r '.netns[1].links[] | select(.kind == "ipip") | .name' "$F")"
+	out=$("$CALTRACE" --from "$F" -n "$podns" neigh -j)
+	exp=$(jq -r '.netns[1].neighbours[] | select(.dst == "169.254.1.1") | "169.254.1.1 \(.lladdr)"' "$F")
+	is "ipip-node -n $podns: neigh: gateway 169.254.1.1 with the fixture's lladdr (ee:ee:ee:ee:ee:ee)" \
+		"$(json_get "$out" '.gateway[] | select(.dst == "169.254.1.1") | "\(.dst) \(.lladdr)"')" \
+		"${exp:-169.254.1.1 (none in the fixture)}"
+	is "ipip-node: the fixture's gateway lladdr is Calico's ee:ee:ee:ee:ee:ee" "$exp" "169.254.1.1 ee:ee:ee:ee:ee:ee"
+	is "ipip-node -n $podns: neigh: node.netns and synthetic" \
+		"$(json_get "$out" '"\(.node.netns) \(.node.synthetic)"')" "$podns true"
+fi
+
+# ---------------------------------------------------------------- (b), (c) the lab
+if [ "$(id -u)" != 0 ]; then
+	skip "live vs snapshot in the lab" "needs root"
+	done_testing
+	exit
+fi
+need_cmd ip
+
+# a caltrace document without what changes between two reads: the source, counters
+NORM='def strip: walk(if type == "object" then with_entries(select(.key | test("^(rx|tx)_") | not)) else . end);
+del(.node.source) | del(.. | .stats?) | strip'
+
+for mode in $LAB_MODES; do
+	lab_up "$mode" || {
+		not_ok "$mode: lab up"
+		continue
+	}
+	trap 'lab_cleanup; cleanup_tmp' EXIT
+	S="$TMP/s-$mode.json"
+	# pods of node 1, and web-1 (the first of them) resolving its gateway before the snapshot
+	podns1=$(for i in $(seq "$LAB_POD_COUNT"); do
+		[ "$(lab_var "LAB_POD_${i}_NODE")" = 1 ] && lab_var "LAB_POD_${i}_NS" && echo
+	done | sort)
+	pings "$LAB_POD_1_NS" "$LAB_POD_2_IP" || diag "ping web-1 -> db-1 failed"
+
+	err=$("$CALTRACE" -n "$LAB_N1" snapshot -o "$S" 2>&1)
+	rc=$?
+	if [ "$rc" != 0 ] || ! jq -e . "$S" >/dev/null 2>&1; then
+		not_ok "$mode: snapshot -n n1 -o FILE: exit 0, a JSON file" "exit $rc: $err"
+		lab_down
+		continue
+	fi
+	ok "$mode: snapshot -n n1 -o FILE: exit 0, a JSON file"
+	is "$mode: snapshot: netns[0] is n1" "$(jq -r '.netns[0].name' "$S")" "$LAB_N1"
+	is "$mode: snapshot: netns[0].links = ip link names" \
+		"$(jq -r '.netns[0].links[].name' "$S" | sort)" \
+		"$(ip -n "$LAB_N1" -j link show | jq -r '.[].ifname' | sort)"
+	# this iproute2 lists both families for `ip -j route show table all`, so count -4 and -6
+	is "$mode: snapshot: netns[0].routes = ip -4 + ip -6 route show table all" \
+		"$(jq '.netns[0].routes | length' "$S")" \
+		"$(($(ip -n "$LAB_N1" -4 -j route show table all | jq length) + $(ip -n "$LAB_N1" -6 -j route show table all | jq length)))"
+	is "$mode: snapshot: netns[] has n1's pod namespaces" \
+		"$(jq -r '.netns[].name' "$S" | grep -Fx -f <(printf '%s\n' "$podns1") | sort)" "$podns1"
+
+	for cmd in links routes tunnel; do
+		live=$("$CALTRACE" -n "$LAB_N1" "$cmd" -j)
+		lrc=$?
+		snap=$("$CALTRACE" --from "$S" "$cmd" -j)
+		src=$?
+		if ! json_valid "$live" || ! json_valid "$snap"; then
+			not_ok "$mode: $cmd: live and --from snapshot both JSON" "live: ${live:0:300}
+snapshot: ${snap:0:300}"
+			continue
+		fi
+		is "$mode: $cmd: --from snapshot names its file" "$(json_get "$snap" .node.source)" "$S"
+		a=$(printf '%s' "$live" | jq -S "$NORM")
+		b=$(printf '%s' "$snap" | jq -S "$NORM")
+		if [ "$a" = "$b" ] && [ "$lrc" = "$src" ]; then
+			ok "$mode: $cmd: live and --from snapshot: same items, findings, exit ($lrc) without source and counters"
+		else
+			not_ok "$mode: $cmd: live and --from snapshot: same items, findings, exit ($lrc) without source and counters" \
+				"exit live $lrc, snapshot $src
+$(diff <(printf '%s\n' "$a") <(printf '%s\n' "$b") | head -n 30)"
+		fi
+	done
+	# neighbour entries come and go (IPv6 link-local entries appear for a while after the lab
+	# comes up): only (dev, dst), from a snapshot taken while the live set stays the same
+	nset='[.items[] | "\(.dev) \(.dst)"] | sort | join("\n")'
+	SN="$TMP/neigh-$mode.json"
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		n1=$(json_get "$("$CALTRACE" -n "$LAB_N1" neigh -j)" "$nset")
+		"$CALTRACE" -n "$LAB_N1" snapshot -o "$SN" 2>/dev/null
+		n2=$(json_get "$("$CALTRACE" -n "$LAB_N1" neigh -j)" "$nset")
+		[ "$n1" != "$n2" ] || break
+		sleep 0.3
+	done
+	[ "$n1" = "$n2" ] || diag "the live neighbour set kept changing"
+	is "$mode: neigh: live and --from snapshot have the same (dev, dst) entries" \
+		"$(json_get "$("$CALTRACE" --from "$SN" neigh -j)" "$nset")" "$n1"
+	gw='.gateway[] | select(.dst == "169.254.1.1") | "\(.dst) \(.dev) \(.lladdr) \(.mac_ok)"'
+	glive=$(json_get "$("$CALTRACE" -n "$LAB_POD_1_NS" neigh -j)" "$gw")
+	gsnap=$(json_get "$("$CALTRACE" --from "$S" -n "$LAB_POD_1_NS" neigh -j)" "$gw")
+	is "$mode: neigh -n web-1's pod namespace: gateway entry live as ip neigh has it" \
+		"$glive" "169.254.1.1 eth0 $(ip -n "$LAB_POD_1_NS" -j neigh show 169.254.1.1 dev eth0 | jq -r '.[0].lladdr') true"
+	is "$mode: neigh -n web-1's pod namespace: --from snapshot gives the live gateway entry" "$gsnap" "$glive"
+
+	# (c) proxy_arp off on web-1's cali while the snapshot is taken, then mended
+	veth=$(lab_var "LAB_POD_${LAB_FAULT_POD}_VETH")
+	parp() { ip netns exec "$LAB_N1" cat "/proc/sys/net/ipv4/conf/$veth/proxy_arp"; }
+	F2="$TMP/fault-$mode.json"
+	if lab_fault proxy_arp on; then
+		is "$mode: fault proxy_arp on: the kernel has proxy_arp 0 on $veth" "$(parp)" 0
+		"$CALTRACE" -n "$LAB_N1" snapshot -o "$F2" 2>/dev/null
+		rc=$?
+		lab_fault proxy_arp off || diag "fault proxy_arp off failed"
+		is "$mode: fault snapshot: exit 0, the file has proxy_arp 0 on $veth" \
+			"$rc $(jq -r ".netns[0].links[] | select(.name == \"$veth\") | .proxy_arp" "$F2" 2>/dev/null)" "0 0"
+		is "$mode: fault mended: the kernel has proxy_arp 1 on $veth" "$(parp)" 1
+		out=$("$CALTRACE" --from "$F2" links -j)
+		rc=$?
+		is "$mode: fault mended: --from the snapshot still says proxy_arp_off on $veth, exit 1" \
+			"$rc $(json_get "$out" "[.findings[] | select(.code == \"proxy_arp_off\") | .subject] | unique | join(\",\")")" \
+			"1 $veth"
+		out=$("$CALTRACE" -n "$LAB_N1" links -j)
+		rc=$?
+		is "$mode: fault mended: live links exit 0, no proxy_arp_off" \
+			"$rc $(json_get "$out" '[.findings[] | select(.code == "proxy_arp_off")] | length')" "0 0"
+	else
+		not_ok "$mode: lab fault proxy_arp on"
+	fi
+	lab_down
+done
+
+done_testing
