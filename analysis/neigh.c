@@ -190,18 +190,29 @@ int ct_analyze_neigh(const struct ct_node *n, const struct ct_netns *ns,
 		const struct ct_neightbl *t = &ns->neightbls.v[i];
 		if (!t->gc_thresh3)
 			continue;
-		snprintf(ev, sizeof(ev), "%s: %u entries; gc_thresh1 %u, gc_thresh2 %u, gc_thresh3 %u",
-			 t->name, t->entries, t->gc_thresh1, t->gc_thresh2, t->gc_thresh3);
+		/* since Linux 4.19 the collector ignores permanent entries; the table's
+		 * count includes them, so take off those of this namespace (VXLAN VTEPs
+		 * are permanent) */
+		uint32_t perm = 0;
+		for (size_t k = 0; k < ns->neighs.n; k++)
+			perm += ns->neighs.v[k].dst.family == t->family &&
+				(ns->neighs.v[k].state & NUD_PERMANENT) &&
+				!(ns->neighs.v[k].flags & NTF_PROXY);
+		uint32_t gc = t->entries > perm ? t->entries - perm : 0;
+		snprintf(ev, sizeof(ev),
+			 "%s: %u entries (%u permanent ones here, which the collector ignores); "
+			 "gc_thresh1 %u, gc_thresh2 %u, gc_thresh3 %u",
+			 t->name, t->entries, perm, t->gc_thresh1, t->gc_thresh2, t->gc_thresh3);
 		const char *v6 = t->family == AF_INET6 ? "ipv6" : "ipv4";
 		char fix[200];
 		snprintf(fix, sizeof(fix), "sysctl -w net.%s.neigh.default.gc_thresh3=%u (and raise gc_thresh1/2)",
 			 v6, t->gc_thresh3 * 2);
-		if ((uint64_t)t->entries * 10 >= (uint64_t)t->gc_thresh3 * 9)
+		if ((uint64_t)gc * 10 >= (uint64_t)t->gc_thresh3 * 9)
 			ct_finding_add(f, "neigh_table_overflow", ns->name, t->name, ev, fix,
-				       "%s is at %u of %u entries: the kernel will log \"neighbour table overflow\" and drop", t->name, t->entries, t->gc_thresh3);
-		else if (t->entries > t->gc_thresh2)
+				       "%s is at %u of %u collectable entries: the kernel will log \"neighbour table overflow\" and drop", t->name, gc, t->gc_thresh3);
+		else if (gc > t->gc_thresh2)
 			ct_finding_add(f, "neigh_table_pressure", ns->name, t->name, ev, fix,
-				       "%s has %u entries, above gc_thresh2 %u", t->name, t->entries, t->gc_thresh2);
+				       "%s has %u collectable entries, above gc_thresh2 %u", t->name, gc, t->gc_thresh2);
 	}
 	/* failed entries per device */
 	struct ct_neigh_dev *d;

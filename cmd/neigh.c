@@ -174,18 +174,32 @@ int cmd_neigh(struct ct_ctx *c)
 	struct ct_workload *w = NULL;
 	size_t nw = 0;
 	if (ct_workloads(&n, ns, &c->o.prefixes, &w, &nw) == 0 && nw) {
+		/* the host's entry for each pod address, in one pass over the entries */
+		const struct ct_neigh **ent = calloc(nw * 8, sizeof(*ent));
+		int *wpos = malloc((ns->links.n ? ns->links.n : 1) * sizeof(int));
+		if (ent && wpos) {
+			for (size_t i = 0; i < ns->links.n; i++)
+				wpos[i] = -1;
+			for (size_t i = 0; i < nw; i++)
+				wpos[w[i].link - ns->links.v] = (int)i;
+			for (size_t j = 0; j < ns->neighs.n; j++) {
+				const struct ct_neigh *e = &ns->neighs.v[j];
+				const struct ct_link *l = ct_link_by_ifindex(ns, e->ifindex);
+				int wi = l ? wpos[l - ns->links.v] : -1;
+				if (wi < 0 || (e->flags & NTF_PROXY))
+					continue;
+				for (int k = 0; k < w[wi].n_ips; k++)
+					if (ct_ip_eq(&w[wi].ips[k], &e->dst))
+						ent[wi * 8 + k] = e;
+			}
+		}
 		ct_out_section(o, "workloads", "pod entries on workload interfaces");
-		for (size_t i = 0; i < nw; i++) {
+		for (size_t i = 0; ent && wpos && i < nw; i++) {
 			const struct ct_link *l = w[i].link;
 			if (only && l->ifindex != only)
 				continue;
 			for (int k = 0; k < w[i].n_ips; k++) {
-				const struct ct_neigh *e = NULL;
-				for (size_t j = 0; j < ns->neighs.n && !e; j++)
-					if (ns->neighs.v[j].ifindex == l->ifindex &&
-					    ct_ip_eq(&ns->neighs.v[j].dst, &w[i].ips[k]) &&
-					    !(ns->neighs.v[j].flags & NTF_PROXY))
-						e = &ns->neighs.v[j];
+				const struct ct_neigh *e = ent[i * 8 + k];
 				bool bad = e && (e->state & (NUD_FAILED | NUD_INCOMPLETE));
 				ct_rec_begin(o);
 				ct_rec_str(o, "DEVICE", "dev", l->name, CT_HL_NONE);
@@ -199,6 +213,8 @@ int cmd_neigh(struct ct_ctx *c)
 			}
 		}
 		ct_out_section_end(o);
+		free(ent);
+		free(wpos);
 	}
 	free(w);
 	ct_out_section(o, "items", "entries (FAILED and INCOMPLETE first)");

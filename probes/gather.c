@@ -488,9 +488,11 @@ static int neightbl_cb(struct nlmsghdr *h, void *arg)
 	memcpy(&ndtm, nlmsg_data(h), sizeof(ndtm));
 	if (ndtm.ndtm_family != AF_INET && ndtm.ndtm_family != AF_INET6)
 		return 0;
-	/* per-device parameter messages carry only NDTA_NAME and NDTA_PARMS */
+	/* per-device parameter messages carry only NDTA_NAME and NDTA_PARMS; the
+	 * kernel sends the table's own message first, so with one family asked
+	 * for, the rest (one message per device) need not be read */
 	if (!tb[NDTA_THRESH1] && !tb[NDTA_CONFIG])
-		return 0;
+		return da->family ? CT_NL_STOP : 0;
 	t = ct_push_neightbl(da->ns);
 	if (!t)
 		return -ENOMEM;
@@ -789,6 +791,27 @@ static int dump_fdb_tun(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns)
 	return dump(g, nl, ns, "fdb", RTM_GETNEIGH, &ndm, sizeof(ndm), AF_BRIDGE, fdb_cb, true);
 }
 
+/* The neighbour tables, one family at a time on a socket of their own that is
+ * closed after the table's message: the per-device parameters that follow (two
+ * thousand messages on a node with a thousand pods) are never read. */
+static int dump_neightbls(struct gctx *g, struct ct_netns *ns)
+{
+	static const uint8_t fams[2] = { AF_INET, AF_INET6 };
+	for (int i = 0; i < 2; i++) {
+		struct ct_nl tnl;
+		int r = ct_nl_open(&tnl);
+		if (r < 0)
+			return ct_err_errno(g->err, -r, "open a netlink socket in", ns->name);
+		struct ndtmsg ndtm = { .ndtm_family = fams[i] };
+		r = dump(g, &tnl, ns, "neighbour tables", RTM_GETNEIGHTBL, &ndtm, sizeof(ndtm),
+			 fams[i], neightbl_cb, fams[i] == AF_INET6);
+		ct_nl_close(&tnl);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int dump_addrs(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns)
 {
 	struct ifaddrmsg ifa = { .ifa_family = AF_INET };
@@ -852,12 +875,8 @@ static int gather_ns(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, unsi
 	} else if ((what & CT_G_FDB_TUN) && dump_fdb_tun(g, nl, ns) < 0) {
 		return -1;
 	}
-	if (what & CT_G_NEIGHTBL) {
-		struct ndtmsg ndtm = { .ndtm_family = AF_UNSPEC };
-		if (dump(g, nl, ns, "neighbour tables", RTM_GETNEIGHTBL, &ndtm, sizeof(ndtm), 0,
-			 neightbl_cb, false) < 0)
-			return -1;
-	}
+	if ((what & CT_G_NEIGHTBL) && dump_neightbls(g, ns) < 0)
+		return -1;
 	if ((what & CT_G_NETCONF) && gather_netconf(g, nl, ns) < 0)
 		return -1;
 	if (what & CT_G_GWCHECK) {

@@ -57,7 +57,13 @@ static int cb_valid(struct nl_msg *msg, void *arg)
 		nl->done = true;
 	if (nl->herr)
 		return NL_SKIP; /* keep draining after a handler failure */
+	if (nl->stopped)
+		return NL_STOP;
 	int r = nl->fn ? nl->fn(nlmsg_hdr(msg), nl->arg) : 0;
+	if (r == CT_NL_STOP) {
+		nl->stopped = nl->done = true;
+		return NL_STOP;
+	}
 	if (r < 0)
 		nl->herr = r;
 	return NL_OK;
@@ -168,7 +174,7 @@ static int nl_transact(struct ct_nl *nl, struct nl_msg *msg, bool dump, ct_nl_ha
 	nl->fn = fn;
 	nl->arg = arg;
 	nl->dump = dump;
-	nl->done = nl->intr = false;
+	nl->done = nl->intr = nl->stopped = false;
 	nl->kerr = nl->herr = 0;
 	r = nl_send_auto(nl->sk, msg);
 	nl->seq = nlmsg_hdr(msg)->nlmsg_seq;
@@ -182,6 +188,8 @@ static int nl_transact(struct ct_nl *nl, struct nl_msg *msg, bool dump, ct_nl_ha
 			nl->intr = true;
 			continue;
 		}
+		if (nl->stopped)
+			return nl->herr;
 		if (r < 0) {
 			return -nle_to_errno(r);
 		}

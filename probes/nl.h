@@ -22,8 +22,10 @@
 
 #define CT_NL_TIMEOUT_SEC 5
 
-/* Handles one reply message; returns 0 or a negative errno (the request then
- * drains the rest of the reply and fails with that errno). */
+/* Handles one reply message; returns 0, CT_NL_STOP (ends the request early: the
+ * socket then holds an unfinished dump and must be closed), or a negative errno
+ * (the request then drains the rest of the reply and fails with that errno). */
+#define CT_NL_STOP 1
 typedef int (*ct_nl_handler)(struct nlmsghdr *h, void *arg);
 
 struct ct_nl {
@@ -36,6 +38,7 @@ struct ct_nl {
 	bool dump;
 	bool done;
 	bool intr; /* the kernel flagged the dump NLM_F_DUMP_INTR */
+	bool stopped; /* a handler returned CT_NL_STOP */
 	int kerr;  /* positive errno from NLMSG_ERROR / NLMSG_DONE, 0 none */
 	int herr;  /* first negative errno returned by the handler */
 };
