@@ -146,11 +146,14 @@ int ct_tunnels_build(const struct ct_node *n, const struct ct_netns *ns,
 		} else {
 			continue;
 		}
+		/* routes that send traffic through the device: remote blocks, not the
+		 * kernel's own link routes (fe80::/64) */
 		for (size_t k = 0; k < ns->routes.n; k++) {
 			const struct ct_route *r = &ns->routes.v[k];
-			if (r->oif == l->ifindex && r->table != RT_TABLE_LOCAL && r->dst.len > 0 &&
-			    r->type == RTN_UNICAST && (ct_ip_is_set(&r->gw) || r->dst.len < ct_ip_maxlen(r->dst.ip.family)))
-				x.routes++;
+			if (r->oif != l->ifindex || r->table == RT_TABLE_LOCAL)
+				continue;
+			enum ct_route_class c = ct_route_classify(ns, r, p);
+			x.routes += c == CT_RC_IPIP || c == CT_RC_VXLAN || c == CT_RC_WIREGUARD;
 		}
 		x.underlay_mtu = x.fallback ? 0 : underlay_mtu(n, ns, l);
 		if (x.role != CT_TR_IPIP && x.role != CT_TR_WIREGUARD && build_vteps(ns, &x) < 0)
