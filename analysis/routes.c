@@ -150,6 +150,9 @@ enum ct_route_class ct_route_classify(const struct ct_netns *ns, const struct ct
 		return CT_RC_OTHER;
 	if (r->dst.len == 0)
 		return CT_RC_DEFAULT;
+	/* the kernel's own connected routes (an address's subnet, fe80::/64) */
+	if (r->protocol == RTPROT_KERNEL && !ct_ip_is_set(&r->gw) && r->nh_count <= 1)
+		return CT_RC_HOST;
 	const struct ct_link *l = r->nh_count > 1 ? NULL : ct_link_by_ifindex(ns, r->oif);
 	if (l && ct_is_workload(p, l->name) && r->dst.len == ct_ip_maxlen(r->dst.ip.family) &&
 	    !ct_ip_is_set(&r->gw))
@@ -160,8 +163,6 @@ enum ct_route_class ct_route_classify(const struct ct_netns *ns, const struct ct
 		return CT_RC_WIREGUARD;
 	if (l && ct_link_is_l3_tunnel(l) && (ct_ip_is_set(&r->gw) || !strcmp(l->kind, "ipip")))
 		return CT_RC_IPIP;
-	if (r->protocol == RTPROT_KERNEL && r->scope == RT_SCOPE_LINK)
-		return CT_RC_HOST;
 	if (ct_ip_is_set(&r->gw) || r->nh_count > 1)
 		return CT_RC_NATIVE;
 	if (r->dst.ip.family == AF_INET6 && r->dst.ip.a[0] == 0xfe && (r->dst.ip.a[1] & 0xc0) == 0x80)
