@@ -150,13 +150,13 @@ enum ct_route_class ct_route_classify(const struct ct_netns *ns, const struct ct
 		return CT_RC_OTHER;
 	if (r->dst.len == 0)
 		return CT_RC_DEFAULT;
-	/* the kernel's own connected routes (an address's subnet, fe80::/64) */
-	if (r->protocol == RTPROT_KERNEL && !ct_ip_is_set(&r->gw) && r->nh_count <= 1)
-		return CT_RC_HOST;
 	const struct ct_link *l = r->nh_count > 1 ? NULL : ct_link_by_ifindex(ns, r->oif);
 	if (l && ct_is_workload(p, l->name) && r->dst.len == ct_ip_maxlen(r->dst.ip.family) &&
 	    !ct_ip_is_set(&r->gw))
 		return CT_RC_WORKLOAD;
+	/* the kernel's own connected routes (an address's subnet, fe80::/64) */
+	if (r->protocol == RTPROT_KERNEL && !ct_ip_is_set(&r->gw) && r->nh_count <= 1)
+		return CT_RC_HOST;
 	if (l && !strcmp(l->kind, "vxlan"))
 		return CT_RC_VXLAN;
 	if (l && !strcmp(l->kind, "wireguard"))
