@@ -127,7 +127,7 @@ int cmd_routes(struct ct_ctx *c)
 					   ct_ip_is_set(&nh[j].gw) ? ct_ip_fmt(&nh[j].gw, g, sizeof(g)) : NULL,
 					   CT_HL_NONE);
 				ct_rec_str(o, NULL, "dev", dev_name(ns, nh[j].oif, dv, sizeof(dv)), CT_HL_NONE);
-				ct_rec_int(o, NULL, "weight", nh[j].weight + 1, true, CT_HL_NONE);
+				ct_rec_int(o, NULL, "weight", nh[j].weight, true, CT_HL_NONE);
 				flags_of(nh[j].flags, fl, &nfl);
 				ct_rec_strv(o, NULL, "flags", fl, nfl);
 				ct_rec_obj_end(o);

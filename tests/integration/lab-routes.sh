@@ -67,6 +67,17 @@ for mode in $LAB_MODES; do
 		is "$mode: n$k routes: blocks, workloads and default classified for $mode mode" "$got" "$want"
 	done
 
+	# an ECMP route (a route reflector or two uplinks give these): every nexthop with its weight
+	ip -n "$LAB_N1" route add 10.99.0.0/24 proto static \
+		nexthop via 192.168.31.202 dev eth0 weight 3 nexthop via 192.168.31.203 dev eth0 weight 1
+	out=$("$CALTRACE" -n "$LAB_N1" -j routes 10.99.0.0/24)
+	is "$mode: multipath route: nexthops, devices and weights as the kernel lists them" \
+		"$(json_get "$out" '[.items[] | select(.dst == "10.99.0.0/24") | .nexthops[] | "\(.gateway) \(.dev) \(.weight)"] | join(",")')" \
+		"$(ip -n "$LAB_N1" -j route show 10.99.0.0/24 | jq -r '[.[0].nexthops[] | "\(.gateway) \(.dev) \(.weight // 1)"] | join(",")')"
+	json_eq "$mode: multipath route: class native, owner static" "$out" \
+		'.items[] | select(.dst == "10.99.0.0/24") | "\(.class) \(.owner)"' "native static"
+	ip -n "$LAB_N1" route del 10.99.0.0/24
+
 	lab_fault route on || not_ok "$mode: fault route on"
 	out=$("$CALTRACE" -n "$LAB_N1" -j routes)
 	is "$mode: fault route: web-1's /32 is gone from caltrace as from the kernel" \
