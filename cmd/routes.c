@@ -107,10 +107,29 @@ int cmd_routes(struct ct_ctx *c)
 		ct_rec_str(o, NULL, "protocol", ct_name_of(ct_rt_protocols, r->protocol, b3, sizeof(b3)), CT_HL_NONE);
 		ct_rec_str(o, "TYPE", "type", ct_name_of(ct_rt_types, r->type, b4, sizeof(b4)), CT_HL_NONE);
 		ct_rec_str(o, NULL, "scope", ct_name_of(ct_rt_scopes, r->scope, b5, sizeof(b5)), CT_HL_NONE);
-		ct_rec_str(o, "GATEWAY", "gateway", ct_ip_is_set(&r->gw) ? ct_ip_fmt(&r->gw, g, sizeof(g)) : NULL,
-			   CT_HL_NONE);
-		ct_rec_str(o, "DEV", "dev", l ? l->name : dev_name(ns, r->oif, dv, sizeof(dv)),
-			   (r->oif && !l) ? CT_HL_FAIL : CT_HL_NONE);
+		if (r->nh_count > 1) {
+			/* text: every nexthop in one cell; JSON: the nexthops array below */
+			const struct ct_nexthop *nh;
+			struct ct_nexthop tmp;
+			size_t k = ct_route_nexthops(ns, r, &nh, &tmp);
+			char gws[256] = "", devs[256] = "";
+			size_t og = 0, od = 0;
+			for (size_t j = 0; j < k && og < sizeof(gws) - 1 && od < sizeof(devs) - 1; j++) {
+				og += (size_t)snprintf(gws + og, sizeof(gws) - og, "%s%s", j ? "," : "",
+						       ct_ip_fmt(&nh[j].gw, g, sizeof(g)));
+				od += (size_t)snprintf(devs + od, sizeof(devs) - od, "%s%s", j ? "," : "",
+						       dev_name(ns, nh[j].oif, dv, sizeof(dv)) ?: "-");
+			}
+			ct_rec_str(o, "GATEWAY", NULL, gws, CT_HL_NONE);
+			ct_rec_str(o, NULL, "gateway", NULL, CT_HL_NONE);
+			ct_rec_str(o, "DEV", NULL, devs, CT_HL_NONE);
+			ct_rec_str(o, NULL, "dev", NULL, CT_HL_NONE);
+		} else {
+			ct_rec_str(o, "GATEWAY", "gateway",
+				   ct_ip_is_set(&r->gw) ? ct_ip_fmt(&r->gw, g, sizeof(g)) : NULL, CT_HL_NONE);
+			ct_rec_str(o, "DEV", "dev", l ? l->name : dev_name(ns, r->oif, dv, sizeof(dv)),
+				   (r->oif && !l) ? CT_HL_FAIL : CT_HL_NONE);
+		}
 		ct_rec_int(o, "METRIC", "metric", r->priority, r->priority != 0, CT_HL_NONE);
 		ct_rec_str(o, NULL, "prefsrc", ct_ip_is_set(&r->src) ? ct_ip_fmt(&r->src, p, sizeof(p)) : NULL,
 			   CT_HL_NONE);

@@ -83,8 +83,10 @@ int cmd_tunnel(struct ct_ctx *c)
 		ct_rec_bool(o, NULL, "learning", vx ? l->u.vxlan.learning : -1, CT_HL_NONE);
 		ct_rec_int(o, "ROUTES", "routes", x->routes, true, CT_HL_NONE);
 		ct_rec_bool(o, NULL, "fallback", x->fallback, CT_HL_NONE);
-		ct_rec_uint(o, "RX ERR", NULL, l->stats.rx_errors);
-		ct_rec_uint(o, "TX ERR", NULL, l->stats.tx_errors);
+		ct_rec_int(o, "RX ERR", NULL, (int64_t)l->stats.rx_errors, true,
+			   l->stats.rx_errors ? CT_HL_WARN : CT_HL_NONE);
+		ct_rec_int(o, "TX ERR", NULL, (int64_t)l->stats.tx_errors, true,
+			   l->stats.tx_errors ? CT_HL_WARN : CT_HL_NONE);
 		ct_emit_stats(o, &l->stats);
 		ct_rec_arr_begin(o, "vteps");
 		for (size_t k = 0; k < x->n_vteps; k++) {
