@@ -93,6 +93,10 @@ void ct_findings_keep(struct ct_findings *f, const char *const *keep, size_t n);
 /* The "stats" object of a link (JSON only). */
 void ct_emit_stats(struct ct_out *o, const struct ct_stats *s);
 
+/* Section "vteps": each remote VTEP's permanent neighbour against its FDB entry. */
+struct ct_tunnels;
+void ct_emit_vteps(struct ct_out *o, const struct ct_tunnels *t);
+
 /* Prints the error line for c->err and returns its exit code. */
 int ct_report_err(struct ct_ctx *c);
 

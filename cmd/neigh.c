@@ -217,6 +217,8 @@ int cmd_neigh(struct ct_ctx *c)
 		free(wpos);
 	}
 	free(w);
+	/* VXLAN: permanent neighbour entries against the FDB */
+	ct_emit_vteps(o, &t);
 	ct_out_section(o, "items", "entries (FAILED and INCOMPLETE first)");
 	for (size_t i = 0; ord && i < ns->neighs.n; i++) {
 		const struct ct_neigh *x = &ns->neighs.v[ord[i]];
