@@ -50,6 +50,38 @@ static const struct ct_netns *host_of(struct ct_ctx *c, const struct ct_node *n,
 	return NULL;
 }
 
+/* also the text table of `caltrace tunnel` */
+void ct_emit_vteps(struct ct_out *o, const struct ct_tunnels *t)
+{
+	char b[64], ip[64], mac[32];
+	bool any = false;
+	for (size_t i = 0; i < t->n; i++)
+		any |= t->v[i].n_vteps > 0;
+	if (!any)
+		return;
+	ct_out_section(o, "vteps", "remote VTEPs (permanent neighbour + FDB entry)");
+	for (size_t i = 0; i < t->n; i++)
+		for (size_t k = 0; k < t->v[i].n_vteps; k++) {
+			const struct ct_vtep *v = &t->v[i].vteps[k];
+			bool ok = v->has_neigh && v->has_fdb;
+			ct_rec_begin(o);
+			ct_rec_str(o, "DEVICE", "dev", t->v[i].link->name, CT_HL_NONE);
+			ct_rec_str(o, "VTEP IP", "ip", v->has_neigh ? ct_ip_fmt(&v->ip, ip, sizeof(ip)) : NULL,
+				   CT_HL_NONE);
+			ct_rec_str(o, "MAC", "mac", ct_mac_fmt(v->mac, 6, mac, sizeof(mac)), CT_HL_NONE);
+			ct_rec_str(o, "NEIGH", "neigh_state",
+				   v->has_neigh ? ct_nud_name(v->neigh_state, b, sizeof(b)) : NULL,
+				   v->has_neigh ? CT_HL_NONE : CT_HL_FAIL);
+			ct_rec_str(o, "FDB DST", "fdb_dst",
+				   v->has_fdb && ct_ip_is_set(&v->fdb_dst) ? ct_ip_fmt(&v->fdb_dst, ip, sizeof(ip)) : NULL,
+				   v->has_fdb ? CT_HL_NONE : CT_HL_FAIL);
+			ct_rec_str(o, "AGREE", NULL, ok ? "yes" : "no", ok ? CT_HL_OK : CT_HL_FAIL);
+			ct_rec_bool(o, NULL, "agree", ok, CT_HL_NONE);
+			ct_rec_end(o);
+		}
+	ct_out_section_end(o);
+}
+
 int cmd_neigh(struct ct_ctx *c)
 {
 	if (c->o.argc > 1) {
