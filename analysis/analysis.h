@@ -155,4 +155,36 @@ int ct_analyze_neigh(const struct ct_node *n, const struct ct_netns *ns,
 extern const struct ct_ip ct_gw4, ct_gw6;
 extern const uint8_t ct_calico_mac[6];
 
+/* ---- BGP ---- */
+
+struct ct_bgp;
+struct ct_bgp_route;
+
+/* A route BIRD exports to the kernel, against the kernel's table. */
+struct ct_bgp_check {
+	const struct ct_bgp_route *bird;
+	const struct ct_route *kernel; /* the kernel's route for the same prefix, NULL none */
+	bool ok;
+};
+
+/* Findings for BIRD's sessions and for its routes against the kernel (ns).
+ * kernel_export: b->routes is what BIRD exports to its kernel protocol, so
+ * missing and stale kernel routes can be judged; otherwise (routes of one
+ * peer) only the routes shown are compared. checks (may be NULL) gets one
+ * entry per primary route, *nchecks entries. */
+int ct_analyze_bgp(const struct ct_node *n, const struct ct_netns *ns, const struct ct_bgp *b,
+		   bool kernel_export, struct ct_bgp_check **checks, size_t *nchecks,
+		   struct ct_findings *f);
+
+/* ---- node-wide checks (doctor) ---- */
+
+struct ct_host_env {
+	int nm_running;      /* NetworkManager process found: 1, 0, -1 unknown */
+	int nm_unmanaged_ok; /* its configuration leaves cali*, tunl*, vxlan.calico unmanaged */
+	char nm_conf[256];   /* where that was read, for the evidence */
+};
+
+int ct_analyze_node(const struct ct_node *n, const struct ct_netns *ns,
+		    const struct ct_host_env *env, struct ct_findings *f);
+
 #endif

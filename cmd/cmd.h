@@ -31,6 +31,8 @@ enum {
 	CT_OPT_COLOR,
 	CT_OPT_PODS,
 	CT_OPT_TIMEOUT,
+	CT_OPT_BIRD_SOCKET,
+	CT_OPT_EXPORTED,
 };
 
 struct ct_opts {
@@ -43,6 +45,8 @@ struct ct_opts {
 	const char *pods;
 	const char *output; /* snapshot -o */
 	double timeout;
+	const char *bird_socket; /* --bird-socket */
+	bool exported;           /* bgp routes --exported */
 	int argc;
 	char **argv; /* positional arguments after the command */
 };
@@ -106,6 +110,8 @@ int cmd_tunnel(struct ct_ctx *c);
 int cmd_neigh(struct ct_ctx *c);
 int cmd_snapshot(struct ct_ctx *c);
 int cmd_veth_name(struct ct_ctx *c);
+int cmd_bgp(struct ct_ctx *c);
+int cmd_doctor(struct ct_ctx *c);
 int cmd_help(struct ct_ctx *c);
 int cmd_version(struct ct_ctx *c);
 

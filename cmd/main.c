@@ -20,8 +20,15 @@ const struct ct_cmd ct_cmds[] = {
 	 "prefix"},
 	{"neigh", cmd_neigh, CT_NEED_NETLINK | CT_NEED_SNAPSHOT, "[IFACE]",
 	 "neighbour (ARP/ND) entries, table pressure, and the pod gateway entry", "from", "iface"},
+	{"bgp", cmd_bgp, CT_NEED_NETLINK | CT_NEED_BIRD | CT_NEED_SNAPSHOT, "[routes] [PEER]",
+	 "BGP sessions from BIRD's control socket, the kernel's TCP 179, and BIRD's routes against the kernel",
+	 "from bird-socket timeout exported", "peer"},
+	{"doctor", cmd_doctor, CT_NEED_NETLINK | CT_NEED_BIRD | CT_NEED_SNAPSHOT, "",
+	 "every node check in one run: links, routes, tunnels, neighbours, BGP, and node settings",
+	 "from bird-socket timeout pods", ""},
 	{"snapshot", cmd_snapshot, CT_NEED_NETLINK | CT_NEED_SETNS, "",
-	 "save the node's state (host and pod namespaces) as JSON for --from", "output pods timeout",
+	 "save the node's state (host and pod namespaces, BIRD's view) as JSON for --from",
+	 "output pods timeout bird-socket",
 	 ""},
 	{"veth-name", cmd_veth_name, CT_NEED_NONE, "NAMESPACE/POD...",
 	 "print the host-side interface name Calico gives a pod", "", "pod"},
@@ -38,8 +45,10 @@ const struct ct_opt ct_opts_table[] = {
 	{CT_OPT_COLOR, "color", "WHEN", "colour text output: auto, always or never (NO_COLOR honoured)", "color"},
 	{CT_OPT_PREFIX, "prefix", "LIST", "workload interface prefixes, comma-separated (default $FELIX_INTERFACEPREFIX or cali)", ""},
 	{CT_OPT_PODS, "pods", "SOURCE", "pods from a file of `kubectl get pods -A -o json`, or run kubectl or crictl", "pods"},
+	{CT_OPT_BIRD_SOCKET, "bird-socket", "PATH", "BIRD's control socket (default: the socket of the bird process in the namespace, then /var/run/calico/bird.ctl)", "file"},
+	{CT_OPT_EXPORTED, "exported", NULL, "bgp routes PEER: the routes this node advertises to PEER instead of those learned from it", ""},
 	{'o', "output", "FILE", "snapshot: write to FILE instead of standard output", "file"},
-	{CT_OPT_TIMEOUT, "timeout", "SECONDS", "deadline for child processes such as kubectl (default 10)", ""},
+	{CT_OPT_TIMEOUT, "timeout", "SECONDS", "deadline for kubectl/crictl and for the whole BIRD exchange (default 10; BIRD also gets 2 s per read)", ""},
 	{'h', "help", NULL, "show help", ""},
 	{'V', "version", NULL, "print the version", ""},
 	{0, NULL, NULL, NULL, NULL},
@@ -241,6 +250,12 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			c.o.output = optarg;
+			break;
+		case CT_OPT_BIRD_SOCKET:
+			c.o.bird_socket = optarg;
+			break;
+		case CT_OPT_EXPORTED:
+			c.o.exported = true;
 			break;
 		case CT_OPT_TIMEOUT: {
 			char *end;

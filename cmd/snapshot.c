@@ -2,11 +2,14 @@
 /* caltrace snapshot [-o FILE], caltrace veth-name NS/POD... */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "model/bgp_json.h"
 #include "model/snapshot.h"
+#include "probes/bgp_gather.h"
 #include "probes/gather.h"
 
 int cmd_snapshot(struct ct_ctx *c)
@@ -25,6 +28,26 @@ int cmd_snapshot(struct ct_ctx *c)
 	if (ct_load_node(c, &n, CT_G_ALL, pod_what, &ns) < 0) {
 		ct_node_free(&n);
 		return ct_report_err(c);
+	}
+	/* BIRD's view, best effort: a node without BIRD (VXLAN mode) still snapshots */
+	struct ct_bgp_gather_opts g = {
+		.netns_spec = c->o.netns,
+		.socket = c->o.bird_socket,
+		.proc_root = c->proc_root,
+		.timeout_s = c->o.timeout,
+		.routes = true,
+	};
+	struct ct_err berr = {0};
+	if (ct_bgp_gather(&n, &g, &berr) < 0)
+		snprintf(n.bgp_error, sizeof(n.bgp_error), "%s", berr.msg);
+	if (n.bgp) {
+		free(n.bgp_json);
+		n.bgp_json = NULL;
+		if (ct_bgp_to_json(n.bgp, n.bgp_error[0] ? n.bgp_error : NULL, &n.bgp_json) < 0) {
+			ct_err_set(&c->err, CT_EXIT_GATHER, "out of memory writing the BGP section");
+			ct_node_free(&n);
+			return ct_report_err(c);
+		}
 	}
 	FILE *f = stdout;
 	char tmp[4096] = "";

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "model.h"
+#include "bgp.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -60,6 +61,10 @@ void ct_node_free(struct ct_node *n)
 	free(n->ns.v);
 	free(n->pods.v);
 	free(n->bgp_json);
+	if (n->bgp) {
+		ct_bgp_free(n->bgp);
+		free(n->bgp);
+	}
 	memset(n, 0, sizeof(*n));
 }
 

@@ -167,6 +167,7 @@ struct ct_conf_all {
 	int def_rp_filter;                    /* "default" */
 	int ip_forward;                       /* net.ipv4.ip_forward */
 	int forwarding6;                      /* net.ipv6.conf.all.forwarding */
+	int conntrack_count, conntrack_max;   /* net.netfilter.nf_conntrack_{count,max}, -1 */
 };
 
 /* A growable array. */
@@ -237,9 +238,13 @@ struct ct_node {
 	CT_VEC(struct ct_netns) ns; /* ns.v[0] is the target (host) namespace */
 	CT_VEC(struct ct_pod) pods;
 	bool have_pods;
-	char *bgp_json; /* opaque until the BGP work: serialized JSON or NULL */
+	char *bgp_json; /* a snapshot's "bgp" value as read, when it is not parsed into bgp */
+	struct ct_bgp *bgp; /* BIRD's view (model/bgp.h), NULL when not gathered */
+	char bgp_error[512]; /* why BIRD could not be asked, "" when it answered */
 	int dump_intr;  /* dumps that stayed inconsistent after retries */
 };
+
+struct ct_bgp;
 
 /* ---- API ---- */
 

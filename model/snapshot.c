@@ -469,6 +469,11 @@ static void write_netns(struct wr *w, const struct ct_node *n, const struct ct_n
 	put(w, c, "default_rp_filter", j_opt(ns->conf.def_rp_filter));
 	put(w, c, "ip_forward", j_opt(ns->conf.ip_forward));
 	put(w, c, "forwarding6", j_opt(ns->conf.forwarding6));
+	/* added within 1.0: written only when known, so older files stay canonical */
+	if (ns->conf.conntrack_count >= 0)
+		put(w, c, "conntrack_count", j_opt(ns->conf.conntrack_count));
+	if (ns->conf.conntrack_max >= 0)
+		put(w, c, "conntrack_max", j_opt(ns->conf.conntrack_max));
 	put(w, h, "conf", c);
 	/* the namespace's scalars, without braces: its tables follow one item a line */
 	fputc('{', w->f);
@@ -1295,6 +1300,13 @@ static int load_conf(struct ld *l, json_t *o, const char *w, struct ct_conf_all 
 	    get_opt(l, o, w, "default_rp_filter", &c->def_rp_filter) ||
 	    get_opt(l, o, w, "ip_forward", &c->ip_forward) ||
 	    get_opt(l, o, w, "forwarding6", &c->forwarding6))
+		return -1;
+	/* optional: added within 1.0 */
+	c->conntrack_count = c->conntrack_max = -1;
+	if (json_object_get(o, "conntrack_count") &&
+	    get_opt(l, o, w, "conntrack_count", &c->conntrack_count))
+		return -1;
+	if (json_object_get(o, "conntrack_max") && get_opt(l, o, w, "conntrack_max", &c->conntrack_max))
 		return -1;
 	return 0;
 }

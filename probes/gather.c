@@ -598,6 +598,10 @@ static int gather_netconf(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns)
 	/* /proc/sys follows the thread's network namespace after setns() */
 	snprintf(path, sizeof(path), "%s/sys/net/ipv4/ip_forward", g->proc_root);
 	ns->conf.ip_forward = read_sysctl(path);
+	snprintf(path, sizeof(path), "%s/sys/net/netfilter/nf_conntrack_count", g->proc_root);
+	ns->conf.conntrack_count = read_sysctl(path);
+	snprintf(path, sizeof(path), "%s/sys/net/netfilter/nf_conntrack_max", g->proc_root);
+	ns->conf.conntrack_max = read_sysctl(path);
 	snprintf(path, sizeof(path), "%s/sys/net/ipv6/conf/all/forwarding", g->proc_root);
 	int f6 = read_sysctl(path);
 	if (f6 >= 0)
@@ -900,6 +904,7 @@ static void ns_prepare(struct ct_netns *ns, const char *name, const char *path)
 	snprintf(ns->path, sizeof(ns->path), "%s", path);
 	ns->conf.forwarding = ns->conf.rp_filter = ns->conf.proxy_arp = -1;
 	ns->conf.def_rp_filter = ns->conf.ip_forward = ns->conf.forwarding6 = -1;
+	ns->conf.conntrack_count = ns->conf.conntrack_max = -1;
 }
 
 /* ---- node info ---- */

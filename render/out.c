@@ -386,6 +386,29 @@ void ct_out_section_end(struct ct_out *o)
 	text_flush(o);
 }
 
+void ct_out_object_begin(struct ct_out *o, const char *key, const char *title)
+{
+	if (o->json) {
+		json_open(o, key, '{');
+		o->p->in_rec = true;
+		o->p->nested = 0;
+		return;
+	}
+	ct_out_section(o, key, title);
+	ct_rec_begin(o);
+}
+
+void ct_out_object_end(struct ct_out *o)
+{
+	if (o->json) {
+		o->p->in_rec = false;
+		json_close(o, '}');
+		return;
+	}
+	ct_rec_end(o);
+	ct_out_section_end(o);
+}
+
 void ct_rec_begin(struct ct_out *o)
 {
 	struct ct_out_priv *p = o->p;

@@ -45,6 +45,10 @@ void ct_out_top_str(struct ct_out *o, const char *key, const char *label, const 
  * title is shown above the text table (NULL: none). */
 void ct_out_section(struct ct_out *o, const char *key, const char *title);
 void ct_out_section_end(struct ct_out *o);
+/* A top-level object: JSON key:{...}; text: a one-row table under title.
+ * Fill it with ct_rec_* fields between begin and end. */
+void ct_out_object_begin(struct ct_out *o, const char *key, const char *title);
+void ct_out_object_end(struct ct_out *o);
 /* One record (row). */
 void ct_rec_begin(struct ct_out *o);
 void ct_rec_end(struct ct_out *o);

@@ -1,11 +1,11 @@
 #!/bin/bash
 # A Calico-like three-node Kubernetes network in network namespaces, for caltrace's tests.
 #
-# usage: lab.sh up MODE [PREFIX]       MODE: bgp | vxlan | ipip
+# usage: lab.sh up MODE [PREFIX]       MODE: bgp | bgp2 | vxlan | ipip
 #        lab.sh down [PREFIX]
 #        lab.sh env [PREFIX]           shell assignments describing the lab (eval them)
 #        lab.sh fault NAME on|off [PREFIX]
-#                                      NAME: proxy_arp route calidown nogw birdkill
+#                   NAME: proxy_arp route calidown nogw; birdkill peerdisable badas (bgp, bgp2)
 #        lab.sh list                   prefixes of the labs that are up
 #
 # Everything the lab creates carries PREFIX (letters, digits, '-', at most 13 characters;
@@ -19,7 +19,9 @@
 # Environment: LAB_RUN (state folders, default /run/caltrace-lab), TUNENCAP (the encapsulator
 # for ipip mode, default build/tests/tunencap, built with make when missing), LAB_IPV6 (0 turns
 # off the pods' IPv6 addresses), LAB_BGP_TIMEOUT (seconds, default 30), LAB_KEEP=1 (keep a
-# lab whose `up` failed, for debugging), LAB_QUIET=1.
+# lab whose `up` failed, for debugging), LAB_QUIET=1, LAB_BIRD2_CACHE (where mode bgp2 keeps
+# the bird2 .deb and its extracted tree, default /var/cache/caltrace-lab), LAB_BIRD2_ROOT (an
+# extracted bird2 package to use instead: ROOT/usr/sbin/bird and birdc).
 set -eu
 set -o pipefail
 
@@ -28,6 +30,7 @@ LAB_TOP=$(cd "$LAB_HERE/../.." && pwd)
 LAB_RUN=${LAB_RUN:-/run/caltrace-lab}
 TUNENCAP=${TUNENCAP:-$LAB_TOP/build/tests/tunencap}
 LAB_BGP_TIMEOUT=${LAB_BGP_TIMEOUT:-30}
+LAB_BIRD2_CACHE=${LAB_BIRD2_CACHE:-/var/cache/caltrace-lab}
 
 # ---------------------------------------------------------------- topology (fixed)
 GW=192.168.31.1 # on the switch's bridge: the nodes' default gateway
@@ -54,7 +57,13 @@ POD_IP=(- 172.168.135.130 172.168.135.131 172.168.195.12 172.168.195.13 172.168.
 POD_IP6=(- fd00:172:168:1::2 fd00:172:168:1::3 fd00:172:168:2::2 fd00:172:168:2::3
 	fd00:172:168:3::2 fd00:172:168:3::3)
 FAULT_POD=1 # faults on a workload hit n1's first pod (default/web-1)
-FAULT_BIRD_NODE=2
+FAULT_BIRD_NODE=2   # birdkill: n2's BIRD dies
+FAULT_DISABLE_NODE=1 # peerdisable: n1 disables its session to ...
+FAULT_DISABLE_PEER=2 # ... n2
+FAULT_BADAS_NODE=3  # badas: n3 expects ...
+FAULT_BADAS_PEER=1  # ... n1 to be in ...
+BAD_AS=64513        # ... this AS
+BGP_FAULTS="birdkill peerdisable badas"
 
 # ---------------------------------------------------------------- helpers
 say() { [ "${LAB_QUIET:-0}" = 1 ] || echo "lab: $*" >&2; }
@@ -136,18 +145,75 @@ v6() { if ipv6_on; then echo "$1"; fi; } # an IPv6 value, or nothing when IPv6 i
 mode_of() { cat "$(lab_dir)/mode" 2>/dev/null || true; }
 
 # ---------------------------------------------------------------- BIRD
+# Mode bgp runs the system's BIRD 1.6 (`bird`, `birdc` on PATH); mode bgp2 runs BIRD 2 from an
+# extracted bird2 package (Debian's bird2 conflicts with bird, so it is never installed). `up`
+# records the daemon and client it chose in the state folder, for `fault` and `env`.
 bird_cfg() { echo "$(lab_dir)/bird-n$1.cfg"; }
 bird_sock() { echo "$(lab_dir)/bird-n$1.ctl"; }
 bird_pidfile() { echo "$(lab_dir)/bird-n$1.pid"; }
+lab_bird() { cat "$(lab_dir)/bird-bin" 2>/dev/null || command -v bird; }
+lab_birdc() { cat "$(lab_dir)/birdc-bin" 2>/dev/null || command -v birdc; }
+is_bgp_mode() { case "$1" in bgp | bgp2) return 0 ;; *) return 1 ;; esac; }
 
+# bird2_tree: prints the root of a working extracted bird2 package (ROOT/usr/sbin/bird), after
+# downloading (`apt-get download bird2`) and extracting it into $LAB_BIRD2_CACHE when needed.
+# Dies with exit 3 and the reason when it cannot.
+bird2_tree() {
+	local root cache=$LAB_BIRD2_CACHE deb tmp out
+	if [ -n "${LAB_BIRD2_ROOT:-}" ]; then
+		root=$LAB_BIRD2_ROOT
+	else
+		root=$cache/bird2
+		command -v dpkg-deb >/dev/null || DIE_RC=3 die "mode bgp2 needs dpkg-deb to unpack bird2"
+		mkdir -p "$cache" || DIE_RC=3 die "cannot create $cache (LAB_BIRD2_CACHE)"
+		# one download at a time, whatever the number of labs coming up
+		exec 9>"$cache/.lock"
+		flock 9
+		if [ ! -x "$root/usr/sbin/bird" ]; then
+			deb=$(find "$cache" -maxdepth 1 -name 'bird2_*.deb' 2>/dev/null | sort | tail -n 1)
+			if [ -z "$deb" ]; then
+				say "mode bgp2: downloading bird2 into $cache (apt-get download)"
+				command -v apt-get >/dev/null || DIE_RC=3 die "mode bgp2 needs BIRD 2: no apt-get to download bird2"
+				out=$(cd "$cache" && timeout 120 apt-get download -q -o APT::Sandbox::User=root \
+					-o Acquire::Retries=0 -o Acquire::http::Timeout=15 bird2 2>&1) ||
+					DIE_RC=3 die "mode bgp2 needs BIRD 2, and 'apt-get download bird2' failed (no network to the Debian mirror? put a bird2_*.deb into $cache, or set LAB_BIRD2_ROOT to an extracted one): $(tail -n 2 <<<"$out" | xargs)"
+				deb=$(find "$cache" -maxdepth 1 -name 'bird2_*.deb' | sort | tail -n 1)
+				[ -n "$deb" ] || DIE_RC=3 die "mode bgp2: apt-get download bird2 left no bird2_*.deb in $cache"
+			fi
+			tmp=$(mktemp -d "$cache/unpack.XXXXXX")
+			dpkg-deb -x "$deb" "$tmp" || {
+				rm -rf "$tmp" "$deb" # a broken download: fetch it again next time
+				DIE_RC=3 die "mode bgp2: cannot unpack $deb (removed)"
+			}
+			rm -rf "$root"
+			mv "$tmp" "$root"
+		fi
+		flock -u 9
+		exec 9>&-
+	fi
+	[ -x "$root/usr/sbin/bird" ] && [ -x "$root/usr/sbin/birdc" ] ||
+		DIE_RC=3 die "mode bgp2: no usr/sbin/bird and usr/sbin/birdc under $root"
+	out=$("$root/usr/sbin/bird" --version 2>&1) ||
+		DIE_RC=3 die "mode bgp2: $root/usr/sbin/bird does not run (it needs libssh-gcrypt-4: apt-get install libssh-gcrypt-4, or make deps): $(head -n 2 <<<"$out" | xargs)"
+	case "$out" in
+	"BIRD version 2."*) ;;
+	*) DIE_RC=3 die "mode bgp2: $root/usr/sbin/bird is not BIRD 2 ('$out')" ;;
+	esac
+	echo "$root"
+}
+
+# bird_write_cfg K [BADPEER]: node K's configuration from the mode's template; with BADPEER,
+# the mesh session to that node expects AS $BAD_AS instead of $AS (fault badas)
 bird_write_cfg() {
-	local k=$1 r mesh="" tmpl
+	local k=$1 bad=${2:-} r mesh="" tmpl as
 	for r in $NODES; do
 		[ "$r" = "$k" ] && continue
+		as=$AS
+		[ "$r" = "$bad" ] && as=$BAD_AS
 		mesh+="
 # For peer /host/node$r/ip_addr_v4
 protocol bgp Mesh_${NODE_IP[$r]//./_} from bgp_template {
-  neighbor ${NODE_IP[$r]} as $AS;
+  neighbor ${NODE_IP[$r]} as $as;
   source address ${NODE_IP[$k]};  # The local address we use for the TCP connection"
 		# Calico's template: {{if gt \$onode_ip \$node_ip}} passive on; {{end}}, a string
 		# comparison; the node with the lower address waits, the higher one connects.
@@ -160,7 +226,10 @@ protocol bgp Mesh_${NODE_IP[$r]//./_} from bgp_template {
 }
 "
 	done
-	tmpl=$(<"$LAB_HERE/bird.cfg.in")
+	case "$(mode_of)" in
+	bgp2) tmpl=$(<"$LAB_HERE/bird2.cfg.in") ;;
+	*) tmpl=$(<"$LAB_HERE/bird.cfg.in") ;;
+	esac
 	tmpl=${tmpl//@NODE@/n$k}
 	tmpl=${tmpl//@NODE_IP@/${NODE_IP[$k]}}
 	tmpl=${tmpl//@BLOCK@/${NODE_BLOCK[$k]}}
@@ -168,14 +237,15 @@ protocol bgp Mesh_${NODE_IP[$r]//./_} from bgp_template {
 	tmpl=${tmpl//@AS@/$AS}
 	tmpl=${tmpl//@LOG@/$(lab_dir)/bird-n$k.log}
 	tmpl=${tmpl//@MESH@/$mesh}
-	printf '%s\n' "$tmpl" >"$(bird_cfg "$k")"
+	printf '%s\n' "$tmpl" >"$(bird_cfg "$k").tmp"
+	"$(lab_bird)" -p -c "$(bird_cfg "$k").tmp" || die "BIRD rejects $(bird_cfg "$k").tmp"
+	mv "$(bird_cfg "$k").tmp" "$(bird_cfg "$k")"
 }
 
 bird_start() {
 	local k=$1 i
 	rm -f "$(bird_pidfile "$k")"
-	bird -p -c "$(bird_cfg "$k")" || die "BIRD rejects $(bird_cfg "$k")"
-	ip netns exec "$(node_ns "$k")" bird -c "$(bird_cfg "$k")" -s "$(bird_sock "$k")" \
+	ip netns exec "$(node_ns "$k")" "$(lab_bird)" -c "$(bird_cfg "$k")" -s "$(bird_sock "$k")" \
 		-P "$(bird_pidfile "$k")" </dev/null >>"$(lab_dir)/bird-n$k.log" 2>&1 ||
 		die "BIRD did not start in $(node_ns "$k") (see $(lab_dir)/bird-n$k.log)"
 	for i in $(seq 50); do
@@ -185,13 +255,21 @@ bird_start() {
 	die "BIRD in $(node_ns "$k") wrote no pid file"
 }
 
+# birdc_to K COMMAND...: node K's BIRD
+birdc_to() {
+	local k=$1
+	shift
+	"$(lab_birdc)" -s "$(bird_sock "$k")" "$@"
+}
+
 # all of n's mesh sessions Established, its own blackhole and the other blocks in the kernel
+# (BIRD 2 adds "metric 32" to its kernel routes)
 bgp_node_ready() {
 	local k=$1 r est routes
-	est=$(birdc -s "$(bird_sock "$k")" show protocols 2>/dev/null | grep -c '^Mesh_.*Established') || return 1
+	est=$(birdc_to "$k" show protocols 2>/dev/null | grep -c '^Mesh_.*Established') || return 1
 	[ "$est" = 2 ] || return 1
 	routes=$(ip -n "$(node_ns "$k")" -4 route show proto bird) || return 1
-	grep -qE "^blackhole ${NODE_BLOCK[$k]} *$" <<<"$routes" || return 1
+	grep -qE "^blackhole ${NODE_BLOCK[$k]}( |$)" <<<"$routes" || return 1
 	for r in $NODES; do
 		[ "$r" = "$k" ] && continue
 		grep -q "^${NODE_BLOCK[$r]} via ${NODE_IP[$r]} dev eth0 " <<<"$routes" || return 1
@@ -208,12 +286,38 @@ bgp_wait() {
 		if [ $(($(now_ms) - t0)) -gt $((LAB_BGP_TIMEOUT * 1000)) ]; then
 			for k in $NODES; do
 				echo "--- $(node_ns "$k"): birdc show protocols; ip route show proto bird" >&2
-				birdc -s "$(bird_sock "$k")" show protocols >&2 || true
+				birdc_to "$k" show protocols >&2 || true
 				ip -n "$(node_ns "$k")" route show proto bird >&2 || true
 			done
 			die "BGP mesh not ready after ${LAB_BGP_TIMEOUT}s"
 		fi
 		sleep 0.2
+	done
+}
+
+# bgp_wait_unless NAME: the mesh heals when fault NAME goes off, unless another BGP fault is on
+bgp_wait_unless() {
+	local f others=""
+	for f in $BGP_FAULTS; do
+		[ "$f" = "$1" ] && continue
+		grep -qx "$f" "$(lab_dir)/faults" 2>/dev/null && others+=" $f"
+	done
+	if [ -n "$others" ]; then
+		say "fault $1 off: not waiting for the mesh (still on:$others)"
+	else
+		bgp_wait
+	fi
+}
+
+# bird_wait_for K PROTOCOL PATTERN: until `birdc show protocols PROTOCOL` on node K matches
+# (grep -E), at most LAB_BGP_TIMEOUT seconds
+bird_wait_for() {
+	local k=$1 proto=$2 pat=$3 t0
+	t0=$(now_ms)
+	until birdc_to "$k" show protocols "$proto" 2>/dev/null | grep -qE "$pat"; do
+		[ $(($(now_ms) - t0)) -le $((LAB_BGP_TIMEOUT * 1000)) ] ||
+			die "n$k: $proto does not show '$pat' after ${LAB_BGP_TIMEOUT}s: $(birdc_to "$k" show protocols "$proto" 2>&1 | tail -n 1)"
+		sleep 0.1
 	done
 }
 
@@ -325,12 +429,12 @@ up_ipip() {
 
 # ---------------------------------------------------------------- commands
 cmd_up() {
-	local mode=$1 t0 k i ns mtu v6 real_ipip=0
+	local mode=$1 t0 k i ns mtu v6 real_ipip=0 bird2="" what=""
 	case "$mode" in
-	bgp) mtu=1500 ;;
+	bgp | bgp2) mtu=1500 ;;
 	vxlan) mtu=1450 ;;
 	ipip) mtu=1480 ;;
-	*) DIE_RC=2 die "unknown mode '$mode' (bgp, vxlan or ipip)" ;;
+	*) DIE_RC=2 die "unknown mode '$mode' (bgp, bgp2, vxlan or ipip)" ;;
 	esac
 	need_root
 	for c in ip bridge sha1sum; do command -v "$c" >/dev/null || DIE_RC=3 die "'$c' is missing"; done
@@ -342,6 +446,8 @@ cmd_up() {
 		ns_exists "$ns" && DIE_RC=3 die "namespace '$ns' exists already; run: lab.sh down $P"
 	done
 	[ -e "$(lab_dir)" ] && DIE_RC=3 die "'$(lab_dir)' exists already; run: lab.sh down $P"
+	# before anything is built: a missing BIRD 2 leaves nothing behind
+	if [ "$mode" = bgp2 ]; then bird2=$(bird2_tree) || exit $?; fi
 	if [ "$mode" = ipip ]; then
 		if kernel_has_ipip; then
 			real_ipip=1
@@ -359,6 +465,16 @@ cmd_up() {
 	trap 'exit 143' TERM
 	echo "$mode" >"$(lab_dir)/mode"
 	: >"$(lab_dir)/faults"
+	case "$mode" in
+	bgp)
+		command -v bird >"$(lab_dir)/bird-bin"
+		command -v birdc >"$(lab_dir)/birdc-bin"
+		;;
+	bgp2)
+		echo "$bird2/usr/sbin/bird" >"$(lab_dir)/bird-bin"
+		echo "$bird2/usr/sbin/birdc" >"$(lab_dir)/birdc-bin"
+		;;
+	esac
 	v6=0
 	ipv6_on && v6=1
 	echo "$v6" >"$(lab_dir)/ipv6"
@@ -374,7 +490,7 @@ cmd_up() {
 	for k in $NODES; do up_node "$k"; done
 	for i in $PODS; do up_pod "$i" "$mtu"; done
 	case "$mode" in
-	bgp)
+	bgp | bgp2)
 		for k in $NODES; do bird_write_cfg "$k"; done
 		for k in $NODES; do bird_start "$k"; done
 		bgp_wait
@@ -388,7 +504,9 @@ cmd_up() {
 		;;
 	esac
 	trap - EXIT HUP INT TERM
-	say "lab '$P' up: mode $mode$([ "$mode" = ipip ] && [ "$real_ipip" = 0 ] && echo ' (tunencap)'), 3 nodes, 6 pods, $(($(now_ms) - t0)) ms"
+	[ "$mode" = ipip ] && [ "$real_ipip" = 0 ] && what=" (tunencap)"
+	is_bgp_mode "$mode" && what=" ($("$(lab_bird)" --version 2>&1 | sed 's/ version / /'))"
+	say "lab '$P' up: mode $mode$what, 3 nodes, 6 pods, $(($(now_ms) - t0)) ms"
 	say "  eval \"\$($0 env $P)\"   ...   $0 down $P"
 }
 
@@ -464,6 +582,16 @@ cmd_env() {
 	q LAB_FAULTS "$(xargs <"$(lab_dir)/faults" 2>/dev/null || true)"
 	q LAB_FAULT_POD "$FAULT_POD"
 	q LAB_FAULT_BIRD_NODE "$FAULT_BIRD_NODE"
+	if is_bgp_mode "$mode"; then
+		q LAB_BIRD "$(lab_bird)"
+		q LAB_BIRDC "$(lab_birdc)"
+		q LAB_BIRD_VERSION "$("$(lab_bird)" --version 2>&1 | sed -n 's/^BIRD version //p')"
+		q LAB_FAULT_DISABLE_NODE "$FAULT_DISABLE_NODE"
+		q LAB_FAULT_DISABLE_PEER "Mesh_${NODE_IP[$FAULT_DISABLE_PEER]//./_}"
+		q LAB_FAULT_BADAS_NODE "$FAULT_BADAS_NODE"
+		q LAB_FAULT_BADAS_PEER "Mesh_${NODE_IP[$FAULT_BADAS_PEER]//./_}"
+		q LAB_FAULT_BADAS_AS "$BAD_AS"
+	fi
 	for k in $NODES; do
 		pods=""
 		for i in $PODS; do [ "${POD_NODE[$i]}" = "$k" ] && pods+=" $(pod_ns "$i")"; done
@@ -476,7 +604,7 @@ cmd_env() {
 		q "LAB_N${k}_POD_IDS" "$(for i in $PODS; do [ "${POD_NODE[$i]}" = "$k" ] && echo "$i"; done | xargs)"
 		q "LAB_N${k}_PEER" "Mesh_${NODE_IP[$k]//./_}" # how the other nodes name their session to it
 		case "$mode" in
-		bgp)
+		bgp | bgp2)
 			q "LAB_N${k}_BIRD_SOCK" "$(bird_sock "$k")"
 			q "LAB_N${k}_BIRD_PIDFILE" "$(bird_pidfile "$k")"
 			q "LAB_N${k}_BIRD_CFG" "$(bird_cfg "$k")"
@@ -515,6 +643,56 @@ fault_mark() { # NAME on|off
 # forget the pod's entry for its gateway, so the next packet asks again (and shows the fault)
 pod_forget_gw() { ip -n "$(pod_ns "$FAULT_POD")" neigh del 169.254.1.1 dev eth0 2>/dev/null || true; }
 
+# the BGP faults, applied and reverted in place; `on` returns once BIRD shows the fault, `off`
+# once the mesh is Established again (unless another BGP fault is still on)
+fault_bgp() {
+	local name=$1 state=$2 k pid out
+	case "$name/$state" in
+	birdkill/on)
+		k=$FAULT_BIRD_NODE
+		pid=$(cat "$(bird_pidfile "$k")" 2>/dev/null || true)
+		if pid_ours "$pid"; then
+			kill -KILL "$pid" # a crash: persist leaves its routes, peers see the TCP close
+			while pid_alive "$pid"; do sleep 0.05; done
+		fi
+		;;
+	birdkill/off)
+		k=$FAULT_BIRD_NODE
+		pid=$(cat "$(bird_pidfile "$k")" 2>/dev/null || true)
+		pid_ours "$pid" || bird_start "$k"
+		bgp_wait_unless "$name"
+		;;
+	peerdisable/on)
+		k=$FAULT_DISABLE_NODE
+		out=$(birdc_to "$k" disable "Mesh_${NODE_IP[$FAULT_DISABLE_PEER]//./_}" 2>&1) ||
+			die "n$k: birdc disable failed: $out"
+		grep -qE 'disabled' <<<"$out" || die "n$k: birdc disable: $out"
+		bird_wait_for "$k" "Mesh_${NODE_IP[$FAULT_DISABLE_PEER]//./_}" ' down '
+		;;
+	peerdisable/off)
+		k=$FAULT_DISABLE_NODE
+		out=$(birdc_to "$k" enable "Mesh_${NODE_IP[$FAULT_DISABLE_PEER]//./_}" 2>&1) ||
+			die "n$k: birdc enable failed: $out"
+		grep -qE 'enabled' <<<"$out" || die "n$k: birdc enable: $out"
+		bgp_wait_unless "$name"
+		;;
+	badas/on | badas/off)
+		k=$FAULT_BADAS_NODE
+		if [ "$state" = on ]; then bird_write_cfg "$k" "$FAULT_BADAS_PEER"; else bird_write_cfg "$k"; fi
+		out=$(birdc_to "$k" configure 2>&1) || die "n$k: birdc configure failed: $out"
+		grep -qE 'Reconfigured|Reconfiguration in progress' <<<"$out" || die "n$k: birdc configure: $out"
+		if [ "$state" = on ]; then
+			bird_wait_for "$k" "Mesh_${NODE_IP[$FAULT_BADAS_PEER]//./_}" 'BGP Error: Bad peer AS'
+		else
+			# the errors grew the peer's error wait (5, 10, 20, 40, 60 s: "error wait time
+			# 5,60"); a restart resets it (n3's session is new anyway: its configuration changed)
+			birdc_to "$FAULT_BADAS_PEER" restart "Mesh_${NODE_IP[$k]//./_}" >/dev/null 2>&1 || true
+			bgp_wait_unless "$name"
+		fi
+		;;
+	esac
+}
+
 cmd_fault() {
 	local name=$1 state=$2 mode node cali podip k
 	case "$state" in on | off) ;; *) DIE_RC=2 die "fault state must be on or off, not '$state'" ;; esac
@@ -549,24 +727,11 @@ cmd_fault() {
 		ip -n "$node" route replace default via "$GW" dev eth0
 		pod_forget_gw
 		;;
-	birdkill/*)
-		[ "$mode" = bgp ] || DIE_RC=2 die "fault birdkill needs a lab in bgp mode (this one: $mode)"
-		k=$FAULT_BIRD_NODE
-		if [ "$state" = on ]; then
-			local pid
-			pid=$(cat "$(bird_pidfile "$k")" 2>/dev/null || true)
-			if pid_ours "$pid"; then
-				kill -KILL "$pid" # a crash: persist leaves its routes, peers see the TCP close
-				while pid_alive "$pid"; do sleep 0.05; done
-			fi
-		else
-			local pid
-			pid=$(cat "$(bird_pidfile "$k")" 2>/dev/null || true)
-			pid_ours "$pid" || bird_start "$k"
-			bgp_wait
-		fi
+	birdkill/* | peerdisable/* | badas/*)
+		is_bgp_mode "$mode" || DIE_RC=2 die "fault $name needs a lab in bgp or bgp2 mode (this one: $mode)"
+		fault_bgp "$name" "$state"
 		;;
-	*) DIE_RC=2 die "unknown fault '$name' (proxy_arp route calidown nogw birdkill)" ;;
+	*) DIE_RC=2 die "unknown fault '$name' (proxy_arp route calidown nogw birdkill peerdisable badas)" ;;
 	esac
 	fault_mark "$name" "$state"
 	say "fault $name $state in '$P'"

@@ -411,7 +411,7 @@ static void build_full(struct ct_node *n)
 	h->is_host = true;
 	h->nsid = -1;
 	h->inode = 4026531992u;
-	h->conf = (struct ct_conf_all){1, 2, 0, 1, 1, -1};
+	h->conf = (struct ct_conf_all){1, 2, 0, 1, 1, -1, 1200, 262144};
 
 	struct ct_link *l = add_link(h, 2, "eth0", "", 9000);
 	mac(l->mac, "00:0c:29:3a:5b:7c");
@@ -591,7 +591,7 @@ static void build_full(struct ct_node *n)
 	snprintf(p->path, sizeof(p->path), "/var/run/netns/%s", p->name);
 	p->nsid = 2;
 	p->inode = UINT64_MAX;
-	p->conf = (struct ct_conf_all){0, 0, 0, 0, 0, 0};
+	p->conf = (struct ct_conf_all){0, 0, 0, 0, 0, 0, -1, -1};
 	l = add_link(p, 4, "eth0", "veth", 1440);
 	mac(l->mac, "6a:3d:1f:92:c4:08");
 	l->mac_len = 6;

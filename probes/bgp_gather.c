@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/* BIRD's state for the target namespace: find the socket, ask, parse; and the
+ * kernel's TCP sessions on port 179. I/O only. */
+#include "probes/bgp_gather.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probes/bird.h"
+#include "probes/inns.h"
+#include "probes/sockdiag.h"
+
+static int ask(struct ct_bird_client *cl, const char *cmd, struct ct_bird_reply *r,
+	       struct ct_err *err)
+{
+	ct_bird_reply_init(r);
+	return ct_bird_command(cl, cmd, r, err);
+}
+
+/* In the current namespace. */
+static int gather_here(struct ct_bgp *b, const struct ct_bgp_gather_opts *o, struct ct_err *err)
+{
+	char path[CT_PATH_LEN], how[256];
+	struct ct_err e2 = {0};
+
+	/* the kernel's view first: it stays useful when BIRD cannot be reached */
+	if (!o->route_query && ct_tcp179_dump(b, &e2) < 0)
+		b->have_sessions = false;
+	if (ct_bird_find_socket(o->socket, 0, o->proc_root, path, sizeof(path), how, sizeof(how), err) < 0)
+		return -1;
+	snprintf(b->socket, sizeof(b->socket), "%s", path);
+	struct ct_bird_client cl;
+	/* BIRD answers within moments or not at all: 2 s without a byte is a dead
+	 * daemon; a big `show route` keeps streaming, so the whole exchange gets
+	 * the overall deadline (--timeout) */
+	double idle = o->timeout_s < 2 ? o->timeout_s : 2;
+	struct ct_bird_timeouts t = {.connect_s = idle, .idle_s = idle, .total_s = o->timeout_s};
+	if (ct_bird_connect(&cl, path, &t, err) < 0)
+		return -1;
+	/* the greeting ("0001 BIRD v0.3.3+birdv1.6.8 ready.") */
+	struct ct_err gerr = {0};
+	ct_bird_parse_status(&cl.hello, &b->status, &gerr);
+	struct ct_bird_reply r;
+	if (o->route_query) {
+		free(b->routes);
+		b->routes = NULL;
+		b->n_routes = 0;
+		int q = ask(&cl, o->route_query, &r, err);
+		if (q == 0)
+			q = ct_bird_parse_routes(&r, b, err);
+		ct_bird_reply_free(&r);
+		ct_bird_close(&cl);
+		return q;
+	}
+	int rc = ask(&cl, "show status", &r, err);
+	if (rc == 0)
+		rc = ct_bird_parse_status(&r, &b->status, err);
+	ct_bird_reply_free(&r);
+	if (rc == 0) {
+		rc = ask(&cl, "show protocols all", &r, err);
+		if (rc == 0)
+			rc = ct_bird_parse_protocols(&r, b, err);
+		ct_bird_reply_free(&r);
+	}
+	if (rc == 0 && b->kernel_proto[0] && o->routes) {
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "show route export %s all", b->kernel_proto);
+		rc = ask(&cl, cmd, &r, err);
+		if (rc == 0)
+			rc = ct_bird_parse_routes(&r, b, err);
+		ct_bird_reply_free(&r);
+	}
+	ct_bird_close(&cl);
+	return rc;
+}
+
+struct here_arg {
+	struct ct_bgp *b;
+	const struct ct_bgp_gather_opts *o;
+};
+
+static int here_cb(void *arg, struct ct_err *err)
+{
+	struct here_arg *h = arg;
+	return gather_here(h->b, h->o, err);
+}
+
+int ct_bgp_gather(struct ct_node *n, const struct ct_bgp_gather_opts *o, struct ct_err *err)
+{
+	if (!n->bgp) {
+		n->bgp = calloc(1, sizeof(*n->bgp));
+		if (!n->bgp)
+			return ct_err_set(err, CT_EXIT_GATHER, "out of memory");
+		ct_bgp_init(n->bgp);
+	}
+	struct here_arg h = {.b = n->bgp, .o = o};
+	return ct_netns_run(o->netns_spec, here_cb, &h, err);
+}

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/* BGP causes and the BIRD <-> kernel cross-check, on models built from the
+ * states and messages of the reference BIRD transcripts
+ * (../shared/reference/bird/); node-wide doctor checks. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "analysis/analysis.h"
+#include "model/bgp.h"
+#include "model/bgp_json.h"
+
+static bool has_code(const struct ct_findings *f, const char *code, const char *subject)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (!strcmp(f->v[i].def->code, code) && (!subject || !strcmp(f->v[i].subject, subject)))
+			return true;
+	return false;
+}
+
+static struct ct_bgp_peer *add_peer(struct ct_bgp *b, const char *ip, const char *state,
+				    const char *bgp_state, const char *err)
+{
+	b->peers = realloc(b->peers, (b->n_peers + 1) * sizeof(*b->peers));
+	struct ct_bgp_peer *p = &b->peers[b->n_peers++];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "Mesh_%s", ip);
+	for (char *c = p->name; *c; c++)
+		if (*c == '.')
+			*c = '_';
+	snprintf(p->type, sizeof(p->type), "mesh");
+	snprintf(p->proto, sizeof(p->proto), "BGP");
+	snprintf(p->state, sizeof(p->state), "%s", state);
+	snprintf(p->bgp_state, sizeof(p->bgp_state), "%s", bgp_state);
+	snprintf(p->last_error, sizeof(p->last_error), "%s", err);
+	ct_ip_parse(ip, &p->neighbor);
+	p->neighbor_as = 64512;
+	p->has_neighbor_as = true;
+	p->hold_now = p->hold_max = p->keepalive_now = p->keepalive_max = -1;
+	return p;
+}
+
+static struct ct_bgp_route *add_broute(struct ct_bgp *b, const char *dst, const char *via)
+{
+	b->routes = realloc(b->routes, (b->n_routes + 1) * sizeof(*b->routes));
+	struct ct_bgp_route *r = &b->routes[b->n_routes++];
+	memset(r, 0, sizeof(*r));
+	ct_prefix_parse(dst, &r->dst);
+	if (via) {
+		ct_ip_parse(via, &r->via);
+		r->bgp_next_hop = r->via;
+	} else {
+		r->blackhole = true;
+	}
+	r->primary = true;
+	return r;
+}
+
+static struct ct_route *add_kroute(struct ct_netns *ns, const char *dst, const char *gw, uint8_t type)
+{
+	struct ct_route *r = ct_push_route(ns);
+	ct_prefix_parse(dst, &r->dst);
+	if (gw)
+		ct_ip_parse(gw, &r->gw);
+	r->table = RT_TABLE_MAIN;
+	r->type = type;
+	r->protocol = RTPROT_BIRD;
+	r->oif = 2;
+	return r;
+}
+
+static void node_with_bird(struct ct_node *n, struct ct_netns **ns)
+{
+	ct_node_init(n);
+	*ns = ct_node_add_ns(n);
+	snprintf((*ns)->name, sizeof((*ns)->name), "host");
+	n->bgp = calloc(1, sizeof(*n->bgp));
+	ct_bgp_init(n->bgp);
+	snprintf(n->bgp->kernel_proto, sizeof(n->bgp->kernel_proto), "kernel1");
+}
+
+/* the degraded transcript: one peer reset, one refused; the node2-disabled one */
+static void test_causes(void **state)
+{
+	struct ct_node n;
+	struct ct_netns *ns;
+	node_with_bird(&n, &ns);
+	add_peer(n.bgp, "192.168.31.202", "up", "Established", "");
+	add_peer(n.bgp, "192.168.31.203", "start", "Active", "Socket: Connection refused");
+	add_peer(n.bgp, "192.168.31.204", "down", "Down", "");
+	add_peer(n.bgp, "192.168.31.205", "start", "Idle", "BGP Error: Bad peer AS");
+	add_peer(n.bgp, "192.168.31.206", "start", "Idle", "Received: Bad peer AS");
+	add_peer(n.bgp, "192.168.31.207", "start", "Connect", "");
+	add_peer(n.bgp, "192.168.31.208", "start", "Passive", "");
+	add_peer(n.bgp, "192.168.31.209", "start", "Idle", "Hold timer expired");
+	struct ct_findings f;
+	ct_findings_init(&f);
+	assert_int_equal(ct_analyze_bgp(&n, ns, n.bgp, true, NULL, NULL, &f), 0);
+	assert_false(has_code(&f, "bgp_peer_down", "Mesh_192_168_31_202"));
+	assert_true(has_code(&f, "bgp_connection_refused", "Mesh_192_168_31_203"));
+	assert_true(has_code(&f, "bgp_peer_disabled", "Mesh_192_168_31_204"));
+	assert_true(has_code(&f, "bgp_bad_peer_as_local", "Mesh_192_168_31_205"));
+	assert_true(has_code(&f, "bgp_bad_peer_as_remote", "Mesh_192_168_31_206"));
+	assert_true(has_code(&f, "bgp_no_response", "Mesh_192_168_31_207"));
+	assert_true(has_code(&f, "bgp_passive_waiting", "Mesh_192_168_31_208"));
+	assert_true(has_code(&f, "bgp_hold_timer_expired", "Mesh_192_168_31_209"));
+	assert_int_equal(f.n, 7);
+	ct_findings_free(&f);
+	ct_node_free(&n);
+}
+
+static void test_kernel_crosscheck(void **state)
+{
+	struct ct_node n;
+	struct ct_netns *ns;
+	node_with_bird(&n, &ns);
+	add_peer(n.bgp, "192.168.31.202", "up", "Established", "");
+	/* in the kernel and right */
+	add_broute(n.bgp, "172.168.0.64/26", "192.168.31.202");
+	add_kroute(ns, "172.168.0.64/26", "192.168.31.202", RTN_UNICAST);
+	/* BGP.next_hop differs from the peer (a route reflector): the kernel must follow next_hop */
+	struct ct_bgp_route *rr = add_broute(n.bgp, "172.168.0.128/26", "192.168.31.202");
+	ct_ip_parse("192.168.31.203", &rr->bgp_next_hop);
+	add_kroute(ns, "172.168.0.128/26", "192.168.31.202", RTN_UNICAST);
+	/* exported, missing from the kernel */
+	add_broute(n.bgp, "172.168.1.0/26", "192.168.31.204");
+	/* the own block as a blackhole */
+	add_broute(n.bgp, "172.168.0.0/26", NULL);
+	add_kroute(ns, "172.168.0.0/26", NULL, RTN_BLACKHOLE);
+	/* a proto bird route BIRD no longer exports */
+	add_kroute(ns, "172.168.9.0/26", "192.168.31.209", RTN_UNICAST);
+	struct ct_findings f;
+	struct ct_bgp_check *cv;
+	size_t nc;
+	ct_findings_init(&f);
+	assert_int_equal(ct_analyze_bgp(&n, ns, n.bgp, true, &cv, &nc, &f), 0);
+	assert_int_equal(nc, 4);
+	assert_true(cv[0].ok);
+	assert_false(cv[1].ok);
+	assert_null(cv[2].kernel);
+	assert_true(cv[3].ok);
+	assert_true(has_code(&f, "bgp_route_mismatch", "172.168.0.128/26"));
+	assert_true(has_code(&f, "bgp_route_missing_in_kernel", "172.168.1.0/26"));
+	assert_true(has_code(&f, "bgp_route_stale", "172.168.9.0/26"));
+	assert_false(has_code(&f, "bgp_route_stale", "172.168.0.0/26"));
+	assert_int_equal(f.n, 3);
+	free(cv);
+	/* the routes of one peer: no judgement on what is not shown */
+	ct_findings_free(&f);
+	ct_findings_init(&f);
+	ct_analyze_bgp(&n, ns, n.bgp, false, NULL, NULL, &f);
+	assert_false(has_code(&f, "bgp_route_stale", NULL));
+	assert_false(has_code(&f, "bgp_route_missing_in_kernel", NULL));
+	ct_findings_free(&f);
+	ct_node_free(&n);
+}
+
+static void test_mesh_large(void **state)
+{
+	struct ct_node n;
+	struct ct_netns *ns;
+	node_with_bird(&n, &ns);
+	char ip[32];
+	for (int i = 1; i <= 100; i++) {
+		snprintf(ip, sizeof(ip), "10.0.%d.%d", i / 250, i % 250 + 1);
+		add_peer(n.bgp, ip, "up", "Established", "");
+	}
+	struct ct_findings f;
+	ct_findings_init(&f);
+	ct_analyze_bgp(&n, ns, n.bgp, true, NULL, NULL, &f);
+	assert_true(has_code(&f, "bgp_mesh_large", NULL));
+	assert_int_equal(ct_findings_exit(&f), 0); /* info only */
+	ct_findings_free(&f);
+	ct_node_free(&n);
+}
+
+static void test_json_roundtrip(void **state)
+{
+	struct ct_node n;
+	struct ct_netns *ns;
+	node_with_bird(&n, &ns);
+	snprintf(n.bgp->status.version, sizeof(n.bgp->status.version), "v0.3.3+birdv1.6.8");
+	snprintf(n.bgp->status.router_id, sizeof(n.bgp->status.router_id), "192.168.31.201");
+	n.bgp->status.flavour = CT_BIRD_V1;
+	struct ct_bgp_peer *p = add_peer(n.bgp, "192.168.31.202", "up", "Established", "");
+	p->hold_now = 186;
+	p->hold_max = 240;
+	p->imported = 3;
+	p->has_routes = true;
+	add_broute(n.bgp, "172.168.0.64/26", "192.168.31.202");
+	n.bgp->sessions = calloc(1, sizeof(*n.bgp->sessions));
+	n.bgp->n_sessions = 1;
+	n.bgp->have_sessions = true;
+	ct_ip_parse("192.168.31.201", &n.bgp->sessions[0].local);
+	ct_ip_parse("192.168.31.202", &n.bgp->sessions[0].remote);
+	n.bgp->sessions[0].lport = 40000;
+	n.bgp->sessions[0].rport = 179;
+	snprintf(n.bgp->sessions[0].state, sizeof(n.bgp->sessions[0].state), "SYN-SENT");
+	char *js;
+	assert_int_equal(ct_bgp_to_json(n.bgp, NULL, &js), 0);
+	struct ct_bgp b2;
+	struct ct_err err = {0};
+	char e[64];
+	ct_bgp_init(&b2);
+	assert_int_equal(ct_bgp_from_json(js, "t.json", &b2, e, sizeof(e), &err), 0);
+	assert_string_equal(b2.status.version, "v0.3.3+birdv1.6.8");
+	assert_int_equal(b2.status.flavour, CT_BIRD_V1);
+	assert_int_equal(b2.n_peers, 1);
+	assert_string_equal(b2.peers[0].name, "Mesh_192_168_31_202");
+	assert_int_equal(b2.peers[0].hold_now, 186);
+	assert_int_equal(b2.peers[0].imported, 3);
+	assert_true(ct_ip_eq(&b2.peers[0].neighbor, &p->neighbor));
+	assert_int_equal(b2.n_routes, 1);
+	assert_true(b2.routes[0].primary);
+	assert_int_equal(b2.n_sessions, 1);
+	assert_string_equal(b2.sessions[0].state, "SYN-SENT");
+	assert_int_equal(b2.sessions[0].rport, 179);
+	ct_bgp_free(&b2);
+	free(js);
+	/* wrong types and garbage: one error naming the key, no crash */
+	static const char *bad[] = {
+		"[]", "{\"peers\":{}}", "{\"peers\":[{\"name\":5}]}",
+		"{\"peers\":[{\"neighbor\":\"not-an-ip\"}]}", "{\"routes\":[{\"dst\":\"x\"}]}",
+		"{\"sessions\":[{\"local_port\":70000}]}", "{\"status\":{\"flavour\":9}}", "{",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct ct_err e2 = {0};
+		ct_bgp_init(&b2);
+		assert_int_equal(ct_bgp_from_json(bad[i], "t.json", &b2, NULL, 0, &e2), -1);
+		assert_int_equal(e2.exit_code, 3);
+		assert_non_null(strstr(e2.msg, "t.json"));
+		ct_bgp_free(&b2);
+	}
+	ct_node_free(&n);
+}
+
+static void test_doctor_node(void **state)
+{
+	struct ct_node n;
+	ct_node_init(&n);
+	struct ct_netns *ns = ct_node_add_ns(&n);
+	ns->conf.ip_forward = 0;
+	ns->conf.rp_filter = 2;
+	ns->conf.conntrack_count = 950;
+	ns->conf.conntrack_max = 1000;
+	struct ct_link *br = ct_push_link(ns);
+	br->ifindex = 3;
+	snprintf(br->name, sizeof(br->name), "docker0");
+	snprintf(br->kind, sizeof(br->kind), "bridge");
+	struct ct_link *vx = ct_push_link(ns);
+	vx->ifindex = 4;
+	snprintf(vx->name, sizeof(vx->name), "vxlan.calico");
+	snprintf(vx->kind, sizeof(vx->kind), "vxlan");
+	ct_ip_parse("172.17.0.1", &vx->u.vxlan.local);
+	vx->eff_rp_filter = 1;
+	ct_netns_index(ns);
+	struct ct_addr *a = ct_push_addr(ns);
+	a->ifindex = 3;
+	ct_prefix_parse("172.17.0.1/16", &a->pfx);
+	struct ct_host_env env = {.nm_running = 1, .nm_unmanaged_ok = 0};
+	struct ct_findings f;
+	ct_findings_init(&f);
+	ct_analyze_node(&n, ns, &env, &f);
+	assert_true(has_code(&f, "ip_forward_off", NULL));
+	assert_true(has_code(&f, "rp_filter_loose_all", NULL));
+	assert_true(has_code(&f, "conntrack_full", NULL));
+	assert_true(has_code(&f, "node_address_on_bridge", "docker0"));
+	assert_true(has_code(&f, "rp_filter_strict_underlay", "vxlan.calico"));
+	assert_true(has_code(&f, "networkmanager_manages_calico", NULL));
+	/* healthy values: nothing */
+	ns->conf.ip_forward = 1;
+	ns->conf.rp_filter = 1;
+	ns->conf.conntrack_count = 10;
+	vx->eff_rp_filter = 0;
+	ct_ip_parse("192.168.31.201", &vx->u.vxlan.local);
+	env.nm_unmanaged_ok = 1;
+	ct_findings_free(&f);
+	ct_findings_init(&f);
+	ct_analyze_node(&n, ns, &env, &f);
+	assert_int_equal(f.n, 0);
+	ct_findings_free(&f);
+	ct_node_free(&n);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_causes),
+		cmocka_unit_test(test_kernel_crosscheck),
+		cmocka_unit_test(test_mesh_large),
+		cmocka_unit_test(test_json_roundtrip),
+		cmocka_unit_test(test_doctor_node),
+	};
+	return cmocka_run_group_tests_name("bgp_analysis", tests, NULL, NULL);
+}
