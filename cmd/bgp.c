@@ -7,7 +7,6 @@
 #include "analysis/analysis.h"
 #include "cmd/cmd.h"
 #include "model/bgp.h"
-#include "probes/bgp_gather.h"
 #include "probes/gather.h"
 
 static const char *const flavours[] = {"unknown", "bird1", "bird2"};
@@ -160,14 +159,7 @@ int cmd_bgp(struct ct_ctx *c)
 	/* live: ask BIRD; from a snapshot: its bgp section */
 	char query[160] = "";
 	if (!c->o.from) {
-		struct ct_bgp_gather_opts g = {
-			.netns_spec = c->o.netns,
-			.socket = c->o.bird_socket,
-			.proc_root = c->proc_root,
-			.timeout_s = c->o.timeout,
-			.routes = routes && !peer_arg,
-		};
-		if (ct_bgp_gather(&n, &g, &c->err) < 0) {
+		if (ct_bgp_ask(c, &n, routes && !peer_arg, NULL, NULL, &c->err) < 0) {
 			ct_node_free(&n);
 			return ct_report_err(c);
 		}
@@ -196,14 +188,7 @@ int cmd_bgp(struct ct_ctx *c)
 			/* the routes learned from this peer, or advertised to it */
 			snprintf(query, sizeof(query), "show route %s %s all",
 				 c->o.exported ? "export" : "protocol", peer->name);
-			struct ct_bgp_gather_opts g = {
-				.netns_spec = c->o.netns,
-				.socket = n.bgp->socket,
-				.proc_root = c->proc_root,
-				.timeout_s = c->o.timeout,
-				.route_query = query,
-			};
-			if (ct_bgp_gather(&n, &g, &c->err) < 0) {
+			if (ct_bgp_ask(c, &n, false, query, n.bgp->socket, &c->err) < 0) {
 				ct_node_free(&n);
 				return ct_report_err(c);
 			}

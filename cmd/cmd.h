@@ -101,6 +101,13 @@ void ct_emit_stats(struct ct_out *o, const struct ct_stats *s);
 struct ct_tunnels;
 void ct_emit_vteps(struct ct_out *o, const struct ct_tunnels *t);
 
+/* Asks BIRD in the target namespace (probes/bgp_gather.h) with the command
+ * line's socket, timeout and namespace; socket overrides --bird-socket. */
+int ct_bgp_ask(struct ct_ctx *c, struct ct_node *n, bool routes, const char *query,
+	       const char *socket, struct ct_err *err);
+/* The same, everything, for doctor and snapshot: a failure only fills n->bgp_error. */
+void ct_bgp_ask_best_effort(struct ct_ctx *c, struct ct_node *n);
+
 /* Prints the error line for c->err and returns its exit code. */
 int ct_report_err(struct ct_ctx *c);
 

@@ -7,6 +7,7 @@
 #include "model/bgp.h"
 #include "model/bgp_json.h"
 #include "model/snapshot.h"
+#include "probes/bgp_gather.h"
 #include "probes/gather.h"
 #include "probes/pods_exec.h"
 
@@ -100,4 +101,25 @@ void ct_findings_keep(struct ct_findings *f, const char *const *keep, size_t n)
 			f->v[o++] = f->v[i];
 	}
 	f->n = o;
+}
+
+int ct_bgp_ask(struct ct_ctx *c, struct ct_node *n, bool routes, const char *query,
+	       const char *socket, struct ct_err *err)
+{
+	struct ct_bgp_gather_opts g = {
+		.netns_spec = c->o.netns,
+		.socket = socket ? socket : c->o.bird_socket,
+		.proc_root = c->proc_root,
+		.timeout_s = c->o.timeout,
+		.routes = routes,
+		.route_query = query,
+	};
+	return ct_bgp_gather(n, &g, err);
+}
+
+void ct_bgp_ask_best_effort(struct ct_ctx *c, struct ct_node *n)
+{
+	struct ct_err berr = {0};
+	if (ct_bgp_ask(c, n, true, NULL, NULL, &berr) < 0)
+		snprintf(n->bgp_error, sizeof(n->bgp_error), "%s", berr.msg);
 }

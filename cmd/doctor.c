@@ -8,7 +8,6 @@
 #include "analysis/analysis.h"
 #include "cmd/cmd.h"
 #include "model/bgp.h"
-#include "probes/bgp_gather.h"
 #include "probes/gather.h"
 #include "probes/host_env.h"
 
@@ -70,18 +69,8 @@ int cmd_doctor(struct ct_ctx *c)
 		ct_findings_init(&a[i].f);
 
 	/* BIRD first: the node checks use its router id */
-	if (!c->o.from) {
-		struct ct_bgp_gather_opts g = {
-			.netns_spec = c->o.netns,
-			.socket = c->o.bird_socket,
-			.proc_root = c->proc_root,
-			.timeout_s = c->o.timeout,
-			.routes = true,
-		};
-		struct ct_err berr = {0};
-		if (ct_bgp_gather(&n, &g, &berr) < 0)
-			snprintf(n.bgp_error, sizeof(n.bgp_error), "%s", berr.msg);
-	}
+	if (!c->o.from)
+		ct_bgp_ask_best_effort(c, &n);
 	bool bird_ok = n.bgp && !n.bgp_error[0] && n.bgp->status.version[0];
 
 	struct ct_host_env env;

@@ -9,7 +9,6 @@
 #include "cmd/cmd.h"
 #include "model/bgp_json.h"
 #include "model/snapshot.h"
-#include "probes/bgp_gather.h"
 #include "probes/gather.h"
 
 int cmd_snapshot(struct ct_ctx *c)
@@ -30,16 +29,7 @@ int cmd_snapshot(struct ct_ctx *c)
 		return ct_report_err(c);
 	}
 	/* BIRD's view, best effort: a node without BIRD (VXLAN mode) still snapshots */
-	struct ct_bgp_gather_opts g = {
-		.netns_spec = c->o.netns,
-		.socket = c->o.bird_socket,
-		.proc_root = c->proc_root,
-		.timeout_s = c->o.timeout,
-		.routes = true,
-	};
-	struct ct_err berr = {0};
-	if (ct_bgp_gather(&n, &g, &berr) < 0)
-		snprintf(n.bgp_error, sizeof(n.bgp_error), "%s", berr.msg);
+	ct_bgp_ask_best_effort(c, &n);
 	if (n.bgp) {
 		free(n.bgp_json);
 		n.bgp_json = NULL;
