@@ -163,6 +163,11 @@ int cmd_bgp(struct ct_ctx *c)
 			ct_node_free(&n);
 			return ct_report_err(c);
 		}
+	} else if (n.bgp_error[0]) {
+		/* the snapshot was taken while BIRD could not be asked: the same answer as live */
+		ct_err_set(&c->err, CT_EXIT_GATHER, "%s (from snapshot '%s')", n.bgp_error, c->o.from);
+		ct_node_free(&n);
+		return ct_report_err(c);
 	} else if (!n.bgp) {
 		ct_err_set(&c->err, CT_EXIT_GATHER, "snapshot '%s' has no BGP state (taken without BIRD?)", c->o.from);
 		ct_node_free(&n);

@@ -5,13 +5,15 @@
 # tests/integration/docs.sh fails when this file, `caltrace --help` and the man
 # page disagree. Needs no bash-completion helpers.
 
-_caltrace_cmds=(links tunnel routes neigh snapshot veth-name help version)
+_caltrace_cmds=(links tunnel routes neigh bgp doctor snapshot veth-name help version)
 # options every command takes
 _caltrace_global_opts=(-n --netns -j --json --color --prefix -h --help -V --version)
 # options only some commands take
 _caltrace_links_opts=(--from --pods --timeout)
 _caltrace_model_opts=(--from) # tunnel, routes, neigh
-_caltrace_snapshot_opts=(--pods -o --output --timeout)
+_caltrace_bgp_opts=(--from --bird-socket --timeout --exported)
+_caltrace_doctor_opts=(--from --bird-socket --timeout --pods)
+_caltrace_snapshot_opts=(--pods -o --output --timeout --bird-socket)
 
 # _caltrace_ip NS ARGS...: runs ip(8) in network namespace NS as -n takes it
 # (a name under /var/run/netns, a path, or pid:PID); "" is the current one.
@@ -61,6 +63,20 @@ _caltrace_prefixes()
 		d != "default" && !seen[d]++ { print d }'
 }
 
+# _caltrace_bgp_peers PROG NS FROM SOCKET: BIRD's BGP protocol names, as
+# `caltrace bgp` lists them (with the -n, --from and --bird-socket given);
+# nothing when that fails
+_caltrace_bgp_peers()
+{
+	command -v jq >/dev/null 2>&1 || return 0
+	command -v -- "$1" >/dev/null 2>&1 || return 0
+	local -a a=(-j --timeout 2)
+	[[ -n $2 ]] && a+=(-n "$2")
+	[[ -n $3 ]] && a+=(--from "$3")
+	[[ -n $4 ]] && a+=(--bird-socket "$4")
+	"$1" "${a[@]}" bgp 2>/dev/null </dev/null | jq -r '.items[].name // empty' 2>/dev/null
+}
+
 # _caltrace_netns FROM VALUE: values for -n
 _caltrace_netns()
 {
@@ -99,8 +115,9 @@ _caltrace()
 	[[ $rw =~ ^[=:]+$ ]] && rw=""
 	local pre=${cur%"$rw"}
 
-	# What came before: the command, its arguments, and -n/--from/--prefix.
-	local cmd="" ns="" from="" pfx="" expect="" dashdash=0 nargs=0
+	# What came before: the command, its arguments, and -n/--from/--prefix/
+	# --bird-socket.
+	local cmd="" ns="" from="" pfx="" sock="" arg1="" expect="" dashdash=0 nargs=0
 	for ((i = 1; i < ${#w[@]} - 1; i++)); do
 		t=${w[i]}
 		if [[ -n $expect ]]; then
@@ -108,6 +125,7 @@ _caltrace()
 			netns) ns=$t ;;
 			from) from=$t ;;
 			prefix) pfx=$t ;;
+			bird-socket) sock=$t ;;
 			esac
 			expect=""
 			continue
@@ -118,11 +136,13 @@ _caltrace()
 			-n | --netns) expect=netns ;;
 			--from) expect=from ;;
 			--prefix) expect=prefix ;;
+			--bird-socket) expect=bird-socket ;;
 			--color | --pods | --output | --timeout) expect=${t#--} ;;
 			-o) expect=output ;;
 			--netns=*) ns=${t#*=} ;;
 			--from=*) from=${t#*=} ;;
 			--prefix=*) pfx=${t#*=} ;;
+			--bird-socket=*) sock=${t#*=} ;;
 			-[jhV]*n) expect=netns ;;
 			-[jhV]*o) expect=output ;;
 			-n?*) ns=${t#-n} ;;
@@ -133,9 +153,11 @@ _caltrace()
 			cmd=$t
 		else
 			nargs=$((nargs + 1))
+			((nargs == 1)) && arg1=$t
 		fi
 	done
 	[[ $from == \~/* ]] && from=$HOME/${from#\~/}
+	[[ $sock == \~/* ]] && sock=$HOME/${sock#\~/}
 
 	local -a cands=()
 	local files="" val="" opt=""
@@ -149,7 +171,7 @@ _caltrace()
 		n | netns) mapfile -t cands < <(_caltrace_netns "$from" "$val") ;;
 		color) cands=(auto always never) ;;
 		pods) cands=(kubectl crictl -) files=1 ;;
-		from | output) files=1 ;;
+		from | output | bird-socket) files=1 ;;
 		esac
 		if [[ -n $files ]]; then
 			mapfile -t -O "${#cands[@]}" cands < <(compgen -f -- "$val")
@@ -163,9 +185,11 @@ _caltrace()
 	elif ((!dashdash)) && [[ $cur == -* ]]; then
 		cands=("${_caltrace_global_opts[@]}")
 		case $cmd in
-		"") cands+=(--from "${_caltrace_snapshot_opts[@]}") ;; # every option
+		"") cands+=(--from --exported "${_caltrace_snapshot_opts[@]}") ;; # every option
 		links) cands+=("${_caltrace_links_opts[@]}") ;;
 		tunnel | routes | neigh) cands+=("${_caltrace_model_opts[@]}") ;;
+		bgp) cands+=("${_caltrace_bgp_opts[@]}") ;;
+		doctor) cands+=("${_caltrace_doctor_opts[@]}") ;;
 		snapshot) cands+=("${_caltrace_snapshot_opts[@]}") ;;
 		esac
 	elif [[ -z $cmd ]]; then
@@ -187,6 +211,15 @@ _caltrace()
 			;;
 		neigh) ((nargs)) || mapfile -t cands < <(_caltrace_ifaces "$ns" "$from") ;;
 		routes) ((nargs)) || mapfile -t cands < <(_caltrace_prefixes "$ns" "$from") ;;
+		bgp)
+			# [routes] [PEER]; a snapshot keeps no routes of a PEER
+			local prog=${w[0]}
+			[[ $prog == \~/* ]] && prog=$HOME/${prog#\~/}
+			((nargs)) || cands=(routes)
+			if ((nargs == 0)) || { ((nargs == 1)) && [[ $arg1 == routes && -z $from ]]; }; then
+				mapfile -t -O "${#cands[@]}" cands < <(_caltrace_bgp_peers "$prog" "$ns" "$from" "$sock")
+			fi
+			;;
 		help) ((nargs)) || cands=("${_caltrace_cmds[@]}") ;;
 		esac
 	fi

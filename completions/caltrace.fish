@@ -5,9 +5,10 @@
 # tests/integration/docs.sh fails when this file, `caltrace --help` and the man
 # page disagree.
 
-# Prints "cmd ns from prefix nargs" (one a line, "" when absent) from the tokens
-# before the cursor: the command, -n/--netns, --from, --prefix, and how many
-# arguments follow the command. Words after "--" are arguments, not options.
+# Prints "cmd ns from prefix nargs socket arg1" (one a line, "" when absent)
+# from the tokens before the cursor: the command, -n/--netns, --from, --prefix,
+# how many arguments follow the command, --bird-socket, and the first argument.
+# Words after "--" are arguments, not options.
 function __caltrace_state
     set -l toks (commandline -opc)
     set -e toks[1]
@@ -15,6 +16,8 @@ function __caltrace_state
     set -l ns ''
     set -l from ''
     set -l pfx ''
+    set -l sock ''
+    set -l arg1 ''
     set -l nargs 0
     set -l expect ''
     set -l dashdash 0
@@ -29,6 +32,7 @@ function __caltrace_state
                 set cmd $t
             else
                 set nargs (math $nargs + 1)
+                test $nargs = 1; and set arg1 $t
             end
             continue
         end
@@ -43,6 +47,10 @@ function __caltrace_state
                 continue
             case prefix
                 set pfx $t
+                set expect ''
+                continue
+            case sock
+                set sock $t
                 set expect ''
                 continue
             case skip
@@ -61,6 +69,8 @@ function __caltrace_state
                 set expect from
             case --prefix
                 set expect prefix
+            case --bird-socket
+                set expect sock
             case --color --pods -o --output --timeout
                 set expect skip
             case '--netns=*'
@@ -69,6 +79,8 @@ function __caltrace_state
                 set from (string replace -r '^[^=]*=' '' -- $t)
             case '--prefix=*'
                 set pfx (string replace -r '^[^=]*=' '' -- $t)
+            case '--bird-socket=*'
+                set sock (string replace -r '^[^=]*=' '' -- $t)
             case '-n?*'
                 set ns (string sub -s 3 -- $t)
             case '-*'
@@ -77,11 +89,13 @@ function __caltrace_state
                     set cmd $t
                 else
                     set nargs (math $nargs + 1)
+                    test $nargs = 1; and set arg1 $t
                 end
         end
     end
     set from (string replace -r '^~/' "$HOME/" -- $from)
-    printf '%s\n' $cmd $ns $from $pfx $nargs
+    set sock (string replace -r '^~/' "$HOME/" -- $sock)
+    printf '%s\n' $cmd $ns $from $pfx $nargs $sock $arg1
 end
 
 # no command yet
@@ -107,8 +121,12 @@ function __caltrace_takes
             contains -- $argv[1] from pods timeout
         case tunnel routes neigh
             contains -- $argv[1] from
+        case bgp
+            contains -- $argv[1] from bird-socket timeout exported
+        case doctor
+            contains -- $argv[1] from bird-socket timeout pods
         case snapshot
-            contains -- $argv[1] pods output timeout
+            contains -- $argv[1] pods output timeout bird-socket
         case '*'
             return 1
     end
@@ -198,6 +216,32 @@ function __caltrace_routes
         d != "default" && !seen[d]++ { print d }'
 end
 
+# bgp [routes] [PEER]: a peer first, or after routes (not from a snapshot,
+# which keeps no routes of a PEER)
+function __caltrace_bgp_wants_peer
+    set -l s (__caltrace_state)
+    test "$s[1]" = bgp; or return 1
+    test "$s[5]" = 0; and return 0
+    test "$s[5]" = 1 -a "$s[7]" = routes -a -z "$s[3]"
+end
+
+# BIRD's BGP protocol names, as `caltrace bgp` lists them (with the -n, --from
+# and --bird-socket given); nothing when that fails
+function __caltrace_bgp_peers
+    set -l s (__caltrace_state)
+    command -q jq; or return 0
+    set -l prog (commandline -opc)[1]
+    set prog (string replace -r '^~/' "$HOME/" -- $prog)
+    if not command -q -- $prog
+        test -x "$prog"; and string match -q -- '*/*' $prog; or return 0
+    end
+    set -l a -j --timeout 2
+    test -n "$s[2]"; and set -a a -n $s[2]
+    test -n "$s[3]"; and set -a a --from $s[3]
+    test -n "$s[6]"; and set -a a --bird-socket $s[6]
+    command $prog $a bgp 2>/dev/null </dev/null | jq -r '.items[].name // empty' 2>/dev/null
+end
+
 complete -c caltrace -e
 complete -c caltrace -f
 
@@ -206,7 +250,9 @@ complete -c caltrace -n __caltrace_needs_command -a links -d 'workload interface
 complete -c caltrace -n __caltrace_needs_command -a tunnel -d 'encapsulation devices (tunl0, vxlan.calico, wireguard.cali) and the mode they imply'
 complete -c caltrace -n __caltrace_needs_command -a routes -d 'every route classified (workload, blackhole, ipip, vxlan, native, ...) with its owner'
 complete -c caltrace -n __caltrace_needs_command -a neigh -d 'neighbour (ARP/ND) entries, table pressure, and the pod gateway entry'
-complete -c caltrace -n __caltrace_needs_command -a snapshot -d 'save the node\'s state (host and pod namespaces) as JSON for --from'
+complete -c caltrace -n __caltrace_needs_command -a bgp -d 'BGP sessions from BIRD\'s control socket, the kernel\'s TCP 179, and BIRD\'s routes against the kernel'
+complete -c caltrace -n __caltrace_needs_command -a doctor -d 'every node check in one run: links, routes, tunnels, neighbours, BGP, and node settings'
+complete -c caltrace -n __caltrace_needs_command -a snapshot -d 'save the node\'s state (host and pod namespaces, BIRD\'s view) as JSON for --from'
 complete -c caltrace -n __caltrace_needs_command -a veth-name -d 'print the host-side interface name Calico gives a pod'
 complete -c caltrace -n __caltrace_needs_command -a help -d 'show help for caltrace or one command'
 complete -c caltrace -n __caltrace_needs_command -a version -d 'print the version'
@@ -222,10 +268,14 @@ complete -c caltrace -s V -l version -d 'print the version'
 complete -c caltrace -n '__caltrace_takes from' -l from -r -F -d 'read a snapshot instead of the live kernel'
 complete -c caltrace -n '__caltrace_takes pods' -l pods -r -F -a 'kubectl\t"run kubectl get pods -A -o json" crictl\t"run crictl pods -o json" -\t"standard input"' -d 'pods from kubectl, crictl or a file'
 complete -c caltrace -n '__caltrace_takes output' -s o -l output -r -F -d 'snapshot: write to FILE instead of standard output'
-complete -c caltrace -n '__caltrace_takes timeout' -l timeout -x -d 'deadline for child processes such as kubectl, in seconds'
+complete -c caltrace -n '__caltrace_takes timeout' -l timeout -x -d 'deadline for kubectl/crictl and for the whole BIRD exchange, in seconds'
+complete -c caltrace -n '__caltrace_takes bird-socket' -l bird-socket -r -F -d 'BIRD\'s control socket'
+complete -c caltrace -n '__caltrace_takes exported' -l exported -d 'bgp routes PEER: the routes advertised to PEER instead of those learned from it'
 
 # arguments
 complete -c caltrace -n '__caltrace_using links' -a '(__caltrace_ifaces workload)' -d 'workload interface'
 complete -c caltrace -n '__caltrace_using neigh 0' -a '(__caltrace_ifaces)' -d interface
 complete -c caltrace -n '__caltrace_using routes 0' -a '(__caltrace_routes)' -d route
-complete -c caltrace -n '__caltrace_using help 0' -a 'links tunnel routes neigh snapshot veth-name help version'
+complete -c caltrace -n '__caltrace_using bgp 0' -a routes -d 'BIRD\'s routes against the kernel'
+complete -c caltrace -n __caltrace_bgp_wants_peer -a '(__caltrace_bgp_peers)' -d 'BGP peer'
+complete -c caltrace -n '__caltrace_using help 0' -a 'links tunnel routes neigh bgp doctor snapshot veth-name help version'

@@ -75,7 +75,10 @@ int ct_bgp_to_json(const struct ct_bgp *b, const char *error, char **out)
 		const struct ct_bgp_route *r = &b->routes[i];
 		char d[64];
 		json_t *o = json_object();
-		json_object_set_new(o, "dst", json_string(ct_prefix_fmt(&r->dst, d, sizeof(d))));
+		char a[64];
+		/* always address/length: "default" would not say which family */
+		snprintf(d, sizeof(d), "%s/%u", ct_ip_fmt(&r->dst.ip, a, sizeof(a)), r->dst.len);
+		json_object_set_new(o, "dst", json_string(d));
 		json_object_set_new(o, "via", jip(&r->via));
 		json_object_set_new(o, "dev", jstr(r->dev));
 		json_object_set_new(o, "proto", jstr(r->proto));

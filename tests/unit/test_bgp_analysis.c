@@ -198,6 +198,8 @@ static void test_json_roundtrip(void **state)
 	p->imported = 3;
 	p->has_routes = true;
 	add_broute(n.bgp, "172.168.0.64/26", "192.168.31.202");
+	add_broute(n.bgp, "0.0.0.0/0", "192.168.31.1");
+	add_broute(n.bgp, "::/0", "fe80::1");
 	n.bgp->sessions = calloc(1, sizeof(*n.bgp->sessions));
 	n.bgp->n_sessions = 1;
 	n.bgp->have_sessions = true;
@@ -220,8 +222,12 @@ static void test_json_roundtrip(void **state)
 	assert_int_equal(b2.peers[0].hold_now, 186);
 	assert_int_equal(b2.peers[0].imported, 3);
 	assert_true(ct_ip_eq(&b2.peers[0].neighbor, &p->neighbor));
-	assert_int_equal(b2.n_routes, 1);
+	assert_int_equal(b2.n_routes, 3);
 	assert_true(b2.routes[0].primary);
+	/* default routes keep their family */
+	assert_int_equal(b2.routes[1].dst.len, 0);
+	assert_int_equal(b2.routes[1].dst.ip.family, AF_INET);
+	assert_int_equal(b2.routes[2].dst.ip.family, AF_INET6);
 	assert_int_equal(b2.n_sessions, 1);
 	assert_string_equal(b2.sessions[0].state, "SYN-SENT");
 	assert_int_equal(b2.sessions[0].rport, 179);
