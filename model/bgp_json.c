@@ -75,9 +75,9 @@ int ct_bgp_to_json(const struct ct_bgp *b, const char *error, char **out)
 		const struct ct_bgp_route *r = &b->routes[i];
 		char d[64];
 		json_t *o = json_object();
-		char a[64];
+		char ab[64];
 		/* always address/length: "default" would not say which family */
-		snprintf(d, sizeof(d), "%s/%u", ct_ip_fmt(&r->dst.ip, a, sizeof(a)), r->dst.len);
+		snprintf(d, sizeof(d), "%s/%u", ct_ip_fmt(&r->dst.ip, ab, sizeof(ab)), r->dst.len);
 		json_object_set_new(o, "dst", json_string(d));
 		json_object_set_new(o, "via", jip(&r->via));
 		json_object_set_new(o, "dev", jstr(r->dev));
