@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 static bool has(const char *hay, const char *needle)
 {
@@ -91,13 +92,78 @@ static void peer_findings(const struct ct_netns *ns, const struct ct_bgp *b,
 		       p->bgp_state[0] ? p->bgp_state : p->state, err[0] ? ": " : "", err);
 }
 
-/* The kernel's main-table route for exactly this prefix (any protocol). */
-static const struct ct_route *kernel_route(const struct ct_netns *ns, const struct ct_prefix *p)
+/* Exact-prefix index over a set of prefixes (kernel main-table routes, BIRD's
+ * routes): both tables can hold 100k entries, so no pairwise comparison. */
+struct pfx_index {
+	uint32_t *heads, *next;
+	size_t nb;
+};
+
+static uint64_t pfx_key(const struct ct_prefix *p)
+{
+	uint64_t h = 1469598103934665603ull ^ p->ip.family ^ ((uint64_t)p->len << 8);
+	size_t nb = p->ip.family == AF_INET6 ? 16 : 4;
+	for (size_t i = 0; i < nb; i++)
+		h = (h ^ p->ip.a[i]) * 1099511628211ull;
+	return h;
+}
+
+static bool pfx_same(const struct ct_prefix *a, const struct ct_prefix *b)
+{
+	return a->len == b->len && ct_ip_eq(&a->ip, &b->ip);
+}
+
+/* get(i) returns the prefix of element i, or NULL to leave it out */
+static int pfx_index_build(struct pfx_index *x, size_t n,
+			   const struct ct_prefix *(*get)(const void *, size_t), const void *arg)
+{
+	x->nb = 64;
+	while (x->nb < n * 2)
+		x->nb *= 2;
+	x->heads = malloc(x->nb * sizeof(uint32_t));
+	x->next = malloc((n ? n : 1) * sizeof(uint32_t));
+	if (!x->heads || !x->next) {
+		free(x->heads);
+		free(x->next);
+		return -1;
+	}
+	memset(x->heads, 0xff, x->nb * sizeof(uint32_t));
+	for (size_t i = 0; i < n; i++) {
+		const struct ct_prefix *p = get(arg, i);
+		if (!p)
+			continue;
+		size_t b = pfx_key(p) & (x->nb - 1);
+		x->next[i] = x->heads[b];
+		x->heads[b] = (uint32_t)i;
+	}
+	return 0;
+}
+
+static void pfx_index_free(struct pfx_index *x)
+{
+	free(x->heads);
+	free(x->next);
+}
+
+static const struct ct_prefix *kernel_main(const void *arg, size_t i)
+{
+	const struct ct_route *r = &((const struct ct_netns *)arg)->routes.v[i];
+	return r->table == RT_TABLE_MAIN ? &r->dst : NULL;
+}
+
+static const struct ct_prefix *bird_route(const void *arg, size_t i)
+{
+	return &((const struct ct_bgp *)arg)->routes[i].dst;
+}
+
+/* The kernel's main-table route for exactly this prefix (any protocol), lowest metric. */
+static const struct ct_route *kernel_route(const struct ct_netns *ns, const struct pfx_index *x,
+					   const struct ct_prefix *p)
 {
 	const struct ct_route *best = NULL;
-	for (size_t i = 0; i < ns->routes.n; i++) {
+	for (uint32_t i = x->heads[pfx_key(p) & (x->nb - 1)]; i != UINT32_MAX; i = x->next[i]) {
 		const struct ct_route *r = &ns->routes.v[i];
-		if (r->table != RT_TABLE_MAIN || r->dst.len != p->len || !ct_ip_eq(&r->dst.ip, &p->ip))
+		if (!pfx_same(&r->dst, p))
 			continue;
 		if (!best || r->priority < best->priority)
 			best = r;
@@ -123,8 +189,18 @@ int ct_analyze_bgp(const struct ct_node *n, const struct ct_netns *ns, const str
 			       "the full mesh has %zu nodes; past about 100, route reflectors scale better", mesh + 1);
 	}
 	struct ct_bgp_check *cv = calloc(b->n_routes ? b->n_routes : 1, sizeof(*cv));
+	struct pfx_index kx, bx;
 	if (!cv)
 		return -1;
+	if (pfx_index_build(&kx, ns->routes.n, kernel_main, ns) < 0) {
+		free(cv);
+		return -1;
+	}
+	if (pfx_index_build(&bx, b->n_routes, bird_route, b) < 0) {
+		pfx_index_free(&kx);
+		free(cv);
+		return -1;
+	}
 	size_t nc = 0;
 	for (size_t i = 0; i < b->n_routes; i++) {
 		const struct ct_bgp_route *r = &b->routes[i];
@@ -132,7 +208,7 @@ int ct_analyze_bgp(const struct ct_node *n, const struct ct_netns *ns, const str
 			continue;
 		struct ct_bgp_check *c = &cv[nc++];
 		c->bird = r;
-		c->kernel = kernel_route(ns, &r->dst);
+		c->kernel = kernel_route(ns, &kx, &r->dst);
 		/* the next hop the kernel should use: BGP.next_hop (not the peer's address,
 		 * which differs under route reflectors), else BIRD's "via" */
 		const struct ct_ip *want = ct_ip_is_set(&r->bgp_next_hop) ? &r->bgp_next_hop : &r->via;
@@ -169,8 +245,9 @@ int ct_analyze_bgp(const struct ct_node *n, const struct ct_netns *ns, const str
 			if (r->protocol != RTPROT_BIRD || r->table != RT_TABLE_MAIN)
 				continue;
 			bool exported = false;
-			for (size_t j = 0; j < b->n_routes && !exported; j++)
-				exported = b->routes[j].dst.len == r->dst.len && ct_ip_eq(&b->routes[j].dst.ip, &r->dst.ip);
+			for (uint32_t j = bx.heads[pfx_key(&r->dst) & (bx.nb - 1)]; j != UINT32_MAX && !exported;
+			     j = bx.next[j])
+				exported = pfx_same(&b->routes[j].dst, &r->dst);
 			if (exported)
 				continue;
 			ct_prefix_fmt(&r->dst, d, sizeof(d));
@@ -181,6 +258,8 @@ int ct_analyze_bgp(const struct ct_node *n, const struct ct_netns *ns, const str
 				       "%s is a stale BIRD route (left behind by a BIRD that died with 'persist'?)", d);
 		}
 	}
+	pfx_index_free(&kx);
+	pfx_index_free(&bx);
 	(void)n;
 	if (checks) {
 		*checks = cv;

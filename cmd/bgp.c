@@ -152,7 +152,9 @@ int cmd_bgp(struct ct_ctx *c)
 	}
 	struct ct_node n;
 	struct ct_netns *ns;
-	if (ct_load_node(c, &n, CT_G_LINKS | CT_G_ROUTES | CT_G_NODEINFO, 0, &ns) < 0) {
+	/* the kernel's routes only matter for the routes view */
+	unsigned what = CT_G_LINKS | CT_G_NODEINFO | (routes ? CT_G_ROUTES : 0);
+	if (ct_load_node(c, &n, what, 0, &ns) < 0) {
 		ct_node_free(&n);
 		return ct_report_err(c);
 	}
