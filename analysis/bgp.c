@@ -181,6 +181,23 @@ int ct_analyze_bgp(const struct ct_node *n, const struct ct_netns *ns, const str
 		peer_findings(ns, b, &b->peers[i], f);
 		mesh += !strcmp(b->peers[i].type, "mesh");
 	}
+	/* a full mesh of N nodes has N-1 Mesh_ peers; the pods tell a lower bound of N */
+	if (n->have_pods && mesh > 0) {
+		size_t nodes = 0;
+		for (size_t i = 0; i < n->pods.n; i++) {
+			const char *nn = n->pods.v[i].node;
+			bool seen = !nn[0] || !strcmp(nn, n->name);
+			for (size_t j = 0; j < i && !seen; j++)
+				seen = !strcmp(n->pods.v[j].node, nn);
+			nodes += !seen;
+		}
+		if (mesh < nodes) {
+			snprintf(ev, sizeof(ev), "%zu Mesh_ peers; pods run on at least %zu other nodes", mesh, nodes);
+			ct_finding_add(f, "bgp_mesh_incomplete", ns->name, "node-to-node mesh", ev,
+				       "calicoctl get nodes -o wide (a node without a BGP address is left out of the mesh)",
+				       "the mesh is missing peers: %zu other nodes run pods, BIRD has %zu Mesh_ peers", nodes, mesh);
+		}
+	}
 	if (mesh + 1 > 100) {
 		snprintf(ev, sizeof(ev), "%zu Mesh_ peers: a mesh of %zu nodes keeps %zu sessions", mesh, mesh + 1,
 			 (mesh + 1) * mesh / 2);
@@ -228,7 +245,20 @@ int ct_analyze_bgp(const struct ct_node *n, const struct ct_netns *ns, const str
 			     c->kernel->nh_count > 1;
 		if (r->blackhole)
 			gw_ok = c->kernel->type == RTN_BLACKHOLE;
-		c->ok = gw_ok;
+		/* the device the mode implies: BIRD's own ("on eth0"), or an IPIP tunnel,
+		 * which Calico's BIRD programs for IPIP pools (krt_tunnel) */
+		const struct ct_link *kl = ct_link_by_ifindex(ns, c->kernel->oif);
+		bool dev_ok = !r->dev[0] || !kl || c->kernel->nh_count > 1 || !strcmp(kl->name, r->dev) ||
+			      ct_link_is_l3_tunnel(kl);
+		c->ok = gw_ok && dev_ok;
+		if (gw_ok && !dev_ok) {
+			snprintf(ev, sizeof(ev), "BIRD: %s via %s on %s; kernel: dev %s", d,
+				 ct_ip_is_set(want) ? ct_ip_fmt(want, g, sizeof(g)) : "-", r->dev, kl->name);
+			snprintf(fix, sizeof(fix), "ip route show %s; check which program owns it (proto %u)", d,
+				 c->kernel->protocol);
+			ct_finding_add(f, "bgp_route_mismatch", ns->name, d, ev, fix,
+				       "the kernel sends %s out of %s, not %s as BIRD's route says", d, kl->name, r->dev);
+		}
 		if (!gw_ok) {
 			snprintf(ev, sizeof(ev), "BIRD: %s via %s; kernel: %s %s", d, ct_ip_fmt(want, g, sizeof(g)),
 				 d, ct_ip_is_set(&c->kernel->gw) ? ct_ip_fmt(&c->kernel->gw, k, sizeof(k)) : "without a gateway");

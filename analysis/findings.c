@@ -56,6 +56,7 @@ const struct ct_finding_def ct_finding_defs[] = {
 	{"bgp_route_missing_in_kernel", CT_SEV_FAIL, "bgp", "a route BIRD exports to the kernel is not in the kernel's table"},
 	{"bgp_route_mismatch", CT_SEV_FAIL, "bgp", "the kernel's route differs from what BIRD exports (next hop)"},
 	{"bgp_route_stale", CT_SEV_WARN, "bgp", "a kernel route of protocol bird that BIRD no longer exports (BIRD died with persist?)"},
+	{"bgp_mesh_incomplete", CT_SEV_WARN, "bgp", "fewer Mesh_ peers than the other nodes that run pods: a node is missing from the full mesh"},
 	{"bgp_mesh_large", CT_SEV_INFO, "bgp", "a full mesh of over 100 nodes: N(N-1)/2 sessions; use route reflectors"},
 	/* doctor: node-wide checks */
 	{"ip_forward_off", CT_SEV_FAIL, "doctor", "net.ipv4.ip_forward is 0: the node routes nothing for its pods"},

@@ -155,6 +155,24 @@ static void test_kernel_crosscheck(void **state)
 	assert_false(has_code(&f, "bgp_route_stale", "172.168.0.0/26"));
 	assert_int_equal(f.n, 3);
 	free(cv);
+	/* the kernel sends a BIRD route out of another device than BIRD says */
+	n.bgp->routes[0].dev[0] = 0;
+	snprintf(n.bgp->routes[0].dev, sizeof(n.bgp->routes[0].dev), "eth1");
+	struct ct_link *l = ct_push_link(ns);
+	l->ifindex = 2;
+	snprintf(l->name, sizeof(l->name), "eth0");
+	l->mac_len = 6;
+	ct_netns_index(ns);
+	ct_findings_free(&f);
+	ct_findings_init(&f);
+	ct_analyze_bgp(&n, ns, n.bgp, true, NULL, NULL, &f);
+	assert_true(has_code(&f, "bgp_route_mismatch", "172.168.0.64/26"));
+	/* ... but an IPIP tunnel is what Calico's BIRD programs for IPIP pools */
+	snprintf(l->kind, sizeof(l->kind), "ipip");
+	ct_findings_free(&f);
+	ct_findings_init(&f);
+	ct_analyze_bgp(&n, ns, n.bgp, true, NULL, NULL, &f);
+	assert_false(has_code(&f, "bgp_route_mismatch", "172.168.0.64/26"));
 	/* the routes of one peer: no judgement on what is not shown */
 	ct_findings_free(&f);
 	ct_findings_init(&f);
@@ -180,6 +198,32 @@ static void test_mesh_large(void **state)
 	ct_analyze_bgp(&n, ns, n.bgp, true, NULL, NULL, &f);
 	assert_true(has_code(&f, "bgp_mesh_large", NULL));
 	assert_int_equal(ct_findings_exit(&f), 0); /* info only */
+	ct_findings_free(&f);
+	ct_node_free(&n);
+}
+
+static void test_mesh_incomplete(void **state)
+{
+	struct ct_node n;
+	struct ct_netns *ns;
+	node_with_bird(&n, &ns);
+	snprintf(n.name, sizeof(n.name), "node1");
+	add_peer(n.bgp, "192.168.31.202", "up", "Established", "");
+	n.have_pods = true;
+	const char *nodes[] = {"node1", "node2", "node3", "node3"};
+	for (int i = 0; i < 4; i++) {
+		struct ct_pod *p = ct_push_pod(&n);
+		snprintf(p->node, sizeof(p->node), "%s", nodes[i]);
+	}
+	struct ct_findings f;
+	ct_findings_init(&f);
+	ct_analyze_bgp(&n, ns, n.bgp, true, NULL, NULL, &f);
+	assert_true(has_code(&f, "bgp_mesh_incomplete", NULL));
+	add_peer(n.bgp, "192.168.31.203", "up", "Established", "");
+	ct_findings_free(&f);
+	ct_findings_init(&f);
+	ct_analyze_bgp(&n, ns, n.bgp, true, NULL, NULL, &f);
+	assert_false(has_code(&f, "bgp_mesh_incomplete", NULL));
 	ct_findings_free(&f);
 	ct_node_free(&n);
 }
@@ -304,6 +348,7 @@ int main(void)
 		cmocka_unit_test(test_causes),
 		cmocka_unit_test(test_kernel_crosscheck),
 		cmocka_unit_test(test_mesh_large),
+		cmocka_unit_test(test_mesh_incomplete),
 		cmocka_unit_test(test_json_roundtrip),
 		cmocka_unit_test(test_doctor_node),
 	};
