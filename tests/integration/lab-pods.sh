@@ -13,6 +13,8 @@ trap 'rm -rf "$TMPD"; lab_cleanup' EXIT
 NODE=$(hostname)
 
 lab_up vxlan || bail "lab up failed"
+# lab_up sets its own EXIT trap; keep ours as well
+trap 'rm -rf "$TMPD"; lab_cleanup' EXIT
 # kubectl get pods -A -o json for the lab's pods; node 1's pods are on this node ($NODE)
 pods_json() { # [skip K8S] [extra K8S]
 	local skip=${1:-} extra=${2:-} i items=()
