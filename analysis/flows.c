@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define US_PER_S 1000000ull
+#define US_PER_S     1000000ull
 #define EVICT_SAMPLE 8
 
 enum { IPP_ICMP = 1, IPP_IPIP = 4, IPP_TCP = 6, IPP_UDP = 17, IPP_IPV6 = 41, IPP_ICMP6 = 58 };
@@ -41,19 +41,20 @@ static bool icmp_is_echo(bool v6, uint8_t type)
 	return v6 ? type == 128 || type == 129 : type == 0 || type == 8;
 }
 
-const char *ct_flow_err_note(bool v6, uint8_t type, uint8_t code, uint8_t quoted_proto,
-			     bool tunnel)
+const char *ct_flow_err_note(bool v6, uint8_t type, uint8_t code, uint8_t quoted_proto, bool tunnel)
 {
 	if (v6) {
 		if (type == 2)
-			return "packet too big: the path's MTU is smaller than the packets; lower the "
+			return "packet too big: the path's MTU is smaller than the packets; lower "
+			       "the "
 			       "pod (and tunnel) MTU";
 		if (type == 1 && code == 1)
 			return "administratively prohibited: a firewall rejects it";
 		if (type == 1 && code == 4)
-			return tunnel ? "port unreachable for the VXLAN port: the far node does not "
-					"listen for VXLAN there (no vxlan.calico, or another port)"
-				      : "port unreachable: nothing listens on that port";
+			return tunnel
+				   ? "port unreachable for the VXLAN port: the far node does not "
+				     "listen for VXLAN there (no vxlan.calico, or another port)"
+				   : "port unreachable: nothing listens on that port";
 		if (type == 1)
 			return "unreachable: no route to it from the router that answered";
 		if (type == 3)
@@ -68,16 +69,20 @@ const char *ct_flow_err_note(bool v6, uint8_t type, uint8_t code, uint8_t quoted
 			       "(or its ARP for the next hop failed)";
 		case 2:
 			if (quoted_proto == IPP_IPIP)
-				return "protocol 4 unreachable: IPIP not accepted by the far node (no "
+				return "protocol 4 unreachable: IPIP not accepted by the far node "
+				       "(no "
 				       "IPIP tunnel device there, or IPIP is off on that node)";
 			return "protocol unreachable: the far end does not speak this protocol";
 		case 3:
-			return tunnel ? "port unreachable for the VXLAN port: the far node does not "
-					"listen for VXLAN there (no vxlan.calico, or another port)"
-				      : "port unreachable: nothing listens on that port";
+			return tunnel
+				   ? "port unreachable for the VXLAN port: the far node does not "
+				     "listen for VXLAN there (no vxlan.calico, or another port)"
+				   : "port unreachable: nothing listens on that port";
 		case 4:
-			return "fragmentation needed: the path's MTU is smaller than the packets and "
-			       "DF is set; lower the pod (and tunnel) MTU (IPIP takes 20 bytes, VXLAN 50)";
+			return "fragmentation needed: the path's MTU is smaller than the packets "
+			       "and "
+			       "DF is set; lower the pod (and tunnel) MTU (IPIP takes 20 bytes, "
+			       "VXLAN 50)";
 		case 9:
 		case 10:
 		case 13:
@@ -87,8 +92,9 @@ const char *ct_flow_err_note(bool v6, uint8_t type, uint8_t code, uint8_t quoted
 		}
 	}
 	if (type == 11)
-		return code == 0 ? "TTL exceeded: a routing loop, or a traceroute"
-				 : "fragment reassembly time exceeded: fragments are lost on the way";
+		return code == 0
+			   ? "TTL exceeded: a routing loop, or a traceroute"
+			   : "fragment reassembly time exceeded: fragments are lost on the way";
 	if (type == 5)
 		return "redirect: the sender uses a next hop that is not the best one";
 	if (type == 12)
@@ -173,9 +179,52 @@ static uint64_t hash_bytes(const void *p, size_t n)
 	return mix64(h ^ w);
 }
 
+/* The VNI stays out of the hash: a tuple's entries with and without a VNI share a
+ * chain, so a decapsulated copy (vxlan.calico, caliX) finds its VXLAN flow. */
 static uint64_t key_hash(const struct ct_flow_key *k)
 {
-	return hash_bytes(k, sizeof(*k));
+	return hash_bytes(k, offsetof(struct ct_flow_key, has_vni));
+}
+
+static bool tuple_eq(const struct ct_flow_key *x, const struct ct_flow_key *y)
+{
+	return memcmp(x, y, offsetof(struct ct_flow_key, has_vni)) == 0;
+}
+
+/* A plain packet of a tuple carried in VXLAN elsewhere takes that flow's VNI; a
+ * VXLAN packet gives its VNI to plain entries of its tuple seen before (unless
+ * that interface already has an entry with the VNI). */
+static void vni_adopt(struct ct_flows *t, struct ct_flow_key *k)
+{
+	if (!t->nbucket)
+		return;
+	uint32_t head = t->bucket[key_hash(k) & (t->nbucket - 1)];
+	if (!k->has_vni) {
+		uint64_t best = 0;
+		for (uint32_t i = head; i; i = t->e[i - 1].next) {
+			const struct ct_flow *f = &t->e[i - 1];
+			uint64_t l =
+			    f->d[0].last_us > f->d[1].last_us ? f->d[0].last_us : f->d[1].last_us;
+			if (f->key.has_vni && tuple_eq(&f->key, k) && (!k->has_vni || l > best)) {
+				k->has_vni = true;
+				k->vni = f->key.vni;
+				best = l;
+			}
+		}
+		return;
+	}
+	for (uint32_t i = head; i; i = t->e[i - 1].next) {
+		struct ct_flow *f = &t->e[i - 1];
+		if (f->key.has_vni || !tuple_eq(&f->key, k))
+			continue;
+		bool taken = false;
+		for (uint32_t j = head; j && !taken; j = t->e[j - 1].next)
+			taken = key_eq(&t->e[j - 1].key, k) && t->e[j - 1].iface == f->iface;
+		if (!taken) {
+			f->key.has_vni = true;
+			f->key.vni = k->vni;
+		}
+	}
 }
 
 /* ---- table ---- */
@@ -257,8 +306,8 @@ static void evict_one(struct ct_flows *t)
 }
 
 /* A fresh entry for key on iface, linked in its bucket. Index or -1. */
-static int64_t ent_new(struct ct_flows *t, const struct ct_flow_key *k, uint16_t iface,
-		       uint8_t dir, uint64_t ts)
+static int64_t ent_new(struct ct_flows *t, const struct ct_flow_key *k, uint16_t iface, uint8_t dir,
+		       uint64_t ts)
 {
 	if (t->used >= t->max)
 		evict_one(t);
@@ -318,10 +367,17 @@ static void ports_of(const struct ct_pkt_l4 *l4, uint8_t proto, uint16_t *sp, ui
 	}
 }
 
-/* Counts an error once per interface: the first interface that saw one keeps counting. */
+static bool err_same_kind(const struct ct_flow_err *a, const struct ct_flow_err *b)
+{
+	return a->v6 == b->v6 && a->type == b->type && a->code == b->code &&
+	       a->quoted_proto == b->quoted_proto;
+}
+
+/* Counts an error of one kind once per interface: the first interface that saw
+ * it keeps counting. Another kind replaces it. */
 static void err_merge(struct ct_flow_err *dst, const struct ct_flow_err *e)
 {
-	if (!dst->count) {
+	if (!dst->count || !err_same_kind(dst, e)) {
 		*dst = *e;
 		return;
 	}
@@ -330,6 +386,25 @@ static void err_merge(struct ct_flow_err *dst, const struct ct_flow_err *e)
 	uint32_t n = dst->count + 1;
 	*dst = *e;
 	dst->count = n;
+}
+
+/* A pair keeps CT_FLOW_ERR_KINDS kinds; a new kind replaces the least recent. */
+static void pair_merge(struct ct_flow_pair *pr, const struct ct_flow_err *e)
+{
+	int old = 0;
+	for (int k = 0; k < CT_FLOW_ERR_KINDS; k++) {
+		if (pr->err[k].count && err_same_kind(&pr->err[k], e)) {
+			err_merge(&pr->err[k], e);
+			return;
+		}
+		if (!pr->err[k].count) {
+			pr->err[k] = *e;
+			return;
+		}
+		if (pr->err[k].last_us < pr->err[old].last_us)
+			old = k;
+	}
+	pr->err[old] = *e;
 }
 
 static size_t pair_slot(const struct ct_ip *src, const struct ct_ip *dst)
@@ -341,11 +416,14 @@ static size_t pair_slot(const struct ct_ip *src, const struct ct_ip *dst)
 }
 
 static const struct ct_flow_pair *pair_find(const struct ct_flows *t, const struct ct_ip *src,
-					    const struct ct_ip *dst)
+					    const struct ct_ip *dst, int *slot)
 {
-	const struct ct_flow_pair *p = &t->pairs[pair_slot(src, dst)];
-	if (p->used && ct_ip_eq(&p->src, src) && ct_ip_eq(&p->dst, dst))
+	size_t i = pair_slot(src, dst);
+	const struct ct_flow_pair *p = &t->pairs[i];
+	if (p->used && ct_ip_eq(&p->src, src) && ct_ip_eq(&p->dst, dst)) {
+		*slot = (int)i;
 		return p;
+	}
 	return NULL;
 }
 
@@ -357,14 +435,14 @@ static void add_error(struct ct_flows *t, const struct ct_pkt *p, const struct c
 		return;
 	const struct ct_pkt_ip *q = &l4->quoted;
 	struct ct_flow_err e = {
-		.count = 1,
-		.iface = iface,
-		.v6 = l4->proto == IPP_ICMP6,
-		.type = l4->icmp_type,
-		.code = l4->icmp_code,
-		.mtu = l4->icmp_mtu,
-		.quoted_proto = q->proto,
-		.last_us = ts,
+	    .count = 1,
+	    .iface = iface,
+	    .v6 = l4->proto == IPP_ICMP6,
+	    .type = l4->icmp_type,
+	    .code = l4->icmp_code,
+	    .mtu = l4->icmp_mtu,
+	    .quoted_proto = q->proto,
+	    .last_us = ts,
 	};
 	ip_norm(&e.from, &ip->src);
 	/* the flow it quotes (same VNI: the error travels the tunnel the flow did) */
@@ -376,6 +454,10 @@ static void add_error(struct ct_flows *t, const struct ct_pkt *p, const struct c
 		sp = l4->quoted_sport, dp = l4->quoted_dport;
 	key_make(&k, &dir, &q->src, &q->dst, sp, dp, q->proto, p->encap == CT_ENCAP_VXLAN, p->vni);
 	int64_t i = ent_find(t, &k, iface, true);
+	if (i < 0) {
+		vni_adopt(t, &k);
+		i = ent_find(t, &k, iface, true);
+	}
 	if (i >= 0) {
 		err_merge(&t->e[i].err, &e);
 		return;
@@ -389,7 +471,7 @@ static void add_error(struct ct_flows *t, const struct ct_pkt *p, const struct c
 		ip_norm(&pr->src, &q->src);
 		ip_norm(&pr->dst, &q->dst);
 	}
-	err_merge(&pr->err, &e);
+	pair_merge(pr, &e);
 }
 
 int ct_flows_add(struct ct_flows *t, const struct ct_pkt *p, uint64_t ts_us, uint16_t iface)
@@ -420,6 +502,10 @@ int ct_flows_add(struct ct_flows *t, const struct ct_pkt *p, uint64_t ts_us, uin
 	key_make(&k, &dir, &ip->src, &ip->dst, sp, dp, ip->proto, p->encap == CT_ENCAP_VXLAN,
 		 p->vni);
 	int64_t i = ent_find(t, &k, iface, false);
+	if (i < 0) {
+		vni_adopt(t, &k);
+		i = ent_find(t, &k, iface, false);
+	}
 	if (i < 0) {
 		i = ent_new(t, &k, iface, dir, ts_us);
 		if (i < 0)
@@ -459,10 +545,12 @@ static const char *one_way_note(uint8_t encap)
 	switch (encap) {
 	case CT_ENCAP_IPIP:
 		return "IPIP requests and no reply: IP protocol 4 is blocked between the nodes (a "
-		       "cloud firewall or security group), the far node drops it, or the reply takes "
+		       "cloud firewall or security group), the far node drops it, or the reply "
+		       "takes "
 		       "another path (asymmetric routing)";
 	case CT_ENCAP_VXLAN:
-		return "VXLAN requests and no reply: the VXLAN UDP port is blocked between the nodes "
+		return "VXLAN requests and no reply: the VXLAN UDP port is blocked between the "
+		       "nodes "
 		       "(a cloud firewall or security group), the far node drops it, or the reply "
 		       "takes another path (asymmetric routing)";
 	case CT_ENCAP_SIT:
@@ -475,8 +563,8 @@ static const char *one_way_note(uint8_t encap)
 }
 
 static const char *const asym_note =
-	"one direction encapsulated and the other not on the same interface: the two nodes route "
-	"this pair differently (asymmetric routing, or a tunnel mode that differs between them)";
+    "one direction encapsulated and the other not on the same interface: the two nodes route "
+    "this pair differently (asymmetric routing, or a tunnel mode that differs between them)";
 
 static void sum_build(const struct ct_flows *t, struct ct_flow_sum *s, uint32_t head,
 		      uint64_t now_us)
@@ -535,83 +623,130 @@ static void sum_build(const struct ct_flows *t, struct ct_flow_sum *s, uint32_t 
 			if (a->seen == CT_FLOW_SEEN_ENCAP && b->seen == CT_FLOW_SEEN_PLAIN)
 				s->asymmetric = true;
 		}
-		if (f->err.count && (!s->has_err || f->err.count > s->err.count)) {
-			s->has_err = true;
-			s->err = f->err;
+		if (f->err.count && (!s->n_err || f->err.count > s->err[0].count)) {
+			s->n_err = 1;
+			s->err[0] = f->err;
 		}
 	}
 	if (s->first_us == UINT64_MAX)
 		s->first_us = first;
+	/* one direction only, and not just a request whose reply may be on its way:
+	 * at least two packets unanswered, or the first a second old */
 	bool any0 = s->packets[0] > 0, any1 = s->packets[1] > 0;
-	if (any0 != any1 && now_us >= s->first_us && now_us - s->first_us >= US_PER_S)
+	if (any0 != any1 && (s->packets[0] + s->packets[1] >= 2 ||
+			     (now_us >= s->first_us && now_us - s->first_us >= US_PER_S)))
 		s->one_way = true;
 	if (s->one_way)
 		s->note = one_way_note(s->encap[any0 ? 0 : 1]);
 	else if (s->asymmetric)
 		s->note = asym_note;
 	/* errors kept by pair: a tunnel's outer pair, or the flow's own pair */
-	if (!s->has_err) {
-		for (int sd = 0; sd < 2 && !s->has_err; sd++) {
-			const struct ct_flow_pair *pr = NULL;
-			if (s->encap[sd] != CT_ENCAP_NONE)
-				pr = pair_find(t, &s->outer_src[sd], &s->outer_dst[sd]);
-			if (pr) {
-				s->has_err = s->err_tunnel = true;
-				s->err = pr->err;
-				break;
-			}
-			pr = sd == 0 ? pair_find(t, &s->src, &s->dst) : pair_find(t, &s->dst, &s->src);
-			if (pr && pr->err.quoted_proto == s->proto) {
-				s->has_err = true;
-				s->err = pr->err;
-			}
+	s->err_pair = -1;
+	for (int sd = 0; sd < 2 && !s->n_err; sd++) {
+		int slot = -1;
+		const struct ct_flow_pair *pr = NULL;
+		bool tunnel = s->encap[sd] != CT_ENCAP_NONE;
+		if (tunnel)
+			pr = pair_find(t, &s->outer_src[sd], &s->outer_dst[sd], &slot);
+		if (!pr) {
+			tunnel = false;
+			pr = sd == 0 ? pair_find(t, &s->src, &s->dst, &slot)
+				     : pair_find(t, &s->dst, &s->src, &slot);
+		}
+		if (!pr)
+			continue;
+		for (int ek = 0; ek < CT_FLOW_ERR_KINDS; ek++) {
+			const struct ct_flow_err *e = &pr->err[ek];
+			if (!e->count || (!tunnel && e->quoted_proto != s->proto))
+				continue;
+			s->err_tunnel[s->n_err] = tunnel;
+			s->err[s->n_err++] = *e;
+			s->err_pair = slot;
+		}
+		/* the most recent first */
+		if (s->n_err == 2 && s->err[1].last_us > s->err[0].last_us) {
+			struct ct_flow_err x = s->err[0];
+			bool tx = s->err_tunnel[0];
+			s->err[0] = s->err[1];
+			s->err_tunnel[0] = s->err_tunnel[1];
+			s->err[1] = x;
+			s->err_tunnel[1] = tx;
 		}
 	}
-	if (s->has_err)
-		s->err_note = ct_flow_err_note(s->err.v6, s->err.type, s->err.code,
-					       s->err.quoted_proto, s->err_tunnel);
+	for (int ek = 0; ek < s->n_err; ek++)
+		s->err_note[ek] = ct_flow_err_note(s->err[ek].v6, s->err[ek].type, s->err[ek].code,
+						   s->err[ek].quoted_proto, s->err_tunnel[ek]);
 }
 
-static int sum_cmp(const void *x, const void *y)
+static int rank_cmp(const void *x, const void *y)
 {
-	const struct ct_flow_sum *a = x, *b = y;
-	uint64_t ba = a->bytes[0] + a->bytes[1], bb = b->bytes[0] + b->bytes[1];
-	if (ba != bb)
-		return ba > bb ? -1 : 1;
-	uint64_t pa = a->packets[0] + a->packets[1], pb = b->packets[0] + b->packets[1];
-	if (pa != pb)
-		return pa > pb ? -1 : 1;
-	if (a->first_us != b->first_us)
-		return a->first_us < b->first_us ? -1 : 1;
-	return 0;
+	const struct ct_flow_rank *a = x, *b = y;
+	if (a->bytes != b->bytes)
+		return a->bytes > b->bytes ? -1 : 1;
+	return a->head < b->head ? -1 : a->head > b->head;
 }
 
-int ct_flows_summarize(const struct ct_flows *t, uint64_t now_us, struct ct_flow_sum **out,
-		       size_t *n)
+void ct_flow_summary(const struct ct_flows *t, uint32_t head, uint64_t now_us,
+		     struct ct_flow_sum *s)
 {
-	*out = NULL;
-	*n = 0;
-	if (!t->used)
+	sum_build(t, s, head, now_us);
+}
+
+bool ct_flows_view_orphan(const struct ct_flows *t, const struct ct_flows_view *v, size_t i)
+{
+	return i < CT_FLOWS_PAIR_SLOTS && t->pairs[i].used &&
+	       !(v->pair_used[i / 8] & (1u << (i % 8)));
+}
+
+static void orphans_count(const struct ct_flows *t, struct ct_flows_view *v)
+{
+	for (size_t i = 0; i < CT_FLOWS_PAIR_SLOTS; i++)
+		if (ct_flows_view_orphan(t, v, i))
+			for (int k = 0; k < CT_FLOW_ERR_KINDS; k++)
+				v->orphans += t->pairs[i].err[k].count > 0;
+}
+
+int ct_flows_rank(const struct ct_flows *t, uint64_t now_us, struct ct_flows_view *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!t->used) {
+		orphans_count(t, out);
 		return 0;
-	struct ct_flow_sum *v = malloc(t->used * sizeof(*v));
-	if (!v)
+	}
+	out->v = malloc(t->used * sizeof(*out->v));
+	if (!out->v)
 		return -1;
 	size_t k = 0;
+	struct ct_flow_sum s;
 	for (size_t b = 0; b < t->nbucket; b++) {
 		for (uint32_t i = t->bucket[b]; i; i = t->e[i - 1].next) {
-			/* one summary per key: at the key's first entry in the chain */
+			/* one flow per key: at the key's first entry in the chain */
 			bool dup = false;
 			for (uint32_t j = t->bucket[b]; j != i; j = t->e[j - 1].next)
 				if (key_eq(&t->e[j - 1].key, &t->e[i - 1].key)) {
 					dup = true;
 					break;
 				}
-			if (!dup && k < t->used)
-				sum_build(t, &v[k++], i - 1, now_us);
+			if (dup || k >= t->used)
+				continue;
+			sum_build(t, &s, i - 1, now_us);
+			out->v[k].bytes = s.bytes[0] + s.bytes[1];
+			out->v[k++].head = i - 1;
+			out->one_way += s.one_way;
+			out->asymmetric += s.asymmetric;
+			out->with_errors += s.n_err > 0;
+			if (s.err_pair >= 0)
+				out->pair_used[s.err_pair / 8] |= (uint8_t)(1u << (s.err_pair % 8));
 		}
 	}
-	qsort(v, k, sizeof(*v), sum_cmp);
-	*out = v;
-	*n = k;
+	orphans_count(t, out);
+	qsort(out->v, k, sizeof(*out->v), rank_cmp);
+	out->n = k;
 	return 0;
+}
+
+void ct_flows_view_free(struct ct_flows_view *v)
+{
+	free(v->v);
+	memset(v, 0, sizeof(*v));
 }

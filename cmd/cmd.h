@@ -33,10 +33,19 @@ enum {
 	CT_OPT_TIMEOUT,
 	CT_OPT_BIRD_SOCKET,
 	CT_OPT_EXPORTED,
+	CT_OPT_INNER,
+	CT_OPT_FLOWS,
+	CT_OPT_INTERVAL,
+	CT_OPT_VXLAN_PORT,
+	CT_OPT_CHECKSUMS,
 };
 
+#define CT_MAX_NETNS 64        /* -n given several times (sniff) */
+#define CT_MAX_IFACES 64       /* -i given several times (sniff) */
+#define CT_MAX_VXLAN_PORTS 8   /* --vxlan-port (model/pkt.h's ct_decode_opts) */
+
 struct ct_opts {
-	const char *netns;
+	const char *netns; /* the first -n */
 	bool json;
 	const char *from;
 	enum ct_color_mode color;
@@ -47,6 +56,22 @@ struct ct_opts {
 	double timeout;
 	const char *bird_socket; /* --bird-socket */
 	bool exported;           /* bgp routes --exported */
+	/* sniff */
+	const char *netns_list[CT_MAX_NETNS]; /* every -n, in order */
+	int n_netns;
+	const char *ifaces[CT_MAX_IFACES]; /* -i IFACE or NS:IFACE, in order */
+	int n_ifaces;
+	const char *read_file;   /* -r */
+	const char *write_file;  /* -w */
+	unsigned long long count; /* -c, 0: no limit */
+	int snaplen;             /* -s, 0: default */
+	const char *inner;       /* --inner */
+	bool flows;              /* --flows */
+	double interval;         /* --interval, 0: only at the end */
+	unsigned short vxlan_ports[CT_MAX_VXLAN_PORTS]; /* --vxlan-port */
+	int n_vxlan_ports;
+	bool checksums;          /* --checksums */
+	const char *user;        /* -Z */
 	int argc;
 	char **argv; /* positional arguments after the command */
 };
@@ -119,6 +144,7 @@ int cmd_snapshot(struct ct_ctx *c);
 int cmd_veth_name(struct ct_ctx *c);
 int cmd_bgp(struct ct_ctx *c);
 int cmd_doctor(struct ct_ctx *c);
+int cmd_sniff(struct ct_ctx *c);
 int cmd_help(struct ct_ctx *c);
 int cmd_version(struct ct_ctx *c);
 

@@ -30,6 +30,9 @@ const struct ct_cmd ct_cmds[] = {
 	 "save the node's state (host and pod namespaces, BIRD's view) as JSON for --from",
 	 "output pods timeout bird-socket",
 	 ""},
+	{"sniff", cmd_sniff, CT_NEED_RAW | CT_NEED_SETNS, "[FILTER...]",
+	 "capture and decode IPIP and VXLAN traffic, outer and inner, live in several namespaces or from a pcap; flows with --flows",
+	 "interface read write count snaplen inner flows interval vxlan-port checksums user", ""},
 	{"veth-name", cmd_veth_name, CT_NEED_NONE, "NAMESPACE/POD...",
 	 "print the host-side interface name Calico gives a pod", "", "pod"},
 	{"help", cmd_help, CT_NEED_NONE, "[COMMAND]", "show help for caltrace or one command", "",
@@ -39,8 +42,8 @@ const struct ct_cmd ct_cmds[] = {
 };
 
 const struct ct_opt ct_opts_table[] = {
-	{'n', "netns", "NS", "network namespace: a name under /var/run/netns, a path, or pid:PID", "netns"},
-	{'j', "json", NULL, "print JSON (one document; see caltrace(1) for the keys)", ""},
+	{'n', "netns", "NS", "network namespace: a name under /var/run/netns, a path, or pid:PID (sniff: repeatable)", "netns"},
+	{'j', "json", NULL, "print JSON (one document; sniff: one object per line; see caltrace(1) for the keys)", ""},
 	{CT_OPT_FROM, "from", "FILE", "read a snapshot instead of the live kernel", "file"},
 	{CT_OPT_COLOR, "color", "WHEN", "colour text output: auto, always or never (NO_COLOR honoured)", "color"},
 	{CT_OPT_PREFIX, "prefix", "LIST", "workload interface prefixes, comma-separated (default $FELIX_INTERFACEPREFIX or cali)", ""},
@@ -49,6 +52,17 @@ const struct ct_opt ct_opts_table[] = {
 	{CT_OPT_EXPORTED, "exported", NULL, "bgp routes PEER: the routes this node advertises to PEER instead of those learned from it", ""},
 	{'o', "output", "FILE", "snapshot: write to FILE instead of standard output", "file"},
 	{CT_OPT_TIMEOUT, "timeout", "SECONDS", "deadline for kubectl/crictl and for the whole BIRD exchange (default 10; BIRD also gets 2 s per read)", ""},
+	{'i', "interface", "IFACE", "sniff: capture on IFACE, or NS:IFACE in namespace NS (repeatable; default any)", "iface"},
+	{'r', "read", "FILE", "sniff: read packets from a pcap or pcapng file instead of capturing", "file"},
+	{'w', "write", "FILE", "sniff: write the packets to a pcap file instead of printing them", "file"},
+	{'c', "count", "N", "sniff: stop after N packets", ""},
+	{'s', "snaplen", "N", "sniff: capture at most N bytes of each packet (default and 0: 262144)", ""},
+	{CT_OPT_INNER, "inner", "EXPR", "sniff: only encapsulated packets whose inner packet matches the pcap filter EXPR", ""},
+	{CT_OPT_FLOWS, "flows", NULL, "sniff: print flows (top talkers, one-way flows, ICMP errors) instead of packets", ""},
+	{CT_OPT_INTERVAL, "interval", "SECONDS", "sniff --flows: also report the top flows every SECONDS", ""},
+	{CT_OPT_VXLAN_PORT, "vxlan-port", "PORT", "sniff: decode UDP to PORT as VXLAN (repeatable; default 4789 and 8472)", ""},
+	{CT_OPT_CHECKSUMS, "checksums", NULL, "sniff: verify IPv4 header, TCP, UDP and ICMP checksums", ""},
+	{'Z', "user", "USER", "sniff: once the capture is open, run as USER (capabilities are dropped either way)", ""},
 	{'h', "help", NULL, "show help", ""},
 	{'V', "version", NULL, "print the version", ""},
 	{0, NULL, NULL, NULL, NULL},
@@ -220,11 +234,77 @@ int main(int argc, char **argv)
 		for (const struct ct_opt *o = ct_opts_table; o->lng; o++)
 			if (o->id == ch)
 				lname = o->lng;
-		if (lname && nused < 32)
+		bool again = false; /* repeatable options (-i, -n, --vxlan-port) are listed once */
+		for (int u = 0; u < nused && lname; u++)
+			again = again || used[u] == lname;
+		if (lname && !again && nused < 32)
 			used[nused++] = lname;
 		switch (ch) {
 		case 'n':
-			c.o.netns = optarg;
+			if (c.o.n_netns >= CT_MAX_NETNS)
+				return usage_err("too many -n options (at most 64)%s", "");
+			c.o.netns_list[c.o.n_netns++] = optarg;
+			if (!c.o.netns)
+				c.o.netns = optarg;
+			break;
+		case 'i':
+			if (c.o.n_ifaces >= CT_MAX_IFACES)
+				return usage_err("too many -i options (at most 64)%s", "");
+			c.o.ifaces[c.o.n_ifaces++] = optarg;
+			break;
+		case 'r':
+			c.o.read_file = optarg;
+			break;
+		case 'w':
+			c.o.write_file = optarg;
+			break;
+		case 'c': {
+			char *end;
+			errno = 0;
+			c.o.count = strtoull(optarg, &end, 10);
+			if (errno || *end || end == optarg || optarg[0] == '-' || c.o.count == 0)
+				return usage_err("-c takes a number of packets above 0, not '%s'", optarg);
+			break;
+		}
+		case 's': {
+			char *end;
+			errno = 0;
+			long v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 0 || v > 262144)
+				return usage_err("-s takes a snapshot length from 0 to 262144 bytes, not '%s'", optarg);
+			c.o.snaplen = (int)v;
+			break;
+		}
+		case CT_OPT_INNER:
+			c.o.inner = optarg;
+			break;
+		case CT_OPT_FLOWS:
+			c.o.flows = true;
+			break;
+		case CT_OPT_INTERVAL: {
+			char *end;
+			errno = 0;
+			c.o.interval = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(c.o.interval >= 0.1 && c.o.interval <= 86400))
+				return usage_err("--interval takes seconds between 0.1 and 86400, not '%s'", optarg);
+			break;
+		}
+		case CT_OPT_VXLAN_PORT: {
+			char *end;
+			errno = 0;
+			long v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 1 || v > 65535)
+				return usage_err("--vxlan-port takes a UDP port from 1 to 65535, not '%s'", optarg);
+			if (c.o.n_vxlan_ports >= CT_MAX_VXLAN_PORTS)
+				return usage_err("too many --vxlan-port options (at most 8)%s", "");
+			c.o.vxlan_ports[c.o.n_vxlan_ports++] = (unsigned short)v;
+			break;
+		}
+		case CT_OPT_CHECKSUMS:
+			c.o.checksums = true;
+			break;
+		case 'Z':
+			c.o.user = optarg;
 			break;
 		case 'j':
 			c.o.json = true;
@@ -299,6 +379,11 @@ int main(int argc, char **argv)
 				used[i], cmd->name, cmd->name);
 			return CT_EXIT_USAGE;
 		}
+	}
+	if (c.o.n_netns > 1 && strcmp(cmd->name, "sniff") != 0) {
+		fprintf(stderr, "caltrace: -n is given %d times; only 'sniff' takes several namespaces\n",
+			c.o.n_netns);
+		return CT_EXIT_USAGE;
 	}
 	if (c.o.from && !(cmd->needs & CT_NEED_SNAPSHOT) && cmd->needs) {
 		fprintf(stderr, "caltrace: '%s' reads the live kernel; it does not take --from\n", cmd->name);

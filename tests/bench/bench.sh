@@ -422,6 +422,100 @@ else
 	echo "  BIRD section total: $(secs $((_t - bird_t0))) s"
 fi
 
+# ---- sniff ---------------------------------------------------------------------------------
+# caltrace sniff -r on IPIP captures written by tests/tools/mkpcap.c, against tcpdump -nn -r and
+# a bare libpcap read loop (tests/tools/pcaploop.c). No namespace. Self-contained: uses only
+# now/secs/phase/bench/rss from above. Knobs: BENCH_SNIFF_PACKETS (300000), BENCH_SNIFF_RUNS (3),
+# BENCH_SNIFF_RAND_TCPDUMP (50000), BENCH_SNIFF=0 skips it. See tests/bench/README.md.
+bench_sniff() {
+	local n=${BENCH_SNIFF_PACKETS:-300000} nr=${BENCH_SNIFF_RAND_TCPDUMP:-50000}
+	local RUNS=${BENCH_SNIFF_RUNS:-3} # bench() reads RUNS
+	local mk=build/tests/mkpcap loop=build/tests/pcaploop d=$TMP/sniff t t0 c300 c600 f300 f600 f cnt
+	echo
+	if [ "${BENCH_SNIFF:-1}" = 0 ]; then
+		echo "sniff section skipped (BENCH_SNIFF=0)"
+		return 0
+	fi
+	for t in tcpdump cc; do
+		command -v "$t" >/dev/null 2>&1 || {
+			echo "sniff section skipped: $t not installed"
+			return 0
+		}
+	done
+	echo "sniff section ($n-packet IPIP captures from tests/tools/mkpcap.c, $RUNS runs (median)):"
+	now
+	t0=$_t
+	phase "build mkpcap, pcaploop"
+	mkdir -p build/tests "$d" || die "mkdir failed"
+	if [ ! -x "$mk" ] || [ tests/tools/mkpcap.c -nt "$mk" ]; then
+		cc -O2 -o "$mk" tests/tools/mkpcap.c || die "cannot build $mk"
+	fi
+	if [ ! -x "$loop" ] || [ tests/tools/pcaploop.c -nt "$loop" ]; then
+		cc -O2 -o "$loop" tests/tools/pcaploop.c -lpcap || die "cannot build $loop"
+	fi
+	phase_end
+	phase "write 4 captures"
+	"$mk" bench300 "$d/b300.pcap" "$n" && "$mk" bench300 "$d/b600.pcap" $((2 * n)) &&
+		"$mk" benchrand "$d/rand.pcap" "$n" && "$mk" benchrand "$d/rand-small.pcap" "$nr" ||
+		die "mkpcap failed"
+	phase_end
+	echo "  b300: $n packets, 300 pod addresses, 3000 conversations; rand: $n packets, random inner"
+	echo "  addresses and ports; b600: b300's mix, $((2 * n)) packets; rand-small: rand's mix, $nr packets"
+
+	echo
+	echo "measuring (1 warm-up + $RUNS timed runs, stdout to /dev/null):"
+	echo "  sniff             caltrace sniff -r b300              vs  tcpdump -nn -r b300"
+	echo "  sniff -j          caltrace sniff -r b300 -j           vs  tcpdump -nn -r b300"
+	echo "  sniff --flows     caltrace sniff -r b300 --flows      vs  pcaploop b300 (pcap_next_ex only)"
+	echo "  sniff rand        caltrace sniff -r rand-small        vs  tcpdump -nn -r rand-small (1 run)"
+	echo "  rand/300          caltrace sniff -r rand              vs  caltrace sniff -r b300"
+	echo "  rand/300 --flows  caltrace sniff -r rand --flows      vs  caltrace sniff -r b300 --flows"
+	ROWS=""
+	notes=""
+	bench "sniff" 0.33 tcpdump -nn -r "$d/b300.pcap" -- "$CALTRACE" sniff -r "$d/b300.pcap"
+	bench "sniff -j" 0.67 tcpdump -nn -r "$d/b300.pcap" -- "$CALTRACE" sniff -r "$d/b300.pcap" -j
+	bench "sniff --flows" 3 "$loop" "$d/b300.pcap" -- "$CALTRACE" sniff -r "$d/b300.pcap" --flows
+	# tcpdump's address-to-name cache degenerates with distinct addresses even with -nn (300k
+	# random ones take it 10 minutes here): a smaller file, one run
+	RUNS=1 bench "sniff rand" 0.33 tcpdump -nn -r "$d/rand-small.pcap" -- \
+		"$CALTRACE" sniff -r "$d/rand-small.pcap"
+	bench "rand/300" 1.25 "$CALTRACE" sniff -r "$d/b300.pcap" -- "$CALTRACE" sniff -r "$d/rand.pcap"
+	bench "rand/300 flows" 1.25 "$CALTRACE" sniff -r "$d/b300.pcap" --flows -- \
+		"$CALTRACE" sniff -r "$d/rand.pcap" --flows
+	printf '\n%-14s %10s %10s %8s %6s  %s\n' "command" "caltrace_s" "ref_s" "ratio" "goal" "result"
+	printf '%s' "$ROWS"
+	[ -n "$notes" ] && printf 'notes:%s\n' "$notes"
+	echo "  goals: sniff >= 3x tcpdump's packets/s, -j >= 1.5x, --flows within 3x of the bare loop,"
+	echo "  random addresses at >= 0.8x the speed on 300 addresses (ratio <= 1.25)"
+
+	echo
+	c300=$(rss "$CALTRACE" sniff -r "$d/b300.pcap")
+	if [ -n "$c300" ]; then
+		c600=$(rss "$CALTRACE" sniff -r "$d/b600.pcap")
+		f300=$(rss "$CALTRACE" sniff -r "$d/b300.pcap" --flows)
+		f600=$(rss "$CALTRACE" sniff -r "$d/b600.pcap" --flows)
+		awk -v a="$c300" -v b="$c600" -v f="$f300" -v g="$f600" -v n="$n" 'BEGIN {
+			flat = (b <= a * 1.1 + 1024) ? "met" : "MISSED"
+			printf "peak RSS, sniff -r: %dk packets %.1f MB, %dk packets %.1f MB (goal flat: %s)\n",
+				n / 1000, a / 1024, 2 * n / 1000, b / 1024, flat
+			flat = (g <= f * 1.1 + 1024) ? "met" : "MISSED"
+			printf "peak RSS, sniff -r --flows (3000 flows): %dk packets %.1f MB, %dk packets %.1f MB (goal flat: %s)\n",
+				n / 1000, f / 1024, 2 * n / 1000, g / 1024, flat }'
+		f=$(rss "$CALTRACE" sniff -r "$d/rand.pcap" --flows)
+		awk -v f="$f" 'BEGIN { printf "peak RSS, sniff -r rand --flows (a flow per packet; the table is capped): %.1f MB (no goal)\n", f / 1024 }'
+	else
+		echo "peak RSS: not measured ($TIME_BIN missing: install the Debian package 'time')"
+	fi
+
+	# both read the same number of packets
+	cnt=$("$CALTRACE" sniff -r "$d/b300.pcap" 2>&1 >/dev/null | sed -n 's/^\([0-9]*\) packets captured.*/\1/p')
+	echo "packets read, b300: caltrace ${cnt:-?}, pcaploop $("$loop" "$d/b300.pcap" 2>/dev/null | cut -d' ' -f1)"
+	rm -rf "$d"
+	now
+	echo "  sniff section total: $(secs $((_t - t0))) s"
+}
+bench_sniff
+
 cleanup
 for n in "${made[@]}"; do
 	if ip netns list | awk '{print $1}' | grep -qx "$n"; then

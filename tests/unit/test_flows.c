@@ -1,0 +1,609 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for analysis/flows.c on synthetic decoded packets. Each scenario
+ * states its traffic, and the expected counts follow from that traffic by
+ * hand (a packet A->B and its reply B->A are one flow with one packet each
+ * way; one packet seen on two interfaces is still one packet), not from
+ * caltrace's own output.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "analysis/flows.h"
+
+#define S 1000000ull /* one second in microseconds */
+
+static struct ct_ip ip(const char *s)
+{
+	struct ct_ip a;
+	memset(&a, 0, sizeof(a));
+	if (inet_pton(AF_INET, s, a.a) == 1)
+		a.family = AF_INET;
+	else if (inet_pton(AF_INET6, s, a.a) == 1)
+		a.family = AF_INET6;
+	else
+		fail_msg("bad address %s", s);
+	return a;
+}
+
+static void set_ip(struct ct_pkt_ip *h, const char *src, const char *dst, uint8_t proto,
+		   uint16_t len)
+{
+	memset(h, 0, sizeof(*h));
+	h->present = true;
+	h->src = ip(src);
+	h->dst = ip(dst);
+	h->version = h->src.family == AF_INET ? 4 : 6;
+	h->proto = proto;
+	h->ttl = 64;
+	h->hdr_len = h->version == 4 ? 20 : 40;
+	h->total_len = len;
+	h->csum_ok = -1;
+}
+
+static void set_l4(struct ct_pkt_l4 *l, uint8_t proto, uint16_t sport, uint16_t dport)
+{
+	memset(l, 0, sizeof(*l));
+	l->present = true;
+	l->proto = proto;
+	l->sport = sport;
+	l->dport = dport;
+	l->csum_ok = -1;
+}
+
+static void pkt_init(struct ct_pkt *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->status = CT_PKT_OK;
+	p->sll_pkttype = 0xffff;
+	p->outer.csum_ok = p->inner.csum_ok = -1;
+}
+
+/* a pod's packet as caliX or tunl0 sees it */
+static struct ct_pkt plain(const char *src, uint16_t sport, const char *dst, uint16_t dport,
+			   uint8_t proto, uint16_t len)
+{
+	struct ct_pkt p;
+	pkt_init(&p);
+	set_ip(&p.outer, src, dst, proto, len);
+	set_l4(&p.outer_l4, proto, sport, dport);
+	p.len = p.caplen = len + 14u;
+	return p;
+}
+
+/* the same packet as eth0 sees it, in IPIP between two nodes */
+static struct ct_pkt ipip(const char *osrc, const char *odst, const char *src, uint16_t sport,
+			  const char *dst, uint16_t dport, uint8_t proto, uint16_t len)
+{
+	struct ct_pkt p;
+	pkt_init(&p);
+	set_ip(&p.outer, osrc, odst, 4, (uint16_t)(len + 20));
+	p.encap = CT_ENCAP_IPIP;
+	set_ip(&p.inner, src, dst, proto, len);
+	set_l4(&p.inner_l4, proto, sport, dport);
+	p.len = p.caplen = len + 34u;
+	return p;
+}
+
+/* in VXLAN: outer UDP from osport to 4789 */
+static struct ct_pkt vxlan(const char *osrc, uint16_t osport, const char *odst, uint32_t vni,
+			   const char *src, uint16_t sport, const char *dst, uint16_t dport,
+			   uint8_t proto, uint16_t len)
+{
+	struct ct_pkt p;
+	pkt_init(&p);
+	set_ip(&p.outer, osrc, odst, 17, (uint16_t)(len + 50));
+	set_l4(&p.outer_l4, 17, osport, 4789);
+	p.encap = CT_ENCAP_VXLAN;
+	p.vni = vni;
+	p.has_inner_eth = true;
+	set_ip(&p.inner, src, dst, proto, len);
+	set_l4(&p.inner_l4, proto, sport, dport);
+	p.len = p.caplen = len + 64u;
+	return p;
+}
+
+static struct ct_pkt echo(const char *src, const char *dst, uint8_t type, uint16_t id)
+{
+	struct ct_pkt p;
+	pkt_init(&p);
+	set_ip(&p.outer, src, dst, 1, 84);
+	set_l4(&p.outer_l4, 1, 0, 0);
+	p.outer_l4.icmp_type = type;
+	p.outer_l4.icmp_id = id;
+	return p;
+}
+
+/* an ICMPv4 error from `from` to `to`, quoting a header qsrc -> qdst */
+static struct ct_pkt icmp_err(const char *from, const char *to, uint8_t type, uint8_t code,
+			      uint16_t mtu, const char *qsrc, uint16_t qsport, const char *qdst,
+			      uint16_t qdport, uint8_t qproto)
+{
+	struct ct_pkt p;
+	pkt_init(&p);
+	set_ip(&p.outer, from, to, 1, 576);
+	set_l4(&p.outer_l4, 1, 0, 0);
+	p.outer_l4.icmp_type = type;
+	p.outer_l4.icmp_code = code;
+	p.outer_l4.icmp_mtu = mtu;
+	p.outer_l4.quoted_present = true;
+	set_ip(&p.outer_l4.quoted, qsrc, qdst, qproto, 1500);
+	p.outer_l4.quoted_sport = qsport;
+	p.outer_l4.quoted_dport = qdport;
+	return p;
+}
+
+static void add(struct ct_flows *t, const struct ct_pkt *p, uint64_t ts, uint16_t iface)
+{
+	assert_int_equal(ct_flows_add(t, p, ts, iface), 0);
+}
+
+/* All flows, ranked; sums[] filled in rank order. Returns how many. */
+static size_t all(const struct ct_flows *t, uint64_t now, struct ct_flow_sum *sums, size_t max)
+{
+	struct ct_flows_view v;
+	assert_int_equal(ct_flows_rank(t, now, &v), 0);
+	size_t n = v.n < max ? v.n : max;
+	for (size_t i = 0; i < n; i++)
+		ct_flow_summary(t, v.v[i].head, now, &sums[i]);
+	size_t total = v.n;
+	ct_flows_view_free(&v);
+	return total;
+}
+
+static bool is(const struct ct_ip *a, const char *s)
+{
+	struct ct_ip b = ip(s);
+	return ct_ip_eq(a, &b);
+}
+
+/* ---- canonical keys ---- */
+
+static void test_both_directions_meet(void **state)
+{
+	(void)state;
+	struct ct_flows t;
+	assert_int_equal(ct_flows_init(&t, 0), 0);
+	/* client 10.0.0.9:40000 opens to 10.0.0.1:80 (the server's address sorts first) */
+	struct ct_pkt syn = plain("10.0.0.9", 40000, "10.0.0.1", 80, 6, 60);
+	struct ct_pkt synack = plain("10.0.0.1", 80, "10.0.0.9", 40000, 6, 60);
+	struct ct_pkt data = plain("10.0.0.9", 40000, "10.0.0.1", 80, 6, 1000);
+	add(&t, &syn, 1 * S, 0);
+	add(&t, &synack, 1 * S + 100, 0);
+	add(&t, &data, 1 * S + 200, 0);
+	struct ct_flow_sum s[4];
+	assert_int_equal(all(&t, 2 * S, s, 4), 1);
+	/* oriented by the first packet: the client is src whatever the address order */
+	assert_true(is(&s[0].src, "10.0.0.9"));
+	assert_int_equal(s[0].sport, 40000);
+	assert_true(is(&s[0].dst, "10.0.0.1"));
+	assert_int_equal(s[0].dport, 80);
+	assert_int_equal(s[0].proto, 6);
+	assert_int_equal(s[0].packets[0], 2);
+	assert_int_equal(s[0].packets[1], 1);
+	assert_int_equal(s[0].bytes[0], 1060);
+	assert_int_equal(s[0].bytes[1], 60);
+	assert_int_equal(s[0].first_us, 1 * S);
+	assert_int_equal(s[0].last_us, 1 * S + 200);
+	assert_false(s[0].one_way);
+	/* another source port is another flow */
+	struct ct_pkt other = plain("10.0.0.9", 40001, "10.0.0.1", 80, 6, 60);
+	add(&t, &other, 1 * S + 300, 0);
+	assert_int_equal(all(&t, 2 * S, s, 4), 2);
+	/* ping and its reply: one flow keyed by the identifier */
+	struct ct_pkt req = echo("10.0.0.9", "10.0.0.1", 8, 17);
+	struct ct_pkt rep = echo("10.0.0.1", "10.0.0.9", 0, 17);
+	add(&t, &req, 1 * S + 400, 0);
+	add(&t, &rep, 1 * S + 500, 0);
+	assert_int_equal(all(&t, 2 * S, s, 4), 3);
+	bool found = false;
+	for (int i = 0; i < 3; i++)
+		if (s[i].proto == 1) {
+			found = true;
+			assert_int_equal(s[i].packets[0], 1);
+			assert_int_equal(s[i].packets[1], 1);
+			assert_int_equal(s[i].sport, 17);
+		}
+	assert_true(found);
+	ct_flows_free(&t);
+}
+
+static void test_ipv6_and_encapsulated_meet(void **state)
+{
+	(void)state;
+	struct ct_flows t;
+	assert_int_equal(ct_flows_init(&t, 0), 0);
+	/* the request in IPIP node1 -> node2, the reply in IPIP node2 -> node1 */
+	struct ct_pkt a = ipip("192.168.31.201", "192.168.31.202", "172.168.1.2", 5000,
+			       "172.168.2.3", 53, 17, 80);
+	struct ct_pkt b = ipip("192.168.31.202", "192.168.31.201", "172.168.2.3", 53, "172.168.1.2",
+			       5000, 17, 120);
+	add(&t, &a, 10 * S, 3);
+	add(&t, &b, 10 * S + 5, 3);
+	struct ct_pkt c = plain("fd00::2", 1000, "fd00::1", 22, 6, 100);
+	struct ct_pkt d = plain("fd00::1", 22, "fd00::2", 1000, 6, 100);
+	add(&t, &c, 10 * S, 3);
+	add(&t, &d, 10 * S + 5, 3);
+	struct ct_flow_sum s[4];
+	assert_int_equal(all(&t, 11 * S, s, 4), 2);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(s[i].packets[0], 1);
+		assert_int_equal(s[i].packets[1], 1);
+	}
+	/* ranked by bytes: the DNS flow (200) before the SSH one (200 too: then by first entry) */
+	const struct ct_flow_sum *dns = s[0].proto == 17 ? &s[0] : &s[1];
+	assert_int_equal(dns->encap[0], CT_ENCAP_IPIP);
+	assert_int_equal(dns->encap[1], CT_ENCAP_IPIP);
+	assert_true(is(&dns->outer_src[0], "192.168.31.201"));
+	assert_true(is(&dns->outer_dst[0], "192.168.31.202"));
+	assert_true(is(&dns->outer_src[1], "192.168.31.202"));
+	ct_flows_free(&t);
+}
+
+/* ---- VNI ---- */
+
+static void test_vni_separates(void **state)
+{
+	(void)state;
+	struct ct_flows t;
+	assert_int_equal(ct_flows_init(&t, 0), 0);
+	/* the same inner 5-tuple in two VXLAN networks: two flows */
+	struct ct_pkt a = vxlan("192.168.31.201", 40001, "192.168.31.202", 4096, "10.1.0.2", 3333,
+				"10.1.0.3", 80, 6, 100);
+	struct ct_pkt b = vxlan("192.168.31.201", 40002, "192.168.31.202", 4097, "10.1.0.2", 3333,
+				"10.1.0.3", 80, 6, 100);
+	/* the reply in 4096, from the other node with its own outer source port */
+	struct ct_pkt r = vxlan("192.168.31.202", 51234, "192.168.31.201", 4096, "10.1.0.3", 80,
+				"10.1.0.2", 3333, 6, 100);
+	add(&t, &a, 1 * S, 0);
+	add(&t, &b, 1 * S + 1, 0);
+	add(&t, &r, 1 * S + 2, 0);
+	struct ct_flow_sum s[4];
+	assert_int_equal(all(&t, 1 * S + 3, s, 4), 2);
+	bool seen4096 = false, seen4097 = false;
+	for (int i = 0; i < 2; i++) {
+		assert_true(s[i].has_vni);
+		if (s[i].vni == 4096) {
+			seen4096 = true;
+			assert_int_equal(s[i].packets[0], 1);
+			assert_int_equal(s[i].packets[1], 1);
+			/* VXLAN's outer source port differs per direction, kept per direction */
+			assert_int_equal(s[i].outer_sport[0], 40001);
+			assert_int_equal(s[i].outer_sport[1], 51234);
+			assert_int_equal(s[i].outer_dport[1], 4789);
+		} else if (s[i].vni == 4097) {
+			seen4097 = true;
+			assert_int_equal(s[i].packets[0], 1);
+			assert_int_equal(s[i].packets[1], 0);
+		}
+	}
+	assert_true(seen4096 && seen4097);
+	ct_flows_free(&t);
+}
+
+static void test_vxlan_plain_copy_joins(void **state)
+{
+	(void)state;
+	struct ct_flows t;
+	assert_int_equal(ct_flows_init(&t, 0), 0);
+	/* -i any on a VXLAN node: the pod's packet on caliX (plain, no VNI) first, then on
+	 * eth0 in VXLAN 4096; the reply on eth0 then caliX. One flow, VNI 4096. */
+	struct ct_pkt c = plain("10.244.1.5", 3333, "10.244.2.7", 80, 6, 100);
+	struct ct_pkt e = vxlan("192.168.31.201", 40001, "192.168.31.202", 4096, "10.244.1.5", 3333,
+				"10.244.2.7", 80, 6, 100);
+	struct ct_pkt re = vxlan("192.168.31.202", 40002, "192.168.31.201", 4096, "10.244.2.7", 80,
+				 "10.244.1.5", 3333, 6, 40);
+	struct ct_pkt rc = plain("10.244.2.7", 80, "10.244.1.5", 3333, 6, 40);
+	add(&t, &c, 1 * S, 1);
+	add(&t, &e, 1 * S + 1, 2);
+	add(&t, &re, 1 * S + 100, 2);
+	add(&t, &rc, 1 * S + 101, 1);
+	add(&t, &c, 1 * S + 200, 1);
+	struct ct_flow_sum s[2];
+	assert_int_equal(all(&t, 2 * S, s, 2), 1);
+	assert_true(s[0].has_vni);
+	assert_int_equal(s[0].vni, 4096);
+	assert_int_equal(s[0].n_ifaces, 2);
+	assert_int_equal(s[0].packets[0], 2); /* caliX saw two requests, eth0 one */
+	assert_int_equal(s[0].packets[1], 1);
+	assert_true(is(&s[0].src, "10.244.1.5"));
+	ct_flows_free(&t);
+}
+
+/* ---- one-way ---- */
+
+static void test_one_way(void **state)
+{
+	(void)state;
+	struct ct_flows t;
+	assert_int_equal(ct_flows_init(&t, 0), 0);
+	/* pings in IPIP every second and no reply: IPIP blocked between the nodes */
+	for (int i = 0; i < 3; i++) {
+		struct ct_pkt p = ipip("192.168.31.201", "192.168.31.202", "172.168.1.2", 0,
+				       "172.168.2.3", 0, 1, 84);
+		p.inner_l4.icmp_type = 8;
+		p.inner_l4.icmp_id = 99;
+		p.inner_l4.icmp_seq = (uint16_t)i;
+		add(&t, &p, (uint64_t)(5 + i) * S, 1);
+	}
+	/* a healthy exchange beside it */
+	struct ct_pkt q = plain("10.0.0.1", 1, "10.0.0.2", 2, 17, 50);
+	struct ct_pkt r = plain("10.0.0.2", 2, "10.0.0.1", 1, 17, 50);
+	add(&t, &q, 5 * S, 1);
+	add(&t, &r, 5 * S + 10, 1);
+	/* a request a moment ago: too young to call one-way */
+	struct ct_pkt y = plain("10.0.0.1", 7, "10.0.0.3", 8, 17, 50);
+	add(&t, &y, 8 * S - 10, 1);
+	struct ct_flow_sum s[4];
+	assert_int_equal(all(&t, 8 * S, s, 4), 3);
+	int one_way = 0;
+	for (int i = 0; i < 3; i++) {
+		if (s[i].proto == 1) {
+			assert_true(s[i].one_way);
+			assert_int_equal(s[i].packets[0], 3);
+			assert_int_equal(s[i].packets[1], 0);
+			assert_int_equal(s[i].encap[0], CT_ENCAP_IPIP);
+			assert_non_null(s[i].note);
+			assert_non_null(strstr(s[i].note, "IPIP"));
+		}
+		one_way += s[i].one_way;
+	}
+	assert_int_equal(one_way, 1);
+	/* once it is old enough, the lone UDP request is one-way too */
+	assert_int_equal(all(&t, 10 * S, s, 4), 3);
+	one_way = 0;
+	for (int i = 0; i < 3; i++)
+		one_way += s[i].one_way;
+	assert_int_equal(one_way, 2);
+	ct_flows_free(&t);
+}
+
+static void test_one_way_burst(void **state)
+{
+	(void)state;
+	struct ct_flows t;
+	assert_int_equal(ct_flows_init(&t, 0), 0);
+	/* a SYN and its retransmission, 200 ms apart, no SYN-ACK: one-way without waiting */
+	struct ct_pkt syn = plain("10.0.0.1", 40000, "10.0.0.2", 443, 6, 60);
+	add(&t, &syn, 1 * S, 0);
+	struct ct_flow_sum s[1];
+	assert_int_equal(all(&t, 1 * S + 200000, s, 1), 1);
+	assert_false(s[0].one_way);
+	add(&t, &syn, 1 * S + 200000, 0);
+	assert_int_equal(all(&t, 1 * S + 200000, s, 1), 1);
+	assert_true(s[0].one_way);
+	assert_int_equal(s[0].encap[0], CT_ENCAP_NONE);
+	assert_non_null(s[0].note);
+	assert_null(strstr(s[0].note, "IPIP"));
+	ct_flows_free(&t);
+}
+
+static void test_asymmetric(void **state)
+{
+	(void)state;
+	struct ct_flows t;
+	assert_int_equal(ct_flows_init(&t, 0), 0);
+	/* on eth0: requests leave in IPIP, replies come back plain */
+	struct ct_pkt a =
+	    ipip("192.168.31.201", "192.168.31.202", "172.168.1.2", 4000, "172.168.2.3", 80, 6, 60);
+	struct ct_pkt b = plain("172.168.2.3", 80, "172.168.1.2", 4000, 6, 60);
+	add(&t, &a, 1 * S, 2);
+	add(&t, &b, 1 * S + 1, 2);
+	struct ct_flow_sum s[2];
+	assert_int_equal(all(&t, 5 * S, s, 2), 1);
+	assert_true(s[0].asymmetric);
+	assert_false(s[0].one_way);
+	assert_int_equal(s[0].encap[0], CT_ENCAP_IPIP);
+	assert_int_equal(s[0].encap[1], CT_ENCAP_NONE);
+	assert_non_null(s[0].note);
+	ct_flows_free(&t);
+}
+
+/* ---- -i any: one packet on several interfaces ---- */
+
+static void test_any_duplicates_not_added(void **state)
+{
+	(void)state;
+	struct ct_flows t;
+	assert_int_equal(ct_flows_init(&t, 0), 0);
+	/* each request is seen on cali1 (plain), tunl0 (plain) and eth0 (IPIP); each reply on
+	 * eth0 only: 4 requests and 4 replies went over the wire */
+	for (int i = 0; i < 4; i++) {
+		uint64_t ts = 1 * S + (uint64_t)i * 1000;
+		struct ct_pkt c = plain("172.168.1.2", 4000, "172.168.2.3", 80, 6, 100);
+		struct ct_pkt e = ipip("192.168.31.201", "192.168.31.202", "172.168.1.2", 4000,
+				       "172.168.2.3", 80, 6, 100);
+		struct ct_pkt r = ipip("192.168.31.202", "192.168.31.201", "172.168.2.3", 80,
+				       "172.168.1.2", 4000, 6, 40);
+		add(&t, &c, ts, 10);
+		add(&t, &c, ts + 1, 11);
+		add(&t, &e, ts + 2, 12);
+		add(&t, &r, ts + 500, 12);
+	}
+	struct ct_flow_sum s[2];
+	assert_int_equal(all(&t, 2 * S, s, 2), 1);
+	assert_int_equal(s[0].packets[0], 4);
+	assert_int_equal(s[0].bytes[0], 400);
+	assert_int_equal(s[0].packets[1], 4);
+	assert_int_equal(s[0].bytes[1], 160);
+	assert_int_equal(s[0].n_ifaces, 3);
+	/* the outer pair comes from eth0, the only interface that saw it encapsulated */
+	assert_int_equal(s[0].encap[0], CT_ENCAP_IPIP);
+	assert_true(is(&s[0].outer_src[0], "192.168.31.201"));
+	/* cali1 and tunl0 saw no replies, but the flow as a whole is not one-way,
+	 * and plain on one interface, IPIP on another is not asymmetric */
+	assert_false(s[0].one_way);
+	assert_false(s[0].asymmetric);
+	ct_flows_free(&t);
+}
+
+/* ---- ICMP errors ---- */
+
+static void test_icmp_errors_attach(void **state)
+{
+	(void)state;
+	struct ct_flows t;
+	assert_int_equal(ct_flows_init(&t, 0), 0);
+	/* a TCP flow in IPIP, and the far node answering its IPIP with protocol 4 unreachable */
+	struct ct_pkt a =
+	    ipip("192.168.31.201", "192.168.31.202", "172.168.1.2", 4000, "172.168.2.3", 80, 6, 60);
+	add(&t, &a, 1 * S, 0);
+	struct ct_pkt u = icmp_err("192.168.31.202", "192.168.31.201", 3, 2, 0, "192.168.31.201", 0,
+				   "192.168.31.202", 0, 4);
+	add(&t, &u, 1 * S + 10, 0);
+	add(&t, &u, 1 * S + 20, 0);
+	/* the same error seen again on a second interface is not counted twice */
+	add(&t, &u, 1 * S + 21, 5);
+	/* a plain UDP flow and frag-needed quoting it */
+	struct ct_pkt b = plain("10.0.0.1", 5555, "10.0.0.2", 4789, 17, 1500);
+	add(&t, &b, 1 * S, 0);
+	struct ct_pkt f =
+	    icmp_err("10.0.0.254", "10.0.0.1", 3, 4, 1450, "10.0.0.1", 5555, "10.0.0.2", 4789, 17);
+	add(&t, &f, 1 * S + 30, 0);
+	/* the path between the nodes also too small for the IPIP packets: a second kind on the
+	 * same tunnel pair, kept beside the first */
+	struct ct_pkt m = icmp_err("192.168.31.254", "192.168.31.201", 3, 4, 1400, "192.168.31.201",
+				   0, "192.168.31.202", 0, 4);
+	add(&t, &m, 1 * S + 50, 0);
+	/* an error quoting nothing we saw */
+	struct ct_pkt x =
+	    icmp_err("10.9.9.9", "10.9.9.8", 3, 3, 0, "10.9.9.8", 1, "10.9.9.7", 2, 17);
+	add(&t, &x, 1 * S + 40, 0);
+	struct ct_flow_sum s[4];
+	/* errors make no flows of their own */
+	assert_int_equal(all(&t, 2 * S, s, 4), 2);
+	int checked = 0;
+	for (int i = 0; i < 2; i++) {
+		if (s[i].proto == 6) {
+			/* the most recent kind first: frag-needed, then protocol 4 unreachable */
+			assert_int_equal(s[i].n_err, 2);
+			assert_true(s[i].err_tunnel[0] && s[i].err_tunnel[1]);
+			assert_int_equal(s[i].err[0].code, 4);
+			assert_int_equal(s[i].err[0].mtu, 1400);
+			assert_int_equal(s[i].err[0].count, 1);
+			assert_int_equal(s[i].err[1].type, 3);
+			assert_int_equal(s[i].err[1].code, 2);
+			assert_int_equal(s[i].err[1].quoted_proto, 4);
+			assert_int_equal(s[i].err[1].count, 2);
+			assert_true(is(&s[i].err[1].from, "192.168.31.202"));
+			assert_non_null(s[i].err_note[1]);
+			assert_non_null(
+			    strstr(s[i].err_note[1], "IPIP not accepted by the far node"));
+			checked++;
+		} else {
+			assert_int_equal(s[i].n_err, 1);
+			assert_false(s[i].err_tunnel[0]);
+			assert_int_equal(s[i].err[0].code, 4);
+			assert_int_equal(s[i].err[0].mtu, 1450);
+			assert_int_equal(s[i].err[0].count, 1);
+			checked++;
+		}
+	}
+	assert_int_equal(checked, 2);
+	assert_int_equal(t.errors, 6);
+	/* the error about unseen traffic is reported on its own */
+	struct ct_flows_view v;
+	assert_int_equal(ct_flows_rank(&t, 2 * S, &v), 0);
+	assert_int_equal(v.orphans, 1);
+	assert_int_equal(v.with_errors, 2);
+	ct_flows_view_free(&v);
+	ct_flows_free(&t);
+}
+
+/* ---- bounded memory ---- */
+
+static void test_bounded(void **state)
+{
+	(void)state;
+	struct ct_flows t;
+	assert_int_equal(ct_flows_init(&t, 16), 0);
+	char a[32];
+	size_t alloc_at_100 = 0;
+	for (int i = 0; i < 1000; i++) {
+		snprintf(a, sizeof(a), "10.%d.%d.1", i / 256, i % 256);
+		struct ct_pkt p = plain(a, 1000, "10.255.0.1", 80, 6, 60);
+		add(&t, &p, (uint64_t)i * S, 0);
+		assert_true(t.used <= 16);
+		if (i == 99)
+			alloc_at_100 = t.n_alloc;
+	}
+	/* memory stays flat: the same allocation after 100 and after 1000 flows */
+	assert_true(t.n_alloc <= 16);
+	assert_int_equal(t.n_alloc, alloc_at_100);
+	assert_int_equal(t.used, 16);
+	assert_int_equal(t.evicted, 1000 - 16);
+	/* the newest flow is kept (the least recently seen go first) */
+	struct ct_flow_sum s[16];
+	assert_int_equal(all(&t, 1000 * S, s, 16), 16);
+	bool newest = false;
+	for (int i = 0; i < 16; i++)
+		newest = newest || is(&s[i].src, "10.3.231.1"); /* i = 999 */
+	assert_true(newest);
+	/* a flow that keeps talking survives a flood of new ones */
+	struct ct_flows u;
+	assert_int_equal(ct_flows_init(&u, 64), 0);
+	struct ct_pkt keep = plain("192.0.2.1", 1, "192.0.2.2", 2, 17, 10);
+	for (int i = 0; i < 5000; i++) {
+		snprintf(a, sizeof(a), "10.%d.%d.2", i / 256 % 256, i % 256);
+		struct ct_pkt p = plain(a, 1000, "10.255.0.1", 80, 6, 60);
+		add(&u, &p, (uint64_t)i * 1000, 0);
+		add(&u, &keep, (uint64_t)i * 1000 + 1, 0);
+	}
+	struct ct_flow_sum v[64];
+	assert_int_equal(all(&u, 6 * S, v, 64), 64);
+	assert_true(is(&v[0].src, "192.0.2.1")); /* the biggest */
+	assert_int_equal(v[0].packets[0], 5000);
+	ct_flows_free(&u);
+	ct_flows_free(&t);
+}
+
+/* packets without IP, and an encapsulated frame without an inner packet, make no flow */
+static void test_skips_non_ip(void **state)
+{
+	(void)state;
+	struct ct_flows t;
+	assert_int_equal(ct_flows_init(&t, 0), 0);
+	struct ct_pkt arp;
+	pkt_init(&arp);
+	arp.has_eth = true;
+	arp.ethertype = 0x0806;
+	arp.status = CT_PKT_UNSUPPORTED;
+	add(&t, &arp, 1, 0);
+	struct ct_pkt v =
+	    vxlan("192.168.31.201", 1, "192.168.31.202", 4096, "10.0.0.1", 0, "10.0.0.2", 0, 6, 10);
+	v.inner.present = false;
+	v.inner_l4.present = false;
+	add(&t, &v, 2, 0);
+	assert_int_equal(t.used, 0);
+	struct ct_flow_sum s[1];
+	assert_int_equal(all(&t, 3, s, 1), 0);
+	ct_flows_free(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_both_directions_meet),
+	    cmocka_unit_test(test_ipv6_and_encapsulated_meet),
+	    cmocka_unit_test(test_vni_separates),
+	    cmocka_unit_test(test_vxlan_plain_copy_joins),
+	    cmocka_unit_test(test_one_way),
+	    cmocka_unit_test(test_one_way_burst),
+	    cmocka_unit_test(test_asymmetric),
+	    cmocka_unit_test(test_any_duplicates_not_added),
+	    cmocka_unit_test(test_icmp_errors_attach),
+	    cmocka_unit_test(test_bounded),
+	    cmocka_unit_test(test_skips_non_ip),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
