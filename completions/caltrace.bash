@@ -5,7 +5,7 @@
 # tests/integration/docs.sh fails when this file, `caltrace --help` and the man
 # page disagree. Needs no bash-completion helpers.
 
-_caltrace_cmds=(links tunnel routes neigh bgp doctor snapshot veth-name help version)
+_caltrace_cmds=(links tunnel routes neigh bgp doctor snapshot sniff veth-name help version)
 # options every command takes
 _caltrace_global_opts=(-n --netns -j --json --color --prefix -h --help -V --version)
 # options only some commands take
@@ -14,6 +14,11 @@ _caltrace_model_opts=(--from) # tunnel, routes, neigh
 _caltrace_bgp_opts=(--from --bird-socket --timeout --exported)
 _caltrace_doctor_opts=(--from --bird-socket --timeout --pods)
 _caltrace_snapshot_opts=(--pods -o --output --timeout --bird-socket)
+_caltrace_sniff_opts=(-i --interface -r --read -w --write -c --count -s --snaplen --inner --flows
+	--interval --vxlan-port --checksums -Z --user)
+# short options that take a value, by their long name
+declare -gA _caltrace_short_arg=([n]=netns [o]=output [i]=interface [r]=read [w]=write [c]=count
+	[s]=snaplen [Z]=user)
 
 # _caltrace_ip NS ARGS...: runs ip(8) in network namespace NS as -n takes it
 # (a name under /var/run/netns, a path, or pid:PID); "" is the current one.
@@ -46,6 +51,26 @@ _caltrace_ifaces()
 		return
 	fi
 	_caltrace_ip "$1" -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1
+}
+
+# _caltrace_capture_ifaces VALUE NS...: values for sniff -i: "any" and the
+# interfaces of every -n namespace (the current one without -n); after
+# "NS:", the interfaces of NS
+_caltrace_capture_ifaces()
+{
+	local val=$1 n
+	shift
+	if [[ $val == *:* && ! $val =~ ^pid:[0-9]*$ ]]; then
+		n=${val%:*}
+		printf '%s\n' "$n:any"
+		_caltrace_ifaces "$n" "" | awk -v p="$n:" '{ print p $0 }'
+		return
+	fi
+	echo any
+	(($#)) || set -- ""
+	for n in "$@"; do
+		_caltrace_ifaces "$n" ""
+	done | awk '!seen[$0]++'
 }
 
 # _caltrace_prefixes NS FROM: route destinations, for `routes PREFIX`
@@ -115,14 +140,15 @@ _caltrace()
 	[[ $rw =~ ^[=:]+$ ]] && rw=""
 	local pre=${cur%"$rw"}
 
-	# What came before: the command, its arguments, and -n/--from/--prefix/
-	# --bird-socket.
-	local cmd="" ns="" from="" pfx="" sock="" arg1="" expect="" dashdash=0 nargs=0
+	# What came before: the command, its arguments, and -n (every one: sniff
+	# takes several), --from, --prefix and --bird-socket.
+	local cmd="" ns="" from="" pfx="" sock="" arg1="" expect="" dashdash=0 nargs=0 k ch
+	local -a nss=()
 	for ((i = 1; i < ${#w[@]} - 1; i++)); do
 		t=${w[i]}
 		if [[ -n $expect ]]; then
 			case $expect in
-			netns) ns=$t ;;
+			netns) ns=$t nss+=("$t") ;;
 			from) from=$t ;;
 			prefix) pfx=$t ;;
 			bird-socket) sock=$t ;;
@@ -133,19 +159,29 @@ _caltrace()
 		if ((!dashdash)) && [[ $t == -?* ]]; then
 			case $t in
 			--) dashdash=1 ;;
-			-n | --netns) expect=netns ;;
-			--from) expect=from ;;
-			--prefix) expect=prefix ;;
-			--bird-socket) expect=bird-socket ;;
-			--color | --pods | --output | --timeout) expect=${t#--} ;;
-			-o) expect=output ;;
-			--netns=*) ns=${t#*=} ;;
+			--netns | --from | --prefix | --bird-socket | --color | --pods | --output | --timeout | \
+				--interface | --read | --write | --count | --snaplen | --inner | --interval | \
+				--vxlan-port | --user)
+				expect=${t#--} ;;
+			--netns=*) ns=${t#*=} nss+=("$ns") ;;
 			--from=*) from=${t#*=} ;;
 			--prefix=*) pfx=${t#*=} ;;
 			--bird-socket=*) sock=${t#*=} ;;
-			-[jhV]*n) expect=netns ;;
-			-[jhV]*o) expect=output ;;
-			-n?*) ns=${t#-n} ;;
+			--*) ;;
+			*)
+				# a cluster of short options: -jn NS, -nNS, -jc5
+				for ((k = 1; k < ${#t}; k++)); do
+					ch=${t:k:1}
+					[[ $ch == [jhV] ]] && continue
+					[[ -n ${_caltrace_short_arg[$ch]-} ]] || break
+					if ((k + 1 < ${#t})); then
+						[[ $ch == n ]] && ns=${t:k+1} nss+=("$ns")
+					else
+						expect=${_caltrace_short_arg[$ch]}
+					fi
+					break
+				done
+				;;
 			esac
 			continue
 		fi
@@ -171,7 +207,9 @@ _caltrace()
 		n | netns) mapfile -t cands < <(_caltrace_netns "$from" "$val") ;;
 		color) cands=(auto always never) ;;
 		pods) cands=(kubectl crictl -) files=1 ;;
-		from | output | bird-socket) files=1 ;;
+		from | output | bird-socket | read | write) files=1 ;;
+		interface) mapfile -t cands < <(_caltrace_capture_ifaces "$val" "${nss[@]}") ;;
+		user) mapfile -t cands < <(compgen -u -- "$val") ;;
 		esac
 		if [[ -n $files ]]; then
 			mapfile -t -O "${#cands[@]}" cands < <(compgen -f -- "$val")
@@ -185,12 +223,13 @@ _caltrace()
 	elif ((!dashdash)) && [[ $cur == -* ]]; then
 		cands=("${_caltrace_global_opts[@]}")
 		case $cmd in
-		"") cands+=(--from --exported "${_caltrace_snapshot_opts[@]}") ;; # every option
+		"") cands+=(--from --exported "${_caltrace_snapshot_opts[@]}" "${_caltrace_sniff_opts[@]}") ;; # every option
 		links) cands+=("${_caltrace_links_opts[@]}") ;;
 		tunnel | routes | neigh) cands+=("${_caltrace_model_opts[@]}") ;;
 		bgp) cands+=("${_caltrace_bgp_opts[@]}") ;;
 		doctor) cands+=("${_caltrace_doctor_opts[@]}") ;;
 		snapshot) cands+=("${_caltrace_snapshot_opts[@]}") ;;
+		sniff) cands+=("${_caltrace_sniff_opts[@]}") ;;
 		esac
 	elif [[ -z $cmd ]]; then
 		cands=("${_caltrace_cmds[@]}")

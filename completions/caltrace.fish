@@ -8,7 +8,8 @@
 # Prints "cmd ns from prefix nargs socket arg1" (one a line, "" when absent)
 # from the tokens before the cursor: the command, -n/--netns, --from, --prefix,
 # how many arguments follow the command, --bird-socket, and the first argument.
-# Words after "--" are arguments, not options.
+# Words after "--" are arguments, not options. With the argument "netns", prints
+# every -n instead (sniff takes several), one a line.
 function __caltrace_state
     set -l toks (commandline -opc)
     set -e toks[1]
@@ -21,8 +22,10 @@ function __caltrace_state
     set -l nargs 0
     set -l expect ''
     set -l dashdash 0
+    set -l nss
     for t in $toks
-        if test $dashdash = 0 -a -z "$expect" -a "$t" = --
+        # (string match, not test: test reads a word such as -n as an operator)
+        if test $dashdash = 0 -a -z "$expect"; and string match -q -- -- $t
             # "--" ends the options: every word after it is an argument
             set dashdash 1
             continue
@@ -39,6 +42,7 @@ function __caltrace_state
         switch $expect
             case netns
                 set ns $t
+                set -a nss $t
                 set expect ''
                 continue
             case from
@@ -57,9 +61,18 @@ function __caltrace_state
                 set expect ''
                 continue
         end
-        if string match -qr -- '^-[jhV]+[no]$' $t
-            # bundled short options ending in one that takes a value: -jn NS
+        if string match -qr -- '^-[jhV]*[noirwcsZ]$' $t
+            # short options ending in one that takes a value: -n NS, -jn NS
             string match -q -- '*n' $t; and set expect netns; or set expect skip
+            continue
+        end
+        if string match -qr -- '^-[jhV]*[noirwcsZ].' $t
+            # ... with its value attached: -nNS, -jc5
+            set -l v (string replace -r -- '^-[jhV]*' '' $t)
+            if string match -q -- 'n*' $v
+                set ns (string sub -s 2 -- $v)
+                set -a nss $ns
+            end
             continue
         end
         switch $t
@@ -71,18 +84,18 @@ function __caltrace_state
                 set expect prefix
             case --bird-socket
                 set expect sock
-            case --color --pods -o --output --timeout
+            case --color --pods --output --timeout --interface --read --write --count --snaplen \
+                --inner --interval --vxlan-port --user
                 set expect skip
             case '--netns=*'
                 set ns (string replace -r '^[^=]*=' '' -- $t)
+                set -a nss $ns
             case '--from=*'
                 set from (string replace -r '^[^=]*=' '' -- $t)
             case '--prefix=*'
                 set pfx (string replace -r '^[^=]*=' '' -- $t)
             case '--bird-socket=*'
                 set sock (string replace -r '^[^=]*=' '' -- $t)
-            case '-n?*'
-                set ns (string sub -s 3 -- $t)
             case '-*'
             case '*'
                 if test -z "$cmd"
@@ -95,6 +108,10 @@ function __caltrace_state
     end
     set from (string replace -r '^~/' "$HOME/" -- $from)
     set sock (string replace -r '^~/' "$HOME/" -- $sock)
+    if test "$argv[1]" = netns
+        printf '%s\n' $nss
+        return
+    end
     printf '%s\n' $cmd $ns $from $pfx $nargs $sock $arg1
 end
 
@@ -127,6 +144,8 @@ function __caltrace_takes
             contains -- $argv[1] from bird-socket timeout pods
         case snapshot
             contains -- $argv[1] pods output timeout bird-socket
+        case sniff
+            contains -- $argv[1] interface read write count snaplen inner flows interval vxlan-port checksums user
         case '*'
             return 1
     end
@@ -201,6 +220,27 @@ function __caltrace_ifaces
     printf '%s\n' $all
 end
 
+# sniff -i: "any" and the interfaces of every -n namespace (the current one
+# without -n); after "NS:", the interfaces of NS
+function __caltrace_capture_ifaces
+    set -l cur (commandline -ct)
+    string match -q -- '--*=*' $cur; and set cur (string replace -r -- '^[^=]*=' '' $cur)
+    if string match -q -- '*:*' $cur; and not string match -qr -- '^pid:[0-9]*$' $cur
+        set -l n (string replace -r -- ':[^:]*$' '' $cur)
+        printf '%s\n' any (__caltrace_ip $n -o link show | string replace -r '^[0-9]+: ([^:@ ]+).*' '$1') |
+            string replace -r '^' "$n:"
+        return
+    end
+    set -l nss (__caltrace_state netns)
+    test (count $nss) -gt 0; or set nss ''
+    begin
+        echo any
+        for n in $nss
+            __caltrace_ip "$n" -o link show | string replace -r '^[0-9]+: ([^:@ ]+).*' '$1'
+        end
+    end | awk '!seen[$0]++'
+end
+
 # route destinations, for `routes PREFIX`
 function __caltrace_routes
     set -l s (__caltrace_state)
@@ -253,12 +293,13 @@ complete -c caltrace -n __caltrace_needs_command -a neigh -d 'neighbour (ARP/ND)
 complete -c caltrace -n __caltrace_needs_command -a bgp -d 'BGP sessions from BIRD\'s control socket, the kernel\'s TCP 179, and BIRD\'s routes against the kernel'
 complete -c caltrace -n __caltrace_needs_command -a doctor -d 'every node check in one run: links, routes, tunnels, neighbours, BGP, and node settings'
 complete -c caltrace -n __caltrace_needs_command -a snapshot -d 'save the node\'s state (host and pod namespaces, BIRD\'s view) as JSON for --from'
+complete -c caltrace -n __caltrace_needs_command -a sniff -d 'capture and decode IPIP and VXLAN traffic, outer and inner, live in several namespaces or from a pcap; flows with --flows'
 complete -c caltrace -n __caltrace_needs_command -a veth-name -d 'print the host-side interface name Calico gives a pod'
 complete -c caltrace -n __caltrace_needs_command -a help -d 'show help for caltrace or one command'
 complete -c caltrace -n __caltrace_needs_command -a version -d 'print the version'
 
 # options every command takes
-complete -c caltrace -s n -l netns -x -a '(__caltrace_netns)' -d 'network namespace: a name under /var/run/netns, a path, or pid:PID'
+complete -c caltrace -s n -l netns -x -a '(__caltrace_netns)' -d 'network namespace: a name under /var/run/netns, a path, or pid:PID (sniff: repeatable)'
 complete -c caltrace -s j -l json -d 'print JSON'
 complete -c caltrace -l color -x -a 'auto always never' -d 'colour text output'
 complete -c caltrace -l prefix -x -d 'workload interface prefixes, comma-separated'
@@ -271,6 +312,17 @@ complete -c caltrace -n '__caltrace_takes output' -s o -l output -r -F -d 'snaps
 complete -c caltrace -n '__caltrace_takes timeout' -l timeout -x -d 'deadline for kubectl/crictl and for the whole BIRD exchange, in seconds'
 complete -c caltrace -n '__caltrace_takes bird-socket' -l bird-socket -r -F -d 'BIRD\'s control socket'
 complete -c caltrace -n '__caltrace_takes exported' -l exported -d 'bgp routes PEER: the routes advertised to PEER instead of those learned from it'
+complete -c caltrace -n '__caltrace_takes interface' -s i -l interface -x -a '(__caltrace_capture_ifaces)' -d 'sniff: capture on IFACE, or NS:IFACE in namespace NS'
+complete -c caltrace -n '__caltrace_takes read' -s r -l read -r -F -d 'sniff: read packets from a pcap or pcapng file'
+complete -c caltrace -n '__caltrace_takes write' -s w -l write -r -F -d 'sniff: write the packets to a pcap file'
+complete -c caltrace -n '__caltrace_takes count' -s c -l count -x -d 'sniff: stop after N packets'
+complete -c caltrace -n '__caltrace_takes snaplen' -s s -l snaplen -x -d 'sniff: capture at most N bytes of each packet'
+complete -c caltrace -n '__caltrace_takes inner' -l inner -x -d 'sniff: only packets whose inner packet matches the pcap filter'
+complete -c caltrace -n '__caltrace_takes flows' -l flows -d 'sniff: print flows instead of packets'
+complete -c caltrace -n '__caltrace_takes interval' -l interval -x -d 'sniff --flows: also report the top flows every SECONDS'
+complete -c caltrace -n '__caltrace_takes vxlan-port' -l vxlan-port -x -d 'sniff: decode UDP to PORT as VXLAN'
+complete -c caltrace -n '__caltrace_takes checksums' -l checksums -d 'sniff: verify IPv4 header, TCP, UDP and ICMP checksums'
+complete -c caltrace -n '__caltrace_takes user' -s Z -l user -x -a '(__fish_complete_users)' -d 'sniff: once the capture is open, run as USER'
 
 # arguments
 complete -c caltrace -n '__caltrace_using links' -a '(__caltrace_ifaces workload)' -d 'workload interface'
@@ -278,4 +330,4 @@ complete -c caltrace -n '__caltrace_using neigh 0' -a '(__caltrace_ifaces)' -d i
 complete -c caltrace -n '__caltrace_using routes 0' -a '(__caltrace_routes)' -d route
 complete -c caltrace -n '__caltrace_using bgp 0' -a routes -d 'BIRD\'s routes against the kernel'
 complete -c caltrace -n __caltrace_bgp_wants_peer -a '(__caltrace_bgp_peers)' -d 'BGP peer'
-complete -c caltrace -n '__caltrace_using help 0' -a 'links tunnel routes neigh bgp doctor snapshot veth-name help version'
+complete -c caltrace -n '__caltrace_using help 0' -a 'links tunnel routes neigh bgp doctor snapshot sniff veth-name help version'

@@ -155,7 +155,7 @@ stderr: $err"
 }
 expect_usage "unknown command: exit 2, one line on stderr" nosuchcommand
 expect_usage "unknown long option: exit 2, one line on stderr" --no-such-option version
-expect_usage "unknown short option: exit 2, one line on stderr" -Z version
+expect_usage "unknown short option: exit 2, one line on stderr" -Q version
 expect_usage "help for an unknown command: exit 2, one line on stderr" help nosuchcommand
 expect_usage "a value for an option that takes none: exit 2" --json=yes version
 # every option: its name minus the last letter is refused (exact names only),
