@@ -112,10 +112,20 @@ static int cmp_sess(const void *pa, const void *pb)
  *   1: JMP          no -> end (accept)
  *   2: D_COND :179  yes -> end (accept)  no -> end + 4 (reject)
  */
+/* inet_diag_hostcond without its flexible address array (no address is matched) */
+struct hostcond_noaddr {
+	uint8_t family;
+	uint8_t prefix_len;
+	int port;
+};
+
 struct bc_cond {
 	struct inet_diag_bc_op op;
-	struct inet_diag_hostcond cond;
+	struct hostcond_noaddr cond;
 };
+
+_Static_assert(sizeof(struct hostcond_noaddr) == sizeof(struct inet_diag_hostcond),
+	       "the kernel's hostcond layout");
 
 struct diag_req {
 	struct nlmsghdr nlh;
@@ -146,10 +156,10 @@ static void build_req(struct diag_req *q, uint8_t family, uint32_t seq)
 	q->bc_hdr.nla_len = (unsigned short)(sizeof(q->bc_hdr) + 2 * c + j);
 	q->bc_hdr.nla_type = INET_DIAG_REQ_BYTECODE;
 	q->sport.op = (struct inet_diag_bc_op){INET_DIAG_BC_S_COND, (unsigned char)c, c + j};
-	q->sport.cond = (struct inet_diag_hostcond){.family = AF_UNSPEC, .port = BGP_PORT};
+	q->sport.cond = (struct hostcond_noaddr){.family = AF_UNSPEC, .port = BGP_PORT};
 	q->jmp = (struct inet_diag_bc_op){INET_DIAG_BC_JMP, (unsigned char)j, j + c};
 	q->dport.op = (struct inet_diag_bc_op){INET_DIAG_BC_D_COND, (unsigned char)c, c + 4};
-	q->dport.cond = (struct inet_diag_hostcond){.family = AF_UNSPEC, .port = BGP_PORT};
+	q->dport.cond = (struct hostcond_noaddr){.family = AF_UNSPEC, .port = BGP_PORT};
 }
 
 static int diag_fail(struct ct_err *err, const char *what, int e)
