@@ -111,7 +111,7 @@ int cmd_routes(struct ct_ctx *c)
 			/* text: every nexthop in one cell; JSON: the nexthops array below */
 			const struct ct_nexthop *nh;
 			struct ct_nexthop tmp;
-			size_t k = ct_route_nexthops(ns, r, &nh, &tmp);
+			size_t k = ct_route_nexthops(r, &nh, &tmp);
 			char gws[256] = "", devs[256] = "";
 			size_t og = 0, od = 0;
 			for (size_t j = 0; j < k && og < sizeof(gws) - 1 && od < sizeof(devs) - 1; j++) {
@@ -138,7 +138,7 @@ int cmd_routes(struct ct_ctx *c)
 		if (r->nh_count > 1) {
 			const struct ct_nexthop *nh;
 			struct ct_nexthop tmp;
-			size_t k = ct_route_nexthops(ns, r, &nh, &tmp);
+			size_t k = ct_route_nexthops(r, &nh, &tmp);
 			ct_rec_arr_begin(o, "nexthops");
 			for (size_t j = 0; j < k; j++) {
 				ct_rec_obj_begin(o, NULL);

@@ -37,8 +37,8 @@ void ct_netns_free(struct ct_netns *ns)
 {
 	free(ns->links.v);
 	free(ns->addrs.v);
+	ct_netns_truncate_routes(ns, 0);
 	free(ns->routes.v);
-	free(ns->nexthops.v);
 	free(ns->rules.v);
 	free(ns->neighs.v);
 	free(ns->fdb.v);
@@ -90,7 +90,6 @@ struct ct_link *ct_push_link(struct ct_netns *ns)
 }
 struct ct_addr *ct_push_addr(struct ct_netns *ns) { return VEC_PUSH(ns->addrs); }
 struct ct_route *ct_push_route(struct ct_netns *ns) { return VEC_PUSH(ns->routes); }
-struct ct_nexthop *ct_push_nexthop(struct ct_netns *ns) { return VEC_PUSH(ns->nexthops); }
 struct ct_rule *ct_push_rule(struct ct_netns *ns) { return VEC_PUSH(ns->rules); }
 struct ct_neigh *ct_push_neigh(struct ct_netns *ns) { return VEC_PUSH(ns->neighs); }
 struct ct_fdb *ct_push_fdb(struct ct_netns *ns) { return VEC_PUSH(ns->fdb); }
@@ -185,11 +184,14 @@ bool ct_route_same_key(const struct ct_route *a, const struct ct_route *b)
 	       memcmp(a->dst.ip.a, b->dst.ip.a, 16) == 0;
 }
 
-int ct_route_upsert(struct ct_netns *ns, const struct ct_route *r)
+int ct_route_upsert(struct ct_netns *ns, struct ct_route *r)
 {
 	for (size_t i = 0; i < ns->routes.n; i++) {
 		if (ct_route_same_key(&ns->routes.v[i], r)) {
+			ct_route_clear(&ns->routes.v[i]);
 			ns->routes.v[i] = *r;
+			r->nh = NULL;
+			r->nh_count = 0;
 			return 0;
 		}
 	}
@@ -197,6 +199,8 @@ int ct_route_upsert(struct ct_netns *ns, const struct ct_route *r)
 	if (!n)
 		return -ENOMEM;
 	*n = *r;
+	r->nh = NULL;
+	r->nh_count = 0;
 	return 0;
 }
 
@@ -204,11 +208,48 @@ int ct_route_delete(struct ct_netns *ns, const struct ct_route *key)
 {
 	for (size_t i = 0; i < ns->routes.n; i++) {
 		if (ct_route_same_key(&ns->routes.v[i], key)) {
+			ct_route_clear(&ns->routes.v[i]);
 			ns->routes.v[i] = ns->routes.v[--ns->routes.n];
 			return 0;
 		}
 	}
 	return -ENOENT;
+}
+
+void ct_route_clear(struct ct_route *r)
+{
+	free(r->nh);
+	r->nh = NULL;
+	r->nh_count = 0;
+}
+
+void ct_netns_truncate_routes(struct ct_netns *ns, size_t n)
+{
+	for (size_t i = n; i < ns->routes.n; i++)
+		ct_route_clear(&ns->routes.v[i]);
+	if (n < ns->routes.n)
+		ns->routes.n = n;
+}
+
+int ct_route_set_nexthops(struct ct_route *r, const struct ct_nexthop *nh, size_t n)
+{
+	ct_route_clear(r);
+	if (n == 0)
+		return 0;
+	if (n == 1) {
+		r->gw = nh[0].gw;
+		r->oif = nh[0].oif;
+		r->flags |= nh[0].flags;
+		return 0;
+	}
+	if (n > UINT16_MAX)
+		return -E2BIG;
+	r->nh = malloc(n * sizeof(*nh));
+	if (!r->nh)
+		return -ENOMEM;
+	memcpy(r->nh, nh, n * sizeof(*nh));
+	r->nh_count = (uint16_t)n;
+	return 0;
 }
 
 bool ct_neigh_same_key(const struct ct_neigh *a, const struct ct_neigh *b)
@@ -243,11 +284,11 @@ int ct_neigh_delete(struct ct_netns *ns, const struct ct_neigh *key)
 	return -ENOENT;
 }
 
-size_t ct_route_nexthops(const struct ct_netns *ns, const struct ct_route *r,
-			 const struct ct_nexthop **out, struct ct_nexthop *tmp)
+size_t ct_route_nexthops(const struct ct_route *r, const struct ct_nexthop **out,
+			 struct ct_nexthop *tmp)
 {
-	if (r->nh_count > 1 && (size_t)r->nh_first + r->nh_count <= ns->nexthops.n) {
-		*out = &ns->nexthops.v[r->nh_first];
+	if (r->nh_count > 1 && r->nh) {
+		*out = r->nh;
 		return r->nh_count;
 	}
 	memset(tmp, 0, sizeof(*tmp));

@@ -114,10 +114,11 @@ struct ct_route {
 	uint32_t priority;
 	uint32_t flags; /* rtm_flags | RTNH_F_* of a single-path route */
 	uint8_t protocol, scope, type, tos;
-	/* single path: nh[0] inline; multipath: nh_count > 1, stored in ns->nexthops */
+	/* single path: gw and oif inline, nh NULL, nh_count 0; multipath: nh_count > 1 next
+	 * hops in nh, a heap array the route owns (ct_route_clear frees it) */
 	struct ct_ip gw;
 	int oif;
-	uint32_t nh_first; /* index into ct_netns.nexthops when nh_count > 1 */
+	struct ct_nexthop *nh;
 	uint16_t nh_count;
 };
 
@@ -196,7 +197,6 @@ struct ct_netns {
 	CT_VEC(struct ct_link) links;
 	CT_VEC(struct ct_addr) addrs;
 	CT_VEC(struct ct_route) routes;
-	CT_VEC(struct ct_nexthop) nexthops;
 	CT_VEC(struct ct_rule) rules;
 	CT_VEC(struct ct_neigh) neighs;
 	CT_VEC(struct ct_fdb) fdb;
@@ -263,7 +263,9 @@ struct ct_link *ct_link_by_name(const struct ct_netns *ns, const char *name);
 int ct_link_upsert(struct ct_netns *ns, const struct ct_link *l);
 int ct_link_delete(struct ct_netns *ns, int ifindex);
 bool ct_route_same_key(const struct ct_route *a, const struct ct_route *b);
-int ct_route_upsert(struct ct_netns *ns, const struct ct_route *r);
+/* Moves r into the table (its next hops included: r->nh is NULL afterwards);
+ * a route with the same key is replaced and its next hops freed. */
+int ct_route_upsert(struct ct_netns *ns, struct ct_route *r);
 int ct_route_delete(struct ct_netns *ns, const struct ct_route *key);
 bool ct_neigh_same_key(const struct ct_neigh *a, const struct ct_neigh *b);
 int ct_neigh_upsert(struct ct_netns *ns, const struct ct_neigh *nb);
@@ -273,7 +275,6 @@ int ct_neigh_delete(struct ct_netns *ns, const struct ct_neigh *key);
 struct ct_link *ct_push_link(struct ct_netns *ns);
 struct ct_addr *ct_push_addr(struct ct_netns *ns);
 struct ct_route *ct_push_route(struct ct_netns *ns);
-struct ct_nexthop *ct_push_nexthop(struct ct_netns *ns);
 struct ct_rule *ct_push_rule(struct ct_netns *ns);
 struct ct_neigh *ct_push_neigh(struct ct_netns *ns);
 struct ct_fdb *ct_push_fdb(struct ct_netns *ns);
@@ -281,9 +282,16 @@ struct ct_neightbl *ct_push_neightbl(struct ct_netns *ns);
 struct ct_gwcheck *ct_push_gwcheck(struct ct_netns *ns);
 struct ct_pod *ct_push_pod(struct ct_node *n);
 
-/* Nexthops of a route, single or multipath. */
-size_t ct_route_nexthops(const struct ct_netns *ns, const struct ct_route *r,
-			 const struct ct_nexthop **out, struct ct_nexthop *tmp);
+/* Nexthops of a route, single or multipath: *out points at r->nh, or at tmp
+ * filled from the inline path. Returns the count (at least 1). */
+size_t ct_route_nexthops(const struct ct_route *r, const struct ct_nexthop **out,
+			 struct ct_nexthop *tmp);
+/* Gives r a copy of n next hops (n > 1; n == 1 is stored inline). 0 or -ENOMEM. */
+int ct_route_set_nexthops(struct ct_route *r, const struct ct_nexthop *nh, size_t n);
+/* Frees what the route owns (its next hops) and zeroes nh/nh_count. */
+void ct_route_clear(struct ct_route *r);
+/* Drops routes from position n on (freeing their next hops). */
+void ct_netns_truncate_routes(struct ct_netns *ns, size_t n);
 
 /* Addresses and prefixes. */
 bool ct_ip_eq(const struct ct_ip *a, const struct ct_ip *b);

@@ -347,8 +347,8 @@ static json_t *nexthop_json(struct wr *w, const struct ct_nexthop *nh)
 static json_t *route_json(struct wr *w, const struct ct_netns *ns, const struct ct_route *r)
 {
 	json_t *o = json_object();
-	/* the same test as ct_route_nexthops(): an out-of-range span is single path */
-	bool multi = r->nh_count > 1 && (size_t)r->nh_first + r->nh_count <= ns->nexthops.n;
+	/* the same test as ct_route_nexthops() */
+	bool multi = r->nh_count > 1 && r->nh;
 
 	put(w, o, "dst", j_prefix(&r->dst));
 	put(w, o, "family", j_name(ct_families, r->dst.ip.family));
@@ -365,7 +365,7 @@ static json_t *route_json(struct wr *w, const struct ct_netns *ns, const struct 
 	if (multi) {
 		json_t *a = json_array();
 		for (size_t i = 0; i < r->nh_count; i++)
-			if (json_array_append_new(a, nexthop_json(w, &ns->nexthops.v[r->nh_first + i])))
+			if (json_array_append_new(a, nexthop_json(w, &r->nh[i])))
 				w->bad = true;
 		put(w, o, "nexthops", a);
 	}
@@ -1152,11 +1152,15 @@ static int load_addr(struct ld *l, json_t *o, const char *w, void *ctx)
 	return 0;
 }
 
+struct nh_load {
+	struct ct_nexthop *v;
+	size_t n;
+};
+
 static int load_nexthop(struct ld *l, json_t *o, const char *w, void *ctx)
 {
-	struct ct_nexthop *nh = ct_push_nexthop(ctx);
-	if (!nh)
-		return fail(l, w, NULL, "out of memory");
+	struct nh_load *nl = ctx;
+	struct ct_nexthop *nh = &nl->v[nl->n++];
 	if (get_ip(l, o, w, "gateway", true, &nh->gw) ||
 	    get_ifindex(l, o, w, "oif", true, &nh->oif) ||
 	    get_u8(l, o, w, "weight", &nh->weight) ||
@@ -1193,21 +1197,22 @@ static int load_route(struct ld *l, json_t *o, const char *w, void *ctx)
 	    get_ip(l, o, w, "prefsrc", true, &r->src))
 		return -1;
 
-	/* only on multipath routes; pushing nexthops does not move r */
+	/* only on multipath routes: the route owns its next hops */
 	nhs = json_object_get(o, "nexthops");
 	if (!nhs || json_is_null(nhs))
 		return 0;
 	if (!json_is_array(nhs))
 		return fail(l, w, "nexthops", "expected an array or null");
-	size_t cnt = json_array_size(nhs), first = ns->nexthops.n;
+	size_t cnt = json_array_size(nhs);
 	if (cnt < 2 || cnt > UINT16_MAX)
 		return fail(l, w, "nexthops", "a multipath route has 2 to %d nexthops, not %zu",
 			    UINT16_MAX, cnt);
-	if (first > UINT32_MAX - cnt)
-		return fail(l, w, "nexthops", "too many nexthops in this namespace");
-	if (each(l, o, w, "nexthops", load_nexthop, ns))
+	struct nh_load nl = { .v = calloc(cnt, sizeof(struct ct_nexthop)) };
+	if (!nl.v)
+		return fail(l, w, NULL, "out of memory");
+	r->nh = nl.v; /* owned from here: freed with the namespace on any error */
+	if (each(l, o, w, "nexthops", load_nexthop, &nl))
 		return -1;
-	r->nh_first = (uint32_t)first;
 	r->nh_count = (uint16_t)cnt;
 	return 0;
 }
@@ -1343,14 +1348,6 @@ static int load_netns(struct ld *l, json_t *o, const char *w, void *ctx)
 	    each(l, o, w, "neigh_tables", load_neightbl, ns) ||
 	    each(l, o, w, "gw_checks", load_gwcheck, ns))
 		return -1;
-	/* what consumers rely on: every multipath span lies inside ns->nexthops */
-	for (size_t i = 0; i < ns->routes.n; i++) {
-		const struct ct_route *r = &ns->routes.v[i];
-		if (r->nh_count > 1 && (size_t)r->nh_first + r->nh_count > ns->nexthops.n) {
-			snprintf(sw, sizeof(sw), "%s.routes[%zu]", w, i);
-			return fail(l, sw, "nexthops", "nexthop span out of range");
-		}
-	}
 	return 0;
 }
 

@@ -19,8 +19,7 @@
  * unknown keys are ignored, so new keys keep the major version.
  *
  * Round trip: load(write(x)) == x for every field, with three normalisations:
- * node->source becomes the loaded path, multipath nexthops are re-packed in
- * route order (nh_first), and bgp_json becomes compact JSON. A string that is
+ * node->source becomes the loaded path, and bgp_json becomes compact JSON. A string that is
  * not valid UTF-8 is written with U+FFFD in place of each invalid byte.
  */
 #ifndef CT_SNAPSHOT_H

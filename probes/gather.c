@@ -57,7 +57,7 @@ struct dumparg {
 /* ---- dumps with retry ---- */
 
 struct ns_counts {
-	size_t links, addrs, routes, nexthops, rules, neighs, fdb, neightbls;
+	size_t links, addrs, routes, rules, neighs, fdb, neightbls;
 };
 
 static void counts_save(const struct ct_netns *ns, struct ns_counts *c)
@@ -65,7 +65,6 @@ static void counts_save(const struct ct_netns *ns, struct ns_counts *c)
 	c->links = ns->links.n;
 	c->addrs = ns->addrs.n;
 	c->routes = ns->routes.n;
-	c->nexthops = ns->nexthops.n;
 	c->rules = ns->rules.n;
 	c->neighs = ns->neighs.n;
 	c->fdb = ns->fdb.n;
@@ -76,8 +75,7 @@ static void counts_restore(struct ct_netns *ns, const struct ns_counts *c)
 {
 	ns->links.n = c->links;
 	ns->addrs.n = c->addrs;
-	ns->routes.n = c->routes;
-	ns->nexthops.n = c->nexthops;
+	ct_netns_truncate_routes(ns, c->routes);
 	ns->rules.n = c->rules;
 	ns->neighs.n = c->neighs;
 	ns->fdb.n = c->fdb;
@@ -296,13 +294,16 @@ static void route_gw(struct nlattr *gw, struct nlattr *via, uint8_t family, stru
 	}
 }
 
-static int route_multipath(struct ct_netns *ns, struct ct_route *r, struct nlattr *mp,
-			   uint8_t family)
+static int route_multipath(struct ct_route *r, struct nlattr *mp, uint8_t family)
 {
 	const uint8_t *p = nla_data(mp);
 	int rem = nla_len(mp);
-	size_t first = ns->nexthops.n;
 	size_t count = 0;
+	/* at most one next hop per rtnexthop header that fits */
+	struct ct_nexthop *v = calloc((size_t)rem / sizeof(struct rtnexthop) + 1, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
 
 	while (rem >= (int)sizeof(struct rtnexthop)) {
 		struct nlattr *tb[RTA_MAX + 1];
@@ -314,9 +315,7 @@ static int route_multipath(struct ct_netns *ns, struct ct_route *r, struct nlatt
 			break;
 		if (count == UINT16_MAX)
 			break;
-		x = ct_push_nexthop(ns);
-		if (!x)
-			return -ENOMEM;
+		x = &v[count];
 		x->oif = nh.rtnh_ifindex;
 		x->flags = nh.rtnh_flags;
 		x->weight = nh.rtnh_hops == UINT8_MAX ? UINT8_MAX : (uint8_t)(nh.rtnh_hops + 1);
@@ -331,17 +330,10 @@ static int route_multipath(struct ct_netns *ns, struct ct_route *r, struct nlatt
 		p += step;
 		rem -= step;
 	}
-	if (count == 1) { /* a single path written as multipath: keep it inline */
-		struct ct_nexthop *x = &ns->nexthops.v[first];
-		r->gw = x->gw;
-		r->oif = x->oif;
-		r->flags |= x->flags;
-		ns->nexthops.n = first;
-	} else if (count > 1) {
-		r->nh_first = (uint32_t)first;
-		r->nh_count = (uint16_t)count;
-	}
-	return 0;
+	/* a single path written as multipath is kept inline */
+	int rc = ct_route_set_nexthops(r, v, count);
+	free(v);
+	return rc;
 }
 
 static int route_cb(struct nlmsghdr *h, void *arg)
@@ -378,7 +370,7 @@ static int route_cb(struct nlmsghdr *h, void *arg)
 	if (ct_nla_u32(tb[RTA_OIF], &v))
 		r->oif = (int)v;
 	if (tb[RTA_MULTIPATH])
-		return route_multipath(da->ns, r, tb[RTA_MULTIPATH], rtm.rtm_family);
+		return route_multipath(r, tb[RTA_MULTIPATH], rtm.rtm_family);
 	return 0;
 }
 
@@ -734,7 +726,7 @@ static int dump_routes(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, bo
  * that sets Felix's DeviceRouteProtocol, a pod whose routes came another way). */
 static int dump_routes_wl(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns)
 {
-	size_t base = ns->routes.n, nh = ns->nexthops.n;
+	size_t base = ns->routes.n;
 	bool complete = ct_nl_strict(nl, true) == 0;
 
 	if (complete) {
@@ -765,8 +757,7 @@ static int dump_routes_wl(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns)
 	}
 	if (complete)
 		return 0;
-	ns->routes.n = base;
-	ns->nexthops.n = nh;
+	ct_netns_truncate_routes(ns, base);
 	return dump_routes(g, nl, ns, true);
 }
 

@@ -498,7 +498,7 @@ static void check_nexthops(const struct ct_netns *ns, const struct ct_route *r, 
 	json_t *nhs = json_object_get(o, "nexthops"), *x;
 	const struct ct_nexthop *out;
 	struct ct_nexthop tmp;
-	size_t n = ct_route_nexthops(ns, r, &out, &tmp), i;
+	size_t n = ct_route_nexthops(r, &out, &tmp), i;
 
 	if (!nhs) {
 		assert_int_equal(r->nh_count, 0);
