@@ -60,6 +60,24 @@ size_t ct_utf8_cut(const char *s, size_t n, size_t max)
 	return i;
 }
 
+char *ct_esc_clip(char *out, size_t outlen, const char *in, size_t inlen)
+{
+	if (!out || outlen == 0)
+		return out;
+	size_t n = in ? strnlen(in, inlen) : 0, limit = outlen - 1;
+	bool cut = n < inlen && in; /* a NUL inside: what follows is not shown */
+	if (n > limit)
+		cut = true;
+	size_t room = cut ? (limit > 3 ? limit - 3 : 0) : limit;
+	size_t k = ct_utf8_cut(in, n, room);
+	if (k)
+		memcpy(out, in, k);
+	for (int i = 0; cut && i < 3 && k < limit; i++)
+		out[k++] = '.';
+	out[k] = 0;
+	return out;
+}
+
 /* ---- terminal text ---- */
 
 /* How the text rule treats the bytes at s: returns the number of bytes taken

@@ -41,6 +41,13 @@ size_t ct_utf8_seq(const char *s, size_t n);
  * (for cutting raw text that will be escaped later). */
 size_t ct_utf8_cut(const char *s, size_t n, size_t max);
 
+/* For messages: copies an excerpt of the raw bytes in[0..inlen) into out[outlen]
+ * (NUL-terminated), stopping at a NUL byte, never splitting a valid UTF-8
+ * character, and ending in "..." when it had to cut. The bytes stay raw: a
+ * message is escaped once, where it is shown (ct_esc_text or the JSON rule).
+ * Returns out. */
+char *ct_esc_clip(char *out, size_t outlen, const char *in, size_t inlen);
+
 /* ---- terminal text ---- */
 
 /* Worst-case length of the text escape of n bytes (no NUL). */

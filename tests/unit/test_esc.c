@@ -165,6 +165,27 @@ static void test_text_bounded(void **state)
 	assert_int_equal(ct_esc_text(NULL, 0, "abc", 3), 3);
 }
 
+static void test_clip(void **state)
+{
+	(void)state;
+	char b[16];
+	/* raw bytes stay raw: escaping happens once, where the message is shown */
+	assert_string_equal(ct_esc_clip(b, sizeof(b), "a\x1b[1m\n", 6), "a\x1b[1m\n");
+	assert_string_equal(ct_esc_clip(b, sizeof(b), "0123456789abcde", 15), "0123456789abcde");
+	assert_string_equal(ct_esc_clip(b, sizeof(b), "0123456789abcdef", 16), "0123456789ab...");
+	/* never half a character: é would straddle the cut */
+	assert_string_equal(ct_esc_clip(b, sizeof(b), "0123456789a\xc3\xa9zzz", 16),
+			    "0123456789a...");
+	/* an invalid byte is one unit */
+	assert_string_equal(ct_esc_clip(b, sizeof(b), "0123456789a\xfa\xfazzz", 16),
+			    "0123456789a\xfa...");
+	/* a NUL ends the excerpt, visibly */
+	assert_string_equal(ct_esc_clip(b, sizeof(b), "ab\0cd", 5), "ab...");
+	assert_string_equal(ct_esc_clip(b, 4, "abcdef", 6), "...");
+	assert_string_equal(ct_esc_clip(b, 1, "abcdef", 6), "");
+	assert_string_equal(ct_esc_clip(b, sizeof(b), NULL, 3), "");
+}
+
 static void test_json_classes(void **state)
 {
 	(void)state;
@@ -438,6 +459,7 @@ int main(void)
 		cmocka_unit_test(test_utf8_seq),
 		cmocka_unit_test(test_text_classes),
 		cmocka_unit_test(test_text_bounded),
+		cmocka_unit_test(test_clip),
 		cmocka_unit_test(test_json_classes),
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_random_round_trips),
