@@ -20,8 +20,10 @@
  *
  * Round trip: load(write(x)) == x for every field, with three normalisations:
  * node->source becomes the loaded path, multipath nexthops are re-packed in
- * route order (nh_first), and bgp_json becomes compact JSON. A string that is
- * not valid UTF-8 is written with U+FFFD in place of each invalid byte.
+ * route order (nh_first), and bgp_json becomes compact JSON. Strings follow
+ * the JSON rule of model/esc.h (valid UTF-8 as itself, a backslash doubled,
+ * any other byte as \xNN), and the loader reverses it exactly, so names with
+ * any bytes round-trip; a value the rule cannot produce is an error.
  */
 #ifndef CT_SNAPSHOT_H
 #define CT_SNAPSHOT_H
