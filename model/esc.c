@@ -206,6 +206,42 @@ char *ct_esc_str(char *out, size_t outlen, const char *s)
 	return out;
 }
 
+/* Wide: the East Asian Wide and Fullwidth blocks and the emoji planes (a
+ * coarse wcwidth, enough to keep a name column straight without a locale). */
+static size_t cp_width(uint32_t cp)
+{
+	if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f) ||
+	    (cp >= 0xfe00 && cp <= 0xfe0f))
+		return 0;
+	if ((cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf && cp != 0x303f) ||
+	    (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+	    (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+	    (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1f64f) ||
+	    (cp >= 0x1f900 && cp <= 0x1f9ff) || (cp >= 0x20000 && cp <= 0x3fffd))
+		return 2;
+	return 1;
+}
+
+size_t ct_esc_width(const char *t)
+{
+	const unsigned char *u = (const unsigned char *)t;
+	size_t w = 0, n = strlen(t), i = 0;
+	while (i < n) {
+		size_t q = ct_utf8_seq(t + i, n - i);
+		if (q <= 1) {
+			w++;
+			i++;
+			continue;
+		}
+		uint32_t cp = u[i] & (0xff >> (q + 1));
+		for (size_t k = 1; k < q; k++)
+			cp = cp << 6 | (u[i + k] & 0x3f);
+		w += cp_width(cp);
+		i += q;
+	}
+	return w;
+}
+
 /* ---- JSON ---- */
 
 size_t ct_esc_json_len(const char *s, size_t n)

@@ -66,6 +66,11 @@ size_t ct_esc_text(char *out, size_t outlen, const char *s, size_t n);
 /* ct_esc_text of the C string s (NULL is ""); returns out. */
 char *ct_esc_str(char *out, size_t outlen, const char *s);
 
+/* Terminal columns that the escaped text t (valid UTF-8, as ct_esc_text writes
+ * it) takes, for aligning tables: combining marks take 0, East Asian wide and
+ * emoji characters 2, everything else 1. */
+size_t ct_esc_width(const char *t);
+
 /* ---- JSON string values ---- */
 
 /* Worst-case length of the JSON value of n bytes, and of the quoted JSON

@@ -315,7 +315,8 @@ static void text_flush(struct ct_out *o)
 		for (int c = 0; c < p->ncols; c++) {
 			struct cell *x = &p->cells[r * MAX_COLS + c];
 			const char *s = x->s ? x->s : "";
-			int w = (int)p->width[c];
+			/* printf pads by bytes: add what multi-byte characters take beyond their width */
+			int w = (int)(p->width[c] + strlen(s) - ct_esc_width(s));
 			bool last = c == p->ncols - 1;
 			if (c)
 				fputs("  ", f);
@@ -414,7 +415,7 @@ static void text_cell(struct ct_out *o, const char *hdr, const char *val, enum c
 	x->s = strdup(esc);
 	x->hl = val ? hl : CT_HL_DIM;
 	x->right = right;
-	size_t l = strlen(esc);
+	size_t l = ct_esc_width(esc); /* columns, not bytes: "café" is 4 wide */
 	if (l > p->width[c])
 		p->width[c] = l;
 }

@@ -186,6 +186,18 @@ static void test_clip(void **state)
 	assert_string_equal(ct_esc_clip(b, sizeof(b), NULL, 3), "");
 }
 
+static void test_width(void **state)
+{
+	(void)state;
+	assert_int_equal(ct_esc_width("cali7f94ce7c295"), 15);
+	assert_int_equal(ct_esc_width("caf\xc3\xa9"), 4);              /* é */
+	assert_int_equal(ct_esc_width("cafe\xcc\x81"), 4);             /* e + combining acute */
+	assert_int_equal(ct_esc_width("\xe6\x97\xa5\xe6\x9c\xac"), 4);  /* 日本 */
+	assert_int_equal(ct_esc_width("\xf0\x9f\x98\x80!"), 3);         /* emoji */
+	assert_int_equal(ct_esc_width("\\xfa"), 4); /* the escape of the byte 0xfa */
+	assert_int_equal(ct_esc_width(""), 0);
+}
+
 static void test_json_classes(void **state)
 {
 	(void)state;
@@ -460,6 +472,7 @@ int main(void)
 		cmocka_unit_test(test_text_classes),
 		cmocka_unit_test(test_text_bounded),
 		cmocka_unit_test(test_clip),
+		cmocka_unit_test(test_width),
 		cmocka_unit_test(test_json_classes),
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_random_round_trips),
