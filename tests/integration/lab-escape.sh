@@ -30,6 +30,7 @@ names=('cali\x1b[31m' 'cali\\xfa' 'cali\xfa' 'cali\xe0\x80\xaf' 'cali\xc2\x9b' '
 i=0
 for f in "${names[@]}"; do
 	i=$((i + 1))
+	# shellcheck disable=SC2059 # each name is a printf format on purpose
 	if ! out=$(ip -n "$NS" link add name "$(printf "$f")" type veth peer name "peer$i" 2>&1); then
 		bail "ip link add name $f" "$out"
 	fi
