@@ -1,15 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /* The snapshot's "bgp" section: struct ct_bgp to and from JSON (jansson). */
 #include "model/bgp_json.h"
+#include "model/esc.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* A string from BIRD by the JSON rule of model/esc.h (json_string would refuse
+ * bytes that are not UTF-8); "" is null. */
 static json_t *jstr(const char *s)
 {
-	return s && s[0] ? json_string(s) : json_null();
+	if (!s || !s[0])
+		return json_null();
+	size_t n = strlen(s), vl = ct_esc_json_len(s, n);
+	if (vl == n)
+		return json_stringn_nocheck(s, n);
+	char *v = malloc(vl);
+	if (!v)
+		return NULL;
+	ct_esc_json_put(v, s, n);
+	json_t *j = json_stringn_nocheck(v, vl);
+	free(v);
+	return j;
 }
 
 static json_t *jip(const struct ct_ip *ip)
@@ -139,13 +153,16 @@ static void get_str(struct rd *r, json_t *o, const char *key, char *dst, size_t 
 		fail(r, w, "expected a string");
 		return;
 	}
-	if (json_string_length(v) >= len) {
+	size_t n;
+	int rc = ct_esc_json_decode(dst, len, json_string_value(v), json_string_length(v), &n);
+	if (rc == CT_ESC_ESPACE)
 		fail(r, w, "string too long");
-		return;
-	}
-	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
-	if (strlen(dst) != json_string_length(v))
+	else if (rc)
+		fail(r, w, ct_esc_strerror(rc));
+	else if (strlen(dst) != n)
 		fail(r, w, "string contains a NUL byte");
+	if (rc)
+		dst[0] = 0;
 }
 
 static void get_ip(struct rd *r, json_t *o, const char *key, struct ct_ip *ip, const char *where)

@@ -40,7 +40,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "model/pods.h" /* ct_pods_escape */
+#include "model/esc.h"
 
 /* ---- messages ---- */
 
@@ -57,7 +57,7 @@ __attribute__((format(printf, 5, 6))) static int bird_fail(struct ct_err *err, s
 	va_end(ap);
 	if (!text)
 		return ct_err_set(err, CT_EXIT_GATHER, "bird reply line %zu: %s", lineno, what);
-	ct_pods_escape(q, sizeof(q), text, tlen);
+	ct_esc_clip(q, sizeof(q), text, tlen);
 	return ct_err_set(err, CT_EXIT_GATHER, "bird reply line %zu: %s: '%s'", lineno, what, q);
 }
 
@@ -406,7 +406,7 @@ static int reply_check(const struct ct_bird_reply *r, struct ct_err *err)
 		const struct ct_bird_line *l = &r->v[i];
 		if (l->kind != CT_BIRD_ASYNC && l->code >= 8000) {
 			char q[BIRD_QUOTE_MAX + 1];
-			ct_pods_escape(q, sizeof(q), l->text, strlen(l->text));
+			ct_esc_clip(q, sizeof(q), l->text, strlen(l->text));
 			return ct_err_set(err, CT_EXIT_GATHER, "bird replied %04d: '%s'", l->code,
 					  q);
 		}

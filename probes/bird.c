@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "model/pods.h" /* ct_pods_escape */
+#include "model/esc.h"
 
 /* ---- time ---- */
 
@@ -53,7 +53,7 @@ static double dmin(double a, double b)
 
 static const char *esc(char *buf, size_t len, const char *s)
 {
-	return ct_pods_escape(buf, len, s, s ? strlen(s) : 0);
+	return ct_esc_clip(buf, len, s, s ? strlen(s) : 0);
 }
 
 static int connect_fail(struct ct_bird_client *c, int e, const char *target, struct ct_err *err)

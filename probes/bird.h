@@ -41,7 +41,7 @@ struct ct_bird_timeouts {
 struct ct_bird_client {
 	int fd;			     /* -1 when closed */
 	char path[2 * CT_PATH_LEN];  /* as given */
-	char qpath[2 * CT_PATH_LEN]; /* escaped for messages */
+	char qpath[2 * CT_PATH_LEN]; /* for messages: raw, clipped (escaped where shown) */
 	struct ct_bird_timeouts t;   /* with defaults filled in */
 	double deadline;	     /* CLOCK_MONOTONIC seconds */
 	bool broken;		     /* an earlier error left the stream in an unknown state */

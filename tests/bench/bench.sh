@@ -516,6 +516,7 @@ bench_sniff() {
 }
 bench_sniff
 
+CALTRACE="$CALTRACE" bash tests/bench/escape.sh || echo "bench: escape.sh failed"
 cleanup
 for n in "${made[@]}"; do
 	if ip netns list | awk '{print $1}' | grep -qx "$n"; then

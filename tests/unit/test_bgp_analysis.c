@@ -252,8 +252,12 @@ static void test_json_roundtrip(void **state)
 	n.bgp->sessions[0].lport = 40000;
 	n.bgp->sessions[0].rport = 179;
 	snprintf(n.bgp->sessions[0].state, sizeof(n.bgp->sessions[0].state), "SYN-SENT");
+	/* BIRD text that is not UTF-8 or holds a backslash: kept by the JSON rule */
+	snprintf(p->description, sizeof(p->description), "rack\xfa \\xfa \xe0\x80\xaf caf\xc3\xa9");
 	char *js;
 	assert_int_equal(ct_bgp_to_json(n.bgp, NULL, &js), 0);
+	assert_non_null(strstr(js, "\"description\":\"rack\\\\xfa \\\\\\\\xfa "
+				   "\\\\xe0\\\\x80\\\\xaf caf\xc3\xa9\""));
 	struct ct_bgp b2;
 	struct ct_err err = {0};
 	char e[64];
@@ -263,6 +267,7 @@ static void test_json_roundtrip(void **state)
 	assert_int_equal(b2.status.flavour, CT_BIRD_V1);
 	assert_int_equal(b2.n_peers, 1);
 	assert_string_equal(b2.peers[0].name, "Mesh_192_168_31_202");
+	assert_string_equal(b2.peers[0].description, "rack\xfa \\xfa \xe0\x80\xaf caf\xc3\xa9");
 	assert_int_equal(b2.peers[0].hold_now, 186);
 	assert_int_equal(b2.peers[0].imported, 3);
 	assert_true(ct_ip_eq(&b2.peers[0].neighbor, &p->neighbor));
@@ -282,6 +287,7 @@ static void test_json_roundtrip(void **state)
 		"[]", "{\"peers\":{}}", "{\"peers\":[{\"name\":5}]}",
 		"{\"peers\":[{\"neighbor\":\"not-an-ip\"}]}", "{\"routes\":[{\"dst\":\"x\"}]}",
 		"{\"sessions\":[{\"local_port\":70000}]}", "{\"status\":{\"flavour\":9}}", "{",
+		"{\"peers\":[{\"name\":\"a\\\\q\"}]}", "{\"peers\":[{\"name\":\"\\\\x41\"}]}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct ct_err e2 = {0};

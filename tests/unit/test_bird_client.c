@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "model/esc.h"
 #include "probes/bird.h"
 #include "probes/sockdiag.h"
 
@@ -329,13 +330,16 @@ static void sc_async(int fd)
 
 static const struct ct_bird_timeouts quick = {.connect_s = 1, .idle_s = 0.3, .total_s = 5};
 
+/* The message as the user sees it: escaped once (model/esc.h) when shown. */
 static void expect_err(const struct ct_err *e, int code, const char *needle)
 {
-	if (e->exit_code != code || !strstr(e->msg, needle))
+	char shown[4 * sizeof(e->msg)];
+	ct_esc_str(shown, sizeof(shown), e->msg);
+	if (e->exit_code != code || !strstr(shown, needle))
 		fail_msg("want exit %d and '%s' in the message, got exit %d: '%s'", code, needle,
-			 e->exit_code, e->msg);
-	if (strchr(e->msg, '\n'))
-		fail_msg("message is not one line: '%s'", e->msg);
+			 e->exit_code, shown);
+	if (strchr(shown, '\n'))
+		fail_msg("message is not one line: '%s'", shown);
 }
 
 /* ---- client tests ---- */
