@@ -88,7 +88,16 @@ awk -v c="$ctus" -v r="$refus" -v bad="$bad" 'BEGIN {
 		bad != "" ? "ERROR" : (ratio <= 2 ? "met" : "MISSED") }'
 [ -n "$bad" ] && echo "  note: $bad"
 if command -v strace >/dev/null 2>&1; then
-	strace -f -qq -e trace=openat -o "$TMP/strace" "${ct[@]}" >/dev/null 2>&1
-	echo "  files opened under /proc/sys by links -j: $(grep -c '/proc/sys' "$TMP/strace")"
+	strace -f -qq -o "$TMP/strace" "${ct[@]}" >/dev/null 2>&1
+	echo "  links -j: $(grep -c . "$TMP/strace") syscalls, $(grep -c 'openat(.*/proc/sys' "$TMP/strace") files opened under /proc/sys"
+	strace -f -qq -o "$TMP/strace" "${ref[@]}" >/dev/null 2>&1
+	echo "  ip -j -d link show: $(grep -c . "$TMP/strace") syscalls"
 fi
+# what reading the per-device neighbour parameters costs: the whole IPv4 table dump
+ntl=()
+for ((r = 0; r < RUNS; r++)); do
+	run_us ip -4 -n "$NS" ntable show
+	ntl+=("$_us")
+done
+awk -v t="$(median "${ntl[@]}")" 'BEGIN { printf "  ip -4 ntable show (the IPv4 table and its per-device parameters): %.4f s\n", t / 1e6 }'
 exit 0
