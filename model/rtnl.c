@@ -315,6 +315,9 @@ int ct_rtnl_link(const struct nlmsghdr *h, struct ct_link *out)
 	if (parse(h, sizeof(ifi), tb, IFLA_MAX, link_pol) < 0)
 		return -EINVAL;
 	memcpy(&ifi, nlmsg_data(h), sizeof(ifi));
+	/* a bridge port's own notification (AF_BRIDGE) is not the device */
+	if (ifi.ifi_family != AF_UNSPEC)
+		return CT_RTNL_SKIP;
 	memset(&l, 0, sizeof(l));
 	l.link_netnsid = -1;
 	l.peer_ns = -1;

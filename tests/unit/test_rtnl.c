@@ -363,6 +363,14 @@ static void test_link(void **state)
 	assert_int_equal(out.u.link.ifindex, 7);
 	nlmsg_free(m);
 
+	/* a bridge port notification (family AF_BRIDGE) is skipped */
+	struct ifinfomsg br = { .ifi_family = AF_BRIDGE, .ifi_index = 7 };
+	m = start(RTM_NEWLINK, &br, sizeof(br));
+	nla_put_string(m, IFLA_IFNAME, "veth0");
+	assert_int_equal(ct_rtnl_decode(nlmsg_hdr(m), &out), CT_RTNL_SKIP);
+	assert_int_equal(out.kind, CT_RTNL_NONE);
+	nlmsg_free(m);
+
 	for (int bad = 1; bad <= 6; bad++)
 		expect_einval(mk_link(RTM_NEWLINK, bad));
 	damage_all(mk_link(RTM_NEWLINK, 0));
