@@ -87,6 +87,7 @@ compare() {
 mode=vxlan
 case " $LAB_MODES " in *" vxlan "*) ;; *) mode=${LAB_MODES%% *} ;; esac
 lab_up "$mode" || bail "$mode: lab up"
+trap 'lab_cleanup; rm -rf "$TMPD"' EXIT # lab_up sets its own EXIT trap; keep ours as well
 ns=$LAB_N1
 i=${LAB_N1_POD_IDS%% *}
 pod_ip=$(lab_var "LAB_POD_${i}_IP")

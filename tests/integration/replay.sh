@@ -88,6 +88,7 @@ for mode in $LAB_MODES; do
 		not_ok "$mode: lab up"
 		continue
 	}
+	trap 'lab_cleanup; rm -rf "$TMPD"' EXIT # lab_up sets its own EXIT trap; keep ours as well
 	node=$LAB_N1
 	pcap=$TMPD/$mode.pcap
 	out=$(ip netns exec "$node" "$TOOL" record "$pcap" 2>&1)
