@@ -22,6 +22,7 @@ trap 'lab_cleanup; rm -rf "$TMPD"' EXIT
 TOOL=$TMPD/rtnltool
 LIBA=$(dirname "$CALTRACE")/build/libcaltrace.a
 [ -f "$LIBA" ] || LIBA=$TOP/build/libcaltrace.a
+[ -f "$LIBA" ] || skip_all "no $LIBA to build tests/tools/rtnltool with (make)"
 PKGS="libnl-3.0 libnl-route-3.0 libpcap ncursesw jansson libcrypto"
 # shellcheck disable=SC2046 # pkg-config prints several words
 out=$(cc -O1 -g -std=gnu11 -D_GNU_SOURCE -I"$TOP" $(pkg-config --cflags $PKGS) -o "$TOOL" \
