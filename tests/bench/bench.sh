@@ -515,6 +515,7 @@ bench_sniff() {
 	echo "  sniff section total: $(secs $((_t - t0))) s"
 }
 bench_sniff
+CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" BENCH_PODS="$N_PODS" bash tests/bench/netlink.sh
 
 CALTRACE="$CALTRACE" bash tests/bench/escape.sh || echo "bench: escape.sh failed"
 cleanup
