@@ -136,8 +136,9 @@ static void bgp_ok(const struct ct_bgp *b)
 	}
 	for (size_t i = 0; i < b->n_routes; i++) {
 		const struct ct_bgp_route *r = &b->routes[i];
-		if (!TERMINATED(r->dev) || !TERMINATED(r->proto) || !TERMINATED(r->type) ||
-		    !r->proto[0] || r->dst.len > ct_ip_maxlen(r->dst.ip.family) ||
+		const struct ct_bgp_rattr *a = r->at;
+		if (!a || !TERMINATED(a->dev) || !TERMINATED(a->proto) || !TERMINATED(a->type) ||
+		    !a->proto[0] || r->dst.len > ct_ip_maxlen(r->dst.ip.family) ||
 		    (r->dst.ip.family != AF_INET && r->dst.ip.family != AF_INET6))
 			__builtin_trap();
 	}

@@ -1217,14 +1217,14 @@ static void check_routes(const char *fixture, const struct xroute *x, size_t n)
 		assert_int_equal(ct_prefix_parse(x[i].dst, &want), 0);
 		if (!ct_ip_eq(&rt->dst.ip, &want.ip) || rt->dst.len != want.len)
 			fail_msg("%s: route %zu is not %s", fixture, i, x[i].dst);
-		assert_ip(&rt->via, x[i].via);
-		assert_string_equal(rt->dev, x[i].dev ? x[i].dev : "");
-		assert_string_equal(rt->proto, x[i].proto);
-		assert_ip(&rt->bgp_next_hop, x[i].nh);
-		assert_string_equal(rt->type, x[i].type ? x[i].type : "");
+		assert_ip(&rt->at->via, x[i].via);
+		assert_string_equal(rt->at->dev, x[i].dev ? x[i].dev : "");
+		assert_string_equal(rt->at->proto, x[i].proto);
+		assert_ip(&rt->at->bgp_next_hop, x[i].nh);
+		assert_string_equal(rt->at->type, x[i].type ? x[i].type : "");
 		assert_true(rt->primary);
-		assert_int_equal(rt->blackhole, x[i].blackhole);
-		assert_false(rt->unreachable);
+		assert_int_equal(rt->at->blackhole, x[i].blackhole);
+		assert_false(rt->at->unreachable);
 	}
 	ct_bgp_free(&b);
 }
@@ -1304,18 +1304,18 @@ static void test_routes_shapes(void **state)
 	ct_bird_reply_free(&r);
 	assert_int_equal(b.n_routes, 5);
 	assert_string_equal(ct_prefix_fmt(&b.routes[1].dst, buf, sizeof(buf)), "10.0.0.0/24");
-	assert_string_equal(b.routes[0].proto, "Mesh_a");
+	assert_string_equal(b.routes[0].at->proto, "Mesh_a");
 	assert_true(b.routes[0].primary);
-	assert_string_equal(b.routes[1].proto, "Mesh_b");
+	assert_string_equal(b.routes[1].at->proto, "Mesh_b");
 	assert_false(b.routes[1].primary);
-	assert_ip(&b.routes[1].via, "10.1.1.2");
-	assert_string_equal(b.routes[1].dev, "eth1");
-	assert_ip(&b.routes[1].bgp_next_hop, NULL);
-	assert_ip(&b.routes[2].via, "10.1.1.3");
-	assert_string_equal(b.routes[2].dev, "eth2");
+	assert_ip(&b.routes[1].at->via, "10.1.1.2");
+	assert_string_equal(b.routes[1].at->dev, "eth1");
+	assert_ip(&b.routes[1].at->bgp_next_hop, NULL);
+	assert_ip(&b.routes[2].at->via, "10.1.1.3");
+	assert_string_equal(b.routes[2].at->dev, "eth2");
 	assert_true(b.routes[2].primary);
-	assert_true(b.routes[3].unreachable);
-	assert_true(b.routes[4].unreachable);
+	assert_true(b.routes[3].at->unreachable);
+	assert_true(b.routes[4].at->unreachable);
 	/* 2.x, appended: IPv6, two tables, an alternative, a route with no destination */
 	reply_str("1007-Table master6:\n"
 		  " fd00:1::/64          unicast [Mesh_c 10:00:00.000] * (100) [i]\n"
@@ -1334,13 +1334,13 @@ static void test_routes_shapes(void **state)
 	ct_bird_reply_free(&r);
 	assert_int_equal(b.n_routes, 8);
 	assert_string_equal(ct_prefix_fmt(&b.routes[5].dst, buf, sizeof(buf)), "fd00:1::/64");
-	assert_ip(&b.routes[5].via, "fe80::1");
-	assert_ip(&b.routes[5].bgp_next_hop, "fd00::1");
+	assert_ip(&b.routes[5].at->via, "fe80::1");
+	assert_ip(&b.routes[5].at->bgp_next_hop, "fd00::1");
 	assert_string_equal(ct_prefix_fmt(&b.routes[6].dst, buf, sizeof(buf)), "fd00:1::/64");
-	assert_ip(&b.routes[6].via, "fe80::2");
-	assert_string_equal(b.routes[7].proto, "static2");
-	assert_ip(&b.routes[7].via, NULL);
-	assert_string_equal(b.routes[7].dev, "");
+	assert_ip(&b.routes[6].at->via, "fe80::2");
+	assert_string_equal(b.routes[7].at->proto, "static2");
+	assert_ip(&b.routes[7].at->via, NULL);
+	assert_string_equal(b.routes[7].at->dev, "");
 	ct_bgp_free(&b);
 }
 
