@@ -1213,7 +1213,7 @@ int ct_bird_routes_line(struct ct_bird_route_stream *s, int code, enum ct_bird_k
 			       code);
 	if (rc < 0) {
 		if (s->oom) {
-			if (err)
+			if (err && !err->exit_code)
 				*err = e;
 			return -1;
 		}
@@ -1235,7 +1235,7 @@ int ct_bird_routes_end(struct ct_bird_route_stream *s, struct ct_err *err)
 		rc = ct_err_set(err, CT_EXIT_GATHER,
 				"bird reply is incomplete: no final line ('DDDD text')");
 	else if (s->bird_err || s->failed) {
-		if (err)
+		if (err && !err->exit_code) /* the first error stays, as with ct_err_set */
 			*err = s->bird_err ? s->berr : s->perr;
 		rc = -1;
 	}
