@@ -516,6 +516,8 @@ bench_sniff() {
 }
 bench_sniff
 
+echo; [ "${BENCH_BGPSTREAM:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/bgpstream.sh || echo "bench: BIRD streaming section failed"
+
 cleanup
 for n in "${made[@]}"; do
 	if ip netns list | awk '{print $1}' | grep -qx "$n"; then
