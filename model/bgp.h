@@ -185,9 +185,9 @@ struct ct_bird_route_stream {
 	struct ct_bgp *b;
 	size_t base; /* b->n_routes at the start, for the rollback */
 	struct ct_bird_route_ctx c;
-	bool done;	/* the LAST line came */
-	bool failed;	/* a route line fitted no rule: perr; only 8xxx/9xxx lines are looked at now */
-	bool bird_err;	/* an 8xxx/9xxx line came: berr */
+	bool done;     /* the LAST line came */
+	bool failed;   /* a route line fitted no rule (perr); then only 8xxx/9xxx lines count */
+	bool bird_err; /* an 8xxx/9xxx line came: berr */
 	bool oom;
 	int final_code;
 	struct ct_err perr, berr;

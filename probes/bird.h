@@ -4,8 +4,9 @@
  * birdc, no shell), and the search for that socket. I/O only: the bytes go
  * through the strict splitter of model/bird_parse.c, whose replies the pure
  * parsers read, or, with ct_bird_command_fn, whose lines a parser takes one at
- * a time as they arrive (a 100k-route `show route` is never held whole). No printing, no exit; every error is one line naming the
- * socket, with exit code CT_EXIT_GATHER (a bad command string: CT_EXIT_USAGE).
+ * a time as they arrive (a 100k-route `show route` is never held whole). No
+ * printing, no exit; every error is one line naming the socket, with exit code
+ * CT_EXIT_GATHER (a bad command string: CT_EXIT_USAGE).
  *
  * Nothing blocks forever: connecting has its own timeout, every wait for bytes
  * has the idle timeout, and the whole life of a client (connect, greeting and
