@@ -518,6 +518,8 @@ bench_sniff
 CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" BENCH_PODS="$N_PODS" bash tests/bench/netlink.sh
 
 CALTRACE="$CALTRACE" bash tests/bench/escape.sh || echo "bench: escape.sh failed"
+echo; [ "${BENCH_BGPSTREAM:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/bgpstream.sh || echo "bench: BIRD streaming section failed"
+
 cleanup
 for n in "${made[@]}"; do
 	if ip netns list | awk '{print $1}' | grep -qx "$n"; then
