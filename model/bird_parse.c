@@ -1203,7 +1203,7 @@ int ct_bird_routes_line(struct ct_bird_route_stream *s, int code, enum ct_bird_k
 	if (code >= 8000) {
 		if (!s->bird_err) {
 			char q[BIRD_QUOTE_MAX + 1];
-			ct_pods_escape(q, sizeof(q), text, len);
+			ct_esc_clip(q, sizeof(q), text, len);
 			ct_err_set(&s->berr, CT_EXIT_GATHER, "bird replied %04d: '%s'", code, q);
 			s->bird_err = true;
 		}
