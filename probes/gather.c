@@ -37,7 +37,6 @@
 
 #define DUMP_RETRIES 3
 #define CALICO_NODENAME "/var/lib/calico/nodename"
-#define VTEP_NAME "vxlan.calico"
 /* bits that only make sense for the target namespace */
 #define TARGET_ONLY (CT_G_NSNAMES | CT_G_PODNS | CT_G_NODEINFO)
 
@@ -339,14 +338,7 @@ static int gather_netconf(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns)
 	int f6 = read_sysctl(path);
 	if (f6 >= 0)
 		ns->conf.forwarding6 = f6;
-	for (size_t i = 0; i < ns->links.n; i++) {
-		struct ct_link *l = &ns->links.v[i];
-		int all_rpf = ns->conf.rp_filter;
-		if (l->rp_filter >= 0 && all_rpf >= 0)
-			l->eff_rp_filter = l->rp_filter > all_rpf ? l->rp_filter : all_rpf;
-		if (l->proxy_arp >= 0 && ns->conf.proxy_arp >= 0)
-			l->eff_proxy_arp = l->proxy_arp || ns->conf.proxy_arp;
-	}
+	ct_netns_derive(ns); /* effective rp_filter and proxy_arp (model/derive.c) */
 	return 0;
 }
 
@@ -628,17 +620,6 @@ static void ns_prepare(struct ct_netns *ns, const char *name, const char *path)
 
 /* ---- node info ---- */
 
-static bool is_tunnel(const struct ct_link *l)
-{
-	static const char *const kinds[] = { "vxlan", "ipip", "sit", "ip6tnl", "tun",
-					      "wireguard", "gre", "gretap", "geneve" };
-
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strcmp(l->kind, kinds[i]) == 0)
-			return true;
-	return strcmp(l->name, "tunl0") == 0 || strncmp(l->name, "vxlan", 5) == 0;
-}
-
 /* Reads Calico's node name file: one printable line. */
 static bool read_nodename(char *out, size_t len)
 {
@@ -686,32 +667,8 @@ static int gather_nodeinfo(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns
 	}
 	if (uname(&u) == 0)
 		snprintf(node->kernel, sizeof(node->kernel), "%s", u.release);
-	const int max_underlay = (int)(sizeof(node->underlay_ips) / sizeof(node->underlay_ips[0]));
-	node->n_underlay = 0;
-	for (size_t i = 0; i < an->addrs.n; i++) {
-		const struct ct_addr *a = &an->addrs.v[i];
-		const struct ct_link *l = ct_link_by_ifindex(ns, a->ifindex);
-		if (!l || a->scope != RT_SCOPE_UNIVERSE || !(l->flags & IFF_UP) ||
-		    (l->flags & IFF_LOOPBACK) || is_tunnel(l) || ct_is_workload(&g->pfx, l->name))
-			continue;
-		if (node->n_underlay < max_underlay)
-			node->underlay_ips[node->n_underlay++] = a->pfx.ip;
-	}
-	const struct ct_link *v = ct_link_by_name(ns, VTEP_NAME);
-	node->has_vtep = v != NULL;
-	memset(&node->vtep_ip, 0, sizeof(node->vtep_ip));
-	memset(node->vtep_mac, 0, sizeof(node->vtep_mac));
-	if (v) {
-		if (v->mac_len == 6)
-			memcpy(node->vtep_mac, v->mac, 6);
-		for (size_t i = 0; i < an->addrs.n; i++) {
-			if (an->addrs.v[i].ifindex == v->ifindex &&
-			    an->addrs.v[i].pfx.ip.family == AF_INET) {
-				node->vtep_ip = an->addrs.v[i].pfx.ip;
-				break;
-			}
-		}
-	}
+	/* underlay addresses and VTEP (model/derive.c) */
+	ct_node_derive_from(node, ns, an, &g->pfx);
 	node->taken_at = (int64_t)time(NULL);
 	snprintf(node->source, sizeof(node->source), "live");
 	if (an == &tmp)

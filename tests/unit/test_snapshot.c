@@ -639,7 +639,7 @@ static void test_roundtrip_full(void **state)
 	node_eq(&a, &b);
 	assert_string_equal(b.source, "<buffer>");
 	/* the index is built: lookups by ifindex work without a rebuild */
-	assert_non_null(b.ns.v[0].link_idx);
+	assert_non_null(b.ns.v[0].link_ix.slot);
 	assert_string_equal(ct_link_by_ifindex(&b.ns.v[0], 2147483647)->name, "wireguard.cali");
 
 	/* stable: writing what was loaded gives the same bytes */
