@@ -515,6 +515,7 @@ bench_sniff() {
 	echo "  sniff section total: $(secs $((_t - t0))) s"
 }
 bench_sniff
+CALTRACE=$CALTRACE bash tests/bench/harness.sh # decoder speed with checksums (VXLAN)
 
 cleanup
 for n in "${made[@]}"; do
