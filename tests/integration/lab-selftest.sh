@@ -2,6 +2,7 @@
 # The lab itself, checked against independent oracles (the kernel, birdc, tcpdump and tshark),
 # before any caltrace test trusts it. Runs in each mode of $LAB_MODES (default "bgp vxlan"),
 # then in ipip mode. About 15 s.
+set -u -o pipefail
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd ip bridge birdc bird ping tcpdump tshark socat jq sha1sum
