@@ -9,6 +9,7 @@ log=$tmp/log
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+# shellcheck source=tests/tap.sh
 . "$TAP_SH"
 for t in "$@"; do
 	CMOCKA_MESSAGE_OUTPUT=TAP "$t" >"$tmp/one" 2>&1

@@ -48,6 +48,7 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# shellcheck source=tests/tap.sh
 . tests/tap.sh
 
 # ---------------------------------------------------------------- unit tests

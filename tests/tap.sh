@@ -1,8 +1,9 @@
 # shellcheck shell=sh
 # TAP bookkeeping shared by tests/run.sh and tests/run-unit.sh (POSIX sh). The caller sets
-# $log (the file the summary counts) and $tmp (a scratch folder).
+# $log, the file the summary counts.
 
 # say LINE: to the output and to the log that is counted at the end
+# shellcheck disable=SC2154 # $log is set by the caller
 say() { printf '%s\n' "$1" | tee -a "$log"; }
 
 # tap_check NAME FILE STATUS: the "not ok" line for a script or binary whose TAP output (FILE)
