@@ -98,7 +98,7 @@ else
 	# live (not zombie) processes of the stub's process group: the shell and its sleep 600
 	alive() { ps -e -o pgid=,stat=,pid=,args= | awk -v g="$pg" '$1 == g && $2 !~ /^Z/'; }
 	none_alive() { [ -z "$(alive)" ]; }
-	if wait_until 2 none_alive; then
+	if wait_until 10 none_alive; then
 		ok "--pods kubectl (hangs): its whole process group (shell and sleep 600) is gone"
 	else
 		not_ok "--pods kubectl (hangs): its whole process group (shell and sleep 600) is gone" "$(alive)"

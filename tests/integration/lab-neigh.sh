@@ -74,7 +74,7 @@ for mode in $LAB_MODES; do
 		lab_fault "$f" on || not_ok "$mode: fault $f on"
 		PING_WAIT=1 pings "$LAB_POD_1_NS" "$LAB_POD_3_IP"
 		# the kernel gives up after ucast/mcast probes (about 3 s); wait until it says FAILED
-		wait_until 6 sh -c "ip -n '$LAB_POD_1_NS' neigh show 169.254.1.1 dev eth0 nud all | grep -q FAILED"
+		wait_until 30 sh -c "ip -n '$LAB_POD_1_NS' neigh show 169.254.1.1 dev eth0 nud all | grep -q FAILED"
 		out=$("$CALTRACE" -n "$LAB_POD_1_NS" -j neigh)
 		rc=$?
 		is "$mode: fault $f: web-1's gateway entry as the kernel has it (failed)" \

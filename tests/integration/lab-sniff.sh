@@ -294,7 +294,7 @@ json_eq "one-way: one flow web-1 -> web-2, 3 packets forward, 0 back, flagged on
 json_eq "one-way: flow_stats counts it" "$(jq -c 'select(.type == "flow_stats")' "$TMPD/oneway.out")" \
 	'"\(.flows) \(.one_way)"' "1 1"
 # and once the route is gone, the replies flow again
-if wait_until 10 pings "$LAB_POD_1_NS" "$LAB_POD_3_IP"; then
+if wait_until 30 pings "$LAB_POD_1_NS" "$LAB_POD_3_IP"; then
 	ok "the blackhole route is gone: web-1 -> web-2 answers again"
 else
 	not_ok "the blackhole route is gone: web-1 -> web-2 answers again"
