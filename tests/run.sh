@@ -24,7 +24,8 @@
 #   UNIT_DIR   folder of unit test binaries (default build/tests); may be empty or missing
 #   LAB_MODES  lab modes for integration tests (default "bgp vxlan")
 #   ONLY       run only integration scripts whose path contains this
-#   TEST_TIMEOUT  seconds a unit binary or an integration script may run before it is stopped (default 900)
+#   TEST_TIMEOUT  seconds a unit binary or a script may run before timeout(1) stops it
+#              (default 900; a guard against hangs, not a speed test)
 # CALTRACE and UNIT_DIR, when relative, are taken from the top of the source tree.
 here=$(pwd)
 for a in "$@"; do
