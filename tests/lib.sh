@@ -286,6 +286,7 @@ exit_agrees() {
 		not_ok "$1" "exit $2, not JSON: ${3:0:400}"
 		return
 	fi
-	want=$(json_get "$3" 'if [.findings[]? | select(.severity == "warn" or .severity == "fail")] | length > 0 then 1 else 0 end')
+	want=$(json_get "$3" '[.findings[]? | select(.severity == "warn" or .severity == "fail")] |
+		if length > 0 then 1 else 0 end')
 	is "$1" "exit $2" "exit $want"
 }

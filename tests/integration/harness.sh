@@ -145,12 +145,13 @@ ok_if "a relative path is taken from where run.sh is started" "$(cat "$D/rel.out
 	grep -Fxq "# integration: $D/good.sh" "$D/rel.out"
 UNIT_DIR_H=$D/missing harness "$D/good.sh"
 is "UNIT_DIR missing: said on a # line, not a failure" \
-	"$H_RC $(grep -c "^# no unit test folder '$D/missing'" <<<"$H_OUT") $H_LAST" "0 1 2 passed, 0 failed, 0 skipped"
+	"$H_RC $(grep -c "^# no unit test folder '$D/missing'" <<<"$H_OUT") $H_LAST" \
+	"0 1 2 passed, 0 failed, 0 skipped"
 
 # ---------------------------------------------------------------- unit binaries
 # fakes in cmocka's TAP form; run.sh runs every executable test_* in UNIT_DIR
-printf '#!/bin/sh\necho 1..3\necho "ok 1 - a"\necho "not ok 2 # SKIP b"\necho "ok 3 - c"\necho "# ok - fake"\n' \
-	>"$D/unit/test_skips"
+printf '#!/bin/sh\necho 1..3\necho "ok 1 - a"\necho "not ok 2 # SKIP b"\necho "ok 3 - c"\n%s\n' \
+	'echo "# ok - fake"' >"$D/unit/test_skips"
 printf '#!/bin/sh\necho 1..2\necho "ok 1 - a"\necho "ok 2 - b"\nexit 3\n' >"$D/unit-bad/test_exit3"
 printf '#!/bin/sh\necho 1..3\necho "ok 1 - a"\nkill -SEGV $$\n' >"$D/unit-bad/test_crash"
 chmod +x "$D/unit/test_skips" "$D/unit-bad/test_exit3" "$D/unit-bad/test_crash"
@@ -158,7 +159,9 @@ UNIT_DIR_H=$D/unit harness "$D/good.sh"
 is "unit: cmocka's 'not ok N' with SKIP is a skip" "$H_RC $H_LAST" "0 4 passed, 0 failed, 1 skipped"
 UNIT_DIR_H=$D/unit-bad harness "$D/good.sh"
 is "unit: exit 3 after every result, and a crash, each make a failure naming the binary" \
-	"$H_RC $(grep -c "^not ok - $D/unit-bad/test_exit3: exit 3" <<<"$H_OUT") $(grep -c "^not ok - $D/unit-bad/test_crash: reported 1 of the 3 results planned; exit 139" <<<"$H_OUT") $H_LAST" \
+	"$H_RC $(grep -c "^not ok - $D/unit-bad/test_exit3: exit 3" <<<"$H_OUT") $(grep -c \
+		"^not ok - $D/unit-bad/test_crash: reported 1 of the 3 results planned; exit 139" \
+		<<<"$H_OUT") $H_LAST" \
 	"1 1 1 5 passed, 2 failed, 0 skipped"
 out=$(sh "$TOP/tests/run-unit.sh" "$D/unit/test_skips" "$D/unit-bad/test_exit3" 2>&1)
 rc=$?
@@ -171,7 +174,8 @@ bad=""
 for s in "$TOP"/tests/integration/*.sh; do
 	# its own `set` lines near the top, or tests/lib.sh (which sets both) sourced
 	sets=$(head -n 60 "$s" | grep -E '^(set( |$)|\. .*lib\.sh)' | tr '\n' ' ')
-	if ! [[ $sets == *lib.sh* || ($sets =~ -[a-z]*u || $sets == *nounset*) && $sets == *pipefail* ]]; then
+	if ! [[ $sets == *lib.sh* ||
+		($sets =~ -[a-z]*u || $sets == *nounset*) && $sets == *pipefail* ]]; then
 		bad="$bad
 $(basename "$s"): neither 'set -u -o pipefail' nor tests/lib.sh near the top"
 	fi
@@ -179,7 +183,8 @@ $(basename "$s"): neither 'set -u -o pipefail' nor tests/lib.sh near the top"
 	p=$(grep -nE '"\$CALTRACE"[^|]*[^|]\|[^|]' "$s") && bad="$bad
 $(basename "$s"): caltrace piped: $p"
 done
-is "tests/integration/*.sh: every script runs under set -u -o pipefail and never pipes caltrace" "${bad#?}" ""
+is "tests/integration/*.sh: every script runs under set -u -o pipefail and never pipes caltrace" \
+	"${bad#?}" ""
 out=$(bash -c 'set -u; . "$1"; echo sourced' _ "$TOP/tests/lib.sh" 2>&1)
 is "tests/lib.sh sources cleanly under set -u" "$out" sourced
 
