@@ -10,6 +10,8 @@
 # (A test name must not hold "#": TAP reads what follows as a directive such as SKIP.)
 set -u -o pipefail
 . "$(dirname "$0")/../lib.sh"
+# a run.sh that ignored its PATH arguments would run this script again from inside itself
+[ -z "${CT_HARNESS_SELFTEST:-}" ] || skip_all "already inside the harness self-test"
 
 RUN=$TOP/tests/run.sh
 D=$(mktemp -d /tmp/ct-harness.XXXXXX) || bail "mktemp -d"
@@ -22,7 +24,7 @@ script() { printf '%s\n' "$2" >"$D/$1.sh"; }
 # harness ARGS...: tests/run.sh ARGS with an empty UNIT_DIR (unless UNIT_DIR_H says otherwise),
 # no ONLY (unless ONLY_H), sets H_OUT, H_RC and H_LAST (the summary line)
 harness() {
-	H_OUT=$(env -u ONLY ${ONLY_H:+ONLY="$ONLY_H"} UNIT_DIR="${UNIT_DIR_H:-$D/empty}" \
+	H_OUT=$(env -u ONLY ${ONLY_H:+ONLY="$ONLY_H"} CT_HARNESS_SELFTEST=1 UNIT_DIR="${UNIT_DIR_H:-$D/empty}" \
 		TEST_TIMEOUT="${TEST_TIMEOUT_H:-60}" sh "$RUN" "$@" 2>&1)
 	H_RC=$?
 	H_LAST=$(tail -n 1 <<<"$H_OUT")
