@@ -9,9 +9,22 @@
 #   done_testing
 #
 # Output is TAP: each check prints one line starting exactly "ok " or "not ok " (tests/run.sh
-# counts them), details go on "#" lines, and done_testing prints the plan "1..N" last.
+# counts them), details go on "#" lines, and done_testing prints the plan "1..N" last;
+# tests/run.sh also fails a script that exits non-zero without a "not ok", prints no plan or
+# fewer results than it planned.
 # Compare caltrace against independent oracles (ip -j, birdc, tshark, the kernel), never
 # against its own earlier output.
+#
+# Scripts run under `set -u -o pipefail` (each script says so first; sourcing this file sets
+# it too). Capture a caltrace command's output first and assert its exit status on its own
+# (0 healthy, 1 findings, 2 usage, 3 could not gather), then search the output:
+#
+#   out=$("$CALTRACE" -n "$LAB_N1" -j links); rc=$?
+#   is "links: healthy node, exit 0" "$rc" 0
+#
+# never `"$CALTRACE" ... | grep -q` or `| head`: the reader closing early kills caltrace with
+# SIGPIPE, and under pipefail an exit 1 for findings fails the pipe.
+set -u -o pipefail
 
 TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$TESTS_DIR/.." && pwd)
@@ -46,7 +59,8 @@ not_ok() {
 	T_N=$((T_N + 1))
 	T_FAIL=$((T_FAIL + 1))
 	echo "not ok $T_N - $1"
-	[ -z "${2:-}" ] || printf '%s\n' "$2" | head -n 40 | sed 's/^/#   /'
+	[ -z "${2:-}" ] || sed -n '1,40s/^/#   /p' <<<"$2"
+	return 0
 }
 
 skip() {
@@ -56,11 +70,11 @@ skip() {
 
 diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
 
-# ok_if NAME WHY CONDITION...: runs the condition command, reports it
+# ok_if NAME WHY CONDITION...: runs the condition command (its stdout is dropped), reports it
 ok_if() {
 	local name=$1 why=$2
 	shift 2
-	if "$@"; then ok "$name"; else not_ok "$name" "$why"; fi
+	if "$@" >/dev/null; then ok "$name"; else not_ok "$name" "$why"; fi
 }
 
 # check NAME COMMAND...: ok when the command exits 0; its output is shown when it does not
@@ -242,7 +256,7 @@ json_valid() { printf '%s' "$1" | jq -e . >/dev/null 2>&1; }
 json_eq() {
 	local got
 	if ! json_valid "$2"; then
-		not_ok "$1" "not JSON: $(printf '%s' "$2" | head -c 400)"
+		not_ok "$1" "not JSON: ${2:0:400}"
 		return
 	fi
 	got=$(json_get "$2" "$3")
@@ -260,6 +274,19 @@ json_ok() {
 	if printf '%s' "$2" | jq -e "$3" >/dev/null 2>&1; then
 		ok "$1"
 	else
-		not_ok "$1" "jq -e '$3' is false or fails on: $(printf '%s' "$2" | head -c 400)"
+		not_ok "$1" "jq -e '$3' is false or fails on: ${2:0:400}"
 	fi
+}
+
+# exit_agrees NAME RC JSON: ok when a caltrace exit status RC says what the document's findings
+# say: 1 with a warn or fail finding, 0 without (info findings never count)
+exit_agrees() {
+	local want
+	if ! json_valid "$3"; then
+		not_ok "$1" "exit $2, not JSON: ${3:0:400}"
+		return
+	fi
+	want=$(json_get "$3" '[.findings[]? | select(.severity == "warn" or .severity == "fail")] |
+		if length > 0 then 1 else 0 end')
+	is "$1" "exit $2" "exit $want"
 }

@@ -519,6 +519,7 @@ CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" BENCH_PODS="$N_PODS" bash tests/bench/ne
 
 CALTRACE="$CALTRACE" bash tests/bench/escape.sh || echo "bench: escape.sh failed"
 echo; [ "${BENCH_BGPSTREAM:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/bgpstream.sh || echo "bench: BIRD streaming section failed"
+CALTRACE=$CALTRACE bash tests/bench/harness.sh # decoder speed with checksums (VXLAN)
 
 cleanup
 for n in "${made[@]}"; do

@@ -18,7 +18,9 @@
 #                        `caltrace --from FIXTURE -j CMD` on the snapshot fixtures
 #   usage errors         unknown command or option, abbreviated option -> 2
 # No lab and no root. TAP: "ok - ..." or "not ok - ..." per check, "1..N" last.
-set -u
+# Text is searched with here-strings, not `printf | grep -q`: under pipefail the writer of a
+# pipe that grep -q closes early dies of SIGPIPE and the match would count as a miss.
+set -u -o pipefail
 cd "$(dirname "$0")/../.." || exit 2
 TOP=$PWD
 CALTRACE=${CALTRACE_ABS:-${CALTRACE:-./caltrace}}
@@ -44,7 +46,8 @@ not_ok() {
 	T_N=$((T_N + 1))
 	T_FAIL=$((T_FAIL + 1))
 	echo "not ok - $1"
-	[ -z "${2:-}" ] || printf '%s\n' "$2" | head -n 30 | sed 's/^/#   /'
+	[ -z "${2:-}" ] || sed -n '1,30s/^/#   /p' <<<"$2"
+	return 0
 }
 skip() {
 	T_N=$((T_N + 1))
@@ -79,11 +82,11 @@ same_set() {
 extra:   ${extra:-none}"
 }
 # in_list WORD LIST: WORD is one of the lines of LIST
-in_list() { printf '%s\n' "$2" | grep -Fxq -- "$1"; }
+in_list() { grep -Fxq -- "$1" <<<"$2"; }
 # has_word TEXT WORD: WORD appears in TEXT, not as part of a longer identifier
-has_word() { printf '%s\n' "$1" | grep -Eq -- "(^|[^A-Za-z0-9_])$(re_quote "$2")([^A-Za-z0-9_]|\$)"; }
+has_word() { grep -Eq -- "(^|[^A-Za-z0-9_])$(re_quote "$2")([^A-Za-z0-9_]|\$)" <<<"$1"; }
 # has_opt TEXT OPT: the option (-n, --netns) appears in TEXT as a whole token
-has_opt() { printf '%s\n' "$1" | grep -Eq -- "(^|[^A-Za-z0-9-])$(re_quote "$2")([^A-Za-z0-9-]|\$)"; }
+has_opt() { grep -Eq -- "(^|[^A-Za-z0-9-])$(re_quote "$2")([^A-Za-z0-9-]|\$)" <<<"$1"; }
 # joinw LINES: the words on one line
 joinw() { printf '%s\n' "$1" | tr '\n' ' ' | sed 's/  */ /g; s/^ //; s/ $//'; }
 re_quote() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|/]/\\&/g'; }
@@ -135,7 +138,9 @@ for c in $commands; do
 	cmd_opts[$c]=$(printf '%s\n' "$o" | awk '{ print "--" $2 }')
 	cmd_opt_words[$c]=$(printf '%s\n' "$o" | awk '$1 != "-" { print "-" $1 } { print "--" $2 }')
 done
-is "caltrace help prints what caltrace --help prints" "$("$CALTRACE" help 2>&1)" "$help_all"
+out=$("$CALTRACE" help 2>&1)
+rc=$?
+is "caltrace help exits 0 and prints what caltrace --help prints" "$rc $out" "0 $help_all"
 
 # ---------------------------------------------------------------- usage errors
 # expect_usage NAME ARGS...: exit 2, nothing on stdout, one line on stderr
@@ -194,7 +199,11 @@ else
 	not_ok "no command: usage on stderr, exit 2" "exit $rc"
 fi
 version=$("$CALTRACE" --version 2>&1)
-is "caltrace version prints what --version prints" "$("$CALTRACE" version 2>&1)" "$version"
+rc=$?
+is "caltrace --version exits 0" "$rc" 0
+out=$("$CALTRACE" version 2>&1)
+rc=$?
+is "caltrace version exits 0 and prints what --version prints" "$rc $out" "0 $version"
 
 # ---------------------------------------------------------------- the man page
 man_txt=""
@@ -440,8 +449,13 @@ $(jq -r 'keys[], (.node | keys[]), (.findings[] | keys[])' "$TMP/out.json")"
 			done
 		done
 		# veth-name needs no node
-		if in_list veth-name "$commands" &&
-			"$CALTRACE" -j veth-name default/web-1 >"$TMP/out.json" 2>/dev/null; then
+		rc=0
+		if in_list veth-name "$commands"; then
+			"$CALTRACE" -j veth-name default/web-1 >"$TMP/out.json" 2>/dev/null
+			rc=$?
+			is "caltrace -j veth-name default/web-1 exits 0" "$rc" 0
+		fi
+		if in_list veth-name "$commands" && [ "$rc" = 0 ]; then
 			out_keys[veth-name]+=$(jq -r 'del(.node, .findings, .schema_version, .command) |
 				to_entries[] | (.value | .. | objects | keys[]), (select(.key != "items") | .key)' \
 				"$TMP/out.json")$'\n'
@@ -491,7 +505,7 @@ check_shell() {
 			if in_list "$(echo "$commands" | head -n 1)" "$got"; then ok "$sh completion: --$l takes no value"; else
 				not_ok "$sh completion: --$l takes no value" "offered after it: $(joinw "$got")"; fi
 		else
-			if printf '%s\n' "$got" | grep -Fxqf <(echo "$commands"); then
+			if grep -Fxqf <(echo "$commands") <<<"$got"; then
 				not_ok "$sh completion: --$l takes a value ($a)" "offered commands after it: $(joinw "$got")"
 			else ok "$sh completion: --$l takes a value ($a)"; fi
 		fi

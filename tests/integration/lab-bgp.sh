@@ -5,6 +5,7 @@
 # cannot get BIRD 2): healthy, then the faults birdkill, peerdisable and badas, each applied and
 # reverted in place; convergence is detected by polling birdc, never by sleeping. About 20 s.
 #   LAB_BGP_MODES   modes to run (default "bgp bgp2")
+set -u -o pipefail
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd ip ss jq awk
@@ -77,7 +78,11 @@ oracle_peers() {
 oracle_field() { oracle_peers "$1" | awk -F'|' -v n="$2" -v f="$3" '$1 == n { print $f }'; }
 
 # BIRD shows PATTERN (grep -E) for PROTOCOL on node K
-bird_shows() { birdc_k "$1" show protocols "$2" | grep -qE "$3"; }
+bird_shows() {
+	local s
+	s=$(birdc_k "$1" show protocols "$2")
+	grep -qE "$3" <<<"$s"
+}
 
 # every Mesh_ session of every node Established (birdc)
 mesh_established() {
@@ -259,6 +264,8 @@ check_birdkill() {
 	ct 2 routes --timeout 5
 	is "$mode: birdkill: n2 bgp routes: exit 3 and one stderr line" "$RC $(wc -l <<<"$ERR")" "3 1"
 	OUT=$(timeout 60 "$CALTRACE" -n "$LAB_N2" -j doctor --timeout 5 --bird-socket "$LAB_N2_BIRD_SOCK" 2>/dev/null)
+	RC=$?
+	is "$mode: birdkill: n2 doctor: exit 1 (findings, not 3: the rest of the node was gathered)" "$RC" 1
 	json_eq "$mode: birdkill: n2 doctor: bird_unreachable, and every kernel proto bird route is bgp_route_stale" "$OUT" \
 		'"\([.findings[] | select(.code == "bird_unreachable")] | length) \([.findings[] | select(.code == "bgp_route_stale") | .subject] | sort | join(" "))"' \
 		"1 $(oracle_kroutes 2 | awk '{ print $1 }' | sort | xargs)"
@@ -298,6 +305,7 @@ check_peerdisable() {
 	le1=$(oracle_field 2 "$back" 6)
 	ct 2
 	le2=$(oracle_field 2 "$back" 6)
+	is "$mode: peerdisable: n2 bgp: exit 1 (its session to n1 is down)" "$RC" 1
 	# BIRD's last error is never empty here: "Received: Administrative shutdown", then whatever
 	# n1 does to n2's new connections
 	ok_if "$mode: peerdisable: n2 bgp: $back not Established, a fail finding with BIRD's cause ('$le1')" \

@@ -1,6 +1,7 @@
 #!/bin/bash
 # caltrace links on the lab's nodes, against the kernel read independently (ip -j, /proc/sys),
 # in each mode of $LAB_MODES; then the workload faults, each on and off.
+set -u -o pipefail
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd ip jq
@@ -59,6 +60,8 @@ for mode in $LAB_MODES; do
 	done
 	# the text output names the same interfaces
 	txt=$("$CALTRACE" --color never -n "$LAB_N1" links 2>&1)
+	rc=$?
+	is "$mode: n1 links text: healthy node, exit 0" "$rc" 0
 	ok_if "$mode: n1 links text lists both workloads" "$txt" \
 		grep -q "$LAB_POD_1_VETH.*$LAB_POD_1_IP" <<<"$txt"
 
@@ -82,8 +85,9 @@ for mode in $LAB_MODES; do
 			"$(caltrace_links "$out")" "$(oracle_links "$LAB_N1")"
 		lab_fault "$f" off || not_ok "$mode: fault $f off"
 		out=$("$CALTRACE" -n "$LAB_N1" -j links)
+		rc=$?
 		is "$mode: fault $f off: exit 0, no findings" \
-			"$? $(json_get "$out" '.findings | length')" "0 0"
+			"$rc $(json_get "$out" '.findings | length')" "0 0"
 	done
 	lab_down
 done

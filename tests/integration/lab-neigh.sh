@@ -4,6 +4,7 @@
 # entry for 169.254.1.1, healthy and then broken by the proxy_arp and nogw faults.
 # The kernel's neighbour tables are global: their entry counts include every namespace on the
 # machine, so this test checks thresholds, not counts or the findings about table pressure.
+set -u -o pipefail
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd ip jq ping
@@ -22,6 +23,7 @@ snap() {
 	for _ in 1 2 3 4 5; do
 		before=$(oracle_neigh "$1")
 		out=$("$CALTRACE" -n "$1" -j neigh)
+		rc=$?
 		oracle=$(oracle_neigh "$1")
 		[ "$before" = "$oracle" ] && return 0
 		sleep 0.5
@@ -51,6 +53,7 @@ for mode in $LAB_MODES; do
 		json_eq "$mode: $ns neigh: one JSON document, command neigh" "$out" \
 			'"\(.schema_version) \(.command) \(.node.netns)"' "1.0 neigh $ns"
 		is "$mode: $ns neigh: no findings beyond global table counts" "$(own_findings "$out")" ""
+		exit_agrees "$mode: $ns neigh: exit status as the findings say (table counts may warn)" "$rc" "$out"
 		is "$mode: $ns neigh: every entry, as ip neigh show nud all lists them" \
 			"$(caltrace_neigh "$out")" "$(cut -d' ' -f1-3 <<<"$oracle")"
 		is "$mode: $ns neigh: per-device totals as the kernel's" \
@@ -59,6 +62,8 @@ for mode in $LAB_MODES; do
 			"$(caltrace_thresh "$out")" "$(oracle_thresh "$ns")"
 	done
 	out=$("$CALTRACE" -n "$LAB_POD_1_NS" -j neigh)
+	rc=$?
+	exit_agrees "$mode: web-1 neigh: exit status as the findings say" "$rc" "$out"
 	is "$mode: web-1's gateway 169.254.1.1 resolved to ee:ee:ee:ee:ee:ee, as the kernel has it" \
 		"$(caltrace_gw "$out")" "$(oracle_gw "$LAB_POD_1_NS")"
 	ok_if "$mode: ... and the kernel has it as ee:ee:ee:ee:ee:ee" "$(oracle_gw "$LAB_POD_1_NS")" \
@@ -69,7 +74,7 @@ for mode in $LAB_MODES; do
 		lab_fault "$f" on || not_ok "$mode: fault $f on"
 		PING_WAIT=1 pings "$LAB_POD_1_NS" "$LAB_POD_3_IP"
 		# the kernel gives up after ucast/mcast probes (about 3 s); wait until it says FAILED
-		wait_until 6 sh -c "ip -n '$LAB_POD_1_NS' neigh show 169.254.1.1 dev eth0 nud all | grep -q FAILED"
+		wait_until 30 sh -c "ip -n '$LAB_POD_1_NS' neigh show 169.254.1.1 dev eth0 nud all | grep -q FAILED"
 		out=$("$CALTRACE" -n "$LAB_POD_1_NS" -j neigh)
 		rc=$?
 		is "$mode: fault $f: web-1's gateway entry as the kernel has it (failed)" \
@@ -79,6 +84,8 @@ for mode in $LAB_MODES; do
 		lab_fault "$f" off || not_ok "$mode: fault $f off"
 		pings "$LAB_POD_1_NS" "$LAB_POD_3_IP"
 		out=$("$CALTRACE" -n "$LAB_POD_1_NS" -j neigh)
+		rc=$?
+		exit_agrees "$mode: fault $f off: exit status as the findings say" "$rc" "$out"
 		is "$mode: fault $f off: gateway resolved again, no findings beyond table counts" \
 			"$(caltrace_gw "$out") $(own_findings "$out")" "$(oracle_gw "$LAB_POD_1_NS") "
 	done

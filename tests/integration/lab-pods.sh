@@ -3,6 +3,7 @@
 # lab: each cali interface is matched to its pod by Calico's naming rule (the lab names its
 # veths with sha1sum, independently of caltrace), orphans and pods without a veth are flagged,
 # and a hanging kubectl is killed at the deadline.
+set -u -o pipefail
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd ip jq

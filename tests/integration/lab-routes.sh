@@ -2,6 +2,7 @@
 # caltrace routes on the lab's nodes against `ip -N -j route show table all` (numbers, so the
 # oracle does not depend on iproute2's name tables), and the classes and owners Calico's modes
 # imply; in each mode of $LAB_MODES, then with web-1's route deleted.
+set -u -o pipefail
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd ip jq
@@ -71,6 +72,8 @@ for mode in $LAB_MODES; do
 	ip -n "$LAB_N1" route add 10.99.0.0/24 proto static \
 		nexthop via 192.168.31.202 dev eth0 weight 3 nexthop via 192.168.31.203 dev eth0 weight 1
 	out=$("$CALTRACE" -n "$LAB_N1" -j routes 10.99.0.0/24)
+	rc=$?
+	is "$mode: routes 10.99.0.0/24 (a multipath route): exit 0" "$rc" 0
 	is "$mode: multipath route: nexthops, devices and weights as the kernel lists them" \
 		"$(json_get "$out" '[.items[] | select(.dst == "10.99.0.0/24") | .nexthops[] | "\(.gateway) \(.dev) \(.weight)"] | join(",")')" \
 		"$(ip -n "$LAB_N1" -j route show 10.99.0.0/24 | jq -r '[.[0].nexthops[] | "\(.gateway) \(.dev) \(.weight // 1)"] | join(",")')"
@@ -80,6 +83,8 @@ for mode in $LAB_MODES; do
 
 	lab_fault route on || not_ok "$mode: fault route on"
 	out=$("$CALTRACE" -n "$LAB_N1" -j routes)
+	rc=$?
+	exit_agrees "$mode: fault route: routes exits as its findings say" "$rc" "$out"
 	is "$mode: fault route: web-1's /32 is gone from caltrace as from the kernel" \
 		"$(caltrace_routes "$out" | grep -c "^$LAB_POD_1_IP/32 ") $(caltrace_routes "$out" | wc -l)" \
 		"0 $(oracle_routes "$LAB_N1" | wc -l)"
@@ -101,7 +106,8 @@ for mode in $LAB_MODES; do
 		"$rc $got" "1$want"
 	lab_fault nogw off || not_ok "$mode: fault nogw off"
 	out=$("$CALTRACE" -n "$LAB_N1" -j routes)
-	is "$mode: fault nogw off: exit 0 and no findings" "$? $(json_get "$out" '.findings | length')" "0 0"
+	rc=$?
+	is "$mode: fault nogw off: exit 0 and no findings" "$rc $(json_get "$out" '.findings | length')" "0 0"
 	lab_down
 done
 

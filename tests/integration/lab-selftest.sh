@@ -2,6 +2,7 @@
 # The lab itself, checked against independent oracles (the kernel, birdc, tcpdump and tshark),
 # before any caltrace test trusts it. Runs in each mode of $LAB_MODES (default "bgp vxlan"),
 # then in ipip mode. About 15 s.
+set -u -o pipefail
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd ip bridge birdc bird ping tcpdump tshark socat jq sha1sum
@@ -234,10 +235,10 @@ check_faults() {
 	[ "$mode" = bgp ] || return 0
 	lab_fault birdkill on || not_ok "$mode: fault birdkill on"
 	# n1 waits for n2 (passive), n3 keeps trying to connect to the dead n2
-	wait_until 5 sh -c "birdc -s '$LAB_N1_BIRD_SOCK' show protocols $LAB_N2_PEER | grep -q Passive"
+	wait_until 30 sh -c "birdc -s '$LAB_N1_BIRD_SOCK' show protocols $LAB_N2_PEER | grep -q Passive"
 	s=$(birdc -s "$LAB_N1_BIRD_SOCK" show protocols "$LAB_N2_PEER" | grep -oE '(Passive|Active|Established|Connect|Idle)' | head -n1)
 	is "$mode: fault birdkill: n1's session to n2 is Passive" "$s" Passive
-	wait_until 8 sh -c "birdc -s '$LAB_N3_BIRD_SOCK' show protocols $LAB_N2_PEER | grep -q 'Connection refused'"
+	wait_until 30 sh -c "birdc -s '$LAB_N3_BIRD_SOCK' show protocols $LAB_N2_PEER | grep -q 'Connection refused'"
 	s=$(birdc -s "$LAB_N3_BIRD_SOCK" show protocols "$LAB_N2_PEER" | grep -oE '(Active|Passive|Established|Connect|Idle).*' | head -n1 | xargs)
 	is "$mode: fault birdkill: n3's session to n2 is Active, connection refused" "$s" \
 		"Active Socket: Connection refused"

@@ -10,6 +10,7 @@
 #     a one-way flow while n2 drops the replies (a blackhole route for web-1 in n2, removed
 #     after).
 # Deadlines are generous; nothing here checks timing.
+set -u -o pipefail
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd ip tcpdump tshark jq ping cc
@@ -57,14 +58,16 @@ ct_start() {
 	diag "caltrace $* did not start capturing: $(cat "$TMPD/$name.err")"
 	return 1
 }
-# ct_wait NAME SECONDS: waits for it to end (-c N reached); SIGINT at the deadline. Sets CT_RC.
+# ct_wait NAME SECONDS: waits for it to end (-c N reached); SIGINT at the deadline. Sets CT_RC:
+# its exit status, with " (stopped at the deadline)" after it when it had to be interrupted.
 ct_wait() {
-	local v="PID_ct_${1//-/_}" pid end
+	local v="PID_ct_${1//-/_}" pid end late=""
 	pid=${!v}
 	end=$(($(now_ms) + $2 * 1000))
 	while kill -0 "$pid" 2>/dev/null; do
 		if [ "$(now_ms)" -ge "$end" ]; then
 			diag "caltrace ($1) still running after $2 s: interrupted"
+			late=" (stopped at the deadline)"
 			kill -INT "$pid" 2>/dev/null
 			sleep 1
 			kill -KILL "$pid" 2>/dev/null
@@ -73,7 +76,7 @@ ct_wait() {
 		sleep 0.1
 	done
 	wait "$pid" 2>/dev/null
-	CT_RC=$?
+	CT_RC=$?$late
 	# shellcheck disable=SC2086 # a list of words
 	CT_PIDS=$(printf '%s\n' $CT_PIDS | grep -vx "$pid" | xargs)
 }
@@ -172,6 +175,7 @@ is "raw IPIP: stderr counts $((2 * SENT)) packets captured and decoded" \
 	"$((2 * SENT)) packets captured, $((2 * SENT)) decoded"
 # n2 has no protocol 4 listener: it answers "protocol 4 unreachable"
 ct_wait unreach 30
+is "raw IPIP: caltrace -i n1:eth0 -c 1 icmp ends by itself (exit 0)" "$CT_RC" 0
 td_wait unreach
 got=$(jq -r 'select(.type == "packet") | "\(.outer.src) > \(.outer.dst) \(.l4.icmp_type)/\(.l4.icmp_code) \(.l4.icmp_name) quoting \(.l4.quoted.src) > \(.l4.quoted.dst) proto \(.l4.quoted.proto)"' "$TMPD/unreach.out")
 want=$(tshark -n -T json --no-duplicate-keys -r "$TMPD/unreach.pcap" 2>/dev/null | jq -r '.[0]._source.layers as $L
@@ -189,7 +193,9 @@ td_start vx "$N2" eth0 6 'udp port 4789' &&
 ip netns exec "$LAB_POD_1_NS" ping -n -q -c 3 -i 0.2 -W 2 "$LAB_POD_3_IP" >/dev/null 2>&1 ||
 	diag "ping web-1 -> web-2 failed"
 ct_wait vx 30
+is "vxlan: caltrace sniff -c 6 ends by itself (exit 0)" "$CT_RC" 0
 ct_wait vxflows 30
+is "vxlan: caltrace sniff -c 6 --flows ends by itself (exit 0)" "$CT_RC" 0
 td_wait vx
 same_packets "vxlan: web-1 -> web-2 ping on n2's eth0 as tcpdump saw it (outer, VNI, inner, ICMP)" \
 	"$(ct_lines vx)" "$(ts_lines vx)" 6
@@ -223,7 +229,10 @@ td_start ip1 "$N1" eth0 6 'ip proto 4' &&
 	bail "captures did not start"
 ip netns exec "$LAB_POD_1_NS" ping -n -q -c 3 -i 0.2 -W 2 "$LAB_POD_3_IP" >/dev/null 2>&1 ||
 	diag "ping web-1 -> web-2 failed"
-for n in ip ipflows tun snap w; do ct_wait "$n" 30; done
+for n in ip ipflows tun snap w; do
+	ct_wait "$n" 30
+	is "ipip: caltrace sniff ($n) ends by itself (exit 0)" "$CT_RC" 0
+done
 for n in ip1 ip2 tun snap; do td_wait "$n"; done
 same_packets "ipip: the ping on n1's eth0 as tcpdump saw it (outer, inner, ICMP)" \
 	"$(ct_lines_in ip "$N1")" "$(ts_lines ip1)" 6
@@ -266,6 +275,7 @@ td_start oneway "$N2" eth0 100 'ip proto 4' &&
 ip netns exec "$LAB_POD_1_NS" ping -n -q -c 3 -W 1 "$LAB_POD_3_IP" >/dev/null 2>&1 &&
 	diag "ping web-1 -> web-2 got replies through the blackhole"
 ct_wait oneway 30
+is "one-way: caltrace sniff -c 3 --flows ends by itself (exit 0)" "$CT_RC" 0
 # the ping is over and its last request was captured: give a reply (if any) time to show, then
 # stop tcpdump (our own process)
 sleep 1
@@ -284,7 +294,7 @@ json_eq "one-way: one flow web-1 -> web-2, 3 packets forward, 0 back, flagged on
 json_eq "one-way: flow_stats counts it" "$(jq -c 'select(.type == "flow_stats")' "$TMPD/oneway.out")" \
 	'"\(.flows) \(.one_way)"' "1 1"
 # and once the route is gone, the replies flow again
-if wait_until 10 pings "$LAB_POD_1_NS" "$LAB_POD_3_IP"; then
+if wait_until 30 pings "$LAB_POD_1_NS" "$LAB_POD_3_IP"; then
 	ok "the blackhole route is gone: web-1 -> web-2 answers again"
 else
 	not_ok "the blackhole route is gone: web-1 -> web-2 answers again"

@@ -3,6 +3,7 @@
 # `bridge -j fdb`: no tunnel in BGP mode, vxlan.calico and its VTEPs in VXLAN mode, tunl0 in IPIP
 # mode (the lab's TUN-based tunl0: kind tun). Modes: $LAB_MODES plus ipip. VXLAN mode also loses
 # and regains an FDB entry and a neighbour entry.
+set -u -o pipefail
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd ip bridge jq
@@ -94,7 +95,8 @@ for mode in $MODES; do
 			"$rc $(json_get "$out" '[.findings[] | select(.code == "vtep_neigh_missing")] | length > 0')" "1 true"
 		ip -n "$LAB_N1" neigh add "$LAB_N2_TUN_IP" lladdr "$LAB_N2_VTEP_MAC" dev vxlan.calico nud permanent
 		out=$("$CALTRACE" -n "$LAB_N1" -j tunnel)
-		is "vxlan: both restored: exit 0, no findings" "$? $(json_get "$out" '.findings | length')" "0 0"
+		rc=$?
+		is "vxlan: both restored: exit 0, no findings" "$rc $(json_get "$out" '.findings | length')" "0 0"
 	fi
 	lab_down
 done

@@ -3,6 +3,7 @@
 # the fixtures' own raw data read with jq. (b) In each mode of $LAB_MODES: `caltrace snapshot` of
 # node 1 against ip -j (links, routes, namespaces), and every read command live vs from the
 # snapshot. (c) A fault captured in a snapshot stays visible there after it is mended live.
+set -u -o pipefail
 . "$(dirname "$0")/../lib.sh"
 need_cmd jq
 need_caltrace
@@ -53,6 +54,8 @@ for fx in ipip-node:ipip wireguard-node:wireguard ipv6-node:vxlan; do
 		continue
 	}
 	out=$("$CALTRACE" --from "$F" routes -j)
+	rc=$?
+	exit_agrees "$name: routes: exits as its findings say" "$rc" "$out"
 	json_eq "$name: routes: one JSON document, source the file" "$out" \
 		'"\(.schema_version) \(.command) \(.node.source)"' "1.0 routes $F"
 	is "$name: routes: node.synthetic as the fixture says (true)" \
@@ -72,6 +75,8 @@ for fx in ipip-node:ipip wireguard-node:wireguard ipv6-node:vxlan; do
 		'.protocol == "bird"' '"bird"' '.owner'
 
 	out=$("$CALTRACE" --from "$F" tunnel -j)
+	rc=$?
+	exit_agrees "$name: tunnel: exits as its findings say" "$rc" "$out"
 	is "$name: tunnel: mode $mode" "$(json_get "$out" .mode)" "$mode"
 	is "$name: tunnel: node.synthetic true" "$(json_get "$out" .node.synthetic)" "$(jq -r .synthetic "$F")"
 	is "$name: tunnel: the fixture's ipip/vxlan/wireguard links, with their mtu, vni and port" \
@@ -80,6 +85,8 @@ for fx in ipip-node:ipip wireguard-node:wireguard ipv6-node:vxlan; do
 			"\(.name) \(.mtu) \(.vxlan.vni) \(.vxlan.port)"' "$F" | sort)"
 
 	out=$("$CALTRACE" --from "$F" links -j)
+	rc=$?
+	exit_agrees "$name: links: exits as its findings say" "$rc" "$out"
 	is "$name: links: node.synthetic true" "$(json_get "$out" .node.synthetic)" "$(jq -r .synthetic "$F")"
 	is "$name: links: exactly the fixture's cali* links" \
 		"$(json_get "$out" '.items[].name' | sort)" \
@@ -103,6 +110,8 @@ else
 		"$rc $(json_get "$out" '[.findings[] | select(.code == "tunl0_fallback")][0] | "\(.severity) \(.subject)"')" \
 		"0 info $(jq -r '.netns[1].links[] | select(.kind == "ipip") | .name' "$F")"
 	out=$("$CALTRACE" --from "$F" -n "$podns" neigh -j)
+	rc=$?
+	exit_agrees "ipip-node -n $podns: neigh: exits as its findings say" "$rc" "$out"
 	exp=$(jq -r '.netns[1].neighbours[] | select(.dst == "169.254.1.1") | "169.254.1.1 \(.lladdr)"' "$F")
 	is "ipip-node -n $podns: neigh: gateway 169.254.1.1 with the fixture's lladdr (ee:ee:ee:ee:ee:ee)" \
 		"$(json_get "$out" '.gateway[] | select(.dst == "169.254.1.1") | "\(.dst) \(.lladdr)"')" \
@@ -113,12 +122,12 @@ else
 fi
 
 # ---------------------------------------------------------------- (b), (c) the lab
-if [ "$(id -u)" != 0 ]; then
-	skip "live vs snapshot in the lab" "needs root"
+# (need_cmd would print a second plan "1..0" after the checks above: skip them here instead)
+if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null 2>&1; then
+	skip "live vs snapshot in the lab" "needs root and ip"
 	done_testing
 	exit
 fi
-need_cmd ip
 
 # a caltrace document without what changes between two reads: the source, counters
 NORM='def strip: walk(if type == "object" then with_entries(select(.key | test("^(rx|tx)_") | not)) else . end);
@@ -166,6 +175,7 @@ for mode in $LAB_MODES; do
 snapshot: ${snap:0:300}"
 			continue
 		fi
+		is "$mode: $cmd: live on a healthy node exits 0" "$lrc" 0
 		is "$mode: $cmd: --from snapshot names its file" "$(json_get "$snap" .node.source)" "$S"
 		a=$(printf '%s' "$live" | jq -S "$NORM")
 		b=$(printf '%s' "$snap" | jq -S "$NORM")
@@ -182,18 +192,35 @@ $(diff <(printf '%s\n' "$a") <(printf '%s\n' "$b") | head -n 30)"
 	nset='[.items[] | "\(.dev) \(.dst)"] | sort | join("\n")'
 	SN="$TMP/neigh-$mode.json"
 	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		n1=$(json_get "$("$CALTRACE" -n "$LAB_N1" neigh -j)" "$nset")
+		o1=$("$CALTRACE" -n "$LAB_N1" neigh -j)
+		r1=$?
 		"$CALTRACE" -n "$LAB_N1" snapshot -o "$SN" 2>/dev/null
-		n2=$(json_get "$("$CALTRACE" -n "$LAB_N1" neigh -j)" "$nset")
+		rs=$?
+		o2=$("$CALTRACE" -n "$LAB_N1" neigh -j)
+		r2=$?
+		n1=$(json_get "$o1" "$nset")
+		n2=$(json_get "$o2" "$nset")
 		[ "$n1" != "$n2" ] || break
 		sleep 0.3
 	done
 	[ "$n1" = "$n2" ] || diag "the live neighbour set kept changing"
+	exit_agrees "$mode: neigh live (before the snapshot): exits as its findings say" "$r1" "$o1"
+	exit_agrees "$mode: neigh live (after the snapshot): exits as its findings say" "$r2" "$o2"
+	is "$mode: snapshot -o FILE (for neigh): exit 0" "$rs" 0
+	o=$("$CALTRACE" --from "$SN" neigh -j)
+	rc=$?
+	exit_agrees "$mode: neigh --from snapshot: exits as its findings say" "$rc" "$o"
 	is "$mode: neigh: live and --from snapshot have the same (dev, dst) entries" \
-		"$(json_get "$("$CALTRACE" --from "$SN" neigh -j)" "$nset")" "$n1"
+		"$(json_get "$o" "$nset")" "$n1"
 	gw='.gateway[] | select(.dst == "169.254.1.1") | "\(.dst) \(.dev) \(.lladdr) \(.mac_ok)"'
-	glive=$(json_get "$("$CALTRACE" -n "$LAB_POD_1_NS" neigh -j)" "$gw")
-	gsnap=$(json_get "$("$CALTRACE" --from "$S" -n "$LAB_POD_1_NS" neigh -j)" "$gw")
+	o=$("$CALTRACE" -n "$LAB_POD_1_NS" neigh -j)
+	rc=$?
+	exit_agrees "$mode: neigh -n web-1's pod namespace (live): exits as its findings say" "$rc" "$o"
+	glive=$(json_get "$o" "$gw")
+	o=$("$CALTRACE" --from "$S" -n "$LAB_POD_1_NS" neigh -j)
+	rc=$?
+	exit_agrees "$mode: neigh -n web-1's pod namespace --from snapshot: exits as its findings say" "$rc" "$o"
+	gsnap=$(json_get "$o" "$gw")
 	is "$mode: neigh -n web-1's pod namespace: gateway entry live as ip neigh has it" \
 		"$glive" "169.254.1.1 eth0 $(ip -n "$LAB_POD_1_NS" -j neigh show 169.254.1.1 dev eth0 | jq -r '.[0].lladdr') true"
 	is "$mode: neigh -n web-1's pod namespace: --from snapshot gives the live gateway entry" "$gsnap" "$glive"

@@ -9,6 +9,8 @@
 # tcpdump, --inner against the inner protocol tshark decodes, -w, --vxlan-port, --flows
 # against flows computed from tshark's decode, and the error exits (bad filter, bad --inner,
 # missing file, a file cut short). No root needed.
+# caltrace's output goes to a file first (sniff_to), its exit status is checked on its own.
+set -u -o pipefail
 . "$(dirname "$0")/../lib.sh"
 need_cmd tshark tcpdump editcap jq cc
 need_caltrace
@@ -192,6 +194,15 @@ def line($p):
 to_entries[] | (.key + 1) as $n | .value as $p | line($p) | "\($n)\t\(.)"
 EOF
 
+# sniff_to OUT ARGS...: caltrace sniff ARGS, stdout into the file OUT, stderr into OUT.err; the
+# exit status in RC
+sniff_to() {
+	local o=$1
+	shift
+	"$CALTRACE" sniff "$@" >"$o" 2>"$o.err"
+	RC=$?
+}
+
 ts_norm() { # FILE [TSHARK ARGS...]: tshark's packets, normalized
 	local f=$1
 	shift
@@ -245,11 +256,12 @@ compare_file() { # LABEL FILE [TSHARK ARGS...]
 	is "$label: stderr counts (captured decoded truncated invalid) as tshark sees them" \
 		"$(counts_line "$TMPD/$label.err")" "$(ts_counts "$TMPD/$label.ts")"
 	# --checksums: the verdicts, and nothing else changes
-	"$CALTRACE" sniff -r "$f" -j --checksums 2>/dev/null | ct_norm >"$TMPD/$label.ctc"
+	sniff_to "$TMPD/$label.ctcj" -r "$f" -j --checksums
+	ct_norm <"$TMPD/$label.ctcj" >"$TMPD/$label.ctc"
 	cmp_groups "$label --checksums" "$TMPD/$label.ts" "$TMPD/$label.ctc" csum
-	is "$label --checksums: the other fields are those of the run without" \
-		"$(jq -c 'del(.outer.csum, .inner.csum, .ol4.csum, .l4.csum)' "$TMPD/$label.ctc" | md5sum)" \
-		"$(jq -c 'del(.outer.csum, .inner.csum, .ol4.csum, .l4.csum)' "$TMPD/$label.ct" | md5sum)"
+	is "$label --checksums: exit 0, the other fields are those of the run without" \
+		"$RC $(jq -c 'del(.outer.csum, .inner.csum, .ol4.csum, .l4.csum)' "$TMPD/$label.ctc" | md5sum)" \
+		"0 $(jq -c 'del(.outer.csum, .inner.csum, .ol4.csum, .l4.csum)' "$TMPD/$label.ct" | md5sum)"
 }
 
 for k in $KINDS; do
@@ -289,37 +301,43 @@ is "coverage: badsum: bad IPv4 header (outer, inner), TCP, UDP, ICMP, VXLAN UDP,
 # ---------------------------------------------------------------- text lines against tcpdump
 # time column (local time, like tcpdump) and the address pairs of each line
 TZ=UTC tcpdump -nn -r "$TMPD/ipip.pcap" 2>/dev/null | awk '{ print $1 }' >"$TMPD/td.times"
-TZ=UTC "$CALTRACE" sniff -r "$TMPD/ipip.pcap" >"$TMPD/ipip.txt" 2>/dev/null
-is "text: one line per packet, times as tcpdump prints them" \
-	"$(awk '{ print $1 }' "$TMPD/ipip.txt" | md5sum) $(wc -l <"$TMPD/ipip.txt")" \
-	"$(md5sum <"$TMPD/td.times") $(wc -l <"$TMPD/td.times")"
+TZ=UTC sniff_to "$TMPD/ipip.txt" -r "$TMPD/ipip.pcap"
+is "text: exit 0, one line per packet, times as tcpdump prints them" \
+	"$RC $(awk '{ print $1 }' "$TMPD/ipip.txt" | md5sum) $(wc -l <"$TMPD/ipip.txt")" \
+	"0 $(md5sum <"$TMPD/td.times") $(wc -l <"$TMPD/td.times")"
 want=$(jq -r '"ipip \(.outer.src) > \(.outer.dst) | \(.inner.src)\(if .l4.sport then ".\(.l4.sport)" else "" end) > \(.inner.dst)\(if .l4.dport then ".\(.l4.dport)" else "" end) \({"1": "icmp", "6": "tcp", "17": "udp"}[.l4.proto | tostring])"' "$TMPD/ipip.ts")
 is "text: ipip lines read 'ipip OUTER > OUTER | INNER > INNER PROTO' as tshark decodes them" \
 	"$(cut -d' ' -f2-10 "$TMPD/ipip.txt")" "$want"
 want=$(jq -r '"vxlan vni \(.vni) \(.outer.src).\(.ol4.sport) > \(.outer.dst).\(.ol4.dport) | \(.inner.src)\(if .l4.sport then ".\(.l4.sport)" else "" end)"' "$TMPD/vxlan.ts")
 is "text: vxlan lines read 'vxlan vni N OUTER.PORT > OUTER.PORT | INNER' as tshark decodes them" \
-	"$("$CALTRACE" sniff -r "$TMPD/vxlan.pcap" 2>/dev/null | cut -d' ' -f2-9)" "$want"
+	"$(sniff_to "$TMPD/vxlan.txt" -r "$TMPD/vxlan.pcap"; echo "exit $RC"; cut -d' ' -f2-9 "$TMPD/vxlan.txt")" \
+	"exit 0
+$want"
 want=$(jq -r 'select(.l4.mtu != null) | .l4.mtu' "$TMPD/icmperr.ts" | sed 's/^/mtu /')
 is "text: ICMP errors print their MTU" \
-	"$("$CALTRACE" sniff -r "$TMPD/icmperr.pcap" 2>/dev/null | grep -o 'mtu [0-9]*')" "$want"
+	"$(sniff_to "$TMPD/icmperr.txt" -r "$TMPD/icmperr.pcap"; echo "exit $RC"; grep -o 'mtu [0-9]*' "$TMPD/icmperr.txt")" \
+	"exit 0
+$want"
 
 # ---------------------------------------------------------------- -c, BPF filters, --inner, -w
-out=$("$CALTRACE" sniff -r "$TMPD/ipip.pcap" -j -c 5 2>/dev/null | ct_norm | jq -c .outer.id)
-is "-c 5: the first 5 packets" "$out" "$(head -n 5 "$TMPD/ipip.ts" | jq -c .outer.id)"
+sniff_to "$TMPD/c5.out" -r "$TMPD/ipip.pcap" -j -c 5
+out=$(ct_norm <"$TMPD/c5.out" | jq -c .outer.id)
+is "-c 5: exit 0, the first 5 packets" "$RC $out" "0 $(head -n 5 "$TMPD/ipip.ts" | jq -c .outer.id)"
 
 # BPF on the outer headers: the packets tcpdump's filter keeps (by outer IP id and inner pair)
 key='"\(.outer.id) \(.inner.src) \(.inner.dst) \(.l4.proto)"'
 for flt in 'host 192.168.31.203' 'src 192.168.31.201 and dst 192.168.31.202' 'ip[6] & 0x40 != 0'; do
 	tcpdump -r "$TMPD/ipip.pcap" -w "$TMPD/td.pcap" "$flt" 2>/dev/null
 	want=$(ts_norm "$TMPD/td.pcap" | jq -r "$key")
-	got=$("$CALTRACE" sniff -r "$TMPD/ipip.pcap" -j "$flt" 2>/dev/null | ct_norm | jq -r "$key")
-	is "filter '$flt': the packets tcpdump keeps ($(printf '%s\n' "$want" | grep -c .))" "$got" "$want"
+	sniff_to "$TMPD/flt.out" -r "$TMPD/ipip.pcap" -j "$flt"
+	got=$(ct_norm <"$TMPD/flt.out" | jq -r "$key")
+	is "filter '$flt': exit 0, the packets tcpdump keeps ($(grep -c . <<<"$want"))" "$RC $got" "0 $want"
 done
 # the filter split over several arguments, as a shell passes it
 tcpdump -r "$TMPD/vxlan.pcap" -w "$TMPD/td.pcap" udp and src host 192.168.31.202 2>/dev/null
-is "filter as several arguments (udp and src host 192.168.31.202)" \
-	"$("$CALTRACE" sniff -r "$TMPD/vxlan.pcap" -j udp and src host 192.168.31.202 2>/dev/null | wc -l)" \
-	"$(ts_norm "$TMPD/td.pcap" | wc -l)"
+sniff_to "$TMPD/flt.out" -r "$TMPD/vxlan.pcap" -j udp and src host 192.168.31.202
+is "filter as several arguments (udp and src host 192.168.31.202): exit 0, the packets tcpdump keeps" \
+	"$RC $(wc -l <"$TMPD/flt.out")" "0 $(ts_norm "$TMPD/td.pcap" | wc -l)"
 
 # --inner: the expected set from tshark's full decode (the second IP header's protocol)
 inner_check() { # FILE EXPR JQ_SELECT [FILTER]
@@ -327,11 +345,12 @@ inner_check() { # FILE EXPR JQ_SELECT [FILTER]
 	ts_norm "$f" -d udp.port==8472,vxlan >"$TMPD/inner.ts"
 	want=$(jq -r "select(.inner != null) | select($sel) | $key" "$TMPD/inner.ts")
 	[ -z "$flt" ] || want=$(jq -r "select(.inner != null) | select($sel) | select(.outer.src == \"$flt\") | $key" "$TMPD/inner.ts")
-	n=$(printf '%s\n' "$want" | grep -c .)
+	n=$(grep -c . <<<"$want")
 	# shellcheck disable=SC2086 # the filter is words
-	got=$("$CALTRACE" sniff -r "$f" -j --inner "$expr" ${flt:+src host $flt} 2>"$TMPD/inner.err" | ct_norm | jq -r "$key")
-	is "--inner '$expr'${flt:+ + filter 'src host $flt'} on $(basename "$f"): the $n packets whose inner header matches (tshark)" \
-		"$got" "$want"
+	sniff_to "$TMPD/inner.out" -r "$f" -j --inner "$expr" ${flt:+src host $flt}
+	got=$(ct_norm <"$TMPD/inner.out" | jq -r "$key")
+	is "--inner '$expr'${flt:+ + filter 'src host $flt'} on $(basename "$f"): exit 0, the $n packets whose inner header matches (tshark)" \
+		"$RC $got" "0 $want"
 }
 inner_check "$TMPD/ipip.pcap" icmp '.inner.proto == 1'
 inner_check "$TMPD/ipip.pcap" 'tcp[tcpflags] & tcp-syn != 0' '.l4.proto == 6 and (.l4.flags % 4) >= 2'
@@ -342,12 +361,13 @@ inner_check "$TMPD/vlan.pcap" icmp '.inner.proto == 1'
 inner_check "$TMPD/sll2.pcap" 'dst host 172.168.195.13' '.inner.dst == "172.168.195.13"'
 inner_check "$TMPD/ipv6.pcap" 'ip6 and tcp' '.inner.v == 6 and .l4.proto == 6'
 inner_check "$TMPD/vxlan8472.pcap" 'icmp' '.inner.proto == 1'
-is "--inner icmp on ipip: stderr counts the matches" \
-	"$("$CALTRACE" sniff -r "$TMPD/ipip.pcap" --inner icmp 2>&1 >/dev/null | sed -n 's/^\([0-9]*\) packets matched --inner$/\1/p')" \
-	"$(jq -s '[.[] | select(.inner.proto == 1)] | length' "$TMPD/ipip.ts")"
+sniff_to "$TMPD/inner.out" -r "$TMPD/ipip.pcap" --inner icmp
+is "--inner icmp on ipip: exit 0, stderr counts the matches" \
+	"$RC $(sed -n 's/^\([0-9]*\) packets matched --inner$/\1/p' "$TMPD/inner.out.err")" \
+	"0 $(jq -s '[.[] | select(.inner.proto == 1)] | length' "$TMPD/ipip.ts")"
 # a packet without an inner header never matches --inner
-is "--inner ip on plain (not encapsulated) traffic keeps nothing" \
-	"$("$CALTRACE" sniff -r "$TMPD/raw.pcap" -j --inner ip 2>/dev/null | wc -l)" 0
+sniff_to "$TMPD/inner.out" -r "$TMPD/raw.pcap" -j --inner ip
+is "--inner ip on plain (not encapsulated) traffic: exit 0, keeps nothing" "$RC $(wc -l <"$TMPD/inner.out")" "0 0"
 
 # -w: the kept packets, byte for byte, in a file tshark reads; no packet lines on stdout
 rm -f "$TMPD/w.pcap"
@@ -361,19 +381,21 @@ editcap -r "$TMPD/ipip.pcap" "$TMPD/want.pcap" $(jq -r 'select(.encap == "ipip" 
 is "-w --inner icmp: the file holds exactly the ICMP-inner frames, bytes and times (tcpdump -xx)" \
 	"$(tcpdump -nn -xx -r "$TMPD/w.pcap" 2>/dev/null | md5sum) $(tshark -r "$TMPD/w.pcap" 2>/dev/null | wc -l)" \
 	"$(tcpdump -nn -xx -r "$TMPD/want.pcap" 2>/dev/null | md5sum) $(jq -s '[.[] | select(.inner.proto == 1)] | length' "$TMPD/ipip.ts")"
-"$CALTRACE" sniff -r "$TMPD/sll2.pcap" -w "$TMPD/w2.pcap" 2>/dev/null
-is "-w keeps the link type (LINUX_SLL2) and the timestamps" \
-	"$(tshark -r "$TMPD/w2.pcap" -T fields -e frame.encap_type -e frame.time_epoch 2>/dev/null | md5sum)" \
-	"$(tshark -r "$TMPD/sll2.pcap" -T fields -e frame.encap_type -e frame.time_epoch 2>/dev/null | md5sum)"
+sniff_to "$TMPD/w2.out" -r "$TMPD/sll2.pcap" -w "$TMPD/w2.pcap"
+is "-w: exit 0, keeps the link type (LINUX_SLL2) and the timestamps" \
+	"$RC $(tshark -r "$TMPD/w2.pcap" -T fields -e frame.encap_type -e frame.time_epoch 2>/dev/null | md5sum)" \
+	"0 $(tshark -r "$TMPD/sll2.pcap" -T fields -e frame.encap_type -e frame.time_epoch 2>/dev/null | md5sum)"
 
 # --vxlan-port: the list replaces the default; VXLAN on other ports is plain UDP
-out=$("$CALTRACE" sniff -r "$TMPD/vxlan8472.pcap" -j --vxlan-port 4789 2>/dev/null | jq -r '"\(.encap) \(.l4.proto) \(.l4.dport)"' | sort -u)
-is "--vxlan-port 4789: 8472 traffic is plain UDP to 8472" "$out" "none udp 8472"
+sniff_to "$TMPD/8472.out" -r "$TMPD/vxlan8472.pcap" -j --vxlan-port 4789
+out=$(jq -r '"\(.encap) \(.l4.proto) \(.l4.dport)"' "$TMPD/8472.out" | sort -u)
+is "--vxlan-port 4789: exit 0, 8472 traffic is plain UDP to 8472" "$RC $out" "0 none udp 8472"
 ts_norm "$TMPD/vxlan8472.pcap" >"$TMPD/8472-plain.ts"
-"$CALTRACE" sniff -r "$TMPD/vxlan8472.pcap" -j --vxlan-port 4789 2>/dev/null | ct_norm >"$TMPD/8472-plain.ct"
+ct_norm <"$TMPD/8472.out" >"$TMPD/8472-plain.ct"
 cmp_groups "vxlan8472 --vxlan-port 4789 (tshark without decode-as)" "$TMPD/8472-plain.ts" "$TMPD/8472-plain.ct" outer encap udp
-out=$("$CALTRACE" sniff -r "$TMPD/vxlan.pcap" -j --vxlan-port 9999 --vxlan-port 4789 2>/dev/null | jq -r .encap | sort -u)
-is "--vxlan-port 9999 --vxlan-port 4789: 4789 is still VXLAN" "$out" vxlan
+sniff_to "$TMPD/vx2.out" -r "$TMPD/vxlan.pcap" -j --vxlan-port 9999 --vxlan-port 4789
+out=$(jq -r .encap "$TMPD/vx2.out" | sort -u)
+is "--vxlan-port 9999 --vxlan-port 4789: exit 0, 4789 is still VXLAN" "$RC $out" "0 vxlan"
 
 # ---------------------------------------------------------------- --flows against tshark
 # A flow: the innermost IP pair + ports (ICMP echo: the identifier) + VNI, both directions on
@@ -408,9 +430,10 @@ ct_flows_lines() {
 for k in ipip vxlan ipv6 sll2 icmperr; do
 	want=$(jq -s -r -f "$TMPD/flows.jq" "$TMPD/$k.ts" | sort)
 	out=$("$CALTRACE" sniff -r "$TMPD/$k.pcap" --flows -j 2>/dev/null)
+	rc=$?
 	got=$(printf '%s\n' "$out" | ct_flows_lines | sort)
-	is "--flows -j on $k: $(printf '%s\n' "$want" | grep -c .) flows, packets, bytes each way and ICMP errors as tshark's decode adds up" \
-		"$got" "$want"
+	is "--flows -j on $k: exit 0, $(grep -c . <<<"$want") flows, packets, bytes each way and ICMP errors as tshark's decode adds up" \
+		"$rc $got" "0 $want"
 	json_eq "--flows -j on $k: no packet lines, one final flow_stats counting the flows" \
 		"$(printf '%s\n' "$out" | jq -s -c '[(map(select(.type == "packet")) | length), (map(select(.type == "flow_stats" and .final)) | length), (map(select(.type == "flow_stats")) | .[0].flows) == (map(select(.type == "flow")) | length)]')" \
 		'map(tostring) | join(" ")' "0 1 true"

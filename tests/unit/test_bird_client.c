@@ -392,7 +392,7 @@ static void test_silent_server(void **state)
 	double dt = now_s() - t0;
 	snprintf(want, sizeof(want), "BIRD at '%s' did not answer within 0.3 s", s.path);
 	expect_err(&err, CT_EXIT_GATHER, want);
-	assert_true(dt >= 0.28 && dt < 1.5);
+	assert_true(dt >= 0.28 && dt < 3.0); /* honoured; < 3 s: 10x, only "no hang" */
 	ct_bird_close(&c);
 	srv_stop(&s);
 
@@ -407,7 +407,7 @@ static void test_silent_server(void **state)
 	dt = now_s() - t0;
 	snprintf(want, sizeof(want), "BIRD at '%s' did not answer within 0.3 s", s.path);
 	expect_err(&err, CT_EXIT_GATHER, want);
-	assert_true(dt >= 0.28 && dt < 1.5);
+	assert_true(dt >= 0.28 && dt < 3.0); /* honoured; < 3 s: 10x, only "no hang" */
 	/* the connection is not reused after that */
 	struct ct_err e2 = {0};
 	assert_int_equal(ct_bird_command(&c, "show status", &r, &e2), -1);
@@ -490,7 +490,7 @@ static void test_drip(void **state)
 	double dt = now_s() - t0;
 	expect_err(&err, CT_EXIT_GATHER, "did not finish its reply within 0.35 s");
 	expect_err(&err, CT_EXIT_GATHER, s.path);
-	assert_true(dt >= 0.33 && dt < 1.0);
+	assert_true(dt >= 0.33 && dt < 3.5); /* honoured; < 3.5 s: 10x, only "no hang" */
 	ct_bird_reply_free(&r);
 	ct_bird_close(&c);
 	srv_stop(&s);
@@ -678,7 +678,7 @@ static void test_connect_errors(void **state)
 	assert_int_equal(ct_bird_connect(&c, p, &t, &err), -1);
 	double dt = now_s() - t0;
 	expect_err(&err, CT_EXIT_GATHER, "did not accept the connection within 0.3 s");
-	assert_true(dt >= 0.28 && dt < 1.5);
+	assert_true(dt >= 0.28 && dt < 3.0); /* honoured; < 3 s: 10x, only "no hang" */
 	for (int i = 0; i < nf; i++)
 		close(fill[i]);
 	close(l);

@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "model/pkt.h"
@@ -2054,32 +2053,6 @@ static void test_tshark_oracle(void **state)
 	assert_int_equal(p.outer_l4.csum_ok, 0);
 }
 
-/* ---- speed ---- */
-
-/* Not a benchmark: a guard against something quadratic or an accidental
- * memset of the world. 300k packets/s is the floor from the brief; a plain
- * build does tens of millions. */
-static void test_speed(void **state)
-{
-	struct fb f = {0};
-	struct ct_pkt p;
-	fr_vxlan4789(&f);
-	struct timespec a, b;
-	const int n = 300000;
-	uint64_t sink = 0;
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	for (int i = 0; i < n; i++) {
-		f.b[f.n - 1] = (uint8_t)i;
-		ct_pkt_decode(f.b, (uint32_t)f.n, (uint32_t)f.n, CT_DLT_EN10MB, &OPT_CSUM, &p);
-		sink += p.inner_l4.sport + (unsigned)p.inner_l4.csum_ok;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	double s = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-	assert_true(sink > 0);
-	if (s > 1.0)
-		fail_msg("%d VXLAN packets with checksums took %.3f s", n, s);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2106,7 +2079,6 @@ int main(void)
 		cmocka_unit_test(test_short_frames),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_tshark_oracle),
-		cmocka_unit_test(test_speed),
 	};
 	return cmocka_run_group_tests_name("pkt_decode", tests, NULL, NULL);
 }

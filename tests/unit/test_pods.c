@@ -848,7 +848,9 @@ static void test_load_hang(void **state)
 	assert_int_equal(err.exit_code, 3);
 	assert_string_equal(err.msg, "kubectl did not answer within 1 s (killed); check the API "
 				     "server or pass --pods FILE");
-	if (took < 0.9 || took > 2.0)
+	/* the timeout was honoured (not cut short); the upper bound only says it did not hang
+	 * (10x the timeout): speed is for make bench */
+	if (took < 0.9 || took > 10.0)
 		fail_msg("the 1 s timeout took %.2f s", took);
 	assert_no_children();
 
