@@ -157,8 +157,10 @@ static uint64_t wall_us(void)
 static void flows_report(struct sniff *s, bool final)
 {
 	uint64_t now = s->offline ? s->last_us : wall_us();
+	/* the last report lists every flow in JSON (it is data), the top ones in text */
+	size_t top = final && s->c->o.json ? 0 : TOP_FLOWS;
 	struct ct_flows_view v;
-	if (ct_flows_rank(&s->flows, now, &v) < 0) {
+	if (ct_flows_rank_top(&s->flows, now, top, &v) < 0) {
 		fprintf(stderr, "caltrace: out of memory summarizing flows\n");
 		s->rc = CT_EXIT_GATHER;
 		return;
@@ -173,8 +175,6 @@ static void flows_report(struct sniff *s, bool final)
 		refs[i].netns = s->offline ? NULL : s->ifs[i].netns;
 		refs[i].name = s->offline && !s->ifs[i].ifindex ? NULL : s->ifs[i].name;
 	}
-	/* the last report lists every flow in JSON (it is data), the top ones in text */
-	size_t top = final && s->c->o.json ? 0 : TOP_FLOWS;
 	ct_flows_write(&s->fmt, &s->flows, &v, top, now, refs, s->n_ifs, final);
 	free(refs);
 	ct_flows_view_free(&v);
