@@ -22,10 +22,21 @@ enum { IPP_ICMP = 1, IPP_IPIP = 4, IPP_TCP = 6, IPP_UDP = 17, IPP_IPV6 = 41, IPP
 
 static void *big_map(size_t bytes)
 {
-	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* from 2 MB on, aligned to 2 MB so huge pages can cover all of it */
+	size_t slack = bytes >= HUGE_MIN ? HUGE_MIN : 0;
+	uint8_t *p = mmap(NULL, bytes + slack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
-#ifdef MADV_HUGEPAGE
+	if (slack) {
+		size_t head = (HUGE_MIN - (uintptr_t)p % HUGE_MIN) % HUGE_MIN;
+		if (head)
+			munmap(p, head);
+		if (slack - head)
+			munmap(p + head + bytes, slack - head);
+		p += head;
+	}
+#if defined(MADV_HUGEPAGE) && !defined(CT_NO_THP)
 	if (bytes >= HUGE_MIN)
 		madvise(p, bytes, MADV_HUGEPAGE); /* a hint: without it, 4 KB pages */
 #endif
@@ -39,7 +50,7 @@ static void *big_remap(void *old, size_t old_bytes, size_t bytes)
 	void *p = mremap(old, old_bytes, bytes, MREMAP_MAYMOVE);
 	if (p == MAP_FAILED)
 		return NULL;
-#ifdef MADV_HUGEPAGE
+#if defined(MADV_HUGEPAGE) && !defined(CT_NO_THP)
 	if (bytes >= HUGE_MIN)
 		madvise(p, bytes, MADV_HUGEPAGE);
 #endif
@@ -148,24 +159,24 @@ const char *ct_flow_err_note(bool v6, uint8_t type, uint8_t code, uint8_t quoted
 
 /* ---- keys ---- */
 
-static uint64_t ld64(const void *p, size_t off)
+static inline uint64_t ld64(const void *p, size_t off)
 {
 	uint64_t w;
 	memcpy(&w, (const uint8_t *)p + off, 8);
 	return w;
 }
 
-/* 40 bytes (zero-padded) to 64 bits: independent multiplies, then a finalizer */
-static uint64_t hash40(const uint64_t w[5])
+/* five words to 32 bits: independent multiplies, then a finalizer */
+static inline uint32_t hash5(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3, uint64_t w4)
 {
-	uint64_t h = (w[0] * 0xbf58476d1ce4e5b9ull) ^ (w[1] * 0x94d049bb133111ebull) ^
-		     (w[2] * 0x9e3779b97f4a7c15ull) ^ (w[3] * 0xc2b2ae3d27d4eb4full) ^
-		     (w[4] * 0x165667b19e3779f9ull);
+	uint64_t h = (w0 * 0xbf58476d1ce4e5b9ull) ^ (w1 * 0x94d049bb133111ebull) ^
+		     (w2 * 0x9e3779b97f4a7c15ull) ^ (w3 * 0xc2b2ae3d27d4eb4full) ^
+		     (w4 * 0x165667b19e3779f9ull);
 	h ^= h >> 32;
 	h *= 0xff51afd7ed558ccdull;
 	h ^= h >> 29;
 	h *= 0xc4ceb9fe1a85ec53ull;
-	return h ^ (h >> 32);
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 /* the 17 bytes of an address */
@@ -175,11 +186,14 @@ static bool ip_same(const struct ct_ip *x, const struct ct_ip *y)
 	       0;
 }
 
-static uint64_t be64(const uint8_t *p)
+static inline uint64_t be64(const uint8_t *p)
 {
-	return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 |
-	       (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
-	       (uint64_t)p[6] << 8 | p[7];
+	uint64_t w;
+	memcpy(&w, p, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
 }
 
 static size_t ip_len(uint8_t family)
@@ -273,11 +287,10 @@ static uint64_t hash_bytes(const void *p, size_t n)
 /* The index's tag: the hash of the 5-tuple. The VNI and the interface stay out, so
  * a tuple's entries (one per interface, with and without a VNI) share a probe run
  * and a decapsulated copy (vxlan.calico, caliX) finds its VXLAN flow. */
-static uint32_t tuple_tag(const struct ct_flow_key *k)
+static inline uint32_t tuple_tag(const struct ct_flow_key *k)
 {
-	uint64_t w[5] = {0};
-	memcpy(w, k, TUPLE_LEN);
-	return (uint32_t)hash40(w);
+	/* the tuple's 39 bytes as in tuple_eq: the last word overlaps the fourth by one */
+	return hash5(ld64(k, 0), ld64(k, 8), ld64(k, 16), ld64(k, 24), ld64(k, 31));
 }
 
 /* ---- open-addressing index (linear probing, no tombstones) ---- */
@@ -345,13 +358,9 @@ static int slot_reserve(struct ct_flow_slot **sp, size_t *np, size_t need)
 static uint32_t outer_tag(const struct ct_ip *src, const struct ct_ip *dst, uint16_t dport,
 			  uint8_t encap)
 {
-	uint64_t w[5] = {0};
-	uint8_t *b = (uint8_t *)w;
-	memcpy(b, src, sizeof(*src));
-	memcpy(b + 17, dst, sizeof(*dst));
-	memcpy(b + 34, &dport, 2);
-	b[36] = encap;
-	return (uint32_t)hash40(w);
+	/* 17-byte addresses: words at 0 and 9 cover each */
+	return hash5(ld64(src, 0), ld64(src, 9), ld64(dst, 0), ld64(dst, 9),
+		     (uint64_t)dport << 8 | encap);
 }
 
 static bool outer_is(const struct ct_flow_outer *o, const struct ct_ip *src,
@@ -616,14 +625,21 @@ static uint32_t ent_new(struct ct_flows *t, const struct ct_flow_key *k, uint32_
 		}
 		idx = (uint32_t)t->top++;
 	}
+	/* every field, one store each (no padding in the entry): a zeroing memset of
+	 * the fresh line costs more than the stores */
 	struct ct_flow *f = &t->e[idx];
-	*f = (struct ct_flow){
-	    .key = *k,
-	    .iface = iface,
-	    .flags = (uint8_t)(CT_FLOW_F_USED | (dir ? CT_FLOW_F_INIT_DIR : 0)),
-	    .first_us = ts,
-	    .last_us = ts,
-	};
+	f->key = *k;
+	f->iface = iface;
+	f->flags = (uint8_t)(CT_FLOW_F_USED | (dir ? CT_FLOW_F_INIT_DIR : 0));
+	f->seen = 0;
+	f->err = 0;
+	f->outer[0] = f->outer[1] = 0;
+	f->outer_sport[0] = f->outer_sport[1] = 0;
+	f->first_us = f->last_us = ts;
+	f->packets[0] = f->packets[1] = 0;
+	f->bytes[0] = f->bytes[1] = 0;
+	if (idx + 4 < t->n_alloc)
+		__builtin_prefetch(&t->e[idx + 4], 1); /* the entries to come, when appending */
 	slot_put(t->slot, t->nslot, idx + 1, tag);
 	t->used++;
 	if (multi) {

@@ -1380,7 +1380,9 @@ void ct_flows_write(struct ct_pkt_fmt *f, const struct ct_flows *t, const struct
 	if (t->evicted) {
 		o = PUT(o, ", ");
 		o = put_u(o, t->evicted);
-		o = PUT(o, " evicted (table full)");
+		o = PUT(o, " evicted (table full at ");
+		o = put_u(o, t->max);
+		o = PUT(o, " entries, --max-flows)");
 	}
 	*o++ = '\n';
 	wb_end(f->w, o);
