@@ -11,7 +11,7 @@
 #define GROW_FIRST 1024u	 /* entries allocated first */
 #define NONE	   UINT32_MAX /* no entry */
 
-_Static_assert(sizeof(struct ct_flow) == 112, "a flow entry is 112 bytes: see flows.h");
+_Static_assert(sizeof(struct ct_flow) == 96, "a flow entry is 96 bytes: see flows.h");
 
 enum { IPP_ICMP = 1, IPP_IPIP = 4, IPP_TCP = 6, IPP_UDP = 17, IPP_IPV6 = 41, IPP_ICMP6 = 58 };
 
@@ -80,6 +80,7 @@ void ct_flows_free(struct ct_flows *t)
 	free(t->pairs);
 	free(t->errs);
 	free(t->outers);
+	free(t->wide);
 	big_unmap(t->oslot, t->n_oslot * sizeof(*t->oslot));
 	memset(t, 0, sizeof(*t));
 }
@@ -196,17 +197,16 @@ static inline uint64_t be64(const uint8_t *p)
 	return w;
 }
 
-static size_t ip_len(uint8_t family)
-{
-	return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
-}
-
 /* unused address bytes zeroed, so keys compare and hash as raw bytes */
-static void ip_norm(struct ct_ip *o, const struct ct_ip *i)
+static inline void ip_norm(struct ct_ip *o, const struct ct_ip *i)
 {
 	memset(o, 0, sizeof(*o));
 	o->family = i->family;
-	memcpy(o->a, i->a, ip_len(i->family));
+	/* fixed sizes: inlined stores, not a memcpy call */
+	if (i->family == AF_INET)
+		memcpy(o->a, i->a, 4);
+	else if (i->family == AF_INET6)
+		memcpy(o->a, i->a, 16);
 }
 
 static int endpoint_cmp(const struct ct_ip *a, uint16_t ap, const struct ct_ip *b, uint16_t bp)
@@ -338,7 +338,7 @@ static int slot_reserve(struct ct_flow_slot **sp, size_t *np, size_t need)
 {
 	size_t n = *np ? *np : 64;
 	while (n < need * 2)
-		n *= 2;
+		n *= 4; /* fewer rehashes; the load stays between 1/8 and 1/2 */
 	if (n == *np)
 		return 0;
 	struct ct_flow_slot *s = big_map(n * sizeof(*s));
@@ -454,6 +454,46 @@ static struct ct_flow_err *err_of(struct ct_flows *t, struct ct_flow *f)
 static const struct ct_flow_err *err_get(const struct ct_flows *t, const struct ct_flow *f)
 {
 	return f->err ? &t->errs[f->err - 1].e : NULL;
+}
+
+/* An entry's counters, wherever they are. */
+static inline uint64_t ent_packets(const struct ct_flows *t, const struct ct_flow *f, int d)
+{
+	return f->flags & CT_FLOW_F_WIDE ? t->wide[f->packets[0] - 1].packets[d] : f->packets[d];
+}
+
+static inline uint64_t ent_bytes(const struct ct_flows *t, const struct ct_flow *f, int d)
+{
+	return f->flags & CT_FLOW_F_WIDE ? t->wide[f->packets[0] - 1].bytes[d] : f->bytes[d];
+}
+
+/* Moves the entry's counters to t->wide. 0 or -1 (no memory). */
+static int ent_widen(struct ct_flows *t, struct ct_flow *f)
+{
+	uint32_t idx;
+	if (t->wide_free) {
+		idx = t->wide_free - 1;
+		t->wide_free = (uint32_t)t->wide[idx].packets[0];
+	} else {
+		if (t->top_wide == t->n_wide) {
+			size_t na = t->n_wide ? t->n_wide * 2 : 16;
+			struct ct_flow_wide *v = realloc(t->wide, na * sizeof(*v));
+			if (!v)
+				return -1;
+			t->wide = v;
+			t->n_wide = na;
+		}
+		idx = (uint32_t)t->top_wide++;
+	}
+	struct ct_flow_wide *w = &t->wide[idx];
+	for (int d = 0; d < 2; d++) {
+		w->packets[d] = f->packets[d];
+		w->bytes[d] = f->bytes[d];
+	}
+	f->packets[0] = idx + 1;
+	f->packets[1] = f->bytes[0] = f->bytes[1] = 0;
+	f->flags |= CT_FLOW_F_WIDE;
+	return 0;
 }
 
 /* ---- table ---- */
@@ -587,6 +627,10 @@ static void evict_one(struct ct_flows *t)
 	if (f->err) {
 		t->errs[f->err - 1].next = t->errs_free;
 		t->errs_free = f->err;
+	}
+	if (f->flags & CT_FLOW_F_WIDE) {
+		t->wide[f->packets[0] - 1].packets[0] = t->wide_free;
+		t->wide_free = f->packets[0];
 	}
 	memset(f, 0, sizeof(*f));
 	f->err = t->free_head; /* the free list runs through err */
@@ -823,8 +867,18 @@ static int pend_run(struct ct_flows *t, struct ct_flow_pend *q)
 	}
 	if (q->ts_us > f->last_us)
 		f->last_us = q->ts_us;
-	f->packets[dir]++;
-	f->bytes[dir] += q->len;
+	if (!(f->flags & CT_FLOW_F_WIDE)) {
+		if (f->packets[dir] < UINT32_MAX && f->bytes[dir] <= UINT32_MAX - q->len) {
+			f->packets[dir]++;
+			f->bytes[dir] += q->len;
+			return 0;
+		}
+		if (ent_widen(t, f) < 0)
+			return -1;
+	}
+	struct ct_flow_wide *w = &t->wide[f->packets[0] - 1];
+	w->packets[dir]++;
+	w->bytes[dir] += q->len;
 	return 0;
 }
 
@@ -905,8 +959,8 @@ void ct_flow_ent_dir(const struct ct_flows *t, uint32_t ent, int dir, struct ct_
 {
 	const struct ct_flow *f = &t->e[ent];
 	memset(out, 0, sizeof(*out));
-	out->packets = f->packets[dir];
-	out->bytes = f->bytes[dir];
+	out->packets = ent_packets(t, f, dir);
+	out->bytes = ent_bytes(t, f, dir);
 	out->seen = (uint8_t)((f->seen >> (2 * dir)) & 3);
 	if (f->outer[dir]) {
 		const struct ct_flow_outer *o = &t->outers[f->outer[dir] - 1];
@@ -1088,10 +1142,12 @@ static void orphans_count(const struct ct_flows *t, struct ct_flows_view *v)
 }
 
 /* Whether a lone entry's flow is one-way and asymmetric, as sum_build decides them. */
-static void lone_flags(const struct ct_flow *f, uint64_t now_us, bool *one_way, bool *asym)
+static void lone_flags(const struct ct_flows *t, const struct ct_flow *f, uint64_t now_us,
+		       bool *one_way, bool *asym)
 {
-	bool any0 = f->packets[0] > 0, any1 = f->packets[1] > 0;
-	*one_way = any0 != any1 && (f->packets[0] + f->packets[1] >= 2 ||
+	uint64_t p0 = ent_packets(t, f, 0), p1 = ent_packets(t, f, 1);
+	bool any0 = p0 > 0, any1 = p1 > 0;
+	*one_way = any0 != any1 && (p0 + p1 >= 2 ||
 				    (now_us >= f->first_us && now_us - f->first_us >= US_PER_S));
 	uint8_t s0 = f->seen & 3, s1 = (f->seen >> 2) & 3;
 	*asym = (s0 == CT_FLOW_SEEN_ENCAP && s1 == CT_FLOW_SEEN_PLAIN) ||
@@ -1141,8 +1197,8 @@ int ct_flows_rank_top(struct ct_flows *t, uint64_t now_us, size_t limit,
 		if (!(f->flags & CT_FLOW_F_MULTI) && !f->err && !t->pairs_used) {
 			/* a lone entry and no error anywhere: the summary's figures directly */
 			bool ow, as;
-			lone_flags(f, now_us, &ow, &as);
-			r.bytes = f->bytes[0] + f->bytes[1];
+			lone_flags(t, f, now_us, &ow, &as);
+			r.bytes = ent_bytes(t, f, 0) + ent_bytes(t, f, 1);
 			out->one_way += ow;
 			out->asymmetric += as;
 		} else {

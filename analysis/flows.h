@@ -18,17 +18,18 @@
  * came; a tunnel pair keeps two kinds (say frag-needed and protocol 4
  * unreachable between the same two nodes).
  *
- * Memory is bounded and flat. An entry is 112 bytes of fixed size: the key,
- * the interface, per direction the packet and byte counters, the entry's
- * first and last packet time, and small indexes into side tables for what is
- * rare or shared: the ICMP error attached (t->errs), and per direction the
+ * Memory is bounded and flat. An entry is 96 bytes of fixed size: the key,
+ * the interface, per direction 32-bit packet and byte counters (64-bit ones in
+ * a side table, t->wide, once they would overflow), the entry's first and last
+ * packet time, and small indexes into side tables for what is rare or shared:
+ * the ICMP error attached (t->errs), and per direction the
  * outer pair of the last encapsulated packet (t->outers, shared by every entry
  * that crosses the same two nodes, reference-counted). Entries live in one
  * array in creation order, found through an open-addressing index (linear
  * probing, a 32-bit hash tag per slot, load at most 1/2) whose hash leaves out
  * the VNI and the interface, so the entries of one 5-tuple sit in one probe run.
  * Both grow by doubling up to the cap (max entries; an entry and its share of
- * the index take about 128 bytes), and nothing is allocated per packet once
+ * the index take about 112 bytes), and nothing is allocated per packet once
  * the arrays have grown.
  *
  * Eviction, when a new entry would pass the cap: the clock hand looks at the
@@ -50,8 +51,8 @@
 #include "model/model.h"
 #include "model/pkt.h"
 
-#define CT_FLOWS_MAX_DEFAULT (1u << 18) /* entries (sniff --max-flows): about 32 MB at most */
-#define CT_FLOWS_MAX_LIMIT   (1u << 24) /* the largest cap accepted: about 2 GB */
+#define CT_FLOWS_MAX_DEFAULT (1u << 18) /* entries (sniff --max-flows): about 28 MB at most */
+#define CT_FLOWS_MAX_LIMIT   (1u << 24) /* the largest cap accepted: about 1.8 GB */
 #define CT_FLOWS_EVICT_WINDOW 8		/* entries the clock hand compares */
 #define CT_FLOWS_PAIR_SLOTS  4096	/* tunnel-level ICMP errors */
 #define CT_FLOW_SUM_IFACES   8		/* interfaces listed per flow summary */
@@ -100,13 +101,21 @@ struct ct_flow {
 	uint16_t outer_sport[2]; /* per direction: VXLAN's outer UDP source port */
 	uint64_t first_us;	 /* first packet, either direction */
 	uint64_t last_us;	 /* last packet, either direction */
-	uint64_t packets[2], bytes[2];
+	/* per direction; once one would pass 2^32 - 1 (CT_FLOW_F_WIDE), all four move
+	 * to t->wide and packets[0] holds the index + 1 there */
+	uint32_t packets[2], bytes[2];
+};
+
+/* An entry's counters past 32 bits. */
+struct ct_flow_wide {
+	uint64_t packets[2], bytes[2]; /* packets[0]: the free list (index + 1) when free */
 };
 
 enum {
 	CT_FLOW_F_INIT_DIR = 1, /* the first packet went b -> a */
 	CT_FLOW_F_USED = 2,
 	CT_FLOW_F_MULTI = 4, /* another entry had the same 5-tuple (another interface or VNI) */
+	CT_FLOW_F_WIDE = 8,  /* the counters are in t->wide */
 };
 
 /* An outer pair, shared by the entries that saw it. */
@@ -174,6 +183,9 @@ struct ct_flows {
 	uint32_t outers_free;
 	struct ct_flow_slot *oslot;
 	size_t n_oslot, outers_used;
+	struct ct_flow_wide *wide;
+	size_t n_wide, top_wide;
+	uint32_t wide_free;
 	/* the packets not accounted yet, oldest at pend_head */
 	struct ct_flow_pend pend[CT_FLOWS_PIPE];
 	unsigned pend_head, pend_n;

@@ -724,6 +724,41 @@ static void test_evict_memory_flat(void **state)
 	ct_flows_free(&t);
 }
 
+static void test_wide_counters(void **state)
+{
+	(void)state;
+	/* 70000 packets of 65535 bytes one way: 4587450000 bytes, past 32 bits; the counts stay
+	 * exact. Then, in a table of 2, two new flows evict it, and a second big flow reuses the
+	 * record of the first. */
+	struct ct_flows t;
+	assert_int_equal(ct_flows_init(&t, 2), 0);
+	struct ct_pkt big = plain("10.0.0.1", 5000, "10.0.0.2", 5001, 17, 65535);
+	struct ct_pkt back = plain("10.0.0.2", 5001, "10.0.0.1", 5000, 17, 100);
+	for (int i = 0; i < 70000; i++)
+		add(&t, &big, (uint64_t)i, 0);
+	add(&t, &back, 70000, 0);
+	struct ct_flow_sum s[2];
+	assert_int_equal(all(&t, 70001, s, 2), 1);
+	assert_int_equal(s[0].packets[0], 70000);
+	assert_int_equal(s[0].bytes[0], 70000ull * 65535);
+	assert_int_equal(s[0].packets[1], 1);
+	assert_int_equal(s[0].bytes[1], 100);
+	assert_int_equal(t.top_wide, 1);
+	struct ct_pkt a = nth(1, 60), b = nth(2, 60);
+	add(&t, &a, 80000, 0);
+	add(&t, &b, 80001, 0);
+	struct ct_pkt big2 = plain("10.0.0.2", 5001, "10.0.0.1", 5000, 17, 65535);
+	for (int i = 0; i < 70000; i++)
+		add(&t, &big2, 90000 + (uint64_t)i, 0);
+	assert_int_equal(all(&t, 200000, s, 2), 2);
+	assert_int_equal(t.evicted, 2); /* the first big flow, then flow 1 */
+	assert_int_equal(s[0].packets[0], 70000);
+	assert_int_equal(s[0].bytes[0], 70000ull * 65535);
+	assert_true(is(&s[0].src, "10.0.0.2"));
+	assert_int_equal(t.top_wide, 1); /* the freed record, reused */
+	ct_flows_free(&t);
+}
+
 static void test_cap_bounds(void **state)
 {
 	(void)state;
@@ -789,6 +824,7 @@ int main(void)
 	    cmocka_unit_test(test_evict_one_interface_of_a_flow),
 	    cmocka_unit_test(test_evict_memory_flat),
 	    cmocka_unit_test(test_cap_bounds),
+	    cmocka_unit_test(test_wide_counters),
 	    cmocka_unit_test(test_skips_non_ip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
