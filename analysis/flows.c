@@ -338,7 +338,7 @@ static int slot_reserve(struct ct_flow_slot **sp, size_t *np, size_t need)
 {
 	size_t n = *np ? *np : 64;
 	while (n < need * 2)
-		n *= 4; /* fewer rehashes; the load stays between 1/8 and 1/2 */
+		n *= 2;
 	if (n == *np)
 		return 0;
 	struct ct_flow_slot *s = big_map(n * sizeof(*s));
