@@ -157,7 +157,9 @@ struct ct_flow_pend {
 	struct ct_ip osrc, odst; /* outer pair, normalized */
 };
 
+#ifndef CT_FLOWS_PIPE
 #define CT_FLOWS_PIPE 8 /* packets queued while their index slot is prefetched */
+#endif
 
 struct ct_flows {
 	struct ct_flow *e;

@@ -759,6 +759,57 @@ static void test_wide_counters(void **state)
 	ct_flows_free(&t);
 }
 
+static void test_churn_index_consistent(void **state)
+{
+	(void)state;
+	/* 20000 packets over 400 tuples and 3 interfaces through a table of 64: lookups, inserts
+	 * and evictions (deletions from the index) interleave. Afterwards each flow is listed
+	 * once, the flows' interfaces add up to the entries in use, and a packet for every kept
+	 * (flow, interface) finds its entry: nothing is created, nothing evicted. */
+	struct ct_flows t;
+	assert_int_equal(ct_flows_init(&t, 64), 0);
+	uint32_t x = 12345;
+	for (int i = 0; i < 20000; i++) {
+		x = x * 1103515245u + 12345u;
+		int k = (int)(x >> 8) % 400, ifc = (int)(x >> 20) % 3;
+		struct ct_pkt p = (x >> 30) & 1 ? nth(k, 60) : plain("192.0.2.1", 80, "10.0.0.0", 1000, 6, 60);
+		if (!((x >> 30) & 1)) {
+			char a[32];
+			snprintf(a, sizeof(a), "10.%d.%d.%d", k / 65536, k / 256 % 256, k % 256);
+			p = plain("192.0.2.1", 80, a, 1000, 6, 40); /* the reply direction */
+		}
+		add(&t, &p, (uint64_t)i, (uint16_t)ifc);
+	}
+	struct ct_flow_sum s[64];
+	size_t n = all(&t, 30000, s, 64);
+	assert_int_equal(t.used, 64);
+	int ents = 0;
+	for (size_t i = 0; i < n; i++) {
+		ents += s[i].n_ifaces;
+		/* a flow is its 10.x side (the other is 192.0.2.1) */
+		const struct ct_ip *ki = s[i].src.a[0] == 10 ? &s[i].src : &s[i].dst;
+		for (size_t j = 0; j < i; j++) {
+			const struct ct_ip *kj = s[j].src.a[0] == 10 ? &s[j].src : &s[j].dst;
+			assert_int_not_equal(nth_of(ki), nth_of(kj));
+		}
+	}
+	assert_int_equal(ents, 64);
+	uint64_t ev = t.evicted;
+	for (size_t i = 0; i < n; i++)
+		for (int e = 0; e < s[i].n_ent; e++) {
+			struct ct_pkt p = plain("10.0.0.0", 1, "10.0.0.0", 1, 6, 1);
+			p.outer.src = s[i].src;
+			p.outer.dst = s[i].dst;
+			p.outer_l4.sport = s[i].sport;
+			p.outer_l4.dport = s[i].dport;
+			add(&t, &p, 40000, t.e[s[i].ent[e]].iface);
+		}
+	assert_int_equal(ct_flows_flush(&t), 0);
+	assert_int_equal(t.used, 64);
+	assert_int_equal(t.evicted, ev);
+	ct_flows_free(&t);
+}
+
 static void test_cap_bounds(void **state)
 {
 	(void)state;
@@ -825,6 +876,7 @@ int main(void)
 	    cmocka_unit_test(test_evict_memory_flat),
 	    cmocka_unit_test(test_cap_bounds),
 	    cmocka_unit_test(test_wide_counters),
+	    cmocka_unit_test(test_churn_index_consistent),
 	    cmocka_unit_test(test_skips_non_ip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
