@@ -15,15 +15,18 @@ _Static_assert(sizeof(struct ct_flow) == 96, "a flow entry is 96 bytes: see flow
 
 enum { IPP_ICMP = 1, IPP_IPIP = 4, IPP_TCP = 6, IPP_UDP = 17, IPP_IPV6 = 41, IPP_ICMP6 = 58 };
 
-/* The entries and the index live in anonymous mappings: they grow by mremap
- * without copying, start zeroed, and ask for transparent huge pages (random
- * probes into a few MB of index then miss the TLB far less). */
+/* The entries and the index live in anonymous mappings: they start zeroed and
+ * only the pages touched count. The entries grow by mremap without copying and
+ * ask for transparent huge pages (fewer page faults as they fill); the index
+ * is sized for the default cap from the start (no rehash on the way up) with
+ * 4 KB pages, so a small capture touches little of it. */
 #define HUGE_MIN (2u << 20)
 
-static void *big_map(size_t bytes)
+static void *big_map(size_t bytes, bool huge)
 {
 	/* from 2 MB on, aligned to 2 MB so huge pages can cover all of it */
-	size_t slack = bytes >= HUGE_MIN ? HUGE_MIN : 0;
+	huge = huge && bytes >= HUGE_MIN;
+	size_t slack = huge ? HUGE_MIN : 0;
 	uint8_t *p = mmap(NULL, bytes + slack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			  -1, 0);
 	if (p == MAP_FAILED)
@@ -37,7 +40,7 @@ static void *big_map(size_t bytes)
 		p += head;
 	}
 #if defined(MADV_HUGEPAGE) && !defined(CT_NO_THP)
-	if (bytes >= HUGE_MIN)
+	if (huge)
 		madvise(p, bytes, MADV_HUGEPAGE); /* a hint: without it, 4 KB pages */
 #endif
 	return p;
@@ -46,7 +49,7 @@ static void *big_map(size_t bytes)
 static void *big_remap(void *old, size_t old_bytes, size_t bytes)
 {
 	if (!old)
-		return big_map(bytes);
+		return big_map(bytes, true);
 	void *p = mremap(old, old_bytes, bytes, MREMAP_MAYMOVE);
 	if (p == MAP_FAILED)
 		return NULL;
@@ -341,7 +344,7 @@ static int slot_reserve(struct ct_flow_slot **sp, size_t *np, size_t need)
 		n *= 2;
 	if (n == *np)
 		return 0;
-	struct ct_flow_slot *s = big_map(n * sizeof(*s));
+	struct ct_flow_slot *s = big_map(n * sizeof(*s), false);
 	if (!s)
 		return -1;
 	for (size_t i = 0; i < *np; i++)
@@ -647,7 +650,11 @@ static uint32_t ent_new(struct ct_flows *t, const struct ct_flow_key *k, uint32_
 {
 	if (t->used >= t->max)
 		evict_one(t);
-	if (slot_reserve(&t->slot, &t->nslot, t->used + 1) < 0)
+	/* the index: first for min(max, the default cap), then doubling beyond */
+	size_t need = t->used + 1;
+	if (!t->nslot && need < CT_FLOWS_MAX_DEFAULT)
+		need = t->max < CT_FLOWS_MAX_DEFAULT ? t->max : CT_FLOWS_MAX_DEFAULT;
+	if (slot_reserve(&t->slot, &t->nslot, need) < 0)
 		return NONE;
 	uint32_t idx;
 	if (t->free_head) {

@@ -22,15 +22,17 @@
  * the interface, per direction 32-bit packet and byte counters (64-bit ones in
  * a side table, t->wide, once they would overflow), the entry's first and last
  * packet time, and small indexes into side tables for what is rare or shared:
- * the ICMP error attached (t->errs), and per direction the
- * outer pair of the last encapsulated packet (t->outers, shared by every entry
- * that crosses the same two nodes, reference-counted). Entries live in one
- * array in creation order, found through an open-addressing index (linear
- * probing, a 32-bit hash tag per slot, load at most 1/2) whose hash leaves out
- * the VNI and the interface, so the entries of one 5-tuple sit in one probe run.
- * Both grow by doubling up to the cap (max entries; an entry and its share of
- * the index take about 112 bytes), and nothing is allocated per packet once
- * the arrays have grown.
+ * the ICMP error attached (t->errs), and per direction the outer pair of the
+ * last encapsulated packet (t->outers, shared by every entry that crosses the
+ * same two nodes, reference-counted). Entries live in one array in creation
+ * order (grown by doubling up to the cap, max entries), found through an
+ * open-addressing index (linear probing, a 32-bit hash tag per slot, load at
+ * most 1/2, sized for min(max, the default cap) at once and doubled beyond)
+ * whose hash leaves out the VNI and the interface, so the entries of one
+ * 5-tuple sit in one probe run. An entry and its share of the index take about
+ * 112 bytes; nothing is allocated per packet once the arrays have grown. The
+ * side tables live and die with their entries, so all of it stays flat once
+ * the table is full, however many distinct flows come after.
  *
  * Eviction, when a new entry would pass the cap: the clock hand looks at the
  * CT_FLOWS_EVICT_WINDOW entries from its position in the array (wrapping
