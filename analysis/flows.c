@@ -1142,6 +1142,8 @@ bool ct_flows_view_orphan(const struct ct_flows *t, const struct ct_flows_view *
 
 static void orphans_count(const struct ct_flows *t, struct ct_flows_view *v)
 {
+	if (!t->pairs_used)
+		return; /* and the pair table's pages stay untouched */
 	for (size_t i = 0; i < CT_FLOWS_PAIR_SLOTS; i++)
 		if (ct_flows_view_orphan(t, v, i))
 			for (int k = 0; k < CT_FLOW_ERR_KINDS; k++)
