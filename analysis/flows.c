@@ -212,35 +212,32 @@ static inline void ip_norm(struct ct_ip *o, const struct ct_ip *i)
 		memcpy(o->a, i->a, 16);
 }
 
-static int endpoint_cmp(const struct ct_ip *a, uint16_t ap, const struct ct_ip *b, uint16_t bp)
-{
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	/* memcmp order, as two big-endian words */
-	uint64_t x = be64(a->a), y = be64(b->a);
-	if (x == y)
-		x = be64(a->a + 8), y = be64(b->a + 8);
-	if (x != y)
-		return x < y ? -1 : 1;
-	return ap < bp ? -1 : ap > bp ? 1 : 0;
-}
-
-/* dir: 0 when src is the key's a side */
+/* dir: 0 when src is the key's a side. The order is endpoint_cmp's on the
+ * normalized addresses, computed on the address bytes in use only. */
 static void key_make(struct ct_flow_key *k, uint8_t *dir, const struct ct_ip *src,
 		     const struct ct_ip *dst, uint16_t sport, uint16_t dport, uint8_t proto,
 		     bool has_vni, uint32_t vni)
 {
-	struct ct_ip s, d;
-	memset(k, 0, sizeof(*k));
-	ip_norm(&s, src);
-	ip_norm(&d, dst);
-	if (endpoint_cmp(&s, sport, &d, dport) <= 0) {
-		k->a = s, k->aport = sport, k->b = d, k->bport = dport;
-		*dir = 0;
+	int c;
+	if (src->family != dst->family) {
+		c = src->family < dst->family ? -1 : 1;
 	} else {
-		k->a = d, k->aport = dport, k->b = s, k->bport = sport;
-		*dir = 1;
+		uint64_t x = 0, y = 0;
+		if (src->family == AF_INET) {
+			x = be64(src->a) >> 32, y = be64(dst->a) >> 32;
+		} else if (src->family == AF_INET6) {
+			x = be64(src->a), y = be64(dst->a);
+			if (x == y)
+				x = be64(src->a + 8), y = be64(dst->a + 8);
+		}
+		c = x < y ? -1 : x > y ? 1 : sport < dport ? -1 : sport > dport ? 1 : 0;
 	}
+	memset(k, 0, sizeof(*k));
+	*dir = c > 0;
+	ip_norm(&k->a, *dir ? dst : src);
+	ip_norm(&k->b, *dir ? src : dst);
+	k->aport = *dir ? dport : sport;
+	k->bport = *dir ? sport : dport;
 	k->proto = proto;
 	k->has_vni = has_vni;
 	k->vni = has_vni ? vni : 0;
