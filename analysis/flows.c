@@ -4,28 +4,87 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
-#define US_PER_S     1000000ull
-#define EVICT_SAMPLE 8
+#define US_PER_S   1000000ull
+#define GROW_FIRST 1024u	 /* entries allocated first */
+#define NONE	   UINT32_MAX /* no entry */
+
+_Static_assert(sizeof(struct ct_flow) == 96, "a flow entry is 96 bytes: see flows.h");
 
 enum { IPP_ICMP = 1, IPP_IPIP = 4, IPP_TCP = 6, IPP_UDP = 17, IPP_IPV6 = 41, IPP_ICMP6 = 58 };
+
+/* The entries and the index live in anonymous mappings: they start zeroed and
+ * only the pages touched count. The entries grow by mremap without copying and
+ * ask for transparent huge pages (fewer page faults as they fill); the index
+ * is sized for the default cap from the start (no rehash on the way up) with
+ * 4 KB pages, so a small capture touches little of it. */
+#define HUGE_MIN (2u << 20)
+
+static void *big_map(size_t bytes, bool huge)
+{
+	/* from 2 MB on, aligned to 2 MB so huge pages can cover all of it */
+	huge = huge && bytes >= HUGE_MIN;
+	size_t slack = huge ? HUGE_MIN : 0;
+	uint8_t *p = mmap(NULL, bytes + slack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (slack) {
+		size_t head = (HUGE_MIN - (uintptr_t)p % HUGE_MIN) % HUGE_MIN;
+		if (head)
+			munmap(p, head);
+		if (slack - head)
+			munmap(p + head + bytes, slack - head);
+		p += head;
+	}
+#if defined(MADV_HUGEPAGE) && !defined(CT_NO_THP)
+	if (huge)
+		madvise(p, bytes, MADV_HUGEPAGE); /* a hint: without it, 4 KB pages */
+#endif
+	return p;
+}
+
+static void *big_remap(void *old, size_t old_bytes, size_t bytes)
+{
+	if (!old)
+		return big_map(bytes, true);
+	void *p = mremap(old, old_bytes, bytes, MREMAP_MAYMOVE);
+	if (p == MAP_FAILED)
+		return NULL;
+#if defined(MADV_HUGEPAGE) && !defined(CT_NO_THP)
+	if (bytes >= HUGE_MIN)
+		madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+static void big_unmap(void *p, size_t bytes)
+{
+	if (p)
+		munmap(p, bytes);
+}
 
 int ct_flows_init(struct ct_flows *t, size_t max)
 {
 	memset(t, 0, sizeof(*t));
 	t->max = max ? max : CT_FLOWS_MAX_DEFAULT;
-	if (t->max > UINT32_MAX - 1)
-		t->max = UINT32_MAX - 1;
+	if (t->max > CT_FLOWS_MAX_LIMIT)
+		t->max = CT_FLOWS_MAX_LIMIT;
 	t->pairs = calloc(CT_FLOWS_PAIR_SLOTS, sizeof(*t->pairs));
 	return t->pairs ? 0 : -1;
 }
 
 void ct_flows_free(struct ct_flows *t)
 {
-	free(t->e);
-	free(t->bucket);
+	big_unmap(t->e, t->n_alloc * sizeof(*t->e));
+	big_unmap(t->slot, t->nslot * sizeof(*t->slot));
 	free(t->pairs);
+	free(t->errs);
+	free(t->outers);
+	free(t->wide);
+	big_unmap(t->oslot, t->n_oslot * sizeof(*t->oslot));
 	memset(t, 0, sizeof(*t));
 }
 
@@ -104,53 +163,99 @@ const char *ct_flow_err_note(bool v6, uint8_t type, uint8_t code, uint8_t quoted
 
 /* ---- keys ---- */
 
-static size_t ip_len(uint8_t family)
+static inline uint64_t ld64(const void *p, size_t off)
 {
-	return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
+	uint64_t w;
+	memcpy(&w, (const uint8_t *)p + off, 8);
+	return w;
+}
+
+/* five words to 32 bits: independent multiplies, then a finalizer */
+static inline uint32_t hash5(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3, uint64_t w4)
+{
+	uint64_t h = (w0 * 0xbf58476d1ce4e5b9ull) ^ (w1 * 0x94d049bb133111ebull) ^
+		     (w2 * 0x9e3779b97f4a7c15ull) ^ (w3 * 0xc2b2ae3d27d4eb4full) ^
+		     (w4 * 0x165667b19e3779f9ull);
+	h ^= h >> 32;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 29;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+/* the 17 bytes of an address */
+static bool ip_same(const struct ct_ip *x, const struct ct_ip *y)
+{
+	return ((ld64(x, 0) ^ ld64(y, 0)) | (ld64(x, 8) ^ ld64(y, 8)) | (ld64(x, 9) ^ ld64(y, 9))) ==
+	       0;
+}
+
+static inline uint64_t be64(const uint8_t *p)
+{
+	uint64_t w;
+	memcpy(&w, p, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
 }
 
 /* unused address bytes zeroed, so keys compare and hash as raw bytes */
-static void ip_norm(struct ct_ip *o, const struct ct_ip *i)
+static inline void ip_norm(struct ct_ip *o, const struct ct_ip *i)
 {
 	memset(o, 0, sizeof(*o));
 	o->family = i->family;
-	memcpy(o->a, i->a, ip_len(i->family));
+	/* fixed sizes: inlined stores, not a memcpy call */
+	if (i->family == AF_INET)
+		memcpy(o->a, i->a, 4);
+	else if (i->family == AF_INET6)
+		memcpy(o->a, i->a, 16);
 }
 
-static int endpoint_cmp(const struct ct_ip *a, uint16_t ap, const struct ct_ip *b, uint16_t bp)
-{
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	int c = memcmp(a->a, b->a, 16);
-	if (c)
-		return c;
-	return ap < bp ? -1 : ap > bp ? 1 : 0;
-}
-
-/* dir: 0 when src is the key's a side */
+/* dir: 0 when src is the key's a side. The order is endpoint_cmp's on the
+ * normalized addresses, computed on the address bytes in use only. */
 static void key_make(struct ct_flow_key *k, uint8_t *dir, const struct ct_ip *src,
 		     const struct ct_ip *dst, uint16_t sport, uint16_t dport, uint8_t proto,
 		     bool has_vni, uint32_t vni)
 {
-	struct ct_ip s, d;
-	memset(k, 0, sizeof(*k));
-	ip_norm(&s, src);
-	ip_norm(&d, dst);
-	if (endpoint_cmp(&s, sport, &d, dport) <= 0) {
-		k->a = s, k->aport = sport, k->b = d, k->bport = dport;
-		*dir = 0;
+	int c;
+	if (src->family != dst->family) {
+		c = src->family < dst->family ? -1 : 1;
 	} else {
-		k->a = d, k->aport = dport, k->b = s, k->bport = sport;
-		*dir = 1;
+		uint64_t x = 0, y = 0;
+		if (src->family == AF_INET) {
+			x = be64(src->a) >> 32, y = be64(dst->a) >> 32;
+		} else if (src->family == AF_INET6) {
+			x = be64(src->a), y = be64(dst->a);
+			if (x == y)
+				x = be64(src->a + 8), y = be64(dst->a + 8);
+		}
+		c = x < y ? -1 : x > y ? 1 : sport < dport ? -1 : sport > dport ? 1 : 0;
 	}
+	memset(k, 0, sizeof(*k));
+	*dir = c > 0;
+	ip_norm(&k->a, *dir ? dst : src);
+	ip_norm(&k->b, *dir ? src : dst);
+	k->aport = *dir ? dport : sport;
+	k->bport = *dir ? sport : dport;
 	k->proto = proto;
 	k->has_vni = has_vni;
 	k->vni = has_vni ? vni : 0;
 }
 
+#define TUPLE_LEN offsetof(struct ct_flow_key, has_vni)
+_Static_assert(sizeof(struct ct_flow_key) == 44 && TUPLE_LEN == 39, "key layout");
+
+/* the 5-tuple's 39 bytes: four words and one overlapping the fourth */
+static bool tuple_eq(const struct ct_flow_key *x, const struct ct_flow_key *y)
+{
+	return ((ld64(x, 0) ^ ld64(y, 0)) | (ld64(x, 8) ^ ld64(y, 8)) | (ld64(x, 16) ^ ld64(y, 16)) |
+		(ld64(x, 24) ^ ld64(y, 24)) | (ld64(x, 31) ^ ld64(y, 31))) == 0;
+}
+
 static bool key_eq(const struct ct_flow_key *x, const struct ct_flow_key *y)
 {
-	return memcmp(x, y, sizeof(*x)) == 0;
+	return tuple_eq(x, y) && ld64(x, 36) == ld64(y, 36);
 }
 
 static uint64_t mix64(uint64_t h)
@@ -179,47 +284,304 @@ static uint64_t hash_bytes(const void *p, size_t n)
 	return mix64(h ^ w);
 }
 
-/* The VNI stays out of the hash: a tuple's entries with and without a VNI share a
- * chain, so a decapsulated copy (vxlan.calico, caliX) finds its VXLAN flow. */
-static uint64_t key_hash(const struct ct_flow_key *k)
+/* The index's tag: the hash of the 5-tuple. The VNI and the interface stay out, so
+ * a tuple's entries (one per interface, with and without a VNI) share a probe run
+ * and a decapsulated copy (vxlan.calico, caliX) finds its VXLAN flow. */
+static inline uint32_t tuple_tag(const struct ct_flow_key *k)
 {
-	return hash_bytes(k, offsetof(struct ct_flow_key, has_vni));
+	/* the tuple's 39 bytes as in tuple_eq: the last word overlaps the fourth by one */
+	return hash5(ld64(k, 0), ld64(k, 8), ld64(k, 16), ld64(k, 24), ld64(k, 31));
 }
 
-static bool tuple_eq(const struct ct_flow_key *x, const struct ct_flow_key *y)
+/* ---- open-addressing index (linear probing, no tombstones) ---- */
+
+static void slot_put(struct ct_flow_slot *s, size_t n, uint32_t idx1, uint32_t tag)
 {
-	return memcmp(x, y, offsetof(struct ct_flow_key, has_vni)) == 0;
+	size_t m = n - 1, i = tag & m;
+	while (s[i].idx)
+		i = (i + 1) & m;
+	s[i].idx = idx1;
+	s[i].tag = tag;
 }
 
-/* A plain packet of a tuple carried in VXLAN elsewhere takes that flow's VNI; a
- * VXLAN packet gives its VNI to plain entries of its tuple seen before (unless
- * that interface already has an entry with the VNI). */
-static void vni_adopt(struct ct_flows *t, struct ct_flow_key *k)
+/* Empties slot i and moves later members of its run back (backward-shift deletion). */
+static void slot_del(struct ct_flow_slot *s, size_t n, size_t i)
 {
-	if (!t->nbucket)
+	size_t m = n - 1, j = i;
+	for (;;) {
+		j = (j + 1) & m;
+		if (!s[j].idx)
+			break;
+		size_t h = s[j].tag & m;
+		/* s[j] may fill the hole at i unless its home lies cyclically in (i, j] */
+		bool stays = i <= j ? (h > i && h <= j) : (h > i || h <= j);
+		if (!stays) {
+			s[i] = s[j];
+			i = j;
+		}
+	}
+	s[i].idx = 0;
+	s[i].tag = 0;
+}
+
+/* Slot of idx1 (which must be there). */
+static size_t slot_find(const struct ct_flow_slot *s, size_t n, uint32_t idx1, uint32_t tag)
+{
+	size_t m = n - 1, i = tag & m;
+	while (s[i].idx != idx1)
+		i = (i + 1) & m;
+	return i;
+}
+
+/* Room for need members at load 1/2 or less. 0 or -1. */
+static int slot_reserve(struct ct_flow_slot **sp, size_t *np, size_t need)
+{
+	size_t n = *np ? *np : 64;
+	while (n < need * 2)
+		n *= 2;
+	if (n == *np)
+		return 0;
+	struct ct_flow_slot *s = big_map(n * sizeof(*s), false);
+	if (!s)
+		return -1;
+	for (size_t i = 0; i < *np; i++)
+		if ((*sp)[i].idx)
+			slot_put(s, n, (*sp)[i].idx, (*sp)[i].tag);
+	big_unmap(*sp, *np * sizeof(**sp));
+	*sp = s;
+	*np = n;
+	return 0;
+}
+
+/* ---- side tables: outer pairs (shared, counted) and ICMP errors ---- */
+
+static uint32_t outer_tag(const struct ct_ip *src, const struct ct_ip *dst, uint16_t dport,
+			  uint8_t encap)
+{
+	/* 17-byte addresses: words at 0 and 9 cover each */
+	return hash5(ld64(src, 0), ld64(src, 9), ld64(dst, 0), ld64(dst, 9),
+		     (uint64_t)dport << 8 | encap);
+}
+
+static bool outer_is(const struct ct_flow_outer *o, const struct ct_ip *src,
+		     const struct ct_ip *dst, uint16_t dport, uint8_t encap)
+{
+	return o->dport == dport && o->encap == encap && ip_same(&o->src, src) &&
+	       ip_same(&o->dst, dst);
+}
+
+/* A reference to the outer pair (src, dst normalized): index + 1, 0 when out of memory. */
+static uint32_t outer_get(struct ct_flows *t, const struct ct_ip *src, const struct ct_ip *dst,
+			  uint16_t dport, uint8_t encap)
+{
+	uint32_t tag = outer_tag(src, dst, dport, encap);
+	if (t->n_oslot) {
+		size_t m = t->n_oslot - 1;
+		for (size_t i = tag & m; t->oslot[i].idx; i = (i + 1) & m) {
+			struct ct_flow_outer *o = &t->outers[t->oslot[i].idx - 1];
+			if (t->oslot[i].tag == tag && outer_is(o, src, dst, dport, encap)) {
+				o->refs++;
+				return t->oslot[i].idx;
+			}
+		}
+	}
+	if (slot_reserve(&t->oslot, &t->n_oslot, t->outers_used + 1) < 0)
+		return 0;
+	uint32_t idx;
+	if (t->outers_free) {
+		idx = t->outers_free - 1;
+		t->outers_free = t->outers[idx].next;
+	} else {
+		if (t->top_outers == t->n_outers) {
+			size_t na = t->n_outers ? t->n_outers * 2 : 16;
+			struct ct_flow_outer *v = realloc(t->outers, na * sizeof(*v));
+			if (!v)
+				return 0;
+			t->outers = v;
+			t->n_outers = na;
+		}
+		idx = (uint32_t)t->top_outers++;
+	}
+	struct ct_flow_outer *o = &t->outers[idx];
+	memset(o, 0, sizeof(*o));
+	o->src = *src;
+	o->dst = *dst;
+	o->dport = dport;
+	o->encap = encap;
+	o->refs = 1;
+	slot_put(t->oslot, t->n_oslot, idx + 1, tag);
+	t->outers_used++;
+	return idx + 1;
+}
+
+static void outer_put(struct ct_flows *t, uint32_t idx1)
+{
+	struct ct_flow_outer *o = &t->outers[idx1 - 1];
+	if (--o->refs)
 		return;
-	uint32_t head = t->bucket[key_hash(k) & (t->nbucket - 1)];
+	uint32_t tag = outer_tag(&o->src, &o->dst, o->dport, o->encap);
+	slot_del(t->oslot, t->n_oslot, slot_find(t->oslot, t->n_oslot, idx1, tag));
+	o->next = t->outers_free;
+	t->outers_free = idx1;
+	t->outers_used--;
+}
+
+/* The entry's error record, made (zeroed) when it has none. NULL: out of memory. */
+static struct ct_flow_err *err_of(struct ct_flows *t, struct ct_flow *f)
+{
+	if (f->err)
+		return &t->errs[f->err - 1].e;
+	uint32_t idx;
+	if (t->errs_free) {
+		idx = t->errs_free - 1;
+		t->errs_free = t->errs[idx].next;
+	} else {
+		if (t->top_errs == t->n_errs) {
+			size_t na = t->n_errs ? t->n_errs * 2 : 16;
+			struct ct_flow_errslot *v = realloc(t->errs, na * sizeof(*v));
+			if (!v)
+				return NULL;
+			t->errs = v;
+			t->n_errs = na;
+		}
+		idx = (uint32_t)t->top_errs++;
+	}
+	memset(&t->errs[idx], 0, sizeof(t->errs[idx]));
+	f->err = idx + 1;
+	return &t->errs[idx].e;
+}
+
+static const struct ct_flow_err *err_get(const struct ct_flows *t, const struct ct_flow *f)
+{
+	return f->err ? &t->errs[f->err - 1].e : NULL;
+}
+
+/* An entry's counters, wherever they are. */
+static inline uint64_t ent_packets(const struct ct_flows *t, const struct ct_flow *f, int d)
+{
+	return f->flags & CT_FLOW_F_WIDE ? t->wide[f->packets[0] - 1].packets[d] : f->packets[d];
+}
+
+static inline uint64_t ent_bytes(const struct ct_flows *t, const struct ct_flow *f, int d)
+{
+	return f->flags & CT_FLOW_F_WIDE ? t->wide[f->packets[0] - 1].bytes[d] : f->bytes[d];
+}
+
+/* Moves the entry's counters to t->wide. 0 or -1 (no memory). */
+static int ent_widen(struct ct_flows *t, struct ct_flow *f)
+{
+	uint32_t idx;
+	if (t->wide_free) {
+		idx = t->wide_free - 1;
+		t->wide_free = (uint32_t)t->wide[idx].packets[0];
+	} else {
+		if (t->top_wide == t->n_wide) {
+			size_t na = t->n_wide ? t->n_wide * 2 : 16;
+			struct ct_flow_wide *v = realloc(t->wide, na * sizeof(*v));
+			if (!v)
+				return -1;
+			t->wide = v;
+			t->n_wide = na;
+		}
+		idx = (uint32_t)t->top_wide++;
+	}
+	struct ct_flow_wide *w = &t->wide[idx];
+	for (int d = 0; d < 2; d++) {
+		w->packets[d] = f->packets[d];
+		w->bytes[d] = f->bytes[d];
+	}
+	f->packets[0] = idx + 1;
+	f->packets[1] = f->bytes[0] = f->bytes[1] = 0;
+	f->flags |= CT_FLOW_F_WIDE;
+	return 0;
+}
+
+/* ---- table ---- */
+
+/* The entries of one probe run: the entry for (k, iface), the key's entry with the
+ * highest index (any interface), whether any entry has k's 5-tuple. */
+struct run {
+	uint32_t exact, any;
+	bool tuple;
+};
+
+static void run_scan(const struct ct_flows *t, const struct ct_flow_key *k, uint32_t tag,
+		     uint16_t iface, struct run *r)
+{
+	r->exact = r->any = NONE;
+	r->tuple = false;
+	if (!t->nslot)
+		return;
+	size_t m = t->nslot - 1;
+	for (size_t i = tag & m; t->slot[i].idx; i = (i + 1) & m) {
+		if (t->slot[i].tag != tag)
+			continue;
+		uint32_t x = t->slot[i].idx - 1;
+		const struct ct_flow *f = &t->e[x];
+		if (!tuple_eq(&f->key, k))
+			continue;
+		r->tuple = true;
+		if (!key_eq(&f->key, k))
+			continue;
+		if (f->iface == iface)
+			r->exact = x;
+		if (r->any == NONE || x > r->any)
+			r->any = x;
+	}
+}
+
+/* The key's entry with the highest index below `below` (entries of one flow, from
+ * the most recently created: the order summaries list them in), NONE when none. */
+static uint32_t grp_next(const struct ct_flows *t, const struct ct_flow_key *k, uint32_t tag,
+			 uint32_t below)
+{
+	uint32_t best = NONE;
+	size_t m = t->nslot - 1;
+	for (size_t i = tag & m; t->slot[i].idx; i = (i + 1) & m) {
+		uint32_t x = t->slot[i].idx - 1;
+		if (t->slot[i].tag != tag || x >= below || (best != NONE && x < best))
+			continue;
+		if (key_eq(&t->e[x].key, k))
+			best = x;
+	}
+	return best;
+}
+
+/* A plain packet of a tuple carried in VXLAN elsewhere takes that flow's VNI (the
+ * most recently seen; on a tie the newest entry); a VXLAN packet gives its VNI to
+ * plain entries of its tuple seen before (unless that interface already has an
+ * entry with the VNI). */
+static void vni_adopt(struct ct_flows *t, struct ct_flow_key *k, uint32_t tag)
+{
+	size_t m = t->nslot - 1;
 	if (!k->has_vni) {
 		uint64_t best = 0;
-		for (uint32_t i = head; i; i = t->e[i - 1].next) {
-			const struct ct_flow *f = &t->e[i - 1];
-			uint64_t l =
-			    f->d[0].last_us > f->d[1].last_us ? f->d[0].last_us : f->d[1].last_us;
-			if (f->key.has_vni && tuple_eq(&f->key, k) && (!k->has_vni || l > best)) {
-				k->has_vni = true;
-				k->vni = f->key.vni;
-				best = l;
+		uint32_t bx = NONE;
+		for (size_t i = tag & m; t->slot[i].idx; i = (i + 1) & m) {
+			uint32_t x = t->slot[i].idx - 1;
+			const struct ct_flow *f = &t->e[x];
+			if (t->slot[i].tag != tag || !f->key.has_vni || !tuple_eq(&f->key, k))
+				continue;
+			if (bx == NONE || f->last_us > best || (f->last_us == best && x > bx)) {
+				best = f->last_us;
+				bx = x;
 			}
+		}
+		if (bx != NONE) {
+			k->has_vni = true;
+			k->vni = t->e[bx].key.vni;
 		}
 		return;
 	}
-	for (uint32_t i = head; i; i = t->e[i - 1].next) {
-		struct ct_flow *f = &t->e[i - 1];
-		if (f->key.has_vni || !tuple_eq(&f->key, k))
+	for (size_t i = tag & m; t->slot[i].idx; i = (i + 1) & m) {
+		struct ct_flow *f = &t->e[t->slot[i].idx - 1];
+		if (t->slot[i].tag != tag || f->key.has_vni || !tuple_eq(&f->key, k))
 			continue;
 		bool taken = false;
-		for (uint32_t j = head; j && !taken; j = t->e[j - 1].next)
-			taken = key_eq(&t->e[j - 1].key, k) && t->e[j - 1].iface == f->iface;
+		for (size_t j = tag & m; t->slot[j].idx && !taken; j = (j + 1) & m) {
+			const struct ct_flow *g = &t->e[t->slot[j].idx - 1];
+			taken = t->slot[j].tag == tag && key_eq(&g->key, k) && g->iface == f->iface;
+		}
 		if (!taken) {
 			f->key.has_vni = true;
 			f->key.vni = k->vni;
@@ -227,130 +589,116 @@ static void vni_adopt(struct ct_flows *t, struct ct_flow_key *k)
 	}
 }
 
-/* ---- table ---- */
-
-static uint64_t ent_last(const struct ct_flow *f)
+static uint64_t ent_last(const struct ct_flows *t, const struct ct_flow *f)
 {
-	uint64_t l = f->d[0].last_us > f->d[1].last_us ? f->d[0].last_us : f->d[1].last_us;
-	return f->err.last_us > l ? f->err.last_us : l;
+	const struct ct_flow_err *e = err_get(t, f);
+	return e && e->last_us > f->last_us ? e->last_us : f->last_us;
 }
 
-static void bucket_link(struct ct_flows *t, uint32_t idx)
-{
-	size_t b = key_hash(&t->e[idx].key) & (t->nbucket - 1);
-	t->e[idx].next = t->bucket[b];
-	t->bucket[b] = idx + 1;
-}
-
-static int grow(struct ct_flows *t)
-{
-	size_t na = t->n_alloc ? t->n_alloc * 2 : 64;
-	if (na > t->max)
-		na = t->max;
-	struct ct_flow *e = realloc(t->e, na * sizeof(*e));
-	if (!e)
-		return -1;
-	t->e = e;
-	t->n_alloc = na;
-	size_t nb = t->nbucket ? t->nbucket : 64;
-	while (nb < na)
-		nb *= 2;
-	if (nb != t->nbucket) {
-		uint32_t *b = calloc(nb, sizeof(*b));
-		if (!b)
-			return -1;
-		free(t->bucket);
-		t->bucket = b;
-		t->nbucket = nb;
-		for (size_t i = 0; i < t->top; i++)
-			if (t->e[i].used)
-				bucket_link(t, (uint32_t)i);
-	}
-	return 0;
-}
-
-static void unlink_ent(struct ct_flows *t, uint32_t idx)
-{
-	size_t b = key_hash(&t->e[idx].key) & (t->nbucket - 1);
-	uint32_t *pp = &t->bucket[b];
-	while (*pp && *pp != idx + 1)
-		pp = &t->e[*pp - 1].next;
-	if (*pp)
-		*pp = t->e[idx].next;
-}
-
-/* Evicts the least recently seen of a few entries from the sampling hand. */
+/* The clock hand: evicts the least recently seen of the CT_FLOWS_EVICT_WINDOW
+ * entries from the hand (the first on a tie) and moves just past it. */
 static void evict_one(struct ct_flows *t)
 {
-	uint32_t best = UINT32_MAX;
-	uint64_t best_last = UINT64_MAX;
-	for (size_t tried = 0, seen = 0; tried < t->top && seen < EVICT_SAMPLE; tried++) {
-		size_t i = t->hand++ % t->top;
-		if (!t->e[i].used)
-			continue;
-		seen++;
-		uint64_t l = ent_last(&t->e[i]);
-		if (l < best_last) {
-			best_last = l;
-			best = (uint32_t)i;
-		}
-	}
-	if (best == UINT32_MAX)
+	size_t n = t->top;
+	if (!n)
 		return;
-	unlink_ent(t, best);
-	t->e[best].used = false;
-	t->e[best].next = t->free_head;
+	uint32_t best = NONE;
+	uint64_t best_last = UINT64_MAX;
+	size_t i = t->hand % n;
+	for (size_t tried = 0, seen = 0; tried < n && seen < CT_FLOWS_EVICT_WINDOW; tried++) {
+		const struct ct_flow *f = &t->e[i];
+		if (f->flags & CT_FLOW_F_USED) {
+			seen++;
+			uint64_t l = ent_last(t, f);
+			if (l < best_last) {
+				best_last = l;
+				best = (uint32_t)i;
+			}
+		}
+		i = i + 1 == n ? 0 : i + 1;
+	}
+	if (best == NONE)
+		return;
+	struct ct_flow *f = &t->e[best];
+	slot_del(t->slot, t->nslot, slot_find(t->slot, t->nslot, best + 1, tuple_tag(&f->key)));
+	for (int d = 0; d < 2; d++)
+		if (f->outer[d])
+			outer_put(t, f->outer[d]);
+	if (f->err) {
+		t->errs[f->err - 1].next = t->errs_free;
+		t->errs_free = f->err;
+	}
+	if (f->flags & CT_FLOW_F_WIDE) {
+		t->wide[f->packets[0] - 1].packets[0] = t->wide_free;
+		t->wide_free = f->packets[0];
+	}
+	memset(f, 0, sizeof(*f));
+	f->err = t->free_head; /* the free list runs through err */
 	t->free_head = best + 1;
+	t->hand = best + 1;
 	t->used--;
 	t->evicted++;
 }
 
-/* A fresh entry for key on iface, linked in its bucket. Index or -1. */
-static int64_t ent_new(struct ct_flows *t, const struct ct_flow_key *k, uint16_t iface, uint8_t dir,
-		       uint64_t ts)
+/* A fresh entry for key on iface, in the index. Index or NONE (no memory). multi:
+ * another entry has the key's 5-tuple. */
+static uint32_t ent_new(struct ct_flows *t, const struct ct_flow_key *k, uint32_t tag,
+			uint16_t iface, uint8_t dir, uint64_t ts, bool multi)
 {
 	if (t->used >= t->max)
 		evict_one(t);
+	/* the index: first for min(max, the default cap), then doubling beyond */
+	size_t need = t->used + 1;
+	if (!t->nslot && need < CT_FLOWS_MAX_DEFAULT)
+		need = t->max < CT_FLOWS_MAX_DEFAULT ? t->max : CT_FLOWS_MAX_DEFAULT;
+	if (slot_reserve(&t->slot, &t->nslot, need) < 0)
+		return NONE;
 	uint32_t idx;
 	if (t->free_head) {
 		idx = t->free_head - 1;
-		t->free_head = t->e[idx].next;
+		t->free_head = t->e[idx].err;
 	} else {
-		if (t->top == t->n_alloc && grow(t) < 0)
-			return -1;
-		if (t->top == t->n_alloc)
-			return -1;
+		if (t->top == t->n_alloc) {
+			size_t na = t->n_alloc ? t->n_alloc * 2 : GROW_FIRST;
+			if (na > t->max)
+				na = t->max;
+			if (na <= t->n_alloc)
+				return NONE;
+			struct ct_flow *e =
+			    big_remap(t->e, t->n_alloc * sizeof(*e), na * sizeof(*e));
+			if (!e)
+				return NONE;
+			t->e = e;
+			t->n_alloc = na;
+		}
 		idx = (uint32_t)t->top++;
 	}
+	/* every field, one store each (no padding in the entry): a zeroing memset of
+	 * the fresh line costs more than the stores */
 	struct ct_flow *f = &t->e[idx];
-	memset(f, 0, sizeof(*f));
 	f->key = *k;
 	f->iface = iface;
-	f->init_dir = dir;
-	f->first_us = ts;
-	f->used = true;
-	bucket_link(t, idx);
+	f->flags = (uint8_t)(CT_FLOW_F_USED | (dir ? CT_FLOW_F_INIT_DIR : 0));
+	f->seen = 0;
+	f->err = 0;
+	f->outer[0] = f->outer[1] = 0;
+	f->outer_sport[0] = f->outer_sport[1] = 0;
+	f->first_us = f->last_us = ts;
+	f->packets[0] = f->packets[1] = 0;
+	f->bytes[0] = f->bytes[1] = 0;
+	if (idx + 4 < t->n_alloc)
+		__builtin_prefetch(&t->e[idx + 4], 1); /* the entries to come, when appending */
+	slot_put(t->slot, t->nslot, idx + 1, tag);
 	t->used++;
-	return idx;
-}
-
-/* The entry for (key, iface), or with any_iface the first entry of key (preferring iface). */
-static int64_t ent_find(const struct ct_flows *t, const struct ct_flow_key *k, uint16_t iface,
-			bool any_iface)
-{
-	if (!t->nbucket)
-		return -1;
-	int64_t first = -1;
-	for (uint32_t i = t->bucket[key_hash(k) & (t->nbucket - 1)]; i; i = t->e[i - 1].next) {
-		const struct ct_flow *f = &t->e[i - 1];
-		if (!key_eq(&f->key, k))
-			continue;
-		if (f->iface == iface)
-			return i - 1;
-		if (first < 0)
-			first = i - 1;
+	if (multi) {
+		size_t m = t->nslot - 1;
+		for (size_t i = tag & m; t->slot[i].idx; i = (i + 1) & m) {
+			struct ct_flow *g = &t->e[t->slot[i].idx - 1];
+			if (t->slot[i].tag == tag && tuple_eq(&g->key, k))
+				g->flags |= CT_FLOW_F_MULTI;
+		}
 	}
-	return any_iface ? first : -1;
+	return idx;
 }
 
 static void ports_of(const struct ct_pkt_l4 *l4, uint8_t proto, uint16_t *sp, uint16_t *dp)
@@ -427,12 +775,12 @@ static const struct ct_flow_pair *pair_find(const struct ct_flows *t, const stru
 	return NULL;
 }
 
-static void add_error(struct ct_flows *t, const struct ct_pkt *p, const struct ct_pkt_ip *ip,
-		      const struct ct_pkt_l4 *l4, uint64_t ts, uint16_t iface)
+static int add_error(struct ct_flows *t, const struct ct_pkt *p, const struct ct_pkt_ip *ip,
+		     const struct ct_pkt_l4 *l4, uint64_t ts, uint16_t iface)
 {
 	t->errors++;
 	if (!l4->quoted_present || !l4->quoted.present)
-		return;
+		return 0;
 	const struct ct_pkt_ip *q = &l4->quoted;
 	struct ct_flow_err e = {
 	    .count = 1,
@@ -453,25 +801,114 @@ static void add_error(struct ct_flows *t, const struct ct_pkt *p, const struct c
 	    q->proto == IPP_ICMP6)
 		sp = l4->quoted_sport, dp = l4->quoted_dport;
 	key_make(&k, &dir, &q->src, &q->dst, sp, dp, q->proto, p->encap == CT_ENCAP_VXLAN, p->vni);
-	int64_t i = ent_find(t, &k, iface, true);
-	if (i < 0) {
-		vni_adopt(t, &k);
-		i = ent_find(t, &k, iface, true);
+	uint32_t tag = tuple_tag(&k);
+	struct run r;
+	run_scan(t, &k, tag, iface, &r);
+	if (r.exact == NONE && r.any == NONE && r.tuple) {
+		vni_adopt(t, &k, tag);
+		run_scan(t, &k, tag, iface, &r);
 	}
-	if (i >= 0) {
-		err_merge(&t->e[i].err, &e);
-		return;
+	uint32_t i = r.exact != NONE ? r.exact : r.any;
+	if (i != NONE) {
+		struct ct_flow_err *fe = err_of(t, &t->e[i]);
+		if (!fe)
+			return -1;
+		err_merge(fe, &e);
+		return 0;
 	}
 	/* else it quotes an outer header (IPIP, VXLAN) or a flow not seen (yet): keep it by
 	 * its pair; summaries match it against their outer (or own) pair */
 	struct ct_flow_pair *pr = &t->pairs[pair_slot(&q->src, &q->dst)];
 	if (!pr->used || !ct_ip_eq(&pr->src, &q->src) || !ct_ip_eq(&pr->dst, &q->dst)) {
+		if (!pr->used)
+			t->pairs_used++;
 		memset(pr, 0, sizeof(*pr));
 		pr->used = true;
 		ip_norm(&pr->src, &q->src);
 		ip_norm(&pr->dst, &q->dst);
 	}
 	pair_merge(pr, &e);
+	return 0;
+}
+
+/* Accounts one queued packet. 0 or -1 (no memory). */
+static int pend_run(struct ct_flows *t, struct ct_flow_pend *q)
+{
+	struct run r;
+	run_scan(t, &q->key, q->tag, q->iface, &r);
+	uint32_t i = r.exact;
+	if (i == NONE && r.tuple) {
+		vni_adopt(t, &q->key, q->tag);
+		run_scan(t, &q->key, q->tag, q->iface, &r);
+		i = r.exact;
+	}
+	if (i == NONE) {
+		i = ent_new(t, &q->key, q->tag, q->iface, q->dir, q->ts_us, r.tuple);
+		if (i == NONE)
+			return -1;
+	}
+	struct ct_flow *f = &t->e[i];
+	uint8_t dir = q->dir;
+	if (q->encap) {
+		uint32_t cur = f->outer[dir];
+		if (!cur || !outer_is(&t->outers[cur - 1], &q->osrc, &q->odst, q->odport, q->encap)) {
+			uint32_t o = outer_get(t, &q->osrc, &q->odst, q->odport, q->encap);
+			if (!o)
+				return -1;
+			if (cur)
+				outer_put(t, cur);
+			f->outer[dir] = o;
+		}
+		if (q->vx)
+			f->outer_sport[dir] = q->osport;
+		f->seen |= (uint8_t)(CT_FLOW_SEEN_ENCAP << (2 * dir));
+	} else {
+		f->seen |= (uint8_t)(CT_FLOW_SEEN_PLAIN << (2 * dir));
+	}
+	if (q->ts_us < f->first_us) {
+		f->first_us = q->ts_us;
+		f->flags = (uint8_t)((f->flags & ~CT_FLOW_F_INIT_DIR) | (dir ? CT_FLOW_F_INIT_DIR : 0));
+	}
+	if (q->ts_us > f->last_us)
+		f->last_us = q->ts_us;
+	if (!(f->flags & CT_FLOW_F_WIDE)) {
+		if (f->packets[dir] < UINT32_MAX && f->bytes[dir] <= UINT32_MAX - q->len) {
+			f->packets[dir]++;
+			f->bytes[dir] += q->len;
+			return 0;
+		}
+		if (ent_widen(t, f) < 0)
+			return -1;
+	}
+	struct ct_flow_wide *w = &t->wide[f->packets[0] - 1];
+	w->packets[dir]++;
+	w->bytes[dir] += q->len;
+	return 0;
+}
+
+/* Accounts the oldest queued packet, and prefetches the entry the next one will
+ * probably hit (its index slot was prefetched when it was queued). */
+static int pend_pop(struct ct_flows *t)
+{
+	int rc = pend_run(t, &t->pend[t->pend_head]);
+	t->pend_head = (t->pend_head + 1) % CT_FLOWS_PIPE;
+	t->pend_n--;
+	if (t->pend_n && t->nslot) {
+		const struct ct_flow_pend *q = &t->pend[t->pend_head];
+		const struct ct_flow_slot *sl = &t->slot[q->tag & (t->nslot - 1)];
+		if (sl->idx && sl->tag == q->tag)
+			__builtin_prefetch(&t->e[sl->idx - 1]);
+	}
+	return rc;
+}
+
+int ct_flows_flush(struct ct_flows *t)
+{
+	int rc = 0;
+	while (t->pend_n)
+		if (pend_pop(t) < 0)
+			rc = -1;
+	return rc;
 }
 
 int ct_flows_add(struct ct_flows *t, const struct ct_pkt *p, uint64_t ts_us, uint16_t iface)
@@ -492,50 +929,51 @@ int ct_flows_add(struct ct_flows *t, const struct ct_pkt *p, uint64_t ts_us, uin
 		t->now_us = ts_us;
 	if (l4->present && (l4->proto == IPP_ICMP || l4->proto == IPP_ICMP6) &&
 	    ct_icmp_is_error(l4->proto == IPP_ICMP6, l4->icmp_type)) {
-		add_error(t, p, ip, l4, ts_us, iface);
-		return 0;
+		/* errors look flows up: every packet before this one is accounted first */
+		int rc = ct_flows_flush(t);
+		return add_error(t, p, ip, l4, ts_us, iface) < 0 ? -1 : rc;
 	}
-	struct ct_flow_key k;
-	uint8_t dir;
+	int rc = 0;
+	if (t->pend_n == CT_FLOWS_PIPE)
+		rc = pend_pop(t);
+	struct ct_flow_pend *q = &t->pend[(t->pend_head + t->pend_n) % CT_FLOWS_PIPE];
+	t->pend_n++;
 	uint16_t sp, dp;
 	ports_of(l4, ip->proto, &sp, &dp);
-	key_make(&k, &dir, &ip->src, &ip->dst, sp, dp, ip->proto, p->encap == CT_ENCAP_VXLAN,
-		 p->vni);
-	int64_t i = ent_find(t, &k, iface, false);
-	if (i < 0) {
-		vni_adopt(t, &k);
-		i = ent_find(t, &k, iface, false);
-	}
-	if (i < 0) {
-		i = ent_new(t, &k, iface, dir, ts_us);
-		if (i < 0)
-			return -1;
-	}
-	struct ct_flow *f = &t->e[i];
-	struct ct_flow_dir *d = &f->d[dir];
-	if (!d->packets || ts_us < d->first_us)
-		d->first_us = ts_us;
-	if (ts_us > d->last_us)
-		d->last_us = ts_us;
-	if (ts_us < f->first_us) {
-		f->first_us = ts_us;
-		f->init_dir = dir;
-	}
-	d->packets++;
-	d->bytes += ip->total_len ? ip->total_len : p->len;
+	key_make(&q->key, &q->dir, &ip->src, &ip->dst, sp, dp, ip->proto,
+		 p->encap == CT_ENCAP_VXLAN, p->vni);
+	q->tag = tuple_tag(&q->key);
+	q->iface = iface;
+	q->ts_us = ts_us;
+	q->len = ip->total_len ? ip->total_len : p->len;
+	q->encap = (uint8_t)p->encap;
 	if (encap) {
-		d->seen |= CT_FLOW_SEEN_ENCAP;
-		d->encap = (uint8_t)p->encap;
-		ip_norm(&d->outer_src, &p->outer.src);
-		ip_norm(&d->outer_dst, &p->outer.dst);
-		if (p->encap == CT_ENCAP_VXLAN && p->outer_l4.present) {
-			d->outer_sport = p->outer_l4.sport;
-			d->outer_dport = p->outer_l4.dport;
-		}
-	} else {
-		d->seen |= CT_FLOW_SEEN_PLAIN;
+		ip_norm(&q->osrc, &p->outer.src);
+		ip_norm(&q->odst, &p->outer.dst);
+		q->vx = p->encap == CT_ENCAP_VXLAN && p->outer_l4.present;
+		q->odport = q->vx ? p->outer_l4.dport : 0;
+		q->osport = q->vx ? p->outer_l4.sport : 0;
 	}
-	return 0;
+	if (t->nslot)
+		__builtin_prefetch(&t->slot[q->tag & (t->nslot - 1)]);
+	return rc;
+}
+
+void ct_flow_ent_dir(const struct ct_flows *t, uint32_t ent, int dir, struct ct_flow_dir *out)
+{
+	const struct ct_flow *f = &t->e[ent];
+	memset(out, 0, sizeof(*out));
+	out->packets = ent_packets(t, f, dir);
+	out->bytes = ent_bytes(t, f, dir);
+	out->seen = (uint8_t)((f->seen >> (2 * dir)) & 3);
+	if (f->outer[dir]) {
+		const struct ct_flow_outer *o = &t->outers[f->outer[dir] - 1];
+		out->encap = o->encap;
+		out->outer_src = o->src;
+		out->outer_dst = o->dst;
+		out->outer_dport = o->dport;
+		out->outer_sport = f->outer_sport[dir];
+	}
 }
 
 /* ---- summaries ---- */
@@ -570,15 +1008,16 @@ static void sum_build(const struct ct_flows *t, struct ct_flow_sum *s, uint32_t 
 		      uint64_t now_us)
 {
 	const struct ct_flow_key *k = &t->e[head].key;
+	uint32_t tag = tuple_tag(k);
 	memset(s, 0, sizeof(*s));
 	/* orientation: the earliest entry's first packet */
 	uint64_t first = UINT64_MAX;
 	uint8_t fwd = 0;
-	for (uint32_t i = head + 1; i; i = t->e[i - 1].next) {
-		const struct ct_flow *f = &t->e[i - 1];
-		if (key_eq(&f->key, k) && f->first_us < first) {
+	for (uint32_t i = grp_next(t, k, tag, head + 1); i != NONE; i = grp_next(t, k, tag, i)) {
+		const struct ct_flow *f = &t->e[i];
+		if (f->first_us < first) {
 			first = f->first_us;
-			fwd = f->init_dir;
+			fwd = f->flags & CT_FLOW_F_INIT_DIR ? 1 : 0;
 		}
 	}
 	s->fwd = fwd;
@@ -592,23 +1031,24 @@ static void sum_build(const struct ct_flows *t, struct ct_flow_sum *s, uint32_t 
 	s->vni = k->vni;
 	s->first_us = UINT64_MAX;
 	uint64_t enc_best[2] = {0, 0};
-	for (uint32_t i = head + 1; i; i = t->e[i - 1].next) {
-		const struct ct_flow *f = &t->e[i - 1];
-		if (!key_eq(&f->key, k))
-			continue;
+	for (uint32_t i = grp_next(t, k, tag, head + 1); i != NONE; i = grp_next(t, k, tag, i)) {
+		const struct ct_flow *f = &t->e[i];
+		struct ct_flow_dir dd[2];
+		ct_flow_ent_dir(t, i, 0, &dd[0]);
+		ct_flow_ent_dir(t, i, 1, &dd[1]);
 		if (s->n_ent < CT_FLOW_SUM_IFACES)
-			s->ent[s->n_ent++] = i - 1;
+			s->ent[s->n_ent++] = i;
 		s->n_ifaces++;
+		if (f->first_us < s->first_us)
+			s->first_us = f->first_us;
+		if (f->last_us > s->last_us)
+			s->last_us = f->last_us;
 		for (int sd = 0; sd < 2; sd++) {
-			const struct ct_flow_dir *d = &f->d[sd == 0 ? fwd : 1 - fwd];
+			const struct ct_flow_dir *d = &dd[sd == 0 ? fwd : 1 - fwd];
 			if (d->packets > s->packets[sd])
 				s->packets[sd] = d->packets;
 			if (d->bytes > s->bytes[sd])
 				s->bytes[sd] = d->bytes;
-			if (d->packets && d->first_us < s->first_us)
-				s->first_us = d->first_us;
-			if (d->last_us > s->last_us)
-				s->last_us = d->last_us;
 			if ((d->seen & CT_FLOW_SEEN_ENCAP) && d->packets > enc_best[sd]) {
 				enc_best[sd] = d->packets;
 				s->encap[sd] = d->encap;
@@ -618,14 +1058,13 @@ static void sum_build(const struct ct_flows *t, struct ct_flow_sum *s, uint32_t 
 				s->outer_dport[sd] = d->outer_dport;
 			}
 		}
-		for (int sd = 0; sd < 2; sd++) {
-			const struct ct_flow_dir *a = &f->d[sd], *b = &f->d[1 - sd];
-			if (a->seen == CT_FLOW_SEEN_ENCAP && b->seen == CT_FLOW_SEEN_PLAIN)
+		for (int sd = 0; sd < 2; sd++)
+			if (dd[sd].seen == CT_FLOW_SEEN_ENCAP && dd[1 - sd].seen == CT_FLOW_SEEN_PLAIN)
 				s->asymmetric = true;
-		}
-		if (f->err.count && (!s->n_err || f->err.count > s->err[0].count)) {
+		const struct ct_flow_err *fe = err_get(t, f);
+		if (fe && fe->count && (!s->n_err || fe->count > s->err[0].count)) {
 			s->n_err = 1;
-			s->err[0] = f->err;
+			s->err[0] = *fe;
 		}
 	}
 	if (s->first_us == UINT64_MAX)
@@ -700,49 +1139,100 @@ bool ct_flows_view_orphan(const struct ct_flows *t, const struct ct_flows_view *
 
 static void orphans_count(const struct ct_flows *t, struct ct_flows_view *v)
 {
+	if (!t->pairs_used)
+		return; /* and the pair table's pages stay untouched */
 	for (size_t i = 0; i < CT_FLOWS_PAIR_SLOTS; i++)
 		if (ct_flows_view_orphan(t, v, i))
 			for (int k = 0; k < CT_FLOW_ERR_KINDS; k++)
 				v->orphans += t->pairs[i].err[k].count > 0;
 }
 
-int ct_flows_rank(const struct ct_flows *t, uint64_t now_us, struct ct_flows_view *out)
+/* Whether a lone entry's flow is one-way and asymmetric, as sum_build decides them. */
+static void lone_flags(const struct ct_flows *t, const struct ct_flow *f, uint64_t now_us,
+		       bool *one_way, bool *asym)
+{
+	uint64_t p0 = ent_packets(t, f, 0), p1 = ent_packets(t, f, 1);
+	bool any0 = p0 > 0, any1 = p1 > 0;
+	*one_way = any0 != any1 && (p0 + p1 >= 2 ||
+				    (now_us >= f->first_us && now_us - f->first_us >= US_PER_S));
+	uint8_t s0 = f->seen & 3, s1 = (f->seen >> 2) & 3;
+	*asym = (s0 == CT_FLOW_SEEN_ENCAP && s1 == CT_FLOW_SEEN_PLAIN) ||
+		(s1 == CT_FLOW_SEEN_ENCAP && s0 == CT_FLOW_SEEN_PLAIN);
+}
+
+/* Keeps the best limit flows of v[0..*n) sorted, adding r. */
+static void top_insert(struct ct_flow_rank *v, size_t *n, size_t limit,
+		       const struct ct_flow_rank *r)
+{
+	if (*n == limit && rank_cmp(r, &v[limit - 1]) >= 0)
+		return;
+	size_t i = *n < limit ? (*n)++ : limit - 1;
+	while (i > 0 && rank_cmp(r, &v[i - 1]) < 0) {
+		v[i] = v[i - 1];
+		i--;
+	}
+	v[i] = *r;
+}
+
+int ct_flows_rank_top(struct ct_flows *t, uint64_t now_us, size_t limit,
+		      struct ct_flows_view *out)
 {
 	memset(out, 0, sizeof(*out));
+	if (ct_flows_flush(t) < 0)
+		return -1;
 	if (!t->used) {
 		orphans_count(t, out);
 		return 0;
 	}
-	out->v = malloc(t->used * sizeof(*out->v));
+	if (limit > t->used)
+		limit = 0;
+	out->v = malloc((limit ? limit : t->used) * sizeof(*out->v));
 	if (!out->v)
 		return -1;
-	size_t k = 0;
+	size_t n = 0, nv = 0;
 	struct ct_flow_sum s;
-	for (size_t b = 0; b < t->nbucket; b++) {
-		for (uint32_t i = t->bucket[b]; i; i = t->e[i - 1].next) {
-			/* one flow per key: at the key's first entry in the chain */
-			bool dup = false;
-			for (uint32_t j = t->bucket[b]; j != i; j = t->e[j - 1].next)
-				if (key_eq(&t->e[j - 1].key, &t->e[i - 1].key)) {
-					dup = true;
-					break;
-				}
-			if (dup || k >= t->used)
-				continue;
-			sum_build(t, &s, i - 1, now_us);
-			out->v[k].bytes = s.bytes[0] + s.bytes[1];
-			out->v[k++].head = i - 1;
+	for (size_t i = 0; i < t->top; i++) {
+		const struct ct_flow *f = &t->e[i];
+		if (!(f->flags & CT_FLOW_F_USED))
+			continue;
+		/* one flow per key: at its entry with the highest index */
+		if ((f->flags & CT_FLOW_F_MULTI) &&
+		    grp_next(t, &f->key, tuple_tag(&f->key), NONE) != (uint32_t)i)
+			continue;
+		struct ct_flow_rank r = {.head = (uint32_t)i};
+		if (!(f->flags & CT_FLOW_F_MULTI) && !f->err && !t->pairs_used) {
+			/* a lone entry and no error anywhere: the summary's figures directly */
+			bool ow, as;
+			lone_flags(t, f, now_us, &ow, &as);
+			r.bytes = ent_bytes(t, f, 0) + ent_bytes(t, f, 1);
+			out->one_way += ow;
+			out->asymmetric += as;
+		} else {
+			sum_build(t, &s, (uint32_t)i, now_us);
+			r.bytes = s.bytes[0] + s.bytes[1];
 			out->one_way += s.one_way;
 			out->asymmetric += s.asymmetric;
 			out->with_errors += s.n_err > 0;
 			if (s.err_pair >= 0)
 				out->pair_used[s.err_pair / 8] |= (uint8_t)(1u << (s.err_pair % 8));
 		}
+		n++;
+		if (limit)
+			top_insert(out->v, &nv, limit, &r);
+		else
+			out->v[nv++] = r;
 	}
 	orphans_count(t, out);
-	qsort(out->v, k, sizeof(*out->v), rank_cmp);
-	out->n = k;
+	if (!limit)
+		qsort(out->v, nv, sizeof(*out->v), rank_cmp);
+	out->n = n;
+	out->n_v = nv;
 	return 0;
+}
+
+int ct_flows_rank(struct ct_flows *t, uint64_t now_us, struct ct_flows_view *out)
+{
+	return ct_flows_rank_top(t, now_us, 0, out);
 }
 
 void ct_flows_view_free(struct ct_flows_view *v)

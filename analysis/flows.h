@@ -18,8 +18,30 @@
  * came; a tunnel pair keeps two kinds (say frag-needed and protocol 4
  * unreachable between the same two nodes).
  *
- * Memory is bounded: at most max entries (the least recently seen of a small
- * sample is evicted when full) plus a fixed table of tunnel-level errors.
+ * Memory is bounded and flat. An entry is 96 bytes of fixed size: the key,
+ * the interface, per direction 32-bit packet and byte counters (64-bit ones in
+ * a side table, t->wide, once they would overflow), the entry's first and last
+ * packet time, and small indexes into side tables for what is rare or shared:
+ * the ICMP error attached (t->errs), and per direction the outer pair of the
+ * last encapsulated packet (t->outers, shared by every entry that crosses the
+ * same two nodes, reference-counted). Entries live in one array in creation
+ * order (grown by doubling up to the cap, max entries), found through an
+ * open-addressing index (linear probing, a 32-bit hash tag per slot, load at
+ * most 1/2, sized for min(max, the default cap) at once and doubled beyond)
+ * whose hash leaves out the VNI and the interface, so the entries of one
+ * 5-tuple sit in one probe run. An entry and its share of the index take about
+ * 112 bytes; nothing is allocated per packet once the arrays have grown. The
+ * side tables live and die with their entries, so all of it stays flat once
+ * the table is full, however many distinct flows come after.
+ *
+ * Eviction, when a new entry would pass the cap: the clock hand looks at the
+ * CT_FLOWS_EVICT_WINDOW entries from its position in the array (wrapping
+ * around), evicts the one seen least recently (a packet or an ICMP error; the
+ * first on a tie), and moves just past it. A new entry takes the freed place,
+ * so the hand sweeps the table oldest first: with one packet per flow exactly
+ * the most recent max flows are kept, and an entry seen more recently than
+ * the others of its window is passed over (a flow that keeps talking stays).
+ * The evicted count is reported ("evicted" in JSON).
  */
 #ifndef CT_FLOWS_H
 #define CT_FLOWS_H
@@ -31,12 +53,15 @@
 #include "model/model.h"
 #include "model/pkt.h"
 
-#define CT_FLOWS_MAX_DEFAULT (1u << 18) /* entries: about 60 MB at most */
+#define CT_FLOWS_MAX_DEFAULT (1u << 18) /* entries (sniff --max-flows): about 28 MB at most */
+#define CT_FLOWS_MAX_LIMIT   (1u << 24) /* the largest cap accepted: about 1.8 GB */
+#define CT_FLOWS_EVICT_WINDOW 8		/* entries the clock hand compares */
 #define CT_FLOWS_PAIR_SLOTS  4096	/* tunnel-level ICMP errors */
 #define CT_FLOW_SUM_IFACES   8		/* interfaces listed per flow summary */
 #define CT_FLOW_ERR_KINDS    2		/* distinct ICMP errors kept per tunnel pair and flow */
 
-/* Canonical key: (a, aport) sorts before (b, bport). */
+/* Canonical key: (a, aport) sorts before (b, bport). The 5-tuple is every byte
+ * before has_vni (unused address bytes are zero). */
 struct ct_flow_key {
 	struct ct_ip a, b;
 	uint16_t aport, bport; /* TCP/UDP ports; ICMP echo: the identifier on both */
@@ -47,9 +72,9 @@ struct ct_flow_key {
 
 enum { CT_FLOW_SEEN_ENCAP = 1, CT_FLOW_SEEN_PLAIN = 2 };
 
+/* One direction of an entry, as ct_flow_ent_dir expands it for a report. */
 struct ct_flow_dir {
 	uint64_t packets, bytes; /* bytes: the innermost IP packet's length */
-	uint64_t first_us, last_us;
 	struct ct_ip outer_src, outer_dst; /* of the last encapsulated packet */
 	uint16_t outer_sport, outer_dport; /* VXLAN's UDP ports */
 	uint8_t encap;			   /* enum ct_encap of the last encapsulated packet */
@@ -67,15 +92,51 @@ struct ct_flow_err {
 	uint64_t last_us;
 };
 
+/* One (flow, interface) entry: fixed size, see above. */
 struct ct_flow {
 	struct ct_flow_key key;
-	uint32_t next; /* hash chain: index + 1, 0 = end (free list when unused) */
 	uint16_t iface;
-	uint8_t init_dir; /* direction of the first packet: 0 a->b, 1 b->a */
-	bool used;
-	uint64_t first_us; /* first packet on this entry, either direction */
-	struct ct_flow_dir d[2];
-	struct ct_flow_err err;
+	uint8_t flags;		 /* CT_FLOW_F_* */
+	uint8_t seen;		 /* CT_FLOW_SEEN_* of direction 0 in bits 0-1, direction 1 in 2-3 */
+	uint32_t err;		 /* index + 1 into t->errs, 0: none */
+	uint32_t outer[2];	 /* per direction: index + 1 into t->outers, 0: never encapsulated */
+	uint16_t outer_sport[2]; /* per direction: VXLAN's outer UDP source port */
+	uint64_t first_us;	 /* first packet, either direction */
+	uint64_t last_us;	 /* last packet, either direction */
+	/* per direction; once one would pass 2^32 - 1 (CT_FLOW_F_WIDE), all four move
+	 * to t->wide and packets[0] holds the index + 1 there */
+	uint32_t packets[2], bytes[2];
+};
+
+/* An entry's counters past 32 bits. */
+struct ct_flow_wide {
+	uint64_t packets[2], bytes[2]; /* packets[0]: the free list (index + 1) when free */
+};
+
+enum {
+	CT_FLOW_F_INIT_DIR = 1, /* the first packet went b -> a */
+	CT_FLOW_F_USED = 2,
+	CT_FLOW_F_MULTI = 4, /* another entry had the same 5-tuple (another interface or VNI) */
+	CT_FLOW_F_WIDE = 8,  /* the counters are in t->wide */
+};
+
+/* An outer pair, shared by the entries that saw it. */
+struct ct_flow_outer {
+	struct ct_ip src, dst;
+	uint16_t dport; /* VXLAN's outer UDP destination port, 0 otherwise */
+	uint8_t encap;	/* enum ct_encap */
+	uint32_t refs;	/* directions of entries that point here; 0: free (next: the free list) */
+	uint32_t next;
+};
+
+struct ct_flow_errslot {
+	struct ct_flow_err e;
+	uint32_t next; /* free list: index + 1 */
+};
+
+/* An index slot: idx entry index + 1 (0: empty), tag the hash's low 32 bits. */
+struct ct_flow_slot {
+	uint32_t idx, tag;
 };
 
 struct ct_flow_pair {
@@ -84,30 +145,71 @@ struct ct_flow_pair {
 	struct ct_flow_err err[CT_FLOW_ERR_KINDS]; /* one per kind (type, code); count 0: empty */
 };
 
+/* A packet queued for accounting (see ct_flows_add). */
+struct ct_flow_pend {
+	struct ct_flow_key key;
+	uint32_t tag;
+	uint16_t iface;
+	uint8_t dir;   /* 0: key's a -> b */
+	uint8_t encap; /* enum ct_encap */
+	bool vx;       /* VXLAN with its outer UDP header */
+	uint16_t osport, odport;
+	uint32_t len;
+	uint64_t ts_us;
+	struct ct_ip osrc, odst; /* outer pair, normalized */
+};
+
+#ifndef CT_FLOWS_PIPE
+#define CT_FLOWS_PIPE 8 /* packets queued while their index slot is prefetched */
+#endif
+
 struct ct_flows {
 	struct ct_flow *e;
 	size_t n_alloc; /* entries allocated (grows to max) */
 	size_t top;	/* entries [0, top) were handed out at least once */
 	size_t used;
 	uint32_t free_head; /* index + 1 */
-	uint32_t *bucket;   /* index + 1 */
-	size_t nbucket;	    /* power of two */
+	struct ct_flow_slot *slot;
+	size_t nslot; /* power of two, at least twice used */
 	size_t max;
-	size_t hand;		    /* eviction sampling position */
+	size_t hand;		    /* eviction: the clock hand */
 	uint64_t evicted;	    /* entries evicted to stay under max */
 	uint64_t errors;	    /* ICMP errors seen */
 	uint64_t now_us;	    /* newest timestamp seen */
 	struct ct_flow_pair *pairs; /* CT_FLOWS_PAIR_SLOTS, direct-mapped */
+	size_t pairs_used;	    /* pair slots ever used */
+	/* side tables */
+	struct ct_flow_errslot *errs;
+	size_t n_errs, top_errs;
+	uint32_t errs_free;
+	struct ct_flow_outer *outers;
+	size_t n_outers, top_outers;
+	uint32_t outers_free;
+	struct ct_flow_slot *oslot;
+	size_t n_oslot, outers_used;
+	struct ct_flow_wide *wide;
+	size_t n_wide, top_wide;
+	uint32_t wide_free;
+	/* the packets not accounted yet, oldest at pend_head */
+	struct ct_flow_pend pend[CT_FLOWS_PIPE];
+	unsigned pend_head, pend_n;
 };
 
-/* max: entry cap (0: CT_FLOWS_MAX_DEFAULT). 0 or -1 (no memory). */
+/* max: entry cap (0: CT_FLOWS_MAX_DEFAULT; above CT_FLOWS_MAX_LIMIT: the limit).
+ * 0 or -1 (no memory). */
 int ct_flows_init(struct ct_flows *t, size_t max);
 void ct_flows_free(struct ct_flows *t);
 
 /* Accounts one decoded packet seen at ts_us on interface iface. Packets
  * without an IP layer (ARP, a VXLAN frame without inner IP) are skipped.
- * 0, or -1 when out of memory (the packet is not counted). */
+ * Packets are queued CT_FLOWS_PIPE deep and accounted in order (the queue hides
+ * the index's cache misses); ct_flows_flush, the rank functions and an ICMP
+ * error empty it, so read the table only after one of them.
+ * 0, or -1 when out of memory (a packet, this one or a queued one, is not
+ * counted). */
 int ct_flows_add(struct ct_flows *t, const struct ct_pkt *p, uint64_t ts_us, uint16_t iface);
+/* Accounts every queued packet. 0 or -1 (no memory: some were not counted). */
+int ct_flows_flush(struct ct_flows *t);
 
 /* One flow across its interfaces, oriented by its first packet: index 0 is
  * src -> dst (the initiator's direction), 1 the reply. */
@@ -137,16 +239,18 @@ struct ct_flow_sum {
 	int n_ifaces; /* all interfaces, also those beyond CT_FLOW_SUM_IFACES */
 };
 
-/* Every flow of the table ranked by bytes (both directions), largest first;
- * build each one's summary with ct_flow_summary. */
+/* Every flow of the table ranked by bytes (both directions), largest first, then
+ * by head (the flow's most recently created entry) ascending; build each one's
+ * summary with ct_flow_summary. */
 struct ct_flow_rank {
 	uint64_t bytes;
-	uint32_t head; /* the flow's first entry (index into t->e) */
+	uint32_t head; /* the flow's most recently created entry (index into t->e) */
 };
 
 struct ct_flows_view {
-	struct ct_flow_rank *v;
-	size_t n; /* flows */
+	struct ct_flow_rank *v; /* the first n_v flows in rank order */
+	size_t n;		/* flows */
+	size_t n_v;		/* n, or fewer when ranked with a limit */
 	uint64_t one_way, asymmetric, with_errors;
 	/* tunnel-level errors (t->pairs) that no flow matched: they quote traffic not
 	 * seen (filtered out, on another interface, or evicted) */
@@ -157,13 +261,19 @@ struct ct_flows_view {
 /* Whether pair slot i holds errors that no flow of the view matched. */
 bool ct_flows_view_orphan(const struct ct_flows *t, const struct ct_flows_view *v, size_t i);
 
-/* Ranks the flows as of now_us (for one-way's age). 0 or -1 (no memory). The
- * view is valid until the table changes. */
-int ct_flows_rank(const struct ct_flows *t, uint64_t now_us, struct ct_flows_view *out);
+/* Ranks the flows as of now_us (for one-way's age), after ct_flows_flush. 0 or
+ * -1 (no memory). The view is valid until the table changes. */
+int ct_flows_rank(struct ct_flows *t, uint64_t now_us, struct ct_flows_view *out);
+/* The same, keeping only the first limit flows in v (0: all); n and the counts
+ * still cover every flow. */
+int ct_flows_rank_top(struct ct_flows *t, uint64_t now_us, size_t limit,
+		      struct ct_flows_view *out);
 void ct_flows_view_free(struct ct_flows_view *v);
 /* The summary of the flow whose first entry is head. */
 void ct_flow_summary(const struct ct_flows *t, uint32_t head, uint64_t now_us,
 		     struct ct_flow_sum *s);
+/* Direction dir (0: the key's a -> b) of entry ent, expanded. */
+void ct_flow_ent_dir(const struct ct_flows *t, uint32_t ent, int dir, struct ct_flow_dir *out);
 
 /* What an ICMP error means for Calico traffic (static), or NULL. quoted_proto is
  * the protocol of the quoted header; tunnel: it quoted an encapsulating header. */

@@ -38,6 +38,7 @@ enum {
 	CT_OPT_INTERVAL,
 	CT_OPT_VXLAN_PORT,
 	CT_OPT_CHECKSUMS,
+	CT_OPT_MAX_FLOWS,
 };
 
 #define CT_MAX_NETNS 64        /* -n given several times (sniff) */
@@ -68,6 +69,7 @@ struct ct_opts {
 	const char *inner;       /* --inner */
 	bool flows;              /* --flows */
 	double interval;         /* --interval, 0: only at the end */
+	unsigned long max_flows; /* --max-flows, 0: the default */
 	unsigned short vxlan_ports[CT_MAX_VXLAN_PORTS]; /* --vxlan-port */
 	int n_vxlan_ports;
 	bool checksums;          /* --checksums */

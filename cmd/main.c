@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/flows.h"
 #include "cmd/cmd.h"
 
 const struct ct_cmd ct_cmds[] = {
@@ -32,7 +33,7 @@ const struct ct_cmd ct_cmds[] = {
 	 ""},
 	{"sniff", cmd_sniff, CT_NEED_RAW | CT_NEED_SETNS, "[FILTER...]",
 	 "capture and decode IPIP and VXLAN traffic, outer and inner, live in several namespaces or from a pcap; flows with --flows",
-	 "interface read write count snaplen inner flows interval vxlan-port checksums user", ""},
+	 "interface read write count snaplen inner flows interval max-flows vxlan-port checksums user", ""},
 	{"veth-name", cmd_veth_name, CT_NEED_NONE, "NAMESPACE/POD...",
 	 "print the host-side interface name Calico gives a pod", "", "pod"},
 	{"help", cmd_help, CT_NEED_NONE, "[COMMAND]", "show help for caltrace or one command", "",
@@ -60,6 +61,7 @@ const struct ct_opt ct_opts_table[] = {
 	{CT_OPT_INNER, "inner", "EXPR", "sniff: only encapsulated packets whose inner packet matches the pcap filter EXPR", ""},
 	{CT_OPT_FLOWS, "flows", NULL, "sniff: print flows (top talkers, one-way flows, ICMP errors) instead of packets", ""},
 	{CT_OPT_INTERVAL, "interval", "SECONDS", "sniff --flows: also report the top flows every SECONDS", ""},
+	{CT_OPT_MAX_FLOWS, "max-flows", "N", "sniff --flows: keep at most N flow entries, evicting the least recently seen (default 262144)", ""},
 	{CT_OPT_VXLAN_PORT, "vxlan-port", "PORT", "sniff: decode UDP to PORT as VXLAN (repeatable; default 4789 and 8472)", ""},
 	{CT_OPT_CHECKSUMS, "checksums", NULL, "sniff: verify IPv4 header, TCP, UDP and ICMP checksums", ""},
 	{'Z', "user", "USER", "sniff: once the capture is open, run as USER (capabilities are dropped either way)", ""},
@@ -289,6 +291,16 @@ int main(int argc, char **argv)
 			c.o.interval = strtod(optarg, &end);
 			if (errno || *end || end == optarg || !(c.o.interval >= 0.1 && c.o.interval <= 86400))
 				return usage_err("--interval takes seconds between 0.1 and 86400, not '%s'", optarg);
+			break;
+		}
+		case CT_OPT_MAX_FLOWS: {
+			char *end;
+			errno = 0;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (errno || *end || end == optarg || optarg[0] == '-' || v < 1 ||
+			    v > CT_FLOWS_MAX_LIMIT)
+				return usage_err("--max-flows takes a number of flow entries from 1 to 16777216, not '%s'", optarg);
+			c.o.max_flows = (unsigned long)v;
 			break;
 		}
 		case CT_OPT_VXLAN_PORT: {

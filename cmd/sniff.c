@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * caltrace sniff [-i [NS:]IFACE]... [-n NS]... [-r FILE] [-w FILE] [-c N] [-s N]
- *                [--inner EXPR] [--flows [--interval S]] [--vxlan-port P]...
+ *                [--inner EXPR] [--flows [--interval S] [--max-flows N]] [--vxlan-port P]...
  *                [--checksums] [-Z USER] [FILTER...]
  *
  * Capture (probes/capture.c) -> decode (model/pkt_decode.c) -> inner filter ->
@@ -157,8 +157,10 @@ static uint64_t wall_us(void)
 static void flows_report(struct sniff *s, bool final)
 {
 	uint64_t now = s->offline ? s->last_us : wall_us();
+	/* the last report lists every flow in JSON (it is data), the top ones in text */
+	size_t top = final && s->c->o.json ? 0 : TOP_FLOWS;
 	struct ct_flows_view v;
-	if (ct_flows_rank(&s->flows, now, &v) < 0) {
+	if (ct_flows_rank_top(&s->flows, now, top, &v) < 0) {
 		fprintf(stderr, "caltrace: out of memory summarizing flows\n");
 		s->rc = CT_EXIT_GATHER;
 		return;
@@ -173,8 +175,6 @@ static void flows_report(struct sniff *s, bool final)
 		refs[i].netns = s->offline ? NULL : s->ifs[i].netns;
 		refs[i].name = s->offline && !s->ifs[i].ifindex ? NULL : s->ifs[i].name;
 	}
-	/* the last report lists every flow in JSON (it is data), the top ones in text */
-	size_t top = final && s->c->o.json ? 0 : TOP_FLOWS;
 	ct_flows_write(&s->fmt, &s->flows, &v, top, now, refs, s->n_ifs, final);
 	free(refs);
 	ct_flows_view_free(&v);
@@ -376,6 +376,8 @@ static int setup(struct sniff *s, const char *filter, struct ct_cap_user *user)
 		return ct_err_set(&c->err, CT_EXIT_USAGE, "-r reads a file; it takes no -i or -n");
 	if (o->interval && !o->flows)
 		return ct_err_set(&c->err, CT_EXIT_USAGE, "--interval goes with --flows");
+	if (o->max_flows && !o->flows)
+		return ct_err_set(&c->err, CT_EXIT_USAGE, "--max-flows goes with --flows");
 	if (o->user && ct_cap_user_lookup(user, o->user, &c->err) < 0)
 		return -1;
 	if (o->inner) {
@@ -537,7 +539,7 @@ int cmd_sniff(struct ct_ctx *c)
 		goto out;
 	}
 	if (ct_wbuf_init(&s->w, stdout, OUT_BUF) < 0 ||
-	    (s->flows_on && ct_flows_init(&s->flows, 0) < 0)) {
+	    (s->flows_on && ct_flows_init(&s->flows, o->max_flows) < 0)) {
 		fprintf(stderr, "caltrace: out of memory\n");
 		rc = CT_EXIT_GATHER;
 		goto out;

@@ -15,7 +15,7 @@ _caltrace_bgp_opts=(--from --bird-socket --timeout --exported)
 _caltrace_doctor_opts=(--from --bird-socket --timeout --pods)
 _caltrace_snapshot_opts=(--pods -o --output --timeout --bird-socket)
 _caltrace_sniff_opts=(-i --interface -r --read -w --write -c --count -s --snaplen --inner --flows
-	--interval --vxlan-port --checksums -Z --user)
+	--interval --max-flows --vxlan-port --checksums -Z --user)
 # short options that take a value, by their long name
 declare -gA _caltrace_short_arg=([n]=netns [o]=output [i]=interface [r]=read [w]=write [c]=count
 	[s]=snaplen [Z]=user)
@@ -161,7 +161,7 @@ _caltrace()
 			--) dashdash=1 ;;
 			--netns | --from | --prefix | --bird-socket | --color | --pods | --output | --timeout | \
 				--interface | --read | --write | --count | --snaplen | --inner | --interval | \
-				--vxlan-port | --user)
+				--max-flows | --vxlan-port | --user)
 				expect=${t#--} ;;
 			--netns=*) ns=${t#*=} nss+=("$ns") ;;
 			--from=*) from=${t#*=} ;;

@@ -85,7 +85,7 @@ function __caltrace_state
             case --bird-socket
                 set expect sock
             case --color --pods --output --timeout --interface --read --write --count --snaplen \
-                --inner --interval --vxlan-port --user
+                --inner --interval --max-flows --vxlan-port --user
                 set expect skip
             case '--netns=*'
                 set ns (string replace -r '^[^=]*=' '' -- $t)
@@ -145,7 +145,7 @@ function __caltrace_takes
         case snapshot
             contains -- $argv[1] pods output timeout bird-socket
         case sniff
-            contains -- $argv[1] interface read write count snaplen inner flows interval vxlan-port checksums user
+            contains -- $argv[1] interface read write count snaplen inner flows interval max-flows vxlan-port checksums user
         case '*'
             return 1
     end
@@ -320,6 +320,7 @@ complete -c caltrace -n '__caltrace_takes snaplen' -s s -l snaplen -x -d 'sniff:
 complete -c caltrace -n '__caltrace_takes inner' -l inner -x -d 'sniff: only packets whose inner packet matches the pcap filter'
 complete -c caltrace -n '__caltrace_takes flows' -l flows -d 'sniff: print flows instead of packets'
 complete -c caltrace -n '__caltrace_takes interval' -l interval -x -d 'sniff --flows: also report the top flows every SECONDS'
+complete -c caltrace -n '__caltrace_takes max-flows' -l max-flows -x -d 'sniff --flows: keep at most N flow entries'
 complete -c caltrace -n '__caltrace_takes vxlan-port' -l vxlan-port -x -d 'sniff: decode UDP to PORT as VXLAN'
 complete -c caltrace -n '__caltrace_takes checksums' -l checksums -d 'sniff: verify IPv4 header, TCP, UDP and ICMP checksums'
 complete -c caltrace -n '__caltrace_takes user' -s Z -l user -x -a '(__fish_complete_users)' -d 'sniff: once the capture is open, run as USER'

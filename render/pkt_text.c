@@ -999,7 +999,10 @@ static void text_flow(struct ct_pkt_fmt *f, const struct ct_flows *t, const stru
 		if (i)
 			o = PUT(o, ", ");
 		o = put_iface(o, ifs, n_ifs, e->iface, f->show_ns);
-		const struct ct_flow_dir *fd = &e->d[s->fwd], *rd = &e->d[1 - s->fwd];
+		struct ct_flow_dir fdv, rdv;
+		ct_flow_ent_dir(t, s->ent[i], s->fwd, &fdv);
+		ct_flow_ent_dir(t, s->ent[i], 1 - s->fwd, &rdv);
+		const struct ct_flow_dir *fd = &fdv, *rd = &rdv;
 		const struct ct_flow_dir *ed = (fd->seen & CT_FLOW_SEEN_ENCAP)	 ? fd
 					       : (rd->seen & CT_FLOW_SEEN_ENCAP) ? rd
 										 : NULL;
@@ -1172,7 +1175,10 @@ static void json_flow(struct ct_pkt_fmt *f, const struct ct_flows *t, const stru
 	o = PUT(o, ",\"interfaces\":[");
 	for (int i = 0; i < s->n_ent; i++) {
 		const struct ct_flow *e = &t->e[s->ent[i]];
-		const struct ct_flow_dir *fd = &e->d[s->fwd], *rd = &e->d[1 - s->fwd];
+		struct ct_flow_dir fdv, rdv;
+		ct_flow_ent_dir(t, s->ent[i], s->fwd, &fdv);
+		ct_flow_ent_dir(t, s->ent[i], 1 - s->fwd, &rdv);
+		const struct ct_flow_dir *fd = &fdv, *rd = &rdv;
 		if (i)
 			*o++ = ',';
 		o = PUT(o, "{\"netns\":");
@@ -1265,6 +1271,8 @@ void ct_flows_write(struct ct_pkt_fmt *f, const struct ct_flows *t, const struct
 {
 	size_t n = v->n;
 	size_t shown = top && top < n ? top : n;
+	if (shown > v->n_v)
+		shown = v->n_v; /* ranked with a smaller limit */
 	uint64_t one_way = v->one_way, asym = v->asymmetric, errs = v->with_errors;
 	struct ct_flow_sum s;
 	char *o = wb_begin(f->w);
@@ -1323,7 +1331,9 @@ void ct_flows_write(struct ct_pkt_fmt *f, const struct ct_flows *t, const struct
 	if (t->evicted) {
 		o = PUT(o, ", ");
 		o = put_u(o, t->evicted);
-		o = PUT(o, " evicted (table full)");
+		o = PUT(o, " evicted (table full at ");
+		o = put_u(o, t->max);
+		o = PUT(o, " entries, --max-flows)");
 	}
 	*o++ = '\n';
 	wb_end(f->w, o);

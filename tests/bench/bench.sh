@@ -430,7 +430,7 @@ fi
 bench_sniff() {
 	local n=${BENCH_SNIFF_PACKETS:-300000} nr=${BENCH_SNIFF_RAND_TCPDUMP:-50000}
 	local RUNS=${BENCH_SNIFF_RUNS:-3} # bench() reads RUNS
-	local mk=build/tests/mkpcap loop=build/tests/pcaploop d=$TMP/sniff t t0 c300 c600 f300 f600 f cnt
+	local mk=build/tests/mkpcap loop=build/tests/pcaploop d=$TMP/sniff t t0 c300 c600 cnt
 	echo
 	if [ "${BENCH_SNIFF:-1}" = 0 ]; then
 		echo "sniff section skipped (BENCH_SNIFF=0)"
@@ -466,43 +466,31 @@ bench_sniff() {
 	echo "measuring (1 warm-up + $RUNS timed runs, stdout to /dev/null):"
 	echo "  sniff             caltrace sniff -r b300              vs  tcpdump -nn -r b300"
 	echo "  sniff -j          caltrace sniff -r b300 -j           vs  tcpdump -nn -r b300"
-	echo "  sniff --flows     caltrace sniff -r b300 --flows      vs  pcaploop b300 (pcap_next_ex only)"
 	echo "  sniff rand        caltrace sniff -r rand-small        vs  tcpdump -nn -r rand-small (1 run)"
 	echo "  rand/300          caltrace sniff -r rand              vs  caltrace sniff -r b300"
-	echo "  rand/300 --flows  caltrace sniff -r rand --flows      vs  caltrace sniff -r b300 --flows"
 	ROWS=""
 	notes=""
 	bench "sniff" 0.33 tcpdump -nn -r "$d/b300.pcap" -- "$CALTRACE" sniff -r "$d/b300.pcap"
 	bench "sniff -j" 0.67 tcpdump -nn -r "$d/b300.pcap" -- "$CALTRACE" sniff -r "$d/b300.pcap" -j
-	bench "sniff --flows" 3 "$loop" "$d/b300.pcap" -- "$CALTRACE" sniff -r "$d/b300.pcap" --flows
 	# tcpdump's address-to-name cache degenerates with distinct addresses even with -nn (300k
 	# random ones take it 10 minutes here): a smaller file, one run
 	RUNS=1 bench "sniff rand" 0.33 tcpdump -nn -r "$d/rand-small.pcap" -- \
 		"$CALTRACE" sniff -r "$d/rand-small.pcap"
 	bench "rand/300" 1.25 "$CALTRACE" sniff -r "$d/b300.pcap" -- "$CALTRACE" sniff -r "$d/rand.pcap"
-	bench "rand/300 flows" 1.25 "$CALTRACE" sniff -r "$d/b300.pcap" --flows -- \
-		"$CALTRACE" sniff -r "$d/rand.pcap" --flows
 	printf '\n%-14s %10s %10s %8s %6s  %s\n' "command" "caltrace_s" "ref_s" "ratio" "goal" "result"
 	printf '%s' "$ROWS"
 	[ -n "$notes" ] && printf 'notes:%s\n' "$notes"
-	echo "  goals: sniff >= 3x tcpdump's packets/s, -j >= 1.5x, --flows within 3x of the bare loop,"
-	echo "  random addresses at >= 0.8x the speed on 300 addresses (ratio <= 1.25)"
+	echo "  goals: sniff >= 3x tcpdump's packets/s, -j >= 1.5x, random addresses at >= 0.8x the"
+	echo "  speed on 300 addresses (ratio <= 1.25); --flows: tests/bench/flows.sh below"
 
 	echo
 	c300=$(rss "$CALTRACE" sniff -r "$d/b300.pcap")
 	if [ -n "$c300" ]; then
 		c600=$(rss "$CALTRACE" sniff -r "$d/b600.pcap")
-		f300=$(rss "$CALTRACE" sniff -r "$d/b300.pcap" --flows)
-		f600=$(rss "$CALTRACE" sniff -r "$d/b600.pcap" --flows)
-		awk -v a="$c300" -v b="$c600" -v f="$f300" -v g="$f600" -v n="$n" 'BEGIN {
+		awk -v a="$c300" -v b="$c600" -v n="$n" 'BEGIN {
 			flat = (b <= a * 1.1 + 1024) ? "met" : "MISSED"
 			printf "peak RSS, sniff -r: %dk packets %.1f MB, %dk packets %.1f MB (goal flat: %s)\n",
-				n / 1000, a / 1024, 2 * n / 1000, b / 1024, flat
-			flat = (g <= f * 1.1 + 1024) ? "met" : "MISSED"
-			printf "peak RSS, sniff -r --flows (3000 flows): %dk packets %.1f MB, %dk packets %.1f MB (goal flat: %s)\n",
-				n / 1000, f / 1024, 2 * n / 1000, g / 1024, flat }'
-		f=$(rss "$CALTRACE" sniff -r "$d/rand.pcap" --flows)
-		awk -v f="$f" 'BEGIN { printf "peak RSS, sniff -r rand --flows (a flow per packet; the table is capped): %.1f MB (no goal)\n", f / 1024 }'
+				n / 1000, a / 1024, 2 * n / 1000, b / 1024, flat }'
 	else
 		echo "peak RSS: not measured ($TIME_BIN missing: install the Debian package 'time')"
 	fi
@@ -520,6 +508,8 @@ CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" BENCH_PODS="$N_PODS" bash tests/bench/ne
 CALTRACE="$CALTRACE" bash tests/bench/escape.sh || echo "bench: escape.sh failed"
 echo; [ "${BENCH_BGPSTREAM:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/bgpstream.sh || echo "bench: BIRD streaming section failed"
 CALTRACE=$CALTRACE bash tests/bench/harness.sh # decoder speed with checksums (VXLAN)
+
+echo; BENCH_FLOWS_RUNS=${BENCH_FLOWS_RUNS:-$RUNS} CALTRACE=$CALTRACE bash tests/bench/flows.sh || echo "flows bench: setup failed"
 
 cleanup
 for n in "${made[@]}"; do

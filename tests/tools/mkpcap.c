@@ -34,6 +34,9 @@
  *   bench300   COUNT IPIP frames (inner ICMP/TCP/UDP) in 3000 conversations among 300 pod
  *              addresses on 10 nodes
  *   benchrand  COUNT IPIP frames, random inner addresses (10.0.0.0/8) and ports, 10 nodes
+ *   benchflows COUNT IPIP frames among bench300's 300 pod addresses, in many short flows (a scan,
+ *              a busy DNS service): 4 in 5 open a flow of their own, 1 in 5 answers a recent one,
+ *              so about 0.8 * COUNT flows (240,000 at 300,000 frames)
  * COUNT defaults to 48 (bench kinds: 300000), SEED to 1. Timestamps start at 2023-11-14
  * 22:13:20 UTC (1700000000) and advance about 1 ms per frame.
  *
@@ -1062,6 +1065,52 @@ static void kind_bench(struct out *o, uint32_t count, int random_inner)
 	}
 }
 
+/* benchflows: bench300's 300 pods on 10 nodes; each frame opens a new flow (ICMP echo, TCP SYN,
+ * or a UDP query to port 53, between pods of different nodes, a random source port or echo id)
+ * except 1 in 5, the answer to one of the last 1024 flows opened (echo reply, SYN-ACK, UDP
+ * reply). A new flow's tuple repeats an earlier one with a probability of about 1 in 10^5. */
+#define BENCH_RECENT 1024
+static void kind_benchflows(struct out *o, uint32_t count)
+{
+	struct pk p;
+	uint32_t nodes[10], pods[300];
+	static struct { int a, b; uint8_t cls; uint16_t sport, dport; } recent[BENCH_RECENT];
+	uint32_t n_recent = 0;
+	for (int k = 0; k < 10; k++) {
+		nodes[k] = ip4a("192.168.31.201") + (uint32_t)k;
+		for (int j = 0; j < 30; j++)
+			pods[k * 30 + j] = ip4a("172.168.0.0") + ((uint32_t)(10 + 4 * k) << 8) + 2 + (uint32_t)j;
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		static const enum l4kind kc[3][2] = { { K_ECHO_REQ, K_ECHO_REP }, { K_SYN, K_SYNACK }, { K_UDP, K_UDP } };
+		struct l4 l;
+		int rev = n_recent > 0 && rndn(5) == 0, x, y;
+		uint32_t slot = rev ? rndn(n_recent < BENCH_RECENT ? n_recent : BENCH_RECENT)
+				    : n_recent++ % BENCH_RECENT;
+		if (!rev) {
+			recent[slot].a = (int)rndn(300);
+			recent[slot].b = (recent[slot].a / 30 * 30 + 30 + (int)rndn(270)) % 300;
+			recent[slot].cls = (uint8_t)rndn(3);
+			recent[slot].sport = (uint16_t)(1024 + rndn(64000));
+			recent[slot].dport = recent[slot].cls == 2 ? 53 : (uint16_t)(rndn(2) ? 443 : 8080);
+		}
+		mk_l4(&l, kc[recent[slot].cls][rev], 0, i);
+		l.sport = recent[slot].sport;
+		l.dport = recent[slot].dport;
+		l.id = recent[slot].sport;
+		if (rev)
+			swap_ports(&l);
+		if (l.plen > 200)
+			l.plen = rndn(200);
+		x = rev ? recent[slot].b : recent[slot].a;
+		y = rev ? recent[slot].a : recent[slot].b;
+		p.n = 0;
+		eth_ip(&p, nodes[x / 30], nodes[y / 30], 0x0800);
+		put_ipip(&p, nodes[x / 30], nodes[y / 30], pods[x], pods[y], &l, i);
+		out_pk(o, &p, 0);
+	}
+}
+
 /* ------------------------------------------------------------------ send-ipip */
 static int send_ipip(int argc, char **argv)
 {
@@ -1112,7 +1161,8 @@ static int usage(void)
 	fprintf(stderr, "usage: mkpcap KIND OUT [COUNT] [SEED]\n"
 			"       mkpcap send-ipip IFACE SRC DST INNER_SRC INNER_DST [COUNT] [ID]\n"
 			"KIND: ipip vxlan vxlan8472 ipv6 vlan sll2 sll raw icmperr truncated cutshort\n"
-			"      malformed badsum bench300 benchrand (OUT ending in .pcapng: pcapng)\n");
+			"      malformed badsum bench300 benchrand benchflows\n"
+			"      (OUT ending in .pcapng: pcapng)\n");
 	return 2;
 }
 
@@ -1176,6 +1226,8 @@ int main(int argc, char **argv)
 		kind_bench(&o, count, 0);
 	else if (!strcmp(kind, "benchrand"))
 		kind_bench(&o, count, 1);
+	else if (!strcmp(kind, "benchflows"))
+		kind_benchflows(&o, count);
 	else {
 		fclose(o.f);
 		unlink(path);

@@ -149,7 +149,7 @@ static void add(struct ct_flows *t, const struct ct_pkt *p, uint64_t ts, uint16_
 }
 
 /* All flows, ranked; sums[] filled in rank order. Returns how many. */
-static size_t all(const struct ct_flows *t, uint64_t now, struct ct_flow_sum *sums, size_t max)
+static size_t all(struct ct_flows *t, uint64_t now, struct ct_flow_sum *sums, size_t max)
 {
 	struct ct_flows_view v;
 	assert_int_equal(ct_flows_rank(t, now, &v), 0);
@@ -537,6 +537,7 @@ static void test_bounded(void **state)
 		if (i == 99)
 			alloc_at_100 = t.n_alloc;
 	}
+	assert_int_equal(ct_flows_flush(&t), 0);
 	/* memory stays flat: the same allocation after 100 and after 1000 flows */
 	assert_true(t.n_alloc <= 16);
 	assert_int_equal(t.n_alloc, alloc_at_100);
@@ -564,6 +565,272 @@ static void test_bounded(void **state)
 	assert_true(is(&v[0].src, "192.0.2.1")); /* the biggest */
 	assert_int_equal(v[0].packets[0], 5000);
 	ct_flows_free(&u);
+	ct_flows_free(&t);
+}
+
+/* ---- eviction (the rule in flows.h: the clock hand evicts the least recently seen
+ * of the CT_FLOWS_EVICT_WINDOW entries in front of it and moves just past it) ---- */
+
+/* src of flow i: 10.(i / 65536).(i / 256 % 256).(i % 256) */
+static struct ct_pkt nth(int i, uint16_t len)
+{
+	char a[32];
+	snprintf(a, sizeof(a), "10.%d.%d.%d", i / 65536, i / 256 % 256, i % 256);
+	return plain(a, 1000, "192.0.2.1", 80, 6, len);
+}
+
+static int nth_of(const struct ct_ip *src)
+{
+	return src->a[1] * 65536 + src->a[2] * 256 + src->a[3];
+}
+
+static void test_evict_scan_keeps_newest(void **state)
+{
+	(void)state;
+	/* a scan: 1000 flows of one packet each, in time order, through a table of 100. By the
+	 * rule the hand always finds the oldest in its window, so exactly the last 100 stay. */
+	struct ct_flows t;
+	struct ct_flow_sum s[128];
+	assert_int_equal(ct_flows_init(&t, 100), 0);
+	for (int i = 0; i < 1000; i++) {
+		struct ct_pkt p = nth(i, 60);
+		add(&t, &p, 1 * S + (uint64_t)i, 0);
+		/* at every step, not only at the end: flows i-99..i */
+		size_t n = all(&t, 2 * S, s, 128);
+		assert_int_equal(n, i < 100 ? i + 1 : 100);
+		int lo = i;
+		for (size_t k = 0; k < n; k++)
+			lo = nth_of(&s[k].src) < lo ? nth_of(&s[k].src) : lo;
+		assert_int_equal(lo, i < 100 ? 0 : i - 99);
+	}
+	assert_int_equal(all(&t, 2 * S, s, 128), 100);
+	assert_int_equal(t.used, 100);
+	assert_int_equal(t.evicted, 900);
+	bool kept[100] = {false};
+	for (int i = 0; i < 100; i++) {
+		int n = nth_of(&s[i].src);
+		assert_true(n >= 900 && n < 1000);
+		assert_false(kept[n - 900]);
+		kept[n - 900] = true;
+	}
+	ct_flows_free(&t);
+}
+
+static void test_evict_error_counts_as_seen(void **state)
+{
+	(void)state;
+	/* flows 0..7 fill a table of 8; an ICMP error quoting flow 0 comes later, then 4 new
+	 * flows: flows 1..4, the least recently seen, go; flow 0 and its error stay */
+	struct ct_flows t;
+	assert_int_equal(ct_flows_init(&t, 8), 0);
+	for (int i = 0; i < 8; i++) {
+		struct ct_pkt p = nth(i, 60);
+		add(&t, &p, (uint64_t)i * S, 0);
+	}
+	struct ct_pkt e = icmp_err("10.0.0.254", "10.0.0.0", 3, 4, 1400, "10.0.0.0", 1000,
+				   "192.0.2.1", 80, 6);
+	add(&t, &e, 100 * S, 0);
+	for (int i = 8; i < 12; i++) {
+		struct ct_pkt p = nth(i, 60);
+		add(&t, &p, (uint64_t)(100 + i) * S, 0);
+	}
+	struct ct_flow_sum s[8];
+	assert_int_equal(all(&t, 200 * S, s, 8), 8);
+	assert_int_equal(t.evicted, 4);
+	int mask = 0;
+	for (int i = 0; i < 8; i++) {
+		int n = nth_of(&s[i].src);
+		mask |= 1 << n;
+		if (n == 0) {
+			assert_int_equal(s[i].n_err, 1);
+			assert_int_equal(s[i].err[0].mtu, 1400);
+		} else {
+			assert_int_equal(s[i].n_err, 0);
+		}
+	}
+	assert_int_equal(mask, 0x1 | 0xe0 | 0xf00); /* 0, 5, 6, 7, 8..11 */
+	ct_flows_free(&t);
+}
+
+static void test_evict_one_interface_of_a_flow(void **state)
+{
+	(void)state;
+	/* flow A on interfaces 1 and 2, then B and C on 1, through a table of 3 entries: A's
+	 * entry on 1 (the oldest) goes; A stays with its entry on 2 */
+	struct ct_flows t;
+	assert_int_equal(ct_flows_init(&t, 3), 0);
+	struct ct_pkt a = nth(1, 100), b = nth(2, 60), c = nth(3, 60);
+	add(&t, &a, 1 * S, 1);
+	add(&t, &a, 2 * S, 2);
+	add(&t, &b, 3 * S, 1);
+	add(&t, &c, 4 * S, 1);
+	struct ct_flow_sum s[4];
+	assert_int_equal(all(&t, 5 * S, s, 4), 3);
+	assert_int_equal(t.evicted, 1);
+	assert_int_equal(nth_of(&s[0].src), 1); /* the most bytes */
+	assert_int_equal(s[0].n_ifaces, 1);
+	assert_int_equal(t.e[s[0].ent[0]].iface, 2);
+	assert_int_equal(s[0].packets[0], 1);
+	ct_flows_free(&t);
+}
+
+static void test_evict_memory_flat(void **state)
+{
+	(void)state;
+	/* 20000 VXLAN flows, each between its own pair of nodes, each with an ICMP error, through
+	 * a table of 256: the entries, the index, the outer pairs and the error records stop
+	 * growing once the table is full (freed with the entries they belong to) */
+	struct ct_flows t;
+	assert_int_equal(ct_flows_init(&t, 256), 0);
+	size_t n_alloc = 0, nslot = 0, top_outers = 0, top_errs = 0;
+	char o[32], in[32];
+	for (int i = 0; i < 20000; i++) {
+		snprintf(o, sizeof(o), "192.168.%d.%d", i / 256 % 256, i % 256);
+		snprintf(in, sizeof(in), "10.1.%d.%d", i / 256 % 256, i % 256);
+		struct ct_pkt p = vxlan(o, 40000, "192.168.255.1", 4096, in, 1000, "10.2.0.1", 80, 6, 60);
+		struct ct_pkt r = vxlan("192.168.255.1", 40001, o, 4096, "10.2.0.1", 80, in, 1000, 6, 60);
+		/* as the pod's interface sees it: plain, it joins the VXLAN flow */
+		struct ct_pkt e = icmp_err("10.2.0.254", in, 3, 4, 1400, in, 1000, "10.2.0.1", 80, 6);
+		add(&t, &p, (uint64_t)i * 10, 0);
+		add(&t, &r, (uint64_t)i * 10 + 1, 0);
+		add(&t, &e, (uint64_t)i * 10 + 2, 0);
+		if (i == 999) {
+			assert_int_equal(ct_flows_flush(&t), 0);
+			n_alloc = t.n_alloc, nslot = t.nslot;
+			top_outers = t.top_outers, top_errs = t.top_errs;
+		}
+	}
+	assert_int_equal(ct_flows_flush(&t), 0);
+	assert_int_equal(t.used, 256);
+	assert_int_equal(t.evicted, 20000 - 256);
+	assert_int_equal(t.n_alloc, n_alloc);
+	assert_int_equal(t.nslot, nslot);
+	assert_int_equal(t.top_outers, top_outers);
+	assert_int_equal(t.top_errs, top_errs);
+	/* two outer pairs per live entry (one each way), no more */
+	assert_int_equal(t.outers_used, 2 * 256);
+	assert_true(t.top_errs <= 256 + 1);
+	/* the kept flows are whole: both directions, their outer pairs and their error */
+	struct ct_flow_sum s[1];
+	assert_int_equal(all(&t, 20000 * 10, s, 1), 256);
+	assert_int_equal(s[0].packets[0], 1);
+	assert_int_equal(s[0].packets[1], 1);
+	assert_int_equal(s[0].encap[0], CT_ENCAP_VXLAN);
+	assert_int_equal(s[0].outer_sport[1], 40001);
+	assert_int_equal(s[0].n_err, 1);
+	int n = s[0].outer_src[0].a[2] * 256 + s[0].outer_src[0].a[3];
+	assert_true(n >= 20000 - 256 && n < 20000);
+	assert_true(is(&s[0].outer_dst[0], "192.168.255.1"));
+	ct_flows_free(&t);
+}
+
+static void test_wide_counters(void **state)
+{
+	(void)state;
+	/* 70000 packets of 65535 bytes one way: 4587450000 bytes, past 32 bits; the counts stay
+	 * exact. Then, in a table of 2, two new flows evict it, and a second big flow reuses the
+	 * record of the first. */
+	struct ct_flows t;
+	assert_int_equal(ct_flows_init(&t, 2), 0);
+	struct ct_pkt big = plain("10.0.0.1", 5000, "10.0.0.2", 5001, 17, 65535);
+	struct ct_pkt back = plain("10.0.0.2", 5001, "10.0.0.1", 5000, 17, 100);
+	for (int i = 0; i < 70000; i++)
+		add(&t, &big, (uint64_t)i, 0);
+	add(&t, &back, 70000, 0);
+	struct ct_flow_sum s[2];
+	assert_int_equal(all(&t, 70001, s, 2), 1);
+	assert_int_equal(s[0].packets[0], 70000);
+	assert_int_equal(s[0].bytes[0], 70000ull * 65535);
+	assert_int_equal(s[0].packets[1], 1);
+	assert_int_equal(s[0].bytes[1], 100);
+	assert_int_equal(t.top_wide, 1);
+	struct ct_pkt a = nth(1, 60), b = nth(2, 60);
+	add(&t, &a, 80000, 0);
+	add(&t, &b, 80001, 0);
+	struct ct_pkt big2 = plain("10.0.0.2", 5001, "10.0.0.1", 5000, 17, 65535);
+	for (int i = 0; i < 70000; i++)
+		add(&t, &big2, 90000 + (uint64_t)i, 0);
+	assert_int_equal(all(&t, 200000, s, 2), 2);
+	assert_int_equal(t.evicted, 2); /* the first big flow, then flow 1 */
+	assert_int_equal(s[0].packets[0], 70000);
+	assert_int_equal(s[0].bytes[0], 70000ull * 65535);
+	assert_true(is(&s[0].src, "10.0.0.2"));
+	assert_int_equal(t.top_wide, 1); /* the freed record, reused */
+	ct_flows_free(&t);
+}
+
+static void test_churn_index_consistent(void **state)
+{
+	(void)state;
+	/* 20000 packets over 400 tuples and 3 interfaces through a table of 64: lookups, inserts
+	 * and evictions (deletions from the index) interleave. Afterwards each flow is listed
+	 * once, the flows' interfaces add up to the entries in use, and a packet for every kept
+	 * (flow, interface) finds its entry: nothing is created, nothing evicted. */
+	struct ct_flows t;
+	assert_int_equal(ct_flows_init(&t, 64), 0);
+	uint32_t x = 12345;
+	for (int i = 0; i < 20000; i++) {
+		x = x * 1103515245u + 12345u;
+		int k = (int)(x >> 8) % 400, ifc = (int)(x >> 20) % 3;
+		struct ct_pkt p = (x >> 30) & 1 ? nth(k, 60) : plain("192.0.2.1", 80, "10.0.0.0", 1000, 6, 60);
+		if (!((x >> 30) & 1)) {
+			char a[32];
+			snprintf(a, sizeof(a), "10.%d.%d.%d", k / 65536, k / 256 % 256, k % 256);
+			p = plain("192.0.2.1", 80, a, 1000, 6, 40); /* the reply direction */
+		}
+		add(&t, &p, (uint64_t)i, (uint16_t)ifc);
+	}
+	struct ct_flow_sum s[64];
+	size_t n = all(&t, 30000, s, 64);
+	assert_int_equal(t.used, 64);
+	int ents = 0;
+	for (size_t i = 0; i < n; i++) {
+		ents += s[i].n_ifaces;
+		/* a flow is its 10.x side (the other is 192.0.2.1) */
+		const struct ct_ip *ki = s[i].src.a[0] == 10 ? &s[i].src : &s[i].dst;
+		for (size_t j = 0; j < i; j++) {
+			const struct ct_ip *kj = s[j].src.a[0] == 10 ? &s[j].src : &s[j].dst;
+			assert_int_not_equal(nth_of(ki), nth_of(kj));
+		}
+	}
+	assert_int_equal(ents, 64);
+	uint64_t ev = t.evicted;
+	for (size_t i = 0; i < n; i++)
+		for (int e = 0; e < s[i].n_ent; e++) {
+			struct ct_pkt p = plain("10.0.0.0", 1, "10.0.0.0", 1, 6, 1);
+			p.outer.src = s[i].src;
+			p.outer.dst = s[i].dst;
+			p.outer_l4.sport = s[i].sport;
+			p.outer_l4.dport = s[i].dport;
+			add(&t, &p, 40000, t.e[s[i].ent[e]].iface);
+		}
+	assert_int_equal(ct_flows_flush(&t), 0);
+	assert_int_equal(t.used, 64);
+	assert_int_equal(t.evicted, ev);
+	ct_flows_free(&t);
+}
+
+static void test_cap_bounds(void **state)
+{
+	(void)state;
+	/* 0 is the default; above the limit, the limit */
+	struct ct_flows t;
+	assert_int_equal(ct_flows_init(&t, 0), 0);
+	assert_int_equal(t.max, CT_FLOWS_MAX_DEFAULT);
+	ct_flows_free(&t);
+	assert_int_equal(ct_flows_init(&t, (size_t)CT_FLOWS_MAX_LIMIT * 4), 0);
+	assert_int_equal(t.max, CT_FLOWS_MAX_LIMIT);
+	ct_flows_free(&t);
+	/* a table of one: each new flow replaces the last */
+	assert_int_equal(ct_flows_init(&t, 1), 0);
+	for (int i = 0; i < 5; i++) {
+		struct ct_pkt p = nth(i, 60);
+		add(&t, &p, (uint64_t)i, 0);
+	}
+	struct ct_flow_sum s[2];
+	assert_int_equal(all(&t, 10, s, 2), 1);
+	assert_int_equal(nth_of(&s[0].src), 4);
+	assert_int_equal(t.evicted, 4);
 	ct_flows_free(&t);
 }
 
@@ -603,6 +870,13 @@ int main(void)
 	    cmocka_unit_test(test_any_duplicates_not_added),
 	    cmocka_unit_test(test_icmp_errors_attach),
 	    cmocka_unit_test(test_bounded),
+	    cmocka_unit_test(test_evict_scan_keeps_newest),
+	    cmocka_unit_test(test_evict_error_counts_as_seen),
+	    cmocka_unit_test(test_evict_one_interface_of_a_flow),
+	    cmocka_unit_test(test_evict_memory_flat),
+	    cmocka_unit_test(test_cap_bounds),
+	    cmocka_unit_test(test_wide_counters),
+	    cmocka_unit_test(test_churn_index_consistent),
 	    cmocka_unit_test(test_skips_non_ip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
