@@ -329,6 +329,28 @@ int ct_ev_read(struct ct_ev_src *es, ct_ev_handler fn, void *arg, unsigned max)
 	return kept;
 }
 
+int ct_ev_flush(struct ct_ev_src *es)
+{
+	int n = 0;
+
+	for (;;) {
+		ssize_t r = recv(es->fd, es->buf, es->buflen, MSG_TRUNC);
+		if (r >= 0) {
+			n++;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == ENOBUFS) {
+			es->overruns++;
+			continue;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return n;
+		return -errno;
+	}
+}
+
 const char *ct_ev_type_name(uint16_t type)
 {
 	switch (type) {

@@ -104,6 +104,14 @@ const struct ct_ev_ns *ct_ev_by_nsid(const struct ct_ev_src *es, int nsid);
  * fit (lost as well), fn's negative return, or another negative errno. */
 int ct_ev_read(struct ct_ev_src *es, ct_ev_handler fn, void *arg, unsigned max);
 
+/* Discards everything queued now (until the socket would block), ENOBUFS
+ * included. Call it after a loss, before the resync's dump: the kernel reports
+ * a further overflow only once the queue has been emptied (it stays
+ * "congested" until then and drops silently), so a dump taken on a full queue
+ * could miss a change that no event will bring. Returns the number of
+ * datagrams discarded or a negative errno. */
+int ct_ev_flush(struct ct_ev_src *es);
+
 /* The id the node namespace gives the namespace behind fd (RTM_GETNSID), -1
  * when none. 0 or a negative errno. */
 int ct_ev_nsid_of(struct ct_ev_src *es, int fd, int *nsid);
