@@ -516,6 +516,8 @@ bench_sniff() {
 }
 bench_sniff
 
+echo; [ "${BENCH_EVENTS:-1}" = 0 ] || bash tests/bench/events.sh || echo "bench: events section failed"
+
 cleanup
 for n in "${made[@]}"; do
 	if ip netns list | awk '{print $1}' | grep -qx "$n"; then

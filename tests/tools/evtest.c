@@ -4,16 +4,19 @@
  * one line each, so tests/integration/lab-events.sh can compare them with
  * `ip monitor label all-nsid` run in the same namespace at the same time.
  *
- * usage: evtest [-n NETNS] [-w NETNS]... [-b RCVBUF] [-s SECONDS]
+ * usage: evtest [-n NETNS] [-w NETNS]... [-b RCVBUF] [-s SECONDS] [-q] [-c COUNT]
  *   -n  the node namespace (a name under /var/run/netns; default: the current one)
  *   -w  a pod namespace whose events are kept (repeatable; tag = its position)
  *   -b  receive buffer in bytes (default CT_EV_RCVBUF_DEFAULT)
  *   -s  stop after SECONDS (default: at SIGTERM or SIGINT)
+ *   -q  quiet: count, print no event lines (for tests/bench/events.sh)
+ *   -c  stop once COUNT events were kept
  * Lines:  ev nsid=<N|current> ns=<node|NAME> cat=<LINK|ADDR|ROUTE|NEIGH|RULE|NETCONF|NSID>
  *            del=<0|1> type=<newroute..> key=<what it is about>
  *         lost <errno name>              (ENOBUFS: events were dropped by the kernel)
  *         ready                          (the source is open and subscribed; on stderr)
  *         stats datagrams=.. msgs=.. kept=.. foreign=.. overruns=.. rcvbuf=.. forced=..
+ *               cpu_ms=.. (user + system time of this process)
  * Exit: 0, 2 usage, 3 could not open.
  */
 #include <arpa/inet.h>
@@ -24,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +49,8 @@ static void on_sig(int s)
 }
 
 static const char *names[64];
+static bool quiet;
+static unsigned long long want, seen;
 
 static const char *cat_of(uint16_t t)
 {
@@ -149,6 +155,11 @@ static int print_ev(const struct ct_ev *ev, void *arg)
 		   t == RTM_DELRULE || t == RTM_DELNETCONF || t == RTM_DELNSID;
 
 	(void)arg;
+	seen++;
+	if (want && seen >= want)
+		stop = 1;
+	if (quiet)
+		return 0;
 	key_of(ev->h, k, sizeof(k));
 	if (ev->nsid < 0)
 		snprintf(ns, sizeof(ns), "current");
@@ -174,7 +185,7 @@ int main(int argc, char **argv)
 	int npods = 0, rcvbuf = 0, secs = 0, opt, nodefd = -1, r;
 	struct ct_ev_src es;
 
-	while ((opt = getopt(argc, argv, "n:w:b:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:w:b:s:qc:")) != -1) {
 		switch (opt) {
 		case 'n': node = optarg; break;
 		case 'w':
@@ -184,6 +195,8 @@ int main(int argc, char **argv)
 			break;
 		case 'b': rcvbuf = atoi(optarg); break;
 		case 's': secs = atoi(optarg); break;
+		case 'q': quiet = true; break;
+		case 'c': want = strtoull(optarg, NULL, 10); break;
 		default:
 			fprintf(stderr, "usage: evtest [-n NETNS] [-w NETNS]... [-b RCVBUF] [-s SECONDS]\n");
 			return 2;
@@ -226,14 +239,18 @@ int main(int argc, char **argv)
 		}
 	}
 	/* what is still queued */
-	while ((r = ct_ev_read(&es, print_ev, NULL, 0)) != 0 && (r == -ENOBUFS || r > 0))
+	while (!want && (r = ct_ev_read(&es, print_ev, NULL, 0)) != 0 && (r == -ENOBUFS || r > 0))
 		if (r < 0)
 			printf("lost ENOBUFS\n");
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	long cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000L +
+		      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000L;
 	printf("stats datagrams=%llu msgs=%llu kept=%llu foreign=%llu overruns=%llu rcvbuf=%d "
-	       "forced=%d\n",
+	       "forced=%d cpu_ms=%ld\n",
 	       (unsigned long long)es.datagrams, (unsigned long long)es.msgs,
 	       (unsigned long long)es.kept, (unsigned long long)es.foreign,
-	       (unsigned long long)es.overruns, es.rcvbuf, es.rcvbuf_forced);
+	       (unsigned long long)es.overruns, es.rcvbuf, es.rcvbuf_forced, cpu_ms);
 	ct_ev_close(&es);
 	if (nodefd >= 0)
 		close(nodefd);
