@@ -221,6 +221,7 @@ int ct_analyze_bgp(const struct ct_node *n, const struct ct_netns *ns, const str
 	size_t nc = 0;
 	for (size_t i = 0; i < b->n_routes; i++) {
 		const struct ct_bgp_route *r = &b->routes[i];
+		const struct ct_bgp_rattr *ra = r->at;
 		if (!r->primary)
 			continue;
 		struct ct_bgp_check *c = &cv[nc++];
@@ -228,12 +229,12 @@ int ct_analyze_bgp(const struct ct_node *n, const struct ct_netns *ns, const str
 		c->kernel = kernel_route(ns, &kx, &r->dst);
 		/* the next hop the kernel should use: BGP.next_hop (not the peer's address,
 		 * which differs under route reflectors), else BIRD's "via" */
-		const struct ct_ip *want = ct_ip_is_set(&r->bgp_next_hop) ? &r->bgp_next_hop : &r->via;
+		const struct ct_ip *want = ct_ip_is_set(&ra->bgp_next_hop) ? &ra->bgp_next_hop : &ra->via;
 		ct_prefix_fmt(&r->dst, d, sizeof(d));
 		if (!c->kernel && kernel_export) {
 			snprintf(ev, sizeof(ev), "BIRD exports %s%s%s from %s; the kernel's main table has no route for it",
 				 d, ct_ip_is_set(want) ? " via " : "", ct_ip_is_set(want) ? ct_ip_fmt(want, g, sizeof(g)) : "",
-				 r->proto);
+				 ra->proto);
 			snprintf(fix, sizeof(fix), "check BIRD's kernel protocol export filter and its log; ip route show %s", d);
 			ct_finding_add(f, "bgp_route_missing_in_kernel", ns->name, d, ev, fix,
 				       "%s is exported by BIRD but missing from the kernel", d);
@@ -241,23 +242,23 @@ int ct_analyze_bgp(const struct ct_node *n, const struct ct_netns *ns, const str
 		}
 		if (!c->kernel)
 			continue;
-		bool gw_ok = !ct_ip_is_set(want) || r->blackhole || ct_ip_eq(&c->kernel->gw, want) ||
+		bool gw_ok = !ct_ip_is_set(want) || ra->blackhole || ct_ip_eq(&c->kernel->gw, want) ||
 			     c->kernel->nh_count > 1;
-		if (r->blackhole)
+		if (ra->blackhole)
 			gw_ok = c->kernel->type == RTN_BLACKHOLE;
 		/* the device the mode implies: BIRD's own ("on eth0"), or an IPIP tunnel,
 		 * which Calico's BIRD programs for IPIP pools (krt_tunnel) */
 		const struct ct_link *kl = ct_link_by_ifindex(ns, c->kernel->oif);
-		bool dev_ok = !r->dev[0] || !kl || c->kernel->nh_count > 1 || !strcmp(kl->name, r->dev) ||
+		bool dev_ok = !ra->dev[0] || !kl || c->kernel->nh_count > 1 || !strcmp(kl->name, ra->dev) ||
 			      ct_link_is_l3_tunnel(kl);
 		c->ok = gw_ok && dev_ok;
 		if (gw_ok && !dev_ok) {
 			snprintf(ev, sizeof(ev), "BIRD: %s via %s on %s; kernel: dev %s", d,
-				 ct_ip_is_set(want) ? ct_ip_fmt(want, g, sizeof(g)) : "-", r->dev, kl->name);
+				 ct_ip_is_set(want) ? ct_ip_fmt(want, g, sizeof(g)) : "-", ra->dev, kl->name);
 			snprintf(fix, sizeof(fix), "ip route show %s; check which program owns it (proto %u)", d,
 				 c->kernel->protocol);
 			ct_finding_add(f, "bgp_route_mismatch", ns->name, d, ev, fix,
-				       "the kernel sends %s out of %s, not %s as BIRD's route says", d, kl->name, r->dev);
+				       "the kernel sends %s out of %s, not %s as BIRD's route says", d, kl->name, ra->dev);
 		}
 		if (!gw_ok) {
 			snprintf(ev, sizeof(ev), "BIRD: %s via %s; kernel: %s %s", d, ct_ip_fmt(want, g, sizeof(g)),

@@ -112,16 +112,17 @@ static void emit_routes(struct ct_out *o, const struct ct_netns *ns, const struc
 	ct_out_section(o, "items", kernel ? "routes BIRD exports to the kernel" : "routes");
 	for (size_t i = 0; i < nc; i++) {
 		const struct ct_bgp_route *r = cv[i].bird;
+		const struct ct_bgp_rattr *ra = r->at;
 		const struct ct_route *k = cv[i].kernel;
 		const struct ct_link *kl = k ? ct_link_by_ifindex(ns, k->oif) : NULL;
 		ct_rec_begin(o);
 		ct_rec_str(o, "DST", "dst", ct_prefix_fmt(&r->dst, d, sizeof(d)), CT_HL_NONE);
-		ct_rec_str(o, "VIA", "via", ct_ip_is_set(&r->via) ? ct_ip_fmt(&r->via, v, sizeof(v)) : (r->blackhole ? "blackhole" : NULL),
+		ct_rec_str(o, "VIA", "via", ct_ip_is_set(&ra->via) ? ct_ip_fmt(&ra->via, v, sizeof(v)) : (ra->blackhole ? "blackhole" : NULL),
 			   CT_HL_NONE);
-		ct_rec_str(o, "DEV", "dev", r->dev[0] ? r->dev : NULL, CT_HL_NONE);
-		ct_rec_str(o, "FROM", "proto", r->proto[0] ? r->proto : NULL, CT_HL_NONE);
+		ct_rec_str(o, "DEV", "dev", ra->dev[0] ? ra->dev : NULL, CT_HL_NONE);
+		ct_rec_str(o, "FROM", "proto", ra->proto[0] ? ra->proto : NULL, CT_HL_NONE);
 		ct_rec_str(o, "BGP.NEXT_HOP", "bgp_next_hop",
-			   ct_ip_is_set(&r->bgp_next_hop) ? ct_ip_fmt(&r->bgp_next_hop, nh, sizeof(nh)) : NULL, CT_HL_NONE);
+			   ct_ip_is_set(&ra->bgp_next_hop) ? ct_ip_fmt(&ra->bgp_next_hop, nh, sizeof(nh)) : NULL, CT_HL_NONE);
 		ct_rec_bool(o, NULL, "in_kernel", k != NULL, CT_HL_NONE);
 		ct_rec_str(o, "KERNEL GW", "kernel_gateway",
 			   k && ct_ip_is_set(&k->gw) ? ct_ip_fmt(&k->gw, kg, sizeof(kg)) : NULL, CT_HL_NONE);

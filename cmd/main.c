@@ -115,7 +115,9 @@ int ct_help_cmd(FILE *f, const char *name)
 {
 	const struct ct_cmd *c = ct_cmd_find(name);
 	if (!c) {
-		fprintf(stderr, "caltrace: unknown command '%s'; run 'caltrace help' for the list\n", name);
+		char esc[256];
+		fprintf(stderr, "caltrace: unknown command '%s'; run 'caltrace help' for the list\n",
+			ct_escape(name, esc, sizeof(esc)));
 		return CT_EXIT_USAGE;
 	}
 	fprintf(f, "usage: caltrace %s [OPTIONS]%s%s\n\n%s\n\noptions:\n", c->name, c->args[0] ? " " : "",

@@ -64,8 +64,11 @@ int cmd_snapshot(struct ct_ctx *c)
 	ct_node_free(&n);
 	if (rc != 0)
 		return ct_report_err(c);
-	if (f != stdout)
-		fprintf(stderr, "caltrace: snapshot of %zu network namespaces written to '%s'\n", nns, c->o.output);
+	if (f != stdout) {
+		char esc[4 * 256];
+		fprintf(stderr, "caltrace: snapshot of %zu network namespaces written to '%s'\n", nns,
+			ct_escape(c->o.output, esc, sizeof(esc)));
+	}
 	return CT_EXIT_OK;
 }
 

@@ -566,7 +566,8 @@ int cmd_sniff(struct ct_ctx *c)
 		flows_report(s, true);
 	struct ct_err derr = {0};
 	if (ct_cap_dump_flush(&s->cap, &derr) < 0) {
-		fprintf(stderr, "caltrace: %s\n", derr.msg);
+		char esc[4 * sizeof(derr.msg)];
+		fprintf(stderr, "caltrace: %s\n", ct_escape(derr.msg, esc, sizeof(esc)));
 		s->rc = CT_EXIT_GATHER;
 	}
 	if (ct_wbuf_flush(&s->w) < 0 && s->rc == 0) {

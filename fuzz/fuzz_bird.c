@@ -3,7 +3,11 @@
  * libFuzzer target: bytes from a BIRD control socket. They go through the line
  * splitter all at once, byte by byte and in chunks sized by the input; the
  * three must agree. Every reply completed is handed to the status, protocols
- * and routes parsers, and what they return must hold its invariants.
+ * and routes parsers, and what they return must hold its invariants. The
+ * same bytes are also fed to the streaming route parser (ct_bird_feed_fn +
+ * ct_bird_routes_*) in chunks of random sizes (seeded by the input): each
+ * reply must give what ct_bird_parse_routes gives on it whole, the same
+ * routes or the same error, and a failed one must leave the routes as they were.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -136,8 +140,9 @@ static void bgp_ok(const struct ct_bgp *b)
 	}
 	for (size_t i = 0; i < b->n_routes; i++) {
 		const struct ct_bgp_route *r = &b->routes[i];
-		if (!TERMINATED(r->dev) || !TERMINATED(r->proto) || !TERMINATED(r->type) ||
-		    !r->proto[0] || r->dst.len > ct_ip_maxlen(r->dst.ip.family) ||
+		const struct ct_bgp_rattr *a = r->at;
+		if (!a || !TERMINATED(a->dev) || !TERMINATED(a->proto) || !TERMINATED(a->type) ||
+		    !a->proto[0] || r->dst.len > ct_ip_maxlen(r->dst.ip.family) ||
 		    (r->dst.ip.family != AF_INET && r->dst.ip.family != AF_INET6))
 			__builtin_trap();
 	}
@@ -162,6 +167,125 @@ static void parse_all(const struct ct_bird_reply *r, struct ct_bgp *b, bool comp
 	bgp_ok(b);
 }
 
+/* ---- the route parser fed as it streams ---- */
+
+struct rstream {
+	struct ct_bird_route_stream rs;
+	size_t lineno;
+};
+
+static int rstream_line(void *arg, int code, enum ct_bird_kind kind, const char *text, size_t len,
+			struct ct_err *err)
+{
+	struct rstream *x = arg;
+	x->lineno++;
+	return ct_bird_routes_line(&x->rs, code, kind, text, len, x->lineno, err);
+}
+
+static void same_routes(const struct ct_bgp *a, const struct ct_bgp *b)
+{
+	if (a->n_routes != b->n_routes)
+		__builtin_trap();
+	for (size_t i = 0; i < a->n_routes; i++) {
+		const struct ct_bgp_route *x = &a->routes[i], *y = &b->routes[i];
+		const struct ct_bgp_rattr *p = x->at, *q = y->at;
+		if (!ct_ip_eq(&x->dst.ip, &y->dst.ip) || x->dst.len != y->dst.len ||
+		    x->primary != y->primary || !ct_ip_eq(&p->via, &q->via) ||
+		    !ct_ip_eq(&p->bgp_next_hop, &q->bgp_next_hop) || strcmp(p->dev, q->dev) ||
+		    strcmp(p->proto, q->proto) || strcmp(p->type, q->type) ||
+		    p->blackhole != q->blackhole || p->unreachable != q->unreachable)
+			__builtin_trap();
+	}
+}
+
+/* The reply the stream just finished (or the unfinished rest) against
+ * ct_bird_parse_routes on the same lines, both on top of one earlier route. */
+static void check_stream(struct rstream *x, struct ct_bgp *sb, const struct ct_bird_reply *r)
+{
+	struct ct_err se = {0}, we = {0};
+	int src = ct_bird_routes_end(&x->rs, &se);
+	struct ct_bgp wb;
+	struct ct_prefix d = {.ip = {.family = AF_INET}, .len = 8};
+	struct ct_bgp_rattr a;
+	memset(&a, 0, sizeof(a));
+	a.proto[0] = 'x';
+	ct_bgp_init(&wb);
+	if (ct_bgp_route_add(&wb, &d, true, &a) < 0)
+		__builtin_trap();
+	int wrc = ct_bird_parse_routes(r, &wb, &we);
+	if (src != wrc || (src < 0 && strcmp(se.msg, we.msg) != 0))
+		__builtin_trap();
+	if (src < 0 && sb->n_routes != 1)
+		__builtin_trap();
+	same_routes(sb, &wb);
+	bgp_ok(sb);
+	ct_bgp_free(&wb);
+}
+
+static void stream_all(const char *buf, size_t len, const struct run *whole, uint64_t seed)
+{
+	struct ct_bird_splitter sp;
+	struct rstream x;
+	struct ct_bgp sb;
+	struct ct_prefix d = {.ip = {.family = AF_INET}, .len = 8};
+	struct ct_bgp_rattr a;
+	size_t pos = 0, nrep = 0;
+	uint64_t rs = seed | 1;
+
+	memset(&a, 0, sizeof(a));
+	a.proto[0] = 'x';
+	ct_bird_splitter_init(&sp);
+	memset(&x, 0, sizeof(x));
+	ct_bgp_init(&sb);
+	if (ct_bgp_route_add(&sb, &d, true, &a) < 0)
+		__builtin_trap();
+	ct_bird_routes_begin(&x.rs, &sb);
+	while (pos < len) {
+		rs ^= rs << 13;
+		rs ^= rs >> 7;
+		rs ^= rs << 17;
+		size_t c = 1 + (size_t)(rs % (rs & 1 ? 7 : 4500));
+		if (c > len - pos)
+			c = len - pos;
+		while (c) {
+			struct ct_err e = {0};
+			size_t used = 0;
+			int rc = ct_bird_feed_fn(&sp, buf + pos, c, rstream_line, &x, &used, &e);
+			if (used > c)
+				__builtin_trap();
+			pos += used;
+			c -= used;
+			if (rc < 0) {
+				/* the splitter's error, where the whole run had it */
+				if (whole->rc >= 0 || nrep != whole->n || pos != whole->pos ||
+				    strcmp(e.msg, whole->err.msg) != 0)
+					__builtin_trap();
+				struct ct_err e2 = {0};
+				if (ct_bird_routes_end(&x.rs, &e2) != -1 || sb.n_routes != 1)
+					__builtin_trap();
+				ct_bgp_free(&sb);
+				return;
+			}
+			if (rc == 1) {
+				if (nrep >= whole->n)
+					__builtin_trap();
+				check_stream(&x, &sb, &whole->v[nrep++]);
+				/* the next reply on a fresh route set */
+				ct_bgp_free(&sb);
+				if (ct_bgp_route_add(&sb, &d, true, &a) < 0)
+					__builtin_trap();
+				memset(&x, 0, sizeof(x));
+				ct_bird_routes_begin(&x.rs, &sb);
+			}
+		}
+	}
+	if (nrep != whole->n || whole->rc < 0)
+		__builtin_trap();
+	if (whole->rest.n)
+		check_stream(&x, &sb, &whole->rest);
+	ct_bgp_free(&sb);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *buf = (const char *)data;
@@ -184,6 +308,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (whole.rest.n)
 		parse_all(&whole.rest, &b, false);
 	ct_bgp_free(&b);
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	for (size_t i = 0; i < size && i < 16; i++)
+		seed = (seed ^ data[i]) * 0x100000001b3ull;
+	stream_all(buf, size, &whole, seed);
 	run_free(&whole);
 	run_free(&bytes);
 	run_free(&chunks);

@@ -55,6 +55,14 @@ void ct_bird_splitter_init(struct ct_bird_splitter *s);
 int ct_bird_feed(struct ct_bird_splitter *s, const char *data, size_t len,
 		 struct ct_bird_reply *reply, size_t *consumed, struct ct_err *err);
 
+/* The same without a reply: each complete line goes to fn as it is split,
+ * text (len bytes, NUL-terminated) pointing into the splitter, valid during
+ * the call only. fn returns 0, or -1 with err set, which the feed returns. */
+typedef int (*ct_bird_line_fn)(void *arg, int code, enum ct_bird_kind kind, const char *text,
+			       size_t len, struct ct_err *err);
+int ct_bird_feed_fn(struct ct_bird_splitter *s, const char *data, size_t len, ct_bird_line_fn fn,
+		    void *arg, size_t *consumed, struct ct_err *err);
+
 /* ---- parsed BGP state ---- */
 
 enum ct_bird_flavour { CT_BIRD_UNKNOWN = 0, CT_BIRD_V1, CT_BIRD_V2 };
@@ -92,16 +100,25 @@ struct ct_bgp_peer {
 	char description[128];
 };
 
+/* What routes share: next hop, device, protocol, BGP.next_hop, type. A
+ * table of 100k routes has a handful of distinct ones, so each is kept once
+ * per struct ct_bgp (interned) and routes point to it. */
+struct ct_bgp_rattr {
+	struct ct_ip via;          /* the gateway BIRD would install ("via X"), unset for dev/blackhole */
+	struct ct_ip bgp_next_hop; /* BGP.next_hop attribute */
+	char dev[CT_IFNAMSIZ];     /* "on eth0" / "dev caliX" */
+	char proto[64];            /* the protocol that gave it, e.g. Mesh_192_168_31_202 */
+	char type[32];             /* "BGP unicast univ" etc. (v1 Type:, v2 Type:) */
+	bool blackhole, unreachable;
+};
+
 struct ct_bgp_route {
 	struct ct_prefix dst;
-	struct ct_ip via;       /* the gateway BIRD would install ("via X"), unset for dev/blackhole */
-	char dev[CT_IFNAMSIZ];  /* "on eth0" / "dev caliX" */
-	char proto[64];         /* the protocol that gave it, e.g. Mesh_192_168_31_202 */
-	struct ct_ip bgp_next_hop; /* BGP.next_hop attribute */
-	bool primary;           /* the "*" best route */
-	bool blackhole, unreachable;
-	char type[32];          /* "BGP unicast univ" etc. (v1 Type:, v2 Type:) */
+	bool primary; /* the "*" best route */
+	const struct ct_bgp_rattr *at; /* interned in the struct ct_bgp that holds the route */
 };
+
+struct ct_bgp_rattrs; /* the intern table (model/bird_parse.c) */
 
 struct ct_bgp {
 	struct ct_bird_status status;
@@ -109,7 +126,8 @@ struct ct_bgp {
 	size_t n_peers;
 	/* routes BIRD exports to the kernel protocol (show route export <kernel> all) */
 	struct ct_bgp_route *routes;
-	size_t n_routes;
+	size_t n_routes, routes_cap; /* add with ct_bgp_route_add */
+	struct ct_bgp_rattrs *rattrs; /* owns what routes[].at point to */
 	char kernel_proto[64]; /* the kernel protocol's name, e.g. kernel1 */
 	char socket[CT_PATH_LEN]; /* where the answers came from */
 	/* kernel TCP sessions on port 179 (sock_diag) */
@@ -125,6 +143,13 @@ struct ct_bgp {
 void ct_bgp_init(struct ct_bgp *b);
 void ct_bgp_free(struct ct_bgp *b);
 
+/* The interned copy of a (equal contents, same pointer) in b; NULL when out of
+ * memory. It lives as long as b. */
+const struct ct_bgp_rattr *ct_bgp_rattr_intern(struct ct_bgp *b, const struct ct_bgp_rattr *a);
+/* Appends a route whose attributes are a (interned here): 0, or -1 out of memory. */
+int ct_bgp_route_add(struct ct_bgp *b, const struct ct_prefix *dst, bool primary,
+		     const struct ct_bgp_rattr *a);
+
 /* Pure parsers over complete replies. Each returns 0, or -1 with err naming
  * the line that fits no rule. */
 int ct_bird_parse_status(const struct ct_bird_reply *r, struct ct_bird_status *st,
@@ -133,5 +158,43 @@ int ct_bird_parse_status(const struct ct_bird_reply *r, struct ct_bird_status *s
 int ct_bird_parse_protocols(const struct ct_bird_reply *r, struct ct_bgp *b, struct ct_err *err);
 /* `show route ... all` (1.6: "via X on DEV", 2.x: next hops on their own lines). */
 int ct_bird_parse_routes(const struct ct_bird_reply *r, struct ct_bgp *b, struct ct_err *err);
+
+/*
+ * The same reply parsed as it streams, one line at a time, keeping only what
+ * struct ct_bgp stores: ct_bird_routes_begin, then ct_bird_routes_line for
+ * every line of the reply as the splitter gives it (lineno: its number within
+ * the reply, as ct_bird_parse_routes counts them), then ct_bird_routes_end.
+ * The outcome is ct_bird_parse_routes's on the same lines, errors included:
+ * an 8xxx/9xxx line anywhere wins over a route line that fits no rule, which
+ * wins over a reply without its LAST line; on error b->routes is left as it
+ * was. ct_bird_routes_line returns -1 only when out of memory (then call
+ * _end all the same; it returns -1 and rolls back).
+ */
+struct ct_bird_route_ctx {
+	bool cur;      /* pending takes next hops and attributes */
+	bool has_nh;   /* pending has its first next hop */
+	bool pending_set; /* pending is a route not yet in b */
+	bool have_dst;
+	struct ct_prefix dst; /* of the last route line, for BIRD's alternatives without one */
+	struct ct_prefix pdst;
+	bool pprimary;
+	struct ct_bgp_rattr pat;
+	const struct ct_bgp_rattr *last; /* the attributes interned last, tried first */
+};
+struct ct_bird_route_stream {
+	struct ct_bgp *b;
+	size_t base; /* b->n_routes at the start, for the rollback */
+	struct ct_bird_route_ctx c;
+	bool done;     /* the LAST line came */
+	bool failed;   /* a route line fitted no rule (perr); then only 8xxx/9xxx lines count */
+	bool bird_err; /* an 8xxx/9xxx line came: berr */
+	bool oom;
+	int final_code;
+	struct ct_err perr, berr;
+};
+void ct_bird_routes_begin(struct ct_bird_route_stream *s, struct ct_bgp *b);
+int ct_bird_routes_line(struct ct_bird_route_stream *s, int code, enum ct_bird_kind kind,
+			const char *text, size_t len, size_t lineno, struct ct_err *err);
+int ct_bird_routes_end(struct ct_bird_route_stream *s, struct ct_err *err);
 
 #endif

@@ -1,15 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /* The snapshot's "bgp" section: struct ct_bgp to and from JSON (jansson). */
 #include "model/bgp_json.h"
+#include "model/esc.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* A string from BIRD by the JSON rule of model/esc.h (json_string would refuse
+ * bytes that are not UTF-8); "" is null. */
 static json_t *jstr(const char *s)
 {
-	return s && s[0] ? json_string(s) : json_null();
+	if (!s || !s[0])
+		return json_null();
+	size_t n = strlen(s), vl = ct_esc_json_len(s, n);
+	if (vl == n)
+		return json_stringn_nocheck(s, n);
+	char *v = malloc(vl);
+	if (!v)
+		return NULL;
+	ct_esc_json_put(v, s, n);
+	json_t *j = json_stringn_nocheck(v, vl);
+	free(v);
+	return j;
 }
 
 static json_t *jip(const struct ct_ip *ip)
@@ -73,20 +87,21 @@ int ct_bgp_to_json(const struct ct_bgp *b, const char *error, char **out)
 	a = json_array();
 	for (size_t i = 0; i < b->n_routes; i++) {
 		const struct ct_bgp_route *r = &b->routes[i];
+		const struct ct_bgp_rattr *ra = r->at;
 		char d[64];
 		json_t *o = json_object();
 		char ab[64];
 		/* always address/length: "default" would not say which family */
 		snprintf(d, sizeof(d), "%s/%u", ct_ip_fmt(&r->dst.ip, ab, sizeof(ab)), r->dst.len);
 		json_object_set_new(o, "dst", json_string(d));
-		json_object_set_new(o, "via", jip(&r->via));
-		json_object_set_new(o, "dev", jstr(r->dev));
-		json_object_set_new(o, "proto", jstr(r->proto));
-		json_object_set_new(o, "bgp_next_hop", jip(&r->bgp_next_hop));
+		json_object_set_new(o, "via", jip(&ra->via));
+		json_object_set_new(o, "dev", jstr(ra->dev));
+		json_object_set_new(o, "proto", jstr(ra->proto));
+		json_object_set_new(o, "bgp_next_hop", jip(&ra->bgp_next_hop));
 		json_object_set_new(o, "primary", json_boolean(r->primary));
-		json_object_set_new(o, "blackhole", json_boolean(r->blackhole));
-		json_object_set_new(o, "unreachable", json_boolean(r->unreachable));
-		json_object_set_new(o, "type", jstr(r->type));
+		json_object_set_new(o, "blackhole", json_boolean(ra->blackhole));
+		json_object_set_new(o, "unreachable", json_boolean(ra->unreachable));
+		json_object_set_new(o, "type", jstr(ra->type));
 		json_array_append_new(a, o);
 	}
 	json_object_set_new(root, "routes", a);
@@ -139,13 +154,16 @@ static void get_str(struct rd *r, json_t *o, const char *key, char *dst, size_t 
 		fail(r, w, "expected a string");
 		return;
 	}
-	if (json_string_length(v) >= len) {
+	size_t n;
+	int rc = ct_esc_json_decode(dst, len, json_string_value(v), json_string_length(v), &n);
+	if (rc == CT_ESC_ESPACE)
 		fail(r, w, "string too long");
-		return;
-	}
-	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
-	if (strlen(dst) != json_string_length(v))
+	else if (rc)
+		fail(r, w, ct_esc_strerror(rc));
+	else if (strlen(dst) != n)
 		fail(r, w, "string contains a NUL byte");
+	if (rc)
+		dst[0] = 0;
 }
 
 static void get_ip(struct rd *r, json_t *o, const char *key, struct ct_ip *ip, const char *where)
@@ -282,12 +300,7 @@ int ct_bgp_from_json(const char *json, const char *src, struct ct_bgp *b, char *
 	}
 	a = get_arr(&r, root, "routes");
 	n = a ? json_array_size(a) : 0;
-	if (n && !r.bad) {
-		b->routes = calloc(n, sizeof(*b->routes));
-		if (!b->routes)
-			fail(&r, "routes", "out of memory");
-	}
-	for (size_t i = 0; b->routes && i < n && !r.bad; i++) {
+	for (size_t i = 0; i < n && !r.bad; i++) {
 		json_t *o = json_array_get(a, i);
 		char w[32], d[64];
 		snprintf(w, sizeof(w), "routes[%zu]", i);
@@ -295,18 +308,23 @@ int ct_bgp_from_json(const char *json, const char *src, struct ct_bgp *b, char *
 			fail(&r, w, "expected an object");
 			break;
 		}
-		struct ct_bgp_route *x = &b->routes[b->n_routes++];
+		struct ct_prefix dst;
+		struct ct_bgp_rattr x;
+		memset(&dst, 0, sizeof(dst));
+		memset(&x, 0, sizeof(x));
 		get_str(&r, o, "dst", d, sizeof(d), w);
-		if (!r.bad && ct_prefix_parse(d, &x->dst) < 0)
+		if (!r.bad && ct_prefix_parse(d, &dst) < 0)
 			fail(&r, w, "dst is not a prefix");
-		get_ip(&r, o, "via", &x->via, w);
-		get_str(&r, o, "dev", x->dev, sizeof(x->dev), w);
-		get_str(&r, o, "proto", x->proto, sizeof(x->proto), w);
-		get_ip(&r, o, "bgp_next_hop", &x->bgp_next_hop, w);
-		x->primary = get_bool(&r, o, "primary", w);
-		x->blackhole = get_bool(&r, o, "blackhole", w);
-		x->unreachable = get_bool(&r, o, "unreachable", w);
-		get_str(&r, o, "type", x->type, sizeof(x->type), w);
+		get_ip(&r, o, "via", &x.via, w);
+		get_str(&r, o, "dev", x.dev, sizeof(x.dev), w);
+		get_str(&r, o, "proto", x.proto, sizeof(x.proto), w);
+		get_ip(&r, o, "bgp_next_hop", &x.bgp_next_hop, w);
+		bool primary = get_bool(&r, o, "primary", w);
+		x.blackhole = get_bool(&r, o, "blackhole", w);
+		x.unreachable = get_bool(&r, o, "unreachable", w);
+		get_str(&r, o, "type", x.type, sizeof(x.type), w);
+		if (!r.bad && ct_bgp_route_add(b, &dst, primary, &x) < 0)
+			fail(&r, "routes", "out of memory");
 	}
 	a = get_arr(&r, root, "sessions");
 	n = a ? json_array_size(a) : 0;

@@ -25,7 +25,14 @@
  * ct_bird_feed consumes bytes up to and including a reply's LAST line and
  * returns 1; *consumed tells where the next reply starts, to be fed with a
  * fresh reply (line numbers restart with each reply). After -1 the splitter
- * must be initialised again.
+ * must be initialised again. ct_bird_feed_fn is the same splitter handing each
+ * line to a callback instead of a reply, so that a 100k-route `show route`
+ * never exists as a whole: the route parser (ct_bird_routes_begin/_line/_end)
+ * reads one line at a time and keeps only the struct ct_bgp_route it makes;
+ * ct_bird_parse_routes is that parser run over a complete reply. Route
+ * attributes (next hop, device, protocol, BGP.next_hop, type) are interned in
+ * the struct ct_bgp (a handful of distinct sets for 100k routes), so a route
+ * costs 32 bytes.
  *
  * Accumulation: ct_bird_parse_protocols updates peers by protocol name (a peer
  * seen again is replaced, a new one appended) and sets kernel_proto only when
@@ -40,7 +47,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "model/pods.h" /* ct_pods_escape */
+#include "model/esc.h"
 
 /* ---- messages ---- */
 
@@ -57,7 +64,7 @@ __attribute__((format(printf, 5, 6))) static int bird_fail(struct ct_err *err, s
 	va_end(ap);
 	if (!text)
 		return ct_err_set(err, CT_EXIT_GATHER, "bird reply line %zu: %s", lineno, what);
-	ct_pods_escape(q, sizeof(q), text, tlen);
+	ct_esc_clip(q, sizeof(q), text, tlen);
 	return ct_err_set(err, CT_EXIT_GATHER, "bird reply line %zu: %s: '%s'", lineno, what, q);
 }
 
@@ -118,7 +125,8 @@ static bool is_digit(char c)
 }
 
 /* One complete line in s->buf (s->len bytes, no newline): 1 LAST, 0 other, -1 bad. */
-static int split_line(struct ct_bird_splitter *s, struct ct_bird_reply *r, struct ct_err *err)
+static int split_line(struct ct_bird_splitter *s, ct_bird_line_fn fn, void *arg,
+		      struct ct_err *err)
 {
 	const char *x = s->buf;
 	size_t n = s->len, ln = s->lineno;
@@ -126,8 +134,8 @@ static int split_line(struct ct_bird_splitter *s, struct ct_bird_reply *r, struc
 	if (n == 0)
 		return bird_fail(err, ln, NULL, 0, "empty line (not 'DDDD-', 'DDDD ', ' ' or '+')");
 	if (x[0] == '+') {
-		if (reply_push(r, -1, CT_BIRD_ASYNC, x + 1, n - 1) < 0)
-			return bird_oom(err);
+		if (fn(arg, -1, CT_BIRD_ASYNC, x + 1, n - 1, err) < 0)
+			return -1;
 		s->last_code = -1;
 		return 0;
 	}
@@ -135,8 +143,8 @@ static int split_line(struct ct_bird_splitter *s, struct ct_bird_reply *r, struc
 		if (s->last_code < 0)
 			return bird_fail(err, ln, x, n,
 					 "continuation line with no code to continue");
-		if (reply_push(r, s->last_code, CT_BIRD_CONT, x + 1, n - 1) < 0)
-			return bird_oom(err);
+		if (fn(arg, s->last_code, CT_BIRD_CONT, x + 1, n - 1, err) < 0)
+			return -1;
 		return 0;
 	}
 	if (n < 5 || !is_digit(x[0]) || !is_digit(x[1]) || !is_digit(x[2]) || !is_digit(x[3])) {
@@ -152,25 +160,23 @@ static int split_line(struct ct_bird_splitter *s, struct ct_bird_reply *r, struc
 		return bird_fail(err, ln, x, n,
 				 "code %04d is in no class BIRD uses (0, 1, 2, 8, 9)", code);
 	bool last = x[4] == ' ';
-	if (reply_push(r, code, last ? CT_BIRD_LAST : CT_BIRD_MORE, x + 5, n - 5) < 0)
-		return bird_oom(err);
-	if (last) {
-		r->final_code = code;
+	if (fn(arg, code, last ? CT_BIRD_LAST : CT_BIRD_MORE, x + 5, n - 5, err) < 0)
+		return -1;
+	if (last)
 		return 1;
-	}
 	s->last_code = code;
 	return 0;
 }
 
-int ct_bird_feed(struct ct_bird_splitter *s, const char *data, size_t len,
-		 struct ct_bird_reply *reply, size_t *consumed, struct ct_err *err)
+int ct_bird_feed_fn(struct ct_bird_splitter *s, const char *data, size_t len, ct_bird_line_fn fn,
+		    void *arg, size_t *consumed, struct ct_err *err)
 {
 	size_t i = 0;
 	int rc = 0;
 
 	if (consumed)
 		*consumed = 0;
-	if (!s || !reply || (!data && len))
+	if (!s || !fn || (!data && len))
 		return ct_err_set(err, CT_EXIT_GATHER, "bird reply: no splitter, reply or data");
 	while (i < len) {
 		const char *p = data + i;
@@ -205,7 +211,7 @@ int ct_bird_feed(struct ct_bird_splitter *s, const char *data, size_t len,
 		i++; /* the newline */
 		s->buf[s->len] = 0;
 		s->lineno++;
-		rc = split_line(s, reply, err);
+		rc = split_line(s, fn, arg, err);
 		s->len = 0;
 		if (rc != 0) {
 			if (rc == 1) {
@@ -224,12 +230,37 @@ out:
 	return rc;
 }
 
+static int reply_line(void *arg, int code, enum ct_bird_kind kind, const char *text, size_t len,
+		      struct ct_err *err)
+{
+	struct ct_bird_reply *r = arg;
+
+	if (reply_push(r, code, kind, text, len) < 0)
+		return bird_oom(err);
+	if (kind == CT_BIRD_LAST)
+		r->final_code = code;
+	return 0;
+}
+
+int ct_bird_feed(struct ct_bird_splitter *s, const char *data, size_t len,
+		 struct ct_bird_reply *reply, size_t *consumed, struct ct_err *err)
+{
+	if (!reply) {
+		if (consumed)
+			*consumed = 0;
+		return ct_err_set(err, CT_EXIT_GATHER, "bird reply: no splitter, reply or data");
+	}
+	return ct_bird_feed_fn(s, data, len, reply_line, reply, consumed, err);
+}
+
 /* ---- state ---- */
 
 void ct_bgp_init(struct ct_bgp *b)
 {
 	memset(b, 0, sizeof(*b));
 }
+
+static void rattrs_free(struct ct_bgp_rattrs *t);
 
 void ct_bgp_free(struct ct_bgp *b)
 {
@@ -238,7 +269,167 @@ void ct_bgp_free(struct ct_bgp *b)
 	free(b->peers);
 	free(b->routes);
 	free(b->sessions);
+	rattrs_free(b->rattrs);
 	ct_bgp_init(b);
+}
+
+/* ---- interned route attributes ---- */
+
+/* Chunks never move, so the pointers routes hold stay valid as the table
+ * grows; an open-addressing hash (linear probing, load <= 1/2) finds them. */
+struct rattr_chunk {
+	struct rattr_chunk *next;
+	size_t n, cap;
+	struct ct_bgp_rattr v[];
+};
+
+struct ct_bgp_rattrs {
+	struct rattr_chunk *chunks; /* newest first */
+	const struct ct_bgp_rattr **slot;
+	size_t nslot, count;
+};
+
+static void rattrs_free(struct ct_bgp_rattrs *t)
+{
+	if (!t)
+		return;
+	for (struct rattr_chunk *c = t->chunks, *nx; c; c = nx) {
+		nx = c->next;
+		free(c);
+	}
+	free(t->slot);
+	free(t);
+}
+
+static void ip_norm(struct ct_ip *d, const struct ct_ip *a)
+{
+	d->family = a->family;
+	size_t n = a->family == AF_INET ? 4 : a->family == AF_INET6 ? 16 : 0;
+	memcpy(d->a, a->a, n);
+}
+
+static void str_norm(char *d, const char *a, size_t cap)
+{
+	memcpy(d, a, strnlen(a, cap - 1));
+}
+
+/* Equal meaning, equal bytes: nothing after a string's NUL or an address's length. */
+static void rattr_norm(struct ct_bgp_rattr *d, const struct ct_bgp_rattr *a)
+{
+	memset(d, 0, sizeof(*d));
+	ip_norm(&d->via, &a->via);
+	ip_norm(&d->bgp_next_hop, &a->bgp_next_hop);
+	str_norm(d->dev, a->dev, sizeof(d->dev));
+	str_norm(d->proto, a->proto, sizeof(d->proto));
+	str_norm(d->type, a->type, sizeof(d->type));
+	d->blackhole = a->blackhole;
+	d->unreachable = a->unreachable;
+}
+
+static size_t rattr_hash(const struct ct_bgp_rattr *a)
+{
+	const unsigned char *p = (const unsigned char *)a;
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < sizeof(*a); i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	return (size_t)(h ^ (h >> 29));
+}
+
+static int rattrs_grow(struct ct_bgp_rattrs *t)
+{
+	size_t n = t->nslot ? t->nslot * 2 : 64;
+	const struct ct_bgp_rattr **slot = calloc(n, sizeof(*slot));
+	if (!slot)
+		return -1;
+	for (size_t i = 0; i < t->nslot; i++) {
+		if (!t->slot[i])
+			continue;
+		size_t k = rattr_hash(t->slot[i]) & (n - 1);
+		while (slot[k])
+			k = (k + 1) & (n - 1);
+		slot[k] = t->slot[i];
+	}
+	free(t->slot);
+	t->slot = slot;
+	t->nslot = n;
+	return 0;
+}
+
+/* a is normalised. */
+static const struct ct_bgp_rattr *rattrs_get(struct ct_bgp *b, const struct ct_bgp_rattr *a)
+{
+	struct ct_bgp_rattrs *t = b->rattrs;
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (!t)
+			return NULL;
+		b->rattrs = t;
+	}
+	if ((t->count + 1) * 2 > t->nslot && rattrs_grow(t) < 0)
+		return NULL;
+	size_t k = rattr_hash(a) & (t->nslot - 1);
+	for (; t->slot[k]; k = (k + 1) & (t->nslot - 1))
+		if (memcmp(t->slot[k], a, sizeof(*a)) == 0)
+			return t->slot[k];
+	struct rattr_chunk *c = t->chunks;
+	if (!c || c->n == c->cap) {
+		size_t cap = c ? c->cap * 2 : 8;
+		if (cap > 4096)
+			cap = 4096;
+		c = malloc(sizeof(*c) + cap * sizeof(c->v[0]));
+		if (!c)
+			return NULL;
+		c->n = 0;
+		c->cap = cap;
+		c->next = t->chunks;
+		t->chunks = c;
+	}
+	struct ct_bgp_rattr *x = &c->v[c->n++];
+	*x = *a;
+	t->slot[k] = x;
+	t->count++;
+	return x;
+}
+
+const struct ct_bgp_rattr *ct_bgp_rattr_intern(struct ct_bgp *b, const struct ct_bgp_rattr *a)
+{
+	struct ct_bgp_rattr n;
+
+	if (!b || !a)
+		return NULL;
+	rattr_norm(&n, a);
+	return rattrs_get(b, &n);
+}
+
+/* at is interned in b. */
+static int route_push(struct ct_bgp *b, const struct ct_prefix *dst, bool primary,
+		      const struct ct_bgp_rattr *at)
+{
+	if (b->n_routes >= b->routes_cap) {
+		size_t cap = b->n_routes < 32 ? 64 : b->n_routes + b->n_routes / 2;
+		if (cap > SIZE_MAX / sizeof(*b->routes))
+			return -1;
+		struct ct_bgp_route *v = realloc(b->routes, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		b->routes = v;
+		b->routes_cap = cap;
+	}
+	struct ct_bgp_route *r = &b->routes[b->n_routes++];
+	memset(r, 0, sizeof(*r));
+	r->dst = *dst;
+	r->primary = primary;
+	r->at = at;
+	return 0;
+}
+
+int ct_bgp_route_add(struct ct_bgp *b, const struct ct_prefix *dst, bool primary,
+		     const struct ct_bgp_rattr *a)
+{
+	const struct ct_bgp_rattr *at = ct_bgp_rattr_intern(b, a);
+	if (!at || !dst)
+		return -1;
+	return route_push(b, dst, primary, at);
 }
 
 /* ---- small readers over one line's text ---- */
@@ -406,7 +597,7 @@ static int reply_check(const struct ct_bird_reply *r, struct ct_err *err)
 		const struct ct_bird_line *l = &r->v[i];
 		if (l->kind != CT_BIRD_ASYNC && l->code >= 8000) {
 			char q[BIRD_QUOTE_MAX + 1];
-			ct_pods_escape(q, sizeof(q), l->text, strlen(l->text));
+			ct_esc_clip(q, sizeof(q), l->text, strlen(l->text));
 			return ct_err_set(err, CT_EXIT_GATHER, "bird replied %04d: '%s'", l->code,
 					  q);
 		}
@@ -812,17 +1003,28 @@ int ct_bird_parse_protocols(const struct ct_bird_reply *r, struct ct_bgp *b, str
 
 /* ---- show route [export P] all ---- */
 
-struct route_ctx {
-	struct ct_bgp_route *v;
-	size_t n, cap;
-	bool cur;     /* v[n-1] takes next hops and attributes */
-	bool has_nh;  /* v[n-1] has its first next hop */
-	bool have_dst;
-	struct ct_prefix dst; /* of the last route line, for BIRD's alternatives without one */
-};
+/* Moves the pending route into b: 0, or -1 out of memory. */
+static int route_commit(struct ct_bird_route_stream *s)
+{
+	struct ct_bird_route_ctx *c = &s->c;
+	struct ct_bgp_rattr n;
+
+	if (!c->pending_set)
+		return 0;
+	c->pending_set = false;
+	rattr_norm(&n, &c->pat);
+	const struct ct_bgp_rattr *at = c->last;
+	if (!at || memcmp(at, &n, sizeof(n)) != 0) {
+		at = rattrs_get(s->b, &n);
+		if (!at)
+			return -1;
+		c->last = at;
+	}
+	return route_push(s->b, &c->pdst, c->pprimary, at);
+}
 
 /* "via 192.168.31.203 on eth0 ..." or "dev caliX ..." */
-static int route_nexthop(struct ct_bgp_route *rt, const char **p, const char *word, size_t wl)
+static int route_nexthop(struct ct_bgp_rattr *rt, const char **p, const char *word, size_t wl)
 {
 	const char *t;
 	size_t n;
@@ -853,23 +1055,30 @@ static int route_nexthop(struct ct_bgp_route *rt, const char **p, const char *wo
  * another route to the same network. 1.6 DEST: "via X on D", "dev D",
  * "blackhole", "unreachable", "prohibited", "multipath"; 2.x DEST: "unicast"
  * (next hops follow on their own lines), "blackhole", ..., or nothing. */
-static int route_line(struct route_ctx *c, const char *x, size_t lineno, struct ct_err *err)
+static int route_line(struct ct_bird_route_stream *s, const char *x, size_t xl, size_t lineno,
+		      struct ct_err *err)
 {
-	size_t xl = strlen(x);
+	struct ct_bird_route_ctx *c = &s->c;
 	const char *p = x, *t;
 	size_t n;
-	struct ct_bgp_route rt;
+	struct ct_prefix dst;
+	struct ct_bgp_rattr rt;
 
+	if (route_commit(s) < 0) {
+		s->oom = true;
+		return bird_oom(err);
+	}
+	memset(&dst, 0, sizeof(dst));
 	memset(&rt, 0, sizeof(rt));
 	c->cur = false;
 	if (!is_space(x[0])) {
 		n = next_token(&p, &t);
-		if (parse_prefix_tok(t, n, &rt.dst) < 0)
+		if (parse_prefix_tok(t, n, &dst) < 0)
 			return bird_fail(err, lineno, x, xl, "route line without a prefix");
-		c->dst = rt.dst;
+		c->dst = dst;
 		c->have_dst = true;
 	} else if (c->have_dst) {
-		rt.dst = c->dst;
+		dst = c->dst;
 	} else {
 		return bird_fail(err, lineno, x, xl, "route line without a prefix");
 	}
@@ -904,24 +1113,19 @@ static int route_line(struct route_ctx *c, const char *x, size_t lineno, struct 
 	if (n == 0 || copy_key(rt.proto, sizeof(rt.proto), t, n) < 0)
 		return bird_fail(err, lineno, x, xl, "route protocol name empty or too long");
 	const char *after = skip_space(close + 1);
-	rt.primary = *after == '*' || *after == '!'; /* '!': best, but not in the kernel */
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		struct ct_bgp_route *v = realloc(c->v, cap * sizeof(*v));
-		if (!v)
-			return bird_oom(err);
-		c->v = v;
-		c->cap = cap;
-	}
-	c->v[c->n++] = rt;
+	c->pdst = dst;
+	c->pprimary = *after == '*' || *after == '!'; /* '!': best, but not in the kernel */
+	c->pat = rt;
+	c->pending_set = true;
 	c->cur = true;
 	c->has_nh = has_nh;
 	return 0;
 }
 
-static int route_1007(struct route_ctx *c, const char *x, size_t lineno, struct ct_err *err)
+static int route_1007(struct ct_bird_route_stream *s, const char *x, size_t xl, size_t lineno,
+		      struct ct_err *err)
 {
-	size_t xl = strlen(x);
+	struct ct_bird_route_ctx *c = &s->c;
 	const char *t = skip_space(x);
 	if (!*t)
 		return 0; /* blank line between tables */
@@ -933,12 +1137,12 @@ static int route_1007(struct route_ctx *c, const char *x, size_t lineno, struct 
 			return 0;
 		if (!c->cur)
 			return bird_fail(err, lineno, x, xl, "next hop line before any route");
-		struct ct_bgp_route tmp = c->v[c->n - 1];
+		struct ct_bgp_rattr tmp = c->pat;
 		if (route_nexthop(&tmp, &p, w, wl) < 0)
 			return bird_fail(err, lineno, x, xl,
 					 "next hop is not 'via ADDR on DEV' or 'dev DEV'");
 		if (!c->has_nh) /* the first of several (multipath) stands for the route */
-			c->v[c->n - 1] = tmp;
+			c->pat = tmp;
 		c->has_nh = true;
 		return 0;
 	}
@@ -947,21 +1151,21 @@ static int route_1007(struct route_ctx *c, const char *x, size_t lineno, struct 
 		c->have_dst = false;
 		return 0;
 	}
-	return route_line(c, x, lineno, err);
+	return route_line(s, x, xl, lineno, err);
 }
 
-static int route_attr(struct route_ctx *c, int code, const char *x, size_t lineno,
-		      struct ct_err *err)
+static int route_attr(struct ct_bird_route_ctx *c, int code, const char *x, size_t xl,
+		      size_t lineno, struct ct_err *err)
 {
 	const char *k, *v;
 	size_t kl, vl;
 	if (!*skip_space(x))
 		return 0;
 	if (!c->cur)
-		return bird_fail(err, lineno, x, strlen(x), "route attribute before any route");
+		return bird_fail(err, lineno, x, xl, "route attribute before any route");
 	if (!split_kv(x, &k, &kl, &v, &vl))
 		return 0;
-	struct ct_bgp_route *rt = &c->v[c->n - 1];
+	struct ct_bgp_rattr *rt = &c->pat;
 	if (code == 1008 && tok_eq(k, kl, "Type")) {
 		copy_text(rt->type, sizeof(rt->type), v, vl);
 	} else if (tok_eq(k, kl, "BGP.next_hop")) {
@@ -969,47 +1173,96 @@ static int route_attr(struct route_ctx *c, int code, const char *x, size_t linen
 		const char *p = v, *t;
 		size_t n = next_token(&p, &t);
 		if (parse_ip_tok(t, n, &rt->bgp_next_hop) < 0)
-			return bird_fail(err, lineno, x, strlen(x),
-					 "BGP.next_hop is not an address");
+			return bird_fail(err, lineno, x, xl, "BGP.next_hop is not an address");
 	}
 	return 0;
+}
+
+void ct_bird_routes_begin(struct ct_bird_route_stream *s, struct ct_bgp *b)
+{
+	memset(s, 0, sizeof(*s));
+	s->b = b;
+	s->base = b->n_routes;
+	s->final_code = -1;
+}
+
+int ct_bird_routes_line(struct ct_bird_route_stream *s, int code, enum ct_bird_kind kind,
+			const char *text, size_t len, size_t lineno, struct ct_err *err)
+{
+	struct ct_err e = {0};
+	int rc = 0;
+
+	if (s->oom)
+		return bird_oom(err);
+	if (kind == CT_BIRD_ASYNC)
+		return 0;
+	if (kind == CT_BIRD_LAST) {
+		s->done = true;
+		s->final_code = code;
+	}
+	if (code >= 8000) {
+		if (!s->bird_err) {
+			char q[BIRD_QUOTE_MAX + 1];
+			ct_esc_clip(q, sizeof(q), text, len);
+			ct_err_set(&s->berr, CT_EXIT_GATHER, "bird replied %04d: '%s'", code, q);
+			s->bird_err = true;
+		}
+		return 0;
+	}
+	if (s->failed || s->bird_err)
+		return 0;
+	if (code == 1007)
+		rc = route_1007(s, text, len, lineno, &e);
+	else if (code == 1008 || code == 1012)
+		rc = route_attr(&s->c, code, text, len, lineno, &e);
+	else if (code / 1000 == 2 || code == 1002 || code == 1006)
+		rc = bird_fail(&e, lineno, text, len, "code %04d does not belong in a route listing",
+			       code);
+	if (rc < 0) {
+		if (s->oom) {
+			if (err && !err->exit_code)
+				*err = e;
+			return -1;
+		}
+		s->failed = true;
+		s->perr = e;
+	}
+	return 0;
+}
+
+int ct_bird_routes_end(struct ct_bird_route_stream *s, struct ct_err *err)
+{
+	int rc = 0;
+
+	if (!s->oom && s->done && !s->failed && !s->bird_err && route_commit(s) < 0)
+		s->oom = true;
+	if (s->oom)
+		rc = bird_oom(err);
+	else if (!s->done)
+		rc = ct_err_set(err, CT_EXIT_GATHER,
+				"bird reply is incomplete: no final line ('DDDD text')");
+	else if (s->bird_err || s->failed) {
+		if (err && !err->exit_code) /* the first error stays, as with ct_err_set */
+			*err = s->bird_err ? s->berr : s->perr;
+		rc = -1;
+	}
+	if (rc < 0)
+		s->b->n_routes = s->base;
+	s->c.pending_set = false;
+	return rc;
 }
 
 int ct_bird_parse_routes(const struct ct_bird_reply *r, struct ct_bgp *b, struct ct_err *err)
 {
 	if (reply_check(r, err) < 0)
 		return -1;
-	struct route_ctx c;
-	memset(&c, 0, sizeof(c));
-	int rc = 0;
-
-	for (size_t i = 0; i < r->n && rc == 0; i++) {
+	struct ct_bird_route_stream s;
+	ct_bird_routes_begin(&s, b);
+	for (size_t i = 0; i < r->n; i++) {
 		const struct ct_bird_line *l = &r->v[i];
-		if (l->kind == CT_BIRD_ASYNC)
-			continue;
-		if (l->code == 1007)
-			rc = route_1007(&c, l->text, i + 1, err);
-		else if (l->code == 1008 || l->code == 1012)
-			rc = route_attr(&c, l->code, l->text, i + 1, err);
-		else if (l->code / 1000 == 2 || l->code == 1002 || l->code == 1006)
-			rc = bird_fail(err, i + 1, l->text, strlen(l->text),
-				       "code %04d does not belong in a route listing", l->code);
+		if (ct_bird_routes_line(&s, l->code, l->kind, l->text, strlen(l->text), i + 1,
+					err) < 0)
+			break;
 	}
-	if (rc == 0 && c.n) {
-		if (c.n > SIZE_MAX / sizeof(*c.v) - b->n_routes) {
-			rc = bird_oom(err);
-		} else {
-			struct ct_bgp_route *v =
-				realloc(b->routes, (b->n_routes + c.n) * sizeof(*v));
-			if (!v) {
-				rc = bird_oom(err);
-			} else {
-				memcpy(v + b->n_routes, c.v, c.n * sizeof(*v));
-				b->routes = v;
-				b->n_routes += c.n;
-			}
-		}
-	}
-	free(c.v);
-	return rc;
+	return ct_bird_routes_end(&s, err);
 }

@@ -4,9 +4,8 @@
  * crosses into or out of this module. Probes fill it, the snapshot loader fills
  * it, analysis and render read it.
  *
- * Tables are growable arrays keyed for incremental updates: links by ifindex,
- * routes by route key (family, table, dst, dst_len, tos, priority), neighbours
- * by (ifindex, family, dst), FDB entries by (ifindex, mac, dst, vni).
+ * Tables are growable arrays with a hashed index each, for incremental updates
+ * at O(1) on average (see "Keys and updates" below the structs).
  */
 #ifndef CT_MODEL_H
 #define CT_MODEL_H
@@ -187,6 +186,23 @@ struct ct_gwcheck {
 	uint8_t type; /* route type returned */
 };
 
+/* A hashed index over one table: open addressing with linear probing, slot
+ * = position in the table + 1 (0 empty). Valid while n equals the table's
+ * length; the update functions rebuild a stale one, pushes make it stale. */
+struct ct_index {
+	uint32_t *slot;
+	size_t cap; /* a power of two, 0 when never built */
+	size_t n;   /* table length it was built or kept for */
+};
+
+/* Change counters: each update that changes a table bumps its counter, so a
+ * renderer redraws only what changed. netconf covers the per-device netconf
+ * fields of links and the conf rows; links changes also bump it when derived
+ * values move. */
+struct ct_netns_gen {
+	uint64_t links, addrs, routes, rules, neighs, fdb, netconf, neightbls;
+};
+
 /* One network namespace: the host's or a pod's. */
 struct ct_netns {
 	char name[CT_NAME_LEN]; /* "host", a /var/run/netns name, or "pid:N" */
@@ -202,9 +218,9 @@ struct ct_netns {
 	CT_VEC(struct ct_fdb) fdb;
 	CT_VEC(struct ct_neightbl) neightbls;
 	struct ct_conf_all conf;
-	/* lookup index: ifindex -> position in links.v (rebuilt by ct_netns_index) */
-	int *link_idx;
-	size_t link_idx_cap;
+	/* lookup indexes (ct_netns_index builds them all; updates keep them) */
+	struct ct_index link_ix, addr_ix, route_ix, rule_ix, neigh_ix, fdb_ix;
+	struct ct_netns_gen gen;
 	/* results of the kernel's own forwarding decision for 169.254.1.1 from each
 	 * workload interface (RTM_GETROUTE iif caliX); filled by the live probe and
 	 * kept in snapshots */
@@ -254,22 +270,115 @@ struct ct_netns *ct_node_add_ns(struct ct_node *n);
 void ct_netns_init(struct ct_netns *ns);
 void ct_netns_free(struct ct_netns *ns);
 
-/* Rebuild the ifindex index; call after links change. */
+/* (Re)builds every table's index; call after filling tables with the push
+ * helpers or after editing key fields in place. 0 or -ENOMEM. */
 int ct_netns_index(struct ct_netns *ns);
+/* Lookups use the index when it is current, else scan. */
 struct ct_link *ct_link_by_ifindex(const struct ct_netns *ns, int ifindex);
 struct ct_link *ct_link_by_name(const struct ct_netns *ns, const char *name);
 
-/* Incremental updates (the dashboard applies netlink events with these). */
+/*
+ * Keys and updates. Upserts insert or replace the entry with the same key;
+ * deletes remove it (-ENOENT when absent) by swapping the last entry into its
+ * place, so table order is not kept. Each bumps its table's counter in ns->gen
+ * when something changed. 0, -ENOENT or -ENOMEM.
+ *   links       ifindex
+ *   addresses   (ifindex, family, address, prefix length)
+ *   routes      (family, table, dst, dst_len, tos, priority), the kernel's IPv4
+ *               key. IPv6 keeps several routes under one such key, as the
+ *               kernel does: routes with a gateway (not RA) are one ECMP route
+ *               (the kernel's siblings: RTM_NEWROUTE carries them all in
+ *               RTA_MULTIPATH after an append), others differ by their next hop
+ *               (fe80::/64 on every device). An IPv6 RTM_DELROUTE names the
+ *               next hops it removed: fewer than the route has removes only
+ *               those. IPv4 prepend/append duplicates (same key, another type or
+ *               next hop) cannot be told from a replace without the message's
+ *               NLM_F_* flags: an IPv4 RTM_NEWROUTE replaces.
+ *   rules       their full content (the kernel allows rules that differ in any
+ *               field, and exact duplicates only without NLM_F_EXCL: kept once)
+ *   neighbours  (ifindex, family, dst, NTF_PROXY)
+ *   fdb         (ifindex, mac, dst, vni)
+ *   netconf     (family, ifindex or all/default): fields onto the link or
+ *               ns->conf; absent fields (-1) leave the model's value
+ *   neigh tables (family, name); per-device parameters onto the link
+ *               (proxy_delay)
+ * Routes are moved in: r's next hops belong to the table afterwards (r->nh is
+ * NULL), a replaced route's are freed.
+ */
 int ct_link_upsert(struct ct_netns *ns, const struct ct_link *l);
 int ct_link_delete(struct ct_netns *ns, int ifindex);
+int ct_addr_upsert(struct ct_netns *ns, const struct ct_addr *a);
+int ct_addr_delete(struct ct_netns *ns, const struct ct_addr *key);
+struct ct_addr *ct_addr_find(const struct ct_netns *ns, const struct ct_addr *key);
 bool ct_route_same_key(const struct ct_route *a, const struct ct_route *b);
-/* Moves r into the table (its next hops included: r->nh is NULL afterwards);
- * a route with the same key is replaced and its next hops freed. */
 int ct_route_upsert(struct ct_netns *ns, struct ct_route *r);
 int ct_route_delete(struct ct_netns *ns, const struct ct_route *key);
+/* The route the kernel would identify with r (the rules above), or NULL. */
+struct ct_route *ct_route_find(const struct ct_netns *ns, const struct ct_route *r);
+bool ct_rule_same(const struct ct_rule *a, const struct ct_rule *b);
+int ct_rule_upsert(struct ct_netns *ns, const struct ct_rule *ru);
+int ct_rule_delete(struct ct_netns *ns, const struct ct_rule *key);
+struct ct_rule *ct_rule_find(const struct ct_netns *ns, const struct ct_rule *key);
 bool ct_neigh_same_key(const struct ct_neigh *a, const struct ct_neigh *b);
 int ct_neigh_upsert(struct ct_netns *ns, const struct ct_neigh *nb);
 int ct_neigh_delete(struct ct_netns *ns, const struct ct_neigh *key);
+struct ct_neigh *ct_neigh_find(const struct ct_netns *ns, const struct ct_neigh *key);
+bool ct_fdb_same_key(const struct ct_fdb *a, const struct ct_fdb *b);
+int ct_fdb_upsert(struct ct_netns *ns, const struct ct_fdb *e);
+int ct_fdb_delete(struct ct_netns *ns, const struct ct_fdb *key);
+struct ct_fdb *ct_fdb_find(const struct ct_netns *ns, const struct ct_fdb *key);
+int ct_neightbl_upsert(struct ct_netns *ns, const struct ct_neightbl *t);
+int ct_neightbl_delete(struct ct_netns *ns, const struct ct_neightbl *key);
+
+/* Applying decoded rtnetlink messages (model/rtnl.h) and what the kernel does
+ * without telling. ct_netns_apply applies one message, new or del (a route's
+ * next hops are moved in: m->u.route.nh is NULL afterwards), then the cascades
+ * the kernel performs silently, then recomputes derived values it touched:
+ *   - RTM_DELLINK: the link's addresses, neighbours and FDB entries go, and
+ *     every route with a next hop on it (IPv4: the whole route, as
+ *     fib_sync_down_dev with force; IPv6: that next hop, the route when none is
+ *     left). The kernel sends no RTM_DELROUTE for these.
+ *   - a link set down (IFF_UP cleared): its IPv4 routes of any type but local
+ *     go (a multipath route loses the next hop: RTNH_F_DEAD, the route when all
+ *     are dead; fib_sync_down_dev without force skips next hops of scope host),
+ *     and its neighbours of both families are flushed (arp/ndisc ifdown).
+ *     IPv6 routes and addresses removed on down are notified, so not here.
+ *   - a link set up: RTNH_F_DEAD cleared on its IPv4 next hops (fib_sync_up;
+ *     the prefix and local routes of its addresses come back notified).
+ *   - carrier lost or back (IFF_LOWER_UP) on an up link: RTNH_F_LINKDOWN set or
+ *     cleared on next hops through it; non-permanent neighbours flushed on loss.
+ *   - a netconf change on "all" or a device, or a link's own values: the
+ *     effective rp_filter and proxy_arp of the links concerned (ct_netns_derive).
+ * Checked against the kernel by the events helper's proof test (a fresh dump
+ * against the event-fed model). Returns 0 (also when a delete finds nothing:
+ * the model already agrees), -EINVAL for an unknown kind, -ENOMEM. */
+struct ct_rtnl_msg;
+struct ct_netconf;
+struct ct_neigh_parms;
+int ct_netns_apply(struct ct_netns *ns, struct ct_rtnl_msg *m);
+/* A netconf row onto the model (fields of -1 are absent and kept). */
+int ct_netconf_apply(struct ct_netns *ns, const struct ct_netconf *c);
+/* A device's neighbour parameters onto its link (proxy_delay). */
+int ct_neigh_parms_apply(struct ct_netns *ns, const struct ct_neigh_parms *p);
+
+/* Derived values (model/derive.c), computed in one place from the model. */
+struct ct_prefixes;
+/* Effective rp_filter (max of all and device) and proxy_arp (all OR device)
+ * of every link; a value stays -1 while an input is unknown. Bumps gen.links
+ * and returns true when a value changed. */
+bool ct_netns_derive(struct ct_netns *ns);
+bool ct_link_derive(const struct ct_netns *ns, struct ct_link *l);
+/* A tunnel device: by kind (vxlan, ipip, sit, ip6tnl, tun, wireguard, gre,
+ * gretap, geneve) or by Calico's names (tunl0, vxlan*). */
+bool ct_link_is_tunnel(const struct ct_link *l);
+/* The node's underlay addresses (universe scope on an up device that is not
+ * loopback, a tunnel or a workload), and its VTEP (vxlan.calico's MAC and
+ * first IPv4 address), from the links of links_ns and the addresses of
+ * addrs_ns (usually both node->ns.v[0]). */
+void ct_node_derive_from(struct ct_node *node, const struct ct_netns *links_ns,
+			 const struct ct_netns *addrs_ns, const struct ct_prefixes *p);
+void ct_node_derive(struct ct_node *node, const struct ct_prefixes *p);
+#define CT_VTEP_NAME "vxlan.calico"
 
 /* Push helpers for gatherers; return a pointer to the new zeroed element or NULL. */
 struct ct_link *ct_push_link(struct ct_netns *ns);

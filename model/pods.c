@@ -7,6 +7,8 @@
  */
 #include "pods.h"
 
+#include "model/esc.h"
+
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,44 +19,11 @@
 #define PODS_MAX_IPS ((int)(sizeof(((struct ct_pod *)0)->ips) / sizeof(struct ct_ip)))
 
 struct pods_ctx {
-	char label[96];     /* the source, escaped, for messages */
+	char label[96];     /* the source for messages: raw, clipped (escaped where shown) */
 	const char *prefix; /* interface prefix for veth names */
 	struct ct_err *err;
 	struct ct_node tmp; /* pods parsed so far; moved into the node on success */
 };
-
-char *ct_pods_escape(char *out, size_t outlen, const char *in, size_t inlen)
-{
-	if (!out || outlen == 0)
-		return out;
-	size_t limit = outlen - 1, o = 0, total = 0;
-	if (!in)
-		inlen = 0;
-	for (size_t i = 0; i < inlen; i++) {
-		unsigned char ch = (unsigned char)in[i];
-		total += ch >= 0x20 && ch < 0x7f ? 1 : 4;
-	}
-	/* when it cannot all fit, keep room for "..." */
-	bool cut = total > limit;
-	size_t room = cut ? (limit > 3 ? limit - 3 : 0) : limit;
-	for (size_t i = 0; i < inlen; i++) {
-		unsigned char ch = (unsigned char)in[i];
-		if (ch >= 0x20 && ch < 0x7f) {
-			if (o + 1 > room)
-				break;
-			out[o++] = (char)ch;
-		} else {
-			if (o + 4 > room)
-				break;
-			snprintf(out + o, 5, "\\x%02x", ch);
-			o += 4;
-		}
-	}
-	for (int k = 0; cut && k < 3 && o < limit; k++)
-		out[o++] = '.';
-	out[o] = 0;
-	return out;
-}
 
 __attribute__((format(printf, 3, 4))) static int pods_fail(struct pods_ctx *c, const char *at,
 							     const char *fmt, ...)
@@ -139,7 +108,7 @@ static int check_name(struct pods_ctx *c, const char *at, const char *key, const
 	snprintf(path, sizeof(path), "%s.%s", at, key);
 	if (len > max)
 		return pods_fail(c, path, "longer than %zu characters", max);
-	ct_pods_escape(e, sizeof(e), s, len);
+	ct_esc_clip(e, sizeof(e), s, len);
 	return pods_fail(c, path, "not a valid Kubernetes name: '%s'", e);
 }
 
@@ -166,7 +135,7 @@ static int add_ip(struct pods_ctx *c, struct ct_pod *p, const char *path, const 
 	struct ct_ip ip;
 	if (ct_ip_parse(s, &ip) < 0) {
 		char e[80];
-		ct_pods_escape(e, sizeof(e), s, strlen(s));
+		ct_esc_clip(e, sizeof(e), s, strlen(s));
 		return pods_fail(c, path, "not an IP address: '%s'", e);
 	}
 	if (p->n_ips < PODS_MAX_IPS)
@@ -232,7 +201,7 @@ static int kubectl_item(struct pods_ctx *c, json_t *item, size_t i)
 		char e[48];
 		snprintf(at2, sizeof(at2), "%s.kind", at);
 		return pods_fail(c, at2, "expected 'Pod', got '%s'",
-				 ct_pods_escape(e, sizeof(e), kind, strlen(kind)));
+				 ct_esc_clip(e, sizeof(e), kind, strlen(kind)));
 	}
 
 	if (get_obj(c, item, "metadata", at, true, &md) < 0)
@@ -273,7 +242,7 @@ static int kubectl_item(struct pods_ctx *c, json_t *item, size_t i)
 			char e[48];
 			snprintf(at2, sizeof(at2), "%s.status.phase", at);
 			return pods_fail(c, at2, "not a pod phase: '%s'",
-					 ct_pods_escape(e, sizeof(e), p.phase, strlen(p.phase)));
+					 ct_esc_clip(e, sizeof(e), p.phase, strlen(p.phase)));
 		}
 		if (kubectl_ips(c, status, at2, &p) < 0)
 			return -1;
@@ -292,7 +261,7 @@ static int kubectl_root(struct pods_ctx *c, json_t *root)
 	if (kind[0] && strcmp(kind, "List") != 0 && strcmp(kind, "PodList") != 0) {
 		char e[48];
 		return pods_fail(c, "kind", "expected 'List' or 'PodList', got '%s'",
-				 ct_pods_escape(e, sizeof(e), kind, strlen(kind)));
+				 ct_esc_clip(e, sizeof(e), kind, strlen(kind)));
 	}
 	json_t *items = json_object_get(root, "items");
 	if (!items || json_is_null(items))
@@ -383,7 +352,7 @@ static json_t *pods_load(struct pods_ctx *c, const char *buf, size_t len)
 	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
 	if (!root) {
 		char t[96];
-		ct_pods_escape(t, sizeof(t), je.text, strnlen(je.text, sizeof(je.text)));
+		ct_esc_clip(t, sizeof(t), je.text, strnlen(je.text, sizeof(je.text)));
 		if (json_error_code(&je) == json_error_premature_end_of_input)
 			pods_fail(c, NULL, "truncated JSON: the input ends at line %d column %d",
 				  je.line, je.column);
@@ -409,12 +378,12 @@ static int pods_begin(struct pods_ctx *c, const char *prefix, const char *label,
 	c->err = err;
 	c->prefix = prefix ? prefix : PODS_DEFAULT_PREFIX;
 	label = label ? label : "";
-	ct_pods_escape(c->label, sizeof(c->label), label, strlen(label));
+	ct_esc_clip(c->label, sizeof(c->label), label, strlen(label));
 	ct_node_init(&c->tmp);
 	if (ct_veth_name(c->prefix, "default", "pod", v, sizeof(v)) == 0)
 		return 0;
 	char e[48];
-	ct_pods_escape(e, sizeof(e), c->prefix, strnlen(c->prefix, 64));
+	ct_esc_clip(e, sizeof(e), c->prefix, strnlen(c->prefix, 64));
 	return ct_err_set(err, CT_EXIT_USAGE,
 			  "interface prefix '%s' cannot start a veth name: Calico adds 11 hex digits "
 			  "and the name must fit 15 characters, so use 1 to 4 characters without "

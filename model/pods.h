@@ -62,11 +62,4 @@ int ct_pods_parse_any(struct ct_node *n, const char *buf, size_t len, const char
 bool ct_k8s_label_ok(const char *s, size_t len);
 bool ct_k8s_subdomain_ok(const char *s);
 
-/*
- * Copies at most inlen bytes of in into out (always NUL-terminated), replacing
- * every byte outside printable ASCII with \xNN, and ending with "..." when it
- * had to cut. Returns out. For quoting untrusted text in messages.
- */
-char *ct_pods_escape(char *out, size_t outlen, const char *in, size_t inlen);
-
 #endif

@@ -80,6 +80,8 @@ struct ct_rtnl_msg {
 int ct_rtnl_link(const struct nlmsghdr *h, struct ct_link *out);
 int ct_rtnl_addr(const struct nlmsghdr *h, struct ct_addr *out);
 int ct_rtnl_route(const struct nlmsghdr *h, struct ct_route *out);
+/* The same, keeping a cloned route (RTM_F_CLONED): the answer to RTM_GETROUTE. */
+int ct_rtnl_route_reply(const struct nlmsghdr *h, struct ct_route *out);
 int ct_rtnl_rule(const struct nlmsghdr *h, struct ct_rule *out);
 int ct_rtnl_neigh(const struct nlmsghdr *h, struct ct_neigh *out); /* AF_INET, AF_INET6 */
 int ct_rtnl_fdb(const struct nlmsghdr *h, struct ct_fdb *out);     /* AF_BRIDGE */

@@ -10,6 +10,7 @@
  * names the file and the JSON path.
  */
 #include "model/snapshot.h"
+#include "model/esc.h"
 #include "model/names.h"
 
 #include <errno.h>
@@ -24,57 +25,10 @@
 /* ---------------------------------------------------------------------- */
 /* shared helpers                                                          */
 
-/* Length of the well-formed UTF-8 sequence at s (n bytes left), 0 if none. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
-		return 0;
-	if (len == 4 && (cp < 0x10000 || cp > 0x10ffff))
-		return 0;
-	return len;
-}
-
-/* Copies s for a message: at most max bytes of it, anything but printable
- * ASCII as \xHH (a snapshot's bytes must not reach a terminal raw). */
+/* An excerpt of s for a message: raw, at most max bytes; escaped where shown. */
 static const char *quote(const char *s, size_t max, char *buf, size_t size)
 {
-	size_t o = 0, i = 0;
-	for (; s[i] && i < max && o + 5 < size; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c >= 0x7f || c == '\\')
-			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
-	}
-	buf[o] = 0;
-	if (s[i] && o + 4 < size)
-		strcpy(buf + o, "...");
-	return buf;
+	return ct_esc_clip(buf, size < max + 1 ? size : max + 1, s, strlen(s));
 }
 
 static bool kind_is(const char *kind, const char *s)
@@ -126,35 +80,20 @@ static void put(struct wr *w, json_t *o, const char *key, json_t *v)
 		w->bad = true;
 }
 
-/* A string field of at most size - 1 bytes; invalid UTF-8 bytes become U+FFFD. */
+/* A string field of at most size - 1 bytes, by the JSON rule of model/esc.h:
+ * valid UTF-8 as itself, a backslash doubled, other bytes as \xNN. */
 static json_t *j_str(const char *s, size_t size)
 {
-	size_t len = strnlen(s, size - 1), i = 0, seq;
-	const unsigned char *u = (const unsigned char *)s;
-
-	while (i < len && (seq = utf8_seq(u + i, len - i)))
-		i += seq;
-	if (i == len)
+	size_t len = strnlen(s, size - 1);
+	size_t vl = ct_esc_json_len(s, len);
+	if (vl == len) /* no backslash, all valid UTF-8: the value is the bytes */
 		return json_stringn_nocheck(s, len);
-
-	char *fix = malloc(len * 3 + 1);
-	size_t o = 0;
-	if (!fix)
+	char *v = malloc(vl + 1);
+	if (!v)
 		return NULL;
-	for (i = 0; i < len;) {
-		seq = utf8_seq(u + i, len - i);
-		if (seq) {
-			memcpy(fix + o, s + i, seq);
-			o += seq;
-			i += seq;
-		} else {
-			memcpy(fix + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-		}
-	}
-	json_t *j = json_stringn_nocheck(fix, o);
-	free(fix);
+	ct_esc_json_put(v, s, len);
+	json_t *j = json_stringn_nocheck(v, vl);
+	free(v);
 	return j;
 }
 
@@ -757,27 +696,46 @@ static int get_raw(struct ld *l, json_t *o, const char *w, const char *k, bool n
 	return str_val(l, v, w, k, nullable, out, len);
 }
 
-/* A string into buf[size]: a longer value is an error, never truncated. */
-static int get_str(struct ld *l, json_t *o, const char *w, const char *k, char *buf, size_t size)
+/* A string into buf[size], decoded by the JSON rule of model/esc.h: a longer
+ * value is an error, never truncated. *n gets the length (NULL: not wanted). */
+static int get_bytes(struct ld *l, json_t *o, const char *w, const char *k, char *buf, size_t size,
+		     size_t *n)
 {
 	const char *s;
-	size_t len;
+	size_t len, dn;
+	char q[200];
 	if (get_raw(l, o, w, k, false, &s, &len))
 		return -1;
-	if (len >= size)
-		return fail(l, w, k, "longer than %zu bytes (%zu)", size - 1, len);
-	memcpy(buf, s, len + 1);
+	int rc = ct_esc_json_decode(buf, size, s, len, &dn);
+	if (rc == CT_ESC_ESPACE) { /* decoded, never longer than the value: how long? */
+		char *t = malloc(len + 1);
+		if (t && ct_esc_json_decode(t, len + 1, s, len, &dn) == CT_ESC_OK) {
+			free(t);
+			return fail(l, w, k, "longer than %zu bytes (%zu)", size - 1, dn);
+		}
+		free(t);
+		return fail(l, w, k, "longer than %zu bytes", size - 1);
+	}
+	if (rc)
+		return fail(l, w, k, "'%s': %s", quote(s, 40, q, sizeof(q)), ct_esc_strerror(rc));
+	if (n)
+		*n = dn;
 	return 0;
+}
+
+static int get_str(struct ld *l, json_t *o, const char *w, const char *k, char *buf, size_t size)
+{
+	return get_bytes(l, o, w, k, buf, size, NULL);
 }
 
 /* An interface name as the kernel allows it (dev_valid_name); "" when empty_ok. */
 static int get_ifname(struct ld *l, json_t *o, const char *w, const char *k, bool empty_ok,
 		      char buf[CT_IFNAMSIZ])
 {
-	const char *s;
+	char s[4 * CT_IFNAMSIZ];
 	size_t len;
 	char q[200];
-	if (get_raw(l, o, w, k, false, &s, &len))
+	if (get_bytes(l, o, w, k, s, sizeof(s), &len))
 		return -1;
 	if (len >= CT_IFNAMSIZ)
 		return fail(l, w, k, "interface name '%s' is longer than %d bytes",

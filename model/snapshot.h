@@ -18,9 +18,12 @@
  * load except "dump_intr" and the kind-specific "vxlan"/"iptun"/"nexthops";
  * unknown keys are ignored, so new keys keep the major version.
  *
- * Round trip: load(write(x)) == x for every field, with three normalisations:
- * node->source becomes the loaded path, and bgp_json becomes compact JSON. A string that is
- * not valid UTF-8 is written with U+FFFD in place of each invalid byte.
+ * Round trip: load(write(x)) == x for every field, with two normalisations:
+ * node->source becomes the loaded path, and bgp_json becomes compact JSON.
+ * Strings follow the JSON rule of model/esc.h (valid UTF-8 as itself, a
+ * backslash doubled, any other byte as \xNN), and the loader reverses it
+ * exactly, so names with any bytes round-trip; a value the rule cannot
+ * produce is an error.
  */
 #ifndef CT_SNAPSHOT_H
 #define CT_SNAPSHOT_H

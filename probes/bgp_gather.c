@@ -18,6 +18,28 @@ static int ask(struct ct_bird_client *cl, const char *cmd, struct ct_bird_reply 
 	return ct_bird_command(cl, cmd, r, err);
 }
 
+static int route_line(void *arg, int code, enum ct_bird_kind kind, const char *text, size_t len,
+		      size_t lineno, struct ct_err *err)
+{
+	return ct_bird_routes_line(arg, code, kind, text, len, lineno, err);
+}
+
+/* `show route ... all`, parsed as it streams: nothing of BIRD's text is kept
+ * but the line being read; b gets the routes (or keeps what it had, on error). */
+static int ask_routes(struct ct_bird_client *cl, const char *cmd, struct ct_bgp *b,
+		      struct ct_err *err)
+{
+	struct ct_bird_route_stream s;
+
+	ct_bird_routes_begin(&s, b);
+	int rc = ct_bird_command_fn(cl, cmd, route_line, &s, err);
+	if (rc < 0) {
+		b->n_routes = s.base;
+		return -1;
+	}
+	return ct_bird_routes_end(&s, err);
+}
+
 /* In the current namespace. */
 static int gather_here(struct ct_bgp *b, const struct ct_bgp_gather_opts *o, struct ct_err *err)
 {
@@ -45,11 +67,8 @@ static int gather_here(struct ct_bgp *b, const struct ct_bgp_gather_opts *o, str
 	if (o->route_query) {
 		free(b->routes);
 		b->routes = NULL;
-		b->n_routes = 0;
-		int q = ask(&cl, o->route_query, &r, err);
-		if (q == 0)
-			q = ct_bird_parse_routes(&r, b, err);
-		ct_bird_reply_free(&r);
+		b->n_routes = b->routes_cap = 0;
+		int q = ask_routes(&cl, o->route_query, b, err);
 		ct_bird_close(&cl);
 		return q;
 	}
@@ -66,10 +85,7 @@ static int gather_here(struct ct_bgp *b, const struct ct_bgp_gather_opts *o, str
 	if (rc == 0 && b->kernel_proto[0] && o->routes) {
 		char cmd[128];
 		snprintf(cmd, sizeof(cmd), "show route export %s all", b->kernel_proto);
-		rc = ask(&cl, cmd, &r, err);
-		if (rc == 0)
-			rc = ct_bird_parse_routes(&r, b, err);
-		ct_bird_reply_free(&r);
+		rc = ask_routes(&cl, cmd, b, err);
 	}
 	ct_bird_close(&cl);
 	return rc;

@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "model/pods.h" /* ct_pods_escape */
+#include "model/esc.h"
 
 /* ---- time ---- */
 
@@ -53,7 +53,7 @@ static double dmin(double a, double b)
 
 static const char *esc(char *buf, size_t len, const char *s)
 {
-	return ct_pods_escape(buf, len, s, s ? strlen(s) : 0);
+	return ct_esc_clip(buf, len, s, s ? strlen(s) : 0);
 }
 
 static int connect_fail(struct ct_bird_client *c, int e, const char *target, struct ct_err *err)
@@ -138,8 +138,19 @@ static int connect_wait(int fd, double until, int *e)
 	}
 }
 
-static int read_reply(struct ct_bird_client *c, struct ct_bird_reply *r, bool greeting,
+/* Where the lines of the reply being read go: async lines to c->async, the
+ * others to fn, numbered within the reply as the parsers count them. */
+struct sink {
+	struct ct_bird_client *c;
+	ct_bird_reply_fn fn;
+	void *arg;
+	size_t lineno;
+};
+
+static int read_reply(struct ct_bird_client *c, struct sink *sk, bool greeting,
 		      struct ct_err *err);
+static int reply_sink(void *arg, int code, enum ct_bird_kind kind, const char *text, size_t len,
+		      size_t lineno, struct ct_err *err);
 
 int ct_bird_connect(struct ct_bird_client *c, const char *path, const struct ct_bird_timeouts *t,
 		    struct ct_err *err)
@@ -219,7 +230,8 @@ int ct_bird_connect(struct ct_bird_client *c, const char *path, const struct ct_
 		return connect_fail(c, e, path, err);
 	}
 
-	if (read_reply(c, &c->hello, true, err) < 0) {
+	struct sink hk = {.c = c, .fn = reply_sink, .arg = &c->hello};
+	if (read_reply(c, &hk, true, err) < 0) {
 		ct_bird_close(c);
 		return -1;
 	}
@@ -251,36 +263,67 @@ void ct_bird_close(struct ct_bird_client *c)
 
 /* ---- reading ---- */
 
-/* Moves the async lines among r->v[from..n) to c->async (or frees them). */
-static void take_async(struct ct_bird_client *c, struct ct_bird_reply *r, size_t from)
+/* Keeps an async line in c->async (the first CT_BIRD_ASYNC_KEEP of them). */
+static void keep_async(struct ct_bird_client *c, const char *text, size_t len)
 {
-	size_t o = from;
+	struct ct_bird_reply *a = &c->async;
 
-	for (size_t i = from; i < r->n; i++) {
-		struct ct_bird_line *l = &r->v[i];
-		if (l->kind != CT_BIRD_ASYNC) {
-			r->v[o++] = *l;
-			continue;
-		}
-		c->n_async++;
-		struct ct_bird_reply *a = &c->async;
-		if (a->n < CT_BIRD_ASYNC_KEEP) {
-			if (a->n == a->cap) {
-				size_t cap = a->cap ? a->cap * 2 : 8;
-				struct ct_bird_line *v = realloc(a->v, cap * sizeof(*v));
-				if (!v) {
-					free(l->text);
-					continue;
-				}
-				a->v = v;
-				a->cap = cap;
-			}
-			a->v[a->n++] = *l;
-		} else {
-			free(l->text);
-		}
+	c->n_async++;
+	if (a->n >= CT_BIRD_ASYNC_KEEP)
+		return;
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 8;
+		struct ct_bird_line *v = realloc(a->v, cap * sizeof(*v));
+		if (!v)
+			return;
+		a->v = v;
+		a->cap = cap;
 	}
-	r->n = o;
+	char *t = malloc(len + 1);
+	if (!t)
+		return;
+	memcpy(t, text, len);
+	t[len] = 0;
+	a->v[a->n++] = (struct ct_bird_line){.code = -1, .kind = CT_BIRD_ASYNC, .text = t};
+}
+
+static int sink_line(void *arg, int code, enum ct_bird_kind kind, const char *text, size_t len,
+		     struct ct_err *err)
+{
+	struct sink *k = arg;
+
+	if (kind == CT_BIRD_ASYNC) {
+		keep_async(k->c, text, len);
+		return 0;
+	}
+	k->lineno++;
+	return k->fn(k->arg, code, kind, text, len, k->lineno, err);
+}
+
+/* Appends the line to a struct ct_bird_reply. */
+static int reply_sink(void *arg, int code, enum ct_bird_kind kind, const char *text, size_t len,
+		      size_t lineno, struct ct_err *err)
+{
+	struct ct_bird_reply *r = arg;
+
+	(void)lineno;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		struct ct_bird_line *v = realloc(r->v, cap * sizeof(*v));
+		if (!v)
+			return ct_err_set(err, CT_EXIT_GATHER, "bird reply: out of memory");
+		r->v = v;
+		r->cap = cap;
+	}
+	char *t = malloc(len + 1);
+	if (!t)
+		return ct_err_set(err, CT_EXIT_GATHER, "bird reply: out of memory");
+	memcpy(t, text, len);
+	t[len] = 0;
+	r->v[r->n++] = (struct ct_bird_line){.code = code, .kind = kind, .text = t};
+	if (kind == CT_BIRD_LAST)
+		r->final_code = code;
+	return 0;
 }
 
 static int stream_fail(struct ct_bird_client *c, struct ct_err *err, const char *fmt, ...)
@@ -299,16 +342,15 @@ static int stream_fail(struct ct_bird_client *c, struct ct_err *err, const char 
 }
 
 /* Feeds what is buffered: 1 reply complete, 0 need more, -1 error. */
-static int feed_buffered(struct ct_bird_client *c, struct ct_bird_reply *r, struct ct_err *err)
+static int feed_buffered(struct ct_bird_client *c, struct sink *k, struct ct_err *err)
 {
 	if (c->off >= c->len) {
 		c->off = c->len = 0;
 		return 0;
 	}
 	struct ct_err e = {0};
-	size_t used = 0, from = r->n;
-	int rc = ct_bird_feed(&c->sp, c->buf + c->off, c->len - c->off, r, &used, &e);
-	take_async(c, r, from);
+	size_t used = 0;
+	int rc = ct_bird_feed_fn(&c->sp, c->buf + c->off, c->len - c->off, sink_line, k, &used, &e);
 	c->off += used;
 	if (c->off >= c->len)
 		c->off = c->len = 0;
@@ -318,19 +360,20 @@ static int feed_buffered(struct ct_bird_client *c, struct ct_bird_reply *r, stru
 	return rc;
 }
 
-/* Reads one reply (the greeting, or the answer to a command just sent). */
-static int read_reply(struct ct_bird_client *c, struct ct_bird_reply *r, bool greeting,
+/* Reads one reply (the greeting, or the answer to a command just sent),
+ * handing each line to k as it is split. */
+static int read_reply(struct ct_bird_client *c, struct sink *sk, bool greeting,
 		      struct ct_err *err)
 {
 	double last = mono_now();
-	size_t lines0 = r->n;
+	size_t lines0 = sk->lineno;
 
 	for (;;) {
-		int rc = feed_buffered(c, r, err);
+		int rc = feed_buffered(c, sk, err);
 		if (rc != 0)
 			return rc < 0 ? -1 : 0;
 		/* a reply has begun once a line of it or part of a line is in */
-		bool begun = r->n > lines0 || c->sp.len > 0;
+		bool begun = sk->lineno > lines0 || c->sp.len > 0;
 		double now = mono_now();
 		if (now >= c->deadline)
 			return stream_fail(
@@ -420,13 +463,20 @@ static int send_all(struct ct_bird_client *c, const char *s, size_t n, struct ct
 	return 0;
 }
 
-int ct_bird_command(struct ct_bird_client *c, const char *cmd, struct ct_bird_reply *reply,
-		    struct ct_err *err)
+static int no_line(void *arg, int code, enum ct_bird_kind kind, const char *text, size_t len,
+		   size_t lineno, struct ct_err *err)
+{
+	(void)arg, (void)code, (void)kind, (void)text, (void)len, (void)lineno, (void)err;
+	return 0;
+}
+
+int ct_bird_command_fn(struct ct_bird_client *c, const char *cmd, ct_bird_reply_fn fn, void *arg,
+		       struct ct_err *err)
 {
 	char q[128];
 	char line[CT_BIRD_MAX_CMD + 2];
 
-	if (!c || !reply || !cmd)
+	if (!c || !fn || !cmd)
 		return ct_err_set(err, CT_EXIT_USAGE, "bird command: no client, command or reply");
 	size_t n = strlen(cmd);
 	esc(q, sizeof(q), cmd);
@@ -450,14 +500,11 @@ int ct_bird_command(struct ct_bird_client *c, const char *cmd, struct ct_bird_re
 
 	/* bytes that came after the previous reply may only be async lines: a
 	 * reply nobody asked for would be taken for the answer to this command */
-	struct ct_bird_reply pre;
-	ct_bird_reply_init(&pre);
+	struct sink pre = {.c = c, .fn = no_line};
 	int rc = feed_buffered(c, &pre, err);
-	size_t stray = pre.n;
-	ct_bird_reply_free(&pre);
 	if (rc < 0)
 		return -1;
-	if (rc == 1 || stray > 0)
+	if (rc == 1 || pre.lineno > 0)
 		return stream_fail(c, err, "BIRD at '%s' sent a reply before the command '%s'",
 				   c->qpath, q);
 
@@ -465,7 +512,16 @@ int ct_bird_command(struct ct_bird_client *c, const char *cmd, struct ct_bird_re
 	line[n] = '\n';
 	if (send_all(c, line, n + 1, err) < 0)
 		return -1;
-	return read_reply(c, reply, false, err);
+	struct sink k = {.c = c, .fn = fn, .arg = arg};
+	return read_reply(c, &k, false, err);
+}
+
+int ct_bird_command(struct ct_bird_client *c, const char *cmd, struct ct_bird_reply *reply,
+		    struct ct_err *err)
+{
+	if (!reply)
+		return ct_err_set(err, CT_EXIT_USAGE, "bird command: no client, command or reply");
+	return ct_bird_command_fn(c, cmd, reply_sink, reply, err);
 }
 
 /* ---- finding the socket ---- */

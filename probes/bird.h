@@ -3,8 +3,10 @@
  * A client for BIRD's control socket that speaks the line protocol itself (no
  * birdc, no shell), and the search for that socket. I/O only: the bytes go
  * through the strict splitter of model/bird_parse.c, whose replies the pure
- * parsers read. No printing, no exit; every error is one line naming the
- * socket, with exit code CT_EXIT_GATHER (a bad command string: CT_EXIT_USAGE).
+ * parsers read, or, with ct_bird_command_fn, whose lines a parser takes one at
+ * a time as they arrive (a 100k-route `show route` is never held whole). No
+ * printing, no exit; every error is one line naming the socket, with exit code
+ * CT_EXIT_GATHER (a bad command string: CT_EXIT_USAGE).
  *
  * Nothing blocks forever: connecting has its own timeout, every wait for bytes
  * has the idle timeout, and the whole life of a client (connect, greeting and
@@ -41,7 +43,7 @@ struct ct_bird_timeouts {
 struct ct_bird_client {
 	int fd;			     /* -1 when closed */
 	char path[2 * CT_PATH_LEN];  /* as given */
-	char qpath[2 * CT_PATH_LEN]; /* escaped for messages */
+	char qpath[2 * CT_PATH_LEN]; /* for messages: raw, clipped (escaped where shown) */
 	struct ct_bird_timeouts t;   /* with defaults filled in */
 	double deadline;	     /* CLOCK_MONOTONIC seconds */
 	bool broken;		     /* an earlier error left the stream in an unknown state */
@@ -70,6 +72,17 @@ int ct_bird_connect(struct ct_bird_client *c, const char *path, const struct ct_
  * reply, for the parsers to judge. */
 int ct_bird_command(struct ct_bird_client *c, const char *cmd, struct ct_bird_reply *reply,
 		    struct ct_err *err);
+
+/* The same, with each line of the reply handed to fn as it streams in
+ * (asynchronous lines excepted) instead of kept: text is len bytes,
+ * NUL-terminated, valid during the call only; lineno counts the lines of this
+ * reply from 1, as ct_bird_reply would hold them. fn returns 0, or -1 with err
+ * set, which ends the command with that error (the connection is then
+ * unusable). Nothing is kept but one line's bytes and one read's buffer. */
+typedef int (*ct_bird_reply_fn)(void *arg, int code, enum ct_bird_kind kind, const char *text,
+				size_t len, size_t lineno, struct ct_err *err);
+int ct_bird_command_fn(struct ct_bird_client *c, const char *cmd, ct_bird_reply_fn fn, void *arg,
+		       struct ct_err *err);
 
 void ct_bird_close(struct ct_bird_client *c);
 

@@ -30,12 +30,13 @@
 #include <linux/netconf.h>
 #include <linux/rtnetlink.h>
 
+#include "model/rtnl.h"
 #include "probes/netns.h"
 #include "probes/nl.h"
+#include "probes/route_get.h"
 
 #define DUMP_RETRIES 3
 #define CALICO_NODENAME "/var/lib/calico/nodename"
-#define VTEP_NAME "vxlan.calico"
 /* bits that only make sense for the target namespace */
 #define TARGET_ONLY (CT_G_NSNAMES | CT_G_PODNS | CT_G_NODEINFO)
 
@@ -52,6 +53,9 @@ struct gctx {
 struct dumparg {
 	struct ct_netns *ns;
 	uint8_t family; /* expected family, 0 any */
+	bool conf;      /* links: keep the IPv4 sysctls of IFLA_INET_CONF */
+	bool tables;    /* neighbour tables: keep the table's own message */
+	bool parms;     /* neighbour tables: read each device's parameters */
 };
 
 /* ---- dumps with retry ---- */
@@ -85,11 +89,10 @@ static void counts_restore(struct ct_netns *ns, const struct ns_counts *c)
 /* Dumps type into ns; a dump the kernel keeps marking interrupted is kept
  * after DUMP_RETRIES retries and counted in node->dump_intr. An optional dump
  * (IPv6 on a kernel without it) may fail as unsupported. */
-static int dump(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, const char *what,
-		int type, const void *hdr, size_t hlen, uint8_t family, ct_nl_handler fn,
-		bool optional)
+static int dump_with(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, const char *what,
+		     int type, const void *hdr, size_t hlen, struct dumparg da, ct_nl_handler fn,
+		     bool optional)
 {
-	struct dumparg da = { .ns = ns, .family = family };
 	struct ns_counts c;
 	char buf[96];
 
@@ -114,392 +117,143 @@ static int dump(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, const cha
 	}
 }
 
-static bool ip_is_zero(const struct ct_ip *ip)
+static int dump(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, const char *what,
+		int type, const void *hdr, size_t hlen, uint8_t family, ct_nl_handler fn,
+		bool optional)
 {
-	static const uint8_t zero[16];
+	struct dumparg da = { .ns = ns, .family = family };
 
-	return memcmp(ip->a, zero, sizeof(zero)) == 0;
+	return dump_with(g, nl, ns, what, type, hdr, hlen, da, fn, optional);
 }
 
-/* ---- links ---- */
-
-static void link_vxlan(struct ct_link *l, struct nlattr *data)
-{
-	struct nlattr *tb[IFLA_VXLAN_MAX + 1];
-	struct ct_vxlan_info *x = &l->u.vxlan;
-	uint16_t port;
-	uint32_t v;
-	uint8_t b;
-
-	if (nla_parse_nested(tb, IFLA_VXLAN_MAX, data, NULL) < 0)
-		return;
-	ct_nla_u32(tb[IFLA_VXLAN_ID], &x->vni);
-	if (ct_nla_u16(tb[IFLA_VXLAN_PORT], &port))
-		x->port = ntohs(port); /* the kernel keeps it in network byte order */
-	if (!ct_nla_ip(tb[IFLA_VXLAN_LOCAL], AF_INET, &x->local))
-		ct_nla_ip(tb[IFLA_VXLAN_LOCAL6], AF_INET6, &x->local);
-	if (!ct_nla_ip(tb[IFLA_VXLAN_GROUP], AF_INET, &x->group))
-		ct_nla_ip(tb[IFLA_VXLAN_GROUP6], AF_INET6, &x->group);
-	if (ct_nla_u32(tb[IFLA_VXLAN_LINK], &v))
-		x->parent_ifindex = (int)v;
-	if (ct_nla_u8(tb[IFLA_VXLAN_LEARNING], &b))
-		x->learning = b != 0;
-	ct_nla_u8(tb[IFLA_VXLAN_TTL], &x->ttl);
-}
-
-static void link_iptun(struct ct_link *l, struct nlattr *data)
-{
-	struct nlattr *tb[IFLA_IPTUN_MAX + 1];
-	struct ct_iptun_info *t = &l->u.iptun;
-	uint32_t v;
-	uint8_t b;
-
-	if (nla_parse_nested(tb, IFLA_IPTUN_MAX, data, NULL) < 0)
-		return;
-	/* 4 bytes for ipip/sit, 16 for ip6tnl; "any" stays unset */
-	if (ct_nla_ip(tb[IFLA_IPTUN_LOCAL], 0, &t->local) && ip_is_zero(&t->local))
-		memset(&t->local, 0, sizeof(t->local));
-	if (ct_nla_ip(tb[IFLA_IPTUN_REMOTE], 0, &t->remote) && ip_is_zero(&t->remote))
-		memset(&t->remote, 0, sizeof(t->remote));
-	ct_nla_u8(tb[IFLA_IPTUN_TTL], &t->ttl);
-	if (ct_nla_u8(tb[IFLA_IPTUN_PMTUDISC], &b))
-		t->pmtudisc = b != 0;
-	if (ct_nla_u32(tb[IFLA_IPTUN_LINK], &v))
-		t->parent_ifindex = (int)v;
-}
-
-static void link_info(struct ct_link *l, struct nlattr *li)
-{
-	struct nlattr *tb[IFLA_INFO_MAX + 1];
-
-	if (!li || nla_parse_nested(tb, IFLA_INFO_MAX, li, NULL) < 0)
-		return;
-	ct_nla_str(tb[IFLA_INFO_KIND], l->kind, sizeof(l->kind));
-	if (!tb[IFLA_INFO_DATA])
-		return;
-	if (strcmp(l->kind, "vxlan") == 0)
-		link_vxlan(l, tb[IFLA_INFO_DATA]);
-	else if (strcmp(l->kind, "ipip") == 0 || strcmp(l->kind, "sit") == 0 ||
-		 strcmp(l->kind, "ip6tnl") == 0)
-		link_iptun(l, tb[IFLA_INFO_DATA]);
-}
-
-static void link_stats(struct ct_link *l, struct nlattr *s64, struct nlattr *s32)
-{
-	struct ct_stats *s = &l->stats;
-
-	/* both structs start rx/tx packets, bytes, errors, dropped */
-	if (s64 && nla_len(s64) >= (int)(8 * sizeof(uint64_t))) {
-		uint64_t v[8];
-		memcpy(v, nla_data(s64), sizeof(v));
-		s->rx_packets = v[0], s->tx_packets = v[1], s->rx_bytes = v[2];
-		s->tx_bytes = v[3], s->rx_errors = v[4], s->tx_errors = v[5];
-		s->rx_dropped = v[6], s->tx_dropped = v[7];
-	} else if (s32 && nla_len(s32) >= (int)(8 * sizeof(uint32_t))) {
-		uint32_t v[8];
-		memcpy(v, nla_data(s32), sizeof(v));
-		s->rx_packets = v[0], s->tx_packets = v[1], s->rx_bytes = v[2];
-		s->tx_bytes = v[3], s->rx_errors = v[4], s->tx_errors = v[5];
-		s->rx_dropped = v[6], s->tx_dropped = v[7];
-	}
-}
+/* ---- dump handlers: decode (model/rtnl.c), then push ----
+ * A message the decoder finds malformed (-EINVAL) is skipped like one it does
+ * not keep, as the parsers here always did. */
 
 static int link_cb(struct nlmsghdr *h, void *arg)
 {
 	struct dumparg *da = arg;
-	struct nlattr *tb[IFLA_MAX + 1];
-	struct ifinfomsg ifi;
-	struct ct_link *l;
-	int32_t s;
-	uint32_t v;
-	uint8_t op;
+	struct ct_link tmp, *l;
 
-	if (h->nlmsg_type != RTM_NEWLINK || nlmsg_parse(h, sizeof(ifi), tb, IFLA_MAX, NULL) < 0)
+	if (ct_rtnl_link(h, &tmp) != CT_RTNL_OK || h->nlmsg_type != RTM_NEWLINK)
 		return 0;
-	memcpy(&ifi, nlmsg_data(h), sizeof(ifi));
+	if (!da->conf) /* the IPv4 sysctls are shown only to those who asked */
+		tmp.forwarding = tmp.rp_filter = tmp.proxy_arp = tmp.route_localnet = -1;
 	l = ct_push_link(da->ns);
 	if (!l)
 		return -ENOMEM;
-	l->ifindex = ifi.ifi_index;
-	l->flags = ifi.ifi_flags;
-	ct_nla_str(tb[IFLA_IFNAME], l->name, sizeof(l->name));
-	if (ct_nla_u8(tb[IFLA_OPERSTATE], &op) && op < CT_OPER__COUNT)
-		l->oper = (enum ct_oper)op; /* IF_OPER_* has the same order */
-	ct_nla_u32(tb[IFLA_MTU], &l->mtu);
-	if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) == 6) {
-		memcpy(l->mac, nla_data(tb[IFLA_ADDRESS]), 6);
-		l->mac_len = 6;
-	}
-	if (ct_nla_u32(tb[IFLA_MASTER], &v))
-		l->master = (int)v;
-	if (ct_nla_u32(tb[IFLA_LINK], &v))
-		l->link = (int)v;
-	if (ct_nla_s32(tb[IFLA_LINK_NETNSID], &s))
-		l->link_netnsid = s;
-	link_stats(l, tb[IFLA_STATS64], tb[IFLA_STATS]);
-	link_info(l, tb[IFLA_LINKINFO]);
+	*l = tmp;
 	return 0;
 }
-
-/* ---- addresses ---- */
 
 static int addr_cb(struct nlmsghdr *h, void *arg)
 {
 	struct dumparg *da = arg;
-	struct nlattr *tb[IFA_MAX + 1];
-	struct ifaddrmsg ifa;
-	struct ct_addr *a;
-	struct ct_ip ip;
+	struct ct_addr tmp, *a;
 
-	if (h->nlmsg_type != RTM_NEWADDR || nlmsg_parse(h, sizeof(ifa), tb, IFA_MAX, NULL) < 0)
-		return 0;
-	memcpy(&ifa, nlmsg_data(h), sizeof(ifa));
-	if ((ifa.ifa_family != AF_INET && ifa.ifa_family != AF_INET6) ||
-	    (da->family && ifa.ifa_family != da->family))
-		return 0;
-	/* IFA_LOCAL is this end; IFA_ADDRESS is the peer on point-to-point links */
-	if (!ct_nla_ip(tb[IFA_LOCAL], ifa.ifa_family, &ip) &&
-	    !ct_nla_ip(tb[IFA_ADDRESS], ifa.ifa_family, &ip))
+	if (ct_rtnl_addr(h, &tmp) != CT_RTNL_OK || h->nlmsg_type != RTM_NEWADDR ||
+	    (da->family && tmp.pfx.ip.family != da->family))
 		return 0;
 	a = ct_push_addr(da->ns);
 	if (!a)
 		return -ENOMEM;
-	a->ifindex = (int)ifa.ifa_index;
-	a->pfx.ip = ip;
-	a->pfx.len = ifa.ifa_prefixlen > ct_ip_maxlen(ifa.ifa_family) ? ct_ip_maxlen(ifa.ifa_family)
-									: ifa.ifa_prefixlen;
-	a->scope = ifa.ifa_scope;
-	a->flags = ifa.ifa_flags;
-	ct_nla_u32(tb[IFA_FLAGS], &a->flags);
+	*a = tmp;
 	return 0;
-}
-
-/* ---- routes ---- */
-
-/* RTA_GATEWAY (same family) or RTA_VIA (struct rtvia: any family). */
-static void route_gw(struct nlattr *gw, struct nlattr *via, uint8_t family, struct ct_ip *out)
-{
-	if (ct_nla_ip(gw, family, out))
-		return;
-	if (via && nla_len(via) >= (int)sizeof(uint16_t)) {
-		const uint8_t *p = nla_data(via);
-		uint16_t vf;
-		int alen = nla_len(via) - (int)sizeof(uint16_t);
-		memcpy(&vf, p, sizeof(vf));
-		if ((vf == AF_INET && alen >= 4) || (vf == AF_INET6 && alen >= 16)) {
-			memset(out, 0, sizeof(*out));
-			out->family = (uint8_t)vf;
-			memcpy(out->a, p + sizeof(uint16_t), vf == AF_INET ? 4 : 16);
-		}
-	}
-}
-
-static int route_multipath(struct ct_route *r, struct nlattr *mp, uint8_t family)
-{
-	const uint8_t *p = nla_data(mp);
-	int rem = nla_len(mp);
-	size_t count = 0;
-	/* at most one next hop per rtnexthop header that fits */
-	struct ct_nexthop *v = calloc((size_t)rem / sizeof(struct rtnexthop) + 1, sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-
-	while (rem >= (int)sizeof(struct rtnexthop)) {
-		struct nlattr *tb[RTA_MAX + 1];
-		struct rtnexthop nh;
-		struct ct_nexthop *x;
-
-		memcpy(&nh, p, sizeof(nh));
-		if (nh.rtnh_len < sizeof(nh) || nh.rtnh_len > rem)
-			break;
-		if (count == UINT16_MAX)
-			break;
-		x = &v[count];
-		x->oif = nh.rtnh_ifindex;
-		x->flags = nh.rtnh_flags;
-		x->weight = nh.rtnh_hops == UINT8_MAX ? UINT8_MAX : (uint8_t)(nh.rtnh_hops + 1);
-		int alen = (int)nh.rtnh_len - (int)RTNH_LENGTH(0);
-		if (alen > 0 && nla_parse(tb, RTA_MAX, (struct nlattr *)(p + RTNH_LENGTH(0)), alen,
-					  NULL) == 0)
-			route_gw(tb[RTA_GATEWAY], tb[RTA_VIA], family, &x->gw);
-		count++;
-		int step = (int)RTNH_ALIGN(nh.rtnh_len);
-		if (step >= rem)
-			break;
-		p += step;
-		rem -= step;
-	}
-	/* a single path written as multipath is kept inline */
-	int rc = ct_route_set_nexthops(r, v, count);
-	free(v);
-	return rc;
 }
 
 static int route_cb(struct nlmsghdr *h, void *arg)
 {
 	struct dumparg *da = arg;
-	struct nlattr *tb[RTA_MAX + 1];
-	struct ct_route *r;
-	struct rtmsg rtm;
-	uint32_t v;
+	struct ct_route tmp, *r;
+	int rc = ct_rtnl_route(h, &tmp);
 
-	if (h->nlmsg_type != RTM_NEWROUTE || nlmsg_parse(h, sizeof(rtm), tb, RTA_MAX, NULL) < 0)
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc != CT_RTNL_OK)
 		return 0;
-	memcpy(&rtm, nlmsg_data(h), sizeof(rtm));
-	if ((rtm.rtm_family != AF_INET && rtm.rtm_family != AF_INET6) ||
-	    (da->family && rtm.rtm_family != da->family) || (rtm.rtm_flags & RTM_F_CLONED))
+	if (h->nlmsg_type != RTM_NEWROUTE || (da->family && tmp.dst.ip.family != da->family)) {
+		ct_route_clear(&tmp);
 		return 0;
+	}
 	r = ct_push_route(da->ns);
-	if (!r)
+	if (!r) {
+		ct_route_clear(&tmp);
 		return -ENOMEM;
-	r->dst.ip.family = rtm.rtm_family;
-	ct_nla_ip(tb[RTA_DST], rtm.rtm_family, &r->dst.ip);
-	r->dst.len = rtm.rtm_dst_len > ct_ip_maxlen(rtm.rtm_family) ? ct_ip_maxlen(rtm.rtm_family)
-								     : rtm.rtm_dst_len;
-	ct_nla_ip(tb[RTA_PREFSRC], rtm.rtm_family, &r->src);
-	r->table = rtm.rtm_table;
-	ct_nla_u32(tb[RTA_TABLE], &r->table);
-	ct_nla_u32(tb[RTA_PRIORITY], &r->priority);
-	r->flags = rtm.rtm_flags;
-	r->protocol = rtm.rtm_protocol;
-	r->scope = rtm.rtm_scope;
-	r->type = rtm.rtm_type;
-	r->tos = rtm.rtm_tos;
-	route_gw(tb[RTA_GATEWAY], tb[RTA_VIA], rtm.rtm_family, &r->gw);
-	if (ct_nla_u32(tb[RTA_OIF], &v))
-		r->oif = (int)v;
-	if (tb[RTA_MULTIPATH])
-		return route_multipath(r, tb[RTA_MULTIPATH], rtm.rtm_family);
+	}
+	*r = tmp; /* the next hops move with it */
 	return 0;
 }
-
-/* ---- rules ---- */
 
 static int rule_cb(struct nlmsghdr *h, void *arg)
 {
 	struct dumparg *da = arg;
-	struct nlattr *tb[FRA_MAX + 1];
-	struct fib_rule_hdr frh;
-	struct ct_rule *ru;
+	struct ct_rule tmp, *ru;
 
-	if (h->nlmsg_type != RTM_NEWRULE || nlmsg_parse(h, sizeof(frh), tb, FRA_MAX, NULL) < 0)
-		return 0;
-	memcpy(&frh, nlmsg_data(h), sizeof(frh));
-	if ((frh.family != AF_INET && frh.family != AF_INET6) ||
-	    (da->family && frh.family != da->family))
+	if (ct_rtnl_rule(h, &tmp) != CT_RTNL_OK || h->nlmsg_type != RTM_NEWRULE ||
+	    (da->family && tmp.family != da->family))
 		return 0;
 	ru = ct_push_rule(da->ns);
 	if (!ru)
 		return -ENOMEM;
-	ru->family = frh.family;
-	ru->action = frh.action;
-	ru->flags = frh.flags;
-	ru->table = frh.table;
-	ct_nla_u32(tb[FRA_TABLE], &ru->table);
-	ct_nla_u32(tb[FRA_PRIORITY], &ru->priority);
-	ru->has_fwmark = ct_nla_u32(tb[FRA_FWMARK], &ru->fwmark);
-	if (ct_nla_u32(tb[FRA_FWMASK], &ru->fwmask))
-		ru->has_fwmark = true;
-	if (ct_nla_ip(tb[FRA_SRC], frh.family, &ru->src.ip))
-		ru->src.len = frh.src_len > ct_ip_maxlen(frh.family) ? 0 : frh.src_len;
-	if (ct_nla_ip(tb[FRA_DST], frh.family, &ru->dst.ip))
-		ru->dst.len = frh.dst_len > ct_ip_maxlen(frh.family) ? 0 : frh.dst_len;
-	ct_nla_str(tb[FRA_IIFNAME], ru->iifname, sizeof(ru->iifname));
-	ct_nla_str(tb[FRA_OIFNAME], ru->oifname, sizeof(ru->oifname));
+	*ru = tmp;
 	return 0;
 }
-
-/* ---- neighbours, FDB, neighbour tables ---- */
 
 static int neigh_cb(struct nlmsghdr *h, void *arg)
 {
 	struct dumparg *da = arg;
-	struct nlattr *tb[NDA_MAX + 1];
-	struct ct_neigh *n;
-	struct ndmsg ndm;
+	struct ct_neigh tmp, *n;
 
-	if (h->nlmsg_type != RTM_NEWNEIGH || nlmsg_parse(h, sizeof(ndm), tb, NDA_MAX, NULL) < 0)
-		return 0;
-	memcpy(&ndm, nlmsg_data(h), sizeof(ndm));
-	if ((ndm.ndm_family != AF_INET && ndm.ndm_family != AF_INET6) ||
-	    (da->family && ndm.ndm_family != da->family))
+	if (ct_rtnl_neigh(h, &tmp) != CT_RTNL_OK || h->nlmsg_type != RTM_NEWNEIGH ||
+	    (da->family && tmp.dst.family && tmp.dst.family != da->family))
 		return 0;
 	n = ct_push_neigh(da->ns);
 	if (!n)
 		return -ENOMEM;
-	n->ifindex = ndm.ndm_ifindex;
-	ct_nla_ip(tb[NDA_DST], ndm.ndm_family, &n->dst);
-	if (tb[NDA_LLADDR] && nla_len(tb[NDA_LLADDR]) > 0 &&
-	    nla_len(tb[NDA_LLADDR]) <= (int)sizeof(n->lladdr)) {
-		n->lladdr_len = (uint8_t)nla_len(tb[NDA_LLADDR]);
-		memcpy(n->lladdr, nla_data(tb[NDA_LLADDR]), n->lladdr_len);
-	}
-	n->state = ndm.ndm_state;
-	n->flags = ndm.ndm_flags;
+	*n = tmp;
 	return 0;
 }
 
 static int fdb_cb(struct nlmsghdr *h, void *arg)
 {
 	struct dumparg *da = arg;
-	struct nlattr *tb[NDA_MAX + 1];
-	struct ct_fdb *f;
-	struct ndmsg ndm;
-	uint32_t v;
+	struct ct_fdb tmp, *f;
 
-	if (h->nlmsg_type != RTM_NEWNEIGH || nlmsg_parse(h, sizeof(ndm), tb, NDA_MAX, NULL) < 0)
-		return 0;
-	memcpy(&ndm, nlmsg_data(h), sizeof(ndm));
-	if (ndm.ndm_family != AF_BRIDGE || !tb[NDA_LLADDR] || nla_len(tb[NDA_LLADDR]) != 6)
+	if (ct_rtnl_fdb(h, &tmp) != CT_RTNL_OK || h->nlmsg_type != RTM_NEWNEIGH)
 		return 0;
 	f = ct_push_fdb(da->ns);
 	if (!f)
 		return -ENOMEM;
-	f->ifindex = ndm.ndm_ifindex;
-	memcpy(f->mac, nla_data(tb[NDA_LLADDR]), 6);
-	ct_nla_ip(tb[NDA_DST], 0, &f->dst);
-	ct_nla_u32(tb[NDA_VNI], &f->vni);
-	if (ct_nla_u32(tb[NDA_MASTER], &v))
-		f->master = (int)v;
-	f->state = ndm.ndm_state;
-	f->flags = ndm.ndm_flags;
+	*f = tmp;
 	return 0;
 }
 
+/* The table's own message (kept when da->tables) and, when da->parms, each
+ * device's parameters (its proxy_delay). Without da->parms the dump stops at
+ * the first device message: the kernel sends the table's own first. */
 static int neightbl_cb(struct nlmsghdr *h, void *arg)
 {
 	struct dumparg *da = arg;
-	struct nlattr *tb[NDTA_MAX + 1];
-	struct ct_neightbl *t;
-	struct ndtmsg ndtm;
+	struct ct_neigh_parms parms;
+	struct ct_neightbl tmp, *t;
+	bool is_parms = false;
 
-	if (h->nlmsg_type != RTM_NEWNEIGHTBL ||
-	    nlmsg_parse(h, sizeof(ndtm), tb, NDTA_MAX, NULL) < 0)
+	if (ct_rtnl_neightbl(h, &tmp, &parms, &is_parms) != CT_RTNL_OK)
 		return 0;
-	memcpy(&ndtm, nlmsg_data(h), sizeof(ndtm));
-	if (ndtm.ndtm_family != AF_INET && ndtm.ndtm_family != AF_INET6)
+	if (is_parms) {
+		if (!da->parms)
+			return da->family ? CT_NL_STOP : 0;
+		struct ct_link *l = parms.ifindex ? ct_link_by_ifindex(da->ns, parms.ifindex) : NULL;
+		if (l)
+			l->proxy_delay = parms.proxy_delay;
 		return 0;
-	/* per-device parameter messages carry only NDTA_NAME and NDTA_PARMS; the
-	 * kernel sends the table's own message first, so with one family asked
-	 * for, the rest (one message per device) need not be read */
-	if (!tb[NDTA_THRESH1] && !tb[NDTA_CONFIG])
-		return da->family ? CT_NL_STOP : 0;
+	}
+	if (!da->tables)
+		return 0;
 	t = ct_push_neightbl(da->ns);
 	if (!t)
 		return -ENOMEM;
-	ct_nla_str(tb[NDTA_NAME], t->name, sizeof(t->name));
-	t->family = ndtm.ndtm_family;
-	ct_nla_u32(tb[NDTA_THRESH1], &t->gc_thresh1);
-	ct_nla_u32(tb[NDTA_THRESH2], &t->gc_thresh2);
-	ct_nla_u32(tb[NDTA_THRESH3], &t->gc_thresh3);
-	if (tb[NDTA_CONFIG] && nla_len(tb[NDTA_CONFIG]) >= (int)(offsetof(struct ndt_config,
-									   ndtc_entries) +
-								  sizeof(uint32_t)))
-		memcpy(&t->entries,
-		       (const uint8_t *)nla_data(tb[NDTA_CONFIG]) +
-			       offsetof(struct ndt_config, ndtc_entries),
-		       sizeof(uint32_t));
+	*t = tmp;
 	return 0;
 }
 
@@ -508,40 +262,32 @@ static int neightbl_cb(struct nlmsghdr *h, void *arg)
 static int netconf_cb(struct nlmsghdr *h, void *arg)
 {
 	struct dumparg *da = arg;
-	struct nlattr *tb[NETCONFA_MAX + 1];
-	struct netconfmsg ncm;
-	int32_t ifindex, fwd = -1, rpf = -1, proxy = -1;
 	struct ct_conf_all *c = &da->ns->conf;
+	struct ct_netconf nc;
 
-	if (h->nlmsg_type != RTM_NEWNETCONF ||
-	    nlmsg_parse(h, sizeof(ncm), tb, NETCONFA_MAX, NULL) < 0)
+	if (h->nlmsg_type != RTM_NEWNETCONF || ct_rtnl_netconf(h, &nc) != CT_RTNL_OK ||
+	    nc.family != da->family)
 		return 0;
-	memcpy(&ncm, nlmsg_data(h), sizeof(ncm));
-	if (ncm.ncm_family != da->family || !ct_nla_s32(tb[NETCONFA_IFINDEX], &ifindex))
-		return 0;
-	ct_nla_s32(tb[NETCONFA_FORWARDING], &fwd);
-	ct_nla_s32(tb[NETCONFA_RP_FILTER], &rpf);
-	ct_nla_s32(tb[NETCONFA_PROXY_NEIGH], &proxy);
-	if (ncm.ncm_family == AF_INET6) {
-		struct ct_link *l = ct_link_by_ifindex(da->ns, ifindex);
+	if (nc.family == AF_INET6) {
+		struct ct_link *l = ct_link_by_ifindex(da->ns, nc.ifindex);
 		if (l)
-			l->forwarding6 = fwd;
-		else if (ifindex == NETCONFA_IFINDEX_ALL && c->forwarding6 < 0)
-			c->forwarding6 = fwd;
+			l->forwarding6 = nc.forwarding;
+		else if (nc.ifindex == CT_NETCONF_ALL && c->forwarding6 < 0)
+			c->forwarding6 = nc.forwarding;
 		return 0;
 	}
-	if (ifindex == NETCONFA_IFINDEX_ALL) {
-		c->forwarding = fwd;
-		c->rp_filter = rpf;
-		c->proxy_arp = proxy;
-	} else if (ifindex == NETCONFA_IFINDEX_DEFAULT) {
-		c->def_rp_filter = rpf;
+	if (nc.ifindex == CT_NETCONF_ALL) {
+		c->forwarding = nc.forwarding;
+		c->rp_filter = nc.rp_filter;
+		c->proxy_arp = nc.proxy_neigh;
+	} else if (nc.ifindex == CT_NETCONF_DEFAULT) {
+		c->def_rp_filter = nc.rp_filter;
 	} else {
-		struct ct_link *l = ct_link_by_ifindex(da->ns, ifindex);
+		struct ct_link *l = ct_link_by_ifindex(da->ns, nc.ifindex);
 		if (l) {
-			l->forwarding = fwd;
-			l->rp_filter = rpf;
-			l->proxy_arp = proxy;
+			l->forwarding = nc.forwarding;
+			l->rp_filter = nc.rp_filter;
+			l->proxy_arp = nc.proxy_neigh;
 		}
 	}
 	return 0;
@@ -569,12 +315,6 @@ static int read_sysctl(const char *path)
 	return (int)v;
 }
 
-/* A link name that is safe as one path component. */
-static bool name_is_path_safe(const char *name)
-{
-	return name[0] && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && !strchr(name, '/');
-}
-
 static int gather_netconf(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns)
 {
 	struct netconfmsg ncm = { .ncm_family = AF_INET };
@@ -598,47 +338,11 @@ static int gather_netconf(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns)
 	int f6 = read_sysctl(path);
 	if (f6 >= 0)
 		ns->conf.forwarding6 = f6;
-	for (size_t i = 0; i < ns->links.n; i++) {
-		struct ct_link *l = &ns->links.v[i];
-		int all_rpf = ns->conf.rp_filter;
-		if (l->rp_filter >= 0 && all_rpf >= 0)
-			l->eff_rp_filter = l->rp_filter > all_rpf ? l->rp_filter : all_rpf;
-		if (l->proxy_arp >= 0 && ns->conf.proxy_arp >= 0)
-			l->eff_proxy_arp = l->proxy_arp || ns->conf.proxy_arp;
-		if (!name_is_path_safe(l->name))
-			continue;
-		snprintf(path, sizeof(path), "%s/sys/net/ipv4/neigh/%s/proxy_delay", g->proc_root,
-			 l->name);
-		l->proxy_delay = read_sysctl(path);
-		snprintf(path, sizeof(path), "%s/sys/net/ipv4/conf/%s/route_localnet",
-			 g->proc_root, l->name);
-		l->route_localnet = read_sysctl(path);
-	}
+	ct_netns_derive(ns); /* effective rp_filter and proxy_arp (model/derive.c) */
 	return 0;
 }
 
 /* ---- the kernel's forwarding decision for 169.254.1.1 from each workload ---- */
-
-struct gw_reply {
-	int oif;
-	uint8_t type;
-};
-
-static int gw_cb(struct nlmsghdr *h, void *arg)
-{
-	struct gw_reply *gr = arg;
-	struct nlattr *tb[RTA_MAX + 1];
-	struct rtmsg rtm;
-	uint32_t v;
-
-	if (h->nlmsg_type != RTM_NEWROUTE || nlmsg_parse(h, sizeof(rtm), tb, RTA_MAX, NULL) < 0)
-		return 0;
-	memcpy(&rtm, nlmsg_data(h), sizeof(rtm));
-	gr->type = rtm.rtm_type;
-	if (ct_nla_u32(tb[RTA_OIF], &v))
-		gr->oif = (int)v;
-	return 0;
-}
 
 /* A pod address routed to ifindex: the dst of a v4 /32 route out of it. */
 static const struct ct_ip *pod_ip_of(const struct ct_netns *rt, int ifindex)
@@ -658,35 +362,33 @@ static const struct ct_ip *pod_ip_of(const struct ct_netns *rt, int ifindex)
 	return best;
 }
 
+/* One use of the general lookup: 169.254.1.1 from the pod (src) arriving on l. */
 static int gwcheck_one(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns,
 		       const struct ct_link *l, const struct ct_ip *src)
 {
-	struct rtmsg rtm = { .rtm_family = AF_INET, .rtm_dst_len = 32 };
-	struct in_addr gw = { .s_addr = htonl(0xa9fe0101) }; /* 169.254.1.1 */
-	struct gw_reply gr = { 0 };
+	struct ct_route_query q = { .dst = { .family = AF_INET, .a = { 169, 254, 1, 1 } },
+				    .iif = l->ifindex };
+	struct ct_route_answer ans;
 	struct ct_gwcheck *c;
-	struct nl_msg *msg;
 	int r;
 
 	if (src)
-		rtm.rtm_src_len = 32;
-	msg = nlmsg_alloc_simple(RTM_GETROUTE, 0);
-	if (!msg || nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
-	    nla_put(msg, RTA_DST, 4, &gw) < 0 || (src && nla_put(msg, RTA_SRC, 4, src->a) < 0) ||
-	    nla_put_u32(msg, RTA_IIF, (uint32_t)l->ifindex) < 0) {
-		nlmsg_free(msg);
+		q.src = *src;
+	r = ct_route_get(nl, &q, &ans);
+	if (r == -ENOMEM)
 		return ct_err_errno(g->err, ENOMEM, "build a route request for", l->name);
-	}
-	r = ct_nl_request(nl, msg, gw_cb, &gr);
-	if (r < 0 && !nl->kerr)
+	if (r < 0)
 		return ct_err_errno(g->err, -r, "ask the kernel for the route from", l->name);
 	c = ct_push_gwcheck(ns);
-	if (!c)
+	if (!c) {
+		ct_route_answer_clear(&ans);
 		return ct_err_errno(g->err, ENOMEM, "record the route from", l->name);
+	}
 	c->iif = l->ifindex;
-	c->err = nl->kerr;
-	c->oif = nl->kerr ? 0 : gr.oif;
-	c->type = nl->kerr ? 0 : gr.type;
+	c->err = ans.err;
+	c->oif = ans.err ? 0 : ans.route.oif;
+	c->type = ans.err ? 0 : ans.route.type;
+	ct_route_answer_clear(&ans);
 	return 0;
 }
 
@@ -786,20 +488,35 @@ static int dump_fdb_tun(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns)
 	return dump(g, nl, ns, "fdb", RTM_GETNEIGH, &ndm, sizeof(ndm), AF_BRIDGE, fdb_cb, true);
 }
 
-/* The neighbour tables, one family at a time on a socket of their own that is
- * closed after the table's message: the per-device parameters that follow (two
- * thousand messages on a node with a thousand pods) are never read. */
-static int dump_neightbls(struct gctx *g, struct ct_netns *ns)
+/* The neighbour tables and the IPv4 per-device parameters. tables: keep each
+ * family's table message; parms: read the IPv4 dump to its end for every
+ * device's proxy_delay (one message per device; the links must be in ns).
+ * A dump read only for its table message runs on a socket of its own that is
+ * closed after that message: the per-device messages that follow (a thousand
+ * on a node with a thousand pods) are never read. */
+static int dump_neightbls(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, bool tables,
+			  bool parms)
 {
 	static const uint8_t fams[2] = { AF_INET, AF_INET6 };
 	for (int i = 0; i < 2; i++) {
+		struct ndtmsg ndtm = { .ndtm_family = fams[i] };
+		struct dumparg da = { .ns = ns, .family = fams[i], .tables = tables };
+		bool opt = fams[i] == AF_INET6;
+		if (fams[i] == AF_INET && parms) {
+			da.parms = true;
+			if (dump_with(g, nl, ns, "neighbour tables", RTM_GETNEIGHTBL, &ndtm,
+				      sizeof(ndtm), da, neightbl_cb, opt) < 0)
+				return -1;
+			continue;
+		}
+		if (!tables)
+			continue;
 		struct ct_nl tnl;
 		int r = ct_nl_open(&tnl);
 		if (r < 0)
 			return ct_err_errno(g->err, -r, "open a netlink socket in", ns->name);
-		struct ndtmsg ndtm = { .ndtm_family = fams[i] };
-		r = dump(g, &tnl, ns, "neighbour tables", RTM_GETNEIGHTBL, &ndtm, sizeof(ndtm),
-			 fams[i], neightbl_cb, fams[i] == AF_INET6);
+		r = dump_with(g, &tnl, ns, "neighbour tables", RTM_GETNEIGHTBL, &ndtm, sizeof(ndtm),
+			      da, neightbl_cb, opt);
 		ct_nl_close(&tnl);
 		if (r < 0)
 			return -1;
@@ -825,7 +542,9 @@ static int gather_ns(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, unsi
 	if (what & (CT_G_LINKS | CT_G_NETCONF | CT_G_GWCHECK | CT_G_NSNAMES | CT_G_PODNS |
 		    CT_G_NODEINFO)) {
 		struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
-		if (dump(g, nl, ns, "links", RTM_GETLINK, &ifi, sizeof(ifi), 0, link_cb, false) < 0)
+		struct dumparg da = { .ns = ns, .conf = (what & CT_G_NETCONF) != 0 };
+		if (dump_with(g, nl, ns, "links", RTM_GETLINK, &ifi, sizeof(ifi), da, link_cb,
+			      false) < 0)
 			return -1;
 		if (ct_netns_index(ns) < 0)
 			return ct_err_errno(g->err, ENOMEM, "index the links of", ns->name);
@@ -870,7 +589,8 @@ static int gather_ns(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, unsi
 	} else if ((what & CT_G_FDB_TUN) && dump_fdb_tun(g, nl, ns) < 0) {
 		return -1;
 	}
-	if ((what & CT_G_NEIGHTBL) && dump_neightbls(g, ns) < 0)
+	if ((what & (CT_G_NEIGHTBL | CT_G_NETCONF)) &&
+	    dump_neightbls(g, nl, ns, what & CT_G_NEIGHTBL, what & CT_G_NETCONF) < 0)
 		return -1;
 	if ((what & CT_G_NETCONF) && gather_netconf(g, nl, ns) < 0)
 		return -1;
@@ -899,17 +619,6 @@ static void ns_prepare(struct ct_netns *ns, const char *name, const char *path)
 }
 
 /* ---- node info ---- */
-
-static bool is_tunnel(const struct ct_link *l)
-{
-	static const char *const kinds[] = { "vxlan", "ipip", "sit", "ip6tnl", "tun",
-					      "wireguard", "gre", "gretap", "geneve" };
-
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strcmp(l->kind, kinds[i]) == 0)
-			return true;
-	return strcmp(l->name, "tunl0") == 0 || strncmp(l->name, "vxlan", 5) == 0;
-}
 
 /* Reads Calico's node name file: one printable line. */
 static bool read_nodename(char *out, size_t len)
@@ -958,32 +667,8 @@ static int gather_nodeinfo(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns
 	}
 	if (uname(&u) == 0)
 		snprintf(node->kernel, sizeof(node->kernel), "%s", u.release);
-	const int max_underlay = (int)(sizeof(node->underlay_ips) / sizeof(node->underlay_ips[0]));
-	node->n_underlay = 0;
-	for (size_t i = 0; i < an->addrs.n; i++) {
-		const struct ct_addr *a = &an->addrs.v[i];
-		const struct ct_link *l = ct_link_by_ifindex(ns, a->ifindex);
-		if (!l || a->scope != RT_SCOPE_UNIVERSE || !(l->flags & IFF_UP) ||
-		    (l->flags & IFF_LOOPBACK) || is_tunnel(l) || ct_is_workload(&g->pfx, l->name))
-			continue;
-		if (node->n_underlay < max_underlay)
-			node->underlay_ips[node->n_underlay++] = a->pfx.ip;
-	}
-	const struct ct_link *v = ct_link_by_name(ns, VTEP_NAME);
-	node->has_vtep = v != NULL;
-	memset(&node->vtep_ip, 0, sizeof(node->vtep_ip));
-	memset(node->vtep_mac, 0, sizeof(node->vtep_mac));
-	if (v) {
-		if (v->mac_len == 6)
-			memcpy(node->vtep_mac, v->mac, 6);
-		for (size_t i = 0; i < an->addrs.n; i++) {
-			if (an->addrs.v[i].ifindex == v->ifindex &&
-			    an->addrs.v[i].pfx.ip.family == AF_INET) {
-				node->vtep_ip = an->addrs.v[i].pfx.ip;
-				break;
-			}
-		}
-	}
+	/* underlay addresses and VTEP (model/derive.c) */
+	ct_node_derive_from(node, ns, an, &g->pfx);
 	node->taken_at = (int64_t)time(NULL);
 	snprintf(node->source, sizeof(node->source), "live");
 	if (an == &tmp)
@@ -996,14 +681,11 @@ static int gather_nodeinfo(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns
 static int nsid_cb(struct nlmsghdr *h, void *arg)
 {
 	int *nsid = arg;
-	struct nlattr *tb[NETNSA_MAX + 1];
-	int32_t v;
+	struct ct_rtnl_msg m;
 
-	if (h->nlmsg_type != RTM_NEWNSID ||
-	    nlmsg_parse(h, sizeof(struct rtgenmsg), tb, NETNSA_MAX, NULL) < 0)
-		return 0;
-	if (ct_nla_s32(tb[NETNSA_NSID], &v))
-		*nsid = v;
+	if (h->nlmsg_type == RTM_NEWNSID && ct_rtnl_decode(h, &m) == CT_RTNL_OK &&
+	    m.kind == CT_RTNL_NSID)
+		*nsid = m.u.nsid;
 	return 0;
 }
 

@@ -14,17 +14,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "model/esc.h"
 #include "probes/gather.h"
 
-/* A user-supplied string made safe to quote in a one-line message. */
+/* A user-supplied string quoted in a message: raw, clipped; the message is
+ * escaped once where it is shown (model/esc.h), so no byte is lost to '?'. */
 static const char *ns_quote(const char *s, char *buf, size_t len)
 {
-	size_t o = 0;
-
-	for (; *s && o + 1 < len; s++)
-		buf[o++] = isprint((unsigned char)*s) ? *s : '?';
-	buf[o] = 0;
-	return buf;
+	return ct_esc_clip(buf, len, s, strlen(s));
 }
 
 static int ns_copy(char *dst, size_t dlen, const char *src, struct ct_err *err)

@@ -9,6 +9,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
 #include <linux/netlink.h>
 #include <netlink/errno.h>
 #include <netlink/handlers.h>
@@ -113,6 +115,64 @@ static int cb_err(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 		nl->kerr = e->error < 0 ? -e->error : e->error;
 	nl->done = true;
 	return NL_SKIP;
+}
+
+/* ---- recording (pcap, LINKTYPE_NETLINK) ---- */
+
+#define PCAP_MAGIC 0xa1b2c3d4
+#define LINKTYPE_NETLINK 253
+#define ARPHRD_NETLINK_ 824
+#define REC_SNAPLEN 262144
+
+struct pcap_rec_hdr {
+	uint32_t sec, usec, caplen, len;
+};
+
+static int cb_rec(struct nl_msg *msg, void *arg)
+{
+	struct ct_nl *nl = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	FILE *f = nl->rec;
+	struct timeval tv;
+	uint16_t sll[8];
+
+	if (!f || nl->rec_err)
+		return NL_OK;
+	/* cooked header: packet type, ARPHRD type, address length, 8 address bytes,
+	 * protocol (the netlink family), all big endian */
+	memset(sll, 0, sizeof(sll));
+	sll[0] = htons(0); /* to us */
+	sll[1] = htons(ARPHRD_NETLINK_);
+	sll[7] = htons(NETLINK_ROUTE);
+	uint32_t len = h->nlmsg_len;
+	gettimeofday(&tv, NULL);
+	struct pcap_rec_hdr r = { .sec = (uint32_t)tv.tv_sec, .usec = (uint32_t)tv.tv_usec,
+				  .caplen = (uint32_t)sizeof(sll) + len,
+				  .len = (uint32_t)sizeof(sll) + len };
+	if (fwrite(&r, sizeof(r), 1, f) != 1 || fwrite(sll, sizeof(sll), 1, f) != 1 ||
+	    fwrite(h, len, 1, f) != 1)
+		nl->rec_err = errno ? errno : EIO;
+	return NL_OK;
+}
+
+int ct_nl_record(struct ct_nl *nl, FILE *f)
+{
+	nl->rec = f;
+	nl->rec_err = 0;
+	if (!f)
+		return 0;
+	if (ftell(f) == 0) {
+		struct {
+			uint32_t magic;
+			uint16_t major, minor;
+			int32_t zone;
+			uint32_t sigfigs, snaplen, linktype;
+		} gh = { PCAP_MAGIC, 2, 4, 0, 0, REC_SNAPLEN, LINKTYPE_NETLINK };
+		if (fwrite(&gh, sizeof(gh), 1, f) != 1)
+			return -(errno ? errno : EIO);
+	}
+	int r = nl_socket_modify_cb(nl->sk, NL_CB_MSG_IN, NL_CB_CUSTOM, cb_rec, nl);
+	return r < 0 ? -nle_to_errno(r) : 0;
 }
 
 int ct_nl_open(struct ct_nl *nl)

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <netlink/attr.h>
 #include <netlink/msg.h>
@@ -41,6 +42,8 @@ struct ct_nl {
 	bool stopped; /* a handler returned CT_NL_STOP */
 	int kerr;  /* positive errno from NLMSG_ERROR / NLMSG_DONE, 0 none */
 	int herr;  /* first negative errno returned by the handler */
+	void *rec; /* FILE * that ct_nl_record appends each received message to, or NULL */
+	int rec_err; /* first errno writing the recording, 0 none */
 };
 
 /* Opens a NETLINK_ROUTE socket in the calling thread's network namespace.
@@ -74,6 +77,15 @@ int ct_nl_request(struct ct_nl *nl, struct nl_msg *msg, ct_nl_handler fn, void *
 /* Turns kernel-side filtering of dumps by header fields (NETLINK_GET_STRICT_CHK,
  * Linux 4.20+) on or off. Returns 0 or a negative errno. */
 int ct_nl_strict(struct ct_nl *nl, bool on);
+
+/* Records every message this handle receives from now on (dump parts, replies,
+ * NLMSG_DONE and NLMSG_ERROR), one pcap record each, into f: a pcap file of
+ * link type NETLINK (253), whose records start with a 16-byte Linux cooked
+ * header (ARPHRD_NETLINK, protocol NETLINK_ROUTE) before the nlmsghdr in host
+ * byte order, as tshark's netlink dissector reads them. Writes the pcap file
+ * header first when f is at offset 0. f NULL stops recording. Returns 0 or a
+ * negative errno; a later write error is kept in nl->rec_err. */
+int ct_nl_record(struct ct_nl *nl, FILE *f);
 
 /* Bounds-checked attribute readers: false (and *v untouched) when a is NULL
  * or shorter than the type. */

@@ -5,6 +5,7 @@
  */
 #include "pods_exec.h"
 
+#include "model/esc.h"
 #include "model/pods.h"
 
 #include <errno.h>
@@ -93,7 +94,7 @@ static bool is_klog(const char *s, size_t l)
 }
 
 /*
- * The most telling line of a command's stderr, escaped: the first non-blank
+ * The most telling line of a command's stderr, raw (escaped where shown): the first non-blank
  * line that is not a klog line (kubectl logs the same klog error five times,
  * then states the problem), else the first line without its klog header.
  */
@@ -110,7 +111,7 @@ static void stderr_line(const char *s, size_t len, char *out, size_t outlen)
 			t--;
 		if (t) {
 			if (!is_klog(s, t)) {
-				ct_pods_escape(out, outlen, s, t);
+				ct_esc_clip(out, outlen, s, t);
 				return;
 			}
 			if (!first) {
@@ -128,7 +129,7 @@ static void stderr_line(const char *s, size_t len, char *out, size_t outlen)
 		size_t skip = (size_t)(b - first) + 1;
 		while (skip < flen && first[skip] == ' ')
 			skip++;
-		ct_pods_escape(out, outlen, first + skip, flen - skip);
+		ct_esc_clip(out, outlen, first + skip, flen - skip);
 	}
 }
 
@@ -395,7 +396,7 @@ int ct_pods_load(struct ct_node *n, const char *source, const char *prefix, doub
 
 	char shown[200];
 	const char *label = strcmp(source, "-") == 0 ? "stdin" : source;
-	ct_pods_escape(shown, sizeof(shown), label, strlen(label));
+	ct_esc_clip(shown, sizeof(shown), label, strlen(label));
 	rc = read_file(source, shown, &out, err);
 	if (rc == 0)
 		rc = ct_pods_parse_any(n, out.p, out.n, prefix, label, err);

@@ -23,7 +23,7 @@
  * Commands run without a shell, in their own process group, stdin from
  * /dev/null. When one is still running after timeout_s seconds (<= 0 means
  * CT_PODS_TIMEOUT_S) its whole process group is killed with SIGKILL and reaped.
- * A non-zero exit reports the command's most telling stderr line, escaped.
+ * A non-zero exit reports the command's most telling stderr line (escaped where shown).
  *
  * prefix: as for ct_pods_parse_kubectl (NULL = "cali").
  * Returns 0, or -1 with err set (CT_EXIT_GATHER; CT_EXIT_USAGE for a bad prefix).

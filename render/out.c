@@ -9,6 +9,8 @@
  */
 #include "out.h"
 
+#include "model/esc.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -105,26 +107,7 @@ void ct_out_free(struct ct_out *o)
 
 char *ct_escape(const char *in, char *out, size_t outlen)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-	if (!outlen)
-		return out;
-	for (const unsigned char *p = (const unsigned char *)(in ? in : ""); *p; p++) {
-		if (*p >= 0x20 && *p < 0x7f && *p != '\\') {
-			if (o + 1 >= outlen)
-				break;
-			out[o++] = (char)*p;
-		} else {
-			if (o + 4 >= outlen)
-				break;
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[*p >> 4];
-			out[o++] = hex[*p & 15];
-		}
-	}
-	out[o] = 0;
-	return out;
+	return ct_esc_str(out, outlen, in);
 }
 
 static void jb_flush(struct ct_out *o)
@@ -185,54 +168,25 @@ static void jb_int(struct ct_out *o, long long v)
 
 /* ---- JSON primitives ---- */
 
-/* Writes s as a JSON string. Invalid UTF-8 bytes are written as the text \xNN
- * (escaped backslash), so the document stays valid and the byte stays visible. */
+/* Writes s as a JSON string by model/esc.h's JSON rule: valid UTF-8 as itself,
+ * a backslash doubled and a byte that is not UTF-8 as \xNN in the value. */
 static void json_str(struct ct_out *o, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)s;
-	jb_putc(o, '"');
-	while (*p) {
-		unsigned char c = *p;
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-			const unsigned char *q = p;
-			while (*q >= 0x20 && *q < 0x7f && *q != '"' && *q != '\\')
-				q++;
-			jb_write(o, (const char *)p, (size_t)(q - p));
-			p = q;
-			continue;
-		}
-		if (c == '"' || c == '\\') {
-			jb_putc(o, '\\');
-			jb_putc(o, (char)c);
-			p++;
-			continue;
-		}
-		if (c < 0x20 || c == 0x7f) {
-			jb_puts(o, "\\u00");
-			jb_putc(o, hex[c >> 4]);
-			jb_putc(o, hex[c & 15]);
-			p++;
-			continue;
-		}
-		/* UTF-8 sequence: validate */
-		int len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-		if (c >= 0xf5)
-			len = 0;
-		bool ok = len > 0;
-		for (int i = 1; ok && i < len; i++)
-			ok = (p[i] & 0xc0) == 0x80;
-		if (ok) {
-			jb_write(o, (const char *)p, (size_t)len);
-			p += len;
-		} else {
-			jb_puts(o, "\\\\x");
-			jb_putc(o, hex[c >> 4]);
-			jb_putc(o, hex[c & 15]);
-			p++;
-		}
+	struct ct_out_priv *p = o->p;
+	size_t n = strlen(s), need = CT_ESC_JLIT_MAX(n);
+	if (need <= sizeof(p->jbuf)) {
+		if (p->jlen + need > sizeof(p->jbuf))
+			jb_flush(o);
+		p->jlen = (size_t)(ct_esc_jlit_put(p->jbuf + p->jlen, s, n) - p->jbuf);
+		return;
 	}
-	jb_putc(o, '"');
+	char *t = malloc(need);
+	if (!t) {
+		jb_puts(o, "\"\""); /* keeps the document valid */
+		return;
+	}
+	jb_write(o, t, (size_t)(ct_esc_jlit_put(t, s, n) - t));
+	free(t);
 }
 
 static void json_sep(struct ct_out *o)
@@ -361,7 +315,8 @@ static void text_flush(struct ct_out *o)
 		for (int c = 0; c < p->ncols; c++) {
 			struct cell *x = &p->cells[r * MAX_COLS + c];
 			const char *s = x->s ? x->s : "";
-			int w = (int)p->width[c];
+			/* printf pads by bytes: add what multi-byte characters take beyond their width */
+			int w = (int)(p->width[c] + strlen(s) - ct_esc_width(s));
 			bool last = c == p->ncols - 1;
 			if (c)
 				fputs("  ", f);
@@ -460,7 +415,7 @@ static void text_cell(struct ct_out *o, const char *hdr, const char *val, enum c
 	x->s = strdup(esc);
 	x->hl = val ? hl : CT_HL_DIM;
 	x->right = right;
-	size_t l = strlen(esc);
+	size_t l = ct_esc_width(esc); /* columns, not bytes: "café" is 4 wide */
 	if (l > p->width[c])
 		p->width[c] = l;
 }

@@ -72,7 +72,8 @@ void ct_rec_arr_end(struct ct_out *o);
 /* Findings, then the closing of the document. */
 void ct_out_end(struct ct_out *o, const struct ct_findings *f);
 
-/* Escapes control characters, backslash and bytes >= 0x7f as \xNN. Returns out. */
+/* The terminal text rule of model/esc.h (ct_esc_str): a cut output ends in "...".
+ * Returns out. */
 char *ct_escape(const char *in, char *out, size_t outlen);
 
 #endif

@@ -5,6 +5,7 @@
  * a packet line costs a few hundred stores, not a printf per field.
  */
 #include "render/pkt_text.h"
+#include "model/esc.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -148,68 +149,18 @@ static char *put_ip(char *o, const struct ct_ip *ip)
 	return PUT(o, "?");
 }
 
-/* text: render/out.c's ct_escape rules */
+/* text: model/esc.h's terminal rule, at most 4 bytes out per byte in */
 static char *put_esc(char *o, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	for (size_t n = 0; *p && n < NAME_MAX_OUT; p++, n++) {
-		if (*p >= 0x20 && *p < 0x7f && *p != '\\') {
-			*o++ = (char)*p;
-		} else {
-			*o++ = '\\';
-			*o++ = 'x';
-			*o++ = hexd[*p >> 4];
-			*o++ = hexd[*p & 15];
-		}
-	}
-	return o;
+	size_t n = strnlen(s, NAME_MAX_OUT + 1);
+	return ct_esc_text_put(o, s, ct_utf8_cut(s, n, NAME_MAX_OUT));
 }
 
-/* JSON string: render/out.c's json_str rules */
+/* JSON string: model/esc.h's JSON rule, at most 6 bytes out per byte in, plus quotes */
 static char *put_js(char *o, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	const unsigned char *end = p + strnlen(s, NAME_MAX_OUT);
-	*o++ = '"';
-	while (p < end) {
-		unsigned char c = *p;
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-			*o++ = (char)c;
-			p++;
-			continue;
-		}
-		if (c == '"' || c == '\\') {
-			*o++ = '\\';
-			*o++ = (char)c;
-			p++;
-			continue;
-		}
-		if (c < 0x20 || c == 0x7f) {
-			o = PUT(o, "\\u00");
-			*o++ = hexd[c >> 4];
-			*o++ = hexd[c & 15];
-			p++;
-			continue;
-		}
-		int len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-		if (c >= 0xf5)
-			len = 0;
-		bool ok = len > 0 && p + len <= end;
-		for (int i = 1; ok && i < len; i++)
-			ok = (p[i] & 0xc0) == 0x80;
-		if (ok) {
-			memcpy(o, p, (size_t)len);
-			o += len;
-			p += len;
-		} else {
-			o = PUT(o, "\\\\x");
-			*o++ = hexd[c >> 4];
-			*o++ = hexd[c & 15];
-			p++;
-		}
-	}
-	*o++ = '"';
-	return o;
+	size_t n = strnlen(s, NAME_MAX_OUT + 1);
+	return ct_esc_jlit_put(o, s, ct_utf8_cut(s, n, NAME_MAX_OUT));
 }
 
 /* a JSON string from our own static tables: nothing to escape */

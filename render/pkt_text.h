@@ -5,9 +5,9 @@
  * per-packet malloc, no locale-dependent printf in the hot path. Reads the
  * decoded packet (model/pkt.h) and flow summaries (analysis/flows.h) only.
  *
- * Strings from outside (interface and namespace names) are escaped as
- * render/out.c does: text \xNN for control bytes, backslash and bytes >= 0x7f;
- * JSON \u00NN for control bytes and "\\xNN" for bytes that are not UTF-8.
+ * Strings from outside (interface and namespace names) are escaped by the
+ * two rules of model/esc.h, as everywhere else: the terminal text rule in
+ * text, the reversible JSON rule in NDJSON.
  */
 #ifndef CT_PKT_TEXT_H
 #define CT_PKT_TEXT_H

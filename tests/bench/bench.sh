@@ -515,6 +515,10 @@ bench_sniff() {
 	echo "  sniff section total: $(secs $((_t - t0))) s"
 }
 bench_sniff
+CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" BENCH_PODS="$N_PODS" bash tests/bench/netlink.sh
+
+CALTRACE="$CALTRACE" bash tests/bench/escape.sh || echo "bench: escape.sh failed"
+echo; [ "${BENCH_BGPSTREAM:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/bgpstream.sh || echo "bench: BIRD streaming section failed"
 
 echo; [ "${BENCH_EVENTS:-1}" = 0 ] || bash tests/bench/events.sh || echo "bench: events section failed"
 

@@ -410,10 +410,11 @@ static void test_escape(void **state)
 {
 	char out[64];
 	assert_string_equal(ct_escape("cali\x1b[31mX", out, sizeof(out)), "cali\\x1b[31mX");
-	assert_string_equal(ct_escape("a\\b\n", out, sizeof(out)), "a\\x5cb\\x0a");
+	assert_string_equal(ct_escape("a\\b\n", out, sizeof(out)), "a\\\\b\\x0a");
 	assert_string_equal(ct_escape("\xff", out, sizeof(out)), "\\xff");
-	/* never overruns */
-	assert_string_equal(ct_escape("\x01\x02\x03", out, 9), "\\x01\\x02");
+	assert_string_equal(ct_escape("caf\xc3\xa9", out, sizeof(out)), "caf\xc3\xa9");
+	/* never overruns, never cuts an escape, and says it cut */
+	assert_string_equal(ct_escape("\x01\x02\x03", out, 9), "\\x01...");
 }
 
 static void test_incremental(void **state)

@@ -50,20 +50,27 @@ static struct ct_bgp_peer *add_peer(struct ct_bgp *b, const char *ip, const char
 	return p;
 }
 
-static struct ct_bgp_route *add_broute(struct ct_bgp *b, const char *dst, const char *via)
+/* via NULL: a blackhole; nh NULL: BGP.next_hop = via */
+static void add_broute_nh(struct ct_bgp *b, const char *dst, const char *via, const char *nh)
 {
-	b->routes = realloc(b->routes, (b->n_routes + 1) * sizeof(*b->routes));
-	struct ct_bgp_route *r = &b->routes[b->n_routes++];
-	memset(r, 0, sizeof(*r));
-	ct_prefix_parse(dst, &r->dst);
+	struct ct_prefix d;
+	struct ct_bgp_rattr a;
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(ct_prefix_parse(dst, &d), 0);
 	if (via) {
-		ct_ip_parse(via, &r->via);
-		r->bgp_next_hop = r->via;
+		ct_ip_parse(via, &a.via);
+		a.bgp_next_hop = a.via;
+		if (nh)
+			ct_ip_parse(nh, &a.bgp_next_hop);
 	} else {
-		r->blackhole = true;
+		a.blackhole = true;
 	}
-	r->primary = true;
-	return r;
+	assert_int_equal(ct_bgp_route_add(b, &d, true, &a), 0);
+}
+
+static void add_broute(struct ct_bgp *b, const char *dst, const char *via)
+{
+	add_broute_nh(b, dst, via, NULL);
 }
 
 static struct ct_route *add_kroute(struct ct_netns *ns, const char *dst, const char *gw, uint8_t type)
@@ -129,8 +136,7 @@ static void test_kernel_crosscheck(void **state)
 	add_broute(n.bgp, "172.168.0.64/26", "192.168.31.202");
 	add_kroute(ns, "172.168.0.64/26", "192.168.31.202", RTN_UNICAST);
 	/* BGP.next_hop differs from the peer (a route reflector): the kernel must follow next_hop */
-	struct ct_bgp_route *rr = add_broute(n.bgp, "172.168.0.128/26", "192.168.31.202");
-	ct_ip_parse("192.168.31.203", &rr->bgp_next_hop);
+	add_broute_nh(n.bgp, "172.168.0.128/26", "192.168.31.202", "192.168.31.203");
 	add_kroute(ns, "172.168.0.128/26", "192.168.31.202", RTN_UNICAST);
 	/* exported, missing from the kernel */
 	add_broute(n.bgp, "172.168.1.0/26", "192.168.31.204");
@@ -156,8 +162,10 @@ static void test_kernel_crosscheck(void **state)
 	assert_int_equal(f.n, 3);
 	free(cv);
 	/* the kernel sends a BIRD route out of another device than BIRD says */
-	n.bgp->routes[0].dev[0] = 0;
-	snprintf(n.bgp->routes[0].dev, sizeof(n.bgp->routes[0].dev), "eth1");
+	struct ct_bgp_rattr a1 = *n.bgp->routes[0].at;
+	snprintf(a1.dev, sizeof(a1.dev), "eth1");
+	n.bgp->routes[0].at = ct_bgp_rattr_intern(n.bgp, &a1);
+	assert_non_null(n.bgp->routes[0].at);
 	struct ct_link *l = ct_push_link(ns);
 	l->ifindex = 2;
 	snprintf(l->name, sizeof(l->name), "eth0");
@@ -252,8 +260,12 @@ static void test_json_roundtrip(void **state)
 	n.bgp->sessions[0].lport = 40000;
 	n.bgp->sessions[0].rport = 179;
 	snprintf(n.bgp->sessions[0].state, sizeof(n.bgp->sessions[0].state), "SYN-SENT");
+	/* BIRD text that is not UTF-8 or holds a backslash: kept by the JSON rule */
+	snprintf(p->description, sizeof(p->description), "rack\xfa \\xfa \xe0\x80\xaf caf\xc3\xa9");
 	char *js;
 	assert_int_equal(ct_bgp_to_json(n.bgp, NULL, &js), 0);
+	assert_non_null(strstr(js, "\"description\":\"rack\\\\xfa \\\\\\\\xfa "
+				   "\\\\xe0\\\\x80\\\\xaf caf\xc3\xa9\""));
 	struct ct_bgp b2;
 	struct ct_err err = {0};
 	char e[64];
@@ -263,6 +275,7 @@ static void test_json_roundtrip(void **state)
 	assert_int_equal(b2.status.flavour, CT_BIRD_V1);
 	assert_int_equal(b2.n_peers, 1);
 	assert_string_equal(b2.peers[0].name, "Mesh_192_168_31_202");
+	assert_string_equal(b2.peers[0].description, "rack\xfa \\xfa \xe0\x80\xaf caf\xc3\xa9");
 	assert_int_equal(b2.peers[0].hold_now, 186);
 	assert_int_equal(b2.peers[0].imported, 3);
 	assert_true(ct_ip_eq(&b2.peers[0].neighbor, &p->neighbor));
@@ -282,6 +295,7 @@ static void test_json_roundtrip(void **state)
 		"[]", "{\"peers\":{}}", "{\"peers\":[{\"name\":5}]}",
 		"{\"peers\":[{\"neighbor\":\"not-an-ip\"}]}", "{\"routes\":[{\"dst\":\"x\"}]}",
 		"{\"sessions\":[{\"local_port\":70000}]}", "{\"status\":{\"flavour\":9}}", "{",
+		"{\"peers\":[{\"name\":\"a\\\\q\"}]}", "{\"peers\":[{\"name\":\"\\\\x41\"}]}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct ct_err e2 = {0};

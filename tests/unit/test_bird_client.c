@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "model/esc.h"
 #include "probes/bird.h"
 #include "probes/sockdiag.h"
 
@@ -329,13 +330,16 @@ static void sc_async(int fd)
 
 static const struct ct_bird_timeouts quick = {.connect_s = 1, .idle_s = 0.3, .total_s = 5};
 
+/* The message as the user sees it: escaped once (model/esc.h) when shown. */
 static void expect_err(const struct ct_err *e, int code, const char *needle)
 {
-	if (e->exit_code != code || !strstr(e->msg, needle))
+	char shown[4 * sizeof(e->msg)];
+	ct_esc_str(shown, sizeof(shown), e->msg);
+	if (e->exit_code != code || !strstr(shown, needle))
 		fail_msg("want exit %d and '%s' in the message, got exit %d: '%s'", code, needle,
-			 e->exit_code, e->msg);
-	if (strchr(e->msg, '\n'))
-		fail_msg("message is not one line: '%s'", e->msg);
+			 e->exit_code, shown);
+	if (strchr(shown, '\n'))
+		fail_msg("message is not one line: '%s'", shown);
 }
 
 /* ---- client tests ---- */
@@ -1413,6 +1417,157 @@ static void test_sockdiag_here(void **state)
 	assert_string_equal(ct_tcp_state_name(99), "UNKNOWN");
 }
 
+/* ---- `show route` parsed as it streams (ct_bird_command_fn) ---- */
+
+/* The fake BIRD's route listing: N_BIG routes in BIRD 1.6's shape, written in
+ * pieces of odd sizes (lines cross the reads), optionally cut mid-line. */
+#define N_BIG 20000
+static size_t big_cut; /* 0: the whole reply; else close after this many bytes */
+
+static char *big_reply(size_t *len)
+{
+	size_t cap = (size_t)N_BIG * 160 + 64, n = 0;
+	char *b = malloc(cap);
+	assert_non_null(b);
+	for (unsigned i = 0; i < N_BIG; i++) {
+		n += (size_t)snprintf(b + n, cap - n,
+				      "1007-10.%u.%u.%u/32 via 192.168.31.%u on eth0 [static1 "
+				      "03:48:36] * (200)\n1008-\tType: static unicast univ\n",
+				      i >> 16, (i >> 8) & 255, i & 255, 2 + i % 3);
+	}
+	n += (size_t)snprintf(b + n, cap - n, "0000 \n");
+	*len = n;
+	return b;
+}
+
+static void sc_big_routes(int fd)
+{
+	size_t len, off = 0, step = 1;
+	char *b = big_reply(&len);
+	SAY(fd, GREET);
+	expect(fd, "show route export kernel1 all\n");
+	size_t end = big_cut ? big_cut : len;
+	while (off < end) {
+		size_t k = step < end - off ? step : end - off;
+		say(fd, b + off, k);
+		off += k;
+		step = step * 7 % 9973 + 1; /* 1 byte to ~10 KB */
+	}
+	free(b);
+	if (big_cut) {
+		close(fd);
+		return;
+	}
+	hold(fd);
+}
+
+static int big_line(void *arg, int code, enum ct_bird_kind kind, const char *text, size_t len,
+		    size_t lineno, struct ct_err *err)
+{
+	return ct_bird_routes_line(arg, code, kind, text, len, lineno, err);
+}
+
+/* 20,000 routes streamed through the client: every one, as the generator
+ * wrote it; a reply cut mid-line: the client's error, and nothing kept. */
+static void test_routes_streamed(void **state)
+{
+	const struct ct_bird_timeouts t = {.connect_s = 2, .idle_s = 2, .total_s = 60};
+	struct srv s;
+	struct ct_bird_client c;
+	struct ct_err err = {0};
+	struct ct_bgp b;
+	struct ct_bird_route_stream rs;
+
+	big_cut = 0;
+	srv_start(&s, "big.ctl", sc_big_routes);
+	assert_int_equal(ct_bird_connect(&c, s.path, &t, &err), 0);
+	ct_bgp_init(&b);
+	ct_bird_routes_begin(&rs, &b);
+	if (ct_bird_command_fn(&c, "show route export kernel1 all", big_line, &rs, &err) < 0)
+		fail_msg("%s", err.msg);
+	if (ct_bird_routes_end(&rs, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(b.n_routes, N_BIG);
+	for (unsigned i = 0; i < N_BIG; i++) {
+		char want[32], got[64], gw[32];
+		snprintf(want, sizeof(want), "10.%u.%u.%u/32", i >> 16, (i >> 8) & 255, i & 255);
+		assert_string_equal(ct_prefix_fmt(&b.routes[i].dst, got, sizeof(got)), want);
+		snprintf(gw, sizeof(gw), "192.168.31.%u", 2 + i % 3);
+		assert_string_equal(ct_ip_fmt(&b.routes[i].at->via, got, sizeof(got)), gw);
+		assert_string_equal(b.routes[i].at->dev, "eth0");
+		assert_string_equal(b.routes[i].at->proto, "static1");
+		assert_string_equal(b.routes[i].at->type, "static unicast univ");
+		assert_true(b.routes[i].primary);
+	}
+	/* three gateways: three attribute sets */
+	assert_true(b.routes[0].at == b.routes[3].at && b.routes[0].at != b.routes[1].at);
+	ct_bird_close(&c);
+	srv_stop(&s);
+
+	/* cut in the middle of a line about half-way */
+	size_t len;
+	char *full = big_reply(&len);
+	big_cut = len / 2;
+	while (full[big_cut - 1] == '\n')
+		big_cut++;
+	free(full);
+	size_t before = b.n_routes;
+	srv_start(&s, "bigcut.ctl", sc_big_routes);
+	assert_int_equal(ct_bird_connect(&c, s.path, &t, &err), 0);
+	ct_bird_routes_begin(&rs, &b);
+	assert_int_equal(
+		ct_bird_command_fn(&c, "show route export kernel1 all", big_line, &rs, &err), -1);
+	expect_err(&err, CT_EXIT_GATHER, "closed the connection in the middle of a reply");
+	assert_int_equal(ct_bird_routes_end(&rs, &err), -1);
+	assert_int_equal(b.n_routes, before);
+	ct_bird_close(&c);
+	srv_stop(&s);
+	big_cut = 0;
+	ct_bgp_free(&b);
+}
+
+static void sc_routes_overlong(int fd)
+{
+	static char x[CT_BIRD_MAX_LINE + 100];
+	SAY(fd, GREET);
+	expect(fd, "show route export kernel1 all\n");
+	SAY(fd, "1007-10.0.0.0/24 via 10.9.0.1 on eth0 [static1 10:00:00] * (200)\n"
+		"1007-10.0.1.0/24 via 10.9.0.1 on eth0 [static1 10:00:00] * (200)");
+	memset(x, 'x', sizeof(x));
+	say(fd, x, sizeof(x));
+	SAY(fd, "\n0000 \n");
+	hold(fd);
+}
+
+/* A line longer than the splitter holds, after good routes: the client's
+ * error names the socket and the line; the routes before it are dropped. */
+static void test_routes_streamed_overlong(void **state)
+{
+	struct srv s;
+	struct ct_bird_client c;
+	struct ct_err err = {0};
+	struct ct_bgp b;
+	struct ct_bird_route_stream rs;
+
+	srv_start(&s, "routeslong.ctl", sc_routes_overlong);
+	assert_int_equal(ct_bird_connect(&c, s.path, &quick, &err), 0);
+	ct_bgp_init(&b);
+	ct_bird_routes_begin(&rs, &b);
+	assert_int_equal(
+		ct_bird_command_fn(&c, "show route export kernel1 all", big_line, &rs, &err), -1);
+	expect_err(&err, CT_EXIT_GATHER, "bird reply line 2: line longer than 4096 bytes");
+	assert_int_equal(ct_bird_routes_end(&rs, &err), -1);
+	assert_int_equal(b.n_routes, 0);
+	/* the stream is in an unknown state now */
+	memset(&err, 0, sizeof(err));
+	ct_bird_routes_begin(&rs, &b);
+	assert_int_equal(ct_bird_command_fn(&c, "show route", big_line, &rs, &err), -1);
+	expect_err(&err, CT_EXIT_GATHER, "unusable after an earlier error");
+	ct_bird_close(&c);
+	srv_stop(&s);
+	ct_bgp_free(&b);
+}
+
 /* ---- setup ---- */
 
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
@@ -1450,6 +1605,8 @@ int main(void)
 		cmocka_unit_test(test_real_bird),
 		cmocka_unit_test(test_sockdiag_netns),
 		cmocka_unit_test(test_sockdiag_here),
+		cmocka_unit_test(test_routes_streamed),
+		cmocka_unit_test(test_routes_streamed_overlong),
 	};
 	return cmocka_run_group_tests_name("bird_client", tests, setup, teardown);
 }

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "model/bgp.h"
+#include "model/esc.h"
 
 /* ---- fixtures ---- */
 
@@ -533,12 +534,15 @@ static void test_split_garbled(void **state)
 	assert_non_null(strstr(t.err.msg, "line 2:"));
 	assert_non_null(strstr(t.err.msg, "'10x1-Router ID'"));
 	stream_free(&t);
-	/* control bytes are escaped in the message */
+	/* control bytes stay raw in the message and are escaped once where it is shown */
 	const char *ctl = "1002-ok\n\x1b[2J\n";
 	split_stream(ctl, strlen(ctl), 0, 0, &t);
 	assert_int_equal(t.rc, -1);
-	assert_null(strchr(t.err.msg, 0x1b));
-	assert_non_null(strstr(t.err.msg, "\\x1b[2J"));
+	assert_non_null(strstr(t.err.msg, "'\x1b[2J'"));
+	char shown[4 * sizeof(t.err.msg)];
+	ct_esc_str(shown, sizeof(shown), t.err.msg);
+	assert_null(strchr(shown, 0x1b));
+	assert_non_null(strstr(shown, "'\\x1b[2J'"));
 	stream_free(&t);
 }
 
@@ -1217,14 +1221,14 @@ static void check_routes(const char *fixture, const struct xroute *x, size_t n)
 		assert_int_equal(ct_prefix_parse(x[i].dst, &want), 0);
 		if (!ct_ip_eq(&rt->dst.ip, &want.ip) || rt->dst.len != want.len)
 			fail_msg("%s: route %zu is not %s", fixture, i, x[i].dst);
-		assert_ip(&rt->via, x[i].via);
-		assert_string_equal(rt->dev, x[i].dev ? x[i].dev : "");
-		assert_string_equal(rt->proto, x[i].proto);
-		assert_ip(&rt->bgp_next_hop, x[i].nh);
-		assert_string_equal(rt->type, x[i].type ? x[i].type : "");
+		assert_ip(&rt->at->via, x[i].via);
+		assert_string_equal(rt->at->dev, x[i].dev ? x[i].dev : "");
+		assert_string_equal(rt->at->proto, x[i].proto);
+		assert_ip(&rt->at->bgp_next_hop, x[i].nh);
+		assert_string_equal(rt->at->type, x[i].type ? x[i].type : "");
 		assert_true(rt->primary);
-		assert_int_equal(rt->blackhole, x[i].blackhole);
-		assert_false(rt->unreachable);
+		assert_int_equal(rt->at->blackhole, x[i].blackhole);
+		assert_false(rt->at->unreachable);
 	}
 	ct_bgp_free(&b);
 }
@@ -1304,18 +1308,18 @@ static void test_routes_shapes(void **state)
 	ct_bird_reply_free(&r);
 	assert_int_equal(b.n_routes, 5);
 	assert_string_equal(ct_prefix_fmt(&b.routes[1].dst, buf, sizeof(buf)), "10.0.0.0/24");
-	assert_string_equal(b.routes[0].proto, "Mesh_a");
+	assert_string_equal(b.routes[0].at->proto, "Mesh_a");
 	assert_true(b.routes[0].primary);
-	assert_string_equal(b.routes[1].proto, "Mesh_b");
+	assert_string_equal(b.routes[1].at->proto, "Mesh_b");
 	assert_false(b.routes[1].primary);
-	assert_ip(&b.routes[1].via, "10.1.1.2");
-	assert_string_equal(b.routes[1].dev, "eth1");
-	assert_ip(&b.routes[1].bgp_next_hop, NULL);
-	assert_ip(&b.routes[2].via, "10.1.1.3");
-	assert_string_equal(b.routes[2].dev, "eth2");
+	assert_ip(&b.routes[1].at->via, "10.1.1.2");
+	assert_string_equal(b.routes[1].at->dev, "eth1");
+	assert_ip(&b.routes[1].at->bgp_next_hop, NULL);
+	assert_ip(&b.routes[2].at->via, "10.1.1.3");
+	assert_string_equal(b.routes[2].at->dev, "eth2");
 	assert_true(b.routes[2].primary);
-	assert_true(b.routes[3].unreachable);
-	assert_true(b.routes[4].unreachable);
+	assert_true(b.routes[3].at->unreachable);
+	assert_true(b.routes[4].at->unreachable);
 	/* 2.x, appended: IPv6, two tables, an alternative, a route with no destination */
 	reply_str("1007-Table master6:\n"
 		  " fd00:1::/64          unicast [Mesh_c 10:00:00.000] * (100) [i]\n"
@@ -1334,13 +1338,13 @@ static void test_routes_shapes(void **state)
 	ct_bird_reply_free(&r);
 	assert_int_equal(b.n_routes, 8);
 	assert_string_equal(ct_prefix_fmt(&b.routes[5].dst, buf, sizeof(buf)), "fd00:1::/64");
-	assert_ip(&b.routes[5].via, "fe80::1");
-	assert_ip(&b.routes[5].bgp_next_hop, "fd00::1");
+	assert_ip(&b.routes[5].at->via, "fe80::1");
+	assert_ip(&b.routes[5].at->bgp_next_hop, "fd00::1");
 	assert_string_equal(ct_prefix_fmt(&b.routes[6].dst, buf, sizeof(buf)), "fd00:1::/64");
-	assert_ip(&b.routes[6].via, "fe80::2");
-	assert_string_equal(b.routes[7].proto, "static2");
-	assert_ip(&b.routes[7].via, NULL);
-	assert_string_equal(b.routes[7].dev, "");
+	assert_ip(&b.routes[6].at->via, "fe80::2");
+	assert_string_equal(b.routes[7].at->proto, "static2");
+	assert_ip(&b.routes[7].at->via, NULL);
+	assert_string_equal(b.routes[7].at->dev, "");
 	ct_bgp_free(&b);
 }
 
@@ -1407,6 +1411,283 @@ static void test_session(void **state)
 	}
 }
 
+/* ---- routes parsed as they stream (ct_bird_feed_fn + ct_bird_routes_*) ---- */
+
+struct rstream {
+	struct ct_bird_route_stream rs;
+	size_t lineno; /* every line, as ct_bird_parse_routes numbers them */
+};
+
+static int rstream_line(void *arg, int code, enum ct_bird_kind kind, const char *text, size_t len,
+			struct ct_err *err)
+{
+	struct rstream *x = arg;
+	x->lineno++;
+	return ct_bird_routes_line(&x->rs, code, kind, text, len, x->lineno, err);
+}
+
+/* Streams buf into b in pieces ending at cuts[0..ncuts) (then the rest), as a
+ * client would; stops at the reply's LAST line. 0, or -1 with err. */
+static int stream_routes(const char *buf, size_t len, const size_t *cuts, size_t ncuts,
+			 struct ct_bgp *b, struct ct_err *err)
+{
+	struct ct_bird_splitter sp;
+	struct rstream x;
+	size_t pos = 0, k = 0;
+	int rc = 0;
+
+	memset(&x, 0, sizeof(x));
+	ct_bird_splitter_init(&sp);
+	ct_bird_routes_begin(&x.rs, b);
+	while (pos < len && rc == 0) {
+		size_t end = k < ncuts ? cuts[k++] : len;
+		if (end > len)
+			end = len;
+		if (end < pos)
+			continue;
+		size_t used = 0;
+		rc = ct_bird_feed_fn(&sp, buf + pos, end - pos, rstream_line, &x, &used, err);
+		assert_true(used <= end - pos);
+		pos += used;
+		if (rc == 0)
+			assert_int_equal(pos, end);
+	}
+	if (rc < 0) {
+		/* the reader's error: the routes go as with an unfinished reply */
+		struct ct_err e2 = {0};
+		assert_int_equal(ct_bird_routes_end(&x.rs, &e2), -1);
+		return -1;
+	}
+	return ct_bird_routes_end(&x.rs, err);
+}
+
+static void assert_same_routes(const struct ct_bgp *a, const struct ct_bgp *b, const char *what)
+{
+	if (a->n_routes != b->n_routes)
+		fail_msg("%s: %zu routes vs %zu", what, a->n_routes, b->n_routes);
+	for (size_t i = 0; i < a->n_routes; i++) {
+		const struct ct_bgp_route *x = &a->routes[i], *y = &b->routes[i];
+		const struct ct_bgp_rattr *p = x->at, *q = y->at;
+		char d1[64], d2[64];
+		if (!ct_ip_eq(&x->dst.ip, &y->dst.ip) || x->dst.len != y->dst.len ||
+		    x->primary != y->primary || !ct_ip_eq(&p->via, &q->via) ||
+		    !ct_ip_eq(&p->bgp_next_hop, &q->bgp_next_hop) || strcmp(p->dev, q->dev) ||
+		    strcmp(p->proto, q->proto) || strcmp(p->type, q->type) ||
+		    p->blackhole != q->blackhole || p->unreachable != q->unreachable)
+			fail_msg("%s: route %zu differs (%s vs %s)", what, i,
+				 ct_prefix_fmt(&x->dst, d1, sizeof(d1)),
+				 ct_prefix_fmt(&y->dst, d2, sizeof(d2)));
+	}
+}
+
+/* A route that must survive any failed parse after it. */
+static void seed_route(struct ct_bgp *b)
+{
+	struct ct_prefix d;
+	struct ct_bgp_rattr a;
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(ct_prefix_parse("192.0.2.0/24", &d), 0);
+	snprintf(a.proto, sizeof(a.proto), "seed");
+	assert_int_equal(ct_bgp_route_add(b, &d, true, &a), 0);
+}
+
+/* Every fixture (route listings, and every other reply, which the route parser
+ * must refuse with the same error), split in two at every byte: the same
+ * routes, or the same error, as the whole reply given to ct_bird_parse_routes.
+ * And cut at every byte (no LAST line): an error, and the seed route alone. */
+static void test_stream_every_split(void **state)
+{
+	size_t nf;
+	char **names = list_fixtures(&nf);
+	size_t routes_seen = 0;
+	for (size_t f = 0; f < nf; f++) {
+		size_t len;
+		char *buf = slurp(names[f], &len);
+		struct ct_bird_reply r;
+		struct ct_bird_splitter sp;
+		struct ct_err we = {0};
+		size_t used = 0;
+		ct_bird_splitter_init(&sp);
+		ct_bird_reply_init(&r);
+		if (ct_bird_feed(&sp, buf, len, &r, &used, &we) != 1 || used != len) {
+			/* a session of several replies: not one reply to stream */
+			ct_bird_reply_free(&r);
+			free(buf);
+			continue;
+		}
+		struct ct_bgp whole;
+		ct_bgp_init(&whole);
+		seed_route(&whole);
+		int wrc = ct_bird_parse_routes(&r, &whole, &we);
+		ct_bird_reply_free(&r);
+		if (wrc == 0)
+			routes_seen += whole.n_routes - 1;
+		else
+			assert_int_equal(whole.n_routes, 1);
+		for (size_t cut = 0; cut <= len; cut++) {
+			char what[PATH_MAX];
+			struct ct_bgp b;
+			struct ct_err e = {0};
+			snprintf(what, sizeof(what), "%s split at %zu", names[f], cut);
+			ct_bgp_init(&b);
+			seed_route(&b);
+			int rc = stream_routes(buf, len, &cut, 1, &b, &e);
+			if (rc != wrc)
+				fail_msg("%s: rc %d vs %d (%s / %s)", what, rc, wrc, e.msg, we.msg);
+			if (rc < 0)
+				assert_string_equal(e.msg, we.msg);
+			assert_same_routes(&b, &whole, what);
+			ct_bgp_free(&b);
+			if (cut == len)
+				continue;
+			/* the reply ends at the cut: reported, nothing added */
+			ct_bgp_init(&b);
+			seed_route(&b);
+			memset(&e, 0, sizeof(e));
+			if (stream_routes(buf, cut, NULL, 0, &b, &e) != -1)
+				fail_msg("%s: a reply cut at %zu parsed", names[f], cut);
+			assert_true(e.exit_code == CT_EXIT_GATHER && e.msg[0]);
+			assert_int_equal(b.n_routes, 1);
+			assert_string_equal(b.routes[0].at->proto, "seed");
+			ct_bgp_free(&b);
+		}
+		ct_bgp_free(&whole);
+		free(buf);
+	}
+	free_list(names, nf);
+	/* the route fixtures did give routes */
+	assert_true(routes_seen >= 20);
+}
+
+/* Random chunk sizes (1..97 bytes) over a long listing with lines of every
+ * length up to the limit: the same as whole. */
+static void test_stream_chunks_long_lines(void **state)
+{
+	size_t cap = 1 << 20, n = 0;
+	char *buf = malloc(cap);
+	assert_non_null(buf);
+	n += (size_t)snprintf(buf + n, cap - n, "1007-");
+	for (unsigned i = 0; i < 300; i++) {
+		/* a route line padded after its ']' to a length that grows with i */
+		int w = snprintf(buf + n, cap - n,
+				 "%s10.%u.%u.0/24 via 10.9.%u.1 on eth%u [Mesh_%u 10:00:00] * (100)",
+				 i ? "1007-" : "", i / 256, i % 256, i % 7, i % 3, i % 5);
+		n += (size_t)w;
+		size_t room = CT_BIRD_MAX_LINE - (size_t)w; /* w counts "1007-" from i = 1 */
+		size_t pad = (size_t)i * 13 % room;
+		if (i == 299)
+			pad = room; /* the longest line allowed */
+		memset(buf + n, 'p', pad);
+		n += pad;
+		n += (size_t)snprintf(buf + n, cap - n, "\n1008-\tType: BGP unicast univ\n");
+	}
+	n += (size_t)snprintf(buf + n, cap - n, "0000 \n");
+
+	struct ct_bird_reply r;
+	reply_from(buf, n, &r);
+	struct ct_bgp whole;
+	struct ct_err e = {0};
+	ct_bgp_init(&whole);
+	assert_int_equal(ct_bird_parse_routes(&r, &whole, &e), 0);
+	ct_bird_reply_free(&r);
+	assert_int_equal(whole.n_routes, 300);
+	/* against the generator */
+	for (unsigned i = 0; i < 300; i++) {
+		char want[32], got[64], via[32];
+		snprintf(want, sizeof(want), "10.%u.%u.0/24", i / 256, i % 256);
+		assert_string_equal(ct_prefix_fmt(&whole.routes[i].dst, got, sizeof(got)), want);
+		snprintf(via, sizeof(via), "10.9.%u.1", i % 7);
+		assert_ip(&whole.routes[i].at->via, via);
+		snprintf(want, sizeof(want), "Mesh_%u", i % 5);
+		assert_string_equal(whole.routes[i].at->proto, want);
+	}
+	/* 3 next hops x 7 gateways x 5 protocols at most: interned, not copied */
+	assert_true(whole.routes[0].at == whole.routes[105].at);
+
+	uint64_t rs = 0x9e3779b97f4a7c15ull;
+	for (int round = 0; round < 20; round++) {
+		size_t cuts[8192], k = 0, at = 0;
+		while (at < n && k < 8192) {
+			at += 1 + (size_t)(rng_next(&rs) % 97);
+			cuts[k++] = at;
+		}
+		struct ct_bgp b;
+		ct_bgp_init(&b);
+		memset(&e, 0, sizeof(e));
+		if (stream_routes(buf, n, cuts, k, &b, &e) != 0)
+			fail_msg("round %d: %s", round, e.msg);
+		assert_same_routes(&b, &whole, "random chunks");
+		ct_bgp_free(&b);
+	}
+	/* byte by byte */
+	{
+		size_t *cuts = malloc(n * sizeof(*cuts));
+		assert_non_null(cuts);
+		for (size_t i = 0; i < n; i++)
+			cuts[i] = i + 1;
+		struct ct_bgp b;
+		ct_bgp_init(&b);
+		assert_int_equal(stream_routes(buf, n, cuts, n, &b, &e), 0);
+		assert_same_routes(&b, &whole, "byte by byte");
+		ct_bgp_free(&b);
+		free(cuts);
+	}
+	ct_bgp_free(&whole);
+	free(buf);
+}
+
+/* A line longer than the splitter's buffer, arriving in pieces after good
+ * routes: the splitter's error, and the routes before it are not kept. */
+static void test_stream_overlong_line(void **state)
+{
+	size_t cap = 3 * CT_BIRD_MAX_LINE, n = 0;
+	char *buf = malloc(cap);
+	assert_non_null(buf);
+	n += (size_t)snprintf(buf + n, cap - n,
+			      "1007-10.0.0.0/24 via 10.9.0.1 on eth0 [Mesh_a 10:00:00] * (100)\n"
+			      "1007-10.0.1.0/24 via 10.9.0.1 on eth0 [Mesh_a 10:00:00] * (100)");
+	memset(buf + n, 'x', CT_BIRD_MAX_LINE);
+	n += CT_BIRD_MAX_LINE;
+	n += (size_t)snprintf(buf + n, cap - n, "\n0000 \n");
+	for (size_t chunk = 1; chunk <= 5000; chunk = chunk * 3 + 1) {
+		size_t cuts[20000], k = 0;
+		for (size_t at = chunk; at < n && k < 20000; at += chunk)
+			cuts[k++] = at;
+		struct ct_bgp b;
+		struct ct_err e = {0};
+		ct_bgp_init(&b);
+		seed_route(&b);
+		assert_int_equal(stream_routes(buf, n, cuts, k, &b, &e), -1);
+		if (!strstr(e.msg, "bird reply line 2: line longer than 4096 bytes"))
+			fail_msg("chunk %zu: '%s'", chunk, e.msg);
+		assert_int_equal(b.n_routes, 1);
+		ct_bgp_free(&b);
+	}
+	free(buf);
+}
+
+/* Which error wins, as in ct_bird_parse_routes: BIRD's own error line, even
+ * after a bad route line; a bad route line before a missing LAST line. */
+static void test_stream_error_order(void **state)
+{
+	static const char bad_then_bird[] = "1007-10.0.0.0/24 via 10.9.0.1 on eth0 [Mesh_a 10:00:00]\n"
+					    "1007-garbage\n"
+					    "8001 Route table too large\n";
+	static const char bad_then_cut[] = "1007-garbage\n"
+					   "1007-10.0.0.0/24 via 10.9.0.1 on eth0 [Mesh_a 10:00:00]\n";
+	struct ct_bgp b;
+	struct ct_err e = {0};
+	ct_bgp_init(&b);
+	assert_int_equal(stream_routes(bad_then_bird, strlen(bad_then_bird), NULL, 0, &b, &e), -1);
+	assert_string_equal(e.msg, "bird replied 8001: 'Route table too large'");
+	assert_int_equal(b.n_routes, 0);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(stream_routes(bad_then_cut, strlen(bad_then_cut), NULL, 0, &b, &e), -1);
+	assert_string_equal(e.msg, "bird reply is incomplete: no final line ('DDDD text')");
+	assert_int_equal(b.n_routes, 0);
+	ct_bgp_free(&b);
+}
+
 int main(void)
 {
 	find_root();
@@ -1431,6 +1712,10 @@ int main(void)
 		cmocka_unit_test(test_routes_shapes),
 		cmocka_unit_test(test_routes_malformed),
 		cmocka_unit_test(test_session),
+		cmocka_unit_test(test_stream_every_split),
+		cmocka_unit_test(test_stream_chunks_long_lines),
+		cmocka_unit_test(test_stream_overlong_line),
+		cmocka_unit_test(test_stream_error_order),
 	};
 	return cmocka_run_group_tests_name("bird_parse", tests, NULL, NULL);
 }

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "model/esc.h"
 #include "model/pods.h"
 #include "probes/pods_exec.h"
 
@@ -432,8 +433,11 @@ static void check_position_with_jq(const char *path, const char *msg)
 	free(o);
 }
 
-static bool msg_is_one_clean_line(const char *m)
+/* The message as shown (escaped once, model/esc.h) is one line of printable text. */
+static bool msg_is_one_clean_line(const char *raw)
 {
+	char m[4 * sizeof(((struct ct_err *)0)->msg)];
+	ct_esc_str(m, sizeof(m), raw);
 	if (!*m)
 		return false;
 	for (const unsigned char *p = (const unsigned char *)m; *p; p++)
@@ -463,11 +467,14 @@ static void test_malformed(void **state)
 		int rc = crictl ? ct_pods_parse_crictl(&n, buf, len, "cali", &err)
 				: ct_pods_parse_kubectl(&n, buf, len, "cali", &err);
 		snprintf(want, sizeof(want), "pods from '%s': ", crictl ? "crictl" : "kubectl");
-		if (rc != -1 || err.exit_code != 3 || strncmp(err.msg, want, strlen(want)) != 0 ||
-		    !strstr(err.msg, c->expect))
+		/* the message as shown: escaped once (model/esc.h) */
+		char shown[4 * sizeof(err.msg)];
+		ct_esc_str(shown, sizeof(shown), err.msg);
+		if (rc != -1 || err.exit_code != 3 || strncmp(shown, want, strlen(want)) != 0 ||
+		    !strstr(shown, c->expect))
 			fail_msg("%s: rc %d exit %d msg \"%s\", expected \"%s%s\"", c->file, rc,
-				 err.exit_code, err.msg, want, c->expect);
-		assert_true(msg_is_one_clean_line(err.msg));
+				 err.exit_code, shown, want, c->expect);
+		assert_true(msg_is_one_clean_line(shown));
 		assert_int_equal(n.pods.n, before);
 		if ((strstr(c->expect, "invalid JSON") || strstr(c->expect, "truncated JSON")) &&
 		    have_tool("jq"))
@@ -617,20 +624,6 @@ static void test_parse_edges(void **state)
 	ct_node_free(&n);
 }
 
-static void test_escape(void **state)
-{
-	char out[16];
-	assert_string_equal(ct_pods_escape(out, sizeof(out), "abc", 3), "abc");
-	assert_string_equal(ct_pods_escape(out, sizeof(out), "a\x1b[1m\n", 6), "a\\x1b[1m\\x0a");
-	assert_string_equal(ct_pods_escape(out, sizeof(out), "\xc3\xa9", 2), "\\xc3\\xa9");
-	assert_string_equal(ct_pods_escape(out, sizeof(out), "0123456789abcdefgh", 18),
-			    "0123456789ab...");
-	assert_string_equal(ct_pods_escape(out, sizeof(out), "0123456789abcde", 15),
-			    "0123456789abcde");
-	assert_string_equal(ct_pods_escape(out, 4, "abcdef", 6), "...");
-	assert_string_equal(ct_pods_escape(out, 1, "abcdef", 6), "");
-}
-
 /* ---- loading through the stubs ---- */
 
 static void set_path(const struct tctx *t, const char *first)
@@ -710,13 +703,14 @@ static void test_load_failures(void **state)
 				     "right host or port?");
 	assert_false(n.have_pods);
 
-	/* control characters in stderr are escaped */
+	/* control characters in stderr are escaped once, where the message is shown */
 	setenv("CT_STUB_MODE", "fail", 1);
 	setenv("CT_STUB_MESSAGE", "error: bad \x1b]0;owned\x07 context", 1);
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(ct_pods_load(&n, "kubectl", NULL, 10, &err), -1);
-	assert_string_equal(err.msg, "kubectl failed with exit status 1: error: bad "
-				     "\\x1b]0;owned\\x07 context");
+	char shown[4 * sizeof(err.msg)];
+	assert_string_equal(ct_esc_str(shown, sizeof(shown), err.msg),
+			    "kubectl failed with exit status 1: error: bad \\x1b]0;owned\\x07 context");
 
 	/* only klog lines: the first, without its header */
 	setenv("CT_STUB_MESSAGE", "E0101 00:00:00.000001  1 loader.go:1] boom", 1);
@@ -889,7 +883,6 @@ int main(void)
 		cmocka_unit_test(test_truncation_kubectl),
 		cmocka_unit_test(test_truncation_crictl),
 		cmocka_unit_test(test_parse_edges),
-		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_load_stubs),
 		cmocka_unit_test(test_load_failures),
 		cmocka_unit_test(test_load_files),

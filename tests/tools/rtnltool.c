@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Test tool for the netlink layer (tests/integration/replay.sh, route-get.sh).
+ *   rtnltool record OUT.pcap      dumps this namespace's tables as `caltrace snapshot`
+ *                                 gathers them, recording every message (ct_nl_record)
+ *   rtnltool replay IN.pcap OUT   decodes a recording with model/rtnl.c into a model and
+ *                                 writes it as a snapshot (OUT "-" = stdout)
+ *   rtnltool fields IN.pcap       one line per link/address/route/neighbour message the
+ *                                 decoders kept, the fields tshark's dissector also shows
+ *   rtnltool routeget DST [from SRC] [iif IFINDEX] [oif IFINDEX] [mark N] [ipproto N]
+ *                     [sport N] [dport N] [fibmatch]
+ *                                 one lookup (probes/route_get.c), a key=value line, or
+ *                                 "error ERRNO-TEXT" for the kernel's refusal
+ * Build: cc -I. $(pkg-config --cflags ...) tests/tools/rtnltool.c build/libcaltrace.a $(libs)
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/fib_rules.h>
+#include <linux/neighbour.h>
+#include <linux/netconf.h>
+#include <linux/rtnetlink.h>
+#include <pcap/pcap.h>
+
+#include "model/rtnl.h"
+#include "model/snapshot.h"
+#include "probes/nl.h"
+#include "probes/route_get.h"
+
+#define SLL_LEN 16
+
+static int nothing(struct nlmsghdr *h, void *arg)
+{
+	return 0;
+}
+
+static int record(const char *path)
+{
+	FILE *f = fopen(path, "wb");
+	struct ct_nl nl;
+	int r;
+
+	if (!f) {
+		perror(path);
+		return 2;
+	}
+	r = ct_nl_open(&nl);
+	if (r < 0 || ct_nl_record(&nl, f) < 0) {
+		fprintf(stderr, "rtnltool: netlink: %s\n", strerror(-r));
+		return 2;
+	}
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct ifaddrmsg ifa = { 0 };
+	struct rtmsg rtm = { 0 };
+	struct fib_rule_hdr frh = { 0 };
+	struct ndmsg ndm = { 0 };
+	struct ndtmsg ndtm = { 0 };
+	struct netconfmsg ncm = { 0 };
+	static const uint8_t fams[2] = { AF_INET, AF_INET6 };
+
+	r = ct_nl_dump(&nl, RTM_GETLINK, &ifi, sizeof(ifi), nothing, NULL);
+	for (int i = 0; i < 2 && r == 0; i++) {
+		ifa.ifa_family = fams[i];
+		r = ct_nl_dump(&nl, RTM_GETADDR, &ifa, sizeof(ifa), nothing, NULL);
+	}
+	for (int i = 0; i < 2 && r == 0; i++) {
+		rtm.rtm_family = fams[i];
+		r = ct_nl_dump(&nl, RTM_GETROUTE, &rtm, sizeof(rtm), nothing, NULL);
+	}
+	for (int i = 0; i < 2 && r == 0; i++) {
+		frh.family = fams[i];
+		r = ct_nl_dump(&nl, RTM_GETRULE, &frh, sizeof(frh), nothing, NULL);
+	}
+	for (int i = 0; i < 2 && r == 0; i++) {
+		ndm.ndm_family = fams[i];
+		ndm.ndm_flags = 0;
+		r = ct_nl_dump(&nl, RTM_GETNEIGH, &ndm, sizeof(ndm), nothing, NULL);
+		ndm.ndm_flags = NTF_PROXY;
+		if (r == 0)
+			r = ct_nl_dump(&nl, RTM_GETNEIGH, &ndm, sizeof(ndm), nothing, NULL);
+	}
+	if (r == 0) {
+		struct ndmsg br = { .ndm_family = AF_BRIDGE };
+		r = ct_nl_dump(&nl, RTM_GETNEIGH, &br, sizeof(br), nothing, NULL);
+	}
+	for (int i = 0; i < 2 && r == 0; i++) {
+		ndtm.ndtm_family = fams[i];
+		r = ct_nl_dump(&nl, RTM_GETNEIGHTBL, &ndtm, sizeof(ndtm), nothing, NULL);
+	}
+	for (int i = 0; i < 2 && r == 0; i++) {
+		ncm.ncm_family = fams[i];
+		r = ct_nl_dump(&nl, RTM_GETNETCONF, &ncm, sizeof(ncm), nothing, NULL);
+	}
+	if (r < 0 || nl.rec_err || fclose(f) != 0) {
+		fprintf(stderr, "rtnltool: record: %s\n", strerror(r < 0 ? -r : nl.rec_err ? nl.rec_err : errno));
+		return 2;
+	}
+	ct_nl_close(&nl);
+	return 0;
+}
+
+/* Calls fn on each message of each record of a NETLINK pcap. */
+typedef int (*msg_fn)(const struct nlmsghdr *h, long frame, void *arg);
+
+static int walk(const char *path, msg_fn fn, void *arg)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *ph;
+	const u_char *data;
+	long frame = 0;
+	int r;
+	pcap_t *p = pcap_open_offline(path, eb);
+
+	if (!p) {
+		fprintf(stderr, "rtnltool: %s\n", eb);
+		return 2;
+	}
+	if (pcap_datalink(p) != 253) {
+		fprintf(stderr, "rtnltool: %s: link type %d, not NETLINK\n", path, pcap_datalink(p));
+		pcap_close(p);
+		return 2;
+	}
+	while ((r = pcap_next_ex(p, &ph, &data)) == 1) {
+		frame++;
+		if (ph->caplen < SLL_LEN)
+			continue;
+		size_t len = ph->caplen - SLL_LEN;
+		/* an aligned copy: the decoders read the header in place */
+		struct nlmsghdr *buf = malloc(len ? len : 1);
+		if (!buf)
+			break;
+		memcpy(buf, data + SLL_LEN, len);
+		int rem = (int)len;
+		for (struct nlmsghdr *h = buf; NLMSG_OK(h, rem); h = NLMSG_NEXT(h, rem))
+			if (fn(h, frame, arg) < 0) {
+				free(buf);
+				pcap_close(p);
+				return 2;
+			}
+		free(buf);
+	}
+	pcap_close(p);
+	return 0;
+}
+
+static int apply(const struct nlmsghdr *h, long frame, void *arg)
+{
+	struct ct_netns *ns = arg;
+	struct ct_rtnl_msg m;
+	int r = ct_rtnl_decode(h, &m);
+
+	if (r < 0)
+		fprintf(stderr, "rtnltool: frame %ld: malformed message type %u\n", frame,
+			h->nlmsg_type);
+	if (r != CT_RTNL_OK || m.del)
+		return 0;
+	switch (m.kind) {
+	case CT_RTNL_LINK: {
+		struct ct_link *l = ct_push_link(ns);
+		if (!l)
+			return -1;
+		*l = m.u.link;
+		return ct_netns_index(ns);
+	}
+	case CT_RTNL_ADDR: {
+		struct ct_addr *a = ct_push_addr(ns);
+		if (!a)
+			return -1;
+		*a = m.u.addr;
+		return 0;
+	}
+	case CT_RTNL_ROUTE: {
+		struct ct_route *rt = ct_push_route(ns);
+		if (!rt) {
+			ct_rtnl_msg_clear(&m);
+			return -1;
+		}
+		*rt = m.u.route;
+		return 0;
+	}
+	case CT_RTNL_RULE: {
+		struct ct_rule *ru = ct_push_rule(ns);
+		if (!ru)
+			return -1;
+		*ru = m.u.rule;
+		return 0;
+	}
+	case CT_RTNL_NEIGH: {
+		struct ct_neigh *n = ct_push_neigh(ns);
+		if (!n)
+			return -1;
+		*n = m.u.neigh;
+		return 0;
+	}
+	case CT_RTNL_FDB: {
+		struct ct_fdb *f = ct_push_fdb(ns);
+		if (!f)
+			return -1;
+		*f = m.u.fdb;
+		return 0;
+	}
+	case CT_RTNL_NEIGHTBL: {
+		struct ct_neightbl *t = ct_push_neightbl(ns);
+		if (!t)
+			return -1;
+		*t = m.u.neightbl;
+		return 0;
+	}
+	case CT_RTNL_NEIGHPARMS: {
+		struct ct_link *l = m.u.parms.family == AF_INET && m.u.parms.ifindex
+					    ? ct_link_by_ifindex(ns, m.u.parms.ifindex)
+					    : NULL;
+		if (l)
+			l->proxy_delay = m.u.parms.proxy_delay;
+		return 0;
+	}
+	case CT_RTNL_NETCONF: {
+		const struct ct_netconf *c = &m.u.netconf;
+		struct ct_link *l = c->ifindex > 0 ? ct_link_by_ifindex(ns, c->ifindex) : NULL;
+		if (c->family == AF_INET6) {
+			if (l)
+				l->forwarding6 = c->forwarding;
+			else if (c->ifindex == CT_NETCONF_ALL && ns->conf.forwarding6 < 0)
+				ns->conf.forwarding6 = c->forwarding;
+		} else if (c->ifindex == CT_NETCONF_ALL) {
+			ns->conf.forwarding = c->forwarding;
+			ns->conf.rp_filter = c->rp_filter;
+			ns->conf.proxy_arp = c->proxy_neigh;
+		} else if (c->ifindex == CT_NETCONF_DEFAULT) {
+			ns->conf.def_rp_filter = c->rp_filter;
+		} else if (l) {
+			l->forwarding = c->forwarding;
+			l->rp_filter = c->rp_filter;
+			l->proxy_arp = c->proxy_neigh;
+		}
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+static int replay(const char *in, const char *out)
+{
+	struct ct_node node;
+	struct ct_err err = { 0 };
+	struct ct_netns *ns;
+	int r;
+
+	ct_node_init(&node);
+	ns = ct_node_add_ns(&node);
+	if (!ns)
+		return 2;
+	snprintf(ns->name, sizeof(ns->name), "host");
+	ns->is_host = true;
+	ns->conf.forwarding = ns->conf.rp_filter = ns->conf.proxy_arp = -1;
+	ns->conf.def_rp_filter = ns->conf.ip_forward = ns->conf.forwarding6 = -1;
+	ns->conf.conntrack_count = ns->conf.conntrack_max = -1;
+	snprintf(node.source, sizeof(node.source), "%s", in);
+	r = walk(in, apply, ns);
+	if (r == 0) {
+		FILE *f = strcmp(out, "-") ? fopen(out, "w") : stdout;
+		if (!f || ct_snapshot_write(&node, f, &err) < 0) {
+			fprintf(stderr, "rtnltool: write %s: %s\n", out, err.msg[0] ? err.msg : strerror(errno));
+			r = 2;
+		}
+		if (f && f != stdout)
+			fclose(f);
+	}
+	ct_node_free(&node);
+	return r;
+}
+
+static int fields_one(const struct nlmsghdr *h, long frame, void *arg)
+{
+	struct ct_rtnl_msg m;
+	char a[64];
+
+	if (ct_rtnl_decode(h, &m) != CT_RTNL_OK)
+		return 0;
+	switch (m.kind) {
+	case CT_RTNL_LINK:
+		printf("%ld link %d %s %u %d\n", frame, m.u.link.ifindex, m.u.link.name,
+		       m.u.link.mtu, (int)m.u.link.oper);
+		break;
+	case CT_RTNL_ADDR:
+		printf("%ld addr %d %d %u %d %s\n", frame, m.u.addr.pfx.ip.family, m.u.addr.pfx.len,
+		       m.u.addr.scope, m.u.addr.ifindex, ct_ip_fmt(&m.u.addr.pfx.ip, a, sizeof(a)));
+		break;
+	case CT_RTNL_ROUTE:
+		printf("%ld route %d %d %u %u %u %u %d\n", frame, m.u.route.dst.ip.family,
+		       m.u.route.dst.len, m.u.route.table > 255 ? 252 : m.u.route.table,
+		       m.u.route.protocol, m.u.route.scope, m.u.route.type, m.u.route.oif);
+		break;
+	case CT_RTNL_NEIGH:
+		printf("%ld neigh %d %d %u %u\n", frame, m.u.neigh.dst.family, m.u.neigh.ifindex,
+		       m.u.neigh.state, m.u.neigh.flags);
+		break;
+	default:
+		break;
+	}
+	ct_rtnl_msg_clear(&m);
+	return 0;
+}
+
+static int ip_arg(const char *s, struct ct_ip *ip)
+{
+	if (ct_ip_parse(s, ip) < 0) {
+		fprintf(stderr, "rtnltool: bad address '%s'\n", s);
+		return -1;
+	}
+	return 0;
+}
+
+static int routeget(int argc, char **argv)
+{
+	struct ct_route_query q = { 0 };
+	struct ct_route_answer ans;
+	struct ct_nl nl;
+	char b1[64], b2[64], b3[64];
+	int r;
+
+	if (argc < 1 || ip_arg(argv[0], &q.dst) < 0)
+		return 2;
+	for (int i = 1; i < argc; i++) {
+		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(k, "fibmatch") == 0) {
+			q.fibmatch = true;
+			continue;
+		}
+		if (!v)
+			return 2;
+		i++;
+		if (strcmp(k, "from") == 0) {
+			if (ip_arg(v, &q.src) < 0)
+				return 2;
+		} else if (strcmp(k, "iif") == 0) {
+			q.iif = atoi(v);
+		} else if (strcmp(k, "oif") == 0) {
+			q.oif = atoi(v);
+		} else if (strcmp(k, "mark") == 0) {
+			q.fwmark = (uint32_t)strtoul(v, NULL, 0);
+			q.has_fwmark = true;
+		} else if (strcmp(k, "ipproto") == 0) {
+			q.ip_proto = (uint8_t)atoi(v);
+		} else if (strcmp(k, "sport") == 0) {
+			q.sport = (uint16_t)atoi(v);
+		} else if (strcmp(k, "dport") == 0) {
+			q.dport = (uint16_t)atoi(v);
+		} else {
+			return 2;
+		}
+	}
+	r = ct_nl_open(&nl);
+	if (r < 0) {
+		fprintf(stderr, "rtnltool: netlink: %s\n", strerror(-r));
+		return 3;
+	}
+	r = ct_route_get(&nl, &q, &ans);
+	ct_nl_close(&nl);
+	if (r < 0) {
+		fprintf(stderr, "rtnltool: route get: %s\n", strerror(-r));
+		return 3;
+	}
+	if (ans.err) {
+		printf("error %s\n", strerror(ans.err));
+		return 1;
+	}
+	const struct ct_route *rt = &ans.route;
+	printf("type=%u table=%u oif=%d gw=%s prefsrc=%s flags=0x%x dst=%s/%u protocol=%u "
+	       "scope=%u\n",
+	       rt->type, rt->table, rt->oif, ct_ip_is_set(&rt->gw) ? ct_ip_fmt(&rt->gw, b1, 64) : "-",
+	       ct_ip_is_set(&rt->src) ? ct_ip_fmt(&rt->src, b2, 64) : "-", rt->flags,
+	       ct_ip_fmt(&rt->dst.ip, b3, 64), rt->dst.len, rt->protocol, rt->scope);
+	ct_route_answer_clear(&ans);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 3 && strcmp(argv[1], "record") == 0)
+		return record(argv[2]);
+	if (argc >= 4 && strcmp(argv[1], "replay") == 0)
+		return replay(argv[2], argv[3]);
+	if (argc >= 3 && strcmp(argv[1], "fields") == 0)
+		return walk(argv[2], fields_one, NULL);
+	if (argc >= 3 && strcmp(argv[1], "routeget") == 0)
+		return routeget(argc - 2, argv + 2);
+	fprintf(stderr, "usage: rtnltool record OUT.pcap | replay IN.pcap OUT | fields IN.pcap | "
+			"routeget DST [from SRC] [iif N] [oif N] [mark N] [ipproto N] [sport N] "
+			"[dport N] [fibmatch]\n");
+	return 2;
+}
