@@ -26,8 +26,9 @@
 #include <linux/rtnetlink.h>
 
 #include "probes/events.h"
+#include "probes/live.h"
 
-static char N[64], PNS[64], U[64], L[64];
+static char N[64], PNS[64], U[64], L[64], X[64];
 static bool lab_up;
 
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -68,8 +69,8 @@ static void lab_down(void)
 	if (!N[0])
 		return;
 	sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null;"
-	   " ip netns del %s 2>/dev/null",
-	   N, PNS, U, L);
+	   " ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null",
+	   N, PNS, U, L, X);
 	lab_up = false;
 }
 
@@ -82,6 +83,7 @@ static int setup(void **state)
 	snprintf(PNS, sizeof(PNS), "ctev-%d-p", (int)getpid());
 	snprintf(U, sizeof(U), "ctev-%d-u", (int)getpid());
 	snprintf(L, sizeof(L), "ctev-%d-l", (int)getpid());
+	snprintf(X, sizeof(X), "ctev-%d-x", (int)getpid());
 	atexit(lab_down);
 	if (sh("set -e; ip netns add %s; ip netns add %s; ip netns add %s; ip netns add %s;"
 	       " ip -n %s link add cali0123456789a type veth peer name eth0 netns %s;"
@@ -380,6 +382,127 @@ static void test_enobufs(void **state)
 	close(nfd);
 }
 
+/* ---- the live model (probes/live.c) ---- */
+
+static size_t count_routes(const struct ct_netns *ns, const char *prefix)
+{
+	size_t n = 0;
+	char b[64];
+
+	for (size_t i = 0; i < ns->routes.n; i++)
+		if (ns->routes.v[i].dst.ip.family == AF_INET &&
+		    strncmp(ct_ip_fmt(&ns->routes.v[i].dst.ip, b, sizeof(b)), prefix,
+			    strlen(prefix)) == 0)
+			n++;
+	return n;
+}
+
+static struct ct_netns *live_ns(struct ct_live *lv, const char *name)
+{
+	for (size_t j = 0; j < lv->node.ns.n; j++)
+		if (strcmp(lv->node.ns.v[j].name, name) == 0)
+			return &lv->node.ns.v[j];
+	return NULL;
+}
+
+/* Steps until the model has want routes under prefix in namespace name (or gives up). */
+static size_t live_until(struct ct_live *lv, const char *name, const char *prefix, size_t want)
+{
+	struct ct_err err = { 0 };
+	size_t got = 0;
+
+	for (int i = 0; i < 50; i++) {
+		assert_true(ct_live_step(lv, &err) >= 0);
+		struct ct_netns *ns = live_ns(lv, name);
+		got = ns ? count_routes(ns, prefix) : 0;
+		if (got == want)
+			break;
+		usleep(50 * 1000);
+	}
+	return got;
+}
+
+/* Node and pod changes land in the right namespace of the model, without a resync. */
+static void test_live_follow(void **state)
+{
+	struct ct_live_opts o = { .netns_spec = N };
+	struct ct_err err = { 0 };
+	struct ct_live lv;
+	char msg[128];
+
+	(void)state;
+	NEED_LAB();
+	assert_int_equal(ct_live_open(&lv, &o, &err), 0);
+	assert_non_null(live_ns(&lv, PNS));
+	assert_int_equal(sh("ip -n %s route add blackhole 10.221.0.0/16 &&"
+			    " ip -n %s route add blackhole 10.222.0.0/16",
+			    N, PNS),
+			 0);
+	assert_int_equal(live_until(&lv, N, "10.221.", 1), 1);
+	assert_int_equal(live_until(&lv, PNS, "10.222.", 1), 1);
+	assert_int_equal(count_routes(&lv.node.ns.v[0], "10.222."), 0);
+	assert_int_equal(sh("ip -n %s route del blackhole 10.221.0.0/16", N), 0);
+	assert_int_equal(live_until(&lv, N, "10.221.", 0), 0);
+	assert_int_equal(lv.resyncs, 0);
+	assert_false(ct_live_message(&lv, msg, sizeof(msg)));
+	ct_live_close(&lv);
+}
+
+/* A pod namespace that appears later is found (a rescan) and followed. */
+static void test_live_newpod(void **state)
+{
+	struct ct_live_opts o = { .netns_spec = N };
+	struct ct_err err = { 0 };
+	struct ct_live lv;
+
+	(void)state;
+	NEED_LAB();
+	assert_int_equal(ct_live_open(&lv, &o, &err), 0);
+	assert_null(live_ns(&lv, X));
+	assert_int_equal(sh("ip netns add %s && ip -n %s link add cali0000000000x type veth peer"
+			    " name eth0 netns %s",
+			    X, N, X),
+			 0);
+	for (int i = 0; i < 50 && !live_ns(&lv, X); i++) {
+		assert_true(ct_live_step(&lv, &err) >= 0);
+		usleep(50 * 1000);
+	}
+	assert_non_null(live_ns(&lv, X));
+	assert_true(lv.rescans >= 1);
+	assert_int_equal(sh("ip -n %s route add blackhole 10.223.0.0/16", X), 0);
+	assert_int_equal(live_until(&lv, X, "10.223.", 1), 1);
+	assert_int_equal(lv.resyncs, 0);
+	ct_live_close(&lv);
+}
+
+/* Events lost: a resync, the user told once, and the model right again. */
+static void test_live_lost(void **state)
+{
+	struct ct_live_opts o = { .netns_spec = N, .rcvbuf = 4096 };
+	struct ct_err err = { 0 };
+	struct ct_live lv;
+	char path[128], msg[128];
+
+	(void)state;
+	NEED_LAB();
+	assert_int_equal(ct_live_open(&lv, &o, &err), 0);
+	snprintf(path, sizeof(path), "/tmp/ctev-%d-live.batch", (int)getpid());
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 500; i++)
+		fprintf(f, "route add blackhole 10.224.%d.%d/32\n", i / 250, i % 250);
+	fclose(f);
+	assert_int_equal(sh("ip -n %s -batch %s", N, path), 0);
+	unlink(path);
+	assert_int_equal(live_until(&lv, N, "10.224.", 500), 500);
+	assert_true(lv.resyncs >= 1);
+	assert_false(lv.stale);
+	assert_true(ct_live_message(&lv, msg, sizeof(msg)));
+	assert_string_equal(msg, CT_LIVE_LOST_MSG);
+	assert_false(ct_live_message(&lv, msg, sizeof(msg)));
+	ct_live_close(&lv);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -394,6 +517,8 @@ int main(void)
 		cmocka_unit_test(test_names),	  cmocka_unit_test(test_open_in),
 		cmocka_unit_test(test_sources),
 		cmocka_unit_test(test_late_nsid),     cmocka_unit_test(test_enobufs),
+		cmocka_unit_test(test_live_follow),   cmocka_unit_test(test_live_newpod),
+		cmocka_unit_test(test_live_lost),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
