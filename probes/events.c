@@ -295,9 +295,14 @@ int ct_ev_read(struct ct_ev_src *es, ct_ev_handler fn, void *arg, unsigned max)
 			    c->cmsg_len >= CMSG_LEN(sizeof(int)))
 				memcpy(&nsid, CMSG_DATA(c), sizeof(int));
 		}
-		int len = (int)n;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)es->buf; NLMSG_OK(h, len);
-		     h = NLMSG_NEXT(h, len)) {
+		/* NLMSG_OK / NLMSG_NEXT, with unsigned sizes */
+		size_t len = (size_t)n, off = 0;
+		while (len - off >= sizeof(struct nlmsghdr)) {
+			struct nlmsghdr *h = (struct nlmsghdr *)(es->buf + off);
+			if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > len - off)
+				break;
+			size_t step = NLMSG_ALIGN(h->nlmsg_len);
+			off += step < len - off ? step : len - off;
 			es->msgs++;
 			if (h->nlmsg_type < RTM_BASE)
 				continue; /* NOOP, ERROR, DONE: not notifications */
@@ -312,7 +317,6 @@ int ct_ev_read(struct ct_ev_src *es, ct_ev_handler fn, void *arg, unsigned max)
 				int r = ev_nsid_change(es, h);
 				if (r < 0)
 					return r;
-				src = &es->ns[0]; /* ns[] did not move, but stay explicit */
 			}
 			struct ct_ev ev = { .h = h, .nsid = nsid, .tag = src->tag };
 			es->kept++;
@@ -323,7 +327,7 @@ int ct_ev_read(struct ct_ev_src *es, ct_ev_handler fn, void *arg, unsigned max)
 					return r;
 			}
 		}
-		if (len > 0)
+		if (off < len)
 			es->bad++; /* a trailing partial message */
 	}
 	return kept;
