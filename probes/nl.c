@@ -2,9 +2,12 @@
 #include "probes/nl.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 
@@ -347,4 +350,42 @@ int ct_nl_strict(struct ct_nl *nl, bool on)
 		       sizeof(v)) < 0)
 		return -errno;
 	return 0;
+}
+
+int ct_nl_call_in(int nsfd, int (*open_fn)(void *arg), void *arg)
+{
+	int self, r;
+
+	if (nsfd < 0)
+		return open_fn(arg);
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return -errno;
+	if (setns(nsfd, CLONE_NEWNET) < 0) {
+		r = -errno;
+		close(self);
+		return r;
+	}
+	r = open_fn(arg);
+	/* never go on in the wrong namespace: the caller must know */
+	if (setns(self, CLONE_NEWNET) < 0)
+		r = -ENOTRECOVERABLE;
+	close(self);
+	return r;
+}
+
+static int nl_open_cb(void *arg)
+{
+	return ct_nl_open(arg);
+}
+
+int ct_nl_open_in(struct ct_nl *nl, int nsfd)
+{
+	int r;
+
+	memset(nl, 0, sizeof(*nl));
+	r = ct_nl_call_in(nsfd, nl_open_cb, nl);
+	if (r == -ENOTRECOVERABLE)
+		ct_nl_close(nl);
+	return r < 0 ? r : 0;
 }

@@ -49,6 +49,18 @@ struct ct_nl {
 /* Opens a NETLINK_ROUTE socket in the calling thread's network namespace.
  * Returns 0 or a negative errno. */
 int ct_nl_open(struct ct_nl *nl);
+/* Opens a NETLINK_ROUTE socket in the network namespace behind nsfd and comes
+ * back: the calling thread enters nsfd, opens the socket, and returns to the
+ * namespace it was in. The socket stays bound to nsfd's namespace for its whole
+ * life, so one process can keep handles to several namespaces and ask them
+ * questions without entering them again. nsfd -1: the current namespace.
+ * Returns 0 or a negative errno; -ENOTRECOVERABLE when the thread could not
+ * return to its namespace (the socket is then closed). */
+int ct_nl_open_in(struct ct_nl *nl, int nsfd);
+/* Runs open_fn(arg) with the calling thread inside nsfd's namespace and always
+ * comes back (same contract as ct_nl_open_in); for sockets other than ct_nl
+ * (the event source's). open_fn returns a value >= 0 or a negative errno. */
+int ct_nl_call_in(int nsfd, int (*open_fn)(void *arg), void *arg);
 void ct_nl_close(struct ct_nl *nl);
 
 /* Dumps (NLM_F_DUMP) message type with the fixed header hdr of hlen bytes.
