@@ -29,6 +29,7 @@
 #include <linux/if_link.h>
 #include <linux/if_tunnel.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/neighbour.h>
 #include <linux/net_namespace.h>
 #include <linux/netconf.h>
@@ -173,6 +174,33 @@ static const struct nla_policy inet_pol[IFLA_INET_MAX + 1] = {
 	[IFLA_INET_CONF] = { .minlen = 4 },
 };
 
+static const struct nla_policy inet6_pol[IFLA_INET6_MAX + 1] = {
+	[IFLA_INET6_CONF] = { .minlen = 4 },
+};
+
+/* IFLA_INET6_CONF: an s32 array indexed by DEVCONF_* (from 0). A new device's
+ * IPv6 netconf row can arrive before its RTM_NEWLINK; the link carries the
+ * value itself, so its forwarding is never lost. */
+static int link_inet6(struct ct_link *l, const struct nlattr *af)
+{
+	struct nlattr *tb[IFLA_INET6_MAX + 1];
+
+	if (parse_nested(tb, IFLA_INET6_MAX, af, inet6_pol) < 0)
+		return -EINVAL;
+	if (!tb[IFLA_INET6_CONF])
+		return 0;
+	int len = nla_len(tb[IFLA_INET6_CONF]);
+	if (len % 4)
+		return -EINVAL;
+	if ((size_t)len / 4 > DEVCONF_FORWARDING) {
+		int32_t v;
+		memcpy(&v, (const uint8_t *)nla_data(tb[IFLA_INET6_CONF]) + 4 * DEVCONF_FORWARDING,
+		       sizeof(v));
+		l->forwarding6 = v;
+	}
+	return 0;
+}
+
 static int link_vxlan(struct ct_link *l, const struct nlattr *data)
 {
 	struct nlattr *tb[IFLA_VXLAN_MAX + 1];
@@ -253,6 +281,11 @@ static int link_af_spec(struct ct_link *l, const struct nlattr *spec)
 
 	nla_for_each_nested(af, (struct nlattr *)spec, rem) {
 		struct nlattr *tb[IFLA_INET_MAX + 1];
+		if (nla_type(af) == AF_INET6) {
+			if (link_inet6(l, af) < 0)
+				return -EINVAL;
+			continue;
+		}
 		if (nla_type(af) != AF_INET)
 			continue;
 		if (parse_nested(tb, IFLA_INET_MAX, af, inet_pol) < 0)

@@ -23,6 +23,7 @@
 
 #include <linux/fib_rules.h>
 #include <linux/if_link.h>
+#include <linux/ipv6.h>
 #include <linux/if_tunnel.h>
 #include <linux/ip.h>
 #include <linux/neighbour.h>
@@ -397,6 +398,33 @@ static void test_link_short_conf(void **state)
 	nlmsg_free(m);
 }
 
+/* IPv6 forwarding from IFLA_AF_SPEC -> AF_INET6 -> IFLA_INET6_CONF (indexed from 0). */
+static void test_link_inet6_conf(void **state)
+{
+	struct ifinfomsg ifi = { .ifi_index = 1 };
+	int32_t conf[DEVCONF_FORWARDING + 4] = { 0 };
+	struct ct_link l;
+
+	for (int bad = 0; bad < 2; bad++) {
+		struct nl_msg *m = start(RTM_NEWLINK, &ifi, sizeof(ifi));
+		conf[DEVCONF_FORWARDING] = 1;
+		struct nlattr *spec = nla_nest_start(m, IFLA_AF_SPEC);
+		struct nlattr *in6 = nla_nest_start(m, AF_INET6);
+		nla_put(m, IFLA_INET6_CONF, bad ? 6 : (int)sizeof(conf), conf);
+		nla_nest_end(m, in6);
+		nla_nest_end(m, spec);
+		int r = ct_rtnl_link(nlmsg_hdr(m), &l);
+		if (bad) {
+			assert_int_equal(r, -EINVAL);
+		} else {
+			assert_int_equal(r, CT_RTNL_OK);
+			assert_int_equal(l.forwarding6, 1);
+			assert_int_equal(l.forwarding, -1); /* no IPv4 conf in this message */
+		}
+		nlmsg_free(m);
+	}
+}
+
 static void test_addr(void **state)
 {
 	struct nl_msg *m = mk_addr(RTM_NEWADDR, 0);
@@ -642,6 +670,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_link),	   cmocka_unit_test(test_link_short_conf),
+		cmocka_unit_test(test_link_inet6_conf),
 		cmocka_unit_test(test_addr),	   cmocka_unit_test(test_route),
 		cmocka_unit_test(test_rule),	   cmocka_unit_test(test_neigh_fdb),
 		cmocka_unit_test(test_netconf),	   cmocka_unit_test(test_neightbl),
