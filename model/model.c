@@ -133,19 +133,32 @@ struct ct_pod *ct_push_pod(struct ct_node *n) { return VEC_PUSH(n->pods); }
 
 /* ---- hashed indexes ---- */
 
+/* murmur3's block step: a word at a time */
+static uint32_t h_u32(uint32_t h, uint32_t k)
+{
+	k *= 0xcc9e2d51u;
+	k = (k << 15) | (k >> 17);
+	k *= 0x1b873593u;
+	h ^= k;
+	h = (h << 13) | (h >> 19);
+	return h * 5 + 0xe6546b64u;
+}
+
 static uint32_t h_bytes(uint32_t h, const void *p, size_t n)
 {
 	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 16777619u;
+	size_t i = 0;
+	for (; i + 4 <= n; i += 4) {
+		uint32_t w;
+		memcpy(&w, b + i, 4);
+		h = h_u32(h, w);
+	}
+	if (i < n) {
+		uint32_t w = 0;
+		memcpy(&w, b + i, n - i);
+		h = h_u32(h, w ^ (uint32_t)(n - i) << 24);
 	}
 	return h;
-}
-
-static uint32_t h_u32(uint32_t h, uint32_t v)
-{
-	return h_bytes(h, &v, sizeof(v));
 }
 
 static uint32_t h_fin(uint32_t h)
@@ -633,12 +646,44 @@ static bool route_eq(const struct ct_route *a, const struct ct_route *b)
 	return true;
 }
 
-int ct_route_upsert(struct ct_netns *ns, struct ct_route *r)
+/* the same key, type and next hops: what the kernel refuses to add twice */
+static long route_pos_exact(const struct ct_netns *ns, const struct ct_route *r)
+{
+	for (IX_EACH(&ns->route_ix, route_hash(r), it, pos)) {
+		const struct ct_route *c = &ns->routes.v[pos];
+		if (ct_route_same_key(c, r) && c->type == r->type && route_same_paths(c, r))
+			return (long)pos;
+	}
+	return -1;
+}
+
+/* the first route of the key, whatever its next hops (NLM_F_REPLACE) */
+static long route_pos_key(const struct ct_netns *ns, const struct ct_route *r)
+{
+	for (IX_EACH(&ns->route_ix, route_hash(r), it, pos))
+		if (ct_route_same_key(&ns->routes.v[pos], r))
+			return (long)pos;
+	return -1;
+}
+
+static int route_upsert(struct ct_netns *ns, struct ct_route *r, uint16_t nlflags)
 {
 	int rc = ix_ready(&ns->route_ix, ns->routes.v, ns->routes.n, &ROUTE_T);
 	if (rc)
 		return rc;
-	long p = route_pos(ns, r);
+	long p;
+	if (nlflags & NLM_F_REPLACE) {
+		/* fib_table_insert / fib6_add_rt2node with NLM_F_REPLACE */
+		p = route_pos(ns, r);
+		if (p < 0)
+			p = route_pos_key(ns, r);
+	} else if ((nlflags & NLM_F_CREATE) && r->dst.ip.family == AF_INET) {
+		/* IPv4 without NLM_F_REPLACE: a new alias beside the key's others
+		 * (ip route prepend/append), unless the very same route is there */
+		p = route_pos_exact(ns, r);
+	} else {
+		p = route_pos(ns, r);
+	}
 	if (p >= 0) {
 		struct ct_route *cur = &ns->routes.v[p];
 		if (!route_eq(cur, r))
@@ -659,11 +704,32 @@ int ct_route_upsert(struct ct_netns *ns, struct ct_route *r)
 	return ix_added(&ns->route_ix, ns->routes.v, ns->routes.n, &ROUTE_T);
 }
 
+int ct_route_upsert(struct ct_netns *ns, struct ct_route *r)
+{
+	return route_upsert(ns, r, 0);
+}
+
 static void route_remove_at(struct ct_netns *ns, size_t p)
 {
 	ct_route_clear(&ns->routes.v[p]);
 	ix_remove(&ns->route_ix, ns->routes.v, &ns->routes.n, &ROUTE_T, p);
 	ns->gen.routes++;
+	/* give memory back when a table shrank to a quarter (100k routes withdrawn) */
+	if (ns->routes.cap > 1024 && ns->routes.n < ns->routes.cap / 4) {
+		size_t nc = ns->routes.cap / 2;
+		struct ct_route *v = realloc(ns->routes.v, nc * sizeof(*v));
+		if (v) {
+			ns->routes.v = v;
+			ns->routes.cap = nc;
+		}
+		if (ns->route_ix.cap > 1024 && ns->routes.n * 8 < ns->route_ix.cap &&
+		    ix_current(&ns->route_ix, ns->routes.n)) {
+			free(ns->route_ix.slot);
+			ns->route_ix.slot = NULL;
+			ns->route_ix.cap = 0;
+			ix_build(&ns->route_ix, ns->routes.v, ns->routes.n, &ROUTE_T);
+		}
+	}
 }
 
 /* Keeps the next hops of r for which keep() holds; returns how many are left
@@ -1465,7 +1531,8 @@ int ct_netns_apply(struct ct_netns *ns, struct ct_rtnl_msg *m)
 	case CT_RTNL_ADDR:
 		return no_enoent(m->del ? ct_addr_delete(ns, &m->u.addr) : ct_addr_upsert(ns, &m->u.addr));
 	case CT_RTNL_ROUTE: {
-		int r = m->del ? ct_route_delete(ns, &m->u.route) : ct_route_upsert(ns, &m->u.route);
+		int r = m->del ? ct_route_delete(ns, &m->u.route)
+			       : route_upsert(ns, &m->u.route, m->nlflags);
 		ct_route_clear(&m->u.route);
 		return no_enoent(r);
 	}

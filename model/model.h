@@ -291,9 +291,13 @@ struct ct_link *ct_link_by_name(const struct ct_netns *ns, const char *name);
  *               RTA_MULTIPATH after an append), others differ by their next hop
  *               (fe80::/64 on every device). An IPv6 RTM_DELROUTE names the
  *               next hops it removed: fewer than the route has removes only
- *               those. IPv4 prepend/append duplicates (same key, another type or
- *               next hop) cannot be told from a replace without the message's
- *               NLM_F_* flags: an IPv4 RTM_NEWROUTE replaces.
+ *               those. IPv4 keeps several routes under one key after `ip route
+ *               prepend/append`: an event's flags (ct_rtnl_msg.nlflags) tell
+ *               them apart: NLM_F_REPLACE replaces the key's route (IPv6 too),
+ *               NLM_F_CREATE without it adds an IPv4 route beside the others.
+ *               Without flags (ct_route_upsert, dumps) an IPv4 route replaces
+ *               the one of its key. A delete removes the route of that key with
+ *               the same type and next hops, else the key's first.
  *   rules       their full content (the kernel allows rules that differ in any
  *               field, and exact duplicates only without NLM_F_EXCL: kept once)
  *   neighbours  (ifindex, family, dst, NTF_PROXY)

@@ -515,6 +515,7 @@ bench_sniff() {
 	echo "  sniff section total: $(secs $((_t - t0))) s"
 }
 bench_sniff
+bash tests/bench/model.sh # model updates: 100k route events (tests/bench/model.sh)
 
 cleanup
 for n in "${made[@]}"; do

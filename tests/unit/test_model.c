@@ -747,6 +747,56 @@ static void test_ipv4_replace_and_counters(void **state)
 	ct_netns_free(&ns);
 }
 
+/* An event's flags: NLM_F_REPLACE replaces the key's route (IPv6 device
+ * routes too), NLM_F_CREATE alone adds an IPv4 alias beside (ip route
+ * prepend blackhole POD/32: LAB-NOTES); a delete names the one it removes. */
+static void test_route_event_flags(void **state)
+{
+	(void)state;
+	struct ct_netns ns;
+	ct_netns_init(&ns);
+	struct ct_rtnl_msg m = {.kind = CT_RTNL_ROUTE, .nlflags = NLM_F_CREATE | NLM_F_EXCL};
+	ct_prefix_parse("10.65.0.5/32", &m.u.route.dst);
+	m.u.route.table = RT_TABLE_MAIN;
+	m.u.route.type = RTN_UNICAST;
+	m.u.route.oif = 5;
+	struct ct_route wl = m.u.route;
+	assert_int_equal(ct_netns_apply(&ns, &m), 0);
+	m.nlflags = NLM_F_CREATE; /* prepend */
+	m.u.route = wl;
+	m.u.route.type = RTN_BLACKHOLE;
+	m.u.route.oif = 0;
+	struct ct_route bh = m.u.route;
+	assert_int_equal(ct_netns_apply(&ns, &m), 0);
+	assert_int_equal(ns.routes.n, 2);
+	m.u.route = bh; /* the same again (a dump racing the event): still two */
+	assert_int_equal(ct_netns_apply(&ns, &m), 0);
+	assert_int_equal(ns.routes.n, 2);
+	m = (struct ct_rtnl_msg){.kind = CT_RTNL_ROUTE, .del = true};
+	m.u.route = bh;
+	assert_int_equal(ct_netns_apply(&ns, &m), 0);
+	assert_int_equal(ns.routes.n, 1);
+	assert_int_equal(ns.routes.v[0].type, RTN_UNICAST);
+	/* replace: one route for the key */
+	m = (struct ct_rtnl_msg){.kind = CT_RTNL_ROUTE, .nlflags = NLM_F_REPLACE | NLM_F_CREATE};
+	m.u.route = wl;
+	m.u.route.oif = 9;
+	assert_int_equal(ct_netns_apply(&ns, &m), 0);
+	assert_int_equal(ns.routes.n, 1);
+	assert_int_equal(ns.routes.v[0].oif, 9);
+	/* IPv6: `ip -6 route replace` onto another device */
+	m = (struct ct_rtnl_msg){.kind = CT_RTNL_ROUTE, .nlflags = NLM_F_CREATE | NLM_F_EXCL};
+	m.u.route = v6route(2, NULL);
+	assert_int_equal(ct_netns_apply(&ns, &m), 0);
+	m = (struct ct_rtnl_msg){.kind = CT_RTNL_ROUTE, .nlflags = NLM_F_REPLACE};
+	m.u.route = v6route(3, NULL);
+	assert_int_equal(ct_netns_apply(&ns, &m), 0);
+	assert_int_equal(ns.routes.n, 2);
+	struct ct_route k = v6route(3, NULL);
+	assert_non_null(ct_route_find(&ns, &k));
+	ct_netns_free(&ns);
+}
+
 /* ---- ct_netns_apply ---- */
 
 static struct ct_link mklink(int idx, const char *name, unsigned flags)
@@ -1000,6 +1050,7 @@ int main(void)
 		cmocka_unit_test(test_bulk_then_updates),
 		cmocka_unit_test(test_ipv6_identity),
 		cmocka_unit_test(test_ipv4_replace_and_counters),
+		cmocka_unit_test(test_route_event_flags),
 		cmocka_unit_test(test_apply_cascades),
 		cmocka_unit_test(test_apply_netconf_derive),
 		cmocka_unit_test(test_node_derive),
