@@ -1557,3 +1557,19 @@ int ct_netns_apply(struct ct_netns *ns, struct ct_rtnl_msg *m)
 	}
 	return -EINVAL;
 }
+
+int ct_node_apply(struct ct_node *node, size_t ns_index, struct ct_rtnl_msg *m,
+		  const struct ct_prefixes *p)
+{
+	if (ns_index >= node->ns.n) {
+		if (m->kind == CT_RTNL_ROUTE)
+			ct_route_clear(&m->u.route);
+		return -EINVAL;
+	}
+	struct ct_netns *ns = &node->ns.v[ns_index];
+	uint64_t links = ns->gen.links, addrs = ns->gen.addrs;
+	int r = ct_netns_apply(ns, m);
+	if (ns_index == 0 && (ns->gen.links != links || ns->gen.addrs != addrs))
+		ct_node_derive(node, p);
+	return r;
+}

@@ -359,7 +359,13 @@ int ct_neightbl_delete(struct ct_netns *ns, const struct ct_neightbl *key);
 struct ct_rtnl_msg;
 struct ct_netconf;
 struct ct_neigh_parms;
+struct ct_prefixes;
 int ct_netns_apply(struct ct_netns *ns, struct ct_rtnl_msg *m);
+/* ct_netns_apply on node->ns.v[ns_index]; when that is the host namespace and
+ * its links or addresses changed, the node's underlay and VTEP are derived
+ * again (ct_node_derive with the workload prefixes p). */
+int ct_node_apply(struct ct_node *node, size_t ns_index, struct ct_rtnl_msg *m,
+		  const struct ct_prefixes *p);
 /* A netconf row onto the model (fields of -1 are absent and kept). */
 int ct_netconf_apply(struct ct_netns *ns, const struct ct_netconf *c);
 /* A device's neighbour parameters onto its link (proxy_delay). */

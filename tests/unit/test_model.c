@@ -1040,6 +1040,26 @@ static void test_node_derive(void **state)
 	assert_true(n.has_vtep);
 	assert_string_equal(ct_ip_fmt(&n.vtep_ip, b, sizeof(b)), "192.168.0.3");
 	assert_int_equal(n.vtep_mac[5], 0x66);
+	/* events: eth1 comes up, eth0's IPv4 address goes; the node follows */
+	struct ct_rtnl_msg m = {.kind = CT_RTNL_LINK};
+	m.u.link = *ct_link_by_name(ns, "eth1");
+	m.u.link.flags = IFF_UP;
+	assert_int_equal(ct_node_apply(&n, 0, &m, &p), 0);
+	assert_int_equal(n.n_underlay, 3);
+	m = (struct ct_rtnl_msg){.kind = CT_RTNL_ADDR, .del = true};
+	m.u.addr.ifindex = 2;
+	ip4(&m.u.addr.pfx.ip, 192, 168, 0, 2);
+	m.u.addr.pfx.len = 24;
+	assert_int_equal(ct_node_apply(&n, 0, &m, &p), 0);
+	assert_int_equal(n.n_underlay, 2);
+	assert_string_equal(ct_ip_fmt(&n.underlay_ips[0], b, sizeof(b)), "192.168.0.6");
+	/* the VTEP's MAC changes */
+	m = (struct ct_rtnl_msg){.kind = CT_RTNL_LINK};
+	m.u.link = *ct_link_by_name(ns, "vxlan.calico");
+	m.u.link.mac[5] = 0x67;
+	assert_int_equal(ct_node_apply(&n, 0, &m, &p), 0);
+	assert_int_equal(n.vtep_mac[5], 0x67);
+	assert_int_equal(ct_node_apply(&n, 5, &m, &p), -EINVAL);
 	ct_node_free(&n);
 }
 
