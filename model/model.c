@@ -85,8 +85,9 @@ struct ct_netns *ct_node_add_ns(struct ct_node *n)
 /* a table filled by pushes needs its index rebuilt before the next lookup */
 #define IX_STALE SIZE_MAX
 
-static void link_defaults(struct ct_link *l)
+void ct_link_init(struct ct_link *l)
 {
+	memset(l, 0, sizeof(*l));
 	l->link_netnsid = -1;
 	l->peer_ns = -1;
 	l->forwarding = l->rp_filter = l->proxy_arp = -1;
@@ -99,7 +100,7 @@ struct ct_link *ct_push_link(struct ct_netns *ns)
 	struct ct_link *l = VEC_PUSH(ns->links);
 	ns->link_ix.n = IX_STALE;
 	if (l)
-		link_defaults(l);
+		ct_link_init(l);
 	return l;
 }
 struct ct_addr *ct_push_addr(struct ct_netns *ns)

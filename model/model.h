@@ -390,6 +390,12 @@ void ct_node_derive_from(struct ct_node *node, const struct ct_netns *links_ns,
 void ct_node_derive(struct ct_node *node, const struct ct_prefixes *p);
 #define CT_VTEP_NAME "vxlan.calico"
 
+/* A link with nothing known: zero, and -1 in every field whose unknown is -1
+ * (netconf values, proxy_delay, route_localnet, peer_ns, link_netnsid, eff_*).
+ * Decoders start from it: a link message leaves those it does not carry at -1,
+ * and ct_link_upsert keeps the model's values for them. */
+void ct_link_init(struct ct_link *l);
+
 /* Push helpers for gatherers; return a pointer to the new zeroed element or NULL. */
 struct ct_link *ct_push_link(struct ct_netns *ns);
 struct ct_addr *ct_push_addr(struct ct_netns *ns);
