@@ -1357,13 +1357,14 @@ static bool mark_dead(struct ct_route *r, int ifindex)
 	return alive;
 }
 
-/* IFF_UP cleared: fib_disable_ip (IPv4 routes, not local ones) and the
+/* IFF_UP cleared: fib_disable_ip (IPv4 routes, not local ones), rt6_sync_down_dev
+ * (IPv6: notified for single routes, silent for an ECMP sibling's flags) and the
  * neighbour flush of both families */
 static void cascade_link_down(struct ct_netns *ns, int ifindex)
 {
 	for (size_t i = ns->routes.n; i-- > 0;) {
 		struct ct_route *r = &ns->routes.v[i];
-		if (r->dst.ip.family != AF_INET || r->type == CT_RTN_LOCAL || !route_uses(r, ifindex))
+		if ((r->dst.ip.family == AF_INET && r->type == CT_RTN_LOCAL) || !route_uses(r, ifindex))
 			continue;
 		if (r->nh_count > 1 && mark_dead(r, ifindex)) {
 			ns->gen.routes++;
@@ -1377,12 +1378,13 @@ static void cascade_link_down(struct ct_netns *ns, int ifindex)
 				ns->gen.neighs++;
 }
 
-/* IFF_UP set again: fib_sync_up revives the IPv4 next hops through it */
+/* IFF_UP set again: fib_sync_up and rt6_sync_up revive the multipath next hops
+ * through it, silently */
 static void cascade_link_up(struct ct_netns *ns, int ifindex)
 {
 	for (size_t i = 0; i < ns->routes.n; i++) {
 		struct ct_route *r = &ns->routes.v[i];
-		if (r->dst.ip.family != AF_INET || r->nh_count <= 1)
+		if (r->nh_count <= 1)
 			continue;
 		for (size_t k = 0; k < r->nh_count; k++)
 			if (r->nh[k].oif == ifindex && (r->nh[k].flags & CT_RTNH_F_DEAD)) {

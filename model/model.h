@@ -343,12 +343,16 @@ int ct_neightbl_delete(struct ct_netns *ns, const struct ct_neightbl *key);
  *     fib_sync_down_dev with force; IPv6: that next hop, the route when none is
  *     left). The kernel sends no RTM_DELROUTE for these.
  *   - a link set down (IFF_UP cleared): its IPv4 routes of any type but local
- *     go (a multipath route loses the next hop: RTNH_F_DEAD, the route when all
- *     are dead; fib_sync_down_dev without force skips next hops of scope host),
- *     and its neighbours of both families are flushed (arp/ndisc ifdown).
- *     IPv6 routes and addresses removed on down are notified, so not here.
- *   - a link set up: RTNH_F_DEAD cleared on its IPv4 next hops (fib_sync_up;
- *     the prefix and local routes of its addresses come back notified).
+ *     go silently (fib_sync_down_dev without force skips next hops of scope
+ *     host), its IPv6 routes go too (notified, applied here all the same); a
+ *     multipath route of either family keeps the next hop marked RTNH_F_DEAD |
+ *     RTNH_F_LINKDOWN (silently), and goes when all are dead; its neighbours
+ *     of both families are flushed, permanent ones included (arp/ndisc ifdown).
+ *   - a link set up: RTNH_F_DEAD cleared on its multipath next hops (fib_sync_up,
+ *     rt6_sync_up: silent); the prefix and local routes of its addresses come
+ *     back notified.
+ *   Seen on 6.18 with ip monitor: down deletes 10.0.0.0/24 and the broadcast
+ *   route without a message, IPv6's with one; up re-adds IPv4's with one.
  *   - carrier lost or back (IFF_LOWER_UP) on an up link: RTNH_F_LINKDOWN set or
  *     cleared on next hops through it; non-permanent neighbours flushed on loss.
  *   - a netconf change on "all" or a device, or a link's own values: the
