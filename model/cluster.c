@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define CT_RT_TABLE_MAIN 254
-#define CT_RTN_UNICAST 1
+#define CT_RT_TABLE_MAIN     254
+#define CT_RTN_UNICAST	     1
 #define CT_RT_SCOPE_UNIVERSE 0
 
 struct ct_cluster_entry {

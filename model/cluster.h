@@ -39,8 +39,8 @@ struct ct_cluster_owner {
 
 struct ct_cluster_dup {
 	enum ct_cluster_kind kind;
-	struct ct_ip ip;   /* the address (unset for a MAC) */
-	uint8_t mac[6];    /* CT_CLUSTER_VTEP_MAC */
+	struct ct_ip ip;		      /* the address (unset for a MAC) */
+	uint8_t mac[6];			      /* CT_CLUSTER_VTEP_MAC */
 	struct ct_cluster_owner first, other; /* first is the one the index keeps */
 };
 
@@ -48,7 +48,7 @@ struct ct_cluster_entry;
 
 struct ct_cluster {
 	CT_VEC(struct ct_node *) nodes; /* owned; stable addresses */
-	struct ct_prefixes prefixes;    /* workload interface prefixes */
+	struct ct_prefixes prefixes;	/* workload interface prefixes */
 	struct ct_cluster_entry *ent;
 	size_t n_ent, cap_ent;
 	uint32_t *slot; /* open addressing over ent, entry + 1 */

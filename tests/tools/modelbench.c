@@ -123,21 +123,24 @@ int main(int argc, char **argv)
 	for (int phase = 0; phase < 3; phase++) {
 		double t0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
 		for (unsigned i = 0; i < n; i++) {
-			route_msg(&m, i, phase ? 1 : 0, phase == 2); /* a delete names the route as it is */
+			route_msg(&m, i, phase ? 1 : 0,
+				  phase == 2); /* a delete names the route as it is */
 			if (naive) {
 				naive_apply(&ns, &m);
 			} else if (ct_netns_apply(&ns, &m) < 0) {
-				fprintf(stderr, "modelbench: apply failed at %s %u\n", names[phase], i);
+				fprintf(stderr, "modelbench: apply failed at %s %u\n", names[phase],
+					i);
 				return 1;
 			}
 		}
-		double dt = now_ns(CLOCK_MONOTONIC) - t0, dc = now_ns(CLOCK_PROCESS_CPUTIME_ID) - c0;
+		double dt = now_ns(CLOCK_MONOTONIC) - t0,
+		       dc = now_ns(CLOCK_PROCESS_CPUTIME_ID) - c0;
 		printf("%s %u %.1f %.1f\n", names[phase], n, dc / n, dt / n);
 		if (phase == 0)
 			printf("rss after_adds %ld\n", rss_kb());
 		if (ns.routes.n != (phase == 2 ? 0 : n)) {
-			fprintf(stderr, "modelbench: %zu routes after %s, expected %u\n", ns.routes.n,
-				names[phase], phase == 2 ? 0 : n);
+			fprintf(stderr, "modelbench: %zu routes after %s, expected %u\n",
+				ns.routes.n, names[phase], phase == 2 ? 0 : n);
 			return 1;
 		}
 	}

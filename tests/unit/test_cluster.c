@@ -64,7 +64,8 @@ static void check_fixture(const struct ct_cluster *c, int ni, const char *name, 
 		assert_non_null(o);
 		assert_int_equal(o->node, ni);
 		uint8_t mac[6];
-		assert_int_equal(ct_mac_parse(json_string_value(json_object_get(vtep, "mac")), mac), 0);
+		assert_int_equal(ct_mac_parse(json_string_value(json_object_get(vtep, "mac")), mac),
+				 0);
 		o = ct_cluster_by_vtep_mac(c, mac);
 		assert_non_null(o);
 		assert_int_equal(o->node, ni);
@@ -83,15 +84,22 @@ static void check_fixture(const struct ct_cluster *c, int ni, const char *name, 
 				int oif = (int)json_integer_value(json_object_get(r, "oif"));
 				const char *dev = "";
 				size_t j;
-				json_array_foreach(links, j, l) if (json_integer_value(json_object_get(l, "ifindex")) == oif) dev = json_string_value(json_object_get(l, "name"));
-				bool host = slash && (!strcmp(slash, "/32") || !strcmp(slash, "/128"));
+				json_array_foreach(
+				    links, j,
+				    l) if (json_integer_value(json_object_get(l, "ifindex")) == oif)
+				    dev = json_string_value(json_object_get(l, "name"));
+				bool host =
+				    slash && (!strcmp(slash, "/32") || !strcmp(slash, "/128"));
 				struct ct_ip ip = ip_of(dst);
 				const struct ct_cluster_owner *o = ct_cluster_by_pod_ip(c, &ip);
-				if (json_integer_value(json_object_get(r, "table")) == 254 && host &&
-				    !strcmp(json_string_value(json_object_get(r, "type")), "unicast") &&
+				if (json_integer_value(json_object_get(r, "table")) == 254 &&
+				    host &&
+				    !strcmp(json_string_value(json_object_get(r, "type")),
+					    "unicast") &&
 				    !strncmp(dev, "cali", 4)) {
 					if (!o)
-						fail_msg("%s: pod %s (route via %s) not indexed", name, dst, dev);
+						fail_msg("%s: pod %s (route via %s) not indexed",
+							 name, dst, dev);
 					assert_int_equal(o->node, ni);
 					(*n_pods)++;
 				}
@@ -99,14 +107,17 @@ static void check_fixture(const struct ct_cluster *c, int ni, const char *name, 
 			continue;
 		}
 		int eth0 = -1;
-		json_array_foreach(links, i, l) if (!strcmp(json_string_value(json_object_get(l, "name")), "eth0")) eth0 = (int)json_integer_value(json_object_get(l, "ifindex"));
+		json_array_foreach(
+		    links, i, l) if (!strcmp(json_string_value(json_object_get(l, "name")), "eth0"))
+		    eth0 = (int)json_integer_value(json_object_get(l, "ifindex"));
 		json_t *a;
 		json_array_foreach(json_object_get(ns, "addresses"), i, a)
 		{
 			struct ct_ip ip = ip_of(json_string_value(json_object_get(a, "address")));
 			const struct ct_cluster_owner *o = ct_cluster_by_pod_ip(c, &ip);
-			bool pod = json_integer_value(json_object_get(a, "ifindex")) == eth0 &&
-				   !strcmp(json_string_value(json_object_get(a, "scope")), "universe");
+			bool pod =
+			    json_integer_value(json_object_get(a, "ifindex")) == eth0 &&
+			    !strcmp(json_string_value(json_object_get(a, "scope")), "universe");
 			if (!pod) {
 				/* loopback and link-local are no pod's address */
 				assert_null(o);
@@ -162,8 +173,8 @@ static void test_fixtures(void **state)
 
 /* a hand-made node: host namespace with eth0, vxlan.calico and one workload
  * whose peer is the pod namespace ns[1] */
-static void make_node(struct ct_node *n, const char *name, const char *underlay,
-		      const char *vtep, uint8_t mac_last, const char *pod)
+static void make_node(struct ct_node *n, const char *name, const char *underlay, const char *vtep,
+		      uint8_t mac_last, const char *pod)
 {
 	ct_node_init(n);
 	snprintf(n->name, sizeof(n->name), "%s", name);
@@ -276,8 +287,8 @@ static void test_handmade_dups(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixtures),
-		cmocka_unit_test(test_handmade_dups),
+	    cmocka_unit_test(test_fixtures),
+	    cmocka_unit_test(test_handmade_dups),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -80,8 +80,8 @@ static void canon_route(const struct ct_route *r, char *o, size_t n)
 			 r->nh[i].flags);
 	}
 	snprintf(o, n, "%s/%u t%u p%u f%u pr%u sc%u ty%u tos%u src %s gw %s oif %d nh%u %s", d,
-		 r->dst.len, r->table, r->priority, r->flags, r->protocol, r->scope, r->type, r->tos,
-		 s, g, r->oif, r->nh_count, x);
+		 r->dst.len, r->table, r->priority, r->flags, r->protocol, r->scope, r->type,
+		 r->tos, s, g, r->oif, r->nh_count, x);
 }
 
 static void canon_addr(const struct ct_addr *a, char *o, size_t n)
@@ -95,8 +95,8 @@ static void canon_neigh(const struct ct_neigh *nb, char *o, size_t n)
 {
 	char p[80], m[40];
 	s_ip(p, sizeof(p), &nb->dst);
-	snprintf(o, n, "%d %s %s %u %u", nb->ifindex, p, ct_mac_fmt(nb->lladdr, nb->lladdr_len, m, sizeof(m)),
-		 nb->state, nb->flags);
+	snprintf(o, n, "%d %s %s %u %u", nb->ifindex, p,
+		 ct_mac_fmt(nb->lladdr, nb->lladdr_len, m, sizeof(m)), nb->state, nb->flags);
 }
 
 static void canon_fdb(const struct ct_fdb *f, char *o, size_t n)
@@ -149,7 +149,8 @@ static void same_set(const void *mv, size_t mn, const void *ov, size_t on, size_
 	qsort(b, mn, sizeof(char *), cmpstr);
 	for (size_t i = 0; i < mn; i++)
 		if (strcmp(a[i], b[i]))
-			fail_msg("step %d: %s differ:\n model  %s\n oracle %s", step, what, a[i], b[i]);
+			fail_msg("step %d: %s differ:\n model  %s\n oracle %s", step, what, a[i],
+				 b[i]);
 	for (size_t i = 0; i < mn; i++) {
 		free(a[i]);
 		free(b[i]);
@@ -159,7 +160,10 @@ static void same_set(const void *mv, size_t mn, const void *ov, size_t on, size_
 }
 
 #define CANON_FN(T, f)                                                                             \
-	static void f##_v(const void *e, char *o, size_t n) { f((const T *)e, o, n); }
+	static void f##_v(const void *e, char *o, size_t n)                                        \
+	{                                                                                          \
+		f((const T *)e, o, n);                                                             \
+	}
 CANON_FN(struct ct_route, canon_route)
 CANON_FN(struct ct_addr, canon_addr)
 CANON_FN(struct ct_neigh, canon_neigh)
@@ -235,9 +239,11 @@ static void o_route_delete(struct oracle *o, const struct ct_route *r)
 				for (size_t j = 0; j < c->nh_count; j++) {
 					bool gone = false;
 					for (size_t x = 0; x < named; x++) {
-						const struct ct_ip *g = r->nh_count > 1 ? &r->nh[x].gw : &r->gw;
+						const struct ct_ip *g =
+						    r->nh_count > 1 ? &r->nh[x].gw : &r->gw;
 						int oif = r->nh_count > 1 ? r->nh[x].oif : r->oif;
-						gone |= c->nh[j].oif == oif && ct_ip_eq(&c->nh[j].gw, g);
+						gone |= c->nh[j].oif == oif &&
+							ct_ip_eq(&c->nh[j].gw, g);
 					}
 					if (!gone)
 						keep[k++] = c->nh[j];
@@ -260,8 +266,11 @@ static void o_route_delete(struct oracle *o, const struct ct_route *r)
 }
 
 #define O_GENERIC(name, T, arr, cnt, keyexpr)                                                      \
-	static bool o_##name##_key(const T *a, const T *b) { return keyexpr; }                       \
-	static void o_##name##_upsert(struct oracle *o, const T *e)                                 \
+	static bool o_##name##_key(const T *a, const T *b)                                         \
+	{                                                                                          \
+		return keyexpr;                                                                    \
+	}                                                                                          \
+	static void o_##name##_upsert(struct oracle *o, const T *e)                                \
 	{                                                                                          \
 		for (size_t i = 0; i < o->cnt; i++)                                                \
 			if (o_##name##_key(&o->arr[i], e)) {                                       \
@@ -271,11 +280,11 @@ static void o_route_delete(struct oracle *o, const struct ct_route *r)
 		assert_true(o->cnt < OMAX);                                                        \
 		o->arr[o->cnt++] = *e;                                                             \
 	}                                                                                          \
-	static void o_##name##_delete(struct oracle *o, const T *e)                                 \
+	static void o_##name##_delete(struct oracle *o, const T *e)                                \
 	{                                                                                          \
 		for (size_t i = 0; i < o->cnt; i++)                                                \
 			if (o_##name##_key(&o->arr[i], e)) {                                       \
-				memmove(&o->arr[i], &o->arr[i + 1], (o->cnt - i - 1) * sizeof(T));  \
+				memmove(&o->arr[i], &o->arr[i + 1], (o->cnt - i - 1) * sizeof(T)); \
 				o->cnt--;                                                          \
 				return;                                                            \
 			}                                                                          \
@@ -283,14 +292,13 @@ static void o_route_delete(struct oracle *o, const struct ct_route *r)
 
 O_GENERIC(addr, struct ct_addr, addrs, na,
 	  a->ifindex == b->ifindex && a->pfx.ip.family == b->pfx.ip.family &&
-		  !memcmp(a->pfx.ip.a, b->pfx.ip.a, 16) && a->pfx.len == b->pfx.len)
+	      !memcmp(a->pfx.ip.a, b->pfx.ip.a, 16) && a->pfx.len == b->pfx.len)
 O_GENERIC(neigh, struct ct_neigh, neighs, nn,
 	  a->ifindex == b->ifindex && a->dst.family == b->dst.family &&
-		  !memcmp(a->dst.a, b->dst.a, 16) && (a->flags & NTF_PROXY) == (b->flags & NTF_PROXY))
+	      !memcmp(a->dst.a, b->dst.a, 16) && (a->flags & NTF_PROXY) == (b->flags & NTF_PROXY))
 O_GENERIC(fdb, struct ct_fdb, fdb, nf,
 	  a->ifindex == b->ifindex && !memcmp(a->mac, b->mac, 6) &&
-		  a->dst.family == b->dst.family && !memcmp(a->dst.a, b->dst.a, 16) &&
-		  a->vni == b->vni)
+	      a->dst.family == b->dst.family && !memcmp(a->dst.a, b->dst.a, 16) && a->vni == b->vni)
 O_GENERIC(link, struct ct_link, links, nl, a->ifindex == b->ifindex)
 
 static bool o_rule_key(const struct ct_rule *a, const struct ct_rule *b)
@@ -733,7 +741,7 @@ static void test_ipv4_replace_and_counters(void **state)
 	assert_int_equal(ns.routes.v[0].type, RTN_BLACKHOLE);
 	/* other tables' counters did not move */
 	assert_int_equal(ns.gen.links + ns.gen.addrs + ns.gen.neighs + ns.gen.fdb + ns.gen.rules +
-				 ns.gen.netconf + ns.gen.neightbls,
+			     ns.gen.netconf + ns.gen.neightbls,
 			 0);
 	struct ct_neightbl t = {.name = "arp_cache", .family = AF_INET, .gc_thresh3 = 1024};
 	assert_int_equal(ct_neightbl_upsert(&ns, &t), 0);
@@ -1067,14 +1075,14 @@ static void test_node_derive(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_random_against_oracle),
-		cmocka_unit_test(test_bulk_then_updates),
-		cmocka_unit_test(test_ipv6_identity),
-		cmocka_unit_test(test_ipv4_replace_and_counters),
-		cmocka_unit_test(test_route_event_flags),
-		cmocka_unit_test(test_apply_cascades),
-		cmocka_unit_test(test_apply_netconf_derive),
-		cmocka_unit_test(test_node_derive),
+	    cmocka_unit_test(test_random_against_oracle),
+	    cmocka_unit_test(test_bulk_then_updates),
+	    cmocka_unit_test(test_ipv6_identity),
+	    cmocka_unit_test(test_ipv4_replace_and_counters),
+	    cmocka_unit_test(test_route_event_flags),
+	    cmocka_unit_test(test_apply_cascades),
+	    cmocka_unit_test(test_apply_netconf_derive),
+	    cmocka_unit_test(test_node_derive),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
