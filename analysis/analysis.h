@@ -6,6 +6,7 @@
 #define CT_ANALYSIS_H
 
 #include "analysis/findings.h"
+#include "model/host_env.h"
 #include "model/model.h"
 
 /* ---- longest-prefix match over one routing table ---- */
@@ -178,11 +179,7 @@ int ct_analyze_bgp(const struct ct_node *n, const struct ct_netns *ns, const str
 
 /* ---- node-wide checks (doctor) ---- */
 
-struct ct_host_env {
-	int nm_running;      /* NetworkManager process found: 1, 0, -1 unknown */
-	int nm_unmanaged_ok; /* its configuration leaves cali*, tunl*, vxlan.calico unmanaged */
-	char nm_conf[256];   /* where that was read, for the evidence */
-};
+/* struct ct_host_env: model/host_env.h */
 
 int ct_analyze_node(const struct ct_node *n, const struct ct_netns *ns,
 		    const struct ct_host_env *env, struct ct_findings *f);

@@ -5,7 +5,6 @@
 
 #include "cmd/cmd.h"
 #include "model/bgp.h"
-#include "model/bgp_json.h"
 #include "model/snapshot.h"
 #include "probes/bgp_gather.h"
 #include "probes/gather.h"
@@ -30,15 +29,7 @@ int ct_load_node(struct ct_ctx *c, struct ct_node *n, unsigned what, unsigned po
 			return ct_err_set(&c->err, CT_EXIT_GATHER, "snapshot '%s' holds no network namespace",
 					  c->o.from);
 		*target = &n->ns.v[0];
-		if (n->bgp_json && strcmp(n->bgp_json, "null") != 0) {
-			n->bgp = calloc(1, sizeof(*n->bgp));
-			if (!n->bgp)
-				return ct_err_set(&c->err, CT_EXIT_GATHER, "out of memory");
-			ct_bgp_init(n->bgp);
-			if (ct_bgp_from_json(n->bgp_json, c->o.from, n->bgp, n->bgp_error,
-					     sizeof(n->bgp_error), &c->err) < 0)
-				return -1;
-		}
+		/* the snapshot loader parsed its BGP section too (model/snapshot.c) */
 		if (c->o.netns) {
 			*target = NULL;
 			for (size_t i = 0; i < n->ns.n && !*target; i++)

@@ -39,8 +39,8 @@ bool ct_netns_derive(struct ct_netns *ns)
 
 bool ct_link_is_tunnel(const struct ct_link *l)
 {
-	static const char *const kinds[] = {"vxlan", "ipip", "sit", "ip6tnl", "tun",
-					    "wireguard", "gre", "gretap", "geneve"};
+	static const char *const kinds[] = {"vxlan",	 "ipip", "sit",	   "ip6tnl", "tun",
+					    "wireguard", "gre",	 "gretap", "geneve"};
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (strcmp(l->kind, kinds[i]) == 0)
@@ -48,8 +48,8 @@ bool ct_link_is_tunnel(const struct ct_link *l)
 	return strcmp(l->name, "tunl0") == 0 || strncmp(l->name, "vxlan", 5) == 0;
 }
 
-void ct_node_derive_from(struct ct_node *node, const struct ct_netns *ns,
-			 const struct ct_netns *an, const struct ct_prefixes *p)
+void ct_node_derive_from(struct ct_node *node, const struct ct_netns *ns, const struct ct_netns *an,
+			 const struct ct_prefixes *p)
 {
 	const int max_underlay = (int)(sizeof(node->underlay_ips) / sizeof(node->underlay_ips[0]));
 	node->n_underlay = 0;

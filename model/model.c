@@ -85,8 +85,9 @@ struct ct_netns *ct_node_add_ns(struct ct_node *n)
 /* a table filled by pushes needs its index rebuilt before the next lookup */
 #define IX_STALE SIZE_MAX
 
-static void link_defaults(struct ct_link *l)
+void ct_link_init(struct ct_link *l)
 {
+	memset(l, 0, sizeof(*l));
 	l->link_netnsid = -1;
 	l->peer_ns = -1;
 	l->forwarding = l->rp_filter = l->proxy_arp = -1;
@@ -99,7 +100,7 @@ struct ct_link *ct_push_link(struct ct_netns *ns)
 	struct ct_link *l = VEC_PUSH(ns->links);
 	ns->link_ix.n = IX_STALE;
 	if (l)
-		link_defaults(l);
+		ct_link_init(l);
 	return l;
 }
 struct ct_addr *ct_push_addr(struct ct_netns *ns)
@@ -133,19 +134,32 @@ struct ct_pod *ct_push_pod(struct ct_node *n) { return VEC_PUSH(n->pods); }
 
 /* ---- hashed indexes ---- */
 
+/* murmur3's block step: a word at a time */
+static uint32_t h_u32(uint32_t h, uint32_t k)
+{
+	k *= 0xcc9e2d51u;
+	k = (k << 15) | (k >> 17);
+	k *= 0x1b873593u;
+	h ^= k;
+	h = (h << 13) | (h >> 19);
+	return h * 5 + 0xe6546b64u;
+}
+
 static uint32_t h_bytes(uint32_t h, const void *p, size_t n)
 {
 	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 16777619u;
+	size_t i = 0;
+	for (; i + 4 <= n; i += 4) {
+		uint32_t w;
+		memcpy(&w, b + i, 4);
+		h = h_u32(h, w);
+	}
+	if (i < n) {
+		uint32_t w = 0;
+		memcpy(&w, b + i, n - i);
+		h = h_u32(h, w ^ (uint32_t)(n - i) << 24);
 	}
 	return h;
-}
-
-static uint32_t h_u32(uint32_t h, uint32_t v)
-{
-	return h_bytes(h, &v, sizeof(v));
 }
 
 static uint32_t h_fin(uint32_t h)
@@ -633,12 +647,44 @@ static bool route_eq(const struct ct_route *a, const struct ct_route *b)
 	return true;
 }
 
-int ct_route_upsert(struct ct_netns *ns, struct ct_route *r)
+/* the same key, type and next hops: what the kernel refuses to add twice */
+static long route_pos_exact(const struct ct_netns *ns, const struct ct_route *r)
+{
+	for (IX_EACH(&ns->route_ix, route_hash(r), it, pos)) {
+		const struct ct_route *c = &ns->routes.v[pos];
+		if (ct_route_same_key(c, r) && c->type == r->type && route_same_paths(c, r))
+			return (long)pos;
+	}
+	return -1;
+}
+
+/* the first route of the key, whatever its next hops (NLM_F_REPLACE) */
+static long route_pos_key(const struct ct_netns *ns, const struct ct_route *r)
+{
+	for (IX_EACH(&ns->route_ix, route_hash(r), it, pos))
+		if (ct_route_same_key(&ns->routes.v[pos], r))
+			return (long)pos;
+	return -1;
+}
+
+static int route_upsert(struct ct_netns *ns, struct ct_route *r, uint16_t nlflags)
 {
 	int rc = ix_ready(&ns->route_ix, ns->routes.v, ns->routes.n, &ROUTE_T);
 	if (rc)
 		return rc;
-	long p = route_pos(ns, r);
+	long p;
+	if (nlflags & NLM_F_REPLACE) {
+		/* fib_table_insert / fib6_add_rt2node with NLM_F_REPLACE */
+		p = route_pos(ns, r);
+		if (p < 0)
+			p = route_pos_key(ns, r);
+	} else if ((nlflags & NLM_F_CREATE) && r->dst.ip.family == AF_INET) {
+		/* IPv4 without NLM_F_REPLACE: a new alias beside the key's others
+		 * (ip route prepend/append), unless the very same route is there */
+		p = route_pos_exact(ns, r);
+	} else {
+		p = route_pos(ns, r);
+	}
 	if (p >= 0) {
 		struct ct_route *cur = &ns->routes.v[p];
 		if (!route_eq(cur, r))
@@ -659,11 +705,32 @@ int ct_route_upsert(struct ct_netns *ns, struct ct_route *r)
 	return ix_added(&ns->route_ix, ns->routes.v, ns->routes.n, &ROUTE_T);
 }
 
+int ct_route_upsert(struct ct_netns *ns, struct ct_route *r)
+{
+	return route_upsert(ns, r, 0);
+}
+
 static void route_remove_at(struct ct_netns *ns, size_t p)
 {
 	ct_route_clear(&ns->routes.v[p]);
 	ix_remove(&ns->route_ix, ns->routes.v, &ns->routes.n, &ROUTE_T, p);
 	ns->gen.routes++;
+	/* give memory back when a table shrank to a quarter (100k routes withdrawn) */
+	if (ns->routes.cap > 1024 && ns->routes.n < ns->routes.cap / 4) {
+		size_t nc = ns->routes.cap / 2;
+		struct ct_route *v = realloc(ns->routes.v, nc * sizeof(*v));
+		if (v) {
+			ns->routes.v = v;
+			ns->routes.cap = nc;
+		}
+		if (ns->route_ix.cap > 1024 && ns->routes.n * 8 < ns->route_ix.cap &&
+		    ix_current(&ns->route_ix, ns->routes.n)) {
+			free(ns->route_ix.slot);
+			ns->route_ix.slot = NULL;
+			ns->route_ix.cap = 0;
+			ix_build(&ns->route_ix, ns->routes.v, ns->routes.n, &ROUTE_T);
+		}
+	}
 }
 
 /* Keeps the next hops of r for which keep() holds; returns how many are left
@@ -1290,13 +1357,14 @@ static bool mark_dead(struct ct_route *r, int ifindex)
 	return alive;
 }
 
-/* IFF_UP cleared: fib_disable_ip (IPv4 routes, not local ones) and the
+/* IFF_UP cleared: fib_disable_ip (IPv4 routes, not local ones), rt6_sync_down_dev
+ * (IPv6: notified for single routes, silent for an ECMP sibling's flags) and the
  * neighbour flush of both families */
 static void cascade_link_down(struct ct_netns *ns, int ifindex)
 {
 	for (size_t i = ns->routes.n; i-- > 0;) {
 		struct ct_route *r = &ns->routes.v[i];
-		if (r->dst.ip.family != AF_INET || r->type == CT_RTN_LOCAL || !route_uses(r, ifindex))
+		if ((r->dst.ip.family == AF_INET && r->type == CT_RTN_LOCAL) || !route_uses(r, ifindex))
 			continue;
 		if (r->nh_count > 1 && mark_dead(r, ifindex)) {
 			ns->gen.routes++;
@@ -1310,12 +1378,13 @@ static void cascade_link_down(struct ct_netns *ns, int ifindex)
 				ns->gen.neighs++;
 }
 
-/* IFF_UP set again: fib_sync_up revives the IPv4 next hops through it */
+/* IFF_UP set again: fib_sync_up and rt6_sync_up revive the multipath next hops
+ * through it, silently */
 static void cascade_link_up(struct ct_netns *ns, int ifindex)
 {
 	for (size_t i = 0; i < ns->routes.n; i++) {
 		struct ct_route *r = &ns->routes.v[i];
-		if (r->dst.ip.family != AF_INET || r->nh_count <= 1)
+		if (r->nh_count <= 1)
 			continue;
 		for (size_t k = 0; k < r->nh_count; k++)
 			if (r->nh[k].oif == ifindex && (r->nh[k].flags & CT_RTNH_F_DEAD)) {
@@ -1465,7 +1534,8 @@ int ct_netns_apply(struct ct_netns *ns, struct ct_rtnl_msg *m)
 	case CT_RTNL_ADDR:
 		return no_enoent(m->del ? ct_addr_delete(ns, &m->u.addr) : ct_addr_upsert(ns, &m->u.addr));
 	case CT_RTNL_ROUTE: {
-		int r = m->del ? ct_route_delete(ns, &m->u.route) : ct_route_upsert(ns, &m->u.route);
+		int r = m->del ? ct_route_delete(ns, &m->u.route)
+			       : route_upsert(ns, &m->u.route, m->nlflags);
 		ct_route_clear(&m->u.route);
 		return no_enoent(r);
 	}
@@ -1489,4 +1559,20 @@ int ct_netns_apply(struct ct_netns *ns, struct ct_rtnl_msg *m)
 		break;
 	}
 	return -EINVAL;
+}
+
+int ct_node_apply(struct ct_node *node, size_t ns_index, struct ct_rtnl_msg *m,
+		  const struct ct_prefixes *p)
+{
+	if (ns_index >= node->ns.n) {
+		if (m->kind == CT_RTNL_ROUTE)
+			ct_route_clear(&m->u.route);
+		return -EINVAL;
+	}
+	struct ct_netns *ns = &node->ns.v[ns_index];
+	uint64_t links = ns->gen.links, addrs = ns->gen.addrs;
+	int r = ct_netns_apply(ns, m);
+	if (ns_index == 0 && (ns->gen.links != links || ns->gen.addrs != addrs))
+		ct_node_derive(node, p);
+	return r;
 }

@@ -291,9 +291,13 @@ struct ct_link *ct_link_by_name(const struct ct_netns *ns, const char *name);
  *               RTA_MULTIPATH after an append), others differ by their next hop
  *               (fe80::/64 on every device). An IPv6 RTM_DELROUTE names the
  *               next hops it removed: fewer than the route has removes only
- *               those. IPv4 prepend/append duplicates (same key, another type or
- *               next hop) cannot be told from a replace without the message's
- *               NLM_F_* flags: an IPv4 RTM_NEWROUTE replaces.
+ *               those. IPv4 keeps several routes under one key after `ip route
+ *               prepend/append`: an event's flags (ct_rtnl_msg.nlflags) tell
+ *               them apart: NLM_F_REPLACE replaces the key's route (IPv6 too),
+ *               NLM_F_CREATE without it adds an IPv4 route beside the others.
+ *               Without flags (ct_route_upsert, dumps) an IPv4 route replaces
+ *               the one of its key. A delete removes the route of that key with
+ *               the same type and next hops, else the key's first.
  *   rules       their full content (the kernel allows rules that differ in any
  *               field, and exact duplicates only without NLM_F_EXCL: kept once)
  *   neighbours  (ifindex, family, dst, NTF_PROXY)
@@ -339,12 +343,16 @@ int ct_neightbl_delete(struct ct_netns *ns, const struct ct_neightbl *key);
  *     fib_sync_down_dev with force; IPv6: that next hop, the route when none is
  *     left). The kernel sends no RTM_DELROUTE for these.
  *   - a link set down (IFF_UP cleared): its IPv4 routes of any type but local
- *     go (a multipath route loses the next hop: RTNH_F_DEAD, the route when all
- *     are dead; fib_sync_down_dev without force skips next hops of scope host),
- *     and its neighbours of both families are flushed (arp/ndisc ifdown).
- *     IPv6 routes and addresses removed on down are notified, so not here.
- *   - a link set up: RTNH_F_DEAD cleared on its IPv4 next hops (fib_sync_up;
- *     the prefix and local routes of its addresses come back notified).
+ *     go silently (fib_sync_down_dev without force skips next hops of scope
+ *     host), its IPv6 routes go too (notified, applied here all the same); a
+ *     multipath route of either family keeps the next hop marked RTNH_F_DEAD |
+ *     RTNH_F_LINKDOWN (silently), and goes when all are dead; its neighbours
+ *     of both families are flushed, permanent ones included (arp/ndisc ifdown).
+ *   - a link set up: RTNH_F_DEAD cleared on its multipath next hops (fib_sync_up,
+ *     rt6_sync_up: silent); the prefix and local routes of its addresses come
+ *     back notified.
+ *   Seen on 6.18 with ip monitor: down deletes 10.0.0.0/24 and the broadcast
+ *   route without a message, IPv6's with one; up re-adds IPv4's with one.
  *   - carrier lost or back (IFF_LOWER_UP) on an up link: RTNH_F_LINKDOWN set or
  *     cleared on next hops through it; non-permanent neighbours flushed on loss.
  *   - a netconf change on "all" or a device, or a link's own values: the
@@ -355,7 +363,13 @@ int ct_neightbl_delete(struct ct_netns *ns, const struct ct_neightbl *key);
 struct ct_rtnl_msg;
 struct ct_netconf;
 struct ct_neigh_parms;
+struct ct_prefixes;
 int ct_netns_apply(struct ct_netns *ns, struct ct_rtnl_msg *m);
+/* ct_netns_apply on node->ns.v[ns_index]; when that is the host namespace and
+ * its links or addresses changed, the node's underlay and VTEP are derived
+ * again (ct_node_derive with the workload prefixes p). */
+int ct_node_apply(struct ct_node *node, size_t ns_index, struct ct_rtnl_msg *m,
+		  const struct ct_prefixes *p);
 /* A netconf row onto the model (fields of -1 are absent and kept). */
 int ct_netconf_apply(struct ct_netns *ns, const struct ct_netconf *c);
 /* A device's neighbour parameters onto its link (proxy_delay). */
@@ -379,6 +393,12 @@ void ct_node_derive_from(struct ct_node *node, const struct ct_netns *links_ns,
 			 const struct ct_netns *addrs_ns, const struct ct_prefixes *p);
 void ct_node_derive(struct ct_node *node, const struct ct_prefixes *p);
 #define CT_VTEP_NAME "vxlan.calico"
+
+/* A link with nothing known: zero, and -1 in every field whose unknown is -1
+ * (netconf values, proxy_delay, route_localnet, peer_ns, link_netnsid, eff_*).
+ * Decoders start from it: a link message leaves those it does not carry at -1,
+ * and ct_link_upsert keeps the model's values for them. */
+void ct_link_init(struct ct_link *l);
 
 /* Push helpers for gatherers; return a pointer to the new zeroed element or NULL. */
 struct ct_link *ct_push_link(struct ct_netns *ns);

@@ -351,12 +351,7 @@ int ct_rtnl_link(const struct nlmsghdr *h, struct ct_link *out)
 	/* a bridge port's own notification (AF_BRIDGE) is not the device */
 	if (ifi.ifi_family != AF_UNSPEC)
 		return CT_RTNL_SKIP;
-	memset(&l, 0, sizeof(l));
-	l.link_netnsid = -1;
-	l.peer_ns = -1;
-	l.forwarding = l.rp_filter = l.proxy_arp = -1;
-	l.proxy_delay = l.route_localnet = l.forwarding6 = -1;
-	l.eff_rp_filter = l.eff_proxy_arp = -1;
+	ct_link_init(&l); /* what the message does not carry stays unknown (-1) */
 	l.ifindex = ifi.ifi_index;
 	l.flags = ifi.ifi_flags;
 	get_str(tb[IFLA_IFNAME], l.name, sizeof(l.name));
@@ -883,6 +878,8 @@ int ct_rtnl_decode(const struct nlmsghdr *h, struct ct_rtnl_msg *out)
 		   h->nlmsg_type == RTM_DELROUTE || h->nlmsg_type == RTM_DELRULE ||
 		   h->nlmsg_type == RTM_DELNEIGH || h->nlmsg_type == RTM_DELNETCONF ||
 		   h->nlmsg_type == RTM_DELNSID;
+	/* NLM_F_REPLACE / NLM_F_CREATE / NLM_F_APPEND of an event: how a route joins its table */
+	out->nlflags = h->nlmsg_flags;
 	return CT_RTNL_OK;
 }
 

@@ -63,6 +63,10 @@ enum ct_rtnl_kind {
 struct ct_rtnl_msg {
 	enum ct_rtnl_kind kind;
 	bool del; /* RTM_DEL*: a removal; the struct holds the key fields */
+	/* nlmsg_flags of the message (NLM_F_REPLACE, NLM_F_CREATE, NLM_F_APPEND: an
+	 * event tells a route replaced from one added beside another of the same
+	 * key); 0 when unknown. ct_netns_apply reads it for routes. */
+	uint16_t nlflags;
 	union {
 		struct ct_link link;
 		struct ct_addr addr;

@@ -12,6 +12,8 @@
 #include "model/snapshot.h"
 #include "model/esc.h"
 #include "model/names.h"
+#include "model/bgp.h"
+#include "model/bgp_json.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -1410,11 +1412,44 @@ static int fail_json(struct ld *l, const json_error_t *je)
 				  : "");
 }
 
+/* Finishes a loaded model as a live gather would: every table indexed, the
+ * derived values a snapshot left null computed (model/derive.c; recorded ones
+ * are kept: they are what the node applied), the "bgp" section parsed into
+ * n->bgp (bgp_json stays for writing back). src names the file in messages. */
+static int load_finish(struct ct_node *n, const char *src, struct ct_err *err)
+{
+	for (size_t i = 0; i < n->ns.n; i++) {
+		struct ct_netns *ns = &n->ns.v[i];
+		if (ct_netns_index(ns))
+			return ct_err_set(err, CT_EXIT_GATHER, "snapshot '%s': out of memory", src);
+		for (size_t k = 0; k < ns->links.n; k++) {
+			struct ct_link *lk = &ns->links.v[k];
+			if (lk->eff_rp_filter < 0 || lk->eff_proxy_arp < 0) {
+				struct ct_link d = *lk;
+				ct_link_derive(ns, &d);
+				if (lk->eff_rp_filter < 0)
+					lk->eff_rp_filter = d.eff_rp_filter;
+				if (lk->eff_proxy_arp < 0)
+					lk->eff_proxy_arp = d.eff_proxy_arp;
+			}
+		}
+	}
+	if (!n->bgp_json || strcmp(n->bgp_json, "null") == 0)
+		return 0;
+	n->bgp = calloc(1, sizeof(*n->bgp));
+	if (!n->bgp)
+		return ct_err_set(err, CT_EXIT_GATHER, "out of memory");
+	ct_bgp_init(n->bgp);
+	return ct_bgp_from_json(n->bgp_json, src, n->bgp, n->bgp_error, sizeof(n->bgp_error), err);
+}
+
 /* Fills n from a parsed document (released here); n is left empty on error. */
 static int load_root(struct ld *l, json_t *root, struct ct_node *n, const char *source)
 {
 	int rc = root ? load_doc(l, root, n) : -1;
 	json_decref(root);
+	if (rc == 0)
+		rc = load_finish(n, source, l->err);
 	if (rc) {
 		ct_node_free(n);
 		return -1;

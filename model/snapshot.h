@@ -9,7 +9,8 @@
  *    "netns":[{"name","path","is_host","nsid","inode","conf":{..},"links":[..],
  *              "addresses":[..],"routes":[..],"rules":[..],"neighbours":[..],
  *              "fdb":[..],"neigh_tables":[..],"gw_checks":[..]}],
- *    "pods":null|[..],"bgp":null|<any JSON>,"items":[],"findings":[]}
+ *    "pods":null|[..],"bgp":null|{..},"items":[],"findings":[]}
+ * ("bgp" is model/bgp_json.c's object, parsed on load)
  *
  * Conventions: an unknown int (-1) and an unset address are null; enums are
  * names from model/names.h (a decimal string when the table has no name); a
@@ -41,10 +42,12 @@
 int ct_snapshot_write(const struct ct_node *n, FILE *f, struct ct_err *err);
 
 /* Loads a snapshot file ("-" = stdin) into n, which is overwritten (not freed:
- * pass an empty node). On success node->source is path and every namespace is
- * indexed (ct_netns_index). On error n is left empty (ct_node_free is safe)
- * and err holds one line naming the file and the JSON path, with
- * exit_code CT_EXIT_GATHER. */
+ * pass an empty node). Loading finishes the model as a live gather does: on
+ * success node->source is path, every namespace is indexed (ct_netns_index),
+ * effective values a snapshot left null are derived (model/derive.c), and a
+ * "bgp" section is parsed into node->bgp (node->bgp_error gets its "error").
+ * On error n is left empty (ct_node_free is safe) and err holds one line
+ * naming the file and the JSON path, with exit_code CT_EXIT_GATHER. */
 int ct_snapshot_load(struct ct_node *n, const char *path, struct ct_err *err);
 
 /* Same, from memory; messages name the snapshot '<buffer>'. */

@@ -2,7 +2,9 @@
 #ifndef CT_HOST_ENV_H
 #define CT_HOST_ENV_H
 
-#include "analysis/analysis.h"
+#include <stdbool.h>
+
+#include "model/host_env.h"
 
 /* Is NetworkManager running (a process named NetworkManager under proc_root),
  * and does its configuration under etc_root leave Calico's devices unmanaged? */

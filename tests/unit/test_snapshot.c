@@ -402,7 +402,7 @@ static void build_full(struct ct_node *n)
 	snprintf(n->source, sizeof(n->source), "<buffer>");
 	n->dump_intr = 2;
 	n->bgp_json = strdup("{\"as\":64512,\"peers\":[{\"name\":\"Mesh_192_168_31_10\","
-			     "\"state\":\"Established\",\"since\":1795660000,\"rate\":0.5}]}");
+			     "\"state\":\"Established\",\"since\":\"1795660000\",\"rate\":0.5}]}");
 	assert_non_null(n->bgp_json);
 
 	/* host namespace */
@@ -1295,7 +1295,7 @@ static const struct mutation mutations[] = {
 	{"node", "source", NULL, NULL},
 	{"", "items", NULL, NULL},
 	{"", "bgp", "{\"peers\":[]}", NULL},
-	{"", "bgp", "\"text\"", NULL},
+	{"", "bgp", "\"text\"", "': bgp: expected an object"}, /* parsed on load */
 };
 
 static void test_mutations(void **state)
