@@ -62,38 +62,9 @@ static int ev_socket(void *p)
 	return r;
 }
 
-static int nsid_reply(struct nlmsghdr *h, void *arg)
-{
-	int *nsid = arg;
-	struct nlattr *tb[NETNSA_MAX + 1];
-	int32_t v;
-
-	if (h->nlmsg_type != RTM_NEWNSID ||
-	    nlmsg_parse(h, sizeof(struct rtgenmsg), tb, NETNSA_MAX, NULL) < 0)
-		return 0;
-	if (ct_nla_s32(tb[NETNSA_NSID], &v) && v >= 0)
-		*nsid = v;
-	return 0;
-}
-
 int ct_ev_nsid_of(struct ct_ev_src *es, int fd, int *nsid)
 {
-	struct rtgenmsg rt = { .rtgen_family = AF_UNSPEC };
-	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETNSID, 0);
-	int r;
-
-	*nsid = -1;
-	if (!msg || nlmsg_append(msg, &rt, sizeof(rt), NLMSG_ALIGNTO) < 0 ||
-	    nla_put_u32(msg, NETNSA_FD, (uint32_t)fd) < 0) {
-		nlmsg_free(msg);
-		return -ENOMEM;
-	}
-	r = ct_nl_request(&es->req, msg, nsid_reply, nsid);
-	if (r < 0 && es->req.kerr) { /* not a namespace, or gone: no id */
-		*nsid = -1;
-		return 0;
-	}
-	return r;
+	return ct_nl_get_nsid(&es->req, fd, nsid);
 }
 
 static int ev_add(struct ct_ev_src *es, int fd, int nsid, int tag)

@@ -678,39 +678,6 @@ static int gather_nodeinfo(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns
 
 /* ---- peer namespaces ---- */
 
-static int nsid_cb(struct nlmsghdr *h, void *arg)
-{
-	int *nsid = arg;
-	struct ct_rtnl_msg m;
-
-	if (h->nlmsg_type == RTM_NEWNSID && ct_rtnl_decode(h, &m) == CT_RTNL_OK &&
-	    m.kind == CT_RTNL_NSID)
-		*nsid = m.u.nsid;
-	return 0;
-}
-
-/* The id the socket's namespace gives the namespace behind fd, without
- * assigning one: -1 when none. 0, or a negative errno on a transport error. */
-static int get_nsid(struct ct_nl *nl, int fd, int *nsid)
-{
-	struct rtgenmsg rt = { .rtgen_family = AF_UNSPEC };
-	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETNSID, 0);
-	int r;
-
-	*nsid = -1;
-	if (!msg || nlmsg_append(msg, &rt, sizeof(rt), NLMSG_ALIGNTO) < 0 ||
-	    nla_put_u32(msg, NETNSA_FD, (uint32_t)fd) < 0) {
-		nlmsg_free(msg);
-		return -ENOMEM;
-	}
-	r = ct_nl_request(nl, msg, nsid_cb, nsid);
-	if (r < 0 && nl->kerr) { /* not a namespace, or gone: no id */
-		*nsid = -1;
-		return 0;
-	}
-	return r;
-}
-
 struct nsmap {
 	struct gctx *g;
 	struct ct_nl *nl;
@@ -728,7 +695,7 @@ static int nsmap_visit(struct ct_ns_cand *c, void *arg)
 	int nsid, r;
 	size_t i;
 
-	r = get_nsid(m->nl, c->fd, &nsid);
+	r = ct_nl_get_nsid(m->nl, c->fd, &nsid);
 	if (r < 0)
 		return r;
 	if (nsid < 0)
@@ -819,7 +786,7 @@ static int gather_pods(struct gctx *g, struct nsmap *m, int target_fd)
 			r = gather_ns(g, &nl, ns, what);
 			int hid;
 			/* the pod's eth0 points back at the target namespace */
-			if (r == 0 && get_nsid(&nl, target_fd, &hid) == 0 && hid >= 0)
+			if (r == 0 && ct_nl_get_nsid(&nl, target_fd, &hid) == 0 && hid >= 0)
 				for (size_t i = 0; i < ns->links.n; i++)
 					if (ns->links.v[i].link_netnsid == hid)
 						ns->links.v[i].peer_ns = 0;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "probes/nl.h"
 
+#include "model/rtnl.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -11,6 +13,7 @@
 
 #include <arpa/inet.h>
 
+#include <linux/net_namespace.h>
 #include <linux/netlink.h>
 #include <netlink/errno.h>
 #include <netlink/handlers.h>
@@ -388,4 +391,35 @@ int ct_nl_open_in(struct ct_nl *nl, int nsfd)
 	if (r == -ENOTRECOVERABLE)
 		ct_nl_close(nl);
 	return r < 0 ? r : 0;
+}
+
+static int nsid_reply(struct nlmsghdr *h, void *arg)
+{
+	int *nsid = arg;
+	struct ct_rtnl_msg m;
+
+	if (h->nlmsg_type == RTM_NEWNSID && ct_rtnl_decode(h, &m) == CT_RTNL_OK &&
+	    m.kind == CT_RTNL_NSID && m.u.nsid >= 0)
+		*nsid = m.u.nsid;
+	return 0;
+}
+
+int ct_nl_get_nsid(struct ct_nl *nl, int fd, int *nsid)
+{
+	struct rtgenmsg rt = { .rtgen_family = AF_UNSPEC };
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETNSID, 0);
+	int r;
+
+	*nsid = -1;
+	if (!msg || nlmsg_append(msg, &rt, sizeof(rt), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_u32(msg, NETNSA_FD, (uint32_t)fd) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	r = ct_nl_request(nl, msg, nsid_reply, nsid);
+	if (r < 0 && nl->kerr) { /* not a namespace, or gone: no id */
+		*nsid = -1;
+		return 0;
+	}
+	return r;
 }

@@ -78,6 +78,11 @@ int ct_nl_request(struct ct_nl *nl, struct nl_msg *msg, ct_nl_handler fn, void *
  * Linux 4.20+) on or off. Returns 0 or a negative errno. */
 int ct_nl_strict(struct ct_nl *nl, bool on);
 
+/* The id the socket's namespace gives the namespace behind fd (RTM_GETNSID),
+ * without assigning one: *nsid -1 when there is none, or when fd is not a
+ * namespace or is gone. 0, or a negative errno on a transport error. */
+int ct_nl_get_nsid(struct ct_nl *nl, int fd, int *nsid);
+
 /* Records every message this handle receives from now on (dump parts, replies,
  * NLMSG_DONE and NLMSG_ERROR), one pcap record each, into f: a pcap file of
  * link type NETLINK (253), whose records start with a 16-byte Linux cooked
