@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "probes/events.h"
 
+#include "model/rtnl.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -188,13 +190,12 @@ const struct ct_ev_ns *ct_ev_by_nsid(const struct ct_ev_src *es, int nsid)
  * without one ask again; one that lost its id forgets it. */
 static int ev_nsid_change(struct ct_ev_src *es, const struct nlmsghdr *h)
 {
-	struct nlattr *tb[NETNSA_MAX + 1];
-	int32_t id;
-	int r;
+	struct ct_rtnl_msg m;
+	int id, r;
 
-	if (nlmsg_parse((struct nlmsghdr *)h, sizeof(struct rtgenmsg), tb, NETNSA_MAX, NULL) < 0 ||
-	    !ct_nla_s32(tb[NETNSA_NSID], &id))
+	if (ct_rtnl_decode(h, &m) != CT_RTNL_OK || m.kind != CT_RTNL_NSID)
 		return 0;
+	id = m.u.nsid;
 	for (size_t i = 1; i < es->n_ns; i++) {
 		struct ct_ev_ns *n = &es->ns[i];
 		if (h->nlmsg_type == RTM_DELNSID) {
