@@ -116,15 +116,10 @@ void ct_begin(struct ct_ctx *c, const struct ct_node *n, const struct ct_netns *
 /* Adds node-wide findings (dump interrupted), sorts, writes findings, returns
  * the exit status of the command's scope. */
 int ct_finish(struct ct_ctx *c, const struct ct_node *n, struct ct_findings *f);
-/* Keeps only findings whose subject is in keep[] (n entries). */
-void ct_findings_keep(struct ct_findings *f, const char *const *keep, size_t n);
-
-/* The "stats" object of a link (JSON only). */
-void ct_emit_stats(struct ct_out *o, const struct ct_stats *s);
-
-/* Section "vteps": each remote VTEP's permanent neighbour against its FDB entry. */
-struct ct_tunnels;
-void ct_emit_vteps(struct ct_out *o, const struct ct_tunnels *t);
+/* The load step of a pod namespace's host side: from the loaded node, else (live)
+ * gathered through the pod veth's peer into extra. NULL when unknown. */
+const struct ct_netns *ct_load_host_of(struct ct_ctx *c, const struct ct_node *n,
+				      const struct ct_netns *ns, struct ct_node *extra);
 
 /* Asks BIRD in the target namespace (probes/bgp_gather.h) with the command
  * line's socket, timeout and namespace; socket overrides --bird-socket. */
