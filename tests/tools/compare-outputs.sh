@@ -58,6 +58,14 @@ pair() {
 	echo "DIFF $label: caltrace $*"
 	diff <(printf '%s\nexit %s\n' "$a" "$ra") <(printf '%s\nexit %s\n' "$b" "$rb") | head -n 40
 }
+# intended LABEL ARGS...: a known, wanted difference: shown, not counted
+intended() {
+	local label=$1 a b
+	shift
+	a=$("$OLD" "$@" 2>&1 | cut -c1-200; echo "exit ${PIPESTATUS[0]}")
+	b=$("$NEW" "$@" 2>&1 | cut -c1-200; echo "exit ${PIPESTATUS[0]}")
+	[ "$a" = "$b" ] || printf 'intended change, %s:\n  old: %s\n  new: %s\n' "$label" "$(echo $a)" "$(echo $b)"
+}
 # each LABEL ARGS...: text without and with colour, and JSON
 each() {
 	local label=$1
@@ -102,6 +110,45 @@ commands() {
 		each "bgp PEER" "$@" bgp "$peer"
 	done
 }
+
+# ---- the command line: help, usage and its errors
+cli() {
+	local c f=tests/fixtures/ipip-node.json
+	pair "--help" --help
+	pair "no command" 
+	pair "help" help
+	for c in $("$OLD" --help | awk '/^commands:/ { on = 1; next } /^$/ { on = 0 } on { print $1 }'); do
+		pair "help $c" help "$c"
+		pair "$c -h" "$c" -h
+		pair "$c --bogus" "$c" --bogus
+		pair "$c --from" --from "$f" "$c"
+		pair "$c --bird-socket" "$c" --bird-socket /nonexistent/bird.ctl --from "$f"
+		pair "$c -i" "$c" -i eth0 --from "$f"
+		pair "$c -n -n" -n a -n b "$c" --from "$f"
+	done
+	pair "-V first" -V -c 0
+	pair "-c first" -c 0 -V
+	pair "--json=x" --json=x links
+	pair "--jso" --jso links
+	pair "-Q" -Q links
+	pair "--color" --color=sometimes links
+	pair "--timeout" --timeout 0 links
+	pair "--interval" sniff --interval 0
+	pair "--vxlan-port" sniff --vxlan-port 0
+	pair "-s" sniff -s -1
+	pair "missing argument" links --from
+	pair "--" --from "$f" -- links -j
+	pair "unknown command" frobnicate
+	pair "bad prefix" --prefix , --from "$f" links
+	pair "help two" help links routes
+	pair "version" version
+	# intended changes of the views branch (shown, not counted)
+	intended "no limit of 255 arguments" --from "$f" routes $(seq 1 300)
+	intended "--from twice: only where a command repeats it" --from "$f" --from "$f" links
+	intended "-c twice: sniff takes it once" sniff -c 1 -c 2 -r /nonexistent
+}
+cli
+echo "compare: command line done: $runs runs, $diffs differences"
 
 # ---- snapshot fixtures, each namespace in them
 snapshots() {
