@@ -179,7 +179,7 @@ static int take(struct ct_opts *o, int ch, const char *arg, struct ct_err *err)
 			return num_err(err, "--timeout takes seconds between 0 and 3600, not '%s'", arg);
 		return 0;
 	}
-	return 1; /* not a query option */
+	return 0; /* an option without a field of the query (-h, -V): counted only */
 }
 
 /* "'sniff'" or "'sniff' and 'path'": the commands that take lname more than once */
@@ -296,10 +296,9 @@ int ct_parse_args(const struct ct_cmd *cmds, const struct ct_opt *opts, int argc
 			usage_err(err, "option '%s' needs an argument", argv[optind - 1]);
 			goto out;
 		}
-		int t = k < nopt ? take(o, ch, optarg, err) : 1;
-		if (t < 0)
+		if (k < nopt && take(o, ch, optarg, err) < 0)
 			goto out;
-		if (t > 0) {
+		if (k == nopt) {
 			usage_err(err, "unknown option '%s'; run 'caltrace --help'", argv[optind - 1]);
 			goto out;
 		}
