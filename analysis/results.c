@@ -97,6 +97,16 @@ void ct_findings_keep(struct ct_findings *f, const char *const *keep, size_t n)
 	f->n = o;
 }
 
+/* ---- every command ---- */
+
+void ct_analyze_load(const struct ct_node *n, struct ct_findings *f)
+{
+	if (n->dump_intr)
+		ct_finding_add(f, "dump_interrupted", "", "netlink", "NLM_F_DUMP_INTR after 3 retries",
+			       "run the command again; the table was changing while read",
+			       "%d netlink dumps were interrupted; the data may be inconsistent", n->dump_intr);
+}
+
 /* ---- links ---- */
 
 int ct_links_result_build(const struct ct_node *n, const struct ct_netns *ns,

@@ -46,6 +46,11 @@ bool ct_rule_tcp179_ok(const char *state);
  * followed by a space. */
 void ct_findings_keep(struct ct_findings *f, const char *const *keep, size_t n);
 
+/* ---- every command ---- */
+
+/* Findings about how the node was loaded (dump_interrupted), for every command. */
+void ct_analyze_load(const struct ct_node *n, struct ct_findings *f);
+
 /* ---- links ---- */
 
 struct ct_links_result {

@@ -78,12 +78,7 @@ void ct_begin(struct ct_ctx *c, const struct ct_node *n, const struct ct_netns *
 
 int ct_finish(struct ct_ctx *c, const struct ct_node *n, struct ct_findings *f)
 {
-	if (n->dump_intr)
-		ct_finding_add(f, "dump_interrupted", "", "netlink",
-			       "NLM_F_DUMP_INTR after 3 retries",
-			       "run the command again; the table was changing while read",
-			       "%d netlink dumps were interrupted; the data may be inconsistent",
-			       n->dump_intr);
+	ct_analyze_load(n, f);
 	ct_findings_sort(f);
 	ct_out_end(&c->out, f);
 	return ct_findings_exit(f);

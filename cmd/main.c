@@ -192,9 +192,11 @@ int main(int argc, char **argv)
 	ct_out_free(&c.out);
 	if (fflush(stdout) != 0 && rc == 0)
 		rc = CT_EXIT_GATHER;
-	/* what the command declares it needs names the privilege it lacked */
+	/* what the command declares it needs names the privilege it lacked, when the
+	 * error did not already */
 	char caps[64];
-	if (rc == CT_EXIT_GATHER && ct_need_missing(p.cmd, &c.o, caps, sizeof(caps)))
+	if (rc == CT_EXIT_GATHER && !strstr(c.err.msg, "CAP_") &&
+	    ct_need_missing(p.cmd, &c.o, caps, sizeof(caps)))
 		fprintf(stderr, "caltrace: '%s' needs %s here; run it as root\n", p.cmd->name, caps);
 out:
 	ct_parsed_free(&p);

@@ -515,6 +515,7 @@ bench_sniff() {
 	echo "  sniff section total: $(secs $((_t - t0))) s"
 }
 bench_sniff
+bash tests/bench/views.sh
 
 cleanup
 for n in "${made[@]}"; do
