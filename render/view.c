@@ -52,9 +52,6 @@ void ct_view_cell(const struct ct_view_col *col, const void *row, const void *ct
 	c->type = CT_CELL_STR;
 	c->null = true;
 	c->s = NULL;
-	c->v = NULL;
-	c->n = 0;
-	c->buf[0] = 0;
 	if (col->cell)
 		col->cell(row, ctx, c);
 }
@@ -132,7 +129,8 @@ static void write_row(struct ct_out *o, const struct ct_view *v, const void *row
 			continue;
 		}
 		ct_view_cell(col, row, ctx, c);
-		write_cell(o, col, c, ct_view_color(col, row, ctx));
+		/* JSON has no colours: the colour rule only runs for text */
+		write_cell(o, col, c, o->json ? CT_HL_NONE : ct_view_color(col, row, ctx));
 	}
 }
 
