@@ -5,42 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-void ct_cell_str(struct ct_cell *c, const char *s)
-{
-	c->type = CT_CELL_STR;
-	c->null = s == NULL;
-	c->s = s;
-}
-
-void ct_cell_int(struct ct_cell *c, int64_t v, bool valid)
-{
-	c->type = CT_CELL_INT;
-	c->null = !valid;
-	c->i = v;
-}
-
-void ct_cell_uint(struct ct_cell *c, uint64_t v)
-{
-	c->type = CT_CELL_UINT;
-	c->null = false;
-	c->u = v;
-}
-
-void ct_cell_bool(struct ct_cell *c, int v)
-{
-	c->type = CT_CELL_BOOL;
-	c->null = v < 0;
-	c->i = v > 0;
-}
-
-void ct_cell_strv(struct ct_cell *c, const char *const *v, size_t n)
-{
-	c->type = CT_CELL_STRV;
-	c->null = n == 0;
-	c->v = v;
-	c->n = n;
-}
-
 const void *ct_view_row(const struct ct_view *v, const void *ctx, size_t i)
 {
 	return v->row(ctx, i);

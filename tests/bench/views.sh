@@ -56,26 +56,30 @@ awk -v n="$N_NEIGH" 'BEGIN { for (i = 0; i < n; i++)
 ip -n "$NS" -batch "$TMP/neigh.batch" || die "neigh batch failed"
 
 now_us() { date +%s%6N; }
-# median_us CMD...: median wall time of RUNS runs, output discarded
-median_us() {
-	local i t0 t1 v=()
-	for ((i = 0; i < RUNS; i++)); do
-		t0=$(now_us)
-		"$@" >/dev/null 2>&1
-		t1=$(now_us)
-		v+=($((t1 - t0)))
-	done
-	printf '%s\n' "${v[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+# one_us CMD...: wall time of one run, output discarded
+one_us() {
+	local t0 t1
+	t0=$(now_us)
+	"$@" >/dev/null 2>&1
+	t1=$(now_us)
+	echo $((t1 - t0))
 }
-# row LABEL REF-CMD -- CMD...
+median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+# row LABEL REF-CMD -- CMD...: the reference, caltrace (and the old build) in turn, RUNS times,
+# so that a load from elsewhere on the machine falls on all of them alike
 row() {
-	local label=$1 ref=() r c o=""
+	local label=$1 ref=() rs=() cs=() os=() i r c o=""
 	shift
 	while [ "$1" != -- ]; do ref+=("$1"); shift; done
 	shift
-	r=$(median_us "${ref[@]}")
-	c=$(median_us "$CALTRACE" "$@")
-	[ -z "$OLD" ] || o=$(median_us "$OLD" "$@")
+	for ((i = 0; i < RUNS; i++)); do
+		rs+=("$(one_us "${ref[@]}")")
+		cs+=("$(one_us "$CALTRACE" "$@")")
+		[ -z "$OLD" ] || os+=("$(one_us "$OLD" "$@")")
+	done
+	r=$(median "${rs[@]}")
+	c=$(median "${cs[@]}")
+	[ -z "$OLD" ] || o=$(median "${os[@]}")
 	awk -v l="$label" -v r="$r" -v c="$c" -v o="$o" 'BEGIN {
 		printf "  %-14s %9.4f %9.4f %7.2f", l, c / 1e6, r / 1e6, c / r
 		if (o != "") printf "   old build %9.4f s, ratio %5.2f", o / 1e6, o / r
