@@ -152,7 +152,7 @@ int ct_load_node(struct ct_ctx *c, struct ct_node *n, unsigned what, unsigned po
 /* Starts the document for command on the loaded node. */
 void ct_begin(struct ct_ctx *c, const struct ct_node *n, const struct ct_netns *target,
 	      const char *command);
-/* Adds node-wide findings (dump interrupted), sorts, writes findings, returns
+/* Adds the load findings (analysis: ct_analyze_load), sorts, writes findings, returns
  * the exit status of the command's scope. */
 int ct_finish(struct ct_ctx *c, const struct ct_node *n, struct ct_findings *f);
 /* The load step of a pod namespace's host side: from the loaded node, else (live)
