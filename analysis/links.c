@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Workload interfaces (the host side of each pod's veth) and their findings. Pure. */
 #include "analysis.h"
+#include "analysis/results.h"
 
 #include <linux/rtnetlink.h>
 #include <stdio.h>
@@ -95,7 +96,7 @@ int ct_analyze_links(const struct ct_node *n, const struct ct_netns *ns,
 		const struct ct_link *l = w[i].link;
 		const char *nm = l->name;
 		bool up = l->flags & 1;
-		if (!up || l->oper == CT_OPER_DOWN || l->oper == CT_OPER_LOWERLAYERDOWN) {
+		if (!ct_rule_link_up(l)) {
 			snprintf(ev, sizeof(ev), "%s: admin %s, oper %s", nm, up ? "up" : "down",
 				 l->oper == CT_OPER_LOWERLAYERDOWN ? "lowerlayerdown (the pod side is gone or down)"
 				 : l->oper == CT_OPER_DOWN ? "down" : "up");
@@ -138,20 +139,20 @@ int ct_analyze_links(const struct ct_node *n, const struct ct_netns *ns,
 			ct_finding_add(f, "workload_no_route", ns->name, nm, ev, fix,
 				       "%s has no route for its pod's address %s", nm, ip);
 		}
-		if (l->eff_proxy_arp == 0) {
+		if (ct_rule_sysctl_bad(l->eff_proxy_arp)) {
 			snprintf(ev, sizeof(ev), "net.ipv4.conf.%s.proxy_arp = %d, conf.all.proxy_arp = %d",
 				 nm, l->proxy_arp, ns->conf.proxy_arp);
 			snprintf(fix, sizeof(fix), "sysctl -w net.ipv4.conf.%s.proxy_arp=1", nm);
 			ct_finding_add(f, "proxy_arp_off", ns->name, nm, ev, fix,
 				       "proxy ARP is off on %s: the pod cannot resolve its gateway 169.254.1.1", nm);
 		}
-		if (l->forwarding == 0) {
+		if (ct_rule_sysctl_bad(l->forwarding)) {
 			snprintf(ev, sizeof(ev), "net.ipv4.conf.%s.forwarding = 0", nm);
 			snprintf(fix, sizeof(fix), "sysctl -w net.ipv4.conf.%s.forwarding=1", nm);
 			ct_finding_add(f, "forwarding_off", ns->name, nm, ev, fix,
 				       "forwarding is off on %s: packets from the pod are dropped", nm);
 		}
-		if (l->mac_len == 6 && memcmp(l->mac, ct_calico_mac, 6) != 0) {
+		if (l->mac_len == 6 && !ct_rule_mac_ok(l)) {
 			char m[32];
 			ct_mac_fmt(l->mac, l->mac_len, m, sizeof(m));
 			snprintf(ev, sizeof(ev), "%s link/ether %s", nm, m);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Neighbour tables: histograms, table pressure, the pod gateway entry. Pure. */
 #include "analysis.h"
+#include "analysis/results.h"
 
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
@@ -162,7 +163,7 @@ static void check_gateway(const struct ct_netns *ns, const struct ct_netns *host
 	const char *dn = dev ? dev->name : "?";
 	if (!g->entry)
 		return; /* no entry yet: the pod has not sent anything; not a problem */
-	if (g->entry->state & (NUD_FAILED | NUD_INCOMPLETE)) {
+	if (ct_rule_nud_bad(g->entry->state)) {
 		gateway_why(ns, host, why, sizeof(why));
 		snprintf(ev, sizeof(ev), "%s dev %s %s; %s", ip, dn,
 			 g->entry->state & NUD_FAILED ? "FAILED" : "INCOMPLETE", why);
@@ -190,15 +191,8 @@ int ct_analyze_neigh(const struct ct_node *n, const struct ct_netns *ns,
 		const struct ct_neightbl *t = &ns->neightbls.v[i];
 		if (!t->gc_thresh3)
 			continue;
-		/* since Linux 4.19 the collector ignores permanent entries; the table's
-		 * count includes them, so take off those of this namespace (VXLAN VTEPs
-		 * are permanent) */
-		uint32_t perm = 0;
-		for (size_t k = 0; k < ns->neighs.n; k++)
-			perm += ns->neighs.v[k].dst.family == t->family &&
-				(ns->neighs.v[k].state & NUD_PERMANENT) &&
-				!(ns->neighs.v[k].flags & NTF_PROXY);
-		uint32_t gc = t->entries > perm ? t->entries - perm : 0;
+		uint32_t perm, gc;
+		int level = ct_rule_neightbl(ns, t, &gc, &perm);
 		snprintf(ev, sizeof(ev),
 			 "%s: %u entries (%u permanent ones here, which the collector ignores); "
 			 "gc_thresh1 %u, gc_thresh2 %u, gc_thresh3 %u",
@@ -207,10 +201,10 @@ int ct_analyze_neigh(const struct ct_node *n, const struct ct_netns *ns,
 		char fix[200];
 		snprintf(fix, sizeof(fix), "sysctl -w net.%s.neigh.default.gc_thresh3=%u (and raise gc_thresh1/2)",
 			 v6, t->gc_thresh3 * 2);
-		if ((uint64_t)gc * 10 >= (uint64_t)t->gc_thresh3 * 9)
+		if (level == CT_SEV_FAIL)
 			ct_finding_add(f, "neigh_table_overflow", ns->name, t->name, ev, fix,
 				       "%s is at %u of %u collectable entries: the kernel will log \"neighbour table overflow\" and drop", t->name, gc, t->gc_thresh3);
-		else if (gc > t->gc_thresh2)
+		else if (level == CT_SEV_WARN)
 			ct_finding_add(f, "neigh_table_pressure", ns->name, t->name, ev, fix,
 				       "%s has %u collectable entries, above gc_thresh2 %u", t->name, gc, t->gc_thresh2);
 	}

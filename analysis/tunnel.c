@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Encapsulation devices, the mode they imply, VTEPs and tunnel findings. Pure. */
 #include "analysis.h"
+#include "analysis/results.h"
 
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
@@ -197,13 +198,13 @@ int ct_analyze_tunnels(const struct ct_netns *ns, const struct ct_tunnels *t,
 				       "%s is the kernel's fallback IPIP device of this namespace, not a problem", l->name);
 			continue;
 		}
-		if (x->routes && (!(l->flags & 1) || l->oper == CT_OPER_DOWN)) {
+		if (x->routes && !ct_rule_tunnel_up(l)) {
 			snprintf(ev, sizeof(ev), "%s is down; %d routes use it", l->name, x->routes);
 			snprintf(fix, sizeof(fix), "ip link set %s up", l->name);
 			ct_finding_add(f, "tunnel_down", ns->name, l->name, ev, fix,
 				       "tunnel %s is down but %d routes send traffic through it", l->name, x->routes);
 		}
-		if (x->underlay_mtu && l->mtu + x->overhead > x->underlay_mtu) {
+		if (ct_rule_tunnel_mtu_bad(x)) {
 			snprintf(ev, sizeof(ev), "%s mtu %u + %u bytes of %s overhead > underlay mtu %u",
 				 l->name, l->mtu, x->overhead, ct_tunnel_role_names[x->role], x->underlay_mtu);
 			snprintf(fix, sizeof(fix), "ip link set %s mtu %u (Calico: set the MTU in the calico-config ConfigMap / FelixConfiguration)",

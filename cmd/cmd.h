@@ -14,14 +14,16 @@
 #include "model/model.h"
 #include "render/out.h"
 
-/* What a command needs (git's RUN_SETUP idea). */
+/* What a command needs (git's RUN_SETUP idea). main acts on them: the options a
+ * command takes beyond its own list (ct_cmd_takes) and, when it could not gather
+ * without the privilege, which capability the message names (ct_need_missing). */
 enum ct_need {
 	CT_NEED_NONE = 0,
-	CT_NEED_NETLINK = 1 << 0, /* rtnetlink dumps: work without root */
-	CT_NEED_SETNS = 1 << 1,   /* -n or pod namespaces: CAP_SYS_ADMIN */
-	CT_NEED_RAW = 1 << 2,     /* capture and raw sockets: CAP_NET_RAW */
-	CT_NEED_BIRD = 1 << 3,    /* the BIRD control socket file */
-	CT_NEED_SNAPSHOT = 1 << 4, /* reads the model: works with --from */
+	CT_NEED_NETLINK = 1 << 0, /* rtnetlink dumps: work without root, but -n needs CAP_SYS_ADMIN */
+	CT_NEED_SETNS = 1 << 1,   /* enters other namespaces itself (pods): CAP_SYS_ADMIN */
+	CT_NEED_RAW = 1 << 2,     /* capture and raw sockets: CAP_NET_RAW (not with -r FILE) */
+	CT_NEED_BIRD = 1 << 3,    /* asks BIRD's control socket: takes --bird-socket */
+	CT_NEED_SNAPSHOT = 1 << 4, /* reads the model: takes --from */
 };
 
 /* Option ids (long-only options use values above 255). */
@@ -48,7 +50,9 @@ enum {
 struct ct_opts {
 	const char *netns; /* the first -n */
 	bool json;
-	const char *from;
+	const char *from;  /* the first --from */
+	const char *from_list[CT_MAX_NETNS]; /* every --from, in order (commands that repeat it) */
+	int n_from;
 	enum ct_color_mode color;
 	struct ct_prefixes prefixes;
 	const char *prefix_str;
@@ -93,6 +97,10 @@ struct ct_cmd {
 	const char *summary; /* one line */
 	const char *opts;    /* command-specific long option names, space separated */
 	const char *complete; /* what positional arguments complete to: iface, prefix, pod, "" */
+	/* long names of the options this command takes more than once (each value kept in
+	 * order, e.g. every -n in netns_list); any other option with a value given twice is
+	 * a usage error */
+	const char *repeat;
 };
 
 struct ct_opt {
@@ -107,6 +115,37 @@ extern const struct ct_cmd ct_cmds[];
 extern const struct ct_opt ct_opts_table[];
 const struct ct_cmd *ct_cmd_find(const char *name);
 
+/* ---- the option parser (cmd/parse.c); tables are parameters so tests bring their own */
+
+/* Is w one of the space-separated words of list? */
+bool ct_word_in(const char *list, const char *w);
+const struct ct_cmd *ct_cmd_lookup(const struct ct_cmd *cmds, const char *name);
+/* Does command c take the option of long name lname: the global ones, its own
+ * list, and what its needs bring (--from with CT_NEED_SNAPSHOT, --bird-socket with
+ * CT_NEED_BIRD)? */
+bool ct_cmd_takes(const struct ct_cmd *c, const char *lname);
+/* May lname be given more than once to c? */
+bool ct_cmd_repeats(const struct ct_cmd *c, const char *lname);
+
+struct ct_parsed {
+	const struct ct_cmd *cmd; /* NULL: no command given */
+	bool want_help;           /* -h */
+	bool want_version;        /* -V: parsing stopped there */
+	char **pos;               /* positional arguments, the command first */
+	int npos;
+	int *count;               /* times each option of the table was given */
+	size_t *order;            /* options in the order first given */
+	size_t norder;
+};
+/* argv -> o and p. 0, or -1 with err set (exit code CT_EXIT_USAGE; err->msg is the
+ * line to print after "caltrace: ", arguments in it already escaped). */
+int ct_parse_args(const struct ct_cmd *cmds, const struct ct_opt *opts, int argc, char **argv,
+		  struct ct_opts *o, struct ct_parsed *p, struct ct_err *err);
+void ct_parsed_free(struct ct_parsed *p);
+/* The capabilities command c would need for this query and the process lacks,
+ * as "CAP_SYS_ADMIN and CAP_NET_RAW" in buf; false when none is missing. */
+bool ct_need_missing(const struct ct_cmd *c, const struct ct_opts *o, char *buf, size_t len);
+
 /* Shared by read commands: gathers live state (what: CT_G_* bits) or loads
  * --from (where -n names a namespace inside the snapshot), and pods when --pods
  * is given. *target is the namespace the command looks at. 0 or -1 with c->err set. */
@@ -115,18 +154,13 @@ int ct_load_node(struct ct_ctx *c, struct ct_node *n, unsigned what, unsigned po
 /* Starts the document for command on the loaded node. */
 void ct_begin(struct ct_ctx *c, const struct ct_node *n, const struct ct_netns *target,
 	      const char *command);
-/* Adds node-wide findings (dump interrupted), sorts, writes findings, returns
+/* Adds the load findings (analysis: ct_analyze_load), sorts, writes findings, returns
  * the exit status of the command's scope. */
 int ct_finish(struct ct_ctx *c, const struct ct_node *n, struct ct_findings *f);
-/* Keeps only findings whose subject is in keep[] (n entries). */
-void ct_findings_keep(struct ct_findings *f, const char *const *keep, size_t n);
-
-/* The "stats" object of a link (JSON only). */
-void ct_emit_stats(struct ct_out *o, const struct ct_stats *s);
-
-/* Section "vteps": each remote VTEP's permanent neighbour against its FDB entry. */
-struct ct_tunnels;
-void ct_emit_vteps(struct ct_out *o, const struct ct_tunnels *t);
+/* The load step of a pod namespace's host side: from the loaded node, else (live)
+ * gathered through the pod veth's peer into extra. NULL when unknown. */
+const struct ct_netns *ct_load_host_of(struct ct_ctx *c, const struct ct_node *n,
+				      const struct ct_netns *ns, struct ct_node *extra);
 
 /* Asks BIRD in the target namespace (probes/bgp_gather.h) with the command
  * line's socket, timeout and namespace; socket overrides --bird-socket. */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/results.h"
 #include "cmd/cmd.h"
 #include "model/bgp.h"
 #include "model/snapshot.h"
@@ -68,30 +69,40 @@ void ct_begin(struct ct_ctx *c, const struct ct_node *n, const struct ct_netns *
 
 int ct_finish(struct ct_ctx *c, const struct ct_node *n, struct ct_findings *f)
 {
-	if (n->dump_intr)
-		ct_finding_add(f, "dump_interrupted", "", "netlink",
-			       "NLM_F_DUMP_INTR after 3 retries",
-			       "run the command again; the table was changing while read",
-			       "%d netlink dumps were interrupted; the data may be inconsistent",
-			       n->dump_intr);
+	ct_analyze_load(n, f);
 	ct_findings_sort(f);
 	ct_out_end(&c->out, f);
 	return ct_findings_exit(f);
 }
 
-void ct_findings_keep(struct ct_findings *f, const char *const *keep, size_t n)
+const struct ct_netns *ct_load_host_of(struct ct_ctx *c, const struct ct_node *n,
+				      const struct ct_netns *ns, struct ct_node *extra)
 {
-	size_t o = 0;
-	for (size_t i = 0; i < f->n; i++) {
-		bool k = false;
-		for (size_t j = 0; j < n && !k; j++)
-			k = !strncmp(f->v[i].subject, keep[j], strlen(keep[j])) &&
-			    (f->v[i].subject[strlen(keep[j])] == 0 ||
-			     f->v[i].subject[strlen(keep[j])] == ' ');
-		if (k)
-			f->v[o++] = f->v[i];
+	const struct ct_netns *h = ct_netns_host_of(n, ns);
+	if (h || c->o.from)
+		return h;
+	/* live: the pod's veth peer lives in another namespace that NSNAMES resolved */
+	for (size_t k = 0; k < ns->links.n; k++) {
+		const struct ct_link *l = &ns->links.v[k];
+		if (strcmp(l->kind, "veth") || l->peer_ns < 0 || (size_t)l->peer_ns >= n->ns.n)
+			continue;
+		const struct ct_netns *peer = &n->ns.v[l->peer_ns];
+		if (!peer->path[0])
+			continue;
+		struct ct_gather_opts g = {
+			.netns_spec = peer->path,
+			.what = CT_G_LINKS | CT_G_ROUTES | CT_G_NETCONF | CT_G_GWCHECK,
+			.prefixes = &c->o.prefixes,
+			.proc_root = c->proc_root,
+		};
+		struct ct_err e = {0};
+		ct_node_init(extra);
+		if (ct_gather(extra, &g, &e) == 0 && extra->ns.n)
+			return &extra->ns.v[0];
+		ct_node_free(extra);
+		ct_node_init(extra);
 	}
-	f->n = o;
+	return NULL;
 }
 
 int ct_bgp_ask(struct ct_ctx *c, struct ct_node *n, bool routes, const char *query,

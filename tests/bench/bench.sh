@@ -513,6 +513,7 @@ echo; BENCH_FLOWS_RUNS=${BENCH_FLOWS_RUNS:-$RUNS} CALTRACE=$CALTRACE bash tests/
 
 echo; [ "${BENCH_EVENTS:-1}" = 0 ] || bash tests/bench/events.sh || echo "bench: events section failed"
 bash tests/bench/model.sh # model updates: 100k route events (tests/bench/model.sh)
+bash tests/bench/views.sh
 
 cleanup
 for n in "${made[@]}"; do
