@@ -302,6 +302,20 @@ static bool is_local_addr(const struct ct_netns *ns, const struct ct_ip *ip)
 	return false;
 }
 
+/* __ip_dev_find: an address of the namespace, or covered by a local route of the
+ * local table */
+static bool src_is_local(const struct ct_netns *ns, const struct flow *fl)
+{
+	struct flow f = *fl;
+	const struct ct_route *r;
+
+	if (is_local_addr(ns, &fl->src))
+		return true;
+	f.dst = fl->src;
+	f.oif = 0;
+	return table_lookup(ns, RT_TABLE_LOCAL, &f, &r) == 0 && r->type == RTN_LOCAL;
+}
+
 static bool dev_has_v4_addr(const struct ct_netns *ns, int ifindex)
 {
 	for (size_t i = 0; i < ns->addrs.n; i++)
@@ -430,13 +444,19 @@ int ct_lookup(const struct ct_netns *ns, const struct ct_lookup_query *q,
 		res->err = EINVAL;
 		return 0;
 	}
-	/* ip_route_output_key_hash_rcu: a given source must be a local address */
-	if (v4 && !q->iif && q->src.family &&
-	    (v4_multicast(&fl.src) || v4_lbcast(&fl.src) || v4_zero(&fl.src) ||
-	     !is_local_addr(ns, &fl.src))) {
-		res->why = CT_LOOKUP_MARTIAN_SRC;
-		res->err = EINVAL;
-		return 0;
+	/* ip_route_output_key_hash_rcu: a martian source is EINVAL, a source that is
+	 * not local (__ip_dev_find: an address, or a local route) ENETUNREACH */
+	if (v4 && !q->iif && q->src.family && !v4_zero(&fl.src)) {
+		if (v4_multicast(&fl.src) || v4_lbcast(&fl.src)) {
+			res->why = CT_LOOKUP_MARTIAN_SRC;
+			res->err = EINVAL;
+			return 0;
+		}
+		if (!src_is_local(ns, &fl)) {
+			res->why = CT_LOOKUP_MARTIAN_SRC;
+			res->err = ENETUNREACH;
+			return 0;
+		}
 	}
 
 	e = rules_lookup(ns, &fl, res);
@@ -511,7 +531,9 @@ static void put_route(const struct ct_netns *ns, const struct ct_route *r, char 
 	    ct_prefix_fmt(&r->dst, p, sizeof(p)));
 	if (ct_ip_is_set(&r->gw) && !ct_ip_is_any(&r->gw))
 		put(buf, len, at, " via %s", ct_ip_fmt(&r->gw, b, sizeof(b)));
-	if (l)
+	if (type_err(r->type))
+		; /* a reject route's device is lo: not worth naming */
+	else if (l)
 		put(buf, len, at, " dev '%s'", l->name);
 	else if (r->nh_count > 1)
 		put(buf, len, at, " (%u next hops)", r->nh_count);
@@ -577,7 +599,7 @@ char *ct_lookup_explain(const struct ct_netns *ns, const struct ct_lookup_result
 		}
 		break;
 	case CT_LOOKUP_MARTIAN_SRC:
-		put(buf, len, &at, "source address refused (martian or not local)");
+		put(buf, len, &at, "source address refused (martian, or not an address of this namespace)");
 		break;
 	case CT_LOOKUP_RPF:
 		put(buf, len, &at, "reverse path check (rp_filter) failed for ");

@@ -36,8 +36,9 @@
  * every route type; a type other than unicast, local or broadcast -> EINVAL;
  * then the reverse-path check of fib_validate_source with the effective
  * rp_filter (the reverse lookup from src to dst, iif the route's device):
- * EINVAL (EXDEV before 6.13). IPv4 output: a given src that is not a local
- * address -> EINVAL; a lookup that fails with an oif given succeeds on-link.
+ * EINVAL (EXDEV before 6.13). IPv4 output: a given src that is multicast or
+ * broadcast -> EINVAL, one that is not local -> ENETUNREACH (before any rule);
+ * a lookup that fails with an oif given succeeds on-link.
  * IPv6 sees neither forwarding nor reverse paths.
  */
 #ifndef CT_MODEL_LOOKUP_H
@@ -64,7 +65,7 @@ enum ct_lookup_why {
 	CT_LOOKUP_NO_ROUTE,     /* no route in any table the rules reached: ENETUNREACH */
 	CT_LOOKUP_RULE_ACTION,  /* a rule's blackhole/unreachable/prohibit action */
 	CT_LOOKUP_NO_FORWARDING,/* input: forwarding off on iif: EHOSTUNREACH */
-	CT_LOOKUP_MARTIAN_SRC,  /* input: a martian source; output: src not local: EINVAL */
+	CT_LOOKUP_MARTIAN_SRC,  /* a martian source: EINVAL; output: src not local: ENETUNREACH */
 	CT_LOOKUP_BAD_TYPE,     /* input: a route type the forwarding path refuses: EINVAL */
 	CT_LOOKUP_RPF,          /* input: the reverse-path check failed: EINVAL */
 	CT_LOOKUP_ONLINK,       /* output with oif: the lookup failed, the kernel assumes on-link */

@@ -10,7 +10,14 @@
  *   rtnltool routeget DST [from SRC] [iif IFINDEX] [oif IFINDEX] [mark N] [ipproto N]
  *                     [sport N] [dport N] [fibmatch]
  *                                 one lookup (probes/route_get.c), a key=value line, or
- *                                 "error ERRNO-TEXT" for the kernel's refusal
+ *                                 "error ERRNO-TEXT" for the kernel's refusal; with
+ *                                 "explain SNAPSHOT" a refusal is followed by a line
+ *                                 "model: ..." naming the route (probes/route_get.c)
+ *   rtnltool lookup SNAPSHOT DST [from SRC] [iif NAME] [oif NAME] [mark N] [linkdown]
+ *                                 the model's own lookup (model/lookup.c) on the snapshot's
+ *                                 first namespace: one line "err=ERRNO-NAME why=WHY type=T
+ *                                 dst=PREFIX table=N rule=PRIO" (type/dst/table "-" without
+ *                                 a route, rule "-" without a rule), then the explanation
  * Build: cc -I. $(pkg-config --cflags ...) tests/tools/rtnltool.c build/libcaltrace.a $(libs)
  */
 #include <arpa/inet.h>
@@ -26,6 +33,8 @@
 #include <linux/rtnetlink.h>
 #include <pcap/pcap.h>
 
+#include "model/lookup.h"
+#include "model/names.h"
 #include "model/rtnl.h"
 #include "model/snapshot.h"
 #include "probes/nl.h"
@@ -321,6 +330,9 @@ static int routeget(int argc, char **argv)
 	struct ct_route_query q = { 0 };
 	struct ct_route_answer ans;
 	struct ct_nl nl;
+	struct ct_node node;
+	struct ct_err err;
+	const char *snap = NULL;
 	char b1[64], b2[64], b3[64];
 	int r;
 
@@ -351,25 +363,39 @@ static int routeget(int argc, char **argv)
 			q.sport = (uint16_t)atoi(v);
 		} else if (strcmp(k, "dport") == 0) {
 			q.dport = (uint16_t)atoi(v);
+		} else if (strcmp(k, "explain") == 0) {
+			snap = v;
 		} else {
 			return 2;
 		}
+	}
+	ct_node_init(&node);
+	if (snap && ct_snapshot_load(&node, snap, &err) < 0) {
+		fprintf(stderr, "rtnltool: %s\n", err.msg);
+		ct_node_free(&node);
+		return 2;
 	}
 	r = ct_nl_open(&nl);
 	if (r < 0) {
 		fprintf(stderr, "rtnltool: netlink: %s\n", strerror(-r));
 		return 3;
 	}
-	r = ct_route_get(&nl, &q, &ans);
+	r = ct_route_get_explained(&nl, &q, snap && node.ns.n ? &node.ns.v[0] : NULL, &ans);
 	ct_nl_close(&nl);
 	if (r < 0) {
 		fprintf(stderr, "rtnltool: route get: %s\n", strerror(-r));
+		ct_node_free(&node);
 		return 3;
 	}
 	if (ans.err) {
 		printf("error %s\n", strerror(ans.err));
+		if (ans.explained)
+			printf("model: %s\n", ans.explain);
+		ct_route_answer_clear(&ans);
+		ct_node_free(&node);
 		return 1;
 	}
+	ct_node_free(&node);
 	const struct ct_route *rt = &ans.route;
 	printf("type=%u table=%u oif=%d gw=%s prefsrc=%s flags=0x%x dst=%s/%u protocol=%u "
 	       "scope=%u\n",
@@ -378,6 +404,82 @@ static int routeget(int argc, char **argv)
 	       ct_ip_fmt(&rt->dst.ip, b3, 64), rt->dst.len, rt->protocol, rt->scope);
 	ct_route_answer_clear(&ans);
 	return 0;
+}
+
+static int link_arg(const struct ct_netns *ns, const char *name, int *ifindex)
+{
+	const struct ct_link *l = ct_link_by_name(ns, name);
+
+	if (!l) {
+		fprintf(stderr, "rtnltool: no link '%s' in the model\n", name);
+		return -1;
+	}
+	*ifindex = l->ifindex;
+	return 0;
+}
+
+static int lookup(int argc, char **argv)
+{
+	struct ct_lookup_query q = { 0 };
+	struct ct_lookup_result res;
+	struct ct_node node;
+	struct ct_err err;
+	char b[64], t[16], line[512];
+	int rc = 2;
+
+	if (argc < 2)
+		return 2;
+	ct_node_init(&node);
+	if (ct_snapshot_load(&node, argv[0], &err) < 0 || node.ns.n == 0) {
+		fprintf(stderr, "rtnltool: %s\n", err.msg);
+		goto out;
+	}
+	const struct ct_netns *ns = &node.ns.v[0];
+	if (ip_arg(argv[1], &q.dst) < 0)
+		goto out;
+	for (int i = 2; i < argc; i++) {
+		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(k, "linkdown") == 0) {
+			q.ignore_linkdown = true;
+			continue;
+		}
+		if (!v)
+			goto out;
+		i++;
+		if (strcmp(k, "from") == 0) {
+			if (ip_arg(v, &q.src) < 0)
+				goto out;
+		} else if (strcmp(k, "iif") == 0) {
+			if (link_arg(ns, v, &q.iif) < 0)
+				goto out;
+		} else if (strcmp(k, "oif") == 0) {
+			if (link_arg(ns, v, &q.oif) < 0)
+				goto out;
+		} else if (strcmp(k, "mark") == 0) {
+			q.fwmark = (uint32_t)strtoul(v, NULL, 0);
+		} else {
+			goto out;
+		}
+	}
+	if (ct_lookup(ns, &q, &res) < 0)
+		goto out;
+	const struct ct_route *r = res.route;
+	printf("err=%s why=%s type=%s dst=%s table=%s", res.err ? strerrorname_np(res.err) : "0",
+	       ct_lookup_why_name(res.why), r ? ct_name_of(ct_rt_types, r->type, t, sizeof(t)) : "-",
+	       r ? ct_prefix_fmt(&r->dst, b, sizeof(b)) : "-", "");
+	if (r)
+		printf("%u", r->table);
+	else
+		printf("-");
+	if (res.rule)
+		printf(" rule=%u\n", res.rule->priority);
+	else
+		printf(" rule=-\n");
+	printf("%s\n", ct_lookup_explain(ns, &res, 0, line, sizeof(line)));
+	rc = 0;
+out:
+	ct_node_free(&node);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -390,8 +492,11 @@ int main(int argc, char **argv)
 		return walk(argv[2], fields_one, NULL);
 	if (argc >= 3 && strcmp(argv[1], "routeget") == 0)
 		return routeget(argc - 2, argv + 2);
+	if (argc >= 4 && strcmp(argv[1], "lookup") == 0)
+		return lookup(argc - 2, argv + 2);
 	fprintf(stderr, "usage: rtnltool record OUT.pcap | replay IN.pcap OUT | fields IN.pcap | "
 			"routeget DST [from SRC] [iif N] [oif N] [mark N] [ipproto N] [sport N] "
-			"[dport N] [fibmatch]\n");
+			"[dport N] [fibmatch] [explain SNAPSHOT] | lookup SNAPSHOT DST [from SRC] "
+			"[iif NAME] [oif NAME] [mark N] [linkdown]\n");
 	return 2;
 }
