@@ -6,7 +6,7 @@
 # prepended over a /32, more specific routes and metrics, forwarding off and rp_filter on input
 # devices, IPv6. For every query in QUERIES below:
 #   - the kernel answers `ip -j route get fibmatch ARGS`: the model must name the same route
-#     (prefix, table, type);
+#     (prefix, table, type, device, metric);
 #   - the kernel refuses: the model must give the same errno (the text ip prints), and when the
 #     model blames a route, that route must exist in the kernel's `ip -j route show table all`
 #     with that type, and the type must be the one that gives this errno (blackhole EINVAL,
@@ -41,7 +41,7 @@ out=$(cc -O1 -g -std=gnu11 -D_GNU_SOURCE -I"$TOP" $(pkg-config --cflags $PKGS) -
 # v0 (10.0.0.1/24, fd00::1/64): the uplink, default route; v1 (10.1.0.1/24): a second
 # uplink; wl (no address, rp_filter 1): a workload-like input device with pod 10.7.0.5;
 # nofwd (no address, forwarding 0): an input device that does not forward; loose (no
-# address, rp_filter 2).
+# address, rp_filter 2); st (10.30.0.1/24, rp_filter 1) and la (10.31.0.1/24, rp_filter 2).
 setup=$(
 	cat <<EOF
 link set lo up
@@ -50,6 +50,8 @@ link add v1 type veth peer name v1p
 link add wl type veth peer name wlp
 link add nofwd type veth peer name nofwdp
 link add loose type veth peer name loosep
+link add st type veth peer name stp
+link add la type veth peer name lap
 link set v0 up
 link set v0p up
 link set v1 up
@@ -60,6 +62,12 @@ link set nofwd up
 link set nofwdp up
 link set loose up
 link set loosep up
+link set st up
+link set stp up
+link set la up
+link set lap up
+addr add 10.30.0.1/24 dev st
+addr add 10.31.0.1/24 dev la
 addr add 10.0.0.1/24 dev v0
 addr add 10.1.0.1/24 dev v1
 addr add fd00::1/64 dev v0 nodad
@@ -118,7 +126,7 @@ out=$(printf '%s\n' "rule add pref 1000 to fd00:5::/48 table 100" \
 	"rule add pref 1100 fwmark 7 table 101" | ip -n "$NS" -6 -batch - 2>&1) ||
 	bail "set up $NS (IPv6 rules)" "$out"
 for kv in "ipv4.ip_forward=1" "ipv6.conf.all.forwarding=1" "ipv4.conf.all.rp_filter=0" \
-	"ipv4.conf.wl.rp_filter=1" "ipv4.conf.loose.rp_filter=2" "ipv4.conf.nofwd.forwarding=0" \
+	"ipv4.conf.wl.rp_filter=1" "ipv4.conf.loose.rp_filter=2" "ipv4.conf.st.rp_filter=1" "ipv4.conf.la.rp_filter=2" "ipv4.conf.nofwd.forwarding=0" \
 	"ipv4.conf.v1p.rp_filter=0" "ipv4.conf.wlp.rp_filter=0"; do
 	out=$(ip netns exec "$NS" sysctl -q -w "net.$kv" 2>&1) || bail "sysctl $kv" "$out"
 done
@@ -185,6 +193,12 @@ QUERIES=$(
 10.2.3.4 from 10.7.0.99 iif loose | reverse_path
 10.2.3.4 from 10.0.0.50 iif loose | reverse_path
 10.2.3.4 from 10.1.0.50 iif v1p | -
+10.2.3.4 from 10.0.0.50 iif st | reverse_path
+10.2.3.4 from 10.30.0.50 iif st | -
+10.2.3.4 from 10.0.0.50 iif la | -
+10.2.3.4 from 10.3.0.50 iif la | reverse_path
+10.0.0.1 from 10.0.0.50 iif st | reverse_path
+10.0.0.1 from 10.30.0.50 iif st | -
 10.2.3.4 from 10.0.0.50 iif nofwd | no_forwarding
 10.3.0.7 from 10.0.0.50 iif nofwd | no_forwarding
 10.16.1.1 from 10.0.0.50 iif v1p | -
@@ -245,7 +259,9 @@ kview() {
 		return
 	fi
 	local t
-	t=$(printf '%s' "$out" | jq -r '.[0] | "\(.type // "unicast") \(.dst) \(.table // "main")"') || {
+	t=$(printf '%s' "$out" | jq -r '.[0] | "\(.type // "unicast") \(.dst) \(.table // "main")" +
+		" \(if (.type // "unicast") == "unicast" or .type == "local" or .type == "broadcast"
+		     then .dev // "-" else "-" end) \(.metric // 0)"') || {
 		printf 'unreadable: %s\n' "$out"
 		return
 	}
@@ -256,7 +272,7 @@ kview() {
 	*:*) dst=$dst/128 ;;
 	*) dst=$dst/32 ;;
 	esac
-	printf 'type=%s dst=%s table=%s\n' "$1" "$dst" "$(num_table "$3")"
+	printf 'type=%s dst=%s table=%s dev=%s metric=%s\n' "$1" "$dst" "$(num_table "$3")" "$4" "$5"
 }
 
 KROUTES=$(ip -n "$NS" -j route show table all; ip -n "$NS" -6 -j route show table all)
@@ -279,7 +295,7 @@ while IFS='|' read -r args cause; do
 	if [ "${f[why]}" = onlink ]; then
 		mv="onlink (fibmatch: No route to host)"
 	elif [ "${f[err]}" = 0 ]; then
-		mv="type=${f[type]} dst=${f[dst]} table=${f[table]}"
+		mv="type=${f[type]} dst=${f[dst]} table=${f[table]} dev=${f[dev]} metric=${f[metric]}"
 	else
 		mv="err=${f[err]}"
 	fi

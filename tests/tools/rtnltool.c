@@ -16,8 +16,9 @@
  *   rtnltool lookup SNAPSHOT DST [from SRC] [iif NAME] [oif NAME] [mark N] [linkdown]
  *                                 the model's own lookup (model/lookup.c) on the snapshot's
  *                                 first namespace: one line "err=ERRNO-NAME why=WHY type=T
- *                                 dst=PREFIX table=N rule=PRIO" (type/dst/table "-" without
- *                                 a route, rule "-" without a rule), then the explanation
+ *                                 dst=PREFIX table=N [dev=NAME metric=N] rule=PRIO"
+ *                                 (type/dst/table "-" and no dev/metric without a route,
+ *                                 rule "-" without a rule), then the explanation
  * Build: cc -I. $(pkg-config --cflags ...) tests/tools/rtnltool.c build/libcaltrace.a $(libs)
  */
 #include <arpa/inet.h>
@@ -471,6 +472,10 @@ static int lookup(int argc, char **argv)
 		printf("%u", r->table);
 	else
 		printf("-");
+	if (r) {
+		const struct ct_link *l = r->oif ? ct_link_by_ifindex(ns, r->oif) : NULL;
+		printf(" dev=%s metric=%u", l ? l->name : "-", r->priority);
+	}
 	if (res.rule)
 		printf(" rule=%u\n", res.rule->priority);
 	else
