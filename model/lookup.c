@@ -21,6 +21,8 @@ struct flow {
 	const char *iifname;   /* "lo" for a locally generated packet, "" unknown */
 	int oif;               /* output lookups only */
 	const char *oifname;   /* its name, "" when none (input lookups) */
+	bool oif_strict;       /* next hops must use oif: IPv4 always, IPv6 without a source
+				* (ip6_route_output_flags: RT6_LOOKUP_F_IFACE) */
 	uint32_t mark;
 	bool ignore_linkdown;
 };
@@ -88,9 +90,21 @@ static bool nh_good(const struct ct_netns *ns, const struct ct_route *r,
 		if (l && !(l->flags & IFF_UP))
 			return false;
 	}
-	if (fl->family == AF_INET && fl->oif && nh->oif != fl->oif)
+	if (fl->oif && fl->oif_strict && nh->oif != fl->oif)
 		return false;
 	return true;
+}
+
+static bool route_on_dev(const struct ct_route *r, int ifindex)
+{
+	const struct ct_nexthop *nh;
+	struct ct_nexthop tmp;
+	size_t n = ct_route_nexthops(r, &nh, &tmp);
+
+	for (size_t i = 0; i < n; i++)
+		if (nh[i].oif == ifindex)
+			return true;
+	return false;
 }
 
 static bool route_usable(const struct ct_netns *ns, const struct ct_route *r,
@@ -142,6 +156,13 @@ static int table_lookup(const struct ct_netns *ns, uint32_t table, const struct 
 		}
 		if (!best)
 			return EAGAIN;
+		/* IPv6 scores every route by device, reject routes (on lo) too */
+		if (fl->family == AF_INET6 && fl->oif && fl->oif_strict &&
+		    !route_on_dev(best, fl->oif)) {
+			last = best;
+			last_i = best_i;
+			continue;
+		}
 		int e = type_err(best->type);
 		if (e) {
 			*out = best;
@@ -324,18 +345,6 @@ static bool dev_has_v4_addr(const struct ct_netns *ns, int ifindex)
 	return false;
 }
 
-static bool route_uses_dev(const struct ct_route *r, int ifindex)
-{
-	const struct ct_nexthop *nh;
-	struct ct_nexthop tmp;
-	size_t n = ct_route_nexthops(r, &nh, &tmp);
-
-	for (size_t i = 0; i < n; i++)
-		if (nh[i].oif == ifindex)
-			return true;
-	return false;
-}
-
 static int route_first_oif(const struct ct_netns *ns, const struct ct_route *r,
 			   const struct flow *fl)
 {
@@ -398,7 +407,7 @@ static int validate_source(const struct ct_netns *ns, const struct ct_lookup_que
 		return rpf ? EINVAL : 0; /* last_resort */
 	if (r2.route->type != RTN_UNICAST)
 		return EINVAL;
-	if (route_uses_dev(r2.route, in->ifindex))
+	if (route_on_dev(r2.route, in->ifindex))
 		return 0;
 	if (!dev_has_v4_addr(ns, in->ifindex))
 		return rpf ? EINVAL : 0;
@@ -432,6 +441,7 @@ int ct_lookup(const struct ct_netns *ns, const struct ct_lookup_query *q,
 	} else {
 		fl.iifname = "lo";
 		fl.oif = q->oif;
+		fl.oif_strict = q->dst.family == AF_INET || !q->src.family;
 	}
 	const struct ct_link *out = fl.oif ? ct_link_by_ifindex(ns, fl.oif) : NULL;
 	fl.oifname = out ? out->name : "";

@@ -28,8 +28,9 @@
  * with the next rule. Other routes need a usable next hop: not RTNH_F_DEAD,
  * not RTNH_F_LINKDOWN when ignore_linkdown (the model does not keep the
  * device's ignore_routes_with_linkdown: the caller says), a device that is up
- * for a unicast route, and the query's oif when given (IPv4); a route with
- * none is passed over for the next shorter prefix.
+ * for a unicast route, and the query's oif when given (IPv4; IPv6 when no
+ * source is given, and there reject routes too, whose device is lo); a route
+ * with none is passed over for the next shorter prefix.
  *
  * IPv4 input (iif set), as ip_route_input_slow: a source of 0.0.0.0, multicast
  * or 255.255.255.255 -> EINVAL; forwarding off on iif -> EHOSTUNREACH, hiding

@@ -218,6 +218,16 @@ fd00:1:0:2::1 mark 7 | -
 fd00:1:1::1 mark 7 | no_route
 fd00:9::1 | no_route
 fd01::7 | -
+fd00:1::1 from fd01::5 iif v1p | -
+fd00:2::1 from fd01::5 iif v1p | route
+fd00:1::1 from fd00::1 | -
+fd00:1::1 from fd09::9 | -
+fd00:1::1 oif v1 | no_route
+fd00:1::1 oif v0 | -
+fd00:2::1 oif v0 | no_route
+fd00:1::1 from fd00::1 oif v1 | -
+fd01::9 oif v1 | -
+10.2.3.4 mark 0x10 | -
 EOF
 )
 
