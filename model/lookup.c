@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -21,6 +22,7 @@ struct flow {
 	const char *iifname;   /* "lo" for a locally generated packet, "" unknown */
 	int oif;               /* output lookups only */
 	const char *oifname;   /* its name, "" when none (input lookups) */
+	const struct ct_lookup_index *ix; /* NULL or stale: scan the routes */
 	bool oif_strict;       /* next hops must use oif: IPv4 always, IPv6 without a source
 				* (ip6_route_output_flags: RT6_LOOKUP_F_IFACE) */
 	uint32_t mark;
@@ -130,6 +132,164 @@ static bool before(const struct ct_route *a, size_t ia, const struct ct_route *b
 	return ia < ib;
 }
 
+/* ---- the index: routes by (family, table, prefix length, prefix) ---- */
+
+static void mask_addr(const struct ct_ip *ip, uint8_t len, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	for (unsigned i = 0; i < 16 && len; i++) {
+		uint8_t bits = len >= 8 ? 8 : len;
+		out[i] = ip->a[i] & (uint8_t)(0xff00u >> bits);
+		len = (uint8_t)(len - bits);
+	}
+}
+
+static uint64_t key_hash(uint8_t family, uint32_t table, uint8_t len, const struct ct_ip *ip)
+{
+	uint8_t m[16];
+	uint64_t h = 1469598103934665603ull;
+
+	mask_addr(ip, len, m);
+	h = (h ^ family) * 1099511628211ull;
+	h = (h ^ len) * 1099511628211ull;
+	for (int i = 0; i < 4; i++)
+		h = (h ^ ((table >> (8 * i)) & 0xff)) * 1099511628211ull;
+	for (int i = 0; i < (family == AF_INET ? 4 : 16); i++)
+		h = (h ^ m[i]) * 1099511628211ull;
+	return h ^ (h >> 29);
+}
+
+void ct_lookup_index_init(struct ct_lookup_index *ix)
+{
+	memset(ix, 0, sizeof(*ix));
+}
+
+void ct_lookup_index_free(struct ct_lookup_index *ix)
+{
+	free(ix->head);
+	free(ix->next);
+	free(ix->tabs);
+	ct_lookup_index_init(ix);
+}
+
+static struct ct_lookup_tab *tab_find(const struct ct_lookup_index *ix, uint8_t family,
+				      uint32_t table)
+{
+	for (size_t i = 0; i < ix->ntabs; i++)
+		if (ix->tabs[i].family == family && ix->tabs[i].table == table)
+			return &ix->tabs[i];
+	return NULL;
+}
+
+int ct_lookup_index_build(struct ct_lookup_index *ix, const struct ct_netns *ns)
+{
+	size_t cap = 16;
+
+	ct_lookup_index_free(ix);
+	if (ns->routes.n >= UINT32_MAX / 4)
+		return -ENOMEM;
+	while (cap < ns->routes.n * 2)
+		cap <<= 1;
+	ix->head = calloc(cap, sizeof(*ix->head));
+	ix->next = calloc(ns->routes.n ? ns->routes.n : 1, sizeof(*ix->next));
+	if (!ix->head || !ix->next) {
+		ct_lookup_index_free(ix);
+		return -ENOMEM;
+	}
+	ix->cap = cap;
+	for (size_t i = ns->routes.n; i-- > 0;) {
+		const struct ct_route *r = &ns->routes.v[i];
+		uint8_t fam = r->dst.ip.family;
+		if ((fam != AF_INET && fam != AF_INET6) || r->dst.len > ct_ip_maxlen(fam))
+			continue; /* never a candidate (ct_prefix_contains refuses it too) */
+		struct ct_lookup_tab *t = tab_find(ix, fam, r->table);
+		if (!t) {
+			if (ix->ntabs == ix->tabcap) {
+				size_t nc = ix->tabcap ? ix->tabcap * 2 : 8;
+				struct ct_lookup_tab *nt = realloc(ix->tabs, nc * sizeof(*nt));
+				if (!nt) {
+					ct_lookup_index_free(ix);
+					return -ENOMEM;
+				}
+				ix->tabs = nt;
+				ix->tabcap = nc;
+			}
+			t = &ix->tabs[ix->ntabs++];
+			memset(t, 0, sizeof(*t));
+			t->family = fam;
+			t->table = r->table;
+		}
+		t->lens[r->dst.len / 64] |= 1ull << (r->dst.len % 64);
+		size_t h = key_hash(fam, r->table, r->dst.len, &r->dst.ip) & (cap - 1);
+		ix->next[i] = ix->head[h];
+		ix->head[h] = (uint32_t)(i + 1);
+	}
+	ix->ns = ns;
+	ix->n = ns->routes.n;
+	ix->gen = ns->gen.routes;
+	return 0;
+}
+
+static bool ix_valid(const struct ct_lookup_index *ix, const struct ct_netns *ns)
+{
+	return ix && ix->head && ix->ns == ns && ix->n == ns->routes.n &&
+	       ix->gen == ns->gen.routes;
+}
+
+static bool candidate(const struct ct_route *r, uint32_t table, const struct flow *fl)
+{
+	return r->table == table && r->dst.ip.family == fl->family && !r->tos &&
+	       ct_prefix_contains(&r->dst, &fl->dst);
+}
+
+/* The first candidate after (last, last_i) in the order of before(), or NULL. */
+static const struct ct_route *next_cand(const struct ct_netns *ns, uint32_t table,
+					const struct flow *fl, const struct ct_route *last,
+					size_t last_i, size_t *out_i)
+{
+	const struct ct_route *best = NULL;
+	size_t best_i = 0;
+
+	if (ix_valid(fl->ix, ns)) {
+		const struct ct_lookup_tab *t = tab_find(fl->ix, fl->family, table);
+		int top = last ? last->dst.len : ct_ip_maxlen(fl->family);
+		for (int len = top; t && len >= 0; len--) {
+			if (!(t->lens[len / 64] & (1ull << (len % 64))))
+				continue;
+			size_t h = key_hash(fl->family, table, (uint8_t)len, &fl->dst) &
+				   (fl->ix->cap - 1);
+			for (uint32_t s = fl->ix->head[h]; s; s = fl->ix->next[s - 1]) {
+				const struct ct_route *r = &ns->routes.v[s - 1];
+				if (r->dst.len != len || !candidate(r, table, fl))
+					continue;
+				if (last && !before(last, last_i, r, s - 1))
+					continue;
+				if (!best || before(r, s - 1, best, best_i)) {
+					best = r;
+					best_i = s - 1;
+				}
+			}
+			if (best)
+				break;
+		}
+		*out_i = best_i;
+		return best;
+	}
+	for (size_t i = 0; i < ns->routes.n; i++) {
+		const struct ct_route *r = &ns->routes.v[i];
+		if (!candidate(r, table, fl))
+			continue;
+		if (last && !before(last, last_i, r, i))
+			continue;
+		if (!best || before(r, i, best, best_i)) {
+			best = r;
+			best_i = i;
+		}
+	}
+	*out_i = best_i;
+	return best;
+}
+
 /* Longest-prefix match in one table. 0 with *out a usable route; a positive
  * errno with *out the reject route; EAGAIN for none (out NULL) or a throw route. */
 static int table_lookup(const struct ct_netns *ns, uint32_t table, const struct flow *fl,
@@ -140,20 +300,8 @@ static int table_lookup(const struct ct_netns *ns, uint32_t table, const struct 
 
 	*out = NULL;
 	for (;;) {
-		const struct ct_route *best = NULL;
 		size_t best_i = 0;
-		for (size_t i = 0; i < ns->routes.n; i++) {
-			const struct ct_route *r = &ns->routes.v[i];
-			if (r->table != table || r->dst.ip.family != fl->family || r->tos ||
-			    !ct_prefix_contains(&r->dst, &fl->dst))
-				continue;
-			if (last && !before(last, last_i, r, i))
-				continue;
-			if (!best || before(r, i, best, best_i)) {
-				best = r;
-				best_i = i;
-			}
-		}
+		const struct ct_route *best = next_cand(ns, table, fl, last, last_i, &best_i);
 		if (!best)
 			return EAGAIN;
 		/* IPv6 scores every route by device, reject routes (on lo) too */
@@ -378,7 +526,8 @@ static bool custom_rules4(const struct ct_netns *ns)
 
 /* fib_validate_source for a packet from q->src arriving on in (a forwarded or local
  * delivery); oif the forward route's device (0 for local). 0 or EINVAL. */
-static int validate_source(const struct ct_netns *ns, const struct ct_lookup_query *q,
+static int validate_source(const struct ct_netns *ns, const struct ct_lookup_index *ix,
+			   const struct ct_lookup_query *q,
 			   const struct ct_link *in, int oif, struct ct_lookup_result *res)
 {
 	int rpf = in->eff_rp_filter;
@@ -398,6 +547,7 @@ static int validate_source(const struct ct_netns *ns, const struct ct_lookup_que
 		.src = q->dst,
 		.iifname = ol ? ol->name : "lo",
 		.oifname = "",
+		.ix = ix,
 		.ignore_linkdown = q->ignore_linkdown,
 	};
 	struct ct_lookup_result r2 = { 0 };
@@ -419,8 +569,14 @@ static int validate_source(const struct ct_netns *ns, const struct ct_lookup_que
 int ct_lookup(const struct ct_netns *ns, const struct ct_lookup_query *q,
 	      struct ct_lookup_result *res)
 {
+	return ct_lookup_ix(ns, NULL, q, res);
+}
+
+int ct_lookup_ix(const struct ct_netns *ns, const struct ct_lookup_index *ix,
+		 const struct ct_lookup_query *q, struct ct_lookup_result *res)
+{
 	struct flow fl = { .family = q->dst.family, .dst = q->dst, .mark = q->fwmark,
-			   .ignore_linkdown = q->ignore_linkdown };
+			   .ignore_linkdown = q->ignore_linkdown, .ix = ix };
 	const struct ct_link *in = NULL;
 	int e;
 
@@ -491,7 +647,7 @@ int ct_lookup(const struct ct_netns *ns, const struct ct_lookup_query *q,
 	if (res->route->type == RTN_BROADCAST)
 		return 0;
 	if (res->route->type == RTN_LOCAL) {
-		if (in && validate_source(ns, q, in, 0, res)) {
+		if (in && validate_source(ns, ix, q, in, 0, res)) {
 			res->why = CT_LOOKUP_RPF;
 			res->err = EINVAL;
 		}
@@ -507,7 +663,7 @@ int ct_lookup(const struct ct_netns *ns, const struct ct_lookup_query *q,
 		res->err = EINVAL;
 		return 0;
 	}
-	if (in && validate_source(ns, q, in, route_first_oif(ns, res->route, &fl), res)) {
+	if (in && validate_source(ns, ix, q, in, route_first_oif(ns, res->route, &fl), res)) {
 		res->why = CT_LOOKUP_RPF;
 		res->err = EINVAL;
 	}

@@ -512,6 +512,7 @@ CALTRACE=$CALTRACE bash tests/bench/harness.sh # decoder speed with checksums (V
 echo; BENCH_FLOWS_RUNS=${BENCH_FLOWS_RUNS:-$RUNS} CALTRACE=$CALTRACE bash tests/bench/flows.sh || echo "flows bench: setup failed"
 
 echo; [ "${BENCH_EVENTS:-1}" = 0 ] || bash tests/bench/events.sh || echo "bench: events section failed"
+echo; [ "${BENCH_LOOKUP:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/lookup.sh || echo "bench: lookup section failed"
 
 cleanup
 for n in "${made[@]}"; do

@@ -6,7 +6,8 @@
 # 192.168.31.2-200 (1 in 100 a blackhole), 20 fwmark rules ahead of main (tables of 10
 # routes each; the queries carry no mark, so every lookup walks them). Queries: BENCH_LOOKUPS
 # (default 2000) random addresses in 10.128.0.0/9 and outside it. Prints the time per lookup
-# of each and the ratio; exits 0, or 3 when setup fails.
+# of each (the model with its route index and by scanning) and the ratios; exits 0, or 3 when
+# setup fails.
 set -u -o pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 CALTRACE=${CALTRACE:-$TOP/caltrace}
@@ -75,22 +76,33 @@ t0=$(now_us)
 ip -n "$NS" -force -batch "$TMPD/ipq" >"$TMPD/ip.out" 2>"$TMPD/ip.err"
 t1=$(now_us)
 ip_us=$((t1 - t0))
-# the model: the lookups alone, as the tool times them (the snapshot's loading apart)
+# the model: the lookups alone, as the tool times them (the snapshot's loading apart),
+# with the route index and with a scan of the routes
 t0=$(now_us)
 "$TMPD/rtnltool" lookups "$TMPD/snap.json" "$TMPD/q" >"$TMPD/m.out" 2>"$TMPD/m.err" ||
 	{ echo "lookup bench: rtnltool lookups failed: $(cat "$TMPD/m.err")"; exit 3; }
 t1=$(now_us)
 tool_us=$((t1 - t0))
+"$TMPD/rtnltool" lookups "$TMPD/snap.json" "$TMPD/q" scan >"$TMPD/s.out" 2>"$TMPD/s.err" ||
+	{ echo "lookup bench: rtnltool lookups scan failed: $(cat "$TMPD/s.err")"; exit 3; }
 m_us=$(sed -n 's/^lookups: [0-9]* in \([0-9]*\) us$/\1/p' "$TMPD/m.err")
-[ -n "$m_us" ] || { echo "lookup bench: no timing from rtnltool"; exit 3; }
-ip_ok=$(grep -c . "$TMPD/ip.out")
+s_us=$(sed -n 's/^lookups: [0-9]* in \([0-9]*\) us$/\1/p' "$TMPD/s.err")
+ix_us=$(sed -n 's/^index: built in \([0-9]*\) us$/\1/p' "$TMPD/m.err")
+[ -n "$m_us" ] && [ -n "$s_us" ] && [ -n "$ix_us" ] || { echo "lookup bench: no timing from rtnltool"; exit 3; }
+cmp -s "$TMPD/m.out" "$TMPD/s.out" || echo "lookup bench: the index and the scan disagree"
+# ip prints a route on two lines (the second indented), an error on stderr
+ip_ok=$(grep -c '^[^ ]' "$TMPD/ip.out")
 m_ok=$(grep -c '^err=0 ' "$TMPD/m.out")
 
 echo "route lookup: $N queries on 100,000 routes and 20 rules ahead of main (namespace $NS)"
-awk -v n="$N" -v ip="$ip_us" -v m="$m_us" -v tool="$tool_us" -v ipok="$ip_ok" -v mok="$m_ok" 'BEGIN {
-	printf "  ip -batch route get      %8.1f us per lookup (%d answered with a route)\n", ip / n, ipok
-	printf "  model ct_lookup          %8.1f us per lookup (%d with a route)\n", m / n, mok
-	printf "  model / ip               %8.2f\n", m / ip
-	printf "  rtnltool in all          %8.1f ms (loading the snapshot included)\n", tool / 1000
+awk -v n="$N" -v ip="$ip_us" -v m="$m_us" -v s="$s_us" -v ix="$ix_us" -v tool="$tool_us" \
+	-v ipok="$ip_ok" -v mok="$m_ok" 'BEGIN {
+	printf "  ip -batch route get          %9.2f us per lookup (%d answered with a route)\n", ip / n, ipok
+	printf "  model, route index           %9.2f us per lookup (%d with a route)\n", m / n, mok
+	printf "  model, scan of the routes    %9.2f us per lookup\n", s / n
+	printf "  model with index / ip        %9.3f\n", m / ip
+	printf "  model scanning / ip          %9.2f\n", s / ip
+	printf "  building the index           %9.1f ms\n", ix / 1000
+	printf "  rtnltool in all              %9.1f ms (loading the snapshot included)\n", tool / 1000
 }'
 exit 0

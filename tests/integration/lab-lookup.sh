@@ -348,6 +348,19 @@ while IFS='|' read -r args cause; do
 	ok "lookup $args: $k, cause ${f[why]}"
 done <<<"$QUERIES"
 
+# the same queries through the route index (rtnltool lookups): the same result lines
+sed 's/ *|.*//' <<<"$QUERIES" | grep . >"$TMPD/q"
+out=$("$TOOL" lookups "$SNAP" "$TMPD/q" 2>"$TMPD/ix.err")
+rc=$?
+want=""
+while read -r args; do
+	# shellcheck disable=SC2086
+	m=$("$TOOL" lookup "$SNAP" $args 2>&1)
+	want+="${m%%$'\n'*}"$'\n'
+done <"$TMPD/q"
+is "the route index gives the scan's answer to all $(grep -c . "$TMPD/q") queries (exit $rc)" \
+	"$out"$'\n' "$want"
+
 # route_get's explanation on refusals, from the same snapshot (the kernel's errno first)
 explain() {
 	local name=$1 want=$2 out rc

@@ -127,6 +127,14 @@ static struct ct_lookup_result look(const struct ct_netns *ns, const char *dst, 
 	if (src)
 		ip_(&q.src, src);
 	assert_int_equal(ct_lookup(ns, &q, &res), 0);
+	/* the index gives the very same answer as the scan */
+	struct ct_lookup_index ix;
+	struct ct_lookup_result res2;
+	ct_lookup_index_init(&ix);
+	assert_int_equal(ct_lookup_index_build(&ix, ns), 0);
+	assert_int_equal(ct_lookup_ix(ns, &ix, &q, &res2), 0);
+	assert_memory_equal(&res, &res2, sizeof(res));
+	ct_lookup_index_free(&ix);
 	return res;
 }
 
