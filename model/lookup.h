@@ -37,7 +37,10 @@
  * every route type; a type other than unicast, local or broadcast -> EINVAL;
  * then the reverse-path check of fib_validate_source with the effective
  * rp_filter (the reverse lookup from src to dst, iif the route's device):
- * EINVAL (EXDEV before 6.13). IPv4 output: a given src that is multicast or
+ * EINVAL (EXDEV before 6.13). With rp_filter 0 the kernel skips the check
+ * unless custom rules exist (it remembers rules added once and deleted since,
+ * and local routes in other tables: the model sees only the rules it holds);
+ * then a source that is a local address is refused. IPv4 output: a given src that is multicast or
  * broadcast -> EINVAL, one that is not local -> ENETUNREACH (before any rule);
  * a lookup that fails with an oif given succeeds on-link.
  * IPv6 sees neither forwarding nor reverse paths.
@@ -77,7 +80,9 @@ enum ct_lookup_why {
 struct ct_lookup_result {
 	int err;                      /* the errno the kernel gives, 0 for a route */
 	enum ct_lookup_why why;
-	const struct ct_route *route; /* the winning route, a pointer into ns->routes, or NULL */
+	const struct ct_route *route; /* the winning route, a pointer into ns->routes, or NULL;
+				       * NO_FORWARDING: the forward match hidden by it;
+				       * ONLINK: the route whose failure the kernel overrode */
 	const struct ct_rule *rule;   /* the rule that led there (a static default rule when the
 				       * namespace has none), NULL when no rule did */
 	bool default_rules;           /* the kernel's default rules were assumed */
