@@ -85,3 +85,34 @@ void ct_route_answer_clear(struct ct_route_answer *a)
 	ct_route_clear(&a->route);
 	memset(a, 0, sizeof(*a));
 }
+
+void ct_route_answer_explain(const struct ct_netns *ns, const struct ct_route_query *q,
+			     struct ct_route_answer *a)
+{
+	struct ct_lookup_query lq = {
+		.dst = q->dst,
+		.src = q->src,
+		.iif = q->iif,
+		.oif = q->oif,
+		.fwmark = q->has_fwmark ? q->fwmark : 0,
+		.ip_proto = q->ip_proto,
+		.sport = q->sport,
+		.dport = q->dport,
+	};
+
+	if (!ns || !a->err)
+		return;
+	ct_lookup(ns, &lq, &a->model);
+	ct_lookup_explain(ns, &a->model, a->err, a->explain, sizeof(a->explain));
+	a->explained = true;
+}
+
+int ct_route_get_explained(struct ct_nl *nl, const struct ct_route_query *q,
+			   const struct ct_netns *ns, struct ct_route_answer *a)
+{
+	int r = ct_route_get(nl, q, a);
+
+	if (r == 0)
+		ct_route_answer_explain(ns, q, a);
+	return r;
+}

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "model/lookup.h"
 #include "model/model.h"
 #include "probes/nl.h"
 
@@ -37,6 +38,12 @@ struct ct_route_answer {
 	/* type, table, oif (or next hops), gw, src (prefsrc), flags; with fibmatch
 	 * also dst (the route's prefix), protocol, scope, priority */
 	struct ct_route route;
+	/* When the kernel refused and a model was given (ct_route_get_explained):
+	 * the model's lookup (model/lookup.h) names the route that caused it.
+	 * The kernel's err stays the truth; model.err may differ (say so). */
+	bool explained;
+	struct ct_lookup_result model; /* pointers into the model given */
+	char explain[320];             /* ct_lookup_explain's line */
 };
 
 /* Asks the kernel. Returns 0 when it answered (a route, or an error in a->err),
@@ -44,5 +51,15 @@ struct ct_route_answer {
  * unreadable (transport errors stay apart from the kernel's answer). */
 int ct_route_get(struct ct_nl *nl, const struct ct_route_query *q, struct ct_route_answer *a);
 void ct_route_answer_clear(struct ct_route_answer *a);
+
+/* The same, and when the kernel answers with an errno and ns is not NULL,
+ * fills explained, model and explain from ns (the model of the handle's
+ * namespace). */
+int ct_route_get_explained(struct ct_nl *nl, const struct ct_route_query *q,
+			   const struct ct_netns *ns, struct ct_route_answer *a);
+/* Fills explained, model and explain of an answer already holding the
+ * kernel's errno; nothing when a->err is 0 or ns is NULL. */
+void ct_route_answer_explain(const struct ct_netns *ns, const struct ct_route_query *q,
+			     struct ct_route_answer *a);
 
 #endif
