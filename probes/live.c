@@ -73,7 +73,6 @@ static int live_gather(struct ct_live *lv, struct ct_err *err)
 	int64_t t = now_ms();
 	lv->ages = (struct ct_live_ages){ t, t, t, t, t, t };
 	lv->rescan = false;
-	lv->n_pending = 0;
 	return live_watch(lv, err);
 }
 
@@ -141,54 +140,6 @@ static bool live_knows_nsid(const struct ct_live *lv, int nsid)
 	return false;
 }
 
-/* A netconf row for a device the model does not have yet. */
-static void live_hold(struct ct_live *lv, int ns_index, const struct ct_netconf *c)
-{
-	const unsigned cap = sizeof(lv->pending) / sizeof(lv->pending[0]);
-
-	for (unsigned i = 0; i < lv->n_pending; i++) {
-		struct ct_live_pending *p = &lv->pending[i];
-		if (p->ns_index == ns_index && p->c.ifindex == c->ifindex &&
-		    p->c.family == c->family) {
-			/* merge: a row carries only the values that changed */
-			int *d[] = { &p->c.forwarding, &p->c.rp_filter, &p->c.proxy_neigh,
-				     &p->c.mc_forwarding, &p->c.ignore_linkdown };
-			const int s[] = { c->forwarding, c->rp_filter, c->proxy_neigh,
-					  c->mc_forwarding, c->ignore_linkdown };
-			for (unsigned k = 0; k < 5; k++)
-				if (s[k] >= 0)
-					*d[k] = s[k];
-			return;
-		}
-	}
-	if (lv->n_pending == cap) { /* the oldest goes */
-		memmove(&lv->pending[0], &lv->pending[1], (cap - 1) * sizeof(lv->pending[0]));
-		lv->n_pending--;
-	}
-	lv->pending[lv->n_pending].ns_index = ns_index;
-	lv->pending[lv->n_pending].c = *c;
-	lv->n_pending++;
-}
-
-/* The link arrived (apply what was held for it) or went (forget it). */
-static int live_release(struct ct_live *lv, int ns_index, int ifindex, bool gone)
-{
-	int r = 0;
-
-	for (unsigned i = 0; i < lv->n_pending;) {
-		struct ct_live_pending *p = &lv->pending[i];
-		if (p->ns_index != ns_index || p->c.ifindex != ifindex) {
-			i++;
-			continue;
-		}
-		if (!gone && r == 0)
-			r = ct_netconf_apply(&lv->node.ns.v[ns_index], &p->c);
-		memmove(p, p + 1, (lv->n_pending - i - 1) * sizeof(*p));
-		lv->n_pending--;
-	}
-	return r;
-}
-
 static int live_apply(const struct ct_ev *ev, void *arg)
 {
 	struct ct_live *lv = arg;
@@ -200,14 +151,8 @@ static int live_apply(const struct ct_ev *ev, void *arg)
 		lv->skipped++;
 		return 0;
 	}
-	/* the bridge announces its ports as RTM_NEWLINK / RTM_DELLINK of family AF_BRIDGE
-	 * (port state; RTM_DELLINK when a port leaves the bridge): not the link itself */
-	if ((ev->h->nlmsg_type == RTM_NEWLINK || ev->h->nlmsg_type == RTM_DELLINK) &&
-	    ev->h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifinfomsg)) &&
-	    ((const struct ifinfomsg *)NLMSG_DATA(ev->h))->ifi_family == AF_BRIDGE) {
-		lv->skipped++;
-		return 0;
-	}
+	/* a bridge port's RTM_NEWLINK / RTM_DELLINK of family AF_BRIDGE (port state, or a
+	 * port leaving the bridge) is not the link itself: the decoder skips it */
 	memset(&m, 0, sizeof(m));
 	r = ct_rtnl_decode(ev->h, &m);
 	if (r < 0) {
@@ -230,9 +175,12 @@ static int live_apply(const struct ct_ev *ev, void *arg)
 		ct_rtnl_msg_clear(&m);
 		return 0;
 	}
-	if (m.kind == CT_RTNL_NETCONF && !m.del && m.u.netconf.ifindex > 0 &&
+	/* a new device's netconf rows come before its RTM_NEWLINK (kernel 6.18); the link
+	 * message carries the same values (IFLA_INET_CONF, IFLA_INET6_CONF), so the rows of
+	 * a device the model does not have yet are not needed */
+	if (m.kind == CT_RTNL_NETCONF && m.u.netconf.ifindex > 0 &&
 	    !ct_link_by_ifindex(ns, m.u.netconf.ifindex)) {
-		live_hold(lv, ev->tag, &m.u.netconf);
+		lv->skipped++;
 		ct_rtnl_msg_clear(&m);
 		return 0;
 	}
@@ -242,8 +190,6 @@ static int live_apply(const struct ct_ev *ev, void *arg)
 		lv->rescan = true;
 		lv->rescan_nsid = m.u.link.link_netnsid;
 	}
-	int link = m.kind == CT_RTNL_LINK ? m.u.link.ifindex : 0;
-	bool del = m.del;
 	r = ct_netns_apply(ns, &m);
 	ct_rtnl_msg_clear(&m);
 	if (r < 0) {
@@ -251,9 +197,7 @@ static int live_apply(const struct ct_ev *ev, void *arg)
 		return r == -ENOMEM ? r : 0;
 	}
 	lv->applied++;
-	if (link)
-		r = live_release(lv, ev->tag, link, del);
-	return r < 0 && r == -ENOMEM ? r : 0;
+	return 0;
 }
 
 static void live_derive(struct ct_live *lv)

@@ -68,13 +68,6 @@ struct ct_live {
 	uint64_t applied, skipped, dropped, malformed, failed; /* messages */
 	struct ct_live_ages ages;
 	char msg[256];          /* for the user, "" when nothing new; ct_live_message */
-	/* RTM_NEWNETCONF of a new device comes before its RTM_NEWLINK (kernel 6.18:
-	 * inet and inet6 rows at register time): kept here until the link exists */
-	struct ct_live_pending {
-		int ns_index;
-		struct ct_netconf c;
-	} pending[32];
-	unsigned n_pending;
 	/* nsids a rescan could not map to a namespace: not rescanned for again */
 	int unmapped[16];
 	unsigned n_unmapped;
