@@ -153,7 +153,7 @@ static void test_kernel_crosscheck(void **state)
 	assert_int_equal(nc, 4);
 	assert_true(cv[0].ok);
 	assert_false(cv[1].ok);
-	assert_null(cv[2].kernel);
+	assert_false(cv[2].in_kernel);
 	assert_true(cv[3].ok);
 	assert_true(has_code(&f, "bgp_route_mismatch", "172.168.0.128/26"));
 	assert_true(has_code(&f, "bgp_route_missing_in_kernel", "172.168.1.0/26"));
