@@ -110,10 +110,10 @@ static bool pfx_same(const struct ct_prefix *a, const struct ct_prefix *b)
 
 void ct_bgp_match_reset(struct ct_bgp_match *m)
 {
-	for (size_t i = 0; i < m->b->n_routes; i++) {
-		m->cv[i] = (struct ct_bgp_check){0};
+	/* zeroed padding too: checks compare as bytes */
+	memset(m->cv, 0, m->b->n_routes * sizeof(*m->cv));
+	for (size_t i = 0; i < m->b->n_routes; i++)
 		m->cv[i].bird = (uint32_t)i;
-	}
 	m->nstale = 0;
 }
 
