@@ -163,7 +163,8 @@ int ct_bgp_match_route(struct ct_bgp_match *m, const struct ct_route *r)
 		return 0;
 	const struct ct_bgp *b = m->b;
 	bool exported = false;
-	for (uint32_t j = m->heads[pfx_key(&r->dst) & (m->nb - 1)]; j != UINT32_MAX; j = m->next[j]) {
+	uint32_t first = m->heads[pfx_key(&r->dst) & (m->nb - 1)];
+	for (uint32_t j = first; j != UINT32_MAX; j = m->next[j]) {
 		if (!pfx_same(&b->routes[j].dst, &r->dst))
 			continue;
 		exported = true;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* BIRD's state for the target namespace: find the socket, ask, parse; and the
- * kernel's TCP sessions on port 179. I/O only. */
+/* BIRD's state for the target namespace: find the socket, ask, parse; the
+ * kernel's TCP sessions on port 179; and the kernel's routes streamed to a sink
+ * (bgp routes matches them against BIRD's without storing them). I/O only. */
 #include "probes/bgp_gather.h"
 
 #include <stdio.h>

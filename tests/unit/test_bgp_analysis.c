@@ -197,7 +197,8 @@ static void findings_text(const struct ct_findings *f, char *out, size_t len)
 	size_t o = 0;
 	out[0] = 0;
 	for (size_t i = 0; i < f->n && o < len; i++)
-		o += (size_t)snprintf(out + o, len - o, "%s %s\n", f->v[i].def->code, f->v[i].subject);
+		o += (size_t)snprintf(out + o, len - o, "%s %s\n", f->v[i].def->code,
+				      f->v[i].subject);
 }
 
 /* The kernel's routes fed one at a time (as a streamed dump hands them, with a
