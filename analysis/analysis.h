@@ -161,12 +161,39 @@ extern const uint8_t ct_calico_mac[6];
 struct ct_bgp;
 struct ct_bgp_route;
 
-/* A route BIRD exports to the kernel, against the kernel's table. */
+/* A route BIRD exports to the kernel, against the kernel's main table. Of the
+ * kernel's route it keeps only what the checks and the views read, so the
+ * kernel's routes can be matched as they stream in and never stored. */
 struct ct_bgp_check {
-	const struct ct_bgp_route *bird;
-	const struct ct_route *kernel; /* the kernel's route for the same prefix, NULL none */
+	uint32_t bird;      /* index in b->routes */
+	struct ct_ip kgw;   /* the kernel route's gateway (single path), unset none */
+	bool in_kernel;     /* the kernel's main table has a route for the prefix */
 	bool ok;
+	uint8_t ktype, kproto;
+	uint16_t knh;       /* next hops of a multipath kernel route, else 0 */
+	int koif;
+	uint32_t kmetric;
 };
+
+/* Kernel routes matched against BIRD's routes one at a time (a streamed dump
+ * or a model's table): for each primary BIRD route, the kernel's main-table
+ * route for exactly its prefix with the lowest metric; with kernel_export, the
+ * kernel's main-table routes of protocol bird that BIRD does not export. */
+struct ct_bgp_match {
+	const struct ct_bgp *b;
+	bool kernel_export;
+	struct ct_bgp_check *cv; /* b->n_routes entries, by BIRD index */
+	uint32_t *heads, *next;  /* exact-prefix index over b->routes */
+	size_t nb;
+	struct ct_prefix *stale; /* in the order the kernel gave them */
+	size_t nstale, stale_cap;
+};
+int ct_bgp_match_init(struct ct_bgp_match *m, const struct ct_bgp *b, bool kernel_export);
+/* Forget every kernel route seen (a dump that starts again). */
+void ct_bgp_match_reset(struct ct_bgp_match *m);
+/* One kernel route, any table or family; 0 or -1 (out of memory). */
+int ct_bgp_match_route(struct ct_bgp_match *m, const struct ct_route *r);
+void ct_bgp_match_free(struct ct_bgp_match *m);
 
 /* Findings for BIRD's sessions and for its routes against the kernel (ns).
  * kernel_export: b->routes is what BIRD exports to its kernel protocol, so
@@ -176,6 +203,11 @@ struct ct_bgp_check {
 int ct_analyze_bgp(const struct ct_node *n, const struct ct_netns *ns, const struct ct_bgp *b,
 		   bool kernel_export, struct ct_bgp_check **checks, size_t *nchecks,
 		   struct ct_findings *f);
+/* The same from a match that has seen the kernel's routes (m->b, m->kernel_export);
+ * ns gives the links. *checks takes m's check array (m keeps none). */
+int ct_analyze_bgp_matched(const struct ct_node *n, const struct ct_netns *ns,
+			   struct ct_bgp_match *m, struct ct_bgp_check **checks, size_t *nchecks,
+			   struct ct_findings *f);
 
 /* ---- node-wide checks (doctor) ---- */
 

@@ -92,13 +92,8 @@ static void peer_findings(const struct ct_netns *ns, const struct ct_bgp *b,
 		       p->bgp_state[0] ? p->bgp_state : p->state, err[0] ? ": " : "", err);
 }
 
-/* Exact-prefix index over a set of prefixes (kernel main-table routes, BIRD's
- * routes): both tables can hold 100k entries, so no pairwise comparison. */
-struct pfx_index {
-	uint32_t *heads, *next;
-	size_t nb;
-};
-
+/* Exact-prefix index over BIRD's routes: the kernel's table and BIRD's can
+ * both hold 100k entries, so no pairwise comparison. */
 static uint64_t pfx_key(const struct ct_prefix *p)
 {
 	uint64_t h = 1469598103934665603ull ^ p->ip.family ^ ((uint64_t)p->len << 8);
@@ -113,68 +108,120 @@ static bool pfx_same(const struct ct_prefix *a, const struct ct_prefix *b)
 	return a->len == b->len && ct_ip_eq(&a->ip, &b->ip);
 }
 
-/* get(i) returns the prefix of element i, or NULL to leave it out */
-static int pfx_index_build(struct pfx_index *x, size_t n,
-			   const struct ct_prefix *(*get)(const void *, size_t), const void *arg)
+void ct_bgp_match_reset(struct ct_bgp_match *m)
 {
-	x->nb = 64;
-	while (x->nb < n * 2)
-		x->nb *= 2;
-	x->heads = malloc(x->nb * sizeof(uint32_t));
-	x->next = malloc((n ? n : 1) * sizeof(uint32_t));
-	if (!x->heads || !x->next) {
-		free(x->heads);
-		free(x->next);
+	/* zeroed padding too: checks compare as bytes */
+	memset(m->cv, 0, m->b->n_routes * sizeof(*m->cv));
+	for (size_t i = 0; i < m->b->n_routes; i++)
+		m->cv[i].bird = (uint32_t)i;
+	m->nstale = 0;
+}
+
+int ct_bgp_match_init(struct ct_bgp_match *m, const struct ct_bgp *b, bool kernel_export)
+{
+	size_t n = b->n_routes;
+
+	memset(m, 0, sizeof(*m));
+	m->b = b;
+	m->kernel_export = kernel_export;
+	if (n >= UINT32_MAX)
+		return -1;
+	/* one bucket a route on average: the chains stay short and the heads small */
+	m->nb = 64;
+	while (m->nb < n)
+		m->nb *= 2;
+	m->heads = malloc(m->nb * sizeof(uint32_t));
+	m->next = malloc((n ? n : 1) * sizeof(uint32_t));
+	m->cv = malloc((n ? n : 1) * sizeof(*m->cv));
+	if (!m->heads || !m->next || !m->cv) {
+		ct_bgp_match_free(m);
 		return -1;
 	}
-	memset(x->heads, 0xff, x->nb * sizeof(uint32_t));
-	for (size_t i = 0; i < n; i++) {
-		const struct ct_prefix *p = get(arg, i);
-		if (!p)
-			continue;
-		size_t b = pfx_key(p) & (x->nb - 1);
-		x->next[i] = x->heads[b];
-		x->heads[b] = (uint32_t)i;
+	memset(m->heads, 0xff, m->nb * sizeof(uint32_t));
+	/* chained in reverse so that each chain lists its routes in BIRD's order */
+	for (size_t i = n; i-- > 0;) {
+		size_t k = pfx_key(&b->routes[i].dst) & (m->nb - 1);
+		m->next[i] = m->heads[k];
+		m->heads[k] = (uint32_t)i;
 	}
+	ct_bgp_match_reset(m);
 	return 0;
 }
 
-static void pfx_index_free(struct pfx_index *x)
+void ct_bgp_match_free(struct ct_bgp_match *m)
 {
-	free(x->heads);
-	free(x->next);
+	free(m->heads);
+	free(m->next);
+	free(m->cv);
+	free(m->stale);
+	memset(m, 0, sizeof(*m));
 }
 
-static const struct ct_prefix *kernel_main(const void *arg, size_t i)
+int ct_bgp_match_route(struct ct_bgp_match *m, const struct ct_route *r)
 {
-	const struct ct_route *r = &((const struct ct_netns *)arg)->routes.v[i];
-	return r->table == RT_TABLE_MAIN ? &r->dst : NULL;
-}
-
-static const struct ct_prefix *bird_route(const void *arg, size_t i)
-{
-	return &((const struct ct_bgp *)arg)->routes[i].dst;
-}
-
-/* The kernel's main-table route for exactly this prefix (any protocol), lowest metric. */
-static const struct ct_route *kernel_route(const struct ct_netns *ns, const struct pfx_index *x,
-					   const struct ct_prefix *p)
-{
-	const struct ct_route *best = NULL;
-	for (uint32_t i = x->heads[pfx_key(p) & (x->nb - 1)]; i != UINT32_MAX; i = x->next[i]) {
-		const struct ct_route *r = &ns->routes.v[i];
-		if (!pfx_same(&r->dst, p))
+	if (r->table != RT_TABLE_MAIN)
+		return 0;
+	const struct ct_bgp *b = m->b;
+	bool exported = false;
+	uint32_t first = m->heads[pfx_key(&r->dst) & (m->nb - 1)];
+	for (uint32_t j = first; j != UINT32_MAX; j = m->next[j]) {
+		if (!pfx_same(&b->routes[j].dst, &r->dst))
 			continue;
-		if (!best || r->priority < best->priority)
-			best = r;
+		exported = true;
+		struct ct_bgp_check *c = &m->cv[j];
+		if (!b->routes[j].primary)
+			continue;
+		/* the lowest metric; among equal metrics the last one the kernel gave,
+		 * as this check always chose */
+		if (c->in_kernel && r->priority > c->kmetric)
+			continue;
+		c->in_kernel = true;
+		c->kgw = r->gw;
+		c->koif = r->oif;
+		c->ktype = r->type;
+		c->kproto = r->protocol;
+		c->knh = r->nh_count;
+		c->kmetric = r->priority;
 	}
-	return best;
+	/* kernel routes of protocol bird that BIRD does not export: stale */
+	if (exported || !m->kernel_export || r->protocol != RTPROT_BIRD)
+		return 0;
+	if (m->nstale == m->stale_cap) {
+		size_t cap = m->stale_cap ? m->stale_cap * 2 : 16;
+		struct ct_prefix *v = realloc(m->stale, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		m->stale = v;
+		m->stale_cap = cap;
+	}
+	m->stale[m->nstale++] = r->dst;
+	return 0;
 }
 
 int ct_analyze_bgp(const struct ct_node *n, const struct ct_netns *ns, const struct ct_bgp *b,
 		   bool kernel_export, struct ct_bgp_check **checks, size_t *nchecks,
 		   struct ct_findings *f)
 {
+	struct ct_bgp_match m;
+
+	if (ct_bgp_match_init(&m, b, kernel_export) < 0)
+		return -1;
+	for (size_t i = 0; i < ns->routes.n; i++)
+		if (ct_bgp_match_route(&m, &ns->routes.v[i]) < 0) {
+			ct_bgp_match_free(&m);
+			return -1;
+		}
+	int rc = ct_analyze_bgp_matched(n, ns, &m, checks, nchecks, f);
+	ct_bgp_match_free(&m);
+	return rc;
+}
+
+int ct_analyze_bgp_matched(const struct ct_node *n, const struct ct_netns *ns,
+			   struct ct_bgp_match *m, struct ct_bgp_check **checks, size_t *nchecks,
+			   struct ct_findings *f)
+{
+	const struct ct_bgp *b = m->b;
+	bool kernel_export = m->kernel_export;
 	char d[64], g[64], k[64], ev[320], fix[256];
 	size_t mesh = 0;
 	for (size_t i = 0; i < b->n_peers; i++) {
@@ -205,33 +252,21 @@ int ct_analyze_bgp(const struct ct_node *n, const struct ct_netns *ns, const str
 			       "disable the node-to-node mesh and peer with route reflectors (calicoctl patch bgpconfiguration default ...)",
 			       "the full mesh has %zu nodes; past about 100, route reflectors scale better", mesh + 1);
 	}
-	struct ct_bgp_check *cv = calloc(b->n_routes ? b->n_routes : 1, sizeof(*cv));
-	struct pfx_index kx, bx;
-	if (!cv)
-		return -1;
-	if (pfx_index_build(&kx, ns->routes.n, kernel_main, ns) < 0) {
-		free(cv);
-		return -1;
-	}
-	if (pfx_index_build(&bx, b->n_routes, bird_route, b) < 0) {
-		pfx_index_free(&kx);
-		free(cv);
-		return -1;
-	}
+	struct ct_bgp_check *cv = m->cv;
 	size_t nc = 0;
 	for (size_t i = 0; i < b->n_routes; i++) {
 		const struct ct_bgp_route *r = &b->routes[i];
 		const struct ct_bgp_rattr *ra = r->at;
 		if (!r->primary)
 			continue;
+		/* the checks of primary routes, moved down in BIRD's order */
 		struct ct_bgp_check *c = &cv[nc++];
-		c->bird = r;
-		c->kernel = kernel_route(ns, &kx, &r->dst);
+		*c = cv[i];
 		/* the next hop the kernel should use: BGP.next_hop (not the peer's address,
 		 * which differs under route reflectors), else BIRD's "via" */
 		const struct ct_ip *want = ct_ip_is_set(&ra->bgp_next_hop) ? &ra->bgp_next_hop : &ra->via;
 		ct_prefix_fmt(&r->dst, d, sizeof(d));
-		if (!c->kernel && kernel_export) {
+		if (!c->in_kernel && kernel_export) {
 			snprintf(ev, sizeof(ev), "BIRD exports %s%s%s from %s; the kernel's main table has no route for it",
 				 d, ct_ip_is_set(want) ? " via " : "", ct_ip_is_set(want) ? ct_ip_fmt(want, g, sizeof(g)) : "",
 				 ra->proto);
@@ -240,63 +275,51 @@ int ct_analyze_bgp(const struct ct_node *n, const struct ct_netns *ns, const str
 				       "%s is exported by BIRD but missing from the kernel", d);
 			continue;
 		}
-		if (!c->kernel)
+		if (!c->in_kernel)
 			continue;
-		bool gw_ok = !ct_ip_is_set(want) || ra->blackhole || ct_ip_eq(&c->kernel->gw, want) ||
-			     c->kernel->nh_count > 1;
+		bool gw_ok = !ct_ip_is_set(want) || ra->blackhole || ct_ip_eq(&c->kgw, want) ||
+			     c->knh > 1;
 		if (ra->blackhole)
-			gw_ok = c->kernel->type == RTN_BLACKHOLE;
+			gw_ok = c->ktype == RTN_BLACKHOLE;
 		/* the device the mode implies: BIRD's own ("on eth0"), or an IPIP tunnel,
 		 * which Calico's BIRD programs for IPIP pools (krt_tunnel) */
-		const struct ct_link *kl = ct_link_by_ifindex(ns, c->kernel->oif);
-		bool dev_ok = !ra->dev[0] || !kl || c->kernel->nh_count > 1 || !strcmp(kl->name, ra->dev) ||
+		const struct ct_link *kl = ct_link_by_ifindex(ns, c->koif);
+		bool dev_ok = !ra->dev[0] || !kl || c->knh > 1 || !strcmp(kl->name, ra->dev) ||
 			      ct_link_is_l3_tunnel(kl);
 		c->ok = gw_ok && dev_ok;
 		if (gw_ok && !dev_ok) {
 			snprintf(ev, sizeof(ev), "BIRD: %s via %s on %s; kernel: dev %s", d,
 				 ct_ip_is_set(want) ? ct_ip_fmt(want, g, sizeof(g)) : "-", ra->dev, kl->name);
 			snprintf(fix, sizeof(fix), "ip route show %s; check which program owns it (proto %u)", d,
-				 c->kernel->protocol);
+				 c->kproto);
 			ct_finding_add(f, "bgp_route_mismatch", ns->name, d, ev, fix,
 				       "the kernel sends %s out of %s, not %s as BIRD's route says", d, kl->name, ra->dev);
 		}
 		if (!gw_ok) {
 			snprintf(ev, sizeof(ev), "BIRD: %s via %s; kernel: %s %s", d, ct_ip_fmt(want, g, sizeof(g)),
-				 d, ct_ip_is_set(&c->kernel->gw) ? ct_ip_fmt(&c->kernel->gw, k, sizeof(k)) : "without a gateway");
+				 d, ct_ip_is_set(&c->kgw) ? ct_ip_fmt(&c->kgw, k, sizeof(k)) : "without a gateway");
 			snprintf(fix, sizeof(fix), "ip route show %s; another program (proto %u) may own the prefix", d,
-				 c->kernel->protocol);
+				 c->kproto);
 			ct_finding_add(f, "bgp_route_mismatch", ns->name, d, ev, fix,
 				       "the kernel's route for %s does not use BIRD's next hop %s", d, g);
 		}
 	}
 	/* kernel routes of protocol bird that BIRD does not export: stale */
-	if (kernel_export) {
-		for (size_t i = 0; i < ns->routes.n; i++) {
-			const struct ct_route *r = &ns->routes.v[i];
-			if (r->protocol != RTPROT_BIRD || r->table != RT_TABLE_MAIN)
-				continue;
-			bool exported = false;
-			for (uint32_t j = bx.heads[pfx_key(&r->dst) & (bx.nb - 1)]; j != UINT32_MAX && !exported;
-			     j = bx.next[j])
-				exported = pfx_same(&b->routes[j].dst, &r->dst);
-			if (exported)
-				continue;
-			ct_prefix_fmt(&r->dst, d, sizeof(d));
-			snprintf(ev, sizeof(ev), "kernel: %s proto bird; BIRD's %s protocol does not export it", d,
-				 b->kernel_proto[0] ? b->kernel_proto : "kernel");
-			snprintf(fix, sizeof(fix), "if BIRD is healthy and the prefix is gone from BGP: ip route del %s proto bird", d);
-			ct_finding_add(f, "bgp_route_stale", ns->name, d, ev, fix,
-				       "%s is a stale BIRD route (left behind by a BIRD that died with 'persist'?)", d);
-		}
+	for (size_t i = 0; i < m->nstale; i++) {
+		ct_prefix_fmt(&m->stale[i], d, sizeof(d));
+		snprintf(ev, sizeof(ev), "kernel: %s proto bird; BIRD's %s protocol does not export it", d,
+			 b->kernel_proto[0] ? b->kernel_proto : "kernel");
+		snprintf(fix, sizeof(fix), "if BIRD is healthy and the prefix is gone from BGP: ip route del %s proto bird", d);
+		ct_finding_add(f, "bgp_route_stale", ns->name, d, ev, fix,
+			       "%s is a stale BIRD route (left behind by a BIRD that died with 'persist'?)", d);
 	}
-	pfx_index_free(&kx);
-	pfx_index_free(&bx);
 	(void)n;
 	if (checks) {
-		*checks = cv;
+		/* the array shrinks to the primary routes' checks; m keeps none */
+		struct ct_bgp_check *v = realloc(cv, (nc ? nc : 1) * sizeof(*cv));
+		*checks = v ? v : cv;
 		*nchecks = nc;
-	} else {
-		free(cv);
+		m->cv = NULL;
 	}
 	return 0;
 }

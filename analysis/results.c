@@ -360,7 +360,8 @@ const struct ct_bgp_peer *ct_bgp_find_peer(const struct ct_bgp *b, const char *p
 
 int ct_bgp_result_build(const struct ct_node *n, const struct ct_netns *ns,
 			const struct ct_bgp *b, const struct ct_bgp_peer *only, bool routes,
-			bool kernel, struct ct_bgp_result *r, struct ct_findings *f)
+			bool kernel, struct ct_bgp_match *m, struct ct_bgp_result *r,
+			struct ct_findings *f)
 {
 	memset(r, 0, sizeof(*r));
 	r->ns = ns;
@@ -368,7 +369,10 @@ int ct_bgp_result_build(const struct ct_node *n, const struct ct_netns *ns,
 	r->only = only;
 	r->routes = routes;
 	r->kernel = kernel;
-	ct_analyze_bgp(n, ns, b, kernel, &r->checks, &r->nchecks, f);
+	if (m)
+		ct_analyze_bgp_matched(n, ns, m, &r->checks, &r->nchecks, f);
+	else
+		ct_analyze_bgp(n, ns, b, kernel, &r->checks, &r->nchecks, f);
 	if (only && !routes) {
 		/* findings about this peer only */
 		const char *keep[1] = {only->name};

@@ -138,10 +138,13 @@ struct ct_bgp_result {
 };
 /* PEER: a protocol name or a neighbour address. */
 const struct ct_bgp_peer *ct_bgp_find_peer(const struct ct_bgp *b, const char *peer);
-/* The session findings (bgp) or the route findings (bgp routes) of one command. */
+/* The session findings (bgp) or the route findings (bgp routes) of one command.
+ * m: a match (of b, kernel) that has seen the kernel's routes as they streamed
+ * in, or NULL to match ns->routes. */
 int ct_bgp_result_build(const struct ct_node *n, const struct ct_netns *ns,
 			const struct ct_bgp *b, const struct ct_bgp_peer *only, bool routes,
-			bool kernel, struct ct_bgp_result *r, struct ct_findings *f);
+			bool kernel, struct ct_bgp_match *m, struct ct_bgp_result *r,
+			struct ct_findings *f);
 void ct_bgp_result_free(struct ct_bgp_result *r);
 
 /* ---- doctor ---- */

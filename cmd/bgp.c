@@ -7,8 +7,35 @@
 #include "analysis/results.h"
 #include "cmd/cmd.h"
 #include "model/bgp.h"
+#include "probes/bgp_gather.h"
 #include "probes/gather.h"
 #include "render/views.h"
+
+static void match_reset(void *arg)
+{
+	ct_bgp_match_reset(arg);
+}
+
+static int match_route(void *arg, const struct ct_route *r)
+{
+	return ct_bgp_match_route(arg, r);
+}
+
+/* Live: the kernel's routes matched against BIRD's as the dump streams in, so
+ * that 100k routes are never held twice (the model's table would be 96 bytes a
+ * route; a check keeps about a third of it). */
+static int match_kernel(struct ct_ctx *c, struct ct_node *n, const struct ct_netns *ns,
+			bool kernel_export, struct ct_bgp_match *m)
+{
+	if (ct_bgp_match_init(m, n->bgp, kernel_export) < 0)
+		return ct_err_set(&c->err, CT_EXIT_GATHER, "out of memory");
+	struct ct_route_sink s = {.arg = m, .reset = match_reset, .route = match_route};
+	if (ct_bgp_kernel_routes(n, c->o.netns, ns->name, &s, &c->err) < 0) {
+		ct_bgp_match_free(m);
+		return -1;
+	}
+	return 0;
+}
 
 int cmd_bgp(struct ct_ctx *c)
 {
@@ -29,8 +56,9 @@ int cmd_bgp(struct ct_ctx *c)
 	}
 	struct ct_node n;
 	struct ct_netns *ns;
-	/* the kernel's routes only matter for the routes view */
-	unsigned what = CT_G_LINKS | CT_G_NODEINFO | (routes ? CT_G_ROUTES : 0);
+	/* the kernel's routes only matter for the routes view: live, they are
+	 * streamed through the match below after BIRD has answered */
+	unsigned what = CT_G_LINKS | CT_G_NODEINFO;
 	if (ct_load_node(c, &n, what, 0, &ns) < 0) {
 		ct_node_free(&n);
 		return ct_report_err(c);
@@ -79,10 +107,19 @@ int cmd_bgp(struct ct_ctx *c)
 			peer = ct_bgp_find_peer(n.bgp, peer_arg);
 		}
 	}
+	struct ct_bgp_match m = {0}, *mp = NULL;
+	if (routes && !c->o.from) {
+		if (match_kernel(c, &n, ns, !query[0], &m) < 0) {
+			ct_node_free(&n);
+			return ct_report_err(c);
+		}
+		mp = &m;
+	}
 	struct ct_bgp_result r;
 	struct ct_findings f;
 	ct_findings_init(&f);
-	ct_bgp_result_build(&n, ns, n.bgp, peer, routes, !query[0], &r, &f);
+	ct_bgp_result_build(&n, ns, n.bgp, peer, routes, !query[0], mp, &r, &f);
+	ct_bgp_match_free(&m);
 	ct_begin(c, &n, ns, "bgp");
 	ct_views_bgp(&c->out, &r);
 	int rc = ct_finish(c, &n, &f);

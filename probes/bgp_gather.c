@@ -1,14 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-/* BIRD's state for the target namespace: find the socket, ask, parse; and the
- * kernel's TCP sessions on port 179. I/O only. */
+/* BIRD's state for the target namespace: find the socket, ask, parse; the
+ * kernel's TCP sessions on port 179; and the kernel's routes streamed to a sink
+ * (bgp routes matches them against BIRD's without storing them). I/O only. */
 #include "probes/bgp_gather.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+
+#include "model/rtnl.h"
 #include "probes/bird.h"
 #include "probes/inns.h"
+#include "probes/nl.h"
 #include "probes/sockdiag.h"
 
 static int ask(struct ct_bird_client *cl, const char *cmd, struct ct_bird_reply *r,
@@ -112,4 +119,79 @@ int ct_bgp_gather(struct ct_node *n, const struct ct_bgp_gather_opts *o, struct 
 	}
 	struct here_arg h = {.b = n->bgp, .o = o};
 	return ct_netns_run(o->netns_spec, here_cb, &h, err);
+}
+
+/* ---- the kernel's routes, streamed ---- */
+
+#define KROUTE_RETRIES 3
+
+struct kroutes_arg {
+	struct ct_node *n;
+	const char *nsname;
+	const struct ct_route_sink *s;
+	uint8_t family;
+};
+
+static int kroute_cb(struct nlmsghdr *h, void *arg)
+{
+	struct kroutes_arg *k = arg;
+	struct ct_route r;
+	int rc = ct_rtnl_route(h, &r);
+
+	if (rc == -ENOMEM)
+		return rc;
+	/* a message the decoder finds malformed is skipped, as ct_gather does */
+	if (rc != CT_RTNL_OK)
+		return 0;
+	if (h->nlmsg_type == RTM_NEWROUTE && r.dst.ip.family == k->family)
+		rc = k->s->route(k->s->arg, &r) < 0 ? -ENOMEM : 0;
+	ct_route_clear(&r);
+	return rc;
+}
+
+static int kroutes_cb(void *arg, struct ct_err *err)
+{
+	struct kroutes_arg *k = arg;
+	static const uint8_t fams[2] = {AF_INET, AF_INET6};
+	struct ct_nl nl;
+	char what[96];
+	int r = ct_nl_open(&nl);
+
+	if (r < 0)
+		return ct_err_errno(err, -r, "open a netlink socket in", k->nsname);
+	for (int attempt = 0;; attempt++) {
+		bool intr = false;
+		k->s->reset(k->s->arg);
+		for (int i = 0; i < 2; i++) {
+			struct rtmsg rtm = {.rtm_family = fams[i]}; /* table 0: every table */
+			k->family = fams[i];
+			r = ct_nl_dump(&nl, RTM_GETROUTE, &rtm, sizeof(rtm), kroute_cb, k);
+			/* a kernel without IPv6 */
+			if (r < 0 && i == 1 &&
+			    (r == -EAFNOSUPPORT || r == -EOPNOTSUPP || r == -EPROTONOSUPPORT))
+				r = 0;
+			if (r < 0) {
+				ct_nl_close(&nl);
+				snprintf(what, sizeof(what), "dump %s in network namespace",
+					 i ? "inet6 routes" : "routes");
+				return ct_err_errno(err, -r, what, k->nsname);
+			}
+			intr |= nl.intr;
+		}
+		if (!intr)
+			break;
+		if (attempt == KROUTE_RETRIES) {
+			k->n->dump_intr++;
+			break;
+		}
+	}
+	ct_nl_close(&nl);
+	return 0;
+}
+
+int ct_bgp_kernel_routes(struct ct_node *n, const char *netns_spec, const char *nsname,
+			 const struct ct_route_sink *s, struct ct_err *err)
+{
+	struct kroutes_arg k = {.n = n, .nsname = nsname, .s = s};
+	return ct_netns_run(netns_spec, kroutes_cb, &k, err);
 }

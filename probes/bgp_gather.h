@@ -23,4 +23,20 @@ struct ct_bgp_gather_opts {
  * n->bgp keeps what was gathered before it (the sessions at least). */
 int ct_bgp_gather(struct ct_node *n, const struct ct_bgp_gather_opts *o, struct ct_err *err);
 
+/* Where a streamed route dump hands its routes. */
+struct ct_route_sink {
+	void *arg;
+	void (*reset)(void *arg); /* the dump starts again: forget every route seen */
+	int (*route)(void *arg, const struct ct_route *r); /* 0, or -1: out of memory */
+};
+
+/* The kernel's routes of every table, IPv4 then IPv6, in the namespace named by
+ * netns_spec (as -n takes it; NULL: the current one), handed to s one at a time
+ * and never kept: `bgp routes` at 100k routes without a copy of the table. A
+ * dump the kernel marks interrupted is taken again from the start (s->reset
+ * first), and kept after 3 retries and counted in n->dump_intr, as ct_gather
+ * does. nsname names the namespace in errors. */
+int ct_bgp_kernel_routes(struct ct_node *n, const char *netns_spec, const char *nsname,
+			 const struct ct_route_sink *s, struct ct_err *err);
+
 #endif

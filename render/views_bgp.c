@@ -187,9 +187,8 @@ const struct ct_view ct_view_bgp_sessions = {"sessions", "kernel TCP sessions on
 #define BR()                                                                                        \
 	ROW(struct ct_bgp_check, x);                                                                \
 	CTX(struct ct_bgp_result, r);                                                               \
-	const struct ct_bgp_route *b = x->bird;                                                     \
-	const struct ct_route *k = x->kernel;                                                       \
-	(void)r, (void)b, (void)k
+	const struct ct_bgp_route *b = &r->b->routes[x->bird];                                      \
+	(void)b
 CELL(br_dst) { BR(); ct_cell_str(c, ct_prefix_fmt(&b->dst, c->buf, sizeof(c->buf))); }
 CELL(br_via)
 {
@@ -200,12 +199,12 @@ CELL(br_via)
 CELL(br_dev) { BR(); ct_cell_str(c, str_or_null(b->at->dev)); }
 CELL(br_proto) { BR(); ct_cell_str(c, str_or_null(b->at->proto)); }
 CELL(br_next_hop) { BR(); ct_cell_str(c, ip_or_null(&b->at->bgp_next_hop, c)); }
-CELL(br_in_kernel) { BR(); ct_cell_bool(c, k != NULL); }
-CELL(br_kernel_gw) { BR(); ct_cell_str(c, k ? ip_or_null(&k->gw, c) : NULL); }
+CELL(br_in_kernel) { BR(); ct_cell_bool(c, x->in_kernel); }
+CELL(br_kernel_gw) { BR(); ct_cell_str(c, x->in_kernel ? ip_or_null(&x->kgw, c) : NULL); }
 CELL(br_kernel_dev)
 {
 	BR();
-	const struct ct_link *kl = k ? ct_link_by_ifindex(r->ns, k->oif) : NULL;
+	const struct ct_link *kl = x->in_kernel ? ct_link_by_ifindex(r->ns, x->koif) : NULL;
 	ct_cell_str(c, kl ? kl->name : NULL);
 }
 CELL(br_ok_text) { BR(); ct_cell_str(c, x->ok ? "yes" : "no"); }

@@ -153,7 +153,7 @@ static void test_kernel_crosscheck(void **state)
 	assert_int_equal(nc, 4);
 	assert_true(cv[0].ok);
 	assert_false(cv[1].ok);
-	assert_null(cv[2].kernel);
+	assert_false(cv[2].in_kernel);
 	assert_true(cv[3].ok);
 	assert_true(has_code(&f, "bgp_route_mismatch", "172.168.0.128/26"));
 	assert_true(has_code(&f, "bgp_route_missing_in_kernel", "172.168.1.0/26"));
@@ -188,6 +188,114 @@ static void test_kernel_crosscheck(void **state)
 	assert_false(has_code(&f, "bgp_route_stale", NULL));
 	assert_false(has_code(&f, "bgp_route_missing_in_kernel", NULL));
 	ct_findings_free(&f);
+	ct_node_free(&n);
+}
+
+/* Findings as "code subject" lines, in order. */
+static void findings_text(const struct ct_findings *f, char *out, size_t len)
+{
+	size_t o = 0;
+	out[0] = 0;
+	for (size_t i = 0; i < f->n && o < len; i++)
+		o += (size_t)snprintf(out + o, len - o, "%s %s\n", f->v[i].def->code,
+				      f->v[i].subject);
+}
+
+/* The kernel's routes fed one at a time (as a streamed dump hands them, with a
+ * restart after an interrupted dump) give what the model's table gives; the
+ * kernel route a check keeps is the main table's lowest metric, the last of
+ * equal ones; stale routes come in the kernel's order. */
+static void test_stream_match(void **state)
+{
+	struct ct_node n;
+	struct ct_netns *ns;
+	node_with_bird(&n, &ns);
+	add_peer(n.bgp, "192.168.31.202", "up", "Established", "");
+	add_broute(n.bgp, "172.168.0.64/26", "192.168.31.202");
+	add_broute(n.bgp, "172.168.0.128/26", "192.168.31.203");
+	add_broute(n.bgp, "172.168.1.0/26", "192.168.31.204");
+	add_broute(n.bgp, "fd00:1::/122", "fd00::202");
+	/* not the best route: no check, but it is exported (not stale) */
+	struct ct_prefix d;
+	struct ct_bgp_rattr a = {0};
+	ct_prefix_parse("172.168.7.0/26", &d);
+	ct_ip_parse("192.168.31.207", &a.via);
+	assert_int_equal(ct_bgp_route_add(n.bgp, &d, false, &a), 0);
+	/* 0.64: another table's route is ignored; metric 5 beats a later metric 9 */
+	struct ct_route *k = add_kroute(ns, "172.168.0.64/26", "192.168.31.99", RTN_UNICAST);
+	k->table = 100;
+	k = add_kroute(ns, "172.168.0.64/26", "192.168.31.202", RTN_UNICAST);
+	k->priority = 5;
+	k = add_kroute(ns, "172.168.0.64/26", "192.168.31.98", RTN_UNICAST);
+	k->priority = 9;
+	/* 0.128: two of metric 0, the last one counts (right next hop) */
+	add_kroute(ns, "172.168.0.128/26", "192.168.31.97", RTN_UNICAST);
+	k = add_kroute(ns, "172.168.0.128/26", "192.168.31.203", RTN_UNICAST);
+	k->protocol = RTPROT_STATIC;
+	k->oif = 7;
+	add_kroute(ns, "fd00:1::/122", "fd00::202", RTN_UNICAST);
+	add_kroute(ns, "172.168.9.0/26", "192.168.31.209", RTN_UNICAST); /* stale */
+	add_kroute(ns, "172.168.7.0/26", "192.168.31.207", RTN_UNICAST); /* exported */
+	add_kroute(ns, "fd00:9::/122", "fd00::209", RTN_UNICAST);        /* stale */
+	k = add_kroute(ns, "172.168.8.0/26", "192.168.31.208", RTN_UNICAST);
+	k->table = 100; /* another table: not judged */
+
+	struct ct_findings f1, f2;
+	struct ct_bgp_check *c1, *c2;
+	size_t n1, n2;
+	ct_findings_init(&f1);
+	ct_findings_init(&f2);
+	assert_int_equal(ct_analyze_bgp(&n, ns, n.bgp, true, &c1, &n1, &f1), 0);
+	assert_int_equal(n1, 4);
+	assert_int_equal(c1[0].bird, 0);
+	assert_true(c1[0].in_kernel);
+	assert_int_equal(c1[0].kmetric, 5);
+	assert_true(c1[0].ok);
+	assert_int_equal(c1[1].bird, 1);
+	assert_int_equal(c1[1].kproto, RTPROT_STATIC);
+	assert_int_equal(c1[1].koif, 7);
+	assert_true(c1[1].ok);
+	assert_false(c1[2].in_kernel);
+	assert_true(c1[3].in_kernel);
+	assert_true(c1[3].ok);
+	char t1[512], t2[512];
+	findings_text(&f1, t1, sizeof(t1));
+	assert_string_equal(t1, "bgp_route_missing_in_kernel 172.168.1.0/26\n"
+				"bgp_route_stale 172.168.9.0/26\n"
+				"bgp_route_stale fd00:9::/122\n");
+
+	/* streamed: a first pass cut short by a restart, then the whole dump */
+	struct ct_bgp_match m;
+	assert_int_equal(ct_bgp_match_init(&m, n.bgp, true), 0);
+	struct ct_route junk = ns->routes.v[0];
+	junk.table = RT_TABLE_MAIN;
+	junk.gw.a[3] = 1;
+	ct_prefix_parse("172.168.5.0/26", &junk.dst);
+	assert_int_equal(ct_bgp_match_route(&m, &junk), 0); /* would be stale */
+	assert_int_equal(ct_bgp_match_route(&m, &ns->routes.v[1]), 0);
+	ct_bgp_match_reset(&m);
+	for (size_t i = 0; i < ns->routes.n; i++)
+		assert_int_equal(ct_bgp_match_route(&m, &ns->routes.v[i]), 0);
+	assert_int_equal(ct_analyze_bgp_matched(&n, ns, &m, &c2, &n2, &f2), 0);
+	ct_bgp_match_free(&m);
+	assert_int_equal(n2, n1);
+	assert_memory_equal(c1, c2, n1 * sizeof(*c1));
+	findings_text(&f2, t2, sizeof(t2));
+	assert_string_equal(t1, t2);
+	free(c1);
+	free(c2);
+	ct_findings_free(&f1);
+	ct_findings_free(&f2);
+
+	/* the routes of one peer: nothing stale, nothing missing */
+	ct_findings_init(&f1);
+	assert_int_equal(ct_bgp_match_init(&m, n.bgp, false), 0);
+	for (size_t i = 0; i < ns->routes.n; i++)
+		assert_int_equal(ct_bgp_match_route(&m, &ns->routes.v[i]), 0);
+	assert_int_equal(ct_analyze_bgp_matched(&n, ns, &m, NULL, NULL, &f1), 0);
+	ct_bgp_match_free(&m);
+	assert_int_equal(f1.n, 0);
+	ct_findings_free(&f1);
 	ct_node_free(&n);
 }
 
@@ -361,6 +469,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_causes),
 		cmocka_unit_test(test_kernel_crosscheck),
+		cmocka_unit_test(test_stream_match),
 		cmocka_unit_test(test_mesh_large),
 		cmocka_unit_test(test_mesh_incomplete),
 		cmocka_unit_test(test_json_roundtrip),
