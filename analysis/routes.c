@@ -209,10 +209,11 @@ static void owners_check(const struct ct_netns *ns, struct ct_findings *f)
 			if (e[k].h != h || o->table != r->table || o->dst.len != r->dst.len ||
 			    !ct_ip_eq(&o->dst.ip, &r->dst.ip) || o->protocol == r->protocol)
 				continue;
-			char d[64], a[32], b2[32], ev[200];
+			char d[64], ab[32], bb[32], ev[200];
 			ct_prefix_fmt(&r->dst, d, sizeof(d));
-			ct_route_owner(o->protocol, a, sizeof(a));
-			ct_route_owner(r->protocol, b2, sizeof(b2));
+			/* the owner's name is returned: the buffer is only used for unknown ones */
+			const char *a = ct_route_owner(o->protocol, ab, sizeof(ab));
+			const char *b2 = ct_route_owner(r->protocol, bb, sizeof(bb));
 			snprintf(ev, sizeof(ev), "%s: proto %s metric %u and proto %s metric %u", d, a,
 				 o->priority, b2, r->priority);
 			char fix[160];

@@ -171,6 +171,13 @@ static void test_borrowed_and_owners(void **state)
 	ct_analyze_routes(&n, ns, &pfx, NULL, &f);
 	assert_true(has_code(&f, "borrowed_ip", "172.168.195.40/32"));
 	assert_true(has_code(&f, "prefix_multiple_owners", "172.168.135.128/26"));
+	/* the owners by name (the blackhole is bird's in this node, the copy felix's) */
+	for (size_t i = 0; i < f.n; i++)
+		if (!strcmp(f.v[i].def->code, "prefix_multiple_owners")) {
+			assert_non_null(strstr(f.v[i].evidence, "proto bird"));
+			assert_non_null(strstr(f.v[i].evidence, "proto felix"));
+			assert_non_null(strstr(f.v[i].message, "both bird and felix"));
+		}
 	ct_findings_free(&f);
 	ct_node_free(&n);
 }
