@@ -1095,7 +1095,8 @@ static int real_bird_child(void)
 		_exit(127);
 	}
 	struct stat st;
-	for (int i = 0; i < 300 && stat(sock, &st) < 0; i++)
+	/* does-not-hang guard: a loaded machine may take seconds to start bird */
+	for (int i = 0; i < 1000 && stat(sock, &st) < 0; i++)
 		msleep(10);
 	int rc = 1;
 	char out[PATH_MAX], how[512], want[PATH_MAX + 64];
@@ -1129,42 +1130,51 @@ static int real_bird_child(void)
 	static const char *const cmds[] = {"show status", "show protocols", "show route all",
 					   "show interfaces"};
 	static char mine[64][512], theirs[64][512];
+	/* A daemon that has just started may still move a protocol from "start" to "up"
+	 * between our query and birdc's: a command whose two replies differ is asked
+	 * again, and only a difference that persists fails. */
 	for (size_t k = 0; k < N(cmds); k++) {
-		struct ct_bird_reply r;
-		ct_bird_reply_init(&r);
-		if (ct_bird_command(&c, cmds[k], &r, &err) < 0) {
-			fprintf(stderr, "%s: %s\n", cmds[k], err.msg);
-			ct_bird_reply_free(&r);
-			ct_bird_close(&c);
-			goto done;
-		}
-		size_t nm = as_birdc(&r, mine, 64);
-		ct_bird_reply_free(&r);
-		char cmd[PATH_MAX + 64];
-		snprintf(cmd, sizeof(cmd), "birdc -v -s '%s' '%s' 2>&1", sock, cmds[k]);
-		size_t nt = run_lines(cmd, theirs, 64);
-		/* birdc prints the greeting first */
-		snprintf(want, sizeof(want), "0001 %s", c.greeting);
-		if (nt < 1 || strcmp(theirs[0], want) != 0) {
-			fprintf(stderr, "birdc greeted '%s', we read '%s'\n", nt ? theirs[0] : "",
-				want);
-			ct_bird_close(&c);
-			goto done;
-		}
-		if (nt - 1 != nm) {
-			fprintf(stderr, "%s: birdc %zu lines, we %zu\n", cmds[k], nt - 1, nm);
-			ct_bird_close(&c);
-			goto done;
-		}
-		for (size_t i = 0; i < nm; i++) {
-			if (strstr(mine[i], "server time"))
-				continue; /* the clock moved on */
-			if (strcmp(mine[i], theirs[i + 1]) != 0) {
-				fprintf(stderr, "%s line %zu: birdc '%s', we '%s'\n", cmds[k], i,
-					theirs[i + 1], mine[i]);
+		char why[1024] = "";
+		for (int attempt = 0; attempt < 5; attempt++) {
+			struct ct_bird_reply r;
+			ct_bird_reply_init(&r);
+			if (ct_bird_command(&c, cmds[k], &r, &err) < 0) {
+				fprintf(stderr, "%s: %s\n", cmds[k], err.msg);
+				ct_bird_reply_free(&r);
 				ct_bird_close(&c);
 				goto done;
 			}
+			size_t nm = as_birdc(&r, mine, 64);
+			ct_bird_reply_free(&r);
+			char cmd[PATH_MAX + 64];
+			snprintf(cmd, sizeof(cmd), "birdc -v -s '%s' '%s' 2>&1", sock, cmds[k]);
+			size_t nt = run_lines(cmd, theirs, 64);
+			/* birdc prints the greeting first */
+			snprintf(want, sizeof(want), "0001 %s", c.greeting);
+			why[0] = 0;
+			if (nt < 1 || strcmp(theirs[0], want) != 0) {
+				snprintf(why, sizeof(why), "birdc greeted '%s', we read '%s'",
+					 nt ? theirs[0] : "", want);
+			} else if (nt - 1 != nm) {
+				snprintf(why, sizeof(why), "%s: birdc %zu lines, we %zu", cmds[k], nt - 1,
+					 nm);
+			} else {
+				for (size_t i = 0; i < nm && !why[0]; i++) {
+					if (strstr(mine[i], "server time"))
+						continue; /* the clock moved on */
+					if (strcmp(mine[i], theirs[i + 1]) != 0)
+						snprintf(why, sizeof(why), "%s line %zu: birdc '%s', we '%s'",
+							 cmds[k], i, theirs[i + 1], mine[i]);
+				}
+			}
+			if (!why[0])
+				break;
+			msleep(200);
+		}
+		if (why[0]) {
+			fprintf(stderr, "%s\n", why);
+			ct_bird_close(&c);
+			goto done;
 		}
 	}
 	ct_bird_close(&c);
