@@ -46,7 +46,13 @@
 #include "model/rtnl.h"
 #include "probes/live.h"
 
-static volatile sig_atomic_t go;
+static volatile sig_atomic_t go, resume = 1;
+/* -W: read nothing until SIGUSR2, so that a small receive buffer surely overflows */
+static void on_usr2(int s)
+{
+	(void)s;
+	resume = 1;
+}
 static void on_usr1(int s)
 {
 	(void)s;
@@ -345,7 +351,7 @@ int main(int argc, char **argv)
 	struct ct_live lv;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:b:d:o:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:b:d:o:W")) != -1) {
 		switch (opt) {
 		case 'n': o.netns_spec = optarg; break;
 		case 'b': o.rcvbuf = atoi(optarg); break;
@@ -355,13 +361,15 @@ int main(int argc, char **argv)
 			o.drop = drop_route;
 			break;
 		case 'o': dir = optarg; break;
+		case 'W': resume = 0; break;
 		default:
-			fprintf(stderr, "usage: livecmp -n NETNS [-b RCVBUF] [-d DST/LEN] [-o DIR]\n");
+			fprintf(stderr, "usage: livecmp -n NETNS [-b RCVBUF] [-d DST/LEN] [-o DIR] [-W]\n");
 			return 2;
 		}
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGUSR1, on_usr1);
+	signal(SIGUSR2, on_usr2);
 	if (ct_live_open(&lv, &o, &err) < 0) {
 		fprintf(stderr, "livecmp: %s\n", err.msg);
 		return 3;
@@ -369,6 +377,10 @@ int main(int argc, char **argv)
 	fprintf(stderr, "ready rcvbuf=%d forced=%d\n", lv.ev.rcvbuf, lv.ev.rcvbuf_forced);
 	while (!go) {
 		struct pollfd p = { .fd = ct_live_fd(&lv), .events = POLLIN };
+		if (!resume) {
+			usleep(20 * 1000);
+			continue;
+		}
 		if (poll(&p, 1, 200) < 0 && errno != EINTR)
 			break;
 		if (ct_live_step(&lv, &err) < 0) {
