@@ -651,7 +651,7 @@ static uint32_t ent_new(struct ct_flows *t, const struct ct_flow_key *k, uint32_
 	size_t need = t->used + 1;
 	if (!t->nslot && need < CT_FLOWS_MAX_DEFAULT)
 		need = t->max < CT_FLOWS_MAX_DEFAULT ? t->max : CT_FLOWS_MAX_DEFAULT;
-	if (slot_reserve(&t->slot, &t->nslot, need) < 0)
+	if (t->nslot < need * 2 && slot_reserve(&t->slot, &t->nslot, need) < 0)
 		return NONE;
 	uint32_t idx;
 	if (t->free_head) {
