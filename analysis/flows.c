@@ -326,20 +326,25 @@ static inline uint32_t key_make4(struct ct_flow_key *k, uint8_t *dir, const stru
 	bool d = c > 0;
 	uint32_t a = d ? y : x, b = d ? x : y;
 	uint16_t ap = d ? dport : sport, bp = d ? sport : dport;
-	uint64_t w[5];
-	w[0] = AF_INET | (uint64_t)a << 8;		  /* a.family, a.a[0..6] */
-	w[1] = 0;					  /* a.a[7..14] */
-	w[2] = (uint64_t)AF_INET << 8 | (uint64_t)b << 16; /* a.a[15], b.family, b.a[0..5] */
-	w[3] = 0;					  /* b.a[6..13] */
+	/* scalars stored one word each (an array would go through the stack and
+	 * be copied with wider loads: the same stall again) */
+	uint64_t w0 = AF_INET | (uint64_t)a << 8;		 /* a.family, a.a[0..6] */
+	uint64_t w2 = (uint64_t)AF_INET << 8 | (uint64_t)b << 16; /* a.a[15], b.family, b.a[0..5] */
 	/* b.a[14..15], aport, bport, proto, has_vni */
-	w[4] = (uint64_t)ap << 16 | (uint64_t)bp << 32 | (uint64_t)proto << 48 |
-	       (uint64_t)has_vni << 56;
-	memcpy(k, w, sizeof(w));
+	uint64_t w4 = (uint64_t)ap << 16 | (uint64_t)bp << 32 | (uint64_t)proto << 48 |
+		      (uint64_t)has_vni << 56;
+	uint64_t zero = 0; /* a.a[7..14], b.a[6..13] */
+	uint8_t *kb = (uint8_t *)k;
+	memcpy(kb, &w0, 8);
+	memcpy(kb + 8, &zero, 8);
+	memcpy(kb + 16, &w2, 8);
+	memcpy(kb + 24, &zero, 8);
+	memcpy(kb + 32, &w4, 8);
 	uint32_t v = has_vni ? vni : 0;
 	memcpy(&k->vni, &v, 4);
 	*dir = d;
 	/* the tuple's last word starts at byte 31 (b.a[13], which is 0 here) */
-	return hash5(w[0], w[1], w[2], w[3], (w[4] & 0x00ffffffffffffffull) << 8);
+	return hash5(w0, 0, w2, 0, (w4 & 0x00ffffffffffffffull) << 8);
 }
 #endif
 
