@@ -239,7 +239,12 @@ static void ip_clear(struct ct_pkt_ip *ip)
 
 static void l4_clear(struct ct_pkt_l4 *l4)
 {
-	memset(l4, 0, sizeof(*l4));
+	/* in three parts that GCC clears with vector stores: one memset of the whole
+	 * became rep stos, whose start-up cost showed on every packet */
+	const size_t q = offsetof(struct ct_pkt_l4, quoted), e = q + sizeof(l4->quoted);
+	memset(l4, 0, q);
+	memset(&l4->quoted, 0, sizeof(l4->quoted));
+	memset((uint8_t *)l4 + e, 0, sizeof(*l4) - e);
 	l4->csum_ok = -1;
 	l4->quoted.csum_ok = -1;
 }
