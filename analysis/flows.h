@@ -25,7 +25,8 @@
  * the ICMP error attached (t->errs), and per direction the outer pair of the
  * last encapsulated packet (t->outers, shared by every entry that crosses the
  * same two nodes, reference-counted). Entries live in one array in creation
- * order (grown by doubling up to the cap, max entries), found through an
+ * order (room for the cap, max entries, reserved at once and touched as it
+ * fills; grown by doubling when that reservation fails), found through an
  * open-addressing index (linear probing, a 32-bit hash tag per slot, load at
  * most 1/2, sized for min(max, the default cap) at once and doubled beyond)
  * whose hash leaves out the VNI and the interface, so the entries of one

@@ -13,15 +13,20 @@
 #                goal: ratio <= 3
 #   rand/flows   caltrace sniff -r rand --flows    vs  caltrace sniff -r flows --flows
 #                goal: ratio <= 1.25 (speed at least 0.8x of the 300-address file)
+#   --flows min  the --flows ratio of the fastest runs (informative: medians on the loaded
+#                2-core machine swing by 30% from one round to the next)
 # and peak RSS (GNU time's %M) of each, of a baseline (the same command with -c 1: one flow),
 # bytes per flow = (RSS - baseline) / flows in the report, and whether RSS stays flat from
 # rand to rand2 (goal: within 10% + 1 MB).
-# Knobs: CALTRACE (./caltrace), BENCH_FLOWS_PACKETS (300000), BENCH_FLOWS_RUNS (5).
+# Knobs: CALTRACE (./caltrace), BENCH_FLOWS_PACKETS (300000), BENCH_FLOWS_RUNS (5),
+# CALTRACE_BASE (another build, e.g. main's: its --flows run joins every round, so a before/after
+# pair is measured under the same load, and its ratio is printed beside the current one).
 # Prints figures; exits 0, or 3 when it cannot set up. tests/bench/bench.sh runs it.
 set -u -o pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/../.." || exit 3
 CALTRACE=${CALTRACE:-./caltrace}
+BASE=${CALTRACE_BASE:-}
 N=${BENCH_FLOWS_PACKETS:-300000}
 RUNS=${BENCH_FLOWS_RUNS:-5}
 TIME_BIN=/usr/bin/time
@@ -33,6 +38,7 @@ die() {
 	exit 3
 }
 [ -x "$CALTRACE" ] || die "no $CALTRACE: run 'make' first"
+[ -z "$BASE" ] || [ -x "$BASE" ] || die "CALTRACE_BASE '$BASE' is not executable"
 command -v cc >/dev/null 2>&1 || die "missing cc"
 TMP=$(mktemp -d /tmp/ctbench-flows.XXXXXX) || die "mktemp failed"
 trap 'rm -rf "$TMP"' EXIT
@@ -62,17 +68,21 @@ run_us() {
 }
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
 	if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+minimum() { printf '%s\n' "$@" | sort -n | head -n 1; }
 
 L_CMD=("$LOOP" "$TMP/flows.pcap")
 F_CMD=("$CALTRACE" sniff -r "$TMP/flows.pcap" --flows)
 R_CMD=("$CALTRACE" sniff -r "$TMP/rand.pcap" --flows)
+B_CMD=("$BASE" sniff -r "$TMP/flows.pcap" --flows)
+cmds="L F R"
+[ -z "$BASE" ] || cmds="L F R B"
 echo "sniff --flows bench: $N packets, $RUNS runs (median wall time), files from mkpcap benchflows/benchrand"
-for c in L F R; do
+for c in $cmds; do
 	declare -n cmd=${c}_CMD
 	run_us "${cmd[@]}" # warm-up: the file in the page cache
 	[ "$_rc" -lt 2 ] || die "'${cmd[*]}' exited $_rc: $(head -c 300 "$TMP/err")"
 done
-lt=() ft=() rt=()
+lt=() ft=() rt=() bt=()
 for ((r = 0; r < RUNS; r++)); do
 	run_us "${L_CMD[@]}"
 	lt+=("$_us")
@@ -80,6 +90,10 @@ for ((r = 0; r < RUNS; r++)); do
 	ft+=("$_us")
 	run_us "${R_CMD[@]}"
 	rt+=("$_us")
+	if [ -n "$BASE" ]; then
+		run_us "${B_CMD[@]}"
+		bt+=("$_us")
+	fi
 done
 lm=$(median "${lt[@]}") fm=$(median "${ft[@]}") rm_=$(median "${rt[@]}")
 printf '\n%-14s %10s %10s %8s %6s  %s\n' command caltrace_s ref_s ratio goal result
@@ -89,7 +103,13 @@ row() {
 }
 row "--flows" "$fm" "$lm" 3
 row "rand/flows" "$rm_" "$fm" 1.25
+[ -z "$BASE" ] || row "base --flows" "$(median "${bt[@]}")" "$lm" 3
+# the fastest run of each: the least disturbed by the other tenants of the machine
+row "--flows min" "$(minimum "${ft[@]}")" "$(minimum "${lt[@]}")" 3
+[ -z "$BASE" ] || row "base min" "$(minimum "${bt[@]}")" "$(minimum "${lt[@]}")" 3
 echo "  --flows: caltrace sniff -r flows --flows vs pcaploop flows; rand/flows: the same on rand vs on flows"
+[ -z "$BASE" ] || echo "  base --flows: $BASE sniff -r flows --flows vs pcaploop flows, in the same rounds"
+echo "  min: the fastest run of each instead of the median (less noise on a loaded machine)"
 
 # flows and evictions as the final text report counts them
 header() { "$CALTRACE" sniff -r "$1" --flows 2>/dev/null | sed -n '1s/.*: \([0-9]*\) flows.*/\1/p'; }

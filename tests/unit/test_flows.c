@@ -218,6 +218,50 @@ static void test_both_directions_meet(void **state)
 	ct_flows_free(&t);
 }
 
+/* IPv4 keys for packets take a path of their own (key_make4); the keys of headers quoted by
+ * ICMP errors take the general one. Both must agree, or an error would miss its flow; and a
+ * packet's two directions must meet. Cases where the byte order and the numeric order of
+ * the addresses disagree, and one address on both sides (the ports decide). */
+static void test_ipv4_key_orders(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *a, *b;
+		uint16_t ap, bp;
+	} c[] = {
+	    {"1.0.0.2", "2.0.0.1", 5000, 80},
+	    {"2.0.0.1", "1.0.0.2", 5000, 80},
+	    {"10.0.0.7", "10.0.0.7", 9000, 53},
+	    {"10.0.0.7", "10.0.0.7", 53, 9001},
+	    {"10.0.0.7", "10.0.0.7", 80, 80},
+	    {"255.0.0.1", "0.255.255.254", 1, 65535},
+	};
+	const size_t n = sizeof(c) / sizeof(c[0]);
+	struct ct_flows t;
+	assert_int_equal(ct_flows_init(&t, 0), 0);
+	for (size_t i = 0; i < n; i++) {
+		struct ct_pkt q = plain(c[i].a, c[i].ap, c[i].b, c[i].bp, 17, 100);
+		struct ct_pkt r = plain(c[i].b, c[i].bp, c[i].a, c[i].ap, 17, 200);
+		struct ct_pkt e =
+		    icmp_err(c[i].b, c[i].a, 3, 3, 0, c[i].a, c[i].ap, c[i].b, c[i].bp, 17);
+		add(&t, &q, i * S, 0);
+		add(&t, &r, i * S + 1, 0);
+		add(&t, &e, i * S + 2, 0);
+	}
+	struct ct_flow_sum s[8];
+	assert_int_equal(all(&t, 100 * S, s, 8), n);
+	for (size_t i = 0; i < n; i++) {
+		/* both directions of 10.0.0.7:80 <-> 10.0.0.7:80 are one and the same */
+		bool same = s[i].sport == s[i].dport && ct_ip_eq(&s[i].src, &s[i].dst);
+		assert_int_equal(s[i].packets[0], same ? 2 : 1);
+		assert_int_equal(s[i].packets[1], same ? 0 : 1);
+		assert_int_equal(s[i].bytes[0] + s[i].bytes[1], 300);
+		assert_int_equal(s[i].n_err, 1);
+		assert_int_equal(s[i].err_pair, -1);
+	}
+	ct_flows_free(&t);
+}
+
 static void test_ipv6_and_encapsulated_meet(void **state)
 {
 	(void)state;
@@ -861,6 +905,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_both_directions_meet),
+	    cmocka_unit_test(test_ipv4_key_orders),
 	    cmocka_unit_test(test_ipv6_and_encapsulated_meet),
 	    cmocka_unit_test(test_vni_separates),
 	    cmocka_unit_test(test_vxlan_plain_copy_joins),
