@@ -194,7 +194,15 @@ lab_cleanup() {
 	local rc=$? p
 	for p in $LAB_UP_LIST; do "$LAB" down "$p" >/dev/null 2>&1 || echo "# lab.sh down $p failed"; done
 	LAB_UP_LIST=""
+	[ -z "${AT_EXIT:-}" ] || eval "$AT_EXIT"
+	AT_EXIT=""
 	return "$rc"
+}
+
+# at_exit 'COMMAND': run at exit, after the labs are down (lab_up's own EXIT trap keeps it)
+at_exit() {
+	AT_EXIT="${AT_EXIT:-}${AT_EXIT:+; }$1"
+	trap 'lab_cleanup' EXIT
 }
 
 # lab_fault NAME on|off: in the current lab
