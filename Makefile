@@ -21,7 +21,9 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
-HELPERS := $(BUILD)/tests/tunencap
+# test tools linked with the library (tests/tools/NAME.c): built by make test and make asan
+TOOL_BIN := $(addprefix $(BUILD)/tests/,rtnltool clustertool livecmp evtest)
+HELPERS := $(BUILD)/tests/tunencap $(TOOL_BIN)
 
 .PHONY: all deps test unit integration demo bench fuzz install clean help format asan
 
@@ -43,6 +45,10 @@ $(BUILD)/%.o: %.c $(wildcard */*.h)
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libcaltrace.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+
+$(TOOL_BIN): $(BUILD)/tests/%: tests/tools/%.c $(BUILD)/libcaltrace.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/tunencap: tests/lab/tunencap.c
 	@mkdir -p $(dir $@)
@@ -82,7 +88,7 @@ $(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC)
 # Unit tests and one lab mode under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-		LDFLAGS="-fsanitize=address,undefined" build-asan/caltrace $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN)) build-asan/tests/tunencap
+		LDFLAGS="-fsanitize=address,undefined" build-asan/caltrace $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN) $(HELPERS))
 	CALTRACE=build-asan/caltrace UNIT_DIR=build-asan/tests LAB_MODES="$${LAB_MODES:-vxlan}" sh tests/run.sh
 
 install: all

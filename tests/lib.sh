@@ -137,6 +137,22 @@ need_cmd() {
 	for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip_all "'$c' is not installed (make deps)"; done
 }
 
+# need_tool NAME: the path of test tool tests/tools/NAME.c as make builds it (into $TOOLS_DIR:
+# build/tests, or build-asan/tests under make asan); built when missing; a tool that cannot be
+# built is a failure of the script, not a skip.
+# Use: TOOL=$(need_tool rtnltool) || bail "build tests/tools/rtnltool.c" "$TOOL"
+TOOLS_DIR=${TOOLS_DIR:-$TOP/build/tests}
+need_tool() {
+	local t=$TOOLS_DIR/$1 out
+	if [ ! -x "$t" ]; then
+		out=$(make -s -C "$TOP" "${t#"$TOP"/}" 2>&1) || {
+			echo "cannot build $t: $(printf '%s' "$out" | tail -n 1)"
+			return 1
+		}
+	fi
+	echo "$t"
+}
+
 # need_caltrace: skip the whole file when the binary under test is not built
 need_caltrace() { [ -x "$CALTRACE" ] || skip_all "no caltrace binary at '$CALTRACE' (make)"; }
 

@@ -42,6 +42,9 @@ TEST_TIMEOUT=${TEST_TIMEOUT:-900}
 export CALTRACE LAB_MODES="${LAB_MODES:-bgp vxlan}"
 CALTRACE_ABS="$(cd "$(dirname "$CALTRACE")" 2>/dev/null && pwd)/$(basename "$CALTRACE")"
 export CALTRACE_ABS
+# the test tools (tests/tools/*.c, built beside the unit binaries by make test and make asan)
+TOOLS_DIR=${TOOLS_DIR:-$(cd "$UNIT_DIR" 2>/dev/null && pwd || echo "$PWD/build/tests")}
+export TOOLS_DIR
 tmp=$(mktemp -d /tmp/caltrace-tests.XXXXXX) || exit 2
 log=$tmp/log
 : >"$log"

@@ -7,20 +7,12 @@
 . "$(dirname "$0")/../lib.sh"
 set -u -o pipefail
 need_root
-need_cmd ip jq cc pkg-config
+need_cmd ip jq
 need_caltrace
 
-LIBA=$(dirname "$CALTRACE")/build/libcaltrace.a
-[ -f "$LIBA" ] || LIBA=$TOP/build/libcaltrace.a
-[ -f "$LIBA" ] || skip_all "no build/libcaltrace.a next to $CALTRACE (make)"
 TMPD=$(mktemp -d /tmp/ctcluster.XXXXXX) || bail "mktemp"
 at_exit 'rm -rf "$TMPD"'
-PKGS="libnl-3.0 libnl-route-3.0 libpcap ncursesw jansson libcrypto"
-TOOL=$TMPD/clustertool
-# shellcheck disable=SC2046 # pkg-config prints several words
-out=$(cc -O1 -g -std=gnu11 -D_GNU_SOURCE -I"$TOP" $(pkg-config --cflags $PKGS) -o "$TOOL" \
-	"$TOP/tests/tools/clustertool.c" "$LIBA" $(pkg-config --libs $PKGS) -lreadline 2>&1) ||
-	bail "build tests/tools/clustertool.c" "$out"
+TOOL=$(need_tool clustertool) || bail "build tests/tools/clustertool.c" "$TOOL"
 
 # the node (1..3) whose kernel sends ADDR out of a workload interface, "none" when none does
 owner_of() {

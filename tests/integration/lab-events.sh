@@ -15,7 +15,7 @@
 set -u -o pipefail
 . "$(dirname "$0")/../lib.sh"
 need_root
-need_cmd ip cc pkg-config jq
+need_cmd ip jq
 
 P="ct$$e-"
 NODE=${P}node
@@ -37,23 +37,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ---------------------------------------------------------------- the tool
-EVTEST=${EVTEST:-$TOP/build/tests/evtest}
-LIVECMP=${LIVECMP:-$TOP/build/tests/livecmp}
-# build_tool NAME OUT: tests/tools/NAME.c linked with libcaltrace
-build_tool() {
-	local pk="libnl-3.0 libnl-route-3.0 libpcap ncursesw jansson libcrypto" out
-	out=$(make -s -C "$TOP" build/libcaltrace.a 2>&1) || {
-		echo "$out"
-		return 1
-	}
-	mkdir -p "$(dirname "$2")"
-	# shellcheck disable=SC2046 # pkg-config prints words
-	cc -O2 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation \
-		-D_GNU_SOURCE -I"$TOP" $(pkg-config --cflags $pk) -o "$2" "$TOP/tests/tools/$1.c" \
-		"$TOP/build/libcaltrace.a" $(pkg-config --libs $pk) -lreadline 2>&1
-}
-if out=$(build_tool evtest "$EVTEST"); then ok "build tests/tools/evtest.c"; else bail "build tests/tools/evtest.c" "$out"; fi
-if out=$(build_tool livecmp "$LIVECMP"); then ok "build tests/tools/livecmp.c"; else bail "build tests/tools/livecmp.c" "$out"; fi
+EVTEST=$(need_tool evtest) || bail "build tests/tools/evtest.c" "$EVTEST"
+LIVECMP=$(need_tool livecmp) || bail "build tests/tools/livecmp.c" "$LIVECMP"
 
 # ---------------------------------------------------------------- the namespaces
 out=$(

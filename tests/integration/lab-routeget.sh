@@ -7,20 +7,12 @@
 . "$(dirname "$0")/../lib.sh"
 set -u -o pipefail
 need_root
-need_cmd ip jq cc pkg-config
+need_cmd ip jq
 need_caltrace
 
 TMPD=$(mktemp -d /tmp/ct-routeget.XXXXXX) || bail "mktemp"
 trap 'lab_cleanup; rm -rf "$TMPD"' EXIT
-TOOL=$TMPD/rtnltool
-LIBA=$(dirname "$CALTRACE")/build/libcaltrace.a
-[ -f "$LIBA" ] || LIBA=$TOP/build/libcaltrace.a
-[ -f "$LIBA" ] || skip_all "no $LIBA to build tests/tools/rtnltool with (make)"
-PKGS="libnl-3.0 libnl-route-3.0 libpcap ncursesw jansson libcrypto"
-# shellcheck disable=SC2046 # pkg-config prints several words
-out=$(cc -O1 -g -std=gnu11 -D_GNU_SOURCE -I"$TOP" $(pkg-config --cflags $PKGS) -o "$TOOL" \
-	"$TOP/tests/tools/rtnltool.c" "$LIBA" $(pkg-config --libs $PKGS) -lreadline 2>&1) ||
-	bail "build rtnltool" "$out"
+TOOL=$(need_tool rtnltool) || bail "build tests/tools/rtnltool.c" "$TOOL"
 
 # ip's answer, normalised: "error TEXT" or "type= dev= gw= prefsrc=" (+ fibmatch fields)
 ip_view() {
