@@ -162,6 +162,8 @@ static int walk(const char *path, msg_fn fn, void *arg)
 	return 0;
 }
 
+/* A recorded message goes through the same decoder and the same update function as an
+ * event does (model/rtnl.h, ct_netns_apply). */
 static int apply(const struct nlmsghdr *h, long frame, void *arg)
 {
 	struct ct_netns *ns = arg;
@@ -171,92 +173,11 @@ static int apply(const struct nlmsghdr *h, long frame, void *arg)
 	if (r < 0)
 		fprintf(stderr, "rtnltool: frame %ld: malformed message type %u\n", frame,
 			h->nlmsg_type);
-	if (r != CT_RTNL_OK || m.del)
+	if (r != CT_RTNL_OK)
 		return 0;
-	switch (m.kind) {
-	case CT_RTNL_LINK: {
-		struct ct_link *l = ct_push_link(ns);
-		if (!l)
-			return -1;
-		*l = m.u.link;
-		return ct_netns_index(ns);
-	}
-	case CT_RTNL_ADDR: {
-		struct ct_addr *a = ct_push_addr(ns);
-		if (!a)
-			return -1;
-		*a = m.u.addr;
-		return 0;
-	}
-	case CT_RTNL_ROUTE: {
-		struct ct_route *rt = ct_push_route(ns);
-		if (!rt) {
-			ct_rtnl_msg_clear(&m);
-			return -1;
-		}
-		*rt = m.u.route;
-		return 0;
-	}
-	case CT_RTNL_RULE: {
-		struct ct_rule *ru = ct_push_rule(ns);
-		if (!ru)
-			return -1;
-		*ru = m.u.rule;
-		return 0;
-	}
-	case CT_RTNL_NEIGH: {
-		struct ct_neigh *n = ct_push_neigh(ns);
-		if (!n)
-			return -1;
-		*n = m.u.neigh;
-		return 0;
-	}
-	case CT_RTNL_FDB: {
-		struct ct_fdb *f = ct_push_fdb(ns);
-		if (!f)
-			return -1;
-		*f = m.u.fdb;
-		return 0;
-	}
-	case CT_RTNL_NEIGHTBL: {
-		struct ct_neightbl *t = ct_push_neightbl(ns);
-		if (!t)
-			return -1;
-		*t = m.u.neightbl;
-		return 0;
-	}
-	case CT_RTNL_NEIGHPARMS: {
-		struct ct_link *l = m.u.parms.family == AF_INET && m.u.parms.ifindex
-					    ? ct_link_by_ifindex(ns, m.u.parms.ifindex)
-					    : NULL;
-		if (l)
-			l->proxy_delay = m.u.parms.proxy_delay;
-		return 0;
-	}
-	case CT_RTNL_NETCONF: {
-		const struct ct_netconf *c = &m.u.netconf;
-		struct ct_link *l = c->ifindex > 0 ? ct_link_by_ifindex(ns, c->ifindex) : NULL;
-		if (c->family == AF_INET6) {
-			if (l)
-				l->forwarding6 = c->forwarding;
-			else if (c->ifindex == CT_NETCONF_ALL && ns->conf.forwarding6 < 0)
-				ns->conf.forwarding6 = c->forwarding;
-		} else if (c->ifindex == CT_NETCONF_ALL) {
-			ns->conf.forwarding = c->forwarding;
-			ns->conf.rp_filter = c->rp_filter;
-			ns->conf.proxy_arp = c->proxy_neigh;
-		} else if (c->ifindex == CT_NETCONF_DEFAULT) {
-			ns->conf.def_rp_filter = c->rp_filter;
-		} else if (l) {
-			l->forwarding = c->forwarding;
-			l->rp_filter = c->rp_filter;
-			l->proxy_arp = c->proxy_neigh;
-		}
-		return 0;
-	}
-	default:
-		return 0;
-	}
+	r = ct_netns_apply(ns, &m);
+	ct_rtnl_msg_clear(&m);
+	return r == -ENOMEM ? -1 : 0;
 }
 
 static int replay(const char *in, const char *out)
