@@ -25,7 +25,7 @@ FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 TOOL_BIN := $(addprefix $(BUILD)/tests/,rtnltool clustertool livecmp evtest)
 HELPERS := $(BUILD)/tests/tunencap $(TOOL_BIN)
 
-.PHONY: all deps test unit integration demo bench fuzz install clean help format asan
+.PHONY: all deps test unit integration demo demo-readme bench fuzz install clean help format asan
 
 all: caltrace
 
@@ -66,10 +66,19 @@ test: deps
 	$(MAKE) all $(UNIT_BIN) $(HELPERS)
 	sh tests/run.sh
 
-# Runs caltrace against the built-in lab (BGP mode with BIRD 1.6, then VXLAN mode).
+# The README's examples, run on the built-in lab (VXLAN mode, then BGP mode with BIRD 1.6), each
+# fault applied and undone. `make demo PREFIX=xy-` names the lab's namespaces xy-n1...
+# (default rd1-, the README's): PREFIX is the install prefix for every other target, so the
+# demo takes it only when it is given on the command line.
+DEMO_ARGS = $(if $(filter command line,$(origin PREFIX)),--prefix '$(PREFIX)')
 demo: deps
-	$(MAKE) all $(HELPERS)
-	bash tests/lab/demo.sh
+	$(MAKE) all
+	bash tests/lab/demo.sh $(DEMO_ARGS)
+
+# Runs the demo and rewrites the README's example blocks (the fenced blocks starting `$ caltrace`).
+demo-readme: deps
+	$(MAKE) all
+	bash tests/lab/demo.sh --update-readme README.md
 
 bench: deps
 	$(MAKE) all
@@ -109,4 +118,4 @@ clean:
 	rm -rf build build-asan caltrace
 
 help:
-	@echo "targets: all deps test demo bench fuzz asan install clean format"
+	@echo "targets: all deps test demo demo-readme bench fuzz asan install clean format"
