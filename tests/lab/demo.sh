@@ -84,7 +84,7 @@ fi
 if [ -n "$UPDATE" ]; then
 	# run again with the transcript kept, shown as it goes, then rewrite the README from it
 	t=$(mktemp /tmp/caltrace-demo.XXXXXX) || exit 3
-	"${BASH_SOURCE[0]}" --prefix "$P" | tee "$t"
+	bash "${BASH_SOURCE[0]}" --prefix "$P" | tee "$t"
 	rc=$?
 	if [ "$rc" = 0 ]; then
 		"$HERE/demo-readme.sh" update "$UPDATE" "$t"
@@ -106,6 +106,9 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 cd "$WORK" || exit 3
 N=0
+# the README's output, whatever the caller's environment: Felix's default interface prefix,
+# the live /proc and /etc
+unset FELIX_INTERFACEPREFIX CALTRACE_PROC_ROOT CALTRACE_ETC_ROOT
 
 die() {
 	echo "demo: $*" >&2
@@ -116,10 +119,10 @@ die() {
 lab() {
 	[ -z "$LAB_UP" ] || "$LAB" down "$LAB_UP" || die "cannot take the lab '$LAB_UP' down"
 	LAB_UP=""
-	# a lab left behind by an interrupted demo under the same prefix is this demo's own
+	# a lab already up under this prefix (another demo, or one killed with SIGKILL) is not
+	# ours to remove
 	if [ -e "${LAB_RUN:-/run/caltrace-lab}/$P" ] || [ -e "/run/netns/${P}n1" ]; then
-		echo "demo: removing a lab left behind under prefix '$P'" >&2
-		"$LAB" down "$P" >&2 || die "cannot remove the lab left under prefix '$P'"
+		die "a lab is up under prefix '$P' already: take it down (tests/lab/lab.sh down $P) or pick another prefix (make demo PREFIX=xy-)"
 	fi
 	LAB_UP=$P
 	"$LAB" up "$1" "$P" || die "the lab did not come up in $1 mode"
@@ -190,8 +193,8 @@ example() {
 # sniff traffic: once caltrace has a packet socket open in both nodes' namespaces, web-1 pings
 # web-2 (node 2) every 0.3 s, until example stops this
 sniff_traffic() {
-	local k i ns
-	for i in $(seq 100); do
+	local k ns
+	for _ in $(seq 100); do
 		k=0
 		for ns in "$LAB_N1" "$LAB_N2"; do
 			ip netns exec "$ns" ss -0 -n -p 2>/dev/null | grep -q '"caltrace"' && k=$((k + 1))
@@ -208,9 +211,9 @@ sniff_traffic() {
 
 # wait_bird K PROTOCOL PATTERN: until `birdc show protocols PROTOCOL` on node K matches
 wait_bird() {
-	local sock i
+	local sock
 	sock=$(eval echo "\$LAB_N$1_BIRD_SOCK")
-	for i in $(seq 300); do
+	for _ in $(seq 300); do
 		"$LAB_BIRDC" -s "$sock" show protocols "$2" 2>/dev/null | grep -qE "$3" && return 0
 		sleep 0.1
 	done
