@@ -28,6 +28,8 @@
 # written as the README's), and refuses (README untouched) when the counts differ or when a
 # block's command is not the demo's: to add an example, add it to demo.sh and put a block
 # holding just its `$ caltrace ...` line where it belongs in the README, then update.
+# `sh THIS` works too: it runs itself with bash
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -u -o pipefail
 README_PREFIX=${README_PREFIX:-rd1-}
 MIN_EXAMPLES=5

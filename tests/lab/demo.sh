@@ -9,6 +9,7 @@
 #   --update-readme   after the run, rewrite the README's example blocks (the fenced blocks that
 #                     start with `$ caltrace`) from it: tests/lab/demo-readme.sh update
 #   CALTRACE          the binary (default ./caltrace at the top of the tree)
+#   DEMO_PREFIX       the prefix when --prefix is not given
 #
 # The transcript goes to standard output; lab.sh's progress goes to standard error. Each example
 # is printed as
@@ -21,6 +22,8 @@
 # every run. The demo exits 0 when every example ran (whatever caltrace's exit status: the
 # README states them, and tests/integration/demo-readme.sh compares them), 1 when the lab could
 # not be built or a fault could not be applied, 2 on a usage error, 3 without root.
+# `sh THIS` works too: it runs itself with bash
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -u -o pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
@@ -32,8 +35,8 @@ P=${DEMO_PREFIX:-$README_PREFIX}
 UPDATE=""
 
 usage() {
-	sed -n '6,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
-	exit 2
+	sed -n '6,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	exit "${1:-2}"
 }
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -54,7 +57,7 @@ while [ $# -gt 0 ]; do
 			shift
 		fi
 		;;
-	-h | --help) usage ;;
+	-h | --help) usage 0 ;;
 	*) usage ;;
 	esac
 done
@@ -176,7 +179,7 @@ example() {
 		bgpid=$!
 	fi
 	if [ -n "${LIMIT:-}" ]; then
-		timeout "$LIMIT" "$CALTRACE" "$@" >"$WORK/out" 2>"$WORK/err"
+		timeout --foreground -k 5 "$LIMIT" "$CALTRACE" "$@" >"$WORK/out" 2>"$WORK/err"
 	else
 		"$CALTRACE" "$@" >"$WORK/out" 2>"$WORK/err"
 	fi
