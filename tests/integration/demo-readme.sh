@@ -62,7 +62,8 @@ ok_if "README: at least 5 examples (\`\`\` blocks starting with \$ caltrace): $n
 	"only $nr" test "$nr" -ge 5
 
 # ---------------------------------------------------------------- the demo
-CALTRACE=$CALTRACE bash "$DEMO" --prefix "$P" >"$TMP/transcript" 2>"$TMP/stderr"
+# lab.sh's "fault NAME on/off" lines on stderr tell which faults were applied and undone
+CALTRACE=$CALTRACE LAB_QUIET=0 bash "$DEMO" --prefix "$P" >"$TMP/transcript" 2>"$TMP/stderr"
 rc=$?
 is "demo --prefix $P: exit 0" "$rc" 0
 [ "$rc" = 0 ] || diag "$(tail -n 20 "$TMP/stderr")"
