@@ -148,7 +148,7 @@ static const char *kind_phrase(mode_t m)
 	if (S_ISBLK(m))
 		return "it is a block device";
 	if (S_ISLNK(m))
-		return "it is a symbolic link, which caltrace does not follow (name the file itself)";
+		return "it is a symbolic link, which caltrace does not follow";
 	return "it is not a regular file, a FIFO or a character device";
 }
 
@@ -265,9 +265,9 @@ int ct_outfile_open(struct ct_outfile *of, const char *path, unsigned flags, str
 						  "cannot write to '%s': it names a folder", path);
 			if (flags & CT_OUTFILE_REPLACE)
 				return open_temp(of, err);
-			int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY |
-						O_CLOEXEC,
-				      0666);
+			int fd = open(
+			    path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC,
+			    0666);
 			if (fd < 0 && errno == EEXIST)
 				continue;
 			if (fd < 0)
@@ -285,7 +285,8 @@ int ct_outfile_open(struct ct_outfile *of, const char *path, unsigned flags, str
 		return refuse(of, st.st_mode, err);
 	}
 	return ct_err_set(err, CT_EXIT_GATHER,
-			  "cannot write to '%s': it keeps changing while it is being created", path);
+			  "cannot write to '%s': it keeps changing while it is being created",
+			  path);
 }
 
 int ct_outfile_check(const char *path, unsigned flags, struct ct_err *err)
