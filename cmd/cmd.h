@@ -87,6 +87,9 @@ struct ct_ctx {
 	struct ct_out out;
 	struct ct_err err;
 	const char *proc_root;
+	/* the command's exit 3 came from writing its output file (-o, -w), not from a
+	 * missing privilege: main adds no "needs CAP_..." line */
+	bool write_failed;
 };
 
 struct ct_cmd {

@@ -198,7 +198,7 @@ int main(int argc, char **argv)
 	/* what the command declares it needs names the privilege it lacked, when the
 	 * error did not already */
 	char caps[64];
-	if (rc == CT_EXIT_GATHER && !strstr(c.err.msg, "CAP_") &&
+	if (rc == CT_EXIT_GATHER && !c.write_failed && !strstr(c.err.msg, "CAP_") &&
 	    ct_need_missing(p.cmd, &c.o, caps, sizeof(caps)))
 		fprintf(stderr, "caltrace: '%s' needs %s here; run it as root\n", p.cmd->name, caps);
 out:

@@ -4,12 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "model/bgp_json.h"
 #include "model/snapshot.h"
 #include "probes/gather.h"
+#include "probes/outfile.h"
 
 int cmd_snapshot(struct ct_ctx *c)
 {
@@ -20,6 +20,12 @@ int cmd_snapshot(struct ct_ctx *c)
 	if (c->o.from) {
 		fprintf(stderr, "caltrace: snapshot reads the live kernel; it does not take --from\n");
 		return CT_EXIT_USAGE;
+	}
+	bool to_file = c->o.output && strcmp(c->o.output, "-") != 0;
+	/* a directory, a socket or a block device is refused before anything is gathered */
+	if (to_file && ct_outfile_check(c->o.output, CT_OUTFILE_REPLACE, &c->err) < 0) {
+		c->write_failed = true;
+		return ct_report_err(c);
 	}
 	struct ct_node n;
 	struct ct_netns *ns;
@@ -40,31 +46,37 @@ int cmd_snapshot(struct ct_ctx *c)
 		}
 	}
 	FILE *f = stdout;
-	char tmp[4096] = "";
-	if (c->o.output && strcmp(c->o.output, "-")) {
-		/* write to a temporary file beside the target, then rename: no half snapshots */
-		snprintf(tmp, sizeof(tmp), "%s.tmp.%d", c->o.output, (int)getpid());
-		f = fopen(tmp, "w");
-		if (!f) {
-			ct_err_errno(&c->err, errno, "write snapshot", c->o.output);
+	struct ct_outfile of;
+	if (to_file) {
+		/* a new file beside FILE (mkstemp, 0600) renamed over it at the end, or FILE
+		 * itself when it is a FIFO or a character device: probes/outfile.h */
+		if (ct_outfile_open(&of, c->o.output, CT_OUTFILE_REPLACE, &c->err) < 0) {
+			c->write_failed = true;
 			ct_node_free(&n);
 			return ct_report_err(c);
 		}
+		f = of.f;
 	}
 	int rc = ct_snapshot_write(&n, f, &c->err);
 	size_t nns = n.ns.n;
-	if (f != stdout) {
-		if (fclose(f) != 0 && rc == 0)
-			rc = ct_err_errno(&c->err, errno, "write snapshot", c->o.output);
-		if (rc == 0 && rename(tmp, c->o.output) != 0)
-			rc = ct_err_errno(&c->err, errno, "write snapshot", c->o.output);
-		if (rc != 0)
-			unlink(tmp);
+	if (to_file) {
+		if (rc == 0) {
+			rc = ct_outfile_close(&of, &c->err);
+			c->write_failed = rc != 0;
+		} else {
+			if (of.werr) {
+				/* the write itself failed: say so with its reason, naming FILE */
+				c->err.exit_code = 0;
+				ct_outfile_write_err(&of, of.werr, &c->err);
+				c->write_failed = true;
+			}
+			ct_outfile_abort(&of);
+		}
 	}
 	ct_node_free(&n);
 	if (rc != 0)
 		return ct_report_err(c);
-	if (f != stdout) {
+	if (to_file) {
 		char esc[4 * 256];
 		fprintf(stderr, "caltrace: snapshot of %zu network namespaces written to '%s'\n", nns,
 			ct_escape(c->o.output, esc, sizeof(esc)));

@@ -6,8 +6,11 @@
  *
  * Capture (probes/capture.c) -> decode (model/pkt_decode.c) -> inner filter ->
  * packet lines or NDJSON (render/pkt_text.c), and flows (analysis/flows.c).
- * Every handle is opened, filtered and the output file created first; then
- * privileges are dropped; only then is the first packet read.
+ * Every handle is opened and filtered and, without -Z, the -w file opened
+ * first; then privileges are dropped (with -Z, to USER, who then opens the -w
+ * file: probes/outfile.h's rules, the kernel checking USER's rights); only then
+ * is the first packet read. Every write to the -w file is checked: the first
+ * failure stops the capture and is reported as "writing 'FILE': REASON", exit 3.
  *
  * Sources: each -i NS:IFACE names its namespace; each -i IFACE is captured in
  * every -n namespace (or the current one without -n); without a plain -i,
@@ -221,8 +224,14 @@ static void on_packet(void *arg, size_t src, const struct ct_cap_rec *r)
 	uint64_t ts = (uint64_t)r->sec * 1000000u + (uint64_t)(uint32_t)r->usec;
 	if (ts > s->last_us)
 		s->last_us = ts;
-	if (s->cap.dump)
+	if (s->cap.dump) {
 		ct_cap_dump(&s->cap, r);
+		if (ct_cap_dump_errno(&s->cap)) {
+			/* the -w file takes no more: stop, cmd_sniff says why */
+			s->stop = true;
+			ct_cap_break(&s->cap);
+		}
+	}
 	const char *ifname = NULL;
 	int ifindex = 0;
 	if (cs->any) {
@@ -403,8 +412,11 @@ static int setup(struct sniff *s, const char *filter, struct ct_cap_user *user)
 	}
 	if (filter && *filter && ct_cap_set_filter(&s->cap, filter, &c->err) < 0)
 		return -1;
-	if (o->write_file && ct_cap_dump_open(&s->cap, o->write_file, user, &c->err) < 0)
+	/* with -Z the -w file is opened after the drop, as USER (cmd_sniff) */
+	if (o->write_file && !user->set && ct_cap_dump_open(&s->cap, o->write_file, &c->err) < 0) {
+		c->write_failed = c->err.exit_code == CT_EXIT_GATHER;
 		return -1;
+	}
 	return 0;
 }
 
@@ -552,6 +564,13 @@ int cmd_sniff(struct ct_ctx *c)
 		rc = report(s);
 		goto out;
 	}
+	/* as USER: the kernel checks USER's rights on the -w file and its folder, and the file
+	 * is USER's own; root never opens a path USER could have planted a link at */
+	if (o->write_file && user.set && ct_cap_dump_open(&s->cap, o->write_file, &c->err) < 0) {
+		c->write_failed = c->err.exit_code == CT_EXIT_GATHER;
+		rc = report(s);
+		goto out;
+	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -567,9 +586,12 @@ int cmd_sniff(struct ct_ctx *c)
 	if (s->flows_on && !s->w.failed)
 		flows_report(s, true);
 	struct ct_err derr = {0};
-	if (ct_cap_dump_flush(&s->cap, &derr) < 0) {
+	if (ct_cap_dump_close(&s->cap, &derr) < 0 && s->cap.dumpf.werr != EPIPE) {
+		/* a closed pipe is the reader's end, not an error */
 		char esc[4 * sizeof(derr.msg)];
 		fprintf(stderr, "caltrace: %s\n", ct_escape(derr.msg, esc, sizeof(esc)));
+		if (s->rc == 0)
+			c->write_failed = true;
 		s->rc = CT_EXIT_GATHER;
 	}
 	if (ct_wbuf_flush(&s->w) < 0 && s->rc == 0) {

@@ -37,6 +37,7 @@ void ct_cap_free(struct ct_cap *c)
 	if (c->dump) {
 		pcap_dump_close(c->dump);
 		c->dump = NULL;
+		ct_outfile_abort(&c->dumpf);
 	}
 	for (size_t i = 0; i < c->n; i++) {
 		if (c->src[i].p)
@@ -249,8 +250,7 @@ int ct_cap_set_filter(struct ct_cap *c, const char *expr, struct ct_err *err)
 	return 0;
 }
 
-int ct_cap_dump_open(struct ct_cap *c, const char *path, const struct ct_cap_user *owner,
-		     struct ct_err *err)
+int ct_cap_dump_open(struct ct_cap *c, const char *path, struct ct_err *err)
 {
 	if (!c->n)
 		return ct_err_set(err, CT_EXIT_USAGE, "nothing to write to '%s'", path);
@@ -263,20 +263,36 @@ int ct_cap_dump_open(struct ct_cap *c, const char *path, const struct ct_cap_use
 			    path, c->src[0].iface,
 			    pcap_datalink_val_to_name(c->src[0].linktype) ?: "?", c->src[i].iface,
 			    pcap_datalink_val_to_name(c->src[i].linktype) ?: "?");
-	c->dump = pcap_dump_open(c->src[0].p, path);
-	if (!c->dump)
-		return ct_err_set(err, CT_EXIT_GATHER, "cannot write '%s': %s", path,
-				  pcap_geterr(c->src[0].p));
+	/* libpcap's pcap_dump_open would fopen(path, "w"): it follows a symbolic link and
+	 * truncates whatever is there. The file is opened here, by outfile's rules, and
+	 * libpcap only writes into the stream. */
+	if (ct_outfile_open(&c->dumpf, path, 0, err) < 0)
+		return -1;
+	c->dump = pcap_dump_fopen(c->src[0].p, c->dumpf.f);
+	if (!c->dump) {
+		char msg[PCAP_ERRBUF_SIZE];
+		snprintf(msg, sizeof(msg), "%s", pcap_geterr(c->src[0].p));
+		/* when pcap could not write the header it has closed the stream already */
+		int e = c->dumpf.werr;
+		ct_outfile_abort(&c->dumpf);
+		if (e)
+			return ct_outfile_write_err(&c->dumpf, e, err);
+		return ct_err_set(err, CT_EXIT_GATHER, "cannot write '%s': %s", path, msg);
+	}
 	c->dump_linktype = c->src[0].linktype;
-	if (owner && owner->set && strcmp(path, "-") != 0 &&
-	    fchown(fileno(pcap_dump_file(c->dump)), owner->uid, owner->gid) < 0)
-		return ct_err_errno(err, errno, "give the capture file to", owner->name);
+	/* the header goes out now: a file that takes nothing fails before any packet is read */
+	if (ct_cap_dump_flush(c, err) < 0) {
+		pcap_dump_close(c->dump);
+		c->dump = NULL;
+		ct_outfile_abort(&c->dumpf);
+		return -1;
+	}
 	return 0;
 }
 
 void ct_cap_dump(struct ct_cap *c, const struct ct_cap_rec *r)
 {
-	if (!c->dump)
+	if (!c->dump || c->dumpf.werr)
 		return;
 	struct pcap_pkthdr h = {.caplen = r->caplen, .len = r->len};
 	h.ts.tv_sec = (time_t)r->sec;
@@ -284,11 +300,35 @@ void ct_cap_dump(struct ct_cap *c, const struct ct_cap_rec *r)
 	pcap_dump((u_char *)c->dump, &h, r->data);
 }
 
+int ct_cap_dump_errno(const struct ct_cap *c)
+{
+	return c->dump ? c->dumpf.werr : 0;
+}
+
 int ct_cap_dump_flush(struct ct_cap *c, struct ct_err *err)
 {
-	if (c->dump && pcap_dump_flush(c->dump) < 0)
-		return ct_err_errno(err, errno, "write", "the capture file");
+	if (!c->dump)
+		return 0;
+	/* pcap_dump returns nothing: the stream kept the first error and its errno */
+	if (pcap_dump_flush(c->dump) < 0 || ferror(pcap_dump_file(c->dump)))
+		ct_outfile_fail(&c->dumpf, 0);
+	if (c->dumpf.werr)
+		return ct_outfile_write_err(&c->dumpf, c->dumpf.werr, err);
 	return 0;
+}
+
+int ct_cap_dump_close(struct ct_cap *c, struct ct_err *err)
+{
+	if (!c->dump)
+		return 0;
+	int rc = ct_cap_dump_flush(c, err);
+	pcap_dump_close(c->dump); /* fclose: the stream's close records its own error */
+	c->dump = NULL;
+	if (rc < 0) {
+		ct_outfile_abort(&c->dumpf);
+		return -1;
+	}
+	return ct_outfile_close(&c->dumpf, err);
 }
 
 size_t ct_cap_pollfds(const struct ct_cap *c, struct pollfd *fds, size_t *src_of, size_t max)

@@ -34,6 +34,7 @@
 
 #include "model/err.h"
 #include "model/model.h"
+#include "probes/outfile.h"
 
 #define CT_CAP_SNAPLEN_DEFAULT 262144
 #define CT_CAP_IFNAME_SLOTS    256
@@ -66,6 +67,7 @@ struct ct_cap {
 	size_t n, cap;
 	struct pcap_dumper *dump; /* -w */
 	int dump_linktype;
+	struct ct_outfile dumpf; /* the -w file under dump (probes/outfile.h) */
 };
 
 struct ct_cap_opts {
@@ -98,16 +100,26 @@ struct ct_cap_rec {
 	const uint8_t *data;
 };
 
-struct ct_cap_user;
-/* Opens path ("-": standard output) for writing packets as pcap. All sources
- * must share one link type. owner (may be NULL): the file is given to that
- * user, who will write it after privileges are dropped. 0 or -1
- * (CT_EXIT_USAGE for mixed link types, CT_EXIT_GATHER when it cannot be written). */
-int ct_cap_dump_open(struct ct_cap *c, const char *path, const struct ct_cap_user *owner,
-		     struct ct_err *err);
+/* Opens path ("-": standard output) for writing packets as pcap, with
+ * ct_outfile_open's rules: a symbolic link, a directory, a socket or a block
+ * device is refused; a FIFO or a character device is written as it is; a new
+ * file is created with O_EXCL, an existing regular file truncated. No
+ * ownership is changed: to write as another user, drop privileges first
+ * (ct_cap_drop_privileges) and open the file then, so that the kernel checks
+ * that user's rights. All sources must share one link type. The pcap header
+ * is flushed at once, so a file that takes nothing (/dev/full) fails here.
+ * 0 or -1 (CT_EXIT_USAGE for mixed link types, CT_EXIT_GATHER when it cannot
+ * be written). c must not move while the file is open. */
+int ct_cap_dump_open(struct ct_cap *c, const char *path, struct ct_err *err);
+/* Appends one record (pcap_dump); nothing once a write has failed. */
 void ct_cap_dump(struct ct_cap *c, const struct ct_cap_rec *r);
-/* Flushes the dump file; -1 with err on a write error. */
+/* The errno of the first failed write to the -w file; 0 while all is well (or no file). */
+int ct_cap_dump_errno(const struct ct_cap *c);
+/* Flushes the dump file; -1 with err ("writing 'PATH': REASON") on a write error. */
 int ct_cap_dump_flush(struct ct_cap *c, struct ct_err *err);
+/* Flushes and closes the dump file, checking every write, the flush and the
+ * close. 0 (also without a file), or -1 with err ("writing 'PATH': REASON"). */
+int ct_cap_dump_close(struct ct_cap *c, struct ct_err *err);
 
 /* Fills fds[] with the live sources' selectable fds (POLLIN); returns how many
  * (at most max). src_of[k] is the source index of fds[k]. */
