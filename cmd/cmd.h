@@ -115,7 +115,9 @@ struct ct_opt {
 	/* what the value is, for the messages about a missing or bad one: "needs a value
 	 * (VALUE)" and "OPT needs VALUE, not 'x'"; NULL when arg is */
 	const char *value;
-	const char *help; /* what it does, for every command that takes it */
+	/* what it does, for every command that takes it; a part "{OPT:text}" shows only in
+	 * the help of commands that take OPT */
+	const char *help;
 	const char *complete; /* "netns", "file", "color", "pods", "" */
 };
 
@@ -220,9 +222,10 @@ int ct_version_json(FILE *f);
 /* The finding codes c can raise (its findings words against the registry), in
  * registry order, into v (at most n); returns how many there are. */
 size_t ct_help_codes(const struct ct_cmd *c, const char **v, size_t n);
-/* What opt does for command c (c NULL: in general): a note, else its help. */
+/* What opt does for command c (c NULL: in general): a note, else its help, into buf.
+ * A part "{OPT:text}" of it is kept only where c takes OPT (always when c is NULL). */
 const char *ct_help_opt_text(const struct ct_help_tables *t, const struct ct_cmd *c,
-			     const struct ct_opt *opt);
+			     const struct ct_opt *opt, char *buf, size_t len);
 
 void ct_usage(FILE *f);
 int ct_help_cmd(FILE *f, const char *name);

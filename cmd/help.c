@@ -66,19 +66,43 @@ static bool takes_all(const struct ct_help_tables *t, const struct ct_opt *x)
 	return true;
 }
 
-const char *ct_help_opt_text(const struct ct_help_tables *t, const struct ct_cmd *c,
-			     const struct ct_opt *x)
+/* in with its "{OPT:text}" parts kept where c takes OPT (all of them when c is NULL) */
+static const char *expand(const char *in, const struct ct_cmd *c, char *out, size_t len)
 {
-	const char *any = NULL;
+	size_t o = 0;
+	for (const char *p = in; *p && o + 1 < len; p++) {
+		const char *colon = p[0] == '{' ? strchr(p, ':') : NULL;
+		const char *end = colon ? strchr(colon, '}') : NULL;
+		if (!end) {
+			out[o++] = *p;
+			continue;
+		}
+		char opt[64];
+		snprintf(opt, sizeof(opt), "%.*s", (int)(colon - p - 1), p + 1);
+		if (!c || ct_cmd_takes(c, opt))
+			for (const char *q = colon + 1; q < end && o + 1 < len; q++)
+				out[o++] = *q;
+		p = end;
+	}
+	out[o] = 0;
+	return out;
+}
+
+const char *ct_help_opt_text(const struct ct_help_tables *t, const struct ct_cmd *c,
+			     const struct ct_opt *x, char *buf, size_t len)
+{
+	const char *any = NULL, *text = x->help;
 	for (const struct ct_opt_note *n = t->notes; c && n && n->cmd; n++) {
 		if (strcmp(n->lng, x->lng))
 			continue;
-		if (!strcmp(n->cmd, c->name))
-			return n->help;
+		if (!strcmp(n->cmd, c->name)) {
+			any = n->help;
+			break;
+		}
 		if (!strcmp(n->cmd, "*"))
 			any = n->help;
 	}
-	return any ? any : x->help;
+	return expand(any ? any : text, c, buf, len);
 }
 
 /* "  -n, --netns NS           text" wrapped; c NULL: the general text and, when not
@@ -93,7 +117,8 @@ static void opt_line(FILE *f, const struct ct_help_tables *t, const struct ct_cm
 	else
 		snprintf(left, sizeof(left), "    --%s%s%s", x->lng, x->arg ? " " : "",
 			 x->arg ? x->arg : "");
-	size_t off = (size_t)snprintf(text, sizeof(text), "%s", ct_help_opt_text(t, c, x));
+	char base[1024];
+	size_t off = (size_t)snprintf(text, sizeof(text), "%s", ct_help_opt_text(t, c, x, base, sizeof(base)));
 	if (c && x->arg && ct_cmd_repeats(c, x->lng) && off < sizeof(text))
 		off += (size_t)snprintf(text + off, sizeof(text) - off, "; may be repeated");
 	if (!c && !takes_all(t, x)) {
@@ -268,7 +293,8 @@ static json_t *cmd_json(const struct ct_help_tables *t, const struct ct_cmd *c)
 			continue;
 		json_t *e = json_object();
 		json_object_set_new(e, "long", json_string(x->lng));
-		json_object_set_new(e, "help", json_string(ct_help_opt_text(t, c, x)));
+		char buf[1024];
+		json_object_set_new(e, "help", json_string(ct_help_opt_text(t, c, x, buf, sizeof(buf))));
 		json_object_set_new(e, "repeatable", json_boolean(x->arg && ct_cmd_repeats(c, x->lng)));
 		json_array_append_new(opts, e);
 	}
@@ -306,7 +332,8 @@ int ct_help_json(FILE *f, const struct ct_help_tables *t, const struct ct_cmd *o
 		json_object_set_new(e, "long", json_string(x->lng));
 		json_object_set_new(e, "value", str_or_null(x->arg));
 		json_object_set_new(e, "value_help", str_or_null(x->arg ? x->value : NULL));
-		json_object_set_new(e, "help", json_string(x->help));
+		char buf[1024];
+		json_object_set_new(e, "help", json_string(ct_help_opt_text(t, NULL, x, buf, sizeof(buf))));
 		for (const struct ct_cmd *c = t->cmds; c->name; c++)
 			if (ct_cmd_takes(c, x->lng))
 				json_array_append_new(who, json_string(c->name));

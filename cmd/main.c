@@ -90,7 +90,7 @@ const struct ct_cmd ct_cmds[] = {
 
 const struct ct_opt ct_opts_table[] = {
 	{'n', "netns", "NS", "a network namespace name, pid:PID or a path",
-	 "network namespace: a name under /var/run/netns, a path, or pid:PID; with --from, a namespace of the snapshot", "netns"},
+	 "network namespace: a name under /var/run/netns, a path, or pid:PID{from:; with --from, a namespace of the snapshot}", "netns"},
 	{'j', "json", NULL, NULL, "print JSON: one document (see caltrace(1) for the keys)", ""},
 	{CT_OPT_FROM, "from", "FILE", "a snapshot file, or - for standard input",
 	 "read a snapshot instead of the live kernel", "file"},

@@ -46,7 +46,7 @@ static const struct ct_cmd cmds[] = {
 
 static const struct ct_opt opts[] = {
 	{'n', "netns", "NS", "a namespace", "general netns text", ""},
-	{'j', "json", NULL, NULL, "general json text", ""},
+	{'j', "json", NULL, NULL, "general json text{from: and its from part}", ""},
 	{CT_OPT_FROM, "from", "FILE", "a file", "general from text", ""},
 	{CT_OPT_BIRD_SOCKET, "bird-socket", "PATH", "a path", "general bird text", ""},
 	{'w', "wide", "N", "a number", LONG_TEXT, ""},
@@ -141,6 +141,11 @@ static void test_notes_and_repeat(void **state)
 	assert_non_null(strstr(b, "beta's own netns text"));
 	assert_null(strstr(b, "general netns text"));
 	assert_null(strstr(b, "may be repeated"));
+	/* "{from:...}": only where the command takes --from (alpha, by its needs) */
+	assert_non_null(strstr(a, "general json text and its from part\n"));
+	assert_non_null(strstr(b, "general json text\n"));
+	assert_null(strstr(b, "from part"));
+	assert_null(strchr(a, '{'));
 	/* the arguments and examples, one a line */
 	assert_non_null(strstr(a, "\narguments:\n  IFACE: an interface\n  SECOND: another argument line\n"));
 	assert_non_null(strstr(a, "\nexamples:\n  caltrace alpha\n  caltrace alpha eth0\n"));
@@ -227,6 +232,8 @@ static void test_usage(void **state)
 	assert_string_equal(got, "--netns --json --from --bird-socket --wide --help ");
 	/* general texts, and who takes an option not every command takes */
 	assert_non_null(strstr(buf, "general help text"));
+	assert_non_null(strstr(buf, "general json text and its from part\n"));
+	assert_null(strchr(buf, '{'));
 	assert_non_null(strstr(buf, "general bird text [beta]"));
 	assert_non_null(strstr(buf, "general from text [alpha]"));
 	free(buf);
