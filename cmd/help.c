@@ -156,7 +156,7 @@ int ct_help_usage(FILE *f, const struct ct_help_tables *t)
 		opt_line(f, t, NULL, x);
 	fprintf(f, "\nexit status: 0 healthy, 1 problems found, 2 usage error, 3 could not gather.\n"
 		   "'caltrace help COMMAND' for one command; caltrace(1) for everything.\n");
-	return ferror(f) ? -1 : 0;
+	return fflush(f) != 0 || ferror(f) ? -1 : 0;
 }
 
 /* Does the findings word list of a command include the registry row d? Words are
@@ -259,7 +259,7 @@ int ct_help_command(FILE *f, const struct ct_help_tables *t, const struct ct_cmd
 		wrap(f, 2, 2, text);
 	}
 	free(codes);
-	return ferror(f) ? -1 : 0;
+	return fflush(f) != 0 || ferror(f) ? -1 : 0;
 }
 
 /* ---- JSON */
@@ -313,7 +313,7 @@ static int dump(FILE *f, json_t *doc)
 	json_decref(doc);
 	if (rc == 0)
 		fputc('\n', f);
-	return rc < 0 || ferror(f) ? -1 : 0;
+	return rc < 0 || fflush(f) != 0 || ferror(f) ? -1 : 0;
 }
 
 int ct_help_json(FILE *f, const struct ct_help_tables *t, const struct ct_cmd *only)

@@ -187,8 +187,7 @@ int cmd_help(struct ct_ctx *c)
 		return ct_help_cmd(stdout, c->o.argv[0]); /* text, or the unknown command */
 	if (c->o.json)
 		return ct_help_json(stdout, &help_tables, one) < 0 ? CT_EXIT_GATHER : CT_EXIT_OK;
-	ct_usage(stdout);
-	return CT_EXIT_OK;
+	return ct_help_usage(stdout, &help_tables) < 0 ? CT_EXIT_GATHER : CT_EXIT_OK;
 }
 
 int cmd_version(struct ct_ctx *c)
