@@ -19,7 +19,7 @@
 #include "analysis/findings.h"
 #include "cmd/cmd.h"
 
-#define WIDTH 80
+#define WIDTH	80
 #define OPT_COL 27 /* where an option's text starts: "  " + 24 + " " */
 
 /* Prints text from column col (what is already on the line) with continuation lines
@@ -118,7 +118,8 @@ static void opt_line(FILE *f, const struct ct_help_tables *t, const struct ct_cm
 		snprintf(left, sizeof(left), "    --%s%s%s", x->lng, x->arg ? " " : "",
 			 x->arg ? x->arg : "");
 	char base[1024];
-	size_t off = (size_t)snprintf(text, sizeof(text), "%s", ct_help_opt_text(t, c, x, base, sizeof(base)));
+	size_t off = (size_t)snprintf(text, sizeof(text), "%s",
+				      ct_help_opt_text(t, c, x, base, sizeof(base)));
 	if (c && x->arg && ct_cmd_repeats(c, x->lng) && off < sizeof(text))
 		off += (size_t)snprintf(text + off, sizeof(text) - off, "; may be repeated");
 	if (!c && !takes_all(t, x)) {
@@ -126,7 +127,8 @@ static void opt_line(FILE *f, const struct ct_help_tables *t, const struct ct_cm
 		for (const struct ct_cmd *k = t->cmds; k->name && off < sizeof(text); k++) {
 			if (!ct_cmd_takes(k, x->lng))
 				continue;
-			off += (size_t)snprintf(text + off, sizeof(text) - off, "%s%s", sep, k->name);
+			off +=
+			    (size_t)snprintf(text + off, sizeof(text) - off, "%s%s", sep, k->name);
 			sep = ", ";
 		}
 		if (off < sizeof(text))
@@ -143,10 +145,11 @@ static void opt_line(FILE *f, const struct ct_help_tables *t, const struct ct_cm
 
 int ct_help_usage(FILE *f, const struct ct_help_tables *t)
 {
-	fprintf(f, "usage: caltrace [OPTIONS] COMMAND [ARGS]\n\n"
-		   "Why can't pod A reach pod B? caltrace reads a Calico node's kernel state\n"
-		   "(live, in any network namespace, or from a snapshot) and says what is wrong.\n\n"
-		   "commands:\n");
+	fprintf(f,
+		"usage: caltrace [OPTIONS] COMMAND [ARGS]\n\n"
+		"Why can't pod A reach pod B? caltrace reads a Calico node's kernel state\n"
+		"(live, in any network namespace, or from a snapshot) and says what is wrong.\n\n"
+		"commands:\n");
 	for (const struct ct_cmd *c = t->cmds; c->name; c++) {
 		int col = fprintf(f, "  %-10s ", c->name);
 		wrap(f, col, 13, c->summary);
@@ -154,8 +157,9 @@ int ct_help_usage(FILE *f, const struct ct_help_tables *t)
 	fprintf(f, "\noptions:\n");
 	for (const struct ct_opt *x = t->opts; x->lng; x++)
 		opt_line(f, t, NULL, x);
-	fprintf(f, "\nexit status: 0 healthy, 1 problems found, 2 usage error, 3 could not gather.\n"
-		   "'caltrace help COMMAND' for one command; caltrace(1) for everything.\n");
+	fprintf(f,
+		"\nexit status: 0 healthy, 1 problems found, 2 usage error, 3 could not gather.\n"
+		"'caltrace help COMMAND' for one command; caltrace(1) for everything.\n");
 	return fflush(f) != 0 || ferror(f) ? -1 : 0;
 }
 
@@ -253,9 +257,11 @@ int ct_help_command(FILE *f, const struct ct_help_tables *t, const struct ct_cmd
 		char text[4096];
 		size_t off = 0;
 		for (size_t i = 0; i < n && off < sizeof(text); i++)
-			off += (size_t)snprintf(text + off, sizeof(text) - off, "%s%s", i ? ", " : "",
-						codes[i]);
-		fprintf(f, "\nfindings it can raise (caltrace(1), FINDINGS, says what each means):\n  ");
+			off += (size_t)snprintf(text + off, sizeof(text) - off, "%s%s",
+						i ? ", " : "", codes[i]);
+		fprintf(
+		    f,
+		    "\nfindings it can raise (caltrace(1), FINDINGS, says what each means):\n  ");
 		wrap(f, 2, 2, text);
 	}
 	free(codes);
@@ -294,8 +300,10 @@ static json_t *cmd_json(const struct ct_help_tables *t, const struct ct_cmd *c)
 		json_t *e = json_object();
 		json_object_set_new(e, "long", json_string(x->lng));
 		char buf[1024];
-		json_object_set_new(e, "help", json_string(ct_help_opt_text(t, c, x, buf, sizeof(buf))));
-		json_object_set_new(e, "repeatable", json_boolean(x->arg && ct_cmd_repeats(c, x->lng)));
+		json_object_set_new(e, "help",
+				    json_string(ct_help_opt_text(t, c, x, buf, sizeof(buf))));
+		json_object_set_new(e, "repeatable",
+				    json_boolean(x->arg && ct_cmd_repeats(c, x->lng)));
 		json_array_append_new(opts, e);
 	}
 	json_object_set_new(o, "options", opts);
@@ -333,7 +341,8 @@ int ct_help_json(FILE *f, const struct ct_help_tables *t, const struct ct_cmd *o
 		json_object_set_new(e, "value", str_or_null(x->arg));
 		json_object_set_new(e, "value_help", str_or_null(x->arg ? x->value : NULL));
 		char buf[1024];
-		json_object_set_new(e, "help", json_string(ct_help_opt_text(t, NULL, x, buf, sizeof(buf))));
+		json_object_set_new(e, "help",
+				    json_string(ct_help_opt_text(t, NULL, x, buf, sizeof(buf))));
 		for (const struct ct_cmd *c = t->cmds; c->name; c++)
 			if (ct_cmd_takes(c, x->lng))
 				json_array_append_new(who, json_string(c->name));

@@ -30,34 +30,35 @@ static int run_nop(struct ct_ctx *c)
 
 /* a help text long enough to wrap, with an option name where a line would break */
 #define LONG_TEXT                                                                                  \
-	"a text long enough to be wrapped twice over, with words that go on and on and on, "      \
-	"y xxxxxxxxxx --then-an-option-name right where a break falls, and more "                   \
+	"a text long enough to be wrapped twice over, with words that go on and on and on, "       \
+	"y xxxxxxxxxx --then-an-option-name right where a break falls, and more "                  \
 	"words after it to wrap once again before the end"
 
 static const struct ct_cmd cmds[] = {
-	{"alpha", run_nop, CT_NEED_NETLINK | CT_NEED_SNAPSHOT, "[IFACE...]",
-	 "the first command of the test, with a summary long enough to need a second line of text",
-	 "wide", "", "netns", "IFACE: an interface\nSECOND: another argument line",
-	 "caltrace alpha\ncaltrace alpha eth0", "links -workload_link_down dump_interrupted"},
-	{"beta", run_nop, CT_NEED_BIRD, "", "the second", "", "", "", "", "", "-workload_link_down links"},
-	{"gamma", run_nop, CT_NEED_NONE, "", "the third: nothing to raise", "", "", "", "", "", ""},
-	{NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+    {"alpha", run_nop, CT_NEED_NETLINK | CT_NEED_SNAPSHOT, "[IFACE...]",
+     "the first command of the test, with a summary long enough to need a second line of text",
+     "wide", "", "netns", "IFACE: an interface\nSECOND: another argument line",
+     "caltrace alpha\ncaltrace alpha eth0", "links -workload_link_down dump_interrupted"},
+    {"beta", run_nop, CT_NEED_BIRD, "", "the second", "", "", "", "", "",
+     "-workload_link_down links"},
+    {"gamma", run_nop, CT_NEED_NONE, "", "the third: nothing to raise", "", "", "", "", "", ""},
+    {NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
 static const struct ct_opt opts[] = {
-	{'n', "netns", "NS", "a namespace", "general netns text", ""},
-	{'j', "json", NULL, NULL, "general json text{from: and its from part}", ""},
-	{CT_OPT_FROM, "from", "FILE", "a file", "general from text", ""},
-	{CT_OPT_BIRD_SOCKET, "bird-socket", "PATH", "a path", "general bird text", ""},
-	{'w', "wide", "N", "a number", LONG_TEXT, ""},
-	{'h', "help", NULL, NULL, "general help text", ""},
-	{0, NULL, NULL, NULL, NULL, NULL},
+    {'n', "netns", "NS", "a namespace", "general netns text", ""},
+    {'j', "json", NULL, NULL, "general json text{from: and its from part}", ""},
+    {CT_OPT_FROM, "from", "FILE", "a file", "general from text", ""},
+    {CT_OPT_BIRD_SOCKET, "bird-socket", "PATH", "a path", "general bird text", ""},
+    {'w', "wide", "N", "a number", LONG_TEXT, ""},
+    {'h', "help", NULL, NULL, "general help text", ""},
+    {0, NULL, NULL, NULL, NULL, NULL},
 };
 
 static const struct ct_opt_note notes[] = {
-	{"beta", "netns", "beta's own netns text"},
-	{"*", "help", "show this help"},
-	{NULL, NULL, NULL},
+    {"beta", "netns", "beta's own netns text"},
+    {"*", "help", "show this help"},
+    {NULL, NULL, NULL},
 };
 
 static const struct ct_help_tables tables = {cmds, opts, notes};
@@ -116,7 +117,8 @@ static void test_command_help_lists_its_options(void **state)
 		char want[512] = "", got[512];
 		for (const struct ct_opt *x = opts; x->lng; x++)
 			if (ct_cmd_takes(c, x->lng))
-				snprintf(want + strlen(want), sizeof(want) - strlen(want), "--%s ", x->lng);
+				snprintf(want + strlen(want), sizeof(want) - strlen(want), "--%s ",
+					 x->lng);
 		section_opts(t, got, sizeof(got));
 		assert_string_equal(got, want);
 		assert_fits(t);
@@ -147,7 +149,8 @@ static void test_notes_and_repeat(void **state)
 	assert_null(strstr(b, "from part"));
 	assert_null(strchr(a, '{'));
 	/* the arguments and examples, one a line */
-	assert_non_null(strstr(a, "\narguments:\n  IFACE: an interface\n  SECOND: another argument line\n"));
+	assert_non_null(
+	    strstr(a, "\narguments:\n  IFACE: an interface\n  SECOND: another argument line\n"));
 	assert_non_null(strstr(a, "\nexamples:\n  caltrace alpha\n  caltrace alpha eth0\n"));
 	assert_null(strstr(b, "examples:"));
 	free(a);
@@ -266,11 +269,13 @@ static void test_json(void **state)
 	{
 		const char *l = json_string_value(json_object_get(v, "long"));
 		assert_true(ct_cmd_takes(&cmds[0], l));
-		assert_int_equal(json_is_true(json_object_get(v, "repeatable")), !strcmp(l, "netns"));
+		assert_int_equal(json_is_true(json_object_get(v, "repeatable")),
+				 !strcmp(l, "netns"));
 	}
 	assert_int_equal(json_array_size(json_object_get(a, "examples")), 2);
 	const char *got[128];
-	assert_int_equal(json_array_size(json_object_get(a, "findings")), ct_help_codes(&cmds[0], got, 128));
+	assert_int_equal(json_array_size(json_object_get(a, "findings")),
+			 ct_help_codes(&cmds[0], got, 128));
 	json_t *os = json_object_get(doc, "options");
 	assert_int_equal(json_array_size(os), 6);
 	json_t *o0 = json_array_get(os, 0);
@@ -312,12 +317,15 @@ static void test_version_json(void **state)
 	{
 		const char *nm = json_string_value(json_object_get(v, "name"));
 		if (!strcmp(nm, "libpcap")) {
-			assert_string_equal(json_string_value(json_object_get(v, "text")), pcap_lib_version());
-			assert_non_null(strstr(pcap_lib_version(), json_string_value(json_object_get(v, "version"))));
+			assert_string_equal(json_string_value(json_object_get(v, "text")),
+					    pcap_lib_version());
+			assert_non_null(strstr(pcap_lib_version(),
+					       json_string_value(json_object_get(v, "version"))));
 			found++;
 		}
 		if (!strcmp(nm, "jansson")) {
-			assert_string_equal(json_string_value(json_object_get(v, "version")), jansson_version_str());
+			assert_string_equal(json_string_value(json_object_get(v, "version")),
+					    jansson_version_str());
 			found++;
 		}
 	}
@@ -341,14 +349,14 @@ static void test_write_error(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_command_help_lists_its_options),
-		cmocka_unit_test(test_notes_and_repeat),
-		cmocka_unit_test(test_wrap_keeps_options_apart),
-		cmocka_unit_test(test_codes_follow_registry),
-		cmocka_unit_test(test_usage),
-		cmocka_unit_test(test_json),
-		cmocka_unit_test(test_version_json),
-		cmocka_unit_test(test_write_error),
+	    cmocka_unit_test(test_command_help_lists_its_options),
+	    cmocka_unit_test(test_notes_and_repeat),
+	    cmocka_unit_test(test_wrap_keeps_options_apart),
+	    cmocka_unit_test(test_codes_follow_registry),
+	    cmocka_unit_test(test_usage),
+	    cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_version_json),
+	    cmocka_unit_test(test_write_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -115,8 +115,10 @@ static void test_dump_interrupted(void **state)
 		ct_analyze_load(&n, &f);
 		const struct ct_finding *x = find(&f, "dump_interrupted");
 		assert_non_null(x);
-		assert_string_equal(x->message, k == 1 ? "1 netlink dump was interrupted; the data may be inconsistent"
-						       : "2 netlink dumps were interrupted; the data may be inconsistent");
+		assert_string_equal(
+		    x->message,
+		    k == 1 ? "1 netlink dump was interrupted; the data may be inconsistent"
+			   : "2 netlink dumps were interrupted; the data may be inconsistent");
 		ct_findings_free(&f);
 	}
 	ct_node_free(&n);
@@ -125,9 +127,9 @@ static void test_dump_interrupted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plural),
-		cmocka_unit_test(test_tunnel_down_routes),
-		cmocka_unit_test(test_dump_interrupted),
+	    cmocka_unit_test(test_plural),
+	    cmocka_unit_test(test_tunnel_down_routes),
+	    cmocka_unit_test(test_dump_interrupted),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
