@@ -2,6 +2,7 @@
 /* BGP sessions and BIRD's routes against the kernel. Pure. */
 #include "analysis.h"
 #include "model/bgp.h"
+#include "model/plural.h"
 
 #include <linux/rtnetlink.h>
 #include <stdio.h>
@@ -239,10 +240,12 @@ int ct_analyze_bgp_matched(const struct ct_node *n, const struct ct_netns *ns,
 			nodes += !seen;
 		}
 		if (mesh < nodes) {
-			snprintf(ev, sizeof(ev), "%zu Mesh_ peers; pods run on at least %zu other nodes", mesh, nodes);
+			snprintf(ev, sizeof(ev), "%zu Mesh_ %s; pods run on at least %zu other %s", mesh,
+				 ct_plural(mesh, "peer", "peers"), nodes, ct_plural(nodes, "node", "nodes"));
 			ct_finding_add(f, "bgp_mesh_incomplete", ns->name, "node-to-node mesh", ev,
 				       "calicoctl get nodes -o wide (a node without a BGP address is left out of the mesh)",
-				       "the mesh is missing peers: %zu other nodes run pods, BIRD has %zu Mesh_ peers", nodes, mesh);
+				       "the mesh is missing peers: %zu other %s pods, BIRD has %zu Mesh_ %s", nodes,
+				       ct_plural(nodes, "node runs", "nodes run"), mesh, ct_plural(mesh, "peer", "peers"));
 		}
 	}
 	if (mesh + 1 > 100) {

@@ -2,6 +2,7 @@
 /* Workload interfaces (the host side of each pod's veth) and their findings. Pure. */
 #include "analysis.h"
 #include "analysis/results.h"
+#include "model/plural.h"
 
 #include <linux/rtnetlink.h>
 #include <stdio.h>
@@ -118,8 +119,9 @@ int ct_analyze_links(const struct ct_node *n, const struct ct_netns *ns,
 				       "%s has no route to its pod: traffic to the pod has nowhere to go", nm);
 		} else if ((!has4 && fam4 > 0) || (!has6 && fam6 > 0)) {
 			const char *fam = !has4 ? "IPv4 (/32)" : "IPv6 (/128)";
-			snprintf(ev, sizeof(ev), "no %s route with dev %s; %d other workloads have one", fam,
-				 nm, !has4 ? fam4 : fam6);
+			int others = !has4 ? fam4 : fam6;
+			snprintf(ev, sizeof(ev), "no %s route with dev %s; %d other %s one", fam, nm, others,
+				 ct_plural((unsigned)others, "workload has", "workloads have"));
 			ct_finding_add(f, "workload_no_route", ns->name, nm, ev,
 				       "check the pod's IPs (kubectl get pod -o wide) and re-add: ip route add <podIP> dev <dev> scope link",
 				       "%s has no %s route to its pod on this dual-stack node", nm, fam);

@@ -2,6 +2,7 @@
 /* Neighbour tables: histograms, table pressure, the pod gateway entry. Pure. */
 #include "analysis.h"
 #include "analysis/results.h"
+#include "model/plural.h"
 
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
@@ -194,19 +195,22 @@ int ct_analyze_neigh(const struct ct_node *n, const struct ct_netns *ns,
 		uint32_t perm, gc;
 		int level = ct_rule_neightbl(ns, t, &gc, &perm);
 		snprintf(ev, sizeof(ev),
-			 "%s: %u entries (%u permanent ones here, which the collector ignores); "
+			 "%s: %u %s (%u permanent %s here, which the collector ignores); "
 			 "gc_thresh1 %u, gc_thresh2 %u, gc_thresh3 %u",
-			 t->name, t->entries, perm, t->gc_thresh1, t->gc_thresh2, t->gc_thresh3);
+			 t->name, t->entries, ct_plural(t->entries, "entry", "entries"), perm,
+			 ct_plural(perm, "one", "ones"), t->gc_thresh1, t->gc_thresh2, t->gc_thresh3);
 		const char *v6 = t->family == AF_INET6 ? "ipv6" : "ipv4";
 		char fix[200];
 		snprintf(fix, sizeof(fix), "sysctl -w net.%s.neigh.default.gc_thresh3=%u (and raise gc_thresh1/2)",
 			 v6, t->gc_thresh3 * 2);
 		if (level == CT_SEV_FAIL)
 			ct_finding_add(f, "neigh_table_overflow", ns->name, t->name, ev, fix,
-				       "%s is at %u of %u collectable entries: the kernel will log \"neighbour table overflow\" and drop", t->name, gc, t->gc_thresh3);
+				       "%s is at %u of %u collectable %s: the kernel will log \"neighbour table overflow\" and drop", t->name, gc, t->gc_thresh3,
+				       ct_plural(t->gc_thresh3, "entry", "entries"));
 		else if (level == CT_SEV_WARN)
 			ct_finding_add(f, "neigh_table_pressure", ns->name, t->name, ev, fix,
-				       "%s has %u collectable entries, above gc_thresh2 %u", t->name, gc, t->gc_thresh2);
+				       "%s has %u collectable %s, above gc_thresh2 %u", t->name, gc,
+				       ct_plural(gc, "entry", "entries"), t->gc_thresh2);
 	}
 	/* failed entries per device */
 	struct ct_neigh_dev *d;
@@ -227,7 +231,8 @@ int ct_analyze_neigh(const struct ct_node *n, const struct ct_netns *ns,
 		char fix[128];
 		snprintf(fix, sizeof(fix), "ip neigh show dev %s nud failed", l->name);
 		ct_finding_add(f, "neigh_failed", ns->name, l->name, ev, fix,
-			       "%u neighbour entries on %s do not resolve", bad, l->name);
+			       "%u neighbour %s on %s %s", bad, ct_plural(bad, "entry", "entries"), l->name,
+			       ct_plural(bad, "does not resolve", "do not resolve"));
 	}
 	free(d);
 	/* each pod's entry on its cali interface */

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "model/bgp.h"
+#include "model/plural.h"
 
 /* ---- shared rules ---- */
 
@@ -104,7 +105,8 @@ void ct_analyze_load(const struct ct_node *n, struct ct_findings *f)
 	if (n->dump_intr)
 		ct_finding_add(f, "dump_interrupted", "", "netlink", "NLM_F_DUMP_INTR after 3 retries",
 			       "run the command again; the table was changing while read",
-			       "%d netlink dumps were interrupted; the data may be inconsistent", n->dump_intr);
+			       "%d netlink %s interrupted; the data may be inconsistent", n->dump_intr,
+			       ct_plural((unsigned)n->dump_intr, "dump was", "dumps were"));
 }
 
 /* ---- links ---- */
@@ -441,7 +443,8 @@ void ct_analyze_bird_absent(const struct ct_node *n, const struct ct_netns *ns,
 			       "%s was left behind by a BIRD that is gone (persist)", d);
 		stale++;
 	}
-	snprintf(note, len, "BIRD unreachable; %zu kernel routes of protocol bird left", stale);
+	snprintf(note, len, "BIRD unreachable; %zu kernel %s of protocol bird left", stale,
+		 ct_plural(stale, "route", "routes"));
 }
 
 static void area_sum(struct ct_doctor_area *a, const struct ct_findings *f)
@@ -498,7 +501,7 @@ int ct_doctor_result_build(const struct ct_node *n, const struct ct_netns *ns,
 	size_t nw = 0;
 	if (ct_workloads(n, ns, p, &w, &nw) == 0)
 		ct_analyze_links(n, ns, p, w, nw, &f[1]);
-	snprintf(a[1].note, sizeof(a[1].note), "%zu workload interfaces", nw);
+	snprintf(a[1].note, sizeof(a[1].note), "%zu workload %s", nw, ct_plural(nw, "interface", "interfaces"));
 	free(w);
 	/* ip_forward is a node check here */
 	for (size_t i = 0; i < f[1].n; i++)
@@ -506,18 +509,18 @@ int ct_doctor_result_build(const struct ct_node *n, const struct ct_netns *ns,
 			f[1].v[i] = f[1].v[--f[1].n];
 
 	ct_analyze_routes(n, ns, p, NULL, &f[2]);
-	snprintf(a[2].note, sizeof(a[2].note), "%zu routes", ns->routes.n);
+	snprintf(a[2].note, sizeof(a[2].note), "%zu %s", ns->routes.n, ct_plural(ns->routes.n, "route", "routes"));
 
 	struct ct_tunnels t;
 	if (ct_tunnels_build(n, ns, p, &t) == 0) {
 		ct_analyze_tunnels(ns, &t, &f[3]);
-		snprintf(a[3].note, sizeof(a[3].note), "mode %s, %zu devices", t.mode, t.n);
+		snprintf(a[3].note, sizeof(a[3].note), "mode %s, %zu %s", t.mode, t.n, ct_plural(t.n, "device", "devices"));
 		ct_tunnels_free(&t);
 	}
 
 	struct ct_pod_gateway g4, g6;
 	ct_analyze_neigh(n, ns, p, NULL, &g4, &g6, &f[4]);
-	snprintf(a[4].note, sizeof(a[4].note), "%zu entries", ns->neighs.n);
+	snprintf(a[4].note, sizeof(a[4].note), "%zu %s", ns->neighs.n, ct_plural(ns->neighs.n, "entry", "entries"));
 
 	bool bird_ok = n->bgp && !n->bgp_error[0] && n->bgp->status.version[0];
 	if (bird_ok) {
@@ -525,8 +528,8 @@ int ct_doctor_result_build(const struct ct_node *n, const struct ct_netns *ns,
 		size_t up = 0;
 		for (size_t i = 0; i < n->bgp->n_peers; i++)
 			up += !strcasecmp(n->bgp->peers[i].bgp_state, "Established");
-		snprintf(a[5].note, sizeof(a[5].note), "BIRD %s, %zu of %zu sessions Established",
-			 n->bgp->status.version, up, n->bgp->n_peers);
+		snprintf(a[5].note, sizeof(a[5].note), "BIRD %s, %zu of %zu %s Established",
+			 n->bgp->status.version, up, n->bgp->n_peers, ct_plural(n->bgp->n_peers, "session", "sessions"));
 	} else {
 		ct_analyze_bird_absent(n, ns, &f[5], &a[5].skipped, a[5].note, sizeof(a[5].note));
 	}

@@ -2,6 +2,7 @@
 /* Encapsulation devices, the mode they imply, VTEPs and tunnel findings. Pure. */
 #include "analysis.h"
 #include "analysis/results.h"
+#include "model/plural.h"
 
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
@@ -199,10 +200,12 @@ int ct_analyze_tunnels(const struct ct_netns *ns, const struct ct_tunnels *t,
 			continue;
 		}
 		if (x->routes && !ct_rule_tunnel_up(l)) {
-			snprintf(ev, sizeof(ev), "%s is down; %d routes use it", l->name, x->routes);
+			snprintf(ev, sizeof(ev), "%s is down; %d %s it", l->name, x->routes,
+				 ct_plural((unsigned)x->routes, "route uses", "routes use"));
 			snprintf(fix, sizeof(fix), "ip link set %s up", l->name);
 			ct_finding_add(f, "tunnel_down", ns->name, l->name, ev, fix,
-				       "tunnel %s is down but %d routes send traffic through it", l->name, x->routes);
+				       "tunnel %s is down but %d %s traffic through it", l->name, x->routes,
+				       ct_plural((unsigned)x->routes, "route sends", "routes send"));
 		}
 		if (ct_rule_tunnel_mtu_bad(x)) {
 			snprintf(ev, sizeof(ev), "%s mtu %u + %u bytes of %s overhead > underlay mtu %u",

@@ -10,6 +10,7 @@
 #include "probes/bgp_gather.h"
 #include "probes/gather.h"
 #include "render/views.h"
+#include "model/plural.h"
 
 static void match_reset(void *arg)
 {
@@ -85,8 +86,8 @@ int cmd_bgp(struct ct_ctx *c)
 		peer = ct_bgp_find_peer(n.bgp, peer_arg);
 		if (!peer) {
 			ct_err_set(&c->err, CT_EXIT_GATHER,
-				   "no BGP peer '%s' in BIRD (%zu peers; see 'caltrace bgp')", peer_arg,
-				   n.bgp->n_peers);
+				   "no BGP peer '%s' in BIRD (%zu %s; see 'caltrace bgp')", peer_arg,
+				   n.bgp->n_peers, ct_plural(n.bgp->n_peers, "peer", "peers"));
 			ct_node_free(&n);
 			return ct_report_err(c);
 		}

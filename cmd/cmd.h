@@ -104,18 +104,37 @@ struct ct_cmd {
 	 * order, e.g. every -n in netns_list); any other option with a value given twice is
 	 * a usage error */
 	const char *repeat;
+	const char *args_help; /* what the positional arguments are; "" when none */
+	const char *examples;  /* command lines, '\n' between them */
+	/* finding codes it can raise: a word is a code, or a scope of the registry
+	 * (analysis/findings.c) standing for all its codes; "-code" removes one */
+	const char *findings;
 };
 
 struct ct_opt {
 	int id;          /* short letter or CT_OPT_* */
 	const char *lng; /* long name */
 	const char *arg; /* argument name or NULL */
+	/* what the value is, for the messages about a missing or bad one: "needs a value
+	 * (VALUE)" and "OPT needs VALUE, not 'x'"; NULL when arg is */
+	const char *value;
+	/* what it does, for every command that takes it; a part "{OPT:text}" shows only in
+	 * the help of commands that take OPT */
 	const char *help;
 	const char *complete; /* "netns", "file", "color", "pods", "" */
 };
 
+/* An option's help for one command, where the general one would say too much or too
+ * little (what --timeout bounds depends on what the command waits for). */
+struct ct_opt_note {
+	const char *cmd; /* "*": every command (not caltrace --help's list) */
+	const char *lng;
+	const char *help;
+};
+
 extern const struct ct_cmd ct_cmds[];
 extern const struct ct_opt ct_opts_table[];
+extern const struct ct_opt_note ct_opt_notes[];
 const struct ct_cmd *ct_cmd_find(const char *name);
 
 /* ---- the option parser (cmd/parse.c); tables are parameters so tests bring their own */
@@ -186,6 +205,30 @@ int cmd_doctor(struct ct_ctx *c);
 int cmd_sniff(struct ct_ctx *c);
 int cmd_help(struct ct_ctx *c);
 int cmd_version(struct ct_ctx *c);
+
+/* ---- help and version (cmd/help.c); tables are parameters so tests bring their own.
+ * Text fits in 80 columns. Each returns 0, or -1 when writing to f failed. */
+struct ct_help_tables {
+	const struct ct_cmd *cmds;
+	const struct ct_opt *opts;
+	const struct ct_opt_note *notes; /* ends with a NULL cmd */
+};
+/* caltrace --help: the commands and every option */
+int ct_help_usage(FILE *f, const struct ct_help_tables *t);
+/* caltrace CMD --help: purpose, arguments, the options c takes, examples, finding codes */
+int ct_help_command(FILE *f, const struct ct_help_tables *t, const struct ct_cmd *c);
+/* caltrace -j help [COMMAND]: the command table (only c's row when c is not NULL) and
+ * the options, as one JSON document */
+int ct_help_json(FILE *f, const struct ct_help_tables *t, const struct ct_cmd *c);
+/* caltrace -j version: the version and the libraries' versions as one JSON document */
+int ct_version_json(FILE *f);
+/* The finding codes c can raise (its findings words against the registry), in
+ * registry order, into v (at most n); returns how many there are. */
+size_t ct_help_codes(const struct ct_cmd *c, const char **v, size_t n);
+/* What opt does for command c (c NULL: in general): a note, else its help, into buf.
+ * A part "{OPT:text}" of it is kept only where c takes OPT (always when c is NULL). */
+const char *ct_help_opt_text(const struct ct_help_tables *t, const struct ct_cmd *c,
+			     const struct ct_opt *opt, char *buf, size_t len);
 
 void ct_usage(FILE *f);
 int ct_help_cmd(FILE *f, const char *name);

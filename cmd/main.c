@@ -9,64 +9,148 @@
 const struct ct_cmd ct_cmds[] = {
 	{"links", cmd_links, CT_NEED_NETLINK | CT_NEED_SNAPSHOT, "[IFACE...]",
 	 "workload interfaces (cali*): pod, IPs, sysctls, counters, and what is wrong with them",
-	 "pods timeout", "iface", ""},
+	 "pods timeout", "iface", "",
+	 "IFACE: only these workload interfaces, and only their findings count",
+	 "caltrace links\n"
+	 "caltrace --pods kubectl links cali12d4a061371\n"
+	 "caltrace --from node1.json -j links",
+	 "links route_to_missing_link route_to_down_link pod_gateway_unroutable "
+	 "pod_gateway_via_workload dump_interrupted"},
 	{"tunnel", cmd_tunnel, CT_NEED_NETLINK | CT_NEED_SNAPSHOT, "",
 	 "encapsulation devices (tunl0, vxlan.calico, wireguard.cali) and the mode they imply", "",
-	 "", ""},
+	 "", "", "",
+	 "caltrace tunnel\n"
+	 "caltrace -j tunnel\n"
+	 "caltrace --from node1.json tunnel",
+	 "tunnel dump_interrupted"},
 	{"routes", cmd_routes, CT_NEED_NETLINK | CT_NEED_SNAPSHOT, "[PREFIX]",
 	 "every route classified (workload, blackhole, ipip, vxlan, native, ...) with its owner", "",
-	 "prefix", ""},
+	 "prefix", "",
+	 "PREFIX: only the routes inside it or holding it, and only their findings count",
+	 "caltrace routes\n"
+	 "caltrace routes 10.244.1.0/24\n"
+	 "caltrace -n pid:4711 routes",
+	 "routes dump_interrupted"},
 	{"neigh", cmd_neigh, CT_NEED_NETLINK | CT_NEED_SNAPSHOT, "[IFACE]",
-	 "neighbour (ARP/ND) entries, table pressure, and the pod gateway entry", "", "iface", ""},
+	 "neighbour (ARP/ND) entries, table pressure, and the pod gateway entry", "", "iface", "",
+	 "IFACE: only that device's entries, and only its findings count",
+	 "caltrace neigh\n"
+	 "caltrace neigh vxlan.calico\n"
+	 "caltrace -n pid:4711 neigh eth0",
+	 "neigh vtep_neigh_missing vtep_fdb_missing dump_interrupted"},
 	{"bgp", cmd_bgp, CT_NEED_NETLINK | CT_NEED_BIRD | CT_NEED_SNAPSHOT, "[routes] [PEER]",
 	 "BGP sessions from BIRD's control socket, the kernel's TCP 179, and BIRD's routes against the kernel",
-	 "timeout exported", "peer", ""},
+	 "timeout exported", "peer", "",
+	 "routes: BIRD's routes against the kernel's\n"
+	 "PEER: only that BGP protocol; with routes, the routes learned from it",
+	 "caltrace bgp\n"
+	 "caltrace bgp routes\n"
+	 "caltrace bgp routes Mesh_10_0_0_2 --exported",
+	 "bgp -bird_unreachable dump_interrupted"},
 	{"doctor", cmd_doctor, CT_NEED_NETLINK | CT_NEED_BIRD | CT_NEED_SNAPSHOT, "",
 	 "every node check in one run: links, routes, tunnels, neighbours, BGP, and node settings",
-	 "timeout pods", "", ""},
+	 "timeout pods", "", "", "",
+	 "caltrace doctor\n"
+	 "caltrace --pods kubectl doctor\n"
+	 "caltrace --from node1.json -j doctor",
+	 "links routes tunnel neigh bgp doctor dump_interrupted"},
 	{"snapshot", cmd_snapshot, CT_NEED_NETLINK | CT_NEED_SETNS | CT_NEED_BIRD, "",
 	 "save the node's state (host and pod namespaces, BIRD's view) as JSON for --from",
-	 "output pods timeout",
-	 "", ""},
+	 "output pods timeout", "", "", "",
+	 "caltrace --pods kubectl snapshot -o node1.json\n"
+	 "caltrace -n pid:4711 snapshot -o pod.json",
+	 ""},
 	{"sniff", cmd_sniff, CT_NEED_RAW | CT_NEED_SETNS, "[FILTER...]",
 	 "capture and decode IPIP and VXLAN traffic, outer and inner, live in several namespaces or from a pcap; flows with --flows",
 	 "interface read write count snaplen inner flows interval max-flows vxlan-port checksums user", "",
-	 "netns interface vxlan-port"},
+	 "netns interface vxlan-port",
+	 "FILTER: a pcap filter for the outer packets, such as 'udp port 4789'",
+	 "caltrace sniff -i eth0 -c 20 udp port 4789\n"
+	 "caltrace sniff -i eth0 --inner 'icmp' --flows\n"
+	 "caltrace sniff -r capture.pcap -j",
+	 ""},
 	{"veth-name", cmd_veth_name, CT_NEED_NONE, "NAMESPACE/POD...",
-	 "print the host-side interface name Calico gives a pod", "", "pod", ""},
+	 "print the host-side interface name Calico gives a pod", "", "pod", "",
+	 "NAMESPACE/POD: a pod's namespace and name, as Kubernetes writes them",
+	 "caltrace veth-name default/web-1\n"
+	 "caltrace --prefix tap veth-name kube-system/coredns-5d78c9869d-abcde",
+	 ""},
 	{"help", cmd_help, CT_NEED_NONE, "[COMMAND]", "show help for caltrace or one command", "",
-	 "command", ""},
-	{"version", cmd_version, CT_NEED_NONE, "", "print the version", "", "", ""},
-	{NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL},
+	 "command", "",
+	 "COMMAND: the command to explain; without it, the list of commands",
+	 "caltrace help links\n"
+	 "caltrace -j help",
+	 ""},
+	{"version", cmd_version, CT_NEED_NONE, "", "print the version", "", "", "", "",
+	 "caltrace version\n"
+	 "caltrace -j version",
+	 ""},
+	{NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
 const struct ct_opt ct_opts_table[] = {
-	{'n', "netns", "NS", "network namespace: a name under /var/run/netns, a path, or pid:PID (sniff: repeatable)", "netns"},
-	{'j', "json", NULL, "print JSON (one document; sniff: one object per line; see caltrace(1) for the keys)", ""},
-	{CT_OPT_FROM, "from", "FILE", "read a snapshot instead of the live kernel", "file"},
-	{CT_OPT_COLOR, "color", "WHEN", "colour text output: auto, always or never (NO_COLOR honoured)", "color"},
-	{CT_OPT_PREFIX, "prefix", "LIST", "workload interface prefixes, comma-separated (default $FELIX_INTERFACEPREFIX or cali)", ""},
-	{CT_OPT_PODS, "pods", "SOURCE", "pods from a file of `kubectl get pods -A -o json`, or run kubectl or crictl", "pods"},
-	{CT_OPT_BIRD_SOCKET, "bird-socket", "PATH", "BIRD's control socket (default: the socket of the bird process in the namespace, then /var/run/calico/bird.ctl)", "file"},
-	{CT_OPT_EXPORTED, "exported", NULL, "bgp routes PEER: the routes this node advertises to PEER instead of those learned from it", ""},
-	{'o', "output", "FILE", "snapshot: write to FILE instead of standard output", "file"},
-	{CT_OPT_TIMEOUT, "timeout", "SECONDS", "deadline for kubectl/crictl and for the whole BIRD exchange (default 10; BIRD also gets 2 s per read)", ""},
-	{'i', "interface", "IFACE", "sniff: capture on IFACE, or NS:IFACE in namespace NS (repeatable; default any)", "iface"},
-	{'r', "read", "FILE", "sniff: read packets from a pcap or pcapng file instead of capturing", "file"},
-	{'w', "write", "FILE", "sniff: write the packets to a pcap file instead of printing them", "file"},
-	{'c', "count", "N", "sniff: stop after N packets", ""},
-	{'s', "snaplen", "N", "sniff: capture at most N bytes of each packet (default and 0: 262144)", ""},
-	{CT_OPT_INNER, "inner", "EXPR", "sniff: only encapsulated packets whose inner packet matches the pcap filter EXPR", ""},
-	{CT_OPT_FLOWS, "flows", NULL, "sniff: print flows (top talkers, one-way flows, ICMP errors) instead of packets", ""},
-	{CT_OPT_INTERVAL, "interval", "SECONDS", "sniff --flows: also report the top flows every SECONDS", ""},
-	{CT_OPT_MAX_FLOWS, "max-flows", "N", "sniff --flows: keep at most N flow entries, evicting the least recently seen (default 262144)", ""},
-	{CT_OPT_VXLAN_PORT, "vxlan-port", "PORT", "sniff: decode UDP to PORT as VXLAN (repeatable; default 4789 and 8472)", ""},
-	{CT_OPT_CHECKSUMS, "checksums", NULL, "sniff: verify IPv4 header, TCP, UDP and ICMP checksums", ""},
-	{'Z', "user", "USER", "sniff: once the capture is open, run as USER (capabilities are dropped either way)", ""},
-	{'h', "help", NULL, "show help", ""},
-	{'V', "version", NULL, "print the version", ""},
-	{0, NULL, NULL, NULL, NULL},
+	{'n', "netns", "NS", "a network namespace name, pid:PID or a path",
+	 "network namespace: a name under /var/run/netns, a path, or pid:PID{from:; with --from, a namespace of the snapshot}", "netns"},
+	{'j', "json", NULL, NULL, "print JSON: one document (see caltrace(1) for the keys)", ""},
+	{CT_OPT_FROM, "from", "FILE", "a snapshot file, or - for standard input",
+	 "read a snapshot instead of the live kernel", "file"},
+	{CT_OPT_COLOR, "color", "WHEN", "auto, always or never",
+	 "colour text output: auto, always or never (NO_COLOR honoured)", "color"},
+	{CT_OPT_PREFIX, "prefix", "LIST", "interface prefixes, comma-separated, such as cali or cali,tap",
+	 "workload interface prefixes, comma-separated (default $FELIX_INTERFACEPREFIX or cali)", ""},
+	{CT_OPT_PODS, "pods", "SOURCE", "kubectl, crictl, - or a file of 'kubectl get pods -A -o json'",
+	 "pods from a file of `kubectl get pods -A -o json`, or run kubectl or crictl", "pods"},
+	{CT_OPT_BIRD_SOCKET, "bird-socket", "PATH", "the path of BIRD's control socket",
+	 "BIRD's control socket (default: the socket of the bird process in the namespace, then /var/run/calico/bird.ctl)", "file"},
+	{CT_OPT_EXPORTED, "exported", NULL, NULL,
+	 "with routes PEER: the routes this node advertises to PEER instead of those learned from it", ""},
+	{'o', "output", "FILE", "a file name, or - for standard output",
+	 "write the snapshot to FILE instead of standard output", "file"},
+	{CT_OPT_TIMEOUT, "timeout", "SECONDS", "seconds greater than 0 and at most 3600",
+	 "deadline in seconds for what caltrace waits on besides the kernel: kubectl or crictl (--pods) and the whole exchange with BIRD (default 10)", ""},
+	{'i', "interface", "IFACE", "an interface name, any, or NS:IFACE",
+	 "capture on IFACE, or NS:IFACE in namespace NS (default any)", "iface"},
+	{'r', "read", "FILE", "a pcap or pcapng file, or - for standard input",
+	 "read packets from a pcap or pcapng file instead of capturing", "file"},
+	{'w', "write", "FILE", "a file name, or - for standard output",
+	 "write the packets to a pcap file instead of printing them", "file"},
+	{'c', "count", "N", "a number of packets above 0", "stop after N packets", ""},
+	{'s', "snaplen", "N", "a snapshot length from 0 to 262144 bytes",
+	 "capture at most N bytes of each packet (default and 0: 262144)", ""},
+	{CT_OPT_INNER, "inner", "EXPR", "a pcap filter expression",
+	 "only encapsulated packets whose inner packet matches the pcap filter EXPR", ""},
+	{CT_OPT_FLOWS, "flows", NULL, NULL,
+	 "print flows (top talkers, one-way flows, ICMP errors) instead of packets", ""},
+	{CT_OPT_INTERVAL, "interval", "SECONDS", "seconds between 0.1 and 86400",
+	 "with --flows: also report the top flows every SECONDS", ""},
+	{CT_OPT_MAX_FLOWS, "max-flows", "N", "a number of flow entries from 1 to 16777216",
+	 "with --flows: keep at most N flow entries, evicting the least recently seen (default 262144)", ""},
+	{CT_OPT_VXLAN_PORT, "vxlan-port", "PORT", "a UDP port from 1 to 65535",
+	 "decode UDP to PORT as VXLAN (default 4789 and 8472)", ""},
+	{CT_OPT_CHECKSUMS, "checksums", NULL, NULL, "verify IPv4 header, TCP, UDP and ICMP checksums", ""},
+	{'Z', "user", "USER", "a user name",
+	 "once the capture is open, run as USER (capabilities are dropped either way)", ""},
+	{'h', "help", NULL, NULL, "show help", ""},
+	{'V', "version", NULL, NULL, "print the version", ""},
+	{0, NULL, NULL, NULL, NULL, NULL},
 };
+
+/* What an option does where its general help would be wrong or vague for a command. */
+const struct ct_opt_note ct_opt_notes[] = {
+	{"links", "timeout", "with --pods: seconds kubectl or crictl may run (default 10)"},
+	{"bgp", "timeout", "seconds for the whole exchange with BIRD, at most 2 of them for each read (default 10)"},
+	{"doctor", "timeout", "seconds kubectl or crictl may run (--pods), and for the whole exchange with BIRD (default 10)"},
+	{"snapshot", "timeout", "seconds kubectl or crictl may run (--pods), and for the whole exchange with BIRD (default 10)"},
+	{"bgp", "netns", "network namespace whose BIRD and TCP sessions to ask: a name under /var/run/netns, a path, or pid:PID; with --from, a namespace of the snapshot"},
+	{"sniff", "netns", "capture in this network namespace: a name under /var/run/netns, a path, or pid:PID"},
+	{"sniff", "json", "print JSON: one object a line (NDJSON; see caltrace(1) for the keys)"},
+	{"*", "help", "show this help"},
+	{"snapshot", "netns", "the network namespace to save: a name under /var/run/netns, a path, or pid:PID"},
+	{"veth-name", "prefix", "workload interface prefixes, comma-separated: the first one names the interface (default $FELIX_INTERFACEPREFIX or cali)"},
+	{NULL, NULL, NULL},
+};
+
+static const struct ct_help_tables help_tables = {ct_cmds, ct_opts_table, ct_opt_notes};
 
 const struct ct_cmd *ct_cmd_find(const char *name)
 {
@@ -75,25 +159,7 @@ const struct ct_cmd *ct_cmd_find(const char *name)
 
 void ct_usage(FILE *f)
 {
-	fprintf(f, "usage: caltrace [OPTIONS] COMMAND [ARGS]\n\n"
-		   "Why can't pod A reach pod B? caltrace reads a Calico node's kernel state\n"
-		   "(live, in any network namespace, or from a snapshot) and says what is wrong.\n\n"
-		   "commands:\n");
-	for (const struct ct_cmd *c = ct_cmds; c->name; c++)
-		fprintf(f, "  %-10s %s\n", c->name, c->summary);
-	fprintf(f, "\noptions:\n");
-	for (const struct ct_opt *o = ct_opts_table; o->lng; o++) {
-		char left[64];
-		if (o->id < 256)
-			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->id, o->lng, o->arg ? " " : "",
-				 o->arg ? o->arg : "");
-		else
-			snprintf(left, sizeof(left), "    --%s%s%s", o->lng, o->arg ? " " : "",
-				 o->arg ? o->arg : "");
-		fprintf(f, "  %-24s %s\n", left, o->help);
-	}
-	fprintf(f, "\nexit status: 0 healthy, 1 problems found, 2 usage error, 3 could not gather.\n"
-		   "'caltrace help COMMAND' for one command; caltrace(1) for everything.\n");
+	ct_help_usage(f, &help_tables);
 }
 
 int ct_help_cmd(FILE *f, const char *name)
@@ -105,20 +171,8 @@ int ct_help_cmd(FILE *f, const char *name)
 			ct_escape(name, esc, sizeof(esc)));
 		return CT_EXIT_USAGE;
 	}
-	fprintf(f, "usage: caltrace %s [OPTIONS]%s%s\n\n%s\n\noptions:\n", c->name, c->args[0] ? " " : "",
-		c->args, c->summary);
-	for (const struct ct_opt *o = ct_opts_table; o->lng; o++) {
-		if (!ct_cmd_takes(c, o->lng))
-			continue;
-		char left[64];
-		if (o->id < 256)
-			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->id, o->lng, o->arg ? " " : "",
-				 o->arg ? o->arg : "");
-		else
-			snprintf(left, sizeof(left), "    --%s%s%s", o->lng, o->arg ? " " : "",
-				 o->arg ? o->arg : "");
-		fprintf(f, "  %-24s %s\n", left, o->help);
-	}
+	if (ct_help_command(f, &help_tables, c) < 0)
+		return CT_EXIT_GATHER;
 	return CT_EXIT_OK;
 }
 
@@ -128,15 +182,18 @@ int cmd_help(struct ct_ctx *c)
 		fprintf(stderr, "caltrace: help takes one command name\n");
 		return CT_EXIT_USAGE;
 	}
-	if (c->o.argc == 1)
-		return ct_help_cmd(stdout, c->o.argv[0]);
-	ct_usage(stdout);
-	return CT_EXIT_OK;
+	const struct ct_cmd *one = c->o.argc == 1 ? ct_cmd_find(c->o.argv[0]) : NULL;
+	if (c->o.argc == 1 && (!one || !c->o.json))
+		return ct_help_cmd(stdout, c->o.argv[0]); /* text, or the unknown command */
+	if (c->o.json)
+		return ct_help_json(stdout, &help_tables, one) < 0 ? CT_EXIT_GATHER : CT_EXIT_OK;
+	return ct_help_usage(stdout, &help_tables) < 0 ? CT_EXIT_GATHER : CT_EXIT_OK;
 }
 
 int cmd_version(struct ct_ctx *c)
 {
-	(void)c;
+	if (c->o.json)
+		return ct_version_json(stdout) < 0 ? CT_EXIT_GATHER : CT_EXIT_OK;
 	printf("caltrace %s\n", CT_VERSION);
 	return CT_EXIT_OK;
 }
@@ -157,12 +214,12 @@ int main(int argc, char **argv)
 	}
 	int rc = CT_EXIT_OK;
 	if (p.want_version) {
-		printf("caltrace %s\n", CT_VERSION);
+		rc = cmd_version(&c);
 		goto out;
 	}
 	if (!p.cmd) {
 		if (p.want_help) {
-			ct_usage(stdout);
+			rc = cmd_help(&c);
 			goto out;
 		}
 		ct_usage(stderr);

@@ -68,15 +68,35 @@ static int usage_err(struct ct_err *err, const char *fmt, const char *a)
 	return -1;
 }
 
-static int num_err(struct ct_err *err, const char *fmt, const char *a)
+/* "-c" or "--interval": how the messages name an option */
+static const char *opt_name(const struct ct_opt *x, char *buf, size_t len)
 {
-	return usage_err(err, fmt, a);
+	if (x->id < 256)
+		snprintf(buf, len, "-%c", x->id);
+	else
+		snprintf(buf, len, "--%s", x->lng);
+	return buf;
 }
 
-/* one option's value into the query */
-static int take(struct ct_opts *o, int ch, const char *arg, struct ct_err *err)
+/* "--timeout needs seconds greater than 0 and at most 3600, not '0'": the value's
+ * description comes from the option table, so it is written once */
+static int bad_value(struct ct_err *err, const struct ct_opt *x, const char *a)
+{
+	char nm[64], esc[256];
+	ct_escape(a, esc, sizeof(esc));
+	return ct_err_set(err, CT_EXIT_USAGE, "%s needs %s, not '%s'", opt_name(x, nm, sizeof(nm)),
+			  x->value ? x->value : "a value", esc);
+}
+
+/* one option's value into the query; x is the option's row */
+static int take(struct ct_opts *o, const struct ct_opt *x, const char *arg, struct ct_err *err)
 {
 	char *end;
+	int ch = x->id;
+	/* no option has a meaning for an empty value: a forgotten variable ($NS) would
+	 * otherwise silently pick a default */
+	if (x->arg && !*arg)
+		return bad_value(err, x, arg);
 	switch (ch) {
 	case 'n':
 		if (o->n_netns >= CT_MAX_NETNS)
@@ -107,13 +127,13 @@ static int take(struct ct_opts *o, int ch, const char *arg, struct ct_err *err)
 		errno = 0;
 		o->count = strtoull(arg, &end, 10);
 		if (errno || *end || end == arg || arg[0] == '-' || o->count == 0)
-			return num_err(err, "-c takes a number of packets above 0, not '%s'", arg);
+			return bad_value(err, x, arg);
 		return 0;
 	case 's': {
 		errno = 0;
 		long v = strtol(arg, &end, 10);
 		if (errno || *end || end == arg || v < 0 || v > 262144)
-			return num_err(err, "-s takes a snapshot length from 0 to 262144 bytes, not '%s'", arg);
+			return bad_value(err, x, arg);
 		o->snaplen = (int)v;
 		return 0;
 	}
@@ -127,13 +147,13 @@ static int take(struct ct_opts *o, int ch, const char *arg, struct ct_err *err)
 		errno = 0;
 		o->interval = strtod(arg, &end);
 		if (errno || *end || end == arg || !(o->interval >= 0.1 && o->interval <= 86400))
-			return num_err(err, "--interval takes seconds between 0.1 and 86400, not '%s'", arg);
+			return bad_value(err, x, arg);
 		return 0;
 	case CT_OPT_MAX_FLOWS: {
 		errno = 0;
 		unsigned long long v = strtoull(arg, &end, 10);
 		if (errno || *end || end == arg || arg[0] == '-' || v < 1 || v > CT_FLOWS_MAX_LIMIT)
-			return num_err(err, "--max-flows takes a number of flow entries from 1 to 16777216, not '%s'", arg);
+			return bad_value(err, x, arg);
 		o->max_flows = (unsigned long)v;
 		return 0;
 	}
@@ -141,7 +161,7 @@ static int take(struct ct_opts *o, int ch, const char *arg, struct ct_err *err)
 		errno = 0;
 		long v = strtol(arg, &end, 10);
 		if (errno || *end || end == arg || v < 1 || v > 65535)
-			return num_err(err, "--vxlan-port takes a UDP port from 1 to 65535, not '%s'", arg);
+			return bad_value(err, x, arg);
 		if (o->n_vxlan_ports >= CT_MAX_VXLAN_PORTS)
 			return usage_err(err, "too many --vxlan-port options (at most 8)%s", "");
 		o->vxlan_ports[o->n_vxlan_ports++] = (unsigned short)v;
@@ -164,7 +184,7 @@ static int take(struct ct_opts *o, int ch, const char *arg, struct ct_err *err)
 		else if (!strcmp(arg, "never"))
 			o->color = CT_COLOR_NEVER;
 		else
-			return usage_err(err, "--color takes auto, always or never, not '%s'", arg);
+			return bad_value(err, x, arg);
 		return 0;
 	case CT_OPT_PREFIX:
 		o->prefix_str = arg;
@@ -185,7 +205,7 @@ static int take(struct ct_opts *o, int ch, const char *arg, struct ct_err *err)
 		errno = 0;
 		o->timeout = strtod(arg, &end);
 		if (errno || *end || end == arg || !(o->timeout > 0 && o->timeout <= 3600))
-			return num_err(err, "--timeout takes seconds between 0 and 3600, not '%s'", arg);
+			return bad_value(err, x, arg);
 		return 0;
 	}
 	return 0; /* an option without a field of the query (-h, -V): counted only */
@@ -206,6 +226,35 @@ static void repeaters(const struct ct_cmd *cmds, const char *lname, char *buf, s
 	}
 }
 
+/* "option '-n' needs a value (a network namespace name, pid:PID or a path)": written is
+ * the argument getopt stopped at ("-n", "-jn" or "--netns"), id the option's id */
+static void missing_value(struct ct_err *err, const struct ct_opt *opts, size_t nopt,
+			  const char *written, int id)
+{
+	const struct ct_opt *x = NULL;
+	char nm[64];
+	if (!strncmp(written, "--", 2)) {
+		size_t l = strcspn(written + 2, "=");
+		for (size_t k = 0; k < nopt && !x; k++)
+			if (strlen(opts[k].lng) == l && !strncmp(opts[k].lng, written + 2, l))
+				x = &opts[k];
+		if (x)
+			snprintf(nm, sizeof(nm), "--%s", x->lng);
+	} else {
+		for (size_t k = 0; k < nopt && !x; k++)
+			if (opts[k].id == id)
+				x = &opts[k];
+		if (x)
+			snprintf(nm, sizeof(nm), "-%c", x->id);
+	}
+	if (!x) {
+		usage_err(err, "option '%s' needs a value", written);
+		return;
+	}
+	ct_err_set(err, CT_EXIT_USAGE, "option '%s' needs a value (%s)", nm,
+		   x->value ? x->value : x->arg);
+}
+
 void ct_parsed_free(struct ct_parsed *p)
 {
 	free(p->pos);
@@ -224,7 +273,7 @@ int ct_parse_args(const struct ct_cmd *cmds, const struct ct_opt *opts, int argc
 	while (opts[nopt].lng)
 		nopt++;
 	struct option *lo = calloc(nopt + 1, sizeof(*lo));
-	char *shorts = calloc(nopt * 2 + 2, 1);
+	char *shorts = calloc(nopt * 2 + 3, 1);
 	p->count = calloc(nopt + 1, sizeof(*p->count));
 	p->order = calloc(nopt + 1, sizeof(*p->order));
 	p->pos = calloc((size_t)argc + 1, sizeof(*p->pos));
@@ -237,6 +286,7 @@ int ct_parse_args(const struct ct_cmd *cmds, const struct ct_opt *opts, int argc
 	int rc = -1;
 	size_t ls = 0;
 	shorts[ls++] = '+';
+	shorts[ls++] = ':'; /* a missing value is ':', told apart from an unknown option ('?') */
 	for (size_t k = 0; k < nopt; k++) {
 		const struct ct_opt *x = &opts[k];
 		lo[k] = (struct option){x->lng, x->arg ? required_argument : no_argument, NULL, x->id};
@@ -302,15 +352,23 @@ int ct_parse_args(const struct ct_cmd *cmds, const struct ct_opt *opts, int argc
 			goto out;
 		}
 		if (ch == ':') {
-			usage_err(err, "option '%s' needs an argument", argv[optind - 1]);
+			missing_value(err, opts, nopt, argv[optind - 1], optopt);
 			goto out;
 		}
-		if (k < nopt && take(o, ch, optarg, err) < 0)
+		if (ch == '?') {
+			char nm[8] = {'-', (char)optopt, 0};
+			/* optopt is 0 for a long option getopt did not know (the scan above
+			 * let it through only when it is a prefix of nothing: never) */
+			usage_err(err, "unknown option '%s'; run 'caltrace --help'",
+				  optopt ? nm : argv[optind - 1]);
 			goto out;
+		}
 		if (k == nopt) {
 			usage_err(err, "unknown option '%s'; run 'caltrace --help'", argv[optind - 1]);
 			goto out;
 		}
+		if (take(o, &opts[k], optarg, err) < 0)
+			goto out;
 	}
 	while (optind < argc)
 		p->pos[p->npos++] = argv[optind++];

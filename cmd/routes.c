@@ -8,6 +8,7 @@
 #include "cmd/cmd.h"
 #include "probes/gather.h"
 #include "render/views.h"
+#include "model/plural.h"
 
 int cmd_routes(struct ct_ctx *c)
 {
@@ -37,7 +38,8 @@ int cmd_routes(struct ct_ctx *c)
 		ct_routes_result_free(&r);
 		ct_findings_free(&f);
 		ct_node_free(&n);
-		ct_err_set(&c->err, CT_EXIT_GATHER, "out of memory analysing %zu routes", ns->routes.n);
+		ct_err_set(&c->err, CT_EXIT_GATHER, "out of memory analysing %zu %s", ns->routes.n,
+			   ct_plural(ns->routes.n, "route", "routes"));
 		return ct_report_err(c);
 	}
 	ct_begin(c, &n, ns, "routes");

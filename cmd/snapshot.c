@@ -10,6 +10,7 @@
 #include "model/snapshot.h"
 #include "probes/gather.h"
 #include "probes/outfile.h"
+#include "model/plural.h"
 
 int cmd_snapshot(struct ct_ctx *c)
 {
@@ -78,8 +79,8 @@ int cmd_snapshot(struct ct_ctx *c)
 		return ct_report_err(c);
 	if (to_file) {
 		char esc[4 * 256];
-		fprintf(stderr, "caltrace: snapshot of %zu network namespaces written to '%s'\n", nns,
-			ct_escape(c->o.output, esc, sizeof(esc)));
+		fprintf(stderr, "caltrace: snapshot of %zu network %s written to '%s'\n", nns,
+			ct_plural(nns, "namespace", "namespaces"), ct_escape(c->o.output, esc, sizeof(esc)));
 	}
 	return CT_EXIT_OK;
 }

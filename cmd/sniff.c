@@ -36,6 +36,7 @@
 #include "model/pkt.h"
 #include "probes/capture.h"
 #include "render/pkt_text.h"
+#include "model/plural.h"
 
 #define OUT_BUF	   (1u << 20) /* stdout buffer */
 #define FILE_BATCH 8192	      /* records per dispatch from a file: SIGINT is checked in between */
@@ -507,18 +508,20 @@ static void summary(struct sniff *s)
 			dropped += drop; /* ps_ifdrop is the interface's own rx_dropped: not ours */
 	}
 	fprintf(stderr,
-		"%llu packets captured, %llu decoded, %llu truncated, %llu invalid, %llu dropped "
+		"%llu %s captured, %llu decoded, %llu truncated, %llu invalid, %llu dropped "
 		"by the kernel\n",
-		(unsigned long long)s->captured, (unsigned long long)s->decoded,
+		(unsigned long long)s->captured, ct_plural(s->captured, "packet", "packets"),
+		(unsigned long long)s->decoded,
 		(unsigned long long)s->truncated, (unsigned long long)s->invalid,
 		(unsigned long long)dropped);
 	if (s->other)
 		fprintf(
 		    stderr,
-		    "%llu packets not decoded (not IP, or a link type caltrace does not read)\n",
-		    (unsigned long long)s->other);
+		    "%llu %s not decoded (not IP, or a link type caltrace does not read)\n",
+		    (unsigned long long)s->other, ct_plural(s->other, "packet", "packets"));
 	if (s->inner)
-		fprintf(stderr, "%llu packets matched --inner\n", (unsigned long long)s->matched);
+		fprintf(stderr, "%llu %s --inner\n", (unsigned long long)s->matched,
+			ct_plural(s->matched, "packet matched", "packets matched"));
 }
 
 int cmd_sniff(struct ct_ctx *c)

@@ -232,7 +232,7 @@ GROUPS_ALL="lens time status partial vlan outer encap inner vxlan_udp tcp udp ic
 
 # ---------------------------------------------------------------- every file, field by field
 # stderr's count line: captured, decoded (ok), truncated, invalid
-counts_line() { sed -n 's/^\([0-9]*\) packets captured, \([0-9]*\) decoded, \([0-9]*\) truncated, \([0-9]*\) invalid,.*/\1 \2 \3 \4/p' "$1"; }
+counts_line() { sed -n 's/^\([0-9]*\) packets* captured, \([0-9]*\) decoded, \([0-9]*\) truncated, \([0-9]*\) invalid,.*/\1 \2 \3 \4/p' "$1"; }
 ts_counts() { jq -s -r '"\(length) \(map(select(.status == "ok")) | length) \(map(select(.status == "truncated")) | length) \(map(select(.status == "invalid")) | length)"' "$1"; }
 
 compare_file() { # LABEL FILE [TSHARK ARGS...]

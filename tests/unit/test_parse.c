@@ -25,13 +25,14 @@ static int run_nop(struct ct_ctx *c)
 }
 
 static const struct ct_cmd cmds[] = {
-	{"once", run_nop, CT_NEED_NETLINK | CT_NEED_SNAPSHOT, "", "takes everything once", "pods pad0 pad39", "", ""},
+	{"once", run_nop, CT_NEED_NETLINK | CT_NEED_SNAPSHOT, "", "takes everything once",
+	 "pods pad0 pad39 timeout", "", "", "", "", ""},
 	{"many", run_nop, CT_NEED_NETLINK | CT_NEED_SNAPSHOT, "", "takes -n and --from several times", "", "",
-	 "netns from"},
+	 "netns from", "", "", ""},
 	{"live", run_nop, CT_NEED_NETLINK | CT_NEED_BIRD, "", "no --from; --bird-socket from its needs", "", "",
-	 ""},
-	{"offline", run_nop, CT_NEED_NONE, "", "nothing but the global options", "", "", ""},
-	{NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL},
+	 "", "", "", ""},
+	{"offline", run_nop, CT_NEED_NONE, "", "nothing but the global options", "", "", "", "", "", ""},
+	{NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
 #define PAD 40
@@ -45,18 +46,20 @@ static int setup(void **state)
 	size_t k = 0;
 	for (int i = 0; i < PAD; i++, k++) {
 		snprintf(padnames[i], sizeof(padnames[i]), "pad%d", i);
-		opts[k] = (struct ct_opt){1000 + i, padnames[i], NULL, "padding", ""};
+		opts[k] = (struct ct_opt){1000 + i, padnames[i], NULL, NULL, "padding", ""};
 	}
-	opts[k++] = (struct ct_opt){'n', "netns", "NS", "", ""};
-	opts[k++] = (struct ct_opt){'j', "json", NULL, "", ""};
-	opts[k++] = (struct ct_opt){CT_OPT_FROM, "from", "FILE", "", ""};
-	opts[k++] = (struct ct_opt){CT_OPT_COLOR, "color", "WHEN", "", ""};
-	opts[k++] = (struct ct_opt){CT_OPT_PREFIX, "prefix", "LIST", "", ""};
-	opts[k++] = (struct ct_opt){CT_OPT_PODS, "pods", "SOURCE", "", ""};
-	opts[k++] = (struct ct_opt){CT_OPT_BIRD_SOCKET, "bird-socket", "PATH", "", ""};
-	opts[k++] = (struct ct_opt){'h', "help", NULL, "", ""};
-	opts[k++] = (struct ct_opt){'V', "version", NULL, "", ""};
-	opts[k] = (struct ct_opt){0, NULL, NULL, NULL, NULL};
+	/* the value descriptions are the test's own: the messages must take them from here */
+	opts[k++] = (struct ct_opt){'n', "netns", "NS", "a namespace (test)", "", ""};
+	opts[k++] = (struct ct_opt){'j', "json", NULL, NULL, "", ""};
+	opts[k++] = (struct ct_opt){CT_OPT_FROM, "from", "FILE", "a snapshot (test)", "", ""};
+	opts[k++] = (struct ct_opt){CT_OPT_COLOR, "color", "WHEN", "auto, always or never (test)", "", ""};
+	opts[k++] = (struct ct_opt){CT_OPT_PREFIX, "prefix", "LIST", "prefixes (test)", "", ""};
+	opts[k++] = (struct ct_opt){CT_OPT_PODS, "pods", "SOURCE", "a pod source (test)", "", ""};
+	opts[k++] = (struct ct_opt){CT_OPT_BIRD_SOCKET, "bird-socket", "PATH", "a socket path (test)", "", ""};
+	opts[k++] = (struct ct_opt){CT_OPT_TIMEOUT, "timeout", "SECONDS", "seconds above 0, at most 3600 (test)", "", ""};
+	opts[k++] = (struct ct_opt){'h', "help", NULL, NULL, "", ""};
+	opts[k++] = (struct ct_opt){'V', "version", NULL, NULL, "", ""};
+	opts[k] = (struct ct_opt){0, NULL, NULL, NULL, NULL, NULL};
 	return 0;
 }
 
@@ -200,7 +203,7 @@ static void test_errors(void **state)
 	assert_string_equal(r.err.msg, "option '--json=1' takes no value");
 	done(&r);
 	parse(&r, "--color", "sometimes", "once", NULL);
-	assert_string_equal(r.err.msg, "--color takes auto, always or never, not 'sometimes'");
+	assert_string_equal(r.err.msg, "--color needs auto, always or never (test), not 'sometimes'");
 	done(&r);
 	parse(&r, "-Q", "once", NULL);
 	assert_string_equal(r.err.msg, "unknown option '-Q'; run 'caltrace --help'");
@@ -212,6 +215,82 @@ static void test_errors(void **state)
 	parse(&r, "no\033such", NULL);
 	assert_string_equal(r.err.msg, "unknown command 'no\\x1bsuch'; run 'caltrace help' for the list");
 	done(&r);
+}
+
+/* A value left out is not an unknown option: the message names the option as written
+ * (short or long) and says what its value is, from the option table */
+static void test_missing_value(void **state)
+{
+	(void)state;
+	struct run r;
+	parse(&r, "once", "-n", NULL);
+	assert_int_equal(r.rc, -1);
+	assert_int_equal(r.err.exit_code, CT_EXIT_USAGE);
+	assert_string_equal(r.err.msg, "option '-n' needs a value (a namespace (test))");
+	done(&r);
+	parse(&r, "once", "--netns", NULL);
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.err.msg, "option '--netns' needs a value (a namespace (test))");
+	done(&r);
+	parse(&r, "once", "-jn", NULL); /* inside a cluster of flags */
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.err.msg, "option '-n' needs a value (a namespace (test))");
+	done(&r);
+	parse(&r, "once", "--timeout", NULL);
+	assert_int_equal(r.rc, -1);
+	assert_int_equal(r.err.exit_code, CT_EXIT_USAGE);
+	assert_string_equal(r.err.msg, "option '--timeout' needs a value (seconds above 0, at most 3600 (test))");
+	done(&r);
+	/* an unknown letter in a cluster is named alone */
+	parse(&r, "once", "-jQ", NULL);
+	assert_string_equal(r.err.msg, "unknown option '-Q'; run 'caltrace --help'");
+	done(&r);
+}
+
+/* No option takes an empty value; numbers are checked against their range */
+static void test_bad_values(void **state)
+{
+	(void)state;
+	struct run r;
+	static const char *const empty[][2] = {
+		{"--bird-socket=", "--bird-socket needs a socket path (test), not ''"},
+		{"--from=", "--from needs a snapshot (test), not ''"},
+		{"--pods=", "--pods needs a pod source (test), not ''"},
+		{"--netns=", "-n needs a namespace (test), not ''"},
+		{"--prefix=", "--prefix needs prefixes (test), not ''"},
+		{"--color=", "--color needs auto, always or never (test), not ''"},
+		{"--timeout=", "--timeout needs seconds above 0, at most 3600 (test), not ''"},
+	};
+	for (size_t i = 0; i < sizeof(empty) / sizeof(empty[0]); i++) {
+		const char *cmd = !strncmp(empty[i][0], "--bird", 6) ? "live" : "once";
+		parse(&r, cmd, empty[i][0], NULL);
+		assert_int_equal(r.rc, -1);
+		assert_int_equal(r.err.exit_code, CT_EXIT_USAGE);
+		assert_string_equal(r.err.msg, empty[i][1]);
+		done(&r);
+	}
+	parse(&r, "live", "--bird-socket", "", NULL); /* the same as a separate word */
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.err.msg, "--bird-socket needs a socket path (test), not ''");
+	done(&r);
+	static const char *const bad_timeouts[] = {"0", "3601", "-1", "ten", "1e999", "nan", "0x"};
+	for (size_t i = 0; i < sizeof(bad_timeouts) / sizeof(bad_timeouts[0]); i++) {
+		char want[128];
+		snprintf(want, sizeof(want), "--timeout needs seconds above 0, at most 3600 (test), not '%s'",
+			 bad_timeouts[i]);
+		parse(&r, "once", "--timeout", bad_timeouts[i], NULL);
+		assert_int_equal(r.rc, -1);
+		assert_string_equal(r.err.msg, want);
+		done(&r);
+	}
+	static const char *const good_timeouts[] = {"3600", "0.5", "1"};
+	static const double good_values[] = {3600, 0.5, 1};
+	for (size_t i = 0; i < 3; i++) {
+		parse(&r, "once", "--timeout", good_timeouts[i], NULL);
+		assert_int_equal(r.rc, 0);
+		assert_true(r.o.timeout == good_values[i]);
+		done(&r);
+	}
 }
 
 static void test_dashdash_help_version(void **state)
@@ -256,6 +335,8 @@ int main(void)
 		cmocka_unit_test(test_repeat_refused),
 		cmocka_unit_test(test_needs_decide_options),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_missing_value),
+		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_dashdash_help_version),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
