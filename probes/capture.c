@@ -90,7 +90,7 @@ static pcap_t *open_here(const char *iface, const char *where, const struct ct_c
 	pcap_set_promisc(p, o->promisc);
 	pcap_set_immediate_mode(p, 1);
 	pcap_set_buffer_size(p, (o->buffer_kb > 0 ? o->buffer_kb : 4096) * 1024);
-	pcap_set_timeout(p, 100);
+	pcap_set_timeout(p, CT_CAP_TIMEOUT_MS);
 	int rc = pcap_activate(p);
 	if (rc < 0) {
 		switch (rc) {
@@ -387,6 +387,143 @@ const char *ct_cap_ifname(struct ct_cap *c, size_t i, int ifindex)
 	memcpy(e->name, ifr.ifr_name, sizeof(e->name));
 	e->name[sizeof(e->name) - 1] = 0;
 	return e->name;
+}
+
+/* ---- time order across sources ---- */
+
+struct ct_cap_held {
+	int64_t sec;
+	int32_t usec;
+	uint32_t caplen, len;
+	size_t src;
+	uint64_t seq;
+	uint64_t due; /* CLOCK_MONOTONIC, us */
+	uint8_t data[];
+};
+
+void ct_cap_order_init(struct ct_cap_order *q, uint64_t window_us, size_t max_bytes,
+		       size_t max_recs)
+{
+	memset(q, 0, sizeof(*q));
+	q->window_us = window_us ? window_us : CT_CAP_ORDER_WINDOW_US;
+	q->max_bytes = max_bytes ? max_bytes : CT_CAP_ORDER_MAX_BYTES;
+	q->max_recs = max_recs ? max_recs : CT_CAP_ORDER_MAX_RECS;
+}
+
+void ct_cap_order_free(struct ct_cap_order *q)
+{
+	for (size_t i = 0; i < q->n; i++)
+		free(q->heap[i]);
+	free(q->heap);
+	free(q->out);
+	memset(q, 0, sizeof(*q));
+}
+
+/* a before b: earlier stamp, then earlier arrival */
+static bool held_before(const struct ct_cap_held *a, const struct ct_cap_held *b)
+{
+	if (a->sec != b->sec)
+		return a->sec < b->sec;
+	if (a->usec != b->usec)
+		return a->usec < b->usec;
+	return a->seq < b->seq;
+}
+
+int ct_cap_order_push(struct ct_cap_order *q, size_t src, const struct ct_cap_rec *r,
+		      uint64_t now_mono_us, uint64_t now_real_us)
+{
+	if (q->n == q->cap) {
+		size_t nc = q->cap ? q->cap * 2 : 256;
+		struct ct_cap_held **h = realloc(q->heap, nc * sizeof(*h));
+		if (!h)
+			return -1;
+		q->heap = h;
+		q->cap = nc;
+	}
+	struct ct_cap_held *e = malloc(sizeof(*e) + r->caplen);
+	if (!e)
+		return -1;
+	e->sec = r->sec;
+	e->usec = r->usec;
+	e->caplen = r->caplen;
+	e->len = r->len;
+	e->src = src;
+	e->seq = q->seq++;
+	if (r->caplen)
+		memcpy(e->data, r->data, r->caplen);
+	/* its own stamp plus the window, on the wall clock, turned into monotonic time now;
+	 * never later than the window from now */
+	uint64_t wait = q->window_us;
+	if (r->sec >= 0 && r->sec < ((int64_t)1 << 40) && r->usec >= 0) {
+		uint64_t ts = (uint64_t)r->sec * 1000000u + (uint64_t)r->usec;
+		if (ts + q->window_us <= now_real_us)
+			wait = 0;
+		else if (ts + q->window_us - now_real_us < wait)
+			wait = ts + q->window_us - now_real_us;
+	}
+	e->due = now_mono_us + wait;
+	/* sift up */
+	size_t i = q->n++;
+	while (i > 0) {
+		size_t up = (i - 1) / 2;
+		if (!held_before(e, q->heap[up]))
+			break;
+		q->heap[i] = q->heap[up];
+		i = up;
+	}
+	q->heap[i] = e;
+	q->bytes += r->caplen;
+	return 0;
+}
+
+bool ct_cap_order_next(struct ct_cap_order *q, uint64_t now_mono_us, bool all, size_t *src,
+		       struct ct_cap_rec *r)
+{
+	free(q->out);
+	q->out = NULL;
+	if (!q->n)
+		return false;
+	struct ct_cap_held *top = q->heap[0];
+	bool full = q->n > q->max_recs || q->bytes > q->max_bytes;
+	if (!all && !full && top->due > now_mono_us)
+		return false;
+	if (full && !all && top->due > now_mono_us)
+		q->early++;
+	/* sift the last one down from the root */
+	struct ct_cap_held *last = q->heap[--q->n];
+	size_t i = 0;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= q->n)
+			break;
+		if (c + 1 < q->n && held_before(q->heap[c + 1], q->heap[c]))
+			c++;
+		if (!held_before(q->heap[c], last))
+			break;
+		q->heap[i] = q->heap[c];
+		i = c;
+	}
+	if (q->n)
+		q->heap[i] = last;
+	q->bytes -= top->caplen;
+	q->out = top;
+	*src = top->src;
+	*r = (struct ct_cap_rec){.sec = top->sec,
+				 .usec = top->usec,
+				 .caplen = top->caplen,
+				 .len = top->len,
+				 .data = top->data};
+	return true;
+}
+
+int64_t ct_cap_order_wait_us(const struct ct_cap_order *q, uint64_t now_mono_us)
+{
+	if (!q->n)
+		return -1;
+	if (q->n > q->max_recs || q->bytes > q->max_bytes)
+		return 0;
+	uint64_t due = q->heap[0]->due;
+	return due > now_mono_us ? (int64_t)(due - now_mono_us) : 0;
 }
 
 /* ---- inner filter ---- */
