@@ -396,7 +396,6 @@ struct ct_cap_held {
 	int32_t usec;
 	uint32_t caplen, len;
 	size_t src;
-	uint64_t seq;
 	uint64_t due; /* CLOCK_MONOTONIC, us */
 	uint8_t data[];
 };
@@ -413,20 +412,27 @@ void ct_cap_order_init(struct ct_cap_order *q, uint64_t window_us, size_t max_by
 void ct_cap_order_free(struct ct_cap_order *q)
 {
 	for (size_t i = 0; i < q->n; i++)
-		free(q->heap[i]);
+		free(q->heap[i].h);
 	free(q->heap);
 	free(q->out);
 	memset(q, 0, sizeof(*q));
 }
 
 /* a before b: earlier stamp, then earlier arrival */
-static bool held_before(const struct ct_cap_held *a, const struct ct_cap_held *b)
+static inline bool slot_before(const struct ct_cap_hslot *a, const struct ct_cap_hslot *b)
 {
-	if (a->sec != b->sec)
-		return a->sec < b->sec;
-	if (a->usec != b->usec)
-		return a->usec < b->usec;
-	return a->seq < b->seq;
+	return a->ts < b->ts || (a->ts == b->ts && a->seq < b->seq);
+}
+
+/* A stamp in us, saturated far outside any clock's range (a file's stamps are untrusted). */
+static int64_t stamp_us(int64_t sec, int32_t usec)
+{
+	const int64_t lim = (int64_t)1 << 43; /* seconds: some 278,000 years */
+	if (sec > lim)
+		sec = lim;
+	if (sec < -lim)
+		sec = -lim;
+	return sec * 1000000 + usec;
 }
 
 int ct_cap_order_push(struct ct_cap_order *q, size_t src, const struct ct_cap_rec *r,
@@ -434,7 +440,7 @@ int ct_cap_order_push(struct ct_cap_order *q, size_t src, const struct ct_cap_re
 {
 	if (q->n == q->cap) {
 		size_t nc = q->cap ? q->cap * 2 : 256;
-		struct ct_cap_held **h = realloc(q->heap, nc * sizeof(*h));
+		struct ct_cap_hslot *h = realloc(q->heap, nc * sizeof(*h));
 		if (!h)
 			return -1;
 		q->heap = h;
@@ -448,14 +454,14 @@ int ct_cap_order_push(struct ct_cap_order *q, size_t src, const struct ct_cap_re
 	e->caplen = r->caplen;
 	e->len = r->len;
 	e->src = src;
-	e->seq = q->seq++;
 	if (r->caplen)
 		memcpy(e->data, r->data, r->caplen);
+	struct ct_cap_hslot slot = {.ts = stamp_us(r->sec, r->usec), .seq = q->seq++, .h = e};
 	/* its own stamp plus the window, on the wall clock, turned into monotonic time now;
 	 * never later than the window from now */
 	uint64_t wait = q->window_us;
-	if (r->sec >= 0 && r->sec < ((int64_t)1 << 40) && r->usec >= 0) {
-		uint64_t ts = (uint64_t)r->sec * 1000000u + (uint64_t)r->usec;
+	if (slot.ts >= 0) {
+		uint64_t ts = (uint64_t)slot.ts;
 		if (ts + q->window_us <= now_real_us)
 			wait = 0;
 		else if (ts + q->window_us - now_real_us < wait)
@@ -466,12 +472,12 @@ int ct_cap_order_push(struct ct_cap_order *q, size_t src, const struct ct_cap_re
 	size_t i = q->n++;
 	while (i > 0) {
 		size_t up = (i - 1) / 2;
-		if (!held_before(e, q->heap[up]))
+		if (!slot_before(&slot, &q->heap[up]))
 			break;
 		q->heap[i] = q->heap[up];
 		i = up;
 	}
-	q->heap[i] = e;
+	q->heap[i] = slot;
 	q->bytes += r->caplen;
 	return 0;
 }
@@ -483,22 +489,22 @@ bool ct_cap_order_next(struct ct_cap_order *q, uint64_t now_mono_us, bool all, s
 	q->out = NULL;
 	if (!q->n)
 		return false;
-	struct ct_cap_held *top = q->heap[0];
+	struct ct_cap_held *top = q->heap[0].h;
 	bool full = q->n > q->max_recs || q->bytes > q->max_bytes;
 	if (!all && !full && top->due > now_mono_us)
 		return false;
 	if (full && !all && top->due > now_mono_us)
 		q->early++;
 	/* sift the last one down from the root */
-	struct ct_cap_held *last = q->heap[--q->n];
+	struct ct_cap_hslot last = q->heap[--q->n];
 	size_t i = 0;
 	for (;;) {
 		size_t c = 2 * i + 1;
 		if (c >= q->n)
 			break;
-		if (c + 1 < q->n && held_before(q->heap[c + 1], q->heap[c]))
+		if (c + 1 < q->n && slot_before(&q->heap[c + 1], &q->heap[c]))
 			c++;
-		if (!held_before(q->heap[c], last))
+		if (!slot_before(&q->heap[c], &last))
 			break;
 		q->heap[i] = q->heap[c];
 		i = c;
@@ -522,7 +528,7 @@ int64_t ct_cap_order_wait_us(const struct ct_cap_order *q, uint64_t now_mono_us)
 		return -1;
 	if (q->n > q->max_recs || q->bytes > q->max_bytes)
 		return 0;
-	uint64_t due = q->heap[0]->due;
+	uint64_t due = q->heap[0].h->due;
 	return due > now_mono_us ? (int64_t)(due - now_mono_us) : 0;
 }
 

@@ -154,10 +154,17 @@ const char *ct_cap_ifname(struct ct_cap *c, size_t i, int ifindex);
 
 struct ct_cap_held;
 
+/* A heap slot: the sort key inline, so that sifting does not touch the records. */
+struct ct_cap_hslot {
+	int64_t ts;   /* us */
+	uint64_t seq; /* arrival order, the tie-break */
+	struct ct_cap_held *h;
+};
+
 struct ct_cap_order {
-	struct ct_cap_held **heap;
+	struct ct_cap_hslot *heap;
 	size_t n, cap;
-	uint64_t seq;	    /* arrival order, the tie-break */
+	uint64_t seq;	    /* the next arrival number */
 	uint64_t window_us; /* how long a record may wait for earlier ones */
 	size_t bytes;	    /* packet bytes held */
 	size_t max_bytes, max_recs;
