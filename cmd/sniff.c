@@ -14,6 +14,10 @@
  * each -n namespace (or the current one, when there is no -i at all) is
  * captured on "any".
  *
+ * Several live captures go out in time order: each packet waits in the order
+ * queue (probes/capture.h) until the capture timeout has passed since its
+ * stamp; -c counts and -w writes in that order. One capture goes as it comes.
+ *
  * Exit: 0 done (also after SIGINT/SIGTERM), 2 usage or a bad filter, 3 could
  * not capture, or a file that cannot be read or is cut short (reported after
  * the packets before the fault are printed).
@@ -75,6 +79,8 @@ struct sniff {
 	bool ordered;		    /* several live captures: through the order queue */
 	struct ct_cap_order order;  /* packets held to go out in time order */
 	uint64_t now_mono, now_real; /* the clocks when the current poll round began */
+	int64_t order_last;	     /* the stamp (us) of the last packet let go */
+	uint64_t order_late;	     /* packets let go after a later-stamped one */
 	uint64_t captured, decoded, truncated, invalid, other, inner_miss, matched;
 	bool stop;
 	bool offline;
@@ -305,8 +311,14 @@ static void order_release(struct sniff *s, bool all)
 	uint64_t now = mono_us();
 	size_t src;
 	struct ct_cap_rec r;
-	while (!s->stop && ct_cap_order_next(&s->order, now, all, &src, &r))
+	while (!s->stop && ct_cap_order_next(&s->order, now, all, &src, &r)) {
+		int64_t ts = r.sec * 1000000 + r.usec;
+		if (ts < s->order_last)
+			s->order_late++;
+		else
+			s->order_last = ts;
 		on_packet(s, src, &r);
+	}
 }
 
 /* ---- setup ---- */
@@ -547,6 +559,13 @@ static void summary(struct sniff *s)
 		    (unsigned long long)s->other);
 	if (s->inner)
 		fprintf(stderr, "%llu packets matched --inner\n", (unsigned long long)s->matched);
+	if (s->order_late || s->order.early)
+		fprintf(stderr,
+			"%llu packets out of time order across captures (read more than %u ms "
+			"late), %llu let go early (more than %zu packets or %zu MiB held)\n",
+			(unsigned long long)s->order_late, CT_CAP_TIMEOUT_MS,
+			(unsigned long long)s->order.early, s->order.max_recs,
+			s->order.max_bytes >> 20);
 }
 
 int cmd_sniff(struct ct_ctx *c)
