@@ -1187,8 +1187,9 @@ static void sum_build(const struct ct_flows *t, struct ct_flow_sum *s, uint32_t 
 	 * at least two packets unanswered, or the first a second old */
 	bool any0 = s->packets[0] > 0, any1 = s->packets[1] > 0;
 	s->multicast = ct_flow_key_group(k);
-	if (!s->multicast && any0 != any1 && (s->packets[0] + s->packets[1] >= 2 ||
-			     (now_us >= s->first_us && now_us - s->first_us >= US_PER_S)))
+	if (!s->multicast && any0 != any1 &&
+	    (s->packets[0] + s->packets[1] >= 2 ||
+	     (now_us >= s->first_us && now_us - s->first_us >= US_PER_S)))
 		s->one_way = true;
 	if (s->one_way)
 		s->note = one_way_note(s->encap[any0 ? 0 : 1]);
@@ -1268,8 +1269,8 @@ static void lone_flags(const struct ct_flows *t, const struct ct_flow *f, uint64
 {
 	uint64_t p0 = ent_packets(t, f, 0), p1 = ent_packets(t, f, 1);
 	bool any0 = p0 > 0, any1 = p1 > 0;
-	*one_way = !ct_flow_key_group(&f->key) && any0 != any1 && (p0 + p1 >= 2 ||
-				    (now_us >= f->first_us && now_us - f->first_us >= US_PER_S));
+	*one_way = !ct_flow_key_group(&f->key) && any0 != any1 &&
+		   (p0 + p1 >= 2 || (now_us >= f->first_us && now_us - f->first_us >= US_PER_S));
 	uint8_t s0 = f->seen & 3, s1 = (f->seen >> 2) & 3;
 	*asym = (s0 == CT_FLOW_SEEN_ENCAP && s1 == CT_FLOW_SEEN_PLAIN) ||
 		(s1 == CT_FLOW_SEEN_ENCAP && s0 == CT_FLOW_SEEN_PLAIN);
@@ -1324,7 +1325,8 @@ int ct_flows_rank_top(struct ct_flows *t, uint64_t now_us, size_t limit,
 			out->asymmetric += as;
 			if (ct_flow_key_group(&f->key)) {
 				out->multicast++;
-				out->multicast_packets += ent_packets(t, f, 0) + ent_packets(t, f, 1);
+				out->multicast_packets +=
+				    ent_packets(t, f, 0) + ent_packets(t, f, 1);
 			}
 		} else {
 			sum_build(t, &s, (uint32_t)i, now_us);

@@ -75,9 +75,9 @@ struct sniff {
 	size_t n_ifs, cap_ifs;
 	uint32_t *ifhash; /* open addressing: id + 1 */
 	size_t ifhash_n;
-	struct ct_pkt pkt; /* reused for every packet */
-	bool ordered;		    /* several live captures: through the order queue */
-	struct ct_cap_order order;  /* packets held to go out in time order */
+	struct ct_pkt pkt;	     /* reused for every packet */
+	bool ordered;		     /* several live captures: through the order queue */
+	struct ct_cap_order order;   /* packets held to go out in time order */
 	uint64_t now_mono, now_real; /* the clocks when the current poll round began */
 	int64_t order_last;	     /* the stamp (us) of the last packet let go */
 	uint64_t order_late;	     /* packets let go after a later-stamped one */
@@ -514,7 +514,8 @@ static void loop_live(struct sniff *s)
 		for (size_t i = 0; r > 0 && i < k && !s->stop; i++) {
 			if (fds[i].fd < 0 || !fds[i].revents)
 				continue;
-			if (ct_cap_dispatch(&s->cap, src_of[i], -1, on_capture, s, &s->c->err) < 0) {
+			if (ct_cap_dispatch(&s->cap, src_of[i], -1, on_capture, s, &s->c->err) <
+			    0) {
 				/* one interface gone (a pod deleted): say so, keep the others */
 				read_error(s);
 				fds[i].fd = -1;

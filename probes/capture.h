@@ -148,9 +148,9 @@ const char *ct_cap_ifname(struct ct_cap *c, size_t i, int ifindex);
  * packet bytes held, the earliest goes out at once (counted in early).
  * Pure bookkeeping: the caller passes the clocks in.
  */
-#define CT_CAP_ORDER_WINDOW_US	(CT_CAP_TIMEOUT_MS * 1000u)
-#define CT_CAP_ORDER_MAX_BYTES	(64u << 20)
-#define CT_CAP_ORDER_MAX_RECS	(1u << 18)
+#define CT_CAP_ORDER_WINDOW_US (CT_CAP_TIMEOUT_MS * 1000u)
+#define CT_CAP_ORDER_MAX_BYTES (64u << 20)
+#define CT_CAP_ORDER_MAX_RECS  (1u << 18)
 
 struct ct_cap_held;
 

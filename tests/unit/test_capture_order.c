@@ -199,7 +199,8 @@ static void test_caps(void **state)
 	struct item it[6];
 	for (uint32_t i = 0; i < 6; i++) {
 		/* pushed newest first */
-		it[i] = (struct item){.sec = 100, .usec = (int32_t)(60 - 10 * i), .src = 0, .id = i};
+		it[i] =
+		    (struct item){.sec = 100, .usec = (int32_t)(60 - 10 * i), .src = 0, .id = i};
 		push(&q, &it[i], mono, 0);
 	}
 	assert_int_equal(ct_cap_order_wait_us(&q, mono), 0);

@@ -918,20 +918,20 @@ static void multicast_case(bool with_error)
 	for (int k = 0; k < 5; k++)
 		for (int i = 0; i < 3; i++) {
 			bool v6 = strchr(group[k], ':') != NULL;
-			struct ct_pkt g = plain(v6 ? "fe80::1" : "10.0.0.1", 5353, group[k], 5353,
-						17, 60);
+			struct ct_pkt g =
+			    plain(v6 ? "fe80::1" : "10.0.0.1", 5353, group[k], 5353, 17, 60);
 			add(&t, &g, (uint64_t)(1 + i) * S, 1);
 			/* the same multicast seen on a second interface: still one flow */
 			if (k == 0)
 				add(&t, &g, (uint64_t)(1 + i) * S + 5, 2);
 			v6 = strchr(unicast[k], ':') != NULL;
-			struct ct_pkt u = plain(v6 ? "fe80::1" : "10.0.0.1", 4000, unicast[k],
-						4001, 17, 60);
+			struct ct_pkt u =
+			    plain(v6 ? "fe80::1" : "10.0.0.1", 4000, unicast[k], 4001, 17, 60);
 			add(&t, &u, (uint64_t)(1 + i) * S, 1);
 		}
 	if (with_error) {
-		struct ct_pkt e = icmp_err("10.9.9.9", "10.0.0.1", 3, 1, 0, "10.0.0.1", 1,
-					   "10.0.0.8", 2, 17);
+		struct ct_pkt e =
+		    icmp_err("10.9.9.9", "10.0.0.1", 3, 1, 0, "10.0.0.1", 1, "10.0.0.8", 2, 17);
 		add(&t, &e, 4 * S, 1);
 	}
 	struct ct_flows_view v;
