@@ -33,6 +33,7 @@ die() {
 	echo "sniff order bench: $*" >&2
 	exit 3
 }
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	local p
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
@@ -53,6 +54,7 @@ for t in python3 tcpdump ip; do command -v "$t" >/dev/null 2>&1 || die "$t not i
 TCK=$(getconf CLK_TCK)
 
 out=$(
+	exec 2>&1
 	set -e
 	for n in "$NX" "$NY" "$NZ"; do ip netns add "$n"; ip -n "$n" link set lo up; done
 	ip -n "$NX" link add x0 type veth peer name y0 netns "$NY"
@@ -66,7 +68,6 @@ out=$(
 	ip -n "$NZ" link set z0 up
 	ip netns exec "$NX" ping -n -q -c 1 -W 5 10.251.1.2 >/dev/null
 	ip netns exec "$NX" ping -n -q -c 1 -W 5 10.251.2.2 >/dev/null
-	2>&1
 ) || die "namespaces: $out"
 
 SENDER='
@@ -121,6 +122,7 @@ measure() {
 	echo "$t" >>"$TMPD/$name.cpu"
 	kill -INT "$pid"
 	wait "$pid" 2>/dev/null
+	# shellcheck disable=SC2086 # a list of words
 	PIDS=$(printf '%s\n' $PIDS | grep -vx "$pid" | xargs)
 	grep -E 'captured|dropped' "$TMPD/$name.err" | tr '\n' ' ' >>"$TMPD/$name.counts"
 	echo >>"$TMPD/$name.counts"
@@ -129,7 +131,7 @@ median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 echo "sniff order section: $N datagrams (20 on x0 : 1 on x1), $RUNS rounds, CPU per capturer (median):"
-for r in $(seq "$RUNS"); do
+for _ in $(seq "$RUNS"); do
 	measure two "$CALTRACE" sniff -s 128 -i "$NX:x0" -i "$NX:x1" "$FILTER" || true
 	measure any "$CALTRACE" sniff -s 128 -i "$NX:any" "$FILTER" || true
 	measure tcpdump ip netns exec "$NX" tcpdump -nn -s 128 -i any "$FILTER" || true

@@ -39,6 +39,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 out=$(
+	exec 2>&1
 	set -e
 	for n in "$NX" "$NY" "$NZ"; do ip netns add "$n"; ip -n "$n" link set lo up; done
 	ip -n "$NX" link add x0 type veth peer name y0 netns "$NY"
@@ -53,7 +54,6 @@ out=$(
 	# the neighbours first: an unresolved neighbour queues only a few datagrams
 	ip netns exec "$NX" ping -n -q -c 1 -W 5 10.251.1.2 >/dev/null
 	ip netns exec "$NX" ping -n -q -c 1 -W 5 10.251.2.2 >/dev/null
-	2>&1
 ) || bail "namespaces up" "$out"
 
 # send ROUNDS BURST: per round BURST datagrams out of x0 and one out of x1; ports from 20000 up
@@ -85,13 +85,14 @@ started() {
 	diag "caltrace ($1) did not start capturing: $(cat "$TMPD/$1.err" 2>/dev/null)"
 	return 1
 }
-# td NAME IFACE COUNT: tcpdump in x on IFACE into $TMPD/NAME.pcap, ended by -c or 60 s
+# td NAME IFACE COUNT: tcpdump in x on IFACE into $TMPD/NAME.pcap, ended by -c or 60 s; sets
+# TD_PID
 td() {
 	local _
 	ip netns exec "$NX" timeout 60 tcpdump -Z root -nn -U -i "$2" -c "$3" -w "$TMPD/$1.pcap" \
 		"$FILTER" 2>"$TMPD/$1.err" &
 	PIDS="$PIDS $!"
-	eval "TD_$1=$!"
+	TD_PID=$!
 	for _ in $(seq 200); do
 		grep -q 'listening on' "$TMPD/$1.err" 2>/dev/null && return 0
 		sleep 0.05
@@ -123,14 +124,15 @@ ct_times() { jq -r 'select(.type == "packet") | .time' "$1"; }
 backsteps() { awk 'NR > 1 && $0 < prev { n++ } { prev = $0 } END { print n + 0 }'; }
 
 # ---------------------------------------------------------------- printed, Ctrl-C
-td td0 x0 $((ROUNDS * BURST)) && td td1 x1 "$ROUNDS" || bail "tcpdump did not start"
+{ td td0 x0 $((ROUNDS * BURST)) && TD0=$TD_PID && td td1 x1 "$ROUNDS" && TD1=$TD_PID; } ||
+	bail "tcpdump did not start"
 "$CALTRACE" sniff -s 128 -i "$NX:x0" -i "$NX:x1" -j "$FILTER" >"$TMPD/ct.out" 2>"$TMPD/ct.err" &
 CT=$!
 PIDS="$PIDS $CT"
 started ct "$CT" || bail "caltrace did not start"
 out=$(send "$ROUNDS" "$BURST" 2>&1) || diag "sender: $out"
-wait_pid "$TD_td0" 30
-wait_pid "$TD_td1" 30
+wait_pid "$TD0" 30
+wait_pid "$TD1" 30
 kill -INT "$CT"
 wait_pid "$CT" 30
 rc=$?
@@ -167,7 +169,8 @@ is "two captures -w: each destination port once" \
 
 # ---------------------------------------------------------------- -c
 C=150
-td tc0 x0 $((ROUNDS * BURST)) && td tc1 x1 "$ROUNDS" || bail "tcpdump did not start"
+{ td tc0 x0 $((ROUNDS * BURST)) && TC0=$TD_PID && td tc1 x1 "$ROUNDS" && TC1=$TD_PID; } ||
+	bail "tcpdump did not start"
 "$CALTRACE" sniff -s 128 -i "$NX:x0" -i "$NX:x1" -c "$C" -j "$FILTER" >"$TMPD/c.out" 2>"$TMPD/c.err" &
 CT=$!
 PIDS="$PIDS $CT"
@@ -175,8 +178,8 @@ started c "$CT" || bail "caltrace -c did not start"
 out=$(send "$ROUNDS" "$BURST" 2>&1) || diag "sender: $out"
 wait_pid "$CT" 30
 rc=$?
-wait_pid "$TD_tc0" 30
-wait_pid "$TD_tc1" 30
+wait_pid "$TC0" 30
+wait_pid "$TC1" 30
 is "two captures -c $C: ends by itself (exit 0)" "$rc" 0
 ct_times "$TMPD/c.out" >"$TMPD/c.times"
 is "two captures -c $C: $C packets, times never going back" \
