@@ -980,6 +980,31 @@ int ct_flows_flush(struct ct_flows *t)
 	return rc;
 }
 
+bool ct_flow_ip_group(const struct ct_ip *a)
+{
+	if (a->family == AF_INET)
+		return (a->a[0] & 0xf0) == 0xe0 ||
+		       (a->a[0] == 255 && a->a[1] == 255 && a->a[2] == 255 && a->a[3] == 255);
+	if (a->family == AF_INET6)
+		return a->a[0] == 0xff;
+	return false;
+}
+
+bool ct_flow_key_group(const struct ct_flow_key *k)
+{
+	return ct_flow_ip_group(&k->a) || ct_flow_ip_group(&k->b);
+}
+
+/* A frame sent to a link-layer broadcast or multicast address, as far as the
+ * capture tells: Ethernet's group bit, or a cooked capture's packet type
+ * (PACKET_BROADCAST 1, PACKET_MULTICAST 2; an outgoing one does not say). */
+static bool link_group(const struct ct_pkt *p)
+{
+	if (p->has_eth)
+		return p->eth_dst[0] & 1;
+	return p->sll_pkttype == 1 || p->sll_pkttype == 2;
+}
+
 int ct_flows_add(struct ct_flows *t, const struct ct_pkt *p, uint64_t ts_us, uint16_t iface)
 {
 	const struct ct_pkt_ip *ip;
@@ -992,6 +1017,9 @@ int ct_flows_add(struct ct_flows *t, const struct ct_pkt *p, uint64_t ts_us, uin
 		ip = &p->outer;
 		l4 = &p->outer_l4;
 	}
+	if (!p->outer.present && p->status != CT_PKT_TRUNCATED && p->status != CT_PKT_INVALID &&
+	    link_group(p))
+		t->l2_group++;
 	if (!ip->present || !ct_ip_is_set(&ip->src))
 		return 0;
 	if (ts_us > t->now_us)
@@ -1158,8 +1186,10 @@ static void sum_build(const struct ct_flows *t, struct ct_flow_sum *s, uint32_t 
 	/* one direction only, and not just a request whose reply may be on its way:
 	 * at least two packets unanswered, or the first a second old */
 	bool any0 = s->packets[0] > 0, any1 = s->packets[1] > 0;
-	if (any0 != any1 && (s->packets[0] + s->packets[1] >= 2 ||
-			     (now_us >= s->first_us && now_us - s->first_us >= US_PER_S)))
+	s->multicast = ct_flow_key_group(k);
+	if (!s->multicast && any0 != any1 &&
+	    (s->packets[0] + s->packets[1] >= 2 ||
+	     (now_us >= s->first_us && now_us - s->first_us >= US_PER_S)))
 		s->one_way = true;
 	if (s->one_way)
 		s->note = one_way_note(s->encap[any0 ? 0 : 1]);
@@ -1239,8 +1269,8 @@ static void lone_flags(const struct ct_flows *t, const struct ct_flow *f, uint64
 {
 	uint64_t p0 = ent_packets(t, f, 0), p1 = ent_packets(t, f, 1);
 	bool any0 = p0 > 0, any1 = p1 > 0;
-	*one_way = any0 != any1 && (p0 + p1 >= 2 ||
-				    (now_us >= f->first_us && now_us - f->first_us >= US_PER_S));
+	*one_way = !ct_flow_key_group(&f->key) && any0 != any1 &&
+		   (p0 + p1 >= 2 || (now_us >= f->first_us && now_us - f->first_us >= US_PER_S));
 	uint8_t s0 = f->seen & 3, s1 = (f->seen >> 2) & 3;
 	*asym = (s0 == CT_FLOW_SEEN_ENCAP && s1 == CT_FLOW_SEEN_PLAIN) ||
 		(s1 == CT_FLOW_SEEN_ENCAP && s0 == CT_FLOW_SEEN_PLAIN);
@@ -1293,11 +1323,20 @@ int ct_flows_rank_top(struct ct_flows *t, uint64_t now_us, size_t limit,
 			r.bytes = ent_bytes(t, f, 0) + ent_bytes(t, f, 1);
 			out->one_way += ow;
 			out->asymmetric += as;
+			if (ct_flow_key_group(&f->key)) {
+				out->multicast++;
+				out->multicast_packets +=
+				    ent_packets(t, f, 0) + ent_packets(t, f, 1);
+			}
 		} else {
 			sum_build(t, &s, (uint32_t)i, now_us);
 			r.bytes = s.bytes[0] + s.bytes[1];
 			out->one_way += s.one_way;
 			out->asymmetric += s.asymmetric;
+			if (s.multicast) {
+				out->multicast++;
+				out->multicast_packets += s.packets[0] + s.packets[1];
+			}
 			out->with_errors += s.n_err > 0;
 			if (s.err_pair >= 0)
 				out->pair_used[s.err_pair / 8] |= (uint8_t)(1u << (s.err_pair % 8));

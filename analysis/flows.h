@@ -43,6 +43,16 @@
  * the most recent max flows are kept, and an entry seen more recently than
  * the others of its window is passed over (a flow that keeps talking stays).
  * The evicted count is reported ("evicted" in JSON).
+ *
+ * Multicast and broadcast: a flow to an IPv4 multicast address (224.0.0.0/4),
+ * the limited broadcast 255.255.255.255 or an IPv6 multicast address
+ * (ff00::/8) never gets a reply, by nature: it is never one-way, and a view
+ * counts such flows and their packets apart. A subnet's directed broadcast
+ * (10.0.0.255 in 10.0.0.0/24) is not known from packets alone and counts as
+ * unicast. Frames without IP sent to a link-layer group address (ARP
+ * requests, LLDP, STP: an Ethernet destination with the group bit, or a Linux
+ * cooked capture's broadcast or multicast packet type) make no flow and are
+ * only counted (t->l2_group).
  */
 #ifndef CT_FLOWS_H
 #define CT_FLOWS_H
@@ -177,6 +187,7 @@ struct ct_flows {
 	uint64_t evicted;	    /* entries evicted to stay under max */
 	uint64_t errors;	    /* ICMP errors seen */
 	uint64_t now_us;	    /* newest timestamp seen */
+	uint64_t l2_group;	    /* frames without IP to a link-layer broadcast/multicast */
 	struct ct_flow_pair *pairs; /* CT_FLOWS_PAIR_SLOTS, direct-mapped */
 	size_t pairs_used;	    /* pair slots ever used */
 	/* side tables */
@@ -226,6 +237,7 @@ struct ct_flow_sum {
 	uint8_t encap[2]; /* enum ct_encap, CT_ENCAP_NONE when never */
 	struct ct_ip outer_src[2], outer_dst[2];
 	uint16_t outer_sport[2], outer_dport[2];
+	bool multicast;	  /* to a multicast or broadcast address: never one_way */
 	bool one_way;	  /* only one direction seen, with two packets or more or for 1 s */
 	bool asymmetric;  /* on one interface, one direction encapsulated and the other plain */
 	const char *note; /* why one_way/asymmetric matters (static), NULL when neither */
@@ -253,6 +265,9 @@ struct ct_flows_view {
 	size_t n;		/* flows */
 	size_t n_v;		/* n, or fewer when ranked with a limit */
 	uint64_t one_way, asymmetric, with_errors;
+	/* flows to a multicast or broadcast address (never one-way), and their packets (per
+	 * direction the most any one interface saw, as in a summary) */
+	uint64_t multicast, multicast_packets;
 	/* tunnel-level errors (t->pairs) that no flow matched: they quote traffic not
 	 * seen (filtered out, on another interface, or evicted) */
 	uint8_t pair_used[CT_FLOWS_PAIR_SLOTS / 8];
@@ -280,6 +295,12 @@ void ct_flow_ent_dir(const struct ct_flows *t, uint32_t ent, int dir, struct ct_
  * the protocol of the quoted header; tunnel: it quoted an encapsulating header. */
 const char *ct_flow_err_note(bool v6, uint8_t type, uint8_t code, uint8_t quoted_proto,
 			     bool tunnel);
+/* Whether a is a multicast or broadcast destination: 224.0.0.0/4,
+ * 255.255.255.255, ff00::/8. */
+bool ct_flow_ip_group(const struct ct_ip *a);
+/* Whether the flow's key has such an address at either end. */
+bool ct_flow_key_group(const struct ct_flow_key *k);
+
 /* Whether this ICMP/ICMPv6 type is an error that quotes a packet. */
 bool ct_icmp_is_error(bool v6, uint8_t type);
 

@@ -17,6 +17,10 @@
  * each -n namespace (or the current one, when there is no -i at all) is
  * captured on "any".
  *
+ * Several live captures go out in time order: each packet waits in the order
+ * queue (probes/capture.h) until the capture timeout has passed since its
+ * stamp; -c counts and -w writes in that order. One capture goes as it comes.
+ *
  * Exit: 0 done (also after SIGINT/SIGTERM), 2 usage or a bad filter, 3 could
  * not capture, or a file that cannot be read or is cut short (reported after
  * the packets before the fault are printed).
@@ -75,7 +79,12 @@ struct sniff {
 	size_t n_ifs, cap_ifs;
 	uint32_t *ifhash; /* open addressing: id + 1 */
 	size_t ifhash_n;
-	struct ct_pkt pkt; /* reused for every packet */
+	struct ct_pkt pkt;	     /* reused for every packet */
+	bool ordered;		     /* several live captures: through the order queue */
+	struct ct_cap_order order;   /* packets held to go out in time order */
+	uint64_t now_mono, now_real; /* the clocks when the current poll round began */
+	int64_t order_last;	     /* the stamp (us) of the last packet let go */
+	uint64_t order_late;	     /* packets let go after a later-stamped one */
 	uint64_t captured, decoded, truncated, invalid, other, inner_miss, matched;
 	bool stop;
 	bool offline;
@@ -282,6 +291,46 @@ static void on_packet(void *arg, size_t src, const struct ct_cap_rec *r)
 	}
 }
 
+/* ---- time order across captures ---- */
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* A live capture's packet: with several captures it waits in the order queue (a
+ * copy: libpcap reuses its buffer), so that packets go out in time order
+ * across interfaces; with one, or when no memory is left to copy it, it goes
+ * on at once. */
+static void on_capture(void *arg, size_t src, const struct ct_cap_rec *r)
+{
+	struct sniff *s = arg;
+	if (s->stop)
+		return;
+	if (!s->ordered || ct_cap_order_push(&s->order, src, r, s->now_mono, s->now_real) < 0)
+		on_packet(arg, src, r);
+}
+
+/* Lets held packets go: those whose window has passed, or all of them. */
+static void order_release(struct sniff *s, bool all)
+{
+	if (!s->ordered)
+		return;
+	uint64_t now = mono_us();
+	size_t src;
+	struct ct_cap_rec r;
+	while (!s->stop && ct_cap_order_next(&s->order, now, all, &src, &r)) {
+		int64_t ts = r.sec * 1000000 + r.usec;
+		if (ts < s->order_last)
+			s->order_late++;
+		else
+			s->order_last = ts;
+		on_packet(s, src, &r);
+	}
+}
+
 /* ---- setup ---- */
 
 struct pair {
@@ -445,13 +494,6 @@ static void loop_file(struct sniff *s)
 	}
 }
 
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static void loop_live(struct sniff *s)
 {
 	size_t n = s->cap.n;
@@ -471,7 +513,12 @@ static void loop_live(struct sniff *s)
 			uint64_t now = mono_us();
 			timeout = now >= next ? 0 : (int)((next - now + 999) / 1000);
 		}
+		int64_t held = s->ordered ? ct_cap_order_wait_us(&s->order, mono_us()) : -1;
+		if (held >= 0 && (held + 999) / 1000 < timeout)
+			timeout = (int)((held + 999) / 1000);
 		int r = poll(fds, k, timeout);
+		s->now_mono = mono_us();
+		s->now_real = wall_us();
 		if (r < 0 && errno != EINTR) {
 			fprintf(stderr, "caltrace: poll: %s\n", strerror(errno));
 			s->rc = CT_EXIT_GATHER;
@@ -480,13 +527,15 @@ static void loop_live(struct sniff *s)
 		for (size_t i = 0; r > 0 && i < k && !s->stop; i++) {
 			if (fds[i].fd < 0 || !fds[i].revents)
 				continue;
-			if (ct_cap_dispatch(&s->cap, src_of[i], -1, on_packet, s, &s->c->err) < 0) {
+			if (ct_cap_dispatch(&s->cap, src_of[i], -1, on_capture, s, &s->c->err) <
+			    0) {
 				/* one interface gone (a pod deleted): say so, keep the others */
 				read_error(s);
 				fds[i].fd = -1;
 				live--;
 			}
 		}
+		order_release(s, false);
 		if (next && mono_us() >= next) {
 			flows_report(s, false);
 			next += s->interval_us;
@@ -494,6 +543,10 @@ static void loop_live(struct sniff *s)
 		if (ct_wbuf_flush(&s->w) < 0)
 			break;
 	}
+	/* the end (Ctrl-C, every capture gone): what is held goes out, in order; after -c's
+	 * count, nothing more */
+	if (!s->w.failed)
+		order_release(s, true);
 out:
 	free(fds);
 	free(src_of);
@@ -522,6 +575,13 @@ static void summary(struct sniff *s)
 	if (s->inner)
 		fprintf(stderr, "%llu %s --inner\n", (unsigned long long)s->matched,
 			ct_plural(s->matched, "packet matched", "packets matched"));
+	if (s->order_late || s->order.early)
+		fprintf(stderr,
+			"%llu packets out of time order across captures (read more than %u ms "
+			"late), %llu let go early (more than %zu packets or %zu MiB held)\n",
+			(unsigned long long)s->order_late, CT_CAP_TIMEOUT_MS,
+			(unsigned long long)s->order.early, s->order.max_recs,
+			s->order.max_bytes >> 20);
 }
 
 int cmd_sniff(struct ct_ctx *c)
@@ -560,6 +620,8 @@ int cmd_sniff(struct ct_ctx *c)
 		goto out;
 	}
 	ct_pkt_fmt_init(&s->fmt, &s->w, o->json, s->multi_ns);
+	s->ordered = !s->offline && s->cap.n > 1;
+	ct_cap_order_init(&s->order, 0, 0, 0);
 	tzset(); /* /etc/localtime is read now, not after privileges are gone */
 
 	/* every handle is open: nothing below needs privileges */
@@ -611,6 +673,7 @@ out:
 	if (s->flows_on)
 		ct_flows_free(&s->flows);
 	ct_wbuf_free(&s->w);
+	ct_cap_order_free(&s->order);
 	ct_cap_free(&s->cap);
 	free(s->ifs);
 	free(s->ifhash);

@@ -91,7 +91,7 @@ static pcap_t *open_here(const char *iface, const char *where, const struct ct_c
 	pcap_set_promisc(p, o->promisc);
 	pcap_set_immediate_mode(p, 1);
 	pcap_set_buffer_size(p, (o->buffer_kb > 0 ? o->buffer_kb : 4096) * 1024);
-	pcap_set_timeout(p, 100);
+	pcap_set_timeout(p, CT_CAP_TIMEOUT_MS);
 	int rc = pcap_activate(p);
 	if (rc < 0) {
 		switch (rc) {
@@ -427,6 +427,149 @@ const char *ct_cap_ifname(struct ct_cap *c, size_t i, int ifindex)
 	memcpy(e->name, ifr.ifr_name, sizeof(e->name));
 	e->name[sizeof(e->name) - 1] = 0;
 	return e->name;
+}
+
+/* ---- time order across sources ---- */
+
+struct ct_cap_held {
+	int64_t sec;
+	int32_t usec;
+	uint32_t caplen, len;
+	size_t src;
+	uint64_t due; /* CLOCK_MONOTONIC, us */
+	uint8_t data[];
+};
+
+void ct_cap_order_init(struct ct_cap_order *q, uint64_t window_us, size_t max_bytes,
+		       size_t max_recs)
+{
+	memset(q, 0, sizeof(*q));
+	q->window_us = window_us ? window_us : CT_CAP_ORDER_WINDOW_US;
+	q->max_bytes = max_bytes ? max_bytes : CT_CAP_ORDER_MAX_BYTES;
+	q->max_recs = max_recs ? max_recs : CT_CAP_ORDER_MAX_RECS;
+}
+
+void ct_cap_order_free(struct ct_cap_order *q)
+{
+	for (size_t i = 0; i < q->n; i++)
+		free(q->heap[i].h);
+	free(q->heap);
+	free(q->out);
+	memset(q, 0, sizeof(*q));
+}
+
+/* a before b: earlier stamp, then earlier arrival */
+static inline bool slot_before(const struct ct_cap_hslot *a, const struct ct_cap_hslot *b)
+{
+	return a->ts < b->ts || (a->ts == b->ts && a->seq < b->seq);
+}
+
+/* A stamp in us, saturated far outside any clock's range (a file's stamps are untrusted). */
+static int64_t stamp_us(int64_t sec, int32_t usec)
+{
+	const int64_t lim = (int64_t)1 << 43; /* seconds: some 278,000 years */
+	if (sec > lim)
+		sec = lim;
+	if (sec < -lim)
+		sec = -lim;
+	return sec * 1000000 + usec;
+}
+
+int ct_cap_order_push(struct ct_cap_order *q, size_t src, const struct ct_cap_rec *r,
+		      uint64_t now_mono_us, uint64_t now_real_us)
+{
+	if (q->n == q->cap) {
+		size_t nc = q->cap ? q->cap * 2 : 256;
+		struct ct_cap_hslot *h = realloc(q->heap, nc * sizeof(*h));
+		if (!h)
+			return -1;
+		q->heap = h;
+		q->cap = nc;
+	}
+	struct ct_cap_held *e = malloc(sizeof(*e) + r->caplen);
+	if (!e)
+		return -1;
+	e->sec = r->sec;
+	e->usec = r->usec;
+	e->caplen = r->caplen;
+	e->len = r->len;
+	e->src = src;
+	if (r->caplen)
+		memcpy(e->data, r->data, r->caplen);
+	struct ct_cap_hslot slot = {.ts = stamp_us(r->sec, r->usec), .seq = q->seq++, .h = e};
+	/* its own stamp plus the window, on the wall clock, turned into monotonic time now;
+	 * never later than the window from now */
+	uint64_t wait = q->window_us;
+	if (slot.ts >= 0) {
+		uint64_t ts = (uint64_t)slot.ts;
+		if (ts + q->window_us <= now_real_us)
+			wait = 0;
+		else if (ts + q->window_us - now_real_us < wait)
+			wait = ts + q->window_us - now_real_us;
+	}
+	e->due = now_mono_us + wait;
+	/* sift up */
+	size_t i = q->n++;
+	while (i > 0) {
+		size_t up = (i - 1) / 2;
+		if (!slot_before(&slot, &q->heap[up]))
+			break;
+		q->heap[i] = q->heap[up];
+		i = up;
+	}
+	q->heap[i] = slot;
+	q->bytes += r->caplen;
+	return 0;
+}
+
+bool ct_cap_order_next(struct ct_cap_order *q, uint64_t now_mono_us, bool all, size_t *src,
+		       struct ct_cap_rec *r)
+{
+	free(q->out);
+	q->out = NULL;
+	if (!q->n)
+		return false;
+	struct ct_cap_held *top = q->heap[0].h;
+	bool full = q->n > q->max_recs || q->bytes > q->max_bytes;
+	if (!all && !full && top->due > now_mono_us)
+		return false;
+	if (full && !all && top->due > now_mono_us)
+		q->early++;
+	/* sift the last one down from the root */
+	struct ct_cap_hslot last = q->heap[--q->n];
+	size_t i = 0;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= q->n)
+			break;
+		if (c + 1 < q->n && slot_before(&q->heap[c + 1], &q->heap[c]))
+			c++;
+		if (!slot_before(&q->heap[c], &last))
+			break;
+		q->heap[i] = q->heap[c];
+		i = c;
+	}
+	if (q->n)
+		q->heap[i] = last;
+	q->bytes -= top->caplen;
+	q->out = top;
+	*src = top->src;
+	*r = (struct ct_cap_rec){.sec = top->sec,
+				 .usec = top->usec,
+				 .caplen = top->caplen,
+				 .len = top->len,
+				 .data = top->data};
+	return true;
+}
+
+int64_t ct_cap_order_wait_us(const struct ct_cap_order *q, uint64_t now_mono_us)
+{
+	if (!q->n)
+		return -1;
+	if (q->n > q->max_recs || q->bytes > q->max_bytes)
+		return 0;
+	uint64_t due = q->heap[0].h->due;
+	return due > now_mono_us ? (int64_t)(due - now_mono_us) : 0;
 }
 
 /* ---- inner filter ---- */

@@ -37,6 +37,7 @@
 #include "probes/outfile.h"
 
 #define CT_CAP_SNAPLEN_DEFAULT 262144
+#define CT_CAP_TIMEOUT_MS      100 /* pcap_set_timeout: the longest libpcap may hold a packet */
 #define CT_CAP_IFNAME_SLOTS    256
 
 struct ct_cap_ifname {
@@ -142,6 +143,64 @@ bool ct_cap_stats(const struct ct_cap *c, size_t i, uint64_t *received, uint64_t
 
 /* The name of ifindex in source i's namespace (cached); "" when unknown. */
 const char *ct_cap_ifname(struct ct_cap *c, size_t i, int ifindex);
+
+/* ---- time order across sources ----
+ *
+ * Each source delivers its packets in its own order, and a poll loop reads the
+ * sources one after the other: a burst read from one interface would be
+ * printed before a packet that another interface saw in the middle of it. The
+ * order queue holds copies of the records (libpcap reuses its buffer) in a
+ * min-heap by timestamp (then arrival, so equal stamps keep their order) and
+ * lets each one go once no record stamped earlier can still come: when the
+ * window has passed since its own timestamp, by the wall clock sampled when it
+ * was read, and at the latest the window after it was read (a wall clock that
+ * steps back holds nothing longer than that). A record that reaches the
+ * caller more than the window after an earlier-stamped one went out is handed
+ * out as it comes, out of order. Past max_recs records or max_bytes of
+ * packet bytes held, the earliest goes out at once (counted in early).
+ * Pure bookkeeping: the caller passes the clocks in.
+ */
+#define CT_CAP_ORDER_WINDOW_US (CT_CAP_TIMEOUT_MS * 1000u)
+#define CT_CAP_ORDER_MAX_BYTES (64u << 20)
+#define CT_CAP_ORDER_MAX_RECS  (1u << 18)
+
+struct ct_cap_held;
+
+/* A heap slot: the sort key inline, so that sifting does not touch the records. */
+struct ct_cap_hslot {
+	int64_t ts;   /* us */
+	uint64_t seq; /* arrival order, the tie-break */
+	struct ct_cap_held *h;
+};
+
+struct ct_cap_order {
+	struct ct_cap_hslot *heap;
+	size_t n, cap;
+	uint64_t seq;	    /* the next arrival number */
+	uint64_t window_us; /* how long a record may wait for earlier ones */
+	size_t bytes;	    /* packet bytes held */
+	size_t max_bytes, max_recs;
+	struct ct_cap_held *out; /* the record handed out last (freed on the next call) */
+	uint64_t early;		 /* records let go before their time because of the caps */
+};
+
+/* window_us 0: CT_CAP_ORDER_WINDOW_US; max_bytes, max_recs 0: the defaults above. */
+void ct_cap_order_init(struct ct_cap_order *q, uint64_t window_us, size_t max_bytes,
+		       size_t max_recs);
+void ct_cap_order_free(struct ct_cap_order *q);
+/* Holds a copy of r from source src, read at now_mono_us (CLOCK_MONOTONIC) and
+ * now_real_us (the wall clock, which the timestamps follow). 0, or -1 when
+ * out of memory (the caller then handles r at once). */
+int ct_cap_order_push(struct ct_cap_order *q, size_t src, const struct ct_cap_rec *r,
+		      uint64_t now_mono_us, uint64_t now_real_us);
+/* The earliest held record if it may go at now_mono_us (all: whatever its
+ * time, to empty the queue). Its data stay valid until the next call on q.
+ * false when nothing may go yet. */
+bool ct_cap_order_next(struct ct_cap_order *q, uint64_t now_mono_us, bool all, size_t *src,
+		       struct ct_cap_rec *r);
+/* Microseconds until the earliest held record may go (0: now), or -1 when
+ * nothing is held. */
+int64_t ct_cap_order_wait_us(const struct ct_cap_order *q, uint64_t now_mono_us);
 
 /* ---- inner filter ---- */
 

@@ -1150,6 +1150,8 @@ static void json_flow(struct ct_pkt_fmt *f, const struct ct_flows *t, const stru
 	o = json_flow_dir(o, s, 0);
 	o = PUT(o, ",\"rev\":");
 	o = json_flow_dir(o, s, 1);
+	o = PUT(o, ",\"multicast\":");
+	o = put_jbool(o, s->multicast);
 	o = PUT(o, ",\"one_way\":");
 	o = put_jbool(o, s->one_way);
 	o = PUT(o, ",\"asymmetric\":");
@@ -1297,6 +1299,12 @@ void ct_flows_write(struct ct_pkt_fmt *f, const struct ct_flows *t, const struct
 		o = put_u(o, v->orphans);
 		o = PUT(o, ",\"evicted\":");
 		o = put_u(o, t->evicted);
+		o = PUT(o, ",\"multicast_flows\":");
+		o = put_u(o, v->multicast);
+		o = PUT(o, ",\"multicast_packets\":");
+		o = put_u(o, v->multicast_packets);
+		o = PUT(o, ",\"link_broadcast_frames\":");
+		o = put_u(o, t->l2_group);
 		o = PUT(o, "}\n");
 		wb_end(f->w, o);
 		for (size_t i = 0; i < shown; i++) {
@@ -1336,6 +1344,23 @@ void ct_flows_write(struct ct_pkt_fmt *f, const struct ct_flows *t, const struct
 		o = PUT(o, " entries, --max-flows)");
 	}
 	*o++ = '\n';
+	if (v->multicast || t->l2_group) {
+		/* one-way by nature: apart from the one-way count */
+		o = PUT(o, "multicast/broadcast: ");
+		o = put_u(o, v->multicast);
+		o = v->multicast == 1 ? PUT(o, " flow, ") : PUT(o, " flows, ");
+		o = put_u(o, v->multicast_packets);
+		o = v->multicast_packets == 1 ? PUT(o, " packet") : PUT(o, " packets");
+		o = PUT(o, " (no reply expected: not one-way)");
+		if (t->l2_group) {
+			o = PUT(o, "; ");
+			o = put_u(o, t->l2_group);
+			o = t->l2_group == 1 ? PUT(o, " link-layer broadcast frame")
+					     : PUT(o, " link-layer broadcast frames");
+			o = PUT(o, " without IP (ARP and the like)");
+		}
+		*o++ = '\n';
+	}
 	wb_end(f->w, o);
 	for (size_t i = 0; i < shown; i++) {
 		ct_flow_summary(t, v->v[i].head, now_us, &s);

@@ -901,6 +901,120 @@ static void test_skips_non_ip(void **state)
 	ct_flows_free(&t);
 }
 
+/* ---- multicast and broadcast ---- */
+
+/* Traffic to a group address never gets a reply: never one-way, counted apart
+ * (flows and packets) in the view, whichever path ranks it (a lone entry, or a
+ * summary when an ICMP error makes the table take the long way); a subnet's
+ * directed broadcast is not known and stays unicast. */
+static void multicast_case(bool with_error)
+{
+	struct ct_flows t;
+	assert_int_equal(ct_flows_init(&t, 0), 0);
+	const char *group[] = {"224.0.0.251", "239.255.255.250", "255.255.255.255", "ff02::2",
+			       "ff05::1:3"};
+	const char *unicast[] = {"10.0.0.255", "223.255.255.255", "240.0.0.1", "fe80::2",
+				 "fd00::ff"};
+	for (int k = 0; k < 5; k++)
+		for (int i = 0; i < 3; i++) {
+			bool v6 = strchr(group[k], ':') != NULL;
+			struct ct_pkt g =
+			    plain(v6 ? "fe80::1" : "10.0.0.1", 5353, group[k], 5353, 17, 60);
+			add(&t, &g, (uint64_t)(1 + i) * S, 1);
+			/* the same multicast seen on a second interface: still one flow */
+			if (k == 0)
+				add(&t, &g, (uint64_t)(1 + i) * S + 5, 2);
+			v6 = strchr(unicast[k], ':') != NULL;
+			struct ct_pkt u =
+			    plain(v6 ? "fe80::1" : "10.0.0.1", 4000, unicast[k], 4001, 17, 60);
+			add(&t, &u, (uint64_t)(1 + i) * S, 1);
+		}
+	if (with_error) {
+		struct ct_pkt e =
+		    icmp_err("10.9.9.9", "10.0.0.1", 3, 1, 0, "10.0.0.1", 1, "10.0.0.8", 2, 17);
+		add(&t, &e, 4 * S, 1);
+	}
+	struct ct_flows_view v;
+	assert_int_equal(ct_flows_rank(&t, 5 * S, &v), 0);
+	assert_int_equal(v.n, 10);
+	assert_int_equal(v.one_way, 5);
+	assert_int_equal(v.multicast, 5);
+	assert_int_equal(v.multicast_packets, 15); /* the most one interface saw: 3 each */
+	int mc = 0, ow = 0;
+	for (size_t i = 0; i < v.n; i++) {
+		struct ct_flow_sum s;
+		ct_flow_summary(&t, v.v[i].head, 5 * S, &s);
+		bool grp = false;
+		for (int k = 0; k < 5; k++)
+			grp |= is(&s.dst, group[k]);
+		assert_int_equal(s.multicast, grp);
+		assert_true(!(s.multicast && s.one_way));
+		if (s.multicast)
+			assert_null(s.note);
+		mc += s.multicast;
+		ow += s.one_way;
+	}
+	assert_int_equal(mc, 5);
+	assert_int_equal(ow, 5);
+	ct_flows_view_free(&v);
+	ct_flows_free(&t);
+}
+
+static void test_multicast_not_one_way(void **state)
+{
+	(void)state;
+	multicast_case(false);
+	multicast_case(true);
+}
+
+/* Frames without IP: counted when sent to a link-layer group address, as
+ * Ethernet's group bit or a cooked capture's packet type says. */
+static void test_link_group_frames(void **state)
+{
+	(void)state;
+	struct ct_flows t;
+	assert_int_equal(ct_flows_init(&t, 0), 0);
+	struct ct_pkt f;
+	static const uint8_t bc[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+			     lldp[6] = {0x01, 0x80, 0xc2, 0x00, 0x00, 0x0e},
+			     uc[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+	const uint8_t *dst[3] = {bc, lldp, uc};
+	for (int k = 0; k < 3; k++) {
+		pkt_init(&f);
+		f.has_eth = true;
+		memcpy(f.eth_dst, dst[k], 6);
+		f.ethertype = k == 1 ? 0x88cc : 0x0806;
+		f.status = CT_PKT_UNSUPPORTED;
+		add(&t, &f, 1, 0);
+	}
+	assert_int_equal(t.l2_group, 2);
+	/* Linux cooked: 1 broadcast, 2 multicast, 0 to us, 4 outgoing (does not say) */
+	const uint16_t types[4] = {1, 2, 0, 4};
+	for (int k = 0; k < 4; k++) {
+		pkt_init(&f);
+		f.sll_pkttype = types[k];
+		f.ethertype = 0x0806;
+		f.status = CT_PKT_UNSUPPORTED;
+		add(&t, &f, 1, 0);
+	}
+	assert_int_equal(t.l2_group, 4);
+	/* an IP packet to a broadcast MAC is a flow, not a frame without IP; a truncated
+	 * frame is not counted */
+	struct ct_pkt g = plain("10.0.0.1", 1, "10.0.0.255", 2, 17, 50);
+	g.has_eth = true;
+	memcpy(g.eth_dst, bc, 6);
+	add(&t, &g, 2, 0);
+	pkt_init(&f);
+	f.has_eth = true;
+	memcpy(f.eth_dst, bc, 6);
+	f.status = CT_PKT_TRUNCATED;
+	add(&t, &f, 3, 0);
+	assert_int_equal(t.l2_group, 4);
+	assert_int_equal(ct_flows_flush(&t), 0);
+	assert_int_equal(t.used, 1);
+	ct_flows_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -923,6 +1037,8 @@ int main(void)
 	    cmocka_unit_test(test_wide_counters),
 	    cmocka_unit_test(test_churn_index_consistent),
 	    cmocka_unit_test(test_skips_non_ip),
+	    cmocka_unit_test(test_multicast_not_one_way),
+	    cmocka_unit_test(test_link_group_frames),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
