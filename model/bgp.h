@@ -194,7 +194,10 @@ int ct_bird_parse_routes(const struct ct_bird_reply *r, struct ct_bgp *b, struct
  * The outcome is ct_bird_parse_routes's on the same lines, errors included:
  * an 8xxx/9xxx line anywhere wins over a route line that fits no rule, which
  * wins over a reply without its LAST line; on error b->routes is left as it
- * was. ct_bird_routes_line returns -1 only when out of memory or when b
+ * was. One exception: the routes cap ends the stream where it is reached, so
+ * a reply with more routes than the cap fails with the cap even where the
+ * whole parser, which sees the lines after it, names an 8xxx line or the
+ * missing LAST line instead. ct_bird_routes_line returns -1 only when out of memory or when b
  * would hold more routes than its cap (then call _end all the same; it
  * returns -1 with the same error and rolls back).
  */
