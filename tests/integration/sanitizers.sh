@@ -4,6 +4,7 @@
 # the binary exits 0, as a fuzz build that recovers from UBSan errors does. Checked with fake
 # fuzz binaries (shell scripts that print a libFuzzer-like log and exit as told), so that the
 # check itself can be seen to fail; then, when clang built it, the real fuzz_bird for 2 s.
+# And make asan's verdict (make asan-check): a report file in SAN_LOG fails it.
 # No lab, no root.
 set -u -o pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -66,6 +67,26 @@ if [ "$RC" = 1 ] && [[ "$OUT" == *"ok - clean:"* ]] && [[ "$OUT" == *"not ok - u
 	ok "one bad target of two fails the run"
 else
 	not_ok "one bad target of two fails the run" "exit $RC: $OUT"
+fi
+
+# make asan's verdict: asan-check fails when a sanitizer wrote a report into SAN_LOG
+mkdir -p "$TMP/san"
+OUT=$(make -s -C "$TOP" asan-check SAN_LOG="$TMP/san" 2>&1)
+RC=$?
+if [ "$RC" = 0 ] && [[ "$OUT" == "ok - no sanitizer report"* ]]; then
+	ok "asan-check: no report is ok"
+else
+	not_ok "asan-check: no report is ok" "exit $RC: $OUT"
+fi
+printf '%s\n' "model/snapshot.c:301:17: runtime error: left shift of negative value -1" \
+	>"$TMP/san/ubsan.4242"
+OUT=$(make -s -C "$TOP" asan-check SAN_LOG="$TMP/san" 2>&1)
+RC=$?
+if [ "$RC" != 0 ] && [[ "$OUT" == *"not ok - 1 sanitizer report"* ]] &&
+	[[ "$OUT" == *"runtime error: left shift of negative value -1"* ]]; then
+	ok "asan-check: a UBSan report fails make asan, quoted"
+else
+	not_ok "asan-check: a UBSan report fails make asan, quoted" "exit $RC: $OUT"
 fi
 
 # the real target, when built (make fuzz): its build makes UBSan findings fatal
