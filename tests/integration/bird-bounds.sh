@@ -127,16 +127,25 @@ fi
 ASAN=""
 grep -q __asan_init "$CALTRACE" 2>/dev/null && ASAN=1
 
+# a caltrace that reads without bound would take gigabytes before --timeout on a machine
+# shared with others: outside ASan, the address space is limited to 2 GiB (8 x the largest
+# bound below), so that such a regression fails at once (out of memory) instead
+LIMIT=()
+if [ -z "$ASAN" ] && command -v prlimit >/dev/null 2>&1; then
+	LIMIT=(prlimit --as=$((2 << 30)) --)
+fi
+
 # run NAME ARGS...: caltrace under /usr/bin/time; sets RC, OUT, ERR, RSS_KB
 run() {
 	local name=$1
 	shift
 	if [ -x /usr/bin/time ]; then
-		/usr/bin/time -f '%M' -o "$TMP/$name.time" "$CALTRACE" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
+		"${LIMIT[@]}" /usr/bin/time -f '%M' -o "$TMP/$name.time" "$CALTRACE" "$@" \
+			>"$TMP/$name.out" 2>"$TMP/$name.err"
 		RC=$?
 		RSS_KB=$(tail -n 1 "$TMP/$name.time")
 	else
-		"$CALTRACE" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
+		"${LIMIT[@]}" "$CALTRACE" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
 		RC=$?
 		RSS_KB=""
 	fi
@@ -171,25 +180,25 @@ mem_below() {
 
 # ---- an endless reply kept whole: the reply cap
 fake endless
-run endless bgp --bird-socket "$SOCK" --timeout 120
+run endless bgp --bird-socket "$SOCK" --timeout 60
 one_line "bgp: an endless reply stops at the reply cap" \
 	"BIRD at '$SOCK' sent a reply of more than $MAX_REPLY_MIB MiB (the limit)"
 # the reply (text and ~48 bytes a line) is capped; the realloc'ed line array at most doubles it
 mem_below "bgp: memory stays below 4 x the reply cap" $((4 * MAX_REPLY_MIB << 20))
-run endless-j -j bgp --bird-socket "$SOCK" --timeout 120
+run endless-j -j bgp --bird-socket "$SOCK" --timeout 60
 one_line "bgp -j: the same one line" "sent a reply of more than $MAX_REPLY_MIB MiB (the limit)"
 
 # ---- an endless route listing: the routes cap (a route is 32 bytes, caltrace(1))
 fake routes
-run routes bgp routes --bird-socket "$SOCK" --timeout 120
+run routes bgp routes --bird-socket "$SOCK" --timeout 60
 one_line "bgp routes: an endless listing stops at the routes cap" \
 	"BIRD at '$SOCK' sent more than $MAX_ROUTES routes (the limit)"
 mem_below "bgp routes: memory stays below 8 x 32 bytes x the routes cap" $((8 * 32 * MAX_ROUTES))
-run routes-peer bgp routes Mesh_192_168_31_202 --bird-socket "$SOCK" --timeout 120
+run routes-peer bgp routes Mesh_192_168_31_202 --bird-socket "$SOCK" --timeout 60
 one_line "bgp routes PEER: the same cap" "sent more than $MAX_ROUTES routes (the limit)"
 
 # doctor records it as a BIRD error and goes on (its other sections are there)
-run doctor -j doctor --bird-socket "$SOCK" --timeout 120
+run doctor -j doctor --bird-socket "$SOCK" --timeout 60
 ev=$(jq -r '[.. | objects | select(.code? == "bgp_not_running") | .evidence] | .[0] // empty' \
 	"$TMP/doctor.out" 2>/dev/null)
 if [ "$RC" -le 1 ] && [[ "$ev" == *"sent more than $MAX_ROUTES routes (the limit)"* ]]; then
@@ -200,7 +209,7 @@ $ERR
 $(head -c 600 "$TMP/doctor.out")"
 fi
 # snapshot too: its bgp section holds the error
-run snap snapshot -o "$TMP/snap.json" --bird-socket "$SOCK" --timeout 120
+run snap snapshot -o "$TMP/snap.json" --bird-socket "$SOCK" --timeout 60
 berr=$(jq -r '.. | objects | select(has("bgp")) | .bgp.error? // empty' "$TMP/snap.json" 2>/dev/null |
 	head -n 1)
 if [ "$RC" = 0 ] && [[ "$berr" == *"sent more than $MAX_ROUTES routes (the limit)"* ]]; then
@@ -212,19 +221,19 @@ fi
 
 # ---- too many peers
 fake peers
-run peers bgp --bird-socket "$SOCK" --timeout 120
+run peers bgp --bird-socket "$SOCK" --timeout 60
 one_line "bgp: more BGP protocols than the peers cap" \
 	"BIRD at '$SOCK' sent more than $MAX_PEERS peers (the limit)"
 
 # ---- a numeric reply in words, the code kept
 fake code
-run code bgp routes --bird-socket "$SOCK" --timeout 120
+run code bgp routes --bird-socket "$SOCK" --timeout 60
 one_line "bgp routes: 8005 is said in words, with its code, the socket and the command" \
 	"BIRD at '$SOCK' refused 'show route export kernel1 all': the protocol is down, so it has nothing to show for it (reply 8005: 'Protocol is down')"
-run code-peer bgp routes Mesh_192_168_31_202 --bird-socket "$SOCK" --timeout 120
+run code-peer bgp routes Mesh_192_168_31_202 --bird-socket "$SOCK" --timeout 60
 one_line "bgp routes PEER: the same, naming the command for the peer" \
 	"refused 'show route protocol Mesh_192_168_31_202 all': the protocol is down"
-run code-doctor -j doctor --bird-socket "$SOCK" --timeout 120
+run code-doctor -j doctor --bird-socket "$SOCK" --timeout 60
 ev=$(jq -r '[.. | objects | select(.code? == "bgp_not_running") | .evidence] | .[0] // empty' \
 	"$TMP/code-doctor.out" 2>/dev/null)
 if [[ "$ev" == *"(reply 8005: 'Protocol is down')"* ]] && [[ "$ev" == *"the protocol is down"* ]]; then
