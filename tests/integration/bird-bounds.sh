@@ -199,7 +199,7 @@ one_line "bgp routes PEER: the same cap" "sent more than $MAX_ROUTES routes (the
 
 # doctor records it as a BIRD error and goes on (its other sections are there)
 run doctor -j doctor --bird-socket "$SOCK" --timeout 60
-ev=$(jq -r '[.. | objects | select(.code? == "bgp_not_running") | .evidence] | .[0] // empty' \
+ev=$(jq -r '[.. | objects | select(.code? == "bgp_not_running" or .code? == "bird_unreachable") | .evidence] | .[0] // empty' \
 	"$TMP/doctor.out" 2>/dev/null)
 if [ "$RC" -le 1 ] && [[ "$ev" == *"sent more than $MAX_ROUTES routes (the limit)"* ]]; then
 	ok "doctor: the routes cap is a BIRD error in its findings, exit $RC"
@@ -234,7 +234,7 @@ run code-peer bgp routes Mesh_192_168_31_202 --bird-socket "$SOCK" --timeout 60
 one_line "bgp routes PEER: the same, naming the command for the peer" \
 	"refused 'show route protocol Mesh_192_168_31_202 all': the protocol is down"
 run code-doctor -j doctor --bird-socket "$SOCK" --timeout 60
-ev=$(jq -r '[.. | objects | select(.code? == "bgp_not_running") | .evidence] | .[0] // empty' \
+ev=$(jq -r '[.. | objects | select(.code? == "bgp_not_running" or .code? == "bird_unreachable") | .evidence] | .[0] // empty' \
 	"$TMP/code-doctor.out" 2>/dev/null)
 if [[ "$ev" == *"(reply 8005: 'Protocol is down')"* ]] && [[ "$ev" == *"the protocol is down"* ]]; then
 	ok "doctor -j: the evidence keeps the code and says it in words"
