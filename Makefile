@@ -25,7 +25,7 @@ FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 TOOL_BIN := $(addprefix $(BUILD)/tests/,rtnltool clustertool livecmp evtest)
 HELPERS := $(BUILD)/tests/tunencap $(TOOL_BIN)
 
-.PHONY: all deps test unit integration demo demo-readme bench fuzz install clean help format asan
+.PHONY: all deps test unit integration demo demo-readme bench fuzz install clean help format asan asan-check
 
 all: caltrace
 
@@ -85,20 +85,38 @@ bench: deps
 	sh tests/bench/bench.sh
 
 FUZZ_CC ?= clang
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -I. $(PKG_CFLAGS)
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE -I. $(PKG_CFLAGS)
 FUZZ_SECONDS ?= 30
 fuzz: $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 	sh fuzz/run.sh $(FUZZ_SECONDS) $^
 
-$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC)
+$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC) $(wildcard */*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
 
-# Unit tests and one lab mode under AddressSanitizer and UndefinedBehaviorSanitizer.
+# Unit tests and one lab mode under AddressSanitizer and UndefinedBehaviorSanitizer. UBSan
+# findings are fatal, and every sanitizer report (of the tests, caltrace and the test tools
+# alike, even where a test swallows standard error or accepts the exit status) is written
+# into SAN_LOG; asan-check then fails the run when there is one.
+SAN_LOG ?= $(CURDIR)/build-asan/sanitizer
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" build-asan/caltrace $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN) $(HELPERS))
-	CALTRACE=build-asan/caltrace UNIT_DIR=build-asan/tests LAB_MODES="$${LAB_MODES:-vxlan}" sh tests/run.sh
+	rm -rf $(SAN_LOG) && mkdir -p $(SAN_LOG) && chmod 1777 $(SAN_LOG)
+	ASAN_OPTIONS="$${ASAN_OPTIONS:+$$ASAN_OPTIONS:}log_path=$(SAN_LOG)/asan" \
+	UBSAN_OPTIONS="$${UBSAN_OPTIONS:+$$UBSAN_OPTIONS:}print_stacktrace=1:log_path=$(SAN_LOG)/ubsan" \
+	CALTRACE=build-asan/caltrace UNIT_DIR=build-asan/tests LAB_MODES="$${LAB_MODES:-vxlan}" sh tests/run.sh; \
+	rc=$$?; $(MAKE) -s asan-check SAN_LOG=$(SAN_LOG) || rc=1; exit $$rc
+
+# Fails when a sanitizer left a report in SAN_LOG (one file per reporting process).
+asan-check:
+	@n=$$(find $(SAN_LOG) -type f -size +0 2>/dev/null | wc -l); \
+	if [ "$$n" -gt 0 ]; then \
+		echo "not ok - $$n sanitizer report(s) in $(SAN_LOG)"; \
+		find $(SAN_LOG) -type f -size +0 | sort | while read -r f; do \
+			echo "# $$f"; grep -E 'runtime error:|Sanitizer|^    #[0-3] ' "$$f" | head -n 12 | sed 's/^/#   /'; \
+		done; exit 1; \
+	fi; echo "ok - no sanitizer report in $(SAN_LOG)"
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \

@@ -8,16 +8,30 @@
  * ct_bird_routes_*) in chunks of random sizes (seeded by the input): each
  * reply must give what ct_bird_parse_routes gives on it whole, the same
  * routes or the same error, and a failed one must leave the routes as they were.
+ * The caps are small here (FUZZ_MAX_ROUTES, FUZZ_MAX_PEERS) so that inputs reach
+ * them: never more is kept, and a stream stopped at the routes cap is a reply
+ * the whole parser rejects too (the stream stops reading there, so it may not
+ * see the 8xxx line or the missing LAST line that the whole parser reports).
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "model/bgp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FUZZ_MAX_ROUTES 5
+#define FUZZ_MAX_PEERS 3
+
+static void bgp_caps(struct ct_bgp *b)
+{
+	b->max_routes = FUZZ_MAX_ROUTES;
+	b->max_peers = FUZZ_MAX_PEERS;
+}
 
 struct run {
 	struct ct_bird_reply *v; /* complete replies */
@@ -117,6 +131,8 @@ static void bgp_ok(const struct ct_bgp *b)
 	    !TERMINATED(s->last_reconfig) || !TERMINATED(s->state) || !TERMINATED(s->hostname) ||
 	    s->flavour > CT_BIRD_V2 || !TERMINATED(b->kernel_proto))
 		__builtin_trap();
+	if (b->n_routes > FUZZ_MAX_ROUTES || b->n_peers > FUZZ_MAX_PEERS)
+		__builtin_trap();
 	for (size_t i = 0; i < b->n_peers; i++) {
 		const struct ct_bgp_peer *p = &b->peers[i];
 		if (!TERMINATED(p->name) || !TERMINATED(p->type) || !TERMINATED(p->proto) ||
@@ -159,7 +175,8 @@ static void parse_all(const struct ct_bird_reply *r, struct ct_bgp *b, bool comp
 	for (int i = 0; i < 3; i++) {
 		if (rc[i] != 0 && rc[i] != -1)
 			__builtin_trap();
-		if (rc[i] < 0 && (!e[i].exit_code || !e[i].msg[0] || strncmp(e[i].msg, "bird ", 5)))
+		if (rc[i] < 0 && (!e[i].exit_code || !e[i].msg[0] ||
+				  strncasecmp(e[i].msg, "bird ", 5)))
 			__builtin_trap();
 		if (rc[i] == 0 && (e[i].exit_code || !complete))
 			__builtin_trap();
@@ -210,6 +227,7 @@ static void check_stream(struct rstream *x, struct ct_bgp *sb, const struct ct_b
 	memset(&a, 0, sizeof(a));
 	a.proto[0] = 'x';
 	ct_bgp_init(&wb);
+	bgp_caps(&wb);
 	if (ct_bgp_route_add(&wb, &d, true, &a) < 0)
 		__builtin_trap();
 	int wrc = ct_bird_parse_routes(r, &wb, &we);
@@ -237,6 +255,7 @@ static void stream_all(const char *buf, size_t len, const struct run *whole, uin
 	ct_bird_splitter_init(&sp);
 	memset(&x, 0, sizeof(x));
 	ct_bgp_init(&sb);
+	bgp_caps(&sb);
 	if (ct_bgp_route_add(&sb, &d, true, &a) < 0)
 		__builtin_trap();
 	ct_bird_routes_begin(&x.rs, &sb);
@@ -255,6 +274,26 @@ static void stream_all(const char *buf, size_t len, const struct run *whole, uin
 				__builtin_trap();
 			pos += used;
 			c -= used;
+			if (rc < 0 && x.rs.capped) {
+				/* the routes cap: the whole parser rejects that reply too */
+				const struct ct_bird_reply *r =
+					nrep < whole->n ? &whole->v[nrep] : &whole->rest;
+				struct ct_bgp wb;
+				struct ct_err we = {0}, e2 = {0};
+				ct_bgp_init(&wb);
+				bgp_caps(&wb);
+				if (ct_bgp_route_add(&wb, &d, true, &a) < 0)
+					__builtin_trap();
+				if (!r->n || ct_bird_parse_routes(r, &wb, &we) != -1 ||
+				    wb.n_routes != 1 || strcmp(sb.cap_hit, "routes") != 0)
+					__builtin_trap();
+				if (ct_bird_routes_end(&x.rs, &e2) != -1 || sb.n_routes != 1 ||
+				    strcmp(e2.msg, e.msg) != 0)
+					__builtin_trap();
+				ct_bgp_free(&wb);
+				ct_bgp_free(&sb);
+				return;
+			}
 			if (rc < 0) {
 				/* the splitter's error, where the whole run had it */
 				if (whole->rc >= 0 || nrep != whole->n || pos != whole->pos ||
@@ -272,6 +311,7 @@ static void stream_all(const char *buf, size_t len, const struct run *whole, uin
 				check_stream(&x, &sb, &whole->v[nrep++]);
 				/* the next reply on a fresh route set */
 				ct_bgp_free(&sb);
+				bgp_caps(&sb);
 				if (ct_bgp_route_add(&sb, &d, true, &a) < 0)
 					__builtin_trap();
 				memset(&x, 0, sizeof(x));
@@ -301,6 +341,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	struct ct_bgp b;
 	ct_bgp_init(&b);
+	bgp_caps(&b);
 	for (size_t i = 0; i < whole.n; i++) {
 		reply_ok(&whole.v[i]);
 		parse_all(&whole.v[i], &b, true);

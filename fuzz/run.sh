@@ -2,7 +2,11 @@
 # Runs libFuzzer targets: fuzz/run.sh SECONDS BIN...
 # Each target runs for SECONDS on a fresh temporary corpus seeded with every
 # file under tests/fixtures (good and bad snapshots alike). Prints one TAP line
-# per target; exits 1 when any target crashed, leaked, hung or would not start.
+# per target; exits 1 when any target crashed, leaked, hung or would not start,
+# or when its log holds a sanitizer report of any kind (SANITIZER_RE: UBSan's
+# "runtime error:", ASan's and LSan's "ERROR: ...Sanitizer"), even with exit 0:
+# a build without -fno-sanitize-recover (make fuzz has it) prints UBSan
+# findings and carries on.
 # A crashing input is kept in build/fuzz/artifacts/ (FUZZ_ARTIFACTS) to replay:
 #   build/fuzz/fuzz_snapshot build/fuzz/artifacts/crash-...
 set -u
@@ -11,6 +15,8 @@ usage="usage: fuzz/run.sh SECONDS BIN..."
 secs=$1
 shift
 case $secs in '' | *[!0-9]*) echo "$usage" >&2; exit 2 ;; esac
+
+SANITIZER_RE='runtime error:|(ERROR|WARNING|SUMMARY): [A-Za-z]*Sanitizer'
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 artifacts=${FUZZ_ARTIFACTS:-$root/build/fuzz/artifacts}
@@ -33,9 +39,15 @@ for bin in "$@"; do
 		-artifact_prefix="$work/crash/" "$work/corpus" >"$work/log" 2>&1
 	status=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -n 1)
-	if [ "$status" -ne 0 ] || [ -n "$(ls -A "$work/crash")" ]; then
-		echo "not ok - $name: exit $status after ${runs:-?} runs"
-		grep -E 'ERROR|SUMMARY|abort|failed|differs|#[0-9]+ ' "$work/log" | head -n 40 | sed 's/^/# /'
+	nsan=$(grep -cE "$SANITIZER_RE" "$work/log")
+	if [ "$status" -ne 0 ] || [ -n "$(ls -A "$work/crash")" ] || [ "$nsan" -gt 0 ]; then
+		if [ "$nsan" -gt 0 ]; then
+			echo "not ok - $name: exit $status after ${runs:-?} runs, $nsan sanitizer report lines"
+		else
+			echo "not ok - $name: exit $status after ${runs:-?} runs"
+		fi
+		grep -E "$SANITIZER_RE|ERROR|SUMMARY|abort|failed|differs|#[0-9]+ " "$work/log" |
+			head -n 40 | sed 's/^/# /'
 		for c in "$work"/crash/*; do
 			[ -e "$c" ] || continue
 			cp "$c" "$artifacts/$name-$(basename "$c")"

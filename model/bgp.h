@@ -120,6 +120,26 @@ struct ct_bgp_route {
 
 struct ct_bgp_rattrs; /* the intern table (model/bird_parse.c) */
 
+/*
+ * Caps on what caltrace keeps from BIRD, so that a BIRD (or anything on its
+ * socket) that never stops talking costs bounded memory (caltrace(1), BIRD
+ * LIMITS). A parse that would keep more stops with an error naming the cap
+ * (exit CT_EXIT_GATHER) and sets struct ct_bgp's cap_hit. A Calico node has a
+ * route per IPAM block of each other node and a peer per node; a route
+ * reflector of a 5000-node cluster stays far below both.
+ */
+#define CT_BIRD_MAX_ROUTES 1000000u  /* routes of one struct ct_bgp */
+#define CT_BIRD_MAX_PEERS 10000u     /* BGP protocols (peers) of one struct ct_bgp */
+#define CT_BIRD_MAX_REPLY (64u << 20) /* bytes of one reply kept whole (probes/bird.c) */
+
+/* What BIRD's reply code means, in words, for messages: "no BIRD protocol has
+ * that name" for 8003. Every code has one (a class's meaning for a code BIRD's
+ * doc/reply_codes does not list); never NULL. */
+const char *ct_bird_code_meaning(int code);
+/* How the parsers' message for an 8xxx/9xxx reply begins; the rest is the
+ * meaning and "(reply DDDD: 'BIRD's text')". */
+#define CT_BIRD_REFUSED "BIRD refused the command: "
+
 struct ct_bgp {
 	struct ct_bird_status status;
 	struct ct_bgp_peer *peers;
@@ -138,6 +158,11 @@ struct ct_bgp {
 	} *sessions;
 	size_t n_sessions;
 	bool have_sessions;
+	/* caps (0: CT_BIRD_MAX_ROUTES, CT_BIRD_MAX_PEERS); cap_hit is "routes" or
+	 * "peers" when a parse stopped at its cap (cap_limit: the cap), else NULL */
+	size_t max_routes, max_peers;
+	const char *cap_hit;
+	size_t cap_limit;
 };
 
 void ct_bgp_init(struct ct_bgp *b);
@@ -151,7 +176,9 @@ int ct_bgp_route_add(struct ct_bgp *b, const struct ct_prefix *dst, bool primary
 		     const struct ct_bgp_rattr *a);
 
 /* Pure parsers over complete replies. Each returns 0, or -1 with err naming
- * the line that fits no rule. */
+ * the line that fits no rule. A reply with an 8xxx or 9xxx line is an error
+ * that says what the code means and quotes BIRD: "BIRD refused the command:
+ * no BIRD protocol has that name (reply 8003: 'No protocols match')". */
 int ct_bird_parse_status(const struct ct_bird_reply *r, struct ct_bird_status *st,
 			 struct ct_err *err);
 /* `show protocols all` (or `show protocols all NAME`), BIRD 1.6 or 2.x. */
@@ -167,8 +194,12 @@ int ct_bird_parse_routes(const struct ct_bird_reply *r, struct ct_bgp *b, struct
  * The outcome is ct_bird_parse_routes's on the same lines, errors included:
  * an 8xxx/9xxx line anywhere wins over a route line that fits no rule, which
  * wins over a reply without its LAST line; on error b->routes is left as it
- * was. ct_bird_routes_line returns -1 only when out of memory (then call
- * _end all the same; it returns -1 and rolls back).
+ * was. One exception: the routes cap ends the stream where it is reached, so
+ * a reply with more routes than the cap fails with the cap even where the
+ * whole parser, which sees the lines after it, names an 8xxx line or the
+ * missing LAST line instead. ct_bird_routes_line returns -1 only when out of memory or when b
+ * would hold more routes than its cap (then call _end all the same; it
+ * returns -1 with the same error and rolls back).
  */
 struct ct_bird_route_ctx {
 	bool cur;      /* pending takes next hops and attributes */
@@ -189,6 +220,7 @@ struct ct_bird_route_stream {
 	bool failed;   /* a route line fitted no rule (perr); then only 8xxx/9xxx lines count */
 	bool bird_err; /* an 8xxx/9xxx line came: berr */
 	bool oom;
+	bool capped; /* the routes cap was reached: ends the reply like oom */
 	int final_code;
 	struct ct_err perr, berr;
 };

@@ -73,6 +73,76 @@ static int bird_oom(struct ct_err *err)
 	return ct_err_set(err, CT_EXIT_GATHER, "bird reply: out of memory");
 }
 
+/* The cap of b on what (its name in cap_hit and messages) is reached. */
+static int bird_capped(struct ct_bgp *b, const char *what, size_t limit, struct ct_err *err)
+{
+	b->cap_hit = what;
+	b->cap_limit = limit;
+	return ct_err_set(err, CT_EXIT_GATHER, "BIRD sent more than %zu %s (the limit)", limit,
+			  what);
+}
+
+static size_t cap_routes(const struct ct_bgp *b)
+{
+	return b->max_routes ? b->max_routes : CT_BIRD_MAX_ROUTES;
+}
+
+static size_t cap_peers(const struct ct_bgp *b)
+{
+	return b->max_peers ? b->max_peers : CT_BIRD_MAX_PEERS;
+}
+
+/* ---- reply codes (BIRD's doc/reply_codes) ---- */
+
+static const struct {
+	int code;
+	const char *meaning;
+} bird_codes[] = {
+	{8000, "its reply was too long for it to send"},
+	{8001, "it has no such route"},
+	{8002, "its configuration file has an error"},
+	{8003, "no BIRD protocol has that name"},
+	{8004, "it stopped the command because it was reconfigured meanwhile"},
+	{8005, "the protocol is down, so it has nothing to show for it"},
+	{8006, "it could not reload"},
+	{8007, "access denied (its control socket is restricted)"},
+	{8008, "a filter expression failed while it ran"},
+	{9000, "the command is too long for it"},
+	{9001, "it could not parse the command (a syntax error; another BIRD version?)"},
+	{9002, "a name in the command is not of the kind it expects (not a protocol?)"},
+};
+
+const char *ct_bird_code_meaning(int code)
+{
+	for (size_t i = 0; i < sizeof(bird_codes) / sizeof(bird_codes[0]); i++)
+		if (bird_codes[i].code == code)
+			return bird_codes[i].meaning;
+	switch (code / 1000) {
+	case 0:
+		return "the command was done";
+	case 1:
+		return "a table row";
+	case 2:
+		return "a table heading";
+	case 8:
+		return "it failed while running the command";
+	case 9:
+		return "it could not parse the command";
+	default:
+		return "a code BIRD does not use";
+	}
+}
+
+/* An 8xxx/9xxx line: the error, in words, quoting BIRD. */
+static int bird_replied(struct ct_err *err, int code, const char *text, size_t len)
+{
+	char q[BIRD_QUOTE_MAX + 1];
+
+	ct_esc_clip(q, sizeof(q), text, len);
+	return ct_err_set(err, CT_EXIT_GATHER, CT_BIRD_REFUSED "%s (reply %04d: '%s')",
+			  ct_bird_code_meaning(code), code, q);
+}
+
 /* ---- replies and the splitter ---- */
 
 void ct_bird_reply_init(struct ct_bird_reply *r)
@@ -595,12 +665,8 @@ static int reply_check(const struct ct_bird_reply *r, struct ct_err *err)
 				  "bird reply is incomplete: no final line ('DDDD text')");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct ct_bird_line *l = &r->v[i];
-		if (l->kind != CT_BIRD_ASYNC && l->code >= 8000) {
-			char q[BIRD_QUOTE_MAX + 1];
-			ct_esc_clip(q, sizeof(q), l->text, strlen(l->text));
-			return ct_err_set(err, CT_EXIT_GATHER, "bird replied %04d: '%s'", l->code,
-					  q);
-		}
+		if (l->kind != CT_BIRD_ASYNC && l->code >= 8000)
+			return bird_replied(err, l->code, l->text, strlen(l->text));
 	}
 	return 0;
 }
@@ -690,6 +756,7 @@ int ct_bird_parse_status(const struct ct_bird_reply *r, struct ct_bird_status *s
 /* ---- show protocols [all] ---- */
 
 struct proto_ctx {
+	struct ct_bgp *b;      /* for its cap */
 	struct ct_bgp_peer *v; /* the BGP protocols seen */
 	size_t n, cap;
 	char kernel[64];
@@ -812,6 +879,8 @@ static int proto_row(struct proto_ctx *c, const char *x, size_t lineno, struct c
 		return 0;
 	peer_type(row.name, row.type, sizeof(row.type));
 	row.hold_now = row.hold_max = row.keepalive_now = row.keepalive_max = -1;
+	if (c->n >= cap_peers(c->b))
+		return bird_capped(c->b, "peers", cap_peers(c->b), err);
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 16;
 		struct ct_bgp_peer *v = realloc(c->v, cap * sizeof(*v));
@@ -947,6 +1016,7 @@ int ct_bird_parse_protocols(const struct ct_bird_reply *r, struct ct_bgp *b, str
 		return -1;
 	struct proto_ctx c;
 	memset(&c, 0, sizeof(c));
+	c.b = b;
 	int rc = 0;
 
 	for (size_t i = 0; i < r->n && rc == 0; i++) {
@@ -977,6 +1047,8 @@ int ct_bird_parse_protocols(const struct ct_bird_reply *r, struct ct_bgp *b, str
 			found = strcmp(c.v[j].name, c.v[i].name) == 0;
 		fresh += !found;
 	}
+	if (rc == 0 && b->n_peers + fresh > cap_peers(b))
+		rc = bird_capped(b, "peers", cap_peers(b), err);
 	if (rc == 0 && fresh) {
 		struct ct_bgp_peer *v = realloc(b->peers, (b->n_peers + fresh) * sizeof(*v));
 		if (!v)
@@ -1003,8 +1075,9 @@ int ct_bird_parse_protocols(const struct ct_bird_reply *r, struct ct_bgp *b, str
 
 /* ---- show route [export P] all ---- */
 
-/* Moves the pending route into b: 0, or -1 out of memory. */
-static int route_commit(struct ct_bird_route_stream *s)
+/* Moves the pending route into b: 0, or -1 out of memory (s->oom) or at the
+ * cap (s->capped, err set). */
+static int route_commit(struct ct_bird_route_stream *s, struct ct_err *err)
 {
 	struct ct_bird_route_ctx *c = &s->c;
 	struct ct_bgp_rattr n;
@@ -1012,15 +1085,25 @@ static int route_commit(struct ct_bird_route_stream *s)
 	if (!c->pending_set)
 		return 0;
 	c->pending_set = false;
+	if (s->b->n_routes >= cap_routes(s->b)) {
+		s->capped = true;
+		return bird_capped(s->b, "routes", cap_routes(s->b), err);
+	}
 	rattr_norm(&n, &c->pat);
 	const struct ct_bgp_rattr *at = c->last;
 	if (!at || memcmp(at, &n, sizeof(n)) != 0) {
 		at = rattrs_get(s->b, &n);
-		if (!at)
-			return -1;
+		if (!at) {
+			s->oom = true;
+			return bird_oom(err);
+		}
 		c->last = at;
 	}
-	return route_push(s->b, &c->pdst, c->pprimary, at);
+	if (route_push(s->b, &c->pdst, c->pprimary, at) < 0) {
+		s->oom = true;
+		return bird_oom(err);
+	}
+	return 0;
 }
 
 /* "via 192.168.31.203 on eth0 ..." or "dev caliX ..." */
@@ -1064,10 +1147,8 @@ static int route_line(struct ct_bird_route_stream *s, const char *x, size_t xl, 
 	struct ct_prefix dst;
 	struct ct_bgp_rattr rt;
 
-	if (route_commit(s) < 0) {
-		s->oom = true;
-		return bird_oom(err);
-	}
+	if (route_commit(s, err) < 0)
+		return -1;
 	memset(&dst, 0, sizeof(dst));
 	memset(&rt, 0, sizeof(rt));
 	c->cur = false;
@@ -1194,6 +1275,9 @@ int ct_bird_routes_line(struct ct_bird_route_stream *s, int code, enum ct_bird_k
 
 	if (s->oom)
 		return bird_oom(err);
+	if (s->capped)
+		return ct_err_set(err, CT_EXIT_GATHER, "BIRD sent more than %zu routes (the limit)",
+				  s->b->cap_limit);
 	if (kind == CT_BIRD_ASYNC)
 		return 0;
 	if (kind == CT_BIRD_LAST) {
@@ -1202,9 +1286,7 @@ int ct_bird_routes_line(struct ct_bird_route_stream *s, int code, enum ct_bird_k
 	}
 	if (code >= 8000) {
 		if (!s->bird_err) {
-			char q[BIRD_QUOTE_MAX + 1];
-			ct_esc_clip(q, sizeof(q), text, len);
-			ct_err_set(&s->berr, CT_EXIT_GATHER, "bird replied %04d: '%s'", code, q);
+			bird_replied(&s->berr, code, text, len);
 			s->bird_err = true;
 		}
 		return 0;
@@ -1219,7 +1301,7 @@ int ct_bird_routes_line(struct ct_bird_route_stream *s, int code, enum ct_bird_k
 		rc = bird_fail(&e, lineno, text, len, "code %04d does not belong in a route listing",
 			       code);
 	if (rc < 0) {
-		if (s->oom) {
+		if (s->oom || s->capped) {
 			if (err && !err->exit_code)
 				*err = e;
 			return -1;
@@ -1234,10 +1316,15 @@ int ct_bird_routes_end(struct ct_bird_route_stream *s, struct ct_err *err)
 {
 	int rc = 0;
 
-	if (!s->oom && s->done && !s->failed && !s->bird_err && route_commit(s) < 0)
-		s->oom = true;
+	struct ct_err ce = {0};
+
+	if (!s->oom && !s->capped && s->done && !s->failed && !s->bird_err)
+		route_commit(s, &ce);
 	if (s->oom)
 		rc = bird_oom(err);
+	else if (s->capped)
+		rc = ct_err_set(err, CT_EXIT_GATHER, "BIRD sent more than %zu routes (the limit)",
+				s->b->cap_limit);
 	else if (!s->done)
 		rc = ct_err_set(err, CT_EXIT_GATHER,
 				"bird reply is incomplete: no final line ('DDDD text')");

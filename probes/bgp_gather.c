@@ -12,6 +12,7 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
+#include "model/esc.h"
 #include "model/rtnl.h"
 #include "probes/bird.h"
 #include "probes/inns.h"
@@ -23,6 +24,36 @@ static int ask(struct ct_bird_client *cl, const char *cmd, struct ct_bird_reply 
 {
 	ct_bird_reply_init(r);
 	return ct_bird_command(cl, cmd, r, err);
+}
+
+/* A parse stopped at a cap of b: the message names the socket and the cap. */
+static int capped(const struct ct_bird_client *cl, const struct ct_bgp *b, struct ct_err *err)
+{
+	if (!b->cap_hit)
+		return -1;
+	*err = (struct ct_err){0};
+	return ct_err_set(err, CT_EXIT_GATHER,
+			  "BIRD at '%s' sent more than %zu %s (the limit); stopped reading there "
+			  "(see BIRD LIMITS in caltrace(1))",
+			  cl->qpath, b->cap_limit, b->cap_hit);
+}
+
+/* A parse failed: a cap names the socket (above); so does BIRD refusing
+ * the command, which is named too. Always -1. */
+static int parse_failed(const struct ct_bird_client *cl, const struct ct_bgp *b, const char *cmd,
+			struct ct_err *err)
+{
+	const size_t pl = sizeof(CT_BIRD_REFUSED) - 1;
+
+	if (b->cap_hit)
+		return capped(cl, b, err);
+	if (strncmp(err->msg, CT_BIRD_REFUSED, pl) != 0)
+		return -1;
+	char rest[sizeof(err->msg)], q[128];
+	snprintf(rest, sizeof(rest), "%s", err->msg + pl);
+	ct_esc_clip(q, sizeof(q), cmd, strlen(cmd));
+	*err = (struct ct_err){0};
+	return ct_err_set(err, CT_EXIT_GATHER, "BIRD at '%s' refused '%s': %s", cl->qpath, q, rest);
 }
 
 static int route_line(void *arg, int code, enum ct_bird_kind kind, const char *text, size_t len,
@@ -42,9 +73,11 @@ static int ask_routes(struct ct_bird_client *cl, const char *cmd, struct ct_bgp 
 	int rc = ct_bird_command_fn(cl, cmd, route_line, &s, err);
 	if (rc < 0) {
 		b->n_routes = s.base;
-		return -1;
+		return capped(cl, b, err);
 	}
-	return ct_bird_routes_end(&s, err);
+	if (ct_bird_routes_end(&s, err) < 0)
+		return parse_failed(cl, b, cmd, err);
+	return 0;
 }
 
 /* In the current namespace. */
@@ -59,6 +92,7 @@ static int gather_here(struct ct_bgp *b, const struct ct_bgp_gather_opts *o, str
 	if (ct_bird_find_socket(o->socket, 0, o->proc_root, path, sizeof(path), how, sizeof(how), err) < 0)
 		return -1;
 	snprintf(b->socket, sizeof(b->socket), "%s", path);
+	b->cap_hit = NULL;
 	struct ct_bird_client cl;
 	/* BIRD answers within moments or not at all: 2 s without a byte is a dead
 	 * daemon; a big `show route` keeps streaming, so the whole exchange gets
@@ -80,13 +114,13 @@ static int gather_here(struct ct_bgp *b, const struct ct_bgp_gather_opts *o, str
 		return q;
 	}
 	int rc = ask(&cl, "show status", &r, err);
-	if (rc == 0)
-		rc = ct_bird_parse_status(&r, &b->status, err);
+	if (rc == 0 && ct_bird_parse_status(&r, &b->status, err) < 0)
+		rc = parse_failed(&cl, b, "show status", err);
 	ct_bird_reply_free(&r);
 	if (rc == 0) {
 		rc = ask(&cl, "show protocols all", &r, err);
-		if (rc == 0)
-			rc = ct_bird_parse_protocols(&r, b, err);
+		if (rc == 0 && ct_bird_parse_protocols(&r, b, err) < 0)
+			rc = parse_failed(&cl, b, "show protocols all", err);
 		ct_bird_reply_free(&r);
 	}
 	if (rc == 0 && b->kernel_proto[0] && o->routes) {

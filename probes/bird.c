@@ -97,9 +97,11 @@ static void client_reset(struct ct_bird_client *c)
 {
 	c->fd = -1;
 	c->broken = false;
+	c->over_cap = false;
 	c->off = c->len = 0;
 	c->n_async = 0;
 	c->greeting[0] = 0;
+	c->max_reply = CT_BIRD_MAX_REPLY;
 	ct_bird_splitter_init(&c->sp);
 	ct_bird_reply_init(&c->hello);
 	ct_bird_reply_init(&c->async);
@@ -145,6 +147,13 @@ struct sink {
 	ct_bird_reply_fn fn;
 	void *arg;
 	size_t lineno;
+};
+
+/* A reply kept whole, and what it costs so far. */
+struct kept {
+	struct ct_bird_client *c;
+	struct ct_bird_reply *r;
+	size_t bytes;
 };
 
 static int read_reply(struct ct_bird_client *c, struct sink *sk, bool greeting,
@@ -230,7 +239,8 @@ int ct_bird_connect(struct ct_bird_client *c, const char *path, const struct ct_
 		return connect_fail(c, e, path, err);
 	}
 
-	struct sink hk = {.c = c, .fn = reply_sink, .arg = &c->hello};
+	struct kept hkept = {.c = c, .r = &c->hello};
+	struct sink hk = {.c = c, .fn = reply_sink, .arg = &hkept};
 	if (read_reply(c, &hk, true, err) < 0) {
 		ct_bird_close(c);
 		return -1;
@@ -300,13 +310,35 @@ static int sink_line(void *arg, int code, enum ct_bird_kind kind, const char *te
 	return k->fn(k->arg, code, kind, text, len, k->lineno, err);
 }
 
-/* Appends the line to a struct ct_bird_reply. */
+/* "64 MiB", "1000 bytes": a cap in a message. */
+static const char *size_words(char *buf, size_t len, size_t n)
+{
+	if (n >= (1u << 20) && n % (1u << 20) == 0)
+		snprintf(buf, len, "%zu MiB", n >> 20);
+	else if (n >= 1024 && n % 1024 == 0)
+		snprintf(buf, len, "%zu KiB", n >> 10);
+	else
+		snprintf(buf, len, "%zu bytes", n);
+	return buf;
+}
+
+/* Appends the line to a struct ct_bird_reply, within c->max_reply. */
 static int reply_sink(void *arg, int code, enum ct_bird_kind kind, const char *text, size_t len,
 		      size_t lineno, struct ct_err *err)
 {
-	struct ct_bird_reply *r = arg;
+	struct kept *kp = arg;
+	struct ct_bird_reply *r = kp->r;
 
 	(void)lineno;
+	kp->bytes += len + CT_BIRD_LINE_COST;
+	if (kp->bytes > kp->c->max_reply) {
+		char sz[32];
+		kp->c->over_cap = true;
+		return ct_err_set(err, CT_EXIT_GATHER,
+				  "BIRD at '%s' sent a reply of more than %s (the limit); stopped "
+				  "reading there (is that a BIRD control socket?)",
+				  kp->c->qpath, size_words(sz, sizeof(sz), kp->c->max_reply));
+	}
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 64;
 		struct ct_bird_line *v = realloc(r->v, cap * sizeof(*v));
@@ -354,6 +386,8 @@ static int feed_buffered(struct ct_bird_client *c, struct sink *k, struct ct_err
 	c->off += used;
 	if (c->off >= c->len)
 		c->off = c->len = 0;
+	if (rc < 0 && c->over_cap) /* the message names the socket */
+		return stream_fail(c, err, "%s", e.msg);
 	if (rc < 0)
 		return stream_fail(c, err, "BIRD at '%s': %s", c->qpath,
 				   e.msg[0] ? e.msg : "malformed reply");
@@ -521,7 +555,8 @@ int ct_bird_command(struct ct_bird_client *c, const char *cmd, struct ct_bird_re
 {
 	if (!reply)
 		return ct_err_set(err, CT_EXIT_USAGE, "bird command: no client, command or reply");
-	return ct_bird_command_fn(c, cmd, reply_sink, reply, err);
+	struct kept k = {.c = c, .r = reply};
+	return ct_bird_command_fn(c, cmd, reply_sink, &k, err);
 }
 
 /* ---- finding the socket ---- */

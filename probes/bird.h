@@ -47,6 +47,7 @@ struct ct_bird_client {
 	struct ct_bird_timeouts t;   /* with defaults filled in */
 	double deadline;	     /* CLOCK_MONOTONIC seconds */
 	bool broken;		     /* an earlier error left the stream in an unknown state */
+	bool over_cap;		     /* a reply kept whole grew past max_reply */
 	struct ct_bird_splitter sp;
 	char buf[16384]; /* bytes read and not yet fed to the splitter: buf[off..len) */
 	size_t off, len;
@@ -54,7 +55,14 @@ struct ct_bird_client {
 	char greeting[128];	    /* its text: "BIRD 1.6.8 ready." */
 	struct ct_bird_reply async; /* the first CT_BIRD_ASYNC_KEEP async lines seen */
 	size_t n_async;		    /* all async lines seen */
+	/* the most a reply kept whole (the greeting, ct_bird_command) may take,
+	 * counted as CT_BIRD_LINE_COST per line plus its text: CT_BIRD_MAX_REPLY
+	 * after ct_bird_connect, which a caller may change for later commands */
+	size_t max_reply;
 };
+/* What a kept line costs besides its text: its struct ct_bird_line, the
+ * allocator's header and the NUL. */
+#define CT_BIRD_LINE_COST 48
 
 /* Connects to the AF_UNIX stream socket at path (a path too long for
  * sun_path is reached through an O_PATH descriptor), reads the greeting into
@@ -69,7 +77,9 @@ int ct_bird_connect(struct ct_bird_client *c, const char *path, const struct ct_
  * other on one client; after an error the client refuses further commands.
  * 0, or -1 with err set (reply then holds what was read; free it either way).
  * A reply of BIRD's own errors (8xxx, 9xxx) is not an error here: it is a
- * reply, for the parsers to judge. */
+ * reply, for the parsers to judge. A reply bigger than c->max_reply is: "BIRD
+ * at 'SOCK' sent a reply of more than 64 MiB (the limit); ...", and the client
+ * is then unusable. */
 int ct_bird_command(struct ct_bird_client *c, const char *cmd, struct ct_bird_reply *reply,
 		    struct ct_err *err);
 

@@ -295,6 +295,34 @@ static void sc_huge_greeting(int fd)
 	hold(fd);
 }
 
+/* Endless "1007-" lines of 59 bytes (64 on the wire) after the command. */
+static void sc_endless(int fd)
+{
+	static char x[64 * 256];
+	SAY(fd, GREET);
+	expect(fd, "show status\n");
+	for (size_t i = 0; i < sizeof(x); i += 64) {
+		memcpy(x + i, "1007-", 5);
+		memset(x + i + 5, 'r', 58);
+		x[i + 63] = '\n';
+	}
+	for (;;)
+		say(fd, x, sizeof(x));
+}
+
+/* An endless greeting of "0001-" lines. */
+static void sc_endless_greeting(int fd)
+{
+	static char x[64 * 256];
+	for (size_t i = 0; i < sizeof(x); i += 64) {
+		memcpy(x + i, "0001-", 5);
+		memset(x + i + 5, 'g', 58);
+		x[i + 63] = '\n';
+	}
+	for (;;)
+		say(fd, x, sizeof(x));
+}
+
 static void sc_garbage(int fd)
 {
 	SAY(fd, GREET);
@@ -343,6 +371,53 @@ static void expect_err(const struct ct_err *e, int code, const char *needle)
 }
 
 /* ---- client tests ---- */
+
+/* A reply kept whole stops at c.max_reply: lines of 58 bytes of text cost
+ * 58 + CT_BIRD_LINE_COST, so a cap of 100 lines' worth keeps 100 lines and
+ * fails on the 101st, with the client unusable afterwards. The default cap
+ * is CT_BIRD_MAX_REPLY. */
+static void test_reply_cap(void **state)
+{
+	struct srv s;
+	struct ct_bird_client c;
+	struct ct_err err = {0};
+	struct ct_bird_reply r;
+
+	srv_start(&s, "endless.ctl", sc_endless);
+	assert_int_equal(ct_bird_connect(&c, s.path, &quick, &err), 0);
+	assert_int_equal(c.max_reply, CT_BIRD_MAX_REPLY);
+	c.max_reply = 100 * (58 + CT_BIRD_LINE_COST);
+	ct_bird_reply_init(&r);
+	assert_int_equal(ct_bird_command(&c, "show status", &r, &err), -1);
+	expect_err(&err, CT_EXIT_GATHER, "sent a reply of more than");
+	char want[256];
+	snprintf(want, sizeof(want), "BIRD at '%s' sent a reply of more than %zu bytes (the limit)",
+		 s.path, (size_t)(100 * (58 + CT_BIRD_LINE_COST)));
+	expect_err(&err, CT_EXIT_GATHER, want);
+	assert_int_equal(r.n, 100);
+	assert_int_equal(strlen(r.v[99].text), 58);
+	ct_bird_reply_free(&r);
+	/* the stream is in an unknown state: no further command */
+	struct ct_err e2 = {0};
+	ct_bird_reply_init(&r);
+	assert_int_equal(ct_bird_command(&c, "show status", &r, &e2), -1);
+	expect_err(&e2, CT_EXIT_GATHER, "unusable");
+	ct_bird_reply_free(&r);
+	ct_bird_close(&c);
+	srv_stop(&s);
+
+	/* an endless greeting stops at the default cap (64 MiB), long before
+	 * the deadline of a generous timeout */
+	struct ct_bird_timeouts slow = {.connect_s = 5, .idle_s = 5, .total_s = 60};
+	memset(&err, 0, sizeof(err));
+	srv_start(&s, "endless-greeting.ctl", sc_endless_greeting);
+	assert_int_equal(ct_bird_connect(&c, s.path, &slow, &err), -1);
+	snprintf(want, sizeof(want), "BIRD at '%s' sent a reply of more than 64 MiB (the limit)",
+		 s.path);
+	expect_err(&err, CT_EXIT_GATHER, want);
+	ct_bird_close(&c);
+	srv_stop(&s);
+}
 
 static void test_normal_two_commands(void **state)
 {
@@ -1602,6 +1677,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normal_two_commands),
+		cmocka_unit_test(test_reply_cap),
 		cmocka_unit_test(test_silent_server),
 		cmocka_unit_test(test_closed),
 		cmocka_unit_test(test_drip),

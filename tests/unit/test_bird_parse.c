@@ -1057,6 +1057,17 @@ static void test_protocols_shapes(void **state)
 	assert_int_equal(err.exit_code, CT_EXIT_GATHER);
 }
 
+/* BIRD's error codes in caltrace's words (BIRD's doc/reply_codes: 8003 "No
+ * protocols match", 8004 "Stopped due to reconfiguration", 8005 "Protocol is
+ * down => cannot dump", 9001 "Parse error", 9002 "Invalid symbol type") */
+#define REFUSED "BIRD refused the command: "
+#define M8001 REFUSED "it has no such route"
+#define M8003 REFUSED "no BIRD protocol has that name"
+#define M8004 REFUSED "it stopped the command because it was reconfigured meanwhile"
+#define M8005 REFUSED "the protocol is down, so it has nothing to show for it"
+#define M9001 REFUSED "it could not parse the command (a syntax error; another BIRD version?)"
+#define M9002 REFUSED "a name in the command is not of the kind it expects (not a protocol?)"
+
 /* Parses an inline reply with parser `which` (0 status, 1 protocols, 2 routes)
  * and expects an error holding `want`. */
 static void expect_parse_error(int which, const char *reply, const char *want)
@@ -1112,7 +1123,8 @@ static void test_protocols_malformed(void **state)
 			   "line 4: routes are not");
 	/* BIRD's own errors come back in its words */
 	expect_parse_error(1, HDR ROW "8004 Stopped due to reconfiguration\n",
-			   "bird replied 8004: 'Stopped due to reconfiguration'");
+			   M8004
+		 " (reply 8004: 'Stopped due to reconfiguration')");
 }
 
 static void test_bird_errors(void **state)
@@ -1120,17 +1132,24 @@ static void test_bird_errors(void **state)
 	static const struct {
 		const char *fixture, *want;
 	} cases[] = {
-		{"bird16-show-foo.wire", "bird replied 9001: 'syntax error'"},
-		{"bird2-show-foo.wire", "bird replied 9001: 'syntax error, unexpected CF_SYM_UNDEFINED'"},
+		{"bird16-show-foo.wire", M9001
+		 " (reply 9001: 'syntax error')"},
+		{"bird2-show-foo.wire", M9001
+		 " (reply 9001: 'syntax error, unexpected CF_SYM_UNDEFINED')"},
 		{"bird16-show-protocols-all-nosuchproto.wire",
-		 "bird replied 9002: 'nosuchproto is not a protocol'"},
+		 M9002
+		 " (reply 9002: 'nosuchproto is not a protocol')"},
 		{"bird2-show-protocols-all-nosuchproto.wire",
-		 "bird replied 9001: 'syntax error, unexpected CF_SYM_UNDEFINED, expecting END or "
-		 "CF_SYM_KNOWN or TEXT'"},
-		{"derived-bird16-show-protocols-nomatch.wire", "bird replied 8003: 'No protocols match'"},
-		{"derived-bird16-show-route-export-down.wire", "bird replied 8005: 'Protocol is down'"},
+		 M9001
+		 " (reply 9001: 'syntax error, unexpected CF_SYM_UNDEFINED, expecting END or "
+		 "CF_SYM_KNOWN or TEXT')"},
+		{"derived-bird16-show-protocols-nomatch.wire", M8003
+		 " (reply 8003: 'No protocols match')"},
+		{"derived-bird16-show-route-export-down.wire", M8005
+		 " (reply 8005: 'Protocol is down')"},
 		{"derived-bird16-show-route-stopped.wire",
-		 "bird replied 8004: 'Stopped due to reconfiguration'"},
+		 M8004
+		 " (reply 8004: 'Stopped due to reconfiguration')"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct ct_bird_reply r;
@@ -1679,13 +1698,136 @@ static void test_stream_error_order(void **state)
 	struct ct_err e = {0};
 	ct_bgp_init(&b);
 	assert_int_equal(stream_routes(bad_then_bird, strlen(bad_then_bird), NULL, 0, &b, &e), -1);
-	assert_string_equal(e.msg, "bird replied 8001: 'Route table too large'");
+	assert_string_equal(e.msg, M8001
+		 " (reply 8001: 'Route table too large')");
 	assert_int_equal(b.n_routes, 0);
 	memset(&e, 0, sizeof(e));
 	assert_int_equal(stream_routes(bad_then_cut, strlen(bad_then_cut), NULL, 0, &b, &e), -1);
 	assert_string_equal(e.msg, "bird reply is incomplete: no final line ('DDDD text')");
 	assert_int_equal(b.n_routes, 0);
 	ct_bgp_free(&b);
+}
+
+/* The caps on routes and peers (struct ct_bgp's max_routes, max_peers; 0 for
+ * the defaults): one over stops with an error naming the cap, whole or
+ * streamed, at any split of the bytes; exactly at the cap is fine. */
+static void test_caps(void **state)
+{
+	static const char route[] = "1007-10.65.%u.0/26 via 192.168.31.202 on eth0 "
+				    "[Mesh_192_168_31_202 03:48:39] * (100/0) [i]\n";
+	char buf[4096];
+	(void)state;
+	for (unsigned nroutes = 3; nroutes <= 4; nroutes++) {
+		size_t n = 0;
+		for (unsigned i = 0; i < nroutes; i++)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, route, i);
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "0000 \n");
+		bool over = nroutes > 3;
+		/* whole */
+		struct ct_bird_reply r;
+		struct ct_bgp b;
+		struct ct_err e = {0};
+		ct_bgp_init(&b);
+		b.max_routes = 3;
+		reply_from(buf, n, &r);
+		assert_int_equal(ct_bird_parse_routes(&r, &b, &e), over ? -1 : 0);
+		if (over) {
+			assert_string_equal(e.msg, "BIRD sent more than 3 routes (the limit)");
+			assert_int_equal(e.exit_code, CT_EXIT_GATHER);
+			assert_string_equal(b.cap_hit, "routes");
+			assert_int_equal(b.cap_limit, 3);
+			assert_int_equal(b.n_routes, 0);
+		} else {
+			assert_null(b.cap_hit);
+			assert_int_equal(b.n_routes, 3);
+		}
+		ct_bird_reply_free(&r);
+		ct_bgp_free(&b);
+		/* streamed, in one piece and split before each byte */
+		for (size_t cut = 0; cut <= n; cut += over ? 7 : n) {
+			ct_bgp_init(&b);
+			b.max_routes = 3;
+			memset(&e, 0, sizeof(e));
+			size_t cuts[1] = {cut};
+			int rc = stream_routes(buf, n, cuts, 1, &b, &e);
+			assert_int_equal(rc, over ? -1 : 0);
+			if (over) {
+				assert_string_equal(e.msg, "BIRD sent more than 3 routes (the limit)");
+				assert_string_equal(b.cap_hit, "routes");
+			}
+			assert_int_equal(b.n_routes, over ? 0 : 3);
+			ct_bgp_free(&b);
+		}
+	}
+	/* the default: CT_BIRD_MAX_ROUTES */
+	struct ct_bgp b;
+	ct_bgp_init(&b);
+	assert_int_equal(b.max_routes, 0);
+	ct_bgp_free(&b);
+	assert_int_equal(CT_BIRD_MAX_ROUTES, 1000000);
+	assert_int_equal(CT_BIRD_MAX_PEERS, 10000);
+	assert_int_equal(CT_BIRD_MAX_REPLY, 64 << 20);
+
+	/* peers: BGP protocols count, others do not */
+	for (unsigned npeers = 2; npeers <= 3; npeers++) {
+		size_t n = (size_t)snprintf(buf, sizeof(buf), HDR
+					    "1002-kernel1 Kernel master up 03:48:36\n"
+					    "1002-direct1 Direct master up 03:48:36\n");
+		for (unsigned i = 0; i < npeers; i++)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+					      "1002-Mesh_%u BGP master up 03:48:38 Established\n", i);
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "0000 \n");
+		struct ct_bird_reply r;
+		struct ct_err e = {0};
+		ct_bgp_init(&b);
+		b.max_peers = 2;
+		reply_from(buf, n, &r);
+		int rc = ct_bird_parse_protocols(&r, &b, &e);
+		if (npeers > 2) {
+			assert_int_equal(rc, -1);
+			assert_string_equal(e.msg, "BIRD sent more than 2 peers (the limit)");
+			assert_string_equal(b.cap_hit, "peers");
+			assert_int_equal(b.n_peers, 0);
+		} else {
+			assert_int_equal(rc, 0);
+			assert_int_equal(b.n_peers, 2);
+			/* the same reply again replaces them: still 2 */
+			assert_int_equal(ct_bird_parse_protocols(&r, &b, &e), 0);
+			assert_int_equal(b.n_peers, 2);
+			/* one more, in a reply of its own, is over */
+			struct ct_bird_reply r2;
+			reply_str(HDR "1002-Mesh_9 BGP master up 03:48:38 Established\n0000 \n", &r2);
+			assert_int_equal(ct_bird_parse_protocols(&r2, &b, &e), -1);
+			assert_string_equal(e.msg, "BIRD sent more than 2 peers (the limit)");
+			assert_int_equal(b.n_peers, 2);
+			ct_bird_reply_free(&r2);
+		}
+		ct_bird_reply_free(&r);
+		ct_bgp_free(&b);
+	}
+}
+
+/* Every code of BIRD's doc/reply_codes 8xxx/9xxx list has its own words;
+ * others get their class's. */
+static void test_code_meaning(void **state)
+{
+	static const int listed[] = {8000, 8001, 8002, 8003, 8004, 8005,
+				     8006, 8007, 8008, 9000, 9001, 9002};
+	const char *run8 = ct_bird_code_meaning(8999), *parse9 = ct_bird_code_meaning(9999);
+	(void)state;
+	for (size_t i = 0; i < sizeof(listed) / sizeof(listed[0]); i++) {
+		const char *m = ct_bird_code_meaning(listed[i]);
+		assert_non_null(m);
+		assert_string_not_equal(m, run8);
+		assert_string_not_equal(m, parse9);
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(m, ct_bird_code_meaning(listed[j]));
+	}
+	assert_string_equal(run8, "it failed while running the command");
+	assert_string_equal(parse9, "it could not parse the command");
+	assert_string_equal(ct_bird_code_meaning(8003), "no BIRD protocol has that name");
+	assert_non_null(ct_bird_code_meaning(-1));
+	assert_non_null(ct_bird_code_meaning(12345));
 }
 
 int main(void)
@@ -1716,6 +1858,8 @@ int main(void)
 		cmocka_unit_test(test_stream_chunks_long_lines),
 		cmocka_unit_test(test_stream_overlong_line),
 		cmocka_unit_test(test_stream_error_order),
+		cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_code_meaning),
 	};
 	return cmocka_run_group_tests_name("bird_parse", tests, NULL, NULL);
 }
