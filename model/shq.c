@@ -131,13 +131,13 @@ bool ct_shq_devname_ok(const char *dev)
 	if (!n || n >= 16 || !strcmp(dev, ".") || !strcmp(dev, ".."))
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (dev[i] == '/' || dev[i] == ':' || dev[i] == ' ' || (dev[i] >= '\t' && dev[i] <= '\r'))
+		if (dev[i] == '/' || dev[i] == ':' || dev[i] == ' ' ||
+		    (dev[i] >= '\t' && dev[i] <= '\r'))
 			return false;
 	return true;
 }
 
-int ct_shq_sysctl_key(char *out, size_t len, const char *base, const char *dev,
-		      const char *leaf)
+int ct_shq_sysctl_key(char *out, size_t len, const char *base, const char *dev, const char *leaf)
 {
 	size_t bl = strlen(base), dl = strlen(dev), ll = strlen(leaf);
 	if (!ct_shq_devname_ok(dev) || strchr(dev, '=') || bl + dl + ll + 3 > len)

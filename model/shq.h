@@ -47,9 +47,8 @@ bool ct_shq_devname_ok(const char *dev);
 /* A sysctl(8) key for a per-interface setting: base "." dev "." leaf, the dots
  * of dev written as slashes (sysctl's own rule: net.ipv4.conf.vxlan/calico.
  * rp_filter is /proc/sys/net/ipv4/conf/vxlan.calico/rp_filter). -1 when it
- * does not fit, when dev is not ct_shq_devname_ok, or when dev holds '=' (sysctl -w splits at the first '=';
- * such a key cannot be written with sysctl -w). */
-int ct_shq_sysctl_key(char *out, size_t len, const char *base, const char *dev,
-		      const char *leaf);
+ * does not fit, when dev is not ct_shq_devname_ok, or when dev holds '=' (sysctl -w splits at the
+ * first '='; such a key cannot be written with sysctl -w). */
+int ct_shq_sysctl_key(char *out, size_t len, const char *base, const char *dev, const char *leaf);
 
 #endif

@@ -45,12 +45,15 @@ static void test_namespaces(void **state)
 	(void)state;
 	struct ct_findings f;
 	ct_findings_init(&f);
-	struct ct_netns *host = mk("host", ""), *named = mk("ct1 node$(id)", "/var/run/netns/ct1 node$(id)"),
-			*pid = mk("pid:4242", "/proc/4242/ns/net"), *path = mk("/tmp/my ns", "/tmp/my ns"),
-			*run = mk("n1", "/run/netns/n1");
+	struct ct_netns *host = mk("host", ""),
+			*named = mk("ct1 node$(id)", "/var/run/netns/ct1 node$(id)"),
+			*pid = mk("pid:4242", "/proc/4242/ns/net"),
+			*path = mk("/tmp/my ns", "/tmp/my ns"), *run = mk("n1", "/run/netns/n1");
 	struct ct_finding *x = add(&f, "turn it on");
-	assert_int_equal(ct_finding_run(x, host, "ip", "link", "set", "dev", "cali;x", "up", NULL), 0);
-	assert_int_equal(ct_finding_run(x, NULL, "ip", "link", "set", "dev", "eth0", "up", NULL), 0);
+	assert_int_equal(ct_finding_run(x, host, "ip", "link", "set", "dev", "cali;x", "up", NULL),
+			 0);
+	assert_int_equal(ct_finding_run(x, NULL, "ip", "link", "set", "dev", "eth0", "up", NULL),
+			 0);
 	assert_int_equal(ct_finding_run(x, named, "ip", "neigh", "flush", "dev", "eth0", NULL), 0);
 	assert_int_equal(ct_finding_run(x, pid, "ip", "route", "show", NULL), 0);
 	assert_int_equal(x->n_run, 4);
@@ -125,8 +128,10 @@ static void test_sysctl(void **state)
 	ct_finding_run_sysctl(x, host, "net.ipv4.conf", "cali\x1b", "forwarding", "1");
 	assert_int_equal(x->n_run, 4);
 	assert_string_equal(x->run[0], "sysctl -w net.ipv4.conf.vxlan/calico.rp_filter=2");
-	assert_string_equal(x->run[1], "ip netns exec lab sysctl -w 'net.ipv4.conf.cali$(id).proxy_arp=1'");
-	assert_string_equal(x->run[2], "echo 1 | ip netns exec lab tee /proc/sys/net/ipv4/conf/a=b.c/proxy_arp");
+	assert_string_equal(x->run[1],
+			    "ip netns exec lab sysctl -w 'net.ipv4.conf.cali$(id).proxy_arp=1'");
+	assert_string_equal(
+	    x->run[2], "echo 1 | ip netns exec lab tee /proc/sys/net/ipv4/conf/a=b.c/proxy_arp");
 	assert_string_equal(x->run[3], "sysctl -w $'net.ipv4.conf.cali\\x1b.forwarding=1'");
 	/* not an interface name: no line at all (a snapshot's names are untrusted) */
 	x = add(&f, "s");
@@ -159,10 +164,10 @@ static void test_take(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_namespaces),
-		cmocka_unit_test(test_too_long),
-		cmocka_unit_test(test_sysctl),
-		cmocka_unit_test(test_take),
+	    cmocka_unit_test(test_namespaces),
+	    cmocka_unit_test(test_too_long),
+	    cmocka_unit_test(test_sysctl),
+	    cmocka_unit_test(test_take),
 	};
 	return cmocka_run_group_tests_name("findings", tests, NULL, NULL);
 }

@@ -29,8 +29,10 @@ static const char *q(const char *s)
 
 static int hexv(int c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-			: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
 }
 
 /* Reads one shell word made of plain characters, '...' and $'...' parts (the
@@ -80,7 +82,9 @@ static long bash_word(const char *w, char *out, size_t cap)
 			w += 2;
 		} else {
 			/* unquoted: only what bash never treats specially */
-			if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:@%+=,-", *w))
+			if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				    "_./:@%+=,-",
+				    *w))
 				return -1;
 			if (o + 1 >= cap)
 				return -1;
@@ -127,16 +131,19 @@ static void test_forms(void **state)
 	assert_string_equal(q("a\x1b\\b"), "$'a\\x1b\\\\b'");
 	assert_string_equal(q("\x7f"), "$'\\x7f'");
 	assert_string_equal(q("\xff\xfe"), "$'\\xff\\xfe'");
-	assert_string_equal(q("\x1b" "1"), "$'\\x1b1'"); /* bash reads two hex digits at most */
+	assert_string_equal(q("\x1b"
+			      "1"),
+			    "$'\\x1b1'"); /* bash reads two hex digits at most */
 	assert_string_equal(q("x\ny"), "$'x\\x0ay'");
 	assert_string_equal(q("\xe2\x80\xae"), "$'\\xe2\\x80\\xae'"); /* RIGHT-TO-LEFT OVERRIDE */
-	assert_string_equal(q("\xc2\x9b"), "$'\\xc2\\x9b'");        /* C1 CSI */
+	assert_string_equal(q("\xc2\x9b"), "$'\\xc2\\x9b'");	      /* C1 CSI */
 }
 
 static void test_printable(void **state)
 {
 	(void)state;
-	const char *words[] = {"a", "a b", "$(id)", "\x1b", "\xff", "a'\x1b", "\\", "\xc2\x85", "é"};
+	const char *words[] = {"a",	 "a b", "$(id)",    "\x1b", "\xff",
+			       "a'\x1b", "\\",	"\xc2\x85", "é"};
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		const char *w = q(words[i]);
 		assert_true(ct_shq_printable(w));
@@ -201,9 +208,11 @@ static void test_sysctl_key(void **state)
 {
 	(void)state;
 	char k[64];
-	assert_int_equal(ct_shq_sysctl_key(k, sizeof(k), "net.ipv4.conf", "vxlan.calico", "rp_filter"), 0);
+	assert_int_equal(
+	    ct_shq_sysctl_key(k, sizeof(k), "net.ipv4.conf", "vxlan.calico", "rp_filter"), 0);
 	assert_string_equal(k, "net.ipv4.conf.vxlan/calico.rp_filter");
-	assert_int_equal(ct_shq_sysctl_key(k, sizeof(k), "net.ipv4.conf", "cali;x", "proxy_arp"), 0);
+	assert_int_equal(ct_shq_sysctl_key(k, sizeof(k), "net.ipv4.conf", "cali;x", "proxy_arp"),
+			 0);
 	assert_string_equal(k, "net.ipv4.conf.cali;x.proxy_arp");
 	/* sysctl -w splits at the first '=' */
 	assert_int_equal(ct_shq_sysctl_key(k, sizeof(k), "net.ipv4.conf", "a=b", "proxy_arp"), -1);
@@ -212,18 +221,17 @@ static void test_sysctl_key(void **state)
 	assert_int_equal(ct_shq_sysctl_key(k, sizeof(k), "net.ipv4.conf", "a/b", "proxy_arp"), -1);
 	assert_int_equal(ct_shq_sysctl_key(k, sizeof(k), "net.ipv4.conf", "", "proxy_arp"), -1);
 	assert_int_equal(ct_shq_sysctl_key(k, sizeof(k), "net.ipv4.conf", "a b", "proxy_arp"), -1);
-	assert_int_equal(ct_shq_sysctl_key(k, sizeof(k), "net.ipv4.conf", "0123456789abcdef", "x"), -1);
+	assert_int_equal(ct_shq_sysctl_key(k, sizeof(k), "net.ipv4.conf", "0123456789abcdef", "x"),
+			 -1);
 	assert_int_equal(ct_shq_sysctl_key(k, 20, "net.ipv4.conf", "eth0", "proxy_arp"), -1);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_forms),
-		cmocka_unit_test(test_printable),
-		cmocka_unit_test(test_round_trips),
-		cmocka_unit_test(test_bounds),
-		cmocka_unit_test(test_sysctl_key),
+	    cmocka_unit_test(test_forms),	cmocka_unit_test(test_printable),
+	    cmocka_unit_test(test_round_trips), cmocka_unit_test(test_bounds),
+	    cmocka_unit_test(test_sysctl_key),
 	};
 	return cmocka_run_group_tests_name("shq", tests, NULL, NULL);
 }
