@@ -26,6 +26,22 @@ static const char *tcp_state(const struct ct_bgp *b, const struct ct_ip *peer)
 	return NULL;
 }
 
+/* birdc with the control socket BIRD was reached on (a path: the same from
+ * every namespace, so no namespace words) and the words w. */
+static void birdc_run(struct ct_finding *x, const struct ct_bgp *b, const char *const *w,
+		      size_t nw)
+{
+	const char *argv[8] = {"birdc"};
+	size_t n = 1;
+	if (b->socket[0]) {
+		argv[n++] = "-s";
+		argv[n++] = b->socket;
+	}
+	for (size_t i = 0; i < nw && n < 8; i++)
+		argv[n++] = w[i];
+	ct_finding_runv(x, NULL, argv, n);
+}
+
 static void peer_findings(const struct ct_netns *ns, const struct ct_bgp *b,
 			  const struct ct_bgp_peer *p, struct ct_findings *f)
 {
@@ -42,10 +58,10 @@ static void peer_findings(const struct ct_netns *ns, const struct ct_bgp *b,
 	if (!strcasecmp(p->bgp_state, "Established"))
 		return;
 	if (!strcasecmp(p->state, "down") || !strcasecmp(p->bgp_state, "Down")) {
-		snprintf(fix, sizeof(fix), "birdc -s %s enable %s (and check the BIRD configuration for 'disabled')",
-			 b->socket[0] ? b->socket : "<socket>", p->name);
-		ct_finding_add(f, "bgp_peer_disabled", ns->name, p->name, ev, fix,
-			       "BGP protocol %s (peer %s) is disabled", p->name, who);
+		birdc_run(ct_finding_add(f, "bgp_peer_disabled", ns->name, p->name, ev,
+					 "enable it, and check the BIRD configuration for 'disabled'",
+					 "BGP protocol %s (peer %s) is disabled", p->name, who),
+			  b, (const char *const[]){"enable", p->name}, 2);
 		return;
 	}
 	if (has(err, "BGP Error: Bad peer AS")) {
@@ -62,7 +78,7 @@ static void peer_findings(const struct ct_netns *ns, const struct ct_bgp *b,
 		return;
 	}
 	if (has(err, "Hold timer expired")) {
-		snprintf(fix, sizeof(fix), "check packet loss to %s (ping, MTU) and its load; caltrace -n <peer> bgp", who);
+		snprintf(fix, sizeof(fix), "check packet loss to %s (ping, MTU) and its load; run caltrace bgp on that node", who);
 		ct_finding_add(f, "bgp_hold_timer_expired", ns->name, p->name, ev, fix,
 			       "the session with %s timed out: keepalives stopped arriving", who);
 		return;
@@ -81,16 +97,20 @@ static void peer_findings(const struct ct_netns *ns, const struct ct_bgp *b,
 	}
 	if ((!strcasecmp(p->bgp_state, "Connect") || !strcasecmp(p->bgp_state, "Active")) &&
 	    (!err[0] || has(err, "Connection timed out") || has(err, "No route to host"))) {
-		snprintf(fix, sizeof(fix), "packets to %s:179 vanish: check firewalls/security groups for TCP 179 and the route to %s (ip route get %s)",
-			 who, who, who);
-		ct_finding_add(f, "bgp_no_response", ns->name, p->name, ev, fix,
-			       "connecting to %s:179 gets no answer%s", who,
-			       tcp && !strcmp(tcp, "SYN-SENT") ? " (the kernel's SYN is unanswered)" : "");
+		snprintf(fix, sizeof(fix), "packets to %s:179 vanish: check firewalls/security groups for TCP 179 and the route to %s",
+			 who, who);
+		struct ct_finding *x = ct_finding_add(f, "bgp_no_response", ns->name, p->name, ev, fix,
+						      "connecting to %s:179 gets no answer%s", who,
+						      tcp && !strcmp(tcp, "SYN-SENT") ? " (the kernel's SYN is unanswered)" : "");
+		if (ip[0])
+			ct_finding_run(x, ns, "ip", "route", "get", ip, NULL);
 		return;
 	}
-	snprintf(fix, sizeof(fix), "birdc -s %s show protocols all %s", b->socket[0] ? b->socket : "<socket>", p->name);
-	ct_finding_add(f, "bgp_peer_down", ns->name, p->name, ev, fix, "BGP session with %s is %s%s%s", who,
-		       p->bgp_state[0] ? p->bgp_state : p->state, err[0] ? ": " : "", err);
+	birdc_run(ct_finding_add(f, "bgp_peer_down", ns->name, p->name, ev,
+				 "ask BIRD for the session's details",
+				 "BGP session with %s is %s%s%s", who,
+				 p->bgp_state[0] ? p->bgp_state : p->state, err[0] ? ": " : "", err),
+		  b, (const char *const[]){"show", "protocols", "all", p->name}, 4);
 }
 
 /* Exact-prefix index over BIRD's routes: the kernel's table and BIRD's can
@@ -242,10 +262,12 @@ int ct_analyze_bgp_matched(const struct ct_node *n, const struct ct_netns *ns,
 		if (mesh < nodes) {
 			snprintf(ev, sizeof(ev), "%zu Mesh_ %s; pods run on at least %zu other %s", mesh,
 				 ct_plural(mesh, "peer", "peers"), nodes, ct_plural(nodes, "node", "nodes"));
-			ct_finding_add(f, "bgp_mesh_incomplete", ns->name, "node-to-node mesh", ev,
-				       "calicoctl get nodes -o wide (a node without a BGP address is left out of the mesh)",
-				       "the mesh is missing peers: %zu other %s pods, BIRD has %zu Mesh_ %s", nodes,
-				       ct_plural(nodes, "node runs", "nodes run"), mesh, ct_plural(mesh, "peer", "peers"));
+			ct_finding_run(ct_finding_add(f, "bgp_mesh_incomplete", ns->name, "node-to-node mesh", ev,
+						      "list the nodes: a node without a BGP address is left out of the mesh",
+						      "the mesh is missing peers: %zu other %s pods, BIRD has %zu Mesh_ %s",
+						      nodes, ct_plural(nodes, "node runs", "nodes run"), mesh,
+						      ct_plural(mesh, "peer", "peers")),
+				       NULL, "calicoctl", "get", "nodes", "-o", "wide", NULL);
 		}
 	}
 	if (mesh + 1 > 100) {
@@ -273,9 +295,10 @@ int ct_analyze_bgp_matched(const struct ct_node *n, const struct ct_netns *ns,
 			snprintf(ev, sizeof(ev), "BIRD exports %s%s%s from %s; the kernel's main table has no route for it",
 				 d, ct_ip_is_set(want) ? " via " : "", ct_ip_is_set(want) ? ct_ip_fmt(want, g, sizeof(g)) : "",
 				 ra->proto);
-			snprintf(fix, sizeof(fix), "check BIRD's kernel protocol export filter and its log; ip route show %s", d);
-			ct_finding_add(f, "bgp_route_missing_in_kernel", ns->name, d, ev, fix,
-				       "%s is exported by BIRD but missing from the kernel", d);
+			ct_finding_run(ct_finding_add(f, "bgp_route_missing_in_kernel", ns->name, d, ev,
+						      "check BIRD's kernel protocol export filter and its log",
+						      "%s is exported by BIRD but missing from the kernel", d),
+				       ns, "ip", "route", "show", d, NULL);
 			continue;
 		}
 		if (!c->in_kernel)
@@ -293,18 +316,19 @@ int ct_analyze_bgp_matched(const struct ct_node *n, const struct ct_netns *ns,
 		if (gw_ok && !dev_ok) {
 			snprintf(ev, sizeof(ev), "BIRD: %s via %s on %s; kernel: dev %s", d,
 				 ct_ip_is_set(want) ? ct_ip_fmt(want, g, sizeof(g)) : "-", ra->dev, kl->name);
-			snprintf(fix, sizeof(fix), "ip route show %s; check which program owns it (proto %u)", d,
+			snprintf(fix, sizeof(fix), "check which program owns the kernel's route (proto %u)",
 				 c->kproto);
-			ct_finding_add(f, "bgp_route_mismatch", ns->name, d, ev, fix,
-				       "the kernel sends %s out of %s, not %s as BIRD's route says", d, kl->name, ra->dev);
+			ct_finding_run(ct_finding_add(f, "bgp_route_mismatch", ns->name, d, ev, fix,
+						      "the kernel sends %s out of %s, not %s as BIRD's route says", d, kl->name, ra->dev),
+				       ns, "ip", "route", "show", d, NULL);
 		}
 		if (!gw_ok) {
 			snprintf(ev, sizeof(ev), "BIRD: %s via %s; kernel: %s %s", d, ct_ip_fmt(want, g, sizeof(g)),
 				 d, ct_ip_is_set(&c->kgw) ? ct_ip_fmt(&c->kgw, k, sizeof(k)) : "without a gateway");
-			snprintf(fix, sizeof(fix), "ip route show %s; another program (proto %u) may own the prefix", d,
-				 c->kproto);
-			ct_finding_add(f, "bgp_route_mismatch", ns->name, d, ev, fix,
-				       "the kernel's route for %s does not use BIRD's next hop %s", d, g);
+			snprintf(fix, sizeof(fix), "another program (proto %u) may own the prefix", c->kproto);
+			ct_finding_run(ct_finding_add(f, "bgp_route_mismatch", ns->name, d, ev, fix,
+						      "the kernel's route for %s does not use BIRD's next hop %s", d, g),
+				       ns, "ip", "route", "show", d, NULL);
 		}
 	}
 	/* kernel routes of protocol bird that BIRD does not export: stale */
@@ -312,9 +336,10 @@ int ct_analyze_bgp_matched(const struct ct_node *n, const struct ct_netns *ns,
 		ct_prefix_fmt(&m->stale[i], d, sizeof(d));
 		snprintf(ev, sizeof(ev), "kernel: %s proto bird; BIRD's %s protocol does not export it", d,
 			 b->kernel_proto[0] ? b->kernel_proto : "kernel");
-		snprintf(fix, sizeof(fix), "if BIRD is healthy and the prefix is gone from BGP: ip route del %s proto bird", d);
-		ct_finding_add(f, "bgp_route_stale", ns->name, d, ev, fix,
-			       "%s is a stale BIRD route (left behind by a BIRD that died with 'persist'?)", d);
+		ct_finding_run(ct_finding_add(f, "bgp_route_stale", ns->name, d, ev,
+					      "if BIRD is healthy and the prefix is gone from BGP, delete the route",
+					      "%s is a stale BIRD route (left behind by a BIRD that died with 'persist'?)", d),
+			       ns, "ip", "route", "del", d, "proto", "bird", NULL);
 	}
 	(void)n;
 	if (checks) {

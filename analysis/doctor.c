@@ -49,7 +49,8 @@ static void check_node_address(const struct ct_node *n, const struct ct_netns *n
 		ct_ip_fmt(&cand[i], ip, sizeof(ip));
 		snprintf(ev, sizeof(ev), "%s %s is on %s (kind bridge)", why[i], ip, l->name);
 		ct_finding_add(f, "node_address_on_bridge", ns->name, l->name, ev,
-			       "set IP_AUTODETECTION_METHOD (e.g. interface=eth0 or can-reach=<another node>) on calico-node",
+			       "set IP_AUTODETECTION_METHOD on calico-node (e.g. interface=eth0, or can-reach= "
+			       "an address of another node)",
 			       "Calico uses %s on bridge %s: other nodes cannot reach it", ip, l->name);
 	}
 }
@@ -57,16 +58,20 @@ static void check_node_address(const struct ct_node *n, const struct ct_netns *n
 int ct_analyze_node(const struct ct_node *n, const struct ct_netns *ns,
 		    const struct ct_host_env *env, struct ct_findings *f)
 {
-	char ev[320], fix[256];
+	char ev[320];
 	if (ns->conf.ip_forward == 0)
-		ct_finding_add(f, "ip_forward_off", ns->name, "net.ipv4.ip_forward", "net.ipv4.ip_forward = 0",
-			       "sysctl -w net.ipv4.ip_forward=1 (and persist it in /etc/sysctl.d)",
-			       "IPv4 forwarding is off: no pod traffic is routed");
+		ct_finding_run(ct_finding_add(f, "ip_forward_off", ns->name, "net.ipv4.ip_forward",
+					      "net.ipv4.ip_forward = 0",
+					      "turn IPv4 forwarding on, and persist it in /etc/sysctl.d",
+					      "IPv4 forwarding is off: no pod traffic is routed"),
+			       ns, "sysctl", "-w", "net.ipv4.ip_forward=1", NULL);
 	if (ns->conf.rp_filter == 2)
-		ct_finding_add(f, "rp_filter_loose_all", ns->name, "net.ipv4.conf.all.rp_filter",
-			       "net.ipv4.conf.all.rp_filter = 2",
-			       "sysctl -w net.ipv4.conf.all.rp_filter=1 (or 0), or set FELIX_IGNORELOOSERPF=true",
-			       "all.rp_filter is loose (2): Felix refuses to start in this mode");
+		ct_finding_run(ct_finding_add(f, "rp_filter_loose_all", ns->name,
+					      "net.ipv4.conf.all.rp_filter", "net.ipv4.conf.all.rp_filter = 2",
+					      "set it to strict (1) or off (0), or set FELIX_IGNORELOOSERPF=true "
+					      "on calico-node",
+					      "all.rp_filter is loose (2): Felix refuses to start in this mode"),
+			       ns, "sysctl", "-w", "net.ipv4.conf.all.rp_filter=1", NULL);
 	/* strict reverse-path filtering where traffic may come back another way */
 	for (size_t i = 0; i < ns->links.n; i++) {
 		const struct ct_link *l = &ns->links.v[i];
@@ -79,22 +84,29 @@ int ct_analyze_node(const struct ct_node *n, const struct ct_netns *ns,
 			continue;
 		snprintf(ev, sizeof(ev), "net.ipv4.conf.%s.rp_filter = %d, all = %d: strict", l->name,
 			 l->rp_filter, ns->conf.rp_filter);
-		snprintf(fix, sizeof(fix), "sysctl -w net.ipv4.conf.%s.rp_filter=2 (loose) if return traffic is asymmetric",
-			 l->name);
-		ct_finding_add(f, "rp_filter_strict_underlay", ns->name, l->name, ev, fix,
-			       "strict rp_filter on %s %s drops replies that come back on another interface", tunnel ? "tunnel" : "underlay", l->name);
+		ct_finding_run_sysctl(
+			ct_finding_add(f, "rp_filter_strict_underlay", ns->name, l->name, ev,
+				       "if return traffic is asymmetric, make it loose (2)",
+				       "strict rp_filter on %s %s drops replies that come back on another interface",
+				       tunnel ? "tunnel" : "underlay", l->name),
+			ns, "net.ipv4.conf", l->name, "rp_filter", "2");
 	}
 	if (ns->conf.conntrack_max > 0 && ns->conf.conntrack_count >= 0) {
 		long long c = ns->conf.conntrack_count, m = ns->conf.conntrack_max;
 		snprintf(ev, sizeof(ev), "nf_conntrack_count %lld of nf_conntrack_max %lld (%lld%%)", c, m, c * 100 / m);
-		snprintf(fix, sizeof(fix), "sysctl -w net.netfilter.nf_conntrack_max=%lld; find the flood: conntrack -L | sort | uniq -c",
-			 m * 2);
+		static const char fix[] =
+			"double the limit, then find what fills the table (conntrack -L, counted by source)";
+		struct ct_finding *x = NULL;
 		if (c * 10 >= m * 9)
-			ct_finding_add(f, "conntrack_full", ns->name, "conntrack", ev, fix,
-				       "the conntrack table is full: the kernel drops new connections (\"nf_conntrack: table full\")");
+			x = ct_finding_add(f, "conntrack_full", ns->name, "conntrack", ev, fix,
+					   "the conntrack table is full: the kernel drops new connections (\"nf_conntrack: table full\")");
 		else if (c * 4 >= m * 3)
-			ct_finding_add(f, "conntrack_pressure", ns->name, "conntrack", ev, fix,
-				       "the conntrack table is %lld%% full", c * 100 / m);
+			x = ct_finding_add(f, "conntrack_pressure", ns->name, "conntrack", ev, fix,
+					   "the conntrack table is %lld%% full", c * 100 / m);
+		char kv[96];
+		snprintf(kv, sizeof(kv), "net.netfilter.nf_conntrack_max=%lld", m * 2);
+		if (x)
+			ct_finding_run(x, ns, "sysctl", "-w", kv, NULL);
 	}
 	check_node_address(n, ns, f);
 	for (size_t i = 0; i < ns->links.n; i++)
@@ -109,7 +121,7 @@ int ct_analyze_node(const struct ct_node *n, const struct ct_netns *ns,
 		snprintf(ev, sizeof(ev), "NetworkManager is running; %s has no unmanaged-devices entry for cali*, tunl*, vxlan.calico",
 			 env->nm_conf[0] ? env->nm_conf : "its configuration");
 		ct_finding_add(f, "networkmanager_manages_calico", ns->name, "NetworkManager", ev,
-			       "add /etc/NetworkManager/conf.d/calico.conf: [keyfile] unmanaged-devices=interface-name:cali*;interface-name:tunl*;interface-name:vxlan.calico;interface-name:vxlan-v6.calico;interface-name:wireguard.cali",
+			       "add to /etc/NetworkManager/conf.d/calico.conf: [keyfile] unmanaged-devices=interface-name:cali*;interface-name:tunl*;interface-name:vxlan.calico;interface-name:vxlan-v6.calico;interface-name:wireguard.cali",
 			       "NetworkManager may take over Calico's interfaces and remove their routes");
 	}
 	return 0;

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "findings.h"
 #include "model/err.h"
+#include "model/esc.h"
+#include "model/model.h"
+#include "model/shq.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -127,6 +130,133 @@ struct ct_finding *ct_finding_add(struct ct_findings *f, const char *code, const
 	vsnprintf(x->message, sizeof(x->message), fmt, ap);
 	va_end(ap);
 	return x;
+}
+
+/* The words that enter ns from the namespace caltrace runs in; 0 words when
+ * it is that namespace (no path: it was not reached with -n). */
+static size_t ns_words(const struct ct_netns *ns, const char **w, char *buf, size_t blen)
+{
+	static const char run_dir[] = "/var/run/netns/", run_dir2[] = "/run/netns/";
+	if (!ns || !ns->path[0])
+		return 0;
+	const char *nm = ns->name, *p = ns->path;
+	if (!strncmp(nm, "pid:", 4) && nm[4] && strspn(nm + 4, "0123456789") == strlen(nm + 4)) {
+		w[0] = "nsenter";
+		w[1] = "-t";
+		w[2] = nm + 4;
+		w[3] = "-n";
+		return 4;
+	}
+	const char *base = !strncmp(p, run_dir, sizeof(run_dir) - 1)	 ? p + sizeof(run_dir) - 1
+			   : !strncmp(p, run_dir2, sizeof(run_dir2) - 1) ? p + sizeof(run_dir2) - 1
+									 : NULL;
+	if (base && !strcmp(base, nm) && !strchr(nm, '/') && nm[0]) {
+		w[0] = "ip";
+		w[1] = "netns";
+		w[2] = "exec";
+		w[3] = nm;
+		return 4;
+	}
+	if ((size_t)snprintf(buf, blen, "--net=%s", p) >= blen)
+		return (size_t)-1;
+	w[0] = "nsenter";
+	w[1] = buf;
+	return 2;
+}
+
+static void run_drop(struct ct_finding *x)
+{
+	static const char note[] = "(command too long to print)";
+	if (x->run_dropped)
+		return;
+	x->run_dropped = true;
+	size_t n = strlen(x->fix), room = sizeof(x->fix) - sizeof(note) - 1;
+	n = ct_utf8_cut(x->fix, n, room);
+	snprintf(x->fix + n, sizeof(x->fix) - n, "%s%s", n ? " " : "", note);
+}
+
+/* Builds "[pre ]<ns words> argv..." into a free slot of x. */
+static int run_build(struct ct_finding *x, const struct ct_netns *ns, const char *pre,
+		     const char *const *argv, size_t argc)
+{
+	if (!x)
+		return -1;
+	char line[CT_FINDING_RUN_LEN], nsbuf[CT_PATH_LEN + 8];
+	const char *w[4];
+	size_t pos = 0, nw = ns_words(ns, w, nsbuf, sizeof(nsbuf));
+	line[0] = '\0';
+	int bad = x->n_run >= CT_FINDING_RUNS || nw == (size_t)-1;
+	if (!bad && pre)
+		bad = ct_shq_raw(line, sizeof(line), &pos, pre);
+	for (size_t i = 0; !bad && i < nw; i++)
+		bad = ct_shq_cat(line, sizeof(line), &pos, w[i]);
+	for (size_t i = 0; !bad && i < argc; i++)
+		bad = !argv[i] || ct_shq_cat(line, sizeof(line), &pos, argv[i]);
+	/* every word is quoted: what comes out prints as it is */
+	if (!bad && !ct_shq_printable(line))
+		bad = 1;
+	if (bad) {
+		run_drop(x);
+		return -1;
+	}
+	memcpy(x->run[x->n_run++], line, pos + 1);
+	return 0;
+}
+
+int ct_finding_runv(struct ct_finding *x, const struct ct_netns *ns, const char *const *argv,
+		    size_t argc)
+{
+	return run_build(x, ns, NULL, argv, argc);
+}
+
+int ct_finding_run(struct ct_finding *x, const struct ct_netns *ns, ...)
+{
+	const char *argv[16];
+	size_t argc = 0;
+	va_list ap;
+	va_start(ap, ns);
+	for (const char *a; (a = va_arg(ap, const char *));)
+		if (argc < 16)
+			argv[argc++] = a;
+		else
+			argv[0] = NULL; /* too many words: a bug, refused below */
+	va_end(ap);
+	return run_build(x, ns, NULL, argv, argc);
+}
+
+int ct_finding_run_sysctl(struct ct_finding *x, const struct ct_netns *ns, const char *base,
+			  const char *dev, const char *leaf, const char *value)
+{
+	char key[256], kv[300];
+	if (!x || !ct_shq_devname_ok(dev))
+		return -1;
+	if (ct_shq_sysctl_key(key, sizeof(key), base, dev, leaf) == 0) {
+		if ((size_t)snprintf(kv, sizeof(kv), "%s=%s", key, value) >= sizeof(kv)) {
+			run_drop(x);
+			return -1;
+		}
+		return ct_finding_run(x, ns, "sysctl", "-w", kv, NULL);
+	}
+	/* sysctl -w splits KEY=VALUE at the first '=': write the file itself,
+	 * with tee run inside ns (a redirection would open it in the shell's) */
+	char path[320], pre[64];
+	size_t p = 0;
+	if ((size_t)snprintf(path, sizeof(path), "/proc/sys/%s/%s/%s", base, dev, leaf) >=
+	    sizeof(path)) {
+		run_drop(x);
+		return -1;
+	}
+	for (size_t i = 10; path[i] && i < 10 + strlen(base); i++)
+		if (path[i] == '.')
+			path[i] = '/';
+	pre[0] = '\0';
+	if (ct_shq_raw(pre, sizeof(pre), &p, "echo") || ct_shq_cat(pre, sizeof(pre), &p, value) ||
+	    ct_shq_raw(pre, sizeof(pre), &p, " |")) {
+		run_drop(x);
+		return -1;
+	}
+	const char *argv[] = {"tee", path};
+	return run_build(x, ns, pre, argv, 2);
 }
 
 int ct_findings_take(struct ct_findings *dst, const struct ct_findings *src,

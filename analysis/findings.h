@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Findings: {code, severity, subject, netns, message, evidence, fix}. Codes come
- * from one registry (ct_finding_defs), listed in caltrace(1).
+ * Findings: {code, severity, subject, netns, message, evidence, fix, run}. Codes
+ * come from one registry (ct_finding_defs), listed in caltrace(1).
+ *
+ * A fix has two parts: fix, a sentence for people, and run, zero or more
+ * commands that a root bash can paste as they are. Run lines are built only
+ * from argv words (ct_finding_run and friends), each word shell-quoted by
+ * model/shq.h, and prefixed with the words that enter the finding's network
+ * namespace; no call site formats a command line itself.
  */
 #ifndef CT_FINDINGS_H
 #define CT_FINDINGS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+struct ct_netns;
 
 enum ct_sev { CT_SEV_INFO = 0, CT_SEV_WARN, CT_SEV_FAIL };
 
@@ -22,6 +30,9 @@ extern const struct ct_finding_def ct_finding_defs[];
 const struct ct_finding_def *ct_finding_def(const char *code);
 const char *ct_sev_name(enum ct_sev s);
 
+#define CT_FINDING_RUNS 4
+#define CT_FINDING_RUN_LEN 512
+
 struct ct_finding {
 	const struct ct_finding_def *def;
 	enum ct_sev sev;
@@ -29,7 +40,12 @@ struct ct_finding {
 	char netns[128];
 	char message[320];
 	char evidence[320];
-	char fix[320];
+	char fix[320]; /* a sentence for people */
+	/* commands, each a complete shell line (see model/shq.h): printed as they
+	 * are, never through the terminal escape */
+	char run[CT_FINDING_RUNS][CT_FINDING_RUN_LEN];
+	unsigned n_run;
+	bool run_dropped; /* a command did not fit: fix says so */
 };
 
 struct ct_findings {
@@ -44,6 +60,22 @@ void ct_findings_free(struct ct_findings *f);
 struct ct_finding *ct_finding_add(struct ct_findings *f, const char *code, const char *netns,
 				  const char *subject, const char *evidence, const char *fix,
 				  const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+/* Adds a run line to x (NULL: does nothing, -1): the words given (the list ends
+ * with NULL), each shell-quoted, after the words that enter ns when it is not
+ * the namespace caltrace runs in (ns NULL or with no path: none; a
+ * /var/run/netns name: ip netns exec NAME; pid:PID: nsenter -t PID -n; another
+ * path: nsenter --net=PATH). A line that does not fit, or a fifth one, is
+ * dropped, never cut: fix then ends in "(command too long to print)". */
+int ct_finding_run(struct ct_finding *x, const struct ct_netns *ns, ...)
+	__attribute__((sentinel));
+int ct_finding_runv(struct ct_finding *x, const struct ct_netns *ns, const char *const *argv,
+		    size_t argc);
+/* A run line that sets a per-interface sysctl: sysctl -w BASE.DEV.LEAF=VALUE
+ * with sysctl's rule for dots in DEV (written as slashes); for a name that
+ * holds '=' (sysctl -w cannot write it): echo VALUE | tee /proc/sys/.../LEAF,
+ * tee run in ns. No line for a name that is not a valid interface name. */
+int ct_finding_run_sysctl(struct ct_finding *x, const struct ct_netns *ns, const char *base,
+			  const char *dev, const char *leaf, const char *value);
 /* Appends copies of the findings of src whose code starts with one of the
  * prefixes (a whole code is its own prefix). */
 int ct_findings_take(struct ct_findings *dst, const struct ct_findings *src,

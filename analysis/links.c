@@ -90,9 +90,11 @@ int ct_analyze_links(const struct ct_node *n, const struct ct_netns *ns,
 		fam6 += has6;
 	}
 	if (ns->conf.ip_forward == 0 && nw)
-		ct_finding_add(f, "forwarding_off", ns->name, "net.ipv4.ip_forward",
-			       "net.ipv4.ip_forward = 0", "sysctl -w net.ipv4.ip_forward=1",
-			       "IPv4 forwarding is off: no pod traffic leaves this node");
+		ct_finding_run(ct_finding_add(f, "forwarding_off", ns->name, "net.ipv4.ip_forward",
+					      "net.ipv4.ip_forward = 0",
+					      "turn IPv4 forwarding on (and persist it in /etc/sysctl.d)",
+					      "IPv4 forwarding is off: no pod traffic leaves this node"),
+			       ns, "sysctl", "-w", "net.ipv4.ip_forward=1", NULL);
 	for (size_t i = 0; i < nw; i++) {
 		const struct ct_link *l = w[i].link;
 		const char *nm = l->name;
@@ -103,9 +105,11 @@ int ct_analyze_links(const struct ct_node *n, const struct ct_netns *ns,
 				 : l->oper == CT_OPER_DOWN ? "down" : "up");
 			snprintf(fix, sizeof(fix), "%s",
 				 up ? "the pod's side of the veth is down: restart the pod"
-				    : "ip link set <dev> up, then let Felix restore the route (or restart the pod)");
-			ct_finding_add(f, "workload_link_down", ns->name, nm, ev, fix,
-				       "workload interface %s is down", nm);
+				    : "bring it up, then let Felix restore the route (or restart the pod)");
+			struct ct_finding *x = ct_finding_add(f, "workload_link_down", ns->name, nm, ev,
+							      fix, "workload interface %s is down", nm);
+			if (!up)
+				ct_finding_run(x, ns, "ip", "link", "set", "dev", nm, "up", NULL);
 		}
 		bool has4 = false, has6 = false;
 		for (int k = 0; k < w[i].n_ips; k++) {
@@ -114,16 +118,27 @@ int ct_analyze_links(const struct ct_node *n, const struct ct_netns *ns,
 		}
 		if (w[i].n_ips == 0) {
 			snprintf(ev, sizeof(ev), "no /32 or /128 route with dev %s in table main", nm);
-			ct_finding_add(f, "workload_no_route", ns->name, nm, ev,
-				       "check the pod's IP (kubectl get pod -o wide) and re-add: ip route add <podIP> dev <dev> scope link",
-				       "%s has no route to its pod: traffic to the pod has nowhere to go", nm);
+			struct ct_finding *x = ct_finding_add(
+				f, "workload_no_route", ns->name, nm, ev,
+				w[i].pod && w[i].pod->n_ips
+					? "re-add the pod's routes (its IPs as kubectl reports them)"
+					: "check the pod's IP (kubectl get pod -o wide) and re-add its route: "
+					  "ip route add POD_IP dev INTERFACE scope link",
+				"%s has no route to its pod: traffic to the pod has nowhere to go", nm);
+			for (int k = 0; w[i].pod && k < w[i].pod->n_ips; k++) {
+				char ip[64];
+				ct_ip_fmt(&w[i].pod->ips[k], ip, sizeof(ip));
+				ct_finding_run(x, ns, "ip", "route", "add", ip, "dev", nm, "scope", "link",
+					       NULL);
+			}
 		} else if ((!has4 && fam4 > 0) || (!has6 && fam6 > 0)) {
 			const char *fam = !has4 ? "IPv4 (/32)" : "IPv6 (/128)";
 			int others = !has4 ? fam4 : fam6;
 			snprintf(ev, sizeof(ev), "no %s route with dev %s; %d other %s one", fam, nm, others,
 				 ct_plural((unsigned)others, "workload has", "workloads have"));
 			ct_finding_add(f, "workload_no_route", ns->name, nm, ev,
-				       "check the pod's IPs (kubectl get pod -o wide) and re-add: ip route add <podIP> dev <dev> scope link",
+				       "check the pod's IPs (kubectl get pod -o wide) and re-add the missing "
+				       "route: ip route add POD_IP dev INTERFACE scope link",
 				       "%s has no %s route to its pod on this dual-stack node", nm, fam);
 		}
 		/* every address kubectl reports for the pod needs its route */
@@ -137,22 +152,27 @@ int ct_analyze_links(const struct ct_node *n, const struct ct_netns *ns,
 			ct_ip_fmt(&w[i].pod->ips[k], ip, sizeof(ip));
 			snprintf(ev, sizeof(ev), "pod %s/%s has IP %s; no route %s dev %s", w[i].pod->ns,
 				 w[i].pod->name, ip, ip, nm);
-			snprintf(fix, sizeof(fix), "ip route add %s dev %s scope link", ip, nm);
-			ct_finding_add(f, "workload_no_route", ns->name, nm, ev, fix,
-				       "%s has no route for its pod's address %s", nm, ip);
+			ct_finding_run(ct_finding_add(f, "workload_no_route", ns->name, nm, ev,
+						      "re-add the pod's route",
+						      "%s has no route for its pod's address %s", nm, ip),
+				       ns, "ip", "route", "add", ip, "dev", nm, "scope", "link", NULL);
 		}
 		if (ct_rule_sysctl_bad(l->eff_proxy_arp)) {
 			snprintf(ev, sizeof(ev), "net.ipv4.conf.%s.proxy_arp = %d, conf.all.proxy_arp = %d",
 				 nm, l->proxy_arp, ns->conf.proxy_arp);
-			snprintf(fix, sizeof(fix), "sysctl -w net.ipv4.conf.%s.proxy_arp=1", nm);
-			ct_finding_add(f, "proxy_arp_off", ns->name, nm, ev, fix,
-				       "proxy ARP is off on %s: the pod cannot resolve its gateway 169.254.1.1", nm);
+			ct_finding_run_sysctl(
+				ct_finding_add(f, "proxy_arp_off", ns->name, nm, ev,
+					       "turn proxy ARP on (Felix sets it; check calico-node if it goes off again)",
+					       "proxy ARP is off on %s: the pod cannot resolve its gateway 169.254.1.1", nm),
+				ns, "net.ipv4.conf", nm, "proxy_arp", "1");
 		}
 		if (ct_rule_sysctl_bad(l->forwarding)) {
 			snprintf(ev, sizeof(ev), "net.ipv4.conf.%s.forwarding = 0", nm);
-			snprintf(fix, sizeof(fix), "sysctl -w net.ipv4.conf.%s.forwarding=1", nm);
-			ct_finding_add(f, "forwarding_off", ns->name, nm, ev, fix,
-				       "forwarding is off on %s: packets from the pod are dropped", nm);
+			ct_finding_run_sysctl(
+				ct_finding_add(f, "forwarding_off", ns->name, nm, ev,
+					       "turn forwarding on for this interface",
+					       "forwarding is off on %s: packets from the pod are dropped", nm),
+				ns, "net.ipv4.conf", nm, "forwarding", "1");
 		}
 		if (l->mac_len == 6 && !ct_rule_mac_ok(l)) {
 			char m[32];
@@ -164,9 +184,10 @@ int ct_analyze_links(const struct ct_node *n, const struct ct_netns *ns,
 		}
 		if (n->have_pods && !w[i].pod) {
 			snprintf(ev, sizeof(ev), "no pod of this node hashes to %s", nm);
-			ct_finding_add(f, "orphan_veth", ns->name, nm, ev,
-				       "if no pod uses it: ip link del <dev> (check the prefix with --prefix first)",
-				       "%s belongs to no known pod (leftover from a deleted pod?)", nm);
+			ct_finding_run(ct_finding_add(f, "orphan_veth", ns->name, nm, ev,
+						      "if no pod uses it (check the prefix with --prefix first), delete it",
+						      "%s belongs to no known pod (leftover from a deleted pod?)", nm),
+				       ns, "ip", "link", "del", "dev", nm, NULL);
 		}
 	}
 	if (n->have_pods) {

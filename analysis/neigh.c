@@ -168,15 +168,19 @@ static void check_gateway(const struct ct_netns *ns, const struct ct_netns *host
 		gateway_why(ns, host, why, sizeof(why));
 		snprintf(ev, sizeof(ev), "%s dev %s %s; %s", ip, dn,
 			 g->entry->state & NUD_FAILED ? "FAILED" : "INCOMPLETE", why);
-		ct_finding_add(f, "pod_gateway_failed", ns->name, ip, ev,
-			       "fix the cause above, then: ip neigh flush dev eth0 (in the pod)",
-			       "the pod cannot resolve its gateway %s: %s", ip, why);
+		struct ct_finding *x = ct_finding_add(f, "pod_gateway_failed", ns->name, ip, ev,
+						      "fix the cause above, then flush the pod's neighbour entries",
+						      "the pod cannot resolve its gateway %s: %s", ip, why);
+		if (dev)
+			ct_finding_run(x, ns, "ip", "neigh", "flush", "dev", dn, NULL);
 	} else if (g->entry->lladdr_len == 6 && memcmp(g->entry->lladdr, ct_calico_mac, 6)) {
 		ct_mac_fmt(g->entry->lladdr, 6, m, sizeof(m));
 		snprintf(ev, sizeof(ev), "%s dev %s lladdr %s", ip, dn, m);
-		ct_finding_add(f, "pod_gateway_wrong_mac", ns->name, ip, ev,
-			       "check the host side's MAC (caltrace links); ip neigh flush dev eth0 in the pod",
-			       "the gateway %s resolves to %s, not ee:ee:ee:ee:ee:ee", ip, m);
+		struct ct_finding *x = ct_finding_add(f, "pod_gateway_wrong_mac", ns->name, ip, ev,
+						      "check the host side's MAC (caltrace links), then flush the pod's neighbour entries",
+						      "the gateway %s resolves to %s, not ee:ee:ee:ee:ee:ee", ip, m);
+		if (dev)
+			ct_finding_run(x, ns, "ip", "neigh", "flush", "dev", dn, NULL);
 	}
 }
 
@@ -200,17 +204,21 @@ int ct_analyze_neigh(const struct ct_node *n, const struct ct_netns *ns,
 			 t->name, t->entries, ct_plural(t->entries, "entry", "entries"), perm,
 			 ct_plural(perm, "one", "ones"), t->gc_thresh1, t->gc_thresh2, t->gc_thresh3);
 		const char *v6 = t->family == AF_INET6 ? "ipv6" : "ipv4";
-		char fix[200];
-		snprintf(fix, sizeof(fix), "sysctl -w net.%s.neigh.default.gc_thresh3=%u (and raise gc_thresh1/2)",
-			 v6, t->gc_thresh3 * 2);
+		static const char fix[] = "double gc_thresh3 (and raise gc_thresh1 and gc_thresh2 with it)";
+		char kv[96];
+		snprintf(kv, sizeof(kv), "net.%s.neigh.default.gc_thresh3=%llu", v6,
+			 (unsigned long long)t->gc_thresh3 * 2);
+		struct ct_finding *x = NULL;
 		if (level == CT_SEV_FAIL)
-			ct_finding_add(f, "neigh_table_overflow", ns->name, t->name, ev, fix,
-				       "%s is at %u of %u collectable %s: the kernel will log \"neighbour table overflow\" and drop", t->name, gc, t->gc_thresh3,
-				       ct_plural(t->gc_thresh3, "entry", "entries"));
+			x = ct_finding_add(f, "neigh_table_overflow", ns->name, t->name, ev, fix,
+					   "%s is at %u of %u collectable %s: the kernel will log \"neighbour table overflow\" and drop",
+					   t->name, gc, t->gc_thresh3, ct_plural(t->gc_thresh3, "entry", "entries"));
 		else if (level == CT_SEV_WARN)
-			ct_finding_add(f, "neigh_table_pressure", ns->name, t->name, ev, fix,
-				       "%s has %u collectable %s, above gc_thresh2 %u", t->name, gc,
-				       ct_plural(gc, "entry", "entries"), t->gc_thresh2);
+			x = ct_finding_add(f, "neigh_table_pressure", ns->name, t->name, ev, fix,
+					   "%s has %u collectable %s, above gc_thresh2 %u", t->name, gc,
+					   ct_plural(gc, "entry", "entries"), t->gc_thresh2);
+		if (x)
+			ct_finding_run(x, ns, "sysctl", "-w", kv, NULL);
 	}
 	/* failed entries per device */
 	struct ct_neigh_dev *d;
@@ -228,11 +236,11 @@ int ct_analyze_neigh(const struct ct_node *n, const struct ct_netns *ns,
 			continue; /* the gateway check says more */
 		snprintf(ev, sizeof(ev), "%s: %u failed, %u incomplete of %u", l->name, d[i].by_state[1],
 			 d[i].by_state[0], d[i].total);
-		char fix[128];
-		snprintf(fix, sizeof(fix), "ip neigh show dev %s nud failed", l->name);
-		ct_finding_add(f, "neigh_failed", ns->name, l->name, ev, fix,
-			       "%u neighbour %s on %s %s", bad, ct_plural(bad, "entry", "entries"), l->name,
-			       ct_plural(bad, "does not resolve", "do not resolve"));
+		ct_finding_run(ct_finding_add(f, "neigh_failed", ns->name, l->name, ev,
+					      "list them and check the neighbours they name",
+					      "%u neighbour %s on %s %s", bad, ct_plural(bad, "entry", "entries"),
+					      l->name, ct_plural(bad, "does not resolve", "do not resolve")),
+			       ns, "ip", "neigh", "show", "dev", l->name, "nud", "failed", NULL);
 	}
 	free(d);
 	/* each pod's entry on its cali interface */

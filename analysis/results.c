@@ -426,9 +426,24 @@ void ct_analyze_bird_absent(const struct ct_node *n, const struct ct_netns *ns,
 		return;
 	}
 	const char *why = n->bgp_error[0] ? n->bgp_error : "no BGP state in the snapshot";
-	ct_finding_add(f, "bird_unreachable", ns->name, n->bgp && n->bgp->socket[0] ? n->bgp->socket : "BIRD",
-		       why, "check calico-node (kubectl -n kube-system logs <calico-node pod> -c calico-node); pass --bird-socket PATH",
-		       "BIRD cannot be asked, but this node has BIRD routes or a BGP listener: %s", why);
+	/* the calico-node pod of this node, when kubectl listed it */
+	const struct ct_pod *cn = NULL;
+	for (size_t i = 0; n->have_pods && i < n->pods.n && !cn; i++) {
+		const struct ct_pod *pd = &n->pods.v[i];
+		if (!strncmp(pd->name, "calico-node-", 12) &&
+		    (!pd->node[0] || !n->name[0] || !strcmp(pd->node, n->name)))
+			cn = pd;
+	}
+	struct ct_finding *x = ct_finding_add(
+		f, "bird_unreachable", ns->name, n->bgp && n->bgp->socket[0] ? n->bgp->socket : "BIRD",
+		why,
+		cn ? "check calico-node's log; if BIRD listens elsewhere, pass --bird-socket PATH"
+		   : "check the log of this node's calico-node pod (container calico-node); if BIRD "
+		     "listens elsewhere, pass --bird-socket PATH",
+		"BIRD cannot be asked, but this node has BIRD routes or a BGP listener: %s", why);
+	if (cn)
+		ct_finding_run(x, NULL, "kubectl", "-n", cn->ns, "logs", cn->name, "-c", "calico-node",
+			       NULL);
 	/* with no BIRD to program them, the kernel's BIRD routes are leftovers */
 	size_t stale = 0;
 	for (size_t i = 0; i < ns->routes.n; i++) {
@@ -438,9 +453,10 @@ void ct_analyze_bird_absent(const struct ct_node *n, const struct ct_netns *ns,
 		char d[64], ev[200];
 		ct_prefix_fmt(&r->dst, d, sizeof(d));
 		snprintf(ev, sizeof(ev), "kernel: %s proto bird; no BIRD is running to keep it current", d);
-		ct_finding_add(f, "bgp_route_stale", ns->name, d, ev,
-			       "bring BIRD back (calico-node); if the node left BGP: ip route del <prefix> proto bird",
-			       "%s was left behind by a BIRD that is gone (persist)", d);
+		ct_finding_run(ct_finding_add(f, "bgp_route_stale", ns->name, d, ev,
+					      "bring BIRD back (calico-node); if the node left BGP, delete the route",
+					      "%s was left behind by a BIRD that is gone (persist)", d),
+			       ns, "ip", "route", "del", d, "proto", "bird", NULL);
 		stale++;
 	}
 	snprintf(note, len, "BIRD unreachable; %zu kernel %s of protocol bird left", stale,

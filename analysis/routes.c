@@ -216,10 +216,10 @@ static void owners_check(const struct ct_netns *ns, struct ct_findings *f)
 			const char *b2 = ct_route_owner(r->protocol, bb, sizeof(bb));
 			snprintf(ev, sizeof(ev), "%s: proto %s metric %u and proto %s metric %u", d, a,
 				 o->priority, b2, r->priority);
-			char fix[160];
-			snprintf(fix, sizeof(fix), "ip route show %s table all", d);
-			ct_finding_add(f, "prefix_multiple_owners", ns->name, d, ev, fix,
-				       "%s is programmed by both %s and %s", d, a, b2);
+			ct_finding_run(ct_finding_add(f, "prefix_multiple_owners", ns->name, d, ev,
+						      "see both routes and keep the one of the program that should own it",
+						      "%s is programmed by both %s and %s", d, a, b2),
+				       ns, "ip", "route", "show", d, "table", "all", NULL);
 			reported = true;
 		}
 		e[i] = (struct owner_ent){.h = h, .route = (uint32_t)i, .next = heads[b]};
@@ -268,18 +268,24 @@ int ct_analyze_routes(const struct ct_node *n, const struct ct_netns *ns,
 				ct_prefix_fmt(&r->dst, d, sizeof(d));
 				snprintf(ev, sizeof(ev), "%s dev ifindex %d: no such interface", d,
 					 r->oif);
-				snprintf(fix, sizeof(fix), "ip route del %s", d);
-				ct_finding_add(f, "route_to_missing_link", ns->name, d, ev, fix,
-					       "route to %s points at a missing interface", d);
+				ct_finding_run(ct_finding_add(f, "route_to_missing_link", ns->name, d, ev,
+							      "delete the route",
+							      "route to %s points at a missing interface", d),
+					       ns, "ip", "route", "del", d, NULL);
 			} else if (c == CT_RC_WORKLOAD &&
 				   (!(l->flags & 1 /* IFF_UP */) || l->oper == CT_OPER_DOWN ||
 				    l->oper == CT_OPER_LOWERLAYERDOWN || (r->flags & RTNH_F_LINKDOWN))) {
 				ct_prefix_fmt(&r->dst, d, sizeof(d));
 				snprintf(ev, sizeof(ev), "%s dev %s: link %s%s", d, l->name,
 					 l->flags & 1 ? "up, carrier " : "down", l->flags & 1 ? "lost" : "");
-				snprintf(fix, sizeof(fix), "ip link set %s up (or restart the pod)", l->name);
-				ct_finding_add(f, "route_to_down_link", ns->name, l->name, ev, fix,
-					       "route to %s points at %s, which is down", d, l->name);
+				bool adm = l->flags & 1;
+				struct ct_finding *x = ct_finding_add(
+					f, "route_to_down_link", ns->name, l->name, ev,
+					adm ? "the pod's side of the veth is down: restart the pod"
+					    : "bring the interface up (or restart the pod)",
+					"route to %s points at %s, which is down", d, l->name);
+				if (!adm)
+					ct_finding_run(x, ns, "ip", "link", "set", "dev", l->name, "up", NULL);
 			}
 		}
 		if (c == CT_RC_IPIP && ct_ip_is_set(&r->gw)) {
@@ -301,9 +307,10 @@ int ct_analyze_routes(const struct ct_node *n, const struct ct_netns *ns,
 					snprintf(ev, sizeof(ev), "%s via %s dev %s onlink; no non-tunnel route to %s%s",
 						 d, g, l ? l->name : "?", g,
 						 via ? " (it hits a blackhole or unreachable route)" : "");
-					snprintf(fix, sizeof(fix), "ip route get %s; add an underlay route to the node %s", g, g);
-					ct_finding_add(f, "ipip_gateway_unreachable", ns->name, g, ev, fix,
-						       "IPIP gateway %s (for %s) is not reachable on the underlay", g, d);
+					snprintf(fix, sizeof(fix), "add an underlay route to the node %s", g);
+					ct_finding_run(ct_finding_add(f, "ipip_gateway_unreachable", ns->name, g, ev, fix,
+								      "IPIP gateway %s (for %s) is not reachable on the underlay", g, d),
+						       ns, "ip", "route", "get", g, NULL);
 				}
 			}
 		}
@@ -321,9 +328,10 @@ int ct_analyze_routes(const struct ct_node *n, const struct ct_netns *ns,
 			if (!nb || !(nb->state & 0x80 /* NUD_PERMANENT */) || nb->lladdr_len != 6) {
 				snprintf(ev, sizeof(ev), "%s via %s dev %s: neighbour %s", d, g, l->name,
 					 nb ? "not permanent" : "missing");
-				snprintf(fix, sizeof(fix), "check calico-node (Felix) logs on this node; ip neigh show dev %s", l->name);
-				ct_finding_add(f, "vxlan_gateway_no_neigh", ns->name, g, ev, fix,
-					       "VXLAN gateway %s has no permanent neighbour on %s", g, l->name);
+				ct_finding_run(ct_finding_add(f, "vxlan_gateway_no_neigh", ns->name, g, ev,
+							      "check calico-node (Felix) logs on this node",
+							      "VXLAN gateway %s has no permanent neighbour on %s", g, l->name),
+					       ns, "ip", "neigh", "show", "dev", l->name, NULL);
 			} else {
 				bool fdb = false;
 				for (size_t j = 0; j < ns->fdb.n && !fdb; j++)
@@ -335,9 +343,10 @@ int ct_analyze_routes(const struct ct_node *n, const struct ct_netns *ns,
 					ct_mac_fmt(nb->lladdr, 6, m, sizeof(m));
 					snprintf(ev, sizeof(ev), "%s via %s dev %s: neighbour %s, no FDB entry for %s",
 						 d, g, l->name, m, m);
-					snprintf(fix, sizeof(fix), "bridge fdb show dev %s; check Felix logs", l->name);
-					ct_finding_add(f, "vxlan_gateway_no_fdb", ns->name, g, ev, fix,
-						       "VXLAN gateway %s: no FDB entry tells the kernel where to send %s", g, m);
+					ct_finding_run(ct_finding_add(f, "vxlan_gateway_no_fdb", ns->name, g, ev,
+								      "check calico-node (Felix) logs on this node",
+								      "VXLAN gateway %s: no FDB entry tells the kernel where to send %s", g, m),
+						       ns, "bridge", "fdb", "show", "dev", l->name, NULL);
 				}
 			}
 		}
@@ -364,20 +373,21 @@ int ct_analyze_routes(const struct ct_node *n, const struct ct_netns *ns,
 		const struct ct_gwcheck *gc = &ns->gwchecks.v[i];
 		const struct ct_link *wl = ct_link_by_ifindex(ns, gc->iif);
 		const char *name = wl ? wl->name : "?";
-		char ev[256], fix[200];
+		char ev[256];
 		if (gc->err) {
 			snprintf(ev, sizeof(ev), "ip route get 169.254.1.1 iif %s: %s", name, strerror(gc->err));
-			snprintf(fix, sizeof(fix),
-				 "give the node a default route (any gateway): ip route add default via <gateway> dev <uplink>");
+			static const char fix[] = "give the node a default route (any gateway), e.g. "
+						  "ip route add default via GATEWAY dev UPLINK";
 			ct_finding_add(f, "pod_gateway_unroutable", ns->name, name, ev, fix,
 				       "no route for 169.254.1.1 from %s: proxy ARP will not answer the pod", name);
 		} else {
 			const struct ct_link *ol = ct_link_by_ifindex(ns, gc->oif);
 			if (ol && gc->oif == gc->iif) {
 				snprintf(ev, sizeof(ev), "ip route get 169.254.1.1 iif %s: dev %s", name, ol->name);
-				ct_finding_add(f, "pod_gateway_via_workload", ns->name, name, ev,
-					       "ip route show 169.254.1.1; delete the route that sends it to the pod",
-					       "169.254.1.1 from %s routes back out of %s itself: proxy ARP will not answer", name, ol->name);
+				ct_finding_run(ct_finding_add(f, "pod_gateway_via_workload", ns->name, name, ev,
+							      "delete the route that sends it to the pod",
+							      "169.254.1.1 from %s routes back out of %s itself: proxy ARP will not answer", name, ol->name),
+					       ns, "ip", "route", "show", "169.254.1.1", NULL);
 			}
 		}
 	}

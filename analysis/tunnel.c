@@ -186,7 +186,7 @@ void ct_tunnels_free(struct ct_tunnels *t)
 int ct_analyze_tunnels(const struct ct_netns *ns, const struct ct_tunnels *t,
 		       struct ct_findings *f)
 {
-	char ev[256], fix[256];
+	char ev[256];
 	if (!strcmp(t->mode, "mixed"))
 		ct_finding_add(f, "tunnel_mode_mixed", ns->name, "routes", "routes use more than one encapsulation device",
 			       "", "routes use more than one encapsulation (IP pools with different modes?)");
@@ -202,25 +202,29 @@ int ct_analyze_tunnels(const struct ct_netns *ns, const struct ct_tunnels *t,
 		if (x->routes && !ct_rule_tunnel_up(l)) {
 			snprintf(ev, sizeof(ev), "%s is down; %d %s it", l->name, x->routes,
 				 ct_plural((unsigned)x->routes, "route uses", "routes use"));
-			snprintf(fix, sizeof(fix), "ip link set %s up", l->name);
-			ct_finding_add(f, "tunnel_down", ns->name, l->name, ev, fix,
-				       "tunnel %s is down but %d %s traffic through it", l->name, x->routes,
-				       ct_plural((unsigned)x->routes, "route sends", "routes send"));
+			ct_finding_run(ct_finding_add(f, "tunnel_down", ns->name, l->name, ev,
+						      "bring the tunnel up",
+						      "tunnel %s is down but %d %s traffic through it", l->name,
+						      x->routes, ct_plural((unsigned)x->routes, "route sends", "routes send")),
+				       ns, "ip", "link", "set", "dev", l->name, "up", NULL);
 		}
 		if (ct_rule_tunnel_mtu_bad(x)) {
 			snprintf(ev, sizeof(ev), "%s mtu %u + %u bytes of %s overhead > underlay mtu %u",
 				 l->name, l->mtu, x->overhead, ct_tunnel_role_names[x->role], x->underlay_mtu);
-			snprintf(fix, sizeof(fix), "ip link set %s mtu %u (Calico: set the MTU in the calico-config ConfigMap / FelixConfiguration)",
-				 l->name, x->underlay_mtu - x->overhead);
-			ct_finding_add(f, "tunnel_mtu_too_large", ns->name, l->name, ev, fix,
-				       "%s's MTU leaves no room for encapsulation: large packets will be dropped", l->name);
+			char mtu[16];
+			snprintf(mtu, sizeof(mtu), "%u", x->underlay_mtu - x->overhead);
+			ct_finding_run(ct_finding_add(f, "tunnel_mtu_too_large", ns->name, l->name, ev,
+						      "lower the tunnel's MTU, and set it where Calico keeps it (the calico-config ConfigMap or FelixConfiguration) so that it stays",
+						      "%s's MTU leaves no room for encapsulation: large packets will be dropped", l->name),
+				       ns, "ip", "link", "set", "dev", l->name, "mtu", mtu, NULL);
 		}
 		if (l->stats.rx_errors || l->stats.tx_errors) {
 			snprintf(ev, sizeof(ev), "%s rx_errors %llu tx_errors %llu", l->name,
 				 (unsigned long long)l->stats.rx_errors, (unsigned long long)l->stats.tx_errors);
-			snprintf(fix, sizeof(fix), "ip -s -d link show %s", l->name);
-			ct_finding_add(f, "tunnel_errors", ns->name, l->name, ev, fix,
-				       "%s counts errors", l->name);
+			ct_finding_run(ct_finding_add(f, "tunnel_errors", ns->name, l->name, ev,
+						      "see which counters grow",
+						      "%s counts errors", l->name),
+				       ns, "ip", "-s", "-d", "link", "show", "dev", l->name, NULL);
 		}
 		for (size_t k = 0; k < x->n_vteps; k++) {
 			const struct ct_vtep *v = &x->vteps[k];
@@ -230,16 +234,18 @@ int ct_analyze_tunnels(const struct ct_netns *ns, const struct ct_tunnels *t,
 			snprintf(subj, sizeof(subj), "%s %s", l->name, v->has_neigh ? ip : m);
 			if (v->has_neigh && !v->has_fdb) {
 				snprintf(ev, sizeof(ev), "neighbour %s lladdr %s PERMANENT; no FDB entry for %s", ip, m, m);
-				snprintf(fix, sizeof(fix), "bridge fdb show dev %s; Felix programs it: check calico-node logs", l->name);
-				ct_finding_add(f, "vtep_fdb_missing", ns->name, subj, ev, fix,
-					       "VTEP %s (%s) has no FDB entry: the kernel does not know which node to send to", ip, m);
+				ct_finding_run(ct_finding_add(f, "vtep_fdb_missing", ns->name, subj, ev,
+							      "Felix programs it: check calico-node logs",
+							      "VTEP %s (%s) has no FDB entry: the kernel does not know which node to send to", ip, m),
+					       ns, "bridge", "fdb", "show", "dev", l->name, NULL);
 			} else if (!v->has_neigh && v->has_fdb) {
 				char d[64];
 				ct_ip_fmt(&v->fdb_dst, d, sizeof(d));
 				snprintf(ev, sizeof(ev), "fdb %s dst %s; no permanent neighbour with lladdr %s", m, d, m);
-				snprintf(fix, sizeof(fix), "ip neigh show dev %s nud permanent; check calico-node logs", l->name);
-				ct_finding_add(f, "vtep_neigh_missing", ns->name, subj, ev, fix,
-					       "FDB entry %s -> %s has no permanent neighbour", m, d);
+				ct_finding_run(ct_finding_add(f, "vtep_neigh_missing", ns->name, subj, ev,
+							      "Felix programs it: check calico-node logs",
+							      "FDB entry %s -> %s has no permanent neighbour", m, d),
+					       ns, "ip", "neigh", "show", "dev", l->name, "nud", "permanent", NULL);
 			}
 		}
 	}

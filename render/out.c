@@ -10,6 +10,7 @@
 #include "out.h"
 
 #include "model/esc.h"
+#include "model/shq.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,24 @@ static void json_str(struct ct_out *o, const char *s)
 	}
 	jb_write(o, t, (size_t)(ct_esc_jlit_put(t, s, n) - t));
 	free(t);
+}
+
+/* A finding's run line as a plain JSON string: the command exactly, so that
+ * jq -r gives a pasteable line. Run lines are printable UTF-8 (model/shq.h);
+ * anything else falls back to the JSON rule. */
+static void json_cmd(struct ct_out *o, const char *s)
+{
+	if (!ct_shq_printable(s)) {
+		json_str(o, s);
+		return;
+	}
+	jb_putc(o, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			jb_putc(o, '\\');
+		jb_putc(o, *s);
+	}
+	jb_putc(o, '"');
 }
 
 static void json_sep(struct ct_out *o)
@@ -555,6 +574,12 @@ void ct_out_end(struct ct_out *o, const struct ct_findings *fs)
 			json_str(o, x->evidence);
 			json_key(o, "fix");
 			json_str(o, x->fix);
+			json_open(o, "run", '[');
+			for (unsigned k = 0; k < x->n_run && k < CT_FINDING_RUNS; k++) {
+				json_key(o, NULL);
+				json_cmd(o, x->run[k]);
+			}
+			json_close(o, ']');
 			json_close(o, '}');
 		}
 		json_close(o, ']');
@@ -580,5 +605,10 @@ void ct_out_end(struct ct_out *o, const struct ct_findings *fs)
 			fprintf(o->f, "     evidence: %s\n", ct_escape(x->evidence, d, sizeof(d)));
 		if (x->fix[0])
 			fprintf(o->f, "     fix: %s\n", ct_escape(x->fix, d, sizeof(d)));
+		/* a run line is quoted to print as it is (model/shq.h); escaping
+		 * it again would double the backslashes of its $'...' words */
+		for (unsigned k = 0; k < x->n_run && k < CT_FINDING_RUNS; k++)
+			fprintf(o->f, "     run: %s\n",
+				ct_shq_printable(x->run[k]) ? x->run[k] : ct_escape(x->run[k], d, sizeof(d)));
 	}
 }

@@ -352,7 +352,7 @@ elif [ -n "$man_txt" ]; then
 	done <<<"$registry"
 	same_set "man FINDINGS lists exactly the registered codes" \
 		"$(printf '%s\n' "$table" | awk '{ print $1 }')" "$(printf '%s\n' "$registry" | awk '{ print $1 }')"
-	for k in code severity subject netns message evidence fix; do
+	for k in code severity subject netns message evidence fix run; do
 		if [ -n "$(tag_para "$sec_find" prefix "$k")" ]; then
 			ok "man FINDINGS describes the finding key $k"
 		else
