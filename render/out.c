@@ -97,15 +97,21 @@ int ct_out_flush(struct ct_out *o)
 	return o->err;
 }
 
+static bool is_write_errno(int e)
+{
+	return e == ENOSPC || e == EDQUOT || e == EFBIG || e == EBADF || e == EPIPE || e == EIO;
+}
+
 int ct_out_close(struct ct_out *o)
 {
 	if (!o->f)
 		return o->err;
-	/* an earlier failure may have left errno for a stream that later only buffered */
+	/* a write to f made outside this writer failed, and what stdio still holds went out
+	 * (or nothing was left): errno may still say why, if it names a write error at all */
 	int was = errno;
 	ct_out_flush(o);
 	if (!o->err && ferror(o->f))
-		ct_out_fail(o, was);
+		ct_out_fail(o, is_write_errno(was) ? was : EIO);
 	bool flushed = !o->err;
 	if (fclose(o->f) != 0 && !(flushed && errno == EBADF))
 		ct_out_fail(o, errno);

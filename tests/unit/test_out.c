@@ -171,6 +171,29 @@ static void test_stops_text(void **state)
 	check_stops(false);
 }
 
+/* A write made to the stream outside the writer (stdio straight on stdout) that failed
+ * still counts at the close: by errno when it names a write error, else as EIO. */
+static void check_outside(int later_errno, int want)
+{
+	static char big[1 << 16];
+	FILE *f = fopen("/dev/full", "w");
+	assert_non_null(f);
+	struct ct_out o;
+	assert_int_equal(ct_out_init(&o, f, false, CT_COLOR_NEVER), 0);
+	assert_true(fwrite(big, 1, sizeof(big), f) < sizeof(big)); /* past stdio's buffer */
+	assert_true(ferror(f));
+	errno = later_errno; /* whatever ran between that write and the end */
+	ct_out_free(&o);
+	assert_int_equal(ct_out_close(&o), want);
+}
+
+static void test_outside_write(void **state)
+{
+	(void)state;
+	check_outside(ENOSPC, ENOSPC);
+	check_outside(ENOENT, EIO);
+}
+
 /* The first error is the one kept. */
 static void test_first_error_kept(void **state)
 {
@@ -292,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_ok_file),
 		cmocka_unit_test(test_stops_json),
 		cmocka_unit_test(test_stops_text),
+		cmocka_unit_test(test_outside_write),
 		cmocka_unit_test(test_first_error_kept),
 		cmocka_unit_test(test_closed_written),
 		cmocka_unit_test(test_closed_silent),
