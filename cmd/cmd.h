@@ -176,7 +176,9 @@ int ct_report_err(struct ct_ctx *c);
  * write, flush or close that failed (ENOSPC, EIO, EBADF) gives one line on stderr,
  * "caltrace: writing standard output: REASON", and exit 3 whatever rc was; a reader
  * that went away (EPIPE: SIGPIPE ignored, as sniff does) is not an error. Returns the
- * exit status. Nothing may be printed to stdout afterwards. */
+ * exit status. o->f NULL: standard output was closed already (by libpcap, for
+ * sniff -w -), and its errors recorded in o->err. Nothing may be printed to stdout
+ * afterwards. */
 int ct_stdout_finish(struct ct_out *o, int rc);
 
 int cmd_links(struct ct_ctx *c);

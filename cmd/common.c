@@ -131,9 +131,7 @@ void ct_bgp_ask_best_effort(struct ct_ctx *c, struct ct_node *n)
 
 int ct_stdout_finish(struct ct_out *o, int rc)
 {
-	if (!o->f)
-		o->f = stdout; /* help, version: printed before the writer was set up */
-	int e = ct_out_close(o);
+	int e = ct_out_close(o); /* o->f NULL: closed already (sniff -w -) */
 	/* a reader that went away is not an error (SIGPIPE's default kills us before this
 	 * when it is not ignored; sniff ignores it and ends on EPIPE) */
 	if (!e || e == EPIPE)

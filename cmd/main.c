@@ -146,6 +146,7 @@ int main(int argc, char **argv)
 	struct ct_ctx c;
 	struct ct_parsed p;
 	memset(&c, 0, sizeof(c));
+	c.out.f = stdout; /* whatever runs, ct_stdout_finish checks and closes it */
 	c.o.color = CT_COLOR_AUTO;
 	c.o.timeout = 10;
 	c.proc_root = getenv("CALTRACE_PROC_ROOT") ? getenv("CALTRACE_PROC_ROOT") : "/proc";

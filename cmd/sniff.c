@@ -18,11 +18,12 @@
  * not capture, or a file that cannot be read or is cut short (reported after
  * the packets before the fault are printed).
  *
- * Standard output: SIGPIPE is ignored while packets are read, so that the counts
- * still reach stderr when the reader goes away: a write that fails with EPIPE
- * (`caltrace sniff | head`) ends the capture like -c does, exit 0. Any other
- * write error (ENOSPC, EIO) stops it too and is reported by main
- * (ct_stdout_finish: one line, exit 3).
+ * Standard output (packet lines, flows, or the pcap of -w -): SIGPIPE is ignored
+ * while packets are read, so that the counts still reach stderr when the reader
+ * goes away: a write that fails with EPIPE (`caltrace sniff | head`) ends the
+ * capture like -c does, exit 0. Any other write error (ENOSPC, EIO) stops it too
+ * and is reported by main (ct_stdout_finish: one line, exit 3). -w FILE keeps
+ * SIGPIPE's default.
  */
 #include <errno.h>
 #include <poll.h>
@@ -70,6 +71,7 @@ struct sniff {
 	struct ct_wbuf w;
 	struct ct_pkt_fmt fmt;
 	bool print;    /* packet lines (not with -w or --flows) */
+	bool dump_stdout; /* -w -: the pcap goes to standard output */
 	bool multi_ns; /* more than one namespace: "ns:iface" */
 	bool flows_on;
 	struct ct_flows flows;
@@ -227,8 +229,17 @@ static void on_packet(void *arg, size_t src, const struct ct_cap_rec *r)
 	uint64_t ts = (uint64_t)r->sec * 1000000u + (uint64_t)(uint32_t)r->usec;
 	if (ts > s->last_us)
 		s->last_us = ts;
-	if (s->cap.dump)
+	if (s->cap.dump) {
 		ct_cap_dump(&s->cap, r);
+		/* -w -: pcap_dump() says nothing; stdout's error flag does (a reader gone, a
+		 * full disk): stop reading, as for packet lines, and let main say it */
+		if (s->dump_stdout && ferror(stdout)) {
+			ct_out_fail(&s->c->out, errno);
+			s->stop = true;
+			ct_cap_break(&s->cap);
+			return;
+		}
+	}
 	const char *ifname = NULL;
 	int ifindex = 0;
 	if (cs->any) {
@@ -531,6 +542,7 @@ int cmd_sniff(struct ct_ctx *c)
 	s->dopts.outgoing_unverifiable = true;
 	s->flows_on = o->flows;
 	s->print = !o->flows && !o->write_file;
+	s->dump_stdout = o->write_file && !strcmp(o->write_file, "-");
 	s->interval_us = (uint64_t)(o->interval * 1e6);
 	struct ct_cap_user user = {0};
 	struct sigaction old_pipe;
@@ -566,10 +578,12 @@ int cmd_sniff(struct ct_ctx *c)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: poll returns EINTR */
 	sigaction(SIGTERM, &sa, NULL);
-	/* a closed reader: EPIPE ends the loops (w.failed), the counts still go out */
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, &old_pipe);
-	pipe_set = true;
+	/* a closed reader: EPIPE ends the loops (w.failed, dump_stdout), the counts still go out */
+	if (s->print || s->flows_on || s->dump_stdout) {
+		sa.sa_handler = SIG_IGN;
+		sigaction(SIGPIPE, &sa, &old_pipe);
+		pipe_set = true;
+	}
 
 	if (s->offline)
 		loop_file(s);
@@ -594,14 +608,23 @@ out:
 	signal(SIGTERM, SIG_DFL);
 	/* after EPIPE the rest of stdout's buffer must not raise SIGPIPE at exit: it stays
 	 * ignored then (ct_stdout_finish takes EPIPE as the reader's choice) */
-	if (pipe_set && s->w.err != EPIPE)
+	if (pipe_set && s->w.err != EPIPE && c->out.err != EPIPE)
 		sigaction(SIGPIPE, &old_pipe, NULL);
 	free(filter);
 	ct_inner_free(s->inner);
 	if (s->flows_on)
 		ct_flows_free(&s->flows);
 	ct_wbuf_free(&s->w);
+	/* -w -: libpcap's pcap_dump_close() is fclose(stdout): its last flush is checked
+	 * here, and main must not touch stdout afterwards */
+	bool stdout_gone = s->dump_stdout && s->cap.dump;
+	if (stdout_gone && fflush(stdout) != 0)
+		ct_out_fail(&c->out, errno);
+	else if (stdout_gone && ferror(stdout))
+		ct_out_fail(&c->out, EIO);
 	ct_cap_free(&s->cap);
+	if (stdout_gone)
+		c->out.f = NULL;
 	free(s->ifs);
 	free(s->ifhash);
 	free(s);

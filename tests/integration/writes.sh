@@ -12,8 +12,9 @@
 #     `ip -j link` gets on it (killed by SIGPIPE: 141) and an empty stderr; `routes | head -1`
 #     on a table larger than a pipe holds likewise; with SIGPIPE ignored by the parent the
 #     command ends quietly with its own status, as ip does
-#   - sniff on a closed reader (`sniff -r FILE | head -1`, the FIFO; text, -j, --flows):
-#     exit 0, only its counts on stderr, and it stops reading the file instead of looping
+#   - sniff on a closed reader (`sniff -r FILE | head -1`, the FIFO; text, -j, --flows, and the
+#     pcap of -w -): exit 0, only its counts on stderr, and it stops reading the file instead of
+#     looping; `sniff -w - | tshark -r -` reads as many packets as tshark reads from the file
 # Commands that need a node read snapshot fixtures (--from); snapshot reads a network
 # namespace this script creates (root), sniff a pcap from tests/tools/mkpcap.c.
 set -u -o pipefail
@@ -245,5 +246,21 @@ sniff_done "sniff -r FILE into a pipe without reader" $? "$TMP/s.err" early
 sniff_done "sniff -j -r FILE into a pipe without reader" $? "$TMP/s.err" early
 "$CALTRACE" sniff --flows -r "$BIGPCAP" >&5 2>"$TMP/s.err"
 sniff_done "sniff --flows -r FILE into a pipe without reader" $? "$TMP/s.err"
+
+# -w -: the pcap on standard output (libpcap closes stdout itself at the end)
+"$CALTRACE" sniff -r "$BIGPCAP" -w - 2>"$TMP/s.err" | head -c 100 >/dev/null
+st=("${PIPESTATUS[@]}")
+sniff_done "sniff -r FILE -w - | head -c 100" "${st[0]}" "$TMP/s.err" early
+full "sniff -w -" sniff -r "$PCAP" -w -
+if command -v tshark >/dev/null 2>&1; then
+	want=$(tshark -r "$PCAP" 2>/dev/null | wc -l)
+	got=$("$CALTRACE" sniff -r "$PCAP" -w - 2>"$TMP/s.err" | tshark -r - 2>/dev/null | wc -l)
+	st=("${PIPESTATUS[@]}")
+	sniff_done "sniff -r FILE -w - | tshark -r -" "${st[0]}" "$TMP/s.err"
+	is "sniff -r FILE -w - | tshark -r -: tshark reads the $want packets it reads from FILE" \
+		"$got" "$want"
+else
+	skip "sniff -w - | tshark" "tshark is not installed"
+fi
 
 done_testing
