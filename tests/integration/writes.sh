@@ -67,7 +67,8 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 # the command table, as the binary lists it
-cmds=$("$CALTRACE" help 2>/dev/null | awk '/^commands:/ { on = 1; next } on && !NF { exit } on { print $1 }')
+help=$("$CALTRACE" help 2>/dev/null)
+cmds=$(awk '/^commands:/ { on = 1; next } on && !NF { exit } on { print $1 }' <<<"$help")
 n=$(printf '%s\n' "$cmds" | grep -c .)
 case " $(printf '%s ' $cmds)" in
 *" routes "*" help "*) ok "the command table lists $n commands" ;;
@@ -197,7 +198,7 @@ closed version
 closed veth-name default/podA
 
 # the brief's case: a table larger than the pipe, read up to its first line
-first=$("$CALTRACE" --from "$BIG" routes 2>"$TMP/h.err" | head -n 1)
+first=$("$CALTRACE" --from "$BIG" routes 2>"$TMP/h.err" | head -n 1) # the pipe is the subject
 st=("${PIPESTATUS[@]}")
 is "routes (20013 routes) | head -1: status 141 like ip, stderr empty, head got the first line" \
 	"${st[0]} [$(cat "$TMP/h.err")] ${first%% *}" "$IPRC [] node"
@@ -233,7 +234,7 @@ sniff_done() {
 		fi
 	}
 }
-first=$("$CALTRACE" sniff -r "$BIGPCAP" 2>"$TMP/s.err" | head -n 1)
+first=$("$CALTRACE" sniff -r "$BIGPCAP" 2>"$TMP/s.err" | head -n 1) # the pipe is the subject
 st=("${PIPESTATUS[@]}")
 sniff_done "sniff -r FILE | head -1" "${st[0]}" "$TMP/s.err" early
 case $first in
@@ -248,13 +249,13 @@ sniff_done "sniff -j -r FILE into a pipe without reader" $? "$TMP/s.err" early
 sniff_done "sniff --flows -r FILE into a pipe without reader" $? "$TMP/s.err"
 
 # -w -: the pcap on standard output (libpcap closes stdout itself at the end)
-"$CALTRACE" sniff -r "$BIGPCAP" -w - 2>"$TMP/s.err" | head -c 100 >/dev/null
+"$CALTRACE" sniff -r "$BIGPCAP" -w - 2>"$TMP/s.err" | head -c 100 >/dev/null # the pipe is the subject
 st=("${PIPESTATUS[@]}")
 sniff_done "sniff -r FILE -w - | head -c 100" "${st[0]}" "$TMP/s.err" early
 full "sniff -w -" sniff -r "$PCAP" -w -
 if command -v tshark >/dev/null 2>&1; then
 	want=$(tshark -r "$PCAP" 2>/dev/null | wc -l)
-	got=$("$CALTRACE" sniff -r "$PCAP" -w - 2>"$TMP/s.err" | tshark -r - 2>/dev/null | wc -l)
+	got=$("$CALTRACE" sniff -r "$PCAP" -w - 2>"$TMP/s.err" | tshark -r - 2>/dev/null | wc -l) # the pipe is the subject
 	st=("${PIPESTATUS[@]}")
 	sniff_done "sniff -r FILE -w - | tshark -r -" "${st[0]}" "$TMP/s.err"
 	is "sniff -r FILE -w - | tshark -r -: tshark reads the $want packets it reads from FILE" \
