@@ -15,6 +15,8 @@
 #   - sniff on a closed reader (`sniff -r FILE | head -1`, the FIFO; text, -j, --flows, and the
 #     pcap of -w -): exit 0, only its counts on stderr, and it stops reading the file instead of
 #     looping; `sniff -w - | tshark -r -` reads as many packets as tshark reads from the file
+#   - live: sniff on lo in that namespace, with datagrams going to 127.0.0.1:9 there, piped into
+#     head -1: exit 0 and only its counts once head is gone
 # Commands that need a node read snapshot fixtures (--from); snapshot reads a network
 # namespace this script creates (root), sniff a pcap from tests/tools/mkpcap.c.
 set -u -o pipefail
@@ -262,6 +264,26 @@ if command -v tshark >/dev/null 2>&1; then
 		"$got" "$want"
 else
 	skip "sniff -w - | tshark" "tshark is not installed"
+fi
+
+# live: a capture on the namespace's lo while UDP datagrams go to 127.0.0.1:9 there; once head
+# has its line, the next packet's write fails and sniff ends (the timeout only guards a hang)
+if [ -n "$NS" ]; then
+	ip -n "$NS" link set lo up
+	ip netns exec "$NS" bash -c 'while :; do echo x >/dev/udp/127.0.0.1/9; sleep 0.05; done' \
+		2>/dev/null &
+	gen=$!
+	first=$(timeout 60 "$CALTRACE" -n "$NS" sniff -i lo 2>"$TMP/s.err" | head -n 1) # the pipe is the subject
+	st=("${PIPESTATUS[@]}")
+	kill "$gen" 2>/dev/null
+	wait "$gen" 2>/dev/null
+	sniff_done "live sniff -i lo | head -1" "${st[0]}" "$TMP/s.err"
+	case $first in
+	*"127.0.0.1"*"> 127.0.0.1.9 "*) ok "live sniff -i lo | head -1: head got the datagram's line" ;;
+	*) not_ok "live sniff -i lo | head -1: head got the datagram's line" "$first" ;;
+	esac
+else
+	skip "live sniff | head -1" "needs root (a network namespace)"
 fi
 
 done_testing
