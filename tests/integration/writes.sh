@@ -15,8 +15,8 @@
 #   - sniff on a closed reader (`sniff -r FILE | head -1`, the FIFO; text, -j, --flows, and the
 #     pcap of -w -): exit 0, only its counts on stderr, and it stops reading the file instead of
 #     looping; `sniff -w - | tshark -r -` reads as many packets as tshark reads from the file
-#   - live: sniff on lo in a namespace the script creates (root), with datagrams going to 127.0.0.1:9 there, piped into
-#     head -1: exit 0 and only its counts once head is gone
+#   - live: sniff on lo in a namespace the script creates (root), with datagrams going to
+#     127.0.0.1:9 there, piped into head -1: exit 0 and only its counts once head is gone
 # Commands that need a node read snapshot fixtures (--from); snapshot reads a network
 # namespace this script creates (root), sniff a pcap from tests/tools/mkpcap.c.
 set -u -o pipefail
