@@ -193,6 +193,14 @@ void ct_bgp_ask_best_effort(struct ct_ctx *c, struct ct_node *n);
 
 /* Prints the error line for c->err and returns its exit code. */
 int ct_report_err(struct ct_ctx *c);
+/* The last step of every run (main, whatever the command did): writes what is
+ * buffered and closes standard output (o: the run's writer on stdout; o->f NULL when
+ * stdout was closed already, by libpcap for sniff -w -, its errors in o->err). A
+ * write, flush or close that failed (ENOSPC, EIO, EBADF) gives one line on stderr,
+ * "caltrace: writing standard output: REASON", and exit 3 whatever rc was; a reader
+ * that went away (EPIPE: SIGPIPE ignored, as sniff does) is not an error. Returns the
+ * exit status. Nothing may be printed to stdout afterwards. */
+int ct_stdout_finish(struct ct_out *o, int rc);
 
 int cmd_links(struct ct_ctx *c);
 int cmd_routes(struct ct_ctx *c);

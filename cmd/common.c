@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,9 @@
 int ct_report_err(struct ct_ctx *c)
 {
 	char esc[sizeof(c->err.msg) * 4];
-	fflush(stdout);
+	/* what was printed comes first; a failure here is reported at the end (ct_stdout_finish) */
+	if (fflush(stdout) != 0)
+		ct_out_fail(&c->out, errno);
 	fprintf(stderr, "caltrace: %s\n", ct_escape(c->err.msg, esc, sizeof(esc)));
 	return c->err.exit_code ? c->err.exit_code : CT_EXIT_GATHER;
 }
@@ -124,4 +127,15 @@ void ct_bgp_ask_best_effort(struct ct_ctx *c, struct ct_node *n)
 	struct ct_err berr = {0};
 	if (ct_bgp_ask(c, n, true, NULL, NULL, &berr) < 0)
 		snprintf(n->bgp_error, sizeof(n->bgp_error), "%s", berr.msg);
+}
+
+int ct_stdout_finish(struct ct_out *o, int rc)
+{
+	int e = ct_out_close(o); /* o->f NULL: closed already (sniff -w -) */
+	/* a reader that went away is not an error (SIGPIPE's default kills us before this
+	 * when it is not ignored; sniff ignores it and ends on EPIPE) */
+	if (!e || e == EPIPE)
+		return rc;
+	fprintf(stderr, "caltrace: writing standard output: %s\n", strerror(e));
+	return CT_EXIT_GATHER;
 }

@@ -203,6 +203,7 @@ int main(int argc, char **argv)
 	struct ct_ctx c;
 	struct ct_parsed p;
 	memset(&c, 0, sizeof(c));
+	c.out.f = stdout; /* whatever runs, ct_stdout_finish checks and closes it */
 	c.o.color = CT_COLOR_AUTO;
 	c.o.timeout = 10;
 	c.proc_root = getenv("CALTRACE_PROC_ROOT") ? getenv("CALTRACE_PROC_ROOT") : "/proc";
@@ -250,15 +251,13 @@ int main(int argc, char **argv)
 	}
 	rc = p.cmd->run(&c);
 	ct_out_free(&c.out);
-	if (fflush(stdout) != 0 && rc == 0)
-		rc = CT_EXIT_GATHER;
 	/* what the command declares it needs names the privilege it lacked, when the
-	 * error did not already */
+	 * error did not already (a failed write to standard output is no privilege) */
 	char caps[64];
-	if (rc == CT_EXIT_GATHER && !c.write_failed && !strstr(c.err.msg, "CAP_") &&
+	if (rc == CT_EXIT_GATHER && !c.write_failed && !ct_out_flush(&c.out) && !strstr(c.err.msg, "CAP_") &&
 	    ct_need_missing(p.cmd, &c.o, caps, sizeof(caps)))
 		fprintf(stderr, "caltrace: '%s' needs %s here; run it as root\n", p.cmd->name, caps);
 out:
 	ct_parsed_free(&p);
-	return rc;
+	return ct_stdout_finish(&c.out, rc);
 }

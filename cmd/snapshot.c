@@ -59,6 +59,13 @@ int cmd_snapshot(struct ct_ctx *c)
 		f = of.f;
 	}
 	int rc = ct_snapshot_write(&n, f, &c->err);
+	if (rc != 0 && f == stdout && ferror(stdout)) {
+		/* the snapshot's own line would say "cannot write snapshot": main says it
+		 * the way every command does (ct_stdout_finish) */
+		ct_out_fail(&c->out, errno);
+		ct_node_free(&n);
+		return CT_EXIT_GATHER;
+	}
 	size_t nns = n.ns.n;
 	if (to_file) {
 		if (rc == 0) {
@@ -114,9 +121,9 @@ int cmd_veth_name(struct ct_ctx *c)
 			*slash = 0;
 			ct_veth_name(c->o.prefixes.list[0], buf, slash + 1, name, sizeof(name));
 			if (c->o.argc > 1)
-				printf("%s %s\n", c->o.argv[i], name);
+				ct_out_printf(o, "%s %s\n", c->o.argv[i], name);
 			else
-				printf("%s\n", name);
+				ct_out_printf(o, "%s\n", name);
 		}
 		return CT_EXIT_OK;
 	}

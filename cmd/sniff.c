@@ -24,6 +24,13 @@
  * Exit: 0 done (also after SIGINT/SIGTERM), 2 usage or a bad filter, 3 could
  * not capture, or a file that cannot be read or is cut short (reported after
  * the packets before the fault are printed).
+ *
+ * Standard output (packet lines, flows, or the pcap of -w -): SIGPIPE is ignored
+ * while packets are read, so that the counts still reach stderr when the reader
+ * goes away: a write that fails with EPIPE (`caltrace sniff | head`) ends the
+ * capture like -c does, exit 0. Any other write error (ENOSPC, EIO) stops it too
+ * and is reported by main (ct_stdout_finish: one line, exit 3). -w FILE keeps
+ * SIGPIPE's default.
  */
 #include <errno.h>
 #include <poll.h>
@@ -72,6 +79,7 @@ struct sniff {
 	struct ct_wbuf w;
 	struct ct_pkt_fmt fmt;
 	bool print;    /* packet lines (not with -w or --flows) */
+	bool dump_stdout; /* -w -: the pcap goes to standard output */
 	bool multi_ns; /* more than one namespace: "ns:iface" */
 	bool flows_on;
 	struct ct_flows flows;
@@ -600,8 +608,11 @@ int cmd_sniff(struct ct_ctx *c)
 	s->dopts.outgoing_unverifiable = true;
 	s->flows_on = o->flows;
 	s->print = !o->flows && !o->write_file;
+	s->dump_stdout = o->write_file && !strcmp(o->write_file, "-");
 	s->interval_us = (uint64_t)(o->interval * 1e6);
 	struct ct_cap_user user = {0};
+	struct sigaction old_pipe;
+	bool pipe_set = false;
 	char *filter = join_args(o->argc, o->argv);
 	int rc;
 	if (!filter) {
@@ -642,6 +653,12 @@ int cmd_sniff(struct ct_ctx *c)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: poll returns EINTR */
 	sigaction(SIGTERM, &sa, NULL);
+	/* a closed reader: EPIPE ends the loops (w.failed, dump_stdout), the counts still go out */
+	if (s->print || s->flows_on || s->dump_stdout) {
+		sa.sa_handler = SIG_IGN;
+		sigaction(SIGPIPE, &sa, &old_pipe);
+		pipe_set = true;
+	}
 
 	if (s->offline)
 		loop_file(s);
@@ -659,15 +676,18 @@ int cmd_sniff(struct ct_ctx *c)
 			c->write_failed = true;
 		s->rc = CT_EXIT_GATHER;
 	}
-	if (ct_wbuf_flush(&s->w) < 0 && s->rc == 0) {
-		fprintf(stderr, "caltrace: cannot write the output: %s\n", strerror(errno));
-		s->rc = CT_EXIT_GATHER;
-	}
+	/* main says what failed, after the counts (ct_stdout_finish) */
+	if (ct_wbuf_flush(&s->w) < 0)
+		ct_out_fail(&c->out, s->w.err);
 	summary(s);
 	rc = s->rc;
 out:
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	/* after EPIPE the rest of stdout's buffer must not raise SIGPIPE at exit: it stays
+	 * ignored then (ct_stdout_finish takes EPIPE as the reader's choice) */
+	if (pipe_set && s->w.err != EPIPE && c->out.err != EPIPE)
+		sigaction(SIGPIPE, &old_pipe, NULL);
 	free(filter);
 	ct_inner_free(s->inner);
 	if (s->flows_on)

@@ -12,6 +12,8 @@
 #include "model/esc.h"
 #include "model/shq.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -51,6 +53,73 @@ struct ct_out_priv {
 
 static void jb_flush(struct ct_out *o);
 
+/* ---- checked writes: every byte to o->f goes through these ---- */
+
+void ct_out_fail(struct ct_out *o, int e)
+{
+	if (!o->err)
+		o->err = e > 0 ? e : EIO;
+}
+
+static void out_vprintf(struct ct_out *o, const char *fmt, va_list ap)
+{
+	if (o->err)
+		return;
+	if (vfprintf(o->f, fmt, ap) < 0)
+		ct_out_fail(o, errno);
+}
+
+void ct_out_printf(struct ct_out *o, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	out_vprintf(o, fmt, ap);
+	va_end(ap);
+}
+
+static void out_puts(struct ct_out *o, const char *s)
+{
+	if (!o->err && fputs(s, o->f) == EOF)
+		ct_out_fail(o, errno);
+}
+
+static void out_write(struct ct_out *o, const char *s, size_t n)
+{
+	if (!o->err && n && fwrite(s, 1, n, o->f) != n)
+		ct_out_fail(o, errno);
+}
+
+int ct_out_flush(struct ct_out *o)
+{
+	if (o->p)
+		jb_flush(o);
+	if (o->f && !o->err && fflush(o->f) != 0)
+		ct_out_fail(o, errno);
+	return o->err;
+}
+
+static bool is_write_errno(int e)
+{
+	return e == ENOSPC || e == EDQUOT || e == EFBIG || e == EBADF || e == EPIPE || e == EIO;
+}
+
+int ct_out_close(struct ct_out *o)
+{
+	if (!o->f)
+		return o->err;
+	/* a write to f made outside this writer failed, and what stdio still holds went out
+	 * (or nothing was left): errno may still say why, if it names a write error at all */
+	int was = errno;
+	ct_out_flush(o);
+	if (!o->err && ferror(o->f))
+		ct_out_fail(o, is_write_errno(was) ? was : EIO);
+	bool flushed = !o->err;
+	if (fclose(o->f) != 0 && !(flushed && errno == EBADF))
+		ct_out_fail(o, errno);
+	o->f = NULL;
+	return o->err;
+}
+
 static const char *hl_on(const struct ct_out *o, enum ct_hl hl)
 {
 	if (!o->color)
@@ -78,7 +147,7 @@ static const char *hl_off(const struct ct_out *o, enum ct_hl hl)
 
 int ct_out_init(struct ct_out *o, FILE *f, bool json, enum ct_color_mode color)
 {
-	memset(o, 0, sizeof(*o));
+	memset(o, 0, sizeof(*o)); /* o->err too */
 	o->f = f;
 	o->json = json;
 	const char *nc = getenv("NO_COLOR");
@@ -114,8 +183,7 @@ char *ct_escape(const char *in, char *out, size_t outlen)
 static void jb_flush(struct ct_out *o)
 {
 	struct ct_out_priv *p = o->p;
-	if (p->jlen)
-		fwrite(p->jbuf, 1, p->jlen, o->f);
+	out_write(o, p->jbuf, p->jlen);
 	p->jlen = 0;
 }
 
@@ -125,7 +193,7 @@ static inline void jb_write(struct ct_out *o, const char *s, size_t n)
 	if (p->jlen + n > sizeof(p->jbuf)) {
 		jb_flush(o);
 		if (n > sizeof(p->jbuf)) {
-			fwrite(s, 1, n, o->f);
+			out_write(o, s, n);
 			return;
 		}
 	}
@@ -271,7 +339,7 @@ void ct_out_begin(struct ct_out *o, const char *command, const char *node_name,
 		return;
 	}
 	char a[CT_NAME_BUF], b[CT_NAME_BUF], c[CT_NAME_BUF];
-	fprintf(o->f, "%snode %s%s  netns %s  source %s%s\n", hl_on(o, CT_HL_DIM),
+	ct_out_printf(o, "%snode %s%s  netns %s  source %s%s\n", hl_on(o, CT_HL_DIM),
 		ct_escape(node_name, a, sizeof(a)), synthetic ? " (synthetic)" : "",
 		ct_escape(netns ? netns : "host", b, sizeof(b)), ct_escape(source ? source : "live", c, sizeof(c)),
 		hl_off(o, CT_HL_DIM));
@@ -289,7 +357,7 @@ void ct_out_top_str(struct ct_out *o, const char *key, const char *label, const 
 		return;
 	}
 	char e[CT_NAME_BUF];
-	fprintf(o->f, "%s: %s%s%s\n", label, hl_on(o, hl), ct_escape(value ? value : "-", e, sizeof(e)),
+	ct_out_printf(o, "%s: %s%s%s\n", label, hl_on(o, hl), ct_escape(value ? value : "-", e, sizeof(e)),
 		hl_off(o, hl));
 }
 
@@ -309,13 +377,12 @@ void ct_out_section(struct ct_out *o, const char *key, const char *title)
 static void text_flush(struct ct_out *o)
 {
 	struct ct_out_priv *p = o->p;
-	FILE *f = o->f;
 	if (p->title[0])
-		fprintf(f, "\n%s\n", p->title);
+		ct_out_printf(o, "\n%s\n", p->title);
 	else
-		putc('\n', f);
+		out_puts(o, "\n");
 	if (!p->rows) {
-		fprintf(f, "  (none)\n");
+		ct_out_printf(o, "  (none)\n");
 		return;
 	}
 	for (int c = 0; c < p->ncols; c++) {
@@ -326,10 +393,10 @@ static void text_flush(struct ct_out *o)
 	/* header */
 	for (int c = 0; c < p->ncols; c++) {
 		bool last = c == p->ncols - 1;
-		fprintf(f, "%s%s%-*s%s", c ? "  " : "", o->color ? "\033[1m" : "",
+		ct_out_printf(o, "%s%s%-*s%s", c ? "  " : "", o->color ? "\033[1m" : "",
 			last ? 0 : (int)p->width[c], p->hdr[c], o->color ? "\033[0m" : "");
 	}
-	putc('\n', f);
+	out_puts(o, "\n");
 	for (size_t r = 0; r < p->rows; r++) {
 		for (int c = 0; c < p->ncols; c++) {
 			struct cell *x = &p->cells[r * MAX_COLS + c];
@@ -338,15 +405,15 @@ static void text_flush(struct ct_out *o)
 			int w = (int)(p->width[c] + strlen(s) - ct_esc_width(s));
 			bool last = c == p->ncols - 1;
 			if (c)
-				fputs("  ", f);
+				out_puts(o, "  ");
 			if (x->right)
-				fprintf(f, "%s%*s%s", hl_on(o, x->hl), w, s, hl_off(o, x->hl));
+				ct_out_printf(o, "%s%*s%s", hl_on(o, x->hl), w, s, hl_off(o, x->hl));
 			else
-				fprintf(f, "%s%-*s%s", hl_on(o, x->hl), last ? 0 : w, s, hl_off(o, x->hl));
+				ct_out_printf(o, "%s%-*s%s", hl_on(o, x->hl), last ? 0 : w, s, hl_off(o, x->hl));
 			free(x->s);
 			x->s = NULL;
 		}
-		putc('\n', f);
+		out_puts(o, "\n");
 	}
 	p->rows = 0;
 }
@@ -589,26 +656,28 @@ void ct_out_end(struct ct_out *o, const struct ct_findings *fs)
 		return;
 	}
 	if (!fs || !fs->n) {
-		fprintf(o->f, "\n%sno problems found%s\n", hl_on(o, CT_HL_OK), hl_off(o, CT_HL_OK));
+		ct_out_printf(o, "\n%sno problems found%s\n", hl_on(o, CT_HL_OK), hl_off(o, CT_HL_OK));
 		return;
 	}
-	fprintf(o->f, "\nfindings\n");
+	ct_out_printf(o, "\nfindings\n");
 	char a[512], b[512], c[512], d[512];
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct ct_finding *x = &fs->v[i];
 		enum ct_hl hl = (enum ct_hl)x->sev;
-		fprintf(o->f, "%s%-4s%s %s  %s%s%s: %s\n", hl_on(o, hl), ct_sev_name(x->sev),
+		ct_out_printf(o, "%s%-4s%s %s  %s%s%s: %s\n", hl_on(o, hl), ct_sev_name(x->sev),
 			hl_off(o, hl), x->def->code, ct_escape(x->subject, a, sizeof(a)),
 			x->netns[0] ? " in " : "", ct_escape(x->netns, b, sizeof(b)),
 			ct_escape(x->message, c, sizeof(c)));
 		if (x->evidence[0])
-			fprintf(o->f, "     evidence: %s\n", ct_escape(x->evidence, d, sizeof(d)));
+			ct_out_printf(o, "     evidence: %s\n", ct_escape(x->evidence, d, sizeof(d)));
 		if (x->fix[0])
-			fprintf(o->f, "     fix: %s\n", ct_escape(x->fix, d, sizeof(d)));
+			ct_out_printf(o, "     fix: %s
+", ct_escape(x->fix, d, sizeof(d)));
 		/* a run line is quoted to print as it is (model/shq.h); escaping
 		 * it again would double the backslashes of its $'...' words */
 		for (unsigned k = 0; k < x->n_run && k < CT_FINDING_RUNS; k++)
-			fprintf(o->f, "     run: %s\n",
-				ct_shq_printable(x->run[k]) ? x->run[k] : ct_escape(x->run[k], d, sizeof(d)));
+			ct_out_printf(o, "     run: %s
+",
+				      ct_shq_printable(x->run[k]) ? x->run[k] : ct_escape(x->run[k], d, sizeof(d)));
 	}
 }

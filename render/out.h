@@ -28,12 +28,33 @@ struct ct_out {
 	FILE *f;
 	bool json;
 	bool color;
+	/* the errno of the first write, flush or close of f that failed; 0 while every byte
+	 * reached f. Once set, nothing more is written to f (a long table stops costing
+	 * system calls); ct_out_init clears it and ct_out_free keeps it for the caller. */
+	int err;
 	struct ct_out_priv *p;
 };
 
 /* color: resolved from the mode, isatty(f) and NO_COLOR. */
 int ct_out_init(struct ct_out *o, FILE *f, bool json, enum ct_color_mode color);
+/* Writes what is still buffered and frees the writer; o->f and o->err stay. */
 void ct_out_free(struct ct_out *o);
+
+/* ---- write errors: every write to o->f is checked (the callers print, exit 3) */
+
+/* Text written as it is (not escaped: the caller escapes untrusted bytes), checked like
+ * every other write. Nothing is written once o->err is set. */
+void ct_out_printf(struct ct_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Records that a write to o->f made elsewhere (a streaming writer of its own, stdio
+ * calls on the same FILE) failed with errno e; the first error is kept. */
+void ct_out_fail(struct ct_out *o, int e);
+/* Writes the writer's buffer, fflush()es o->f; o->err (0: every byte so far was written). */
+int ct_out_flush(struct ct_out *o);
+/* The end of o->f: ct_out_flush, then fclose(o->f), whose error counts too (a file on NFS
+ * may report it only there). A close that fails with EBADF when nothing was ever written
+ * is not an error: a command run with standard output closed that prints nothing. Returns
+ * o->err; o->f is NULL afterwards. */
+int ct_out_close(struct ct_out *o);
 
 /* Envelope. node_* are untrusted strings (escaped as needed). */
 void ct_out_begin(struct ct_out *o, const char *command, const char *node_name,

@@ -8,6 +8,7 @@
 #include "model/esc.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -36,10 +37,16 @@ void ct_wbuf_free(struct ct_wbuf *w)
 	w->buf = NULL;
 }
 
+static void wb_fail(struct ct_wbuf *w, int e)
+{
+	w->failed = true;
+	w->err = e > 0 ? e : EIO;
+}
+
 static void wb_out(struct ct_wbuf *w)
 {
 	if (w->len && !w->failed && fwrite(w->buf, 1, w->len, w->f) != w->len)
-		w->failed = true;
+		wb_fail(w, errno);
 	w->len = 0;
 }
 
@@ -47,7 +54,7 @@ int ct_wbuf_flush(struct ct_wbuf *w)
 {
 	wb_out(w);
 	if (!w->failed && fflush(w->f) != 0)
-		w->failed = true;
+		wb_fail(w, errno);
 	return w->failed ? -1 : 0;
 }
 

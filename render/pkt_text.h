@@ -26,11 +26,12 @@ struct ct_wbuf {
 	char *buf;
 	size_t len, cap;
 	bool failed; /* a write failed (EPIPE, ENOSPC): stop writing */
+	int err;     /* the errno of that first failure */
 };
 
 int ct_wbuf_init(struct ct_wbuf *w, FILE *f, size_t cap);
 void ct_wbuf_free(struct ct_wbuf *w);
-/* Writes the buffer out and fflush()es f. 0 or -1 (w->failed). */
+/* Writes the buffer out and fflush()es f. 0 or -1 (w->failed, w->err). */
 int ct_wbuf_flush(struct ct_wbuf *w);
 
 /* Where a packet was seen. */

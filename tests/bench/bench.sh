@@ -517,6 +517,7 @@ bash tests/bench/views.sh
 echo; [ "${BENCH_LOOKUP:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/lookup.sh || echo "bench: lookup section failed"
 echo; CALTRACE="$CALTRACE" bash tests/bench/safefiles.sh || echo "bench: safefiles section failed"
 echo; [ "${BENCH_ORDER:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/sniffmisc.sh || echo "bench: sniff order section failed"
+echo; [ "${BENCH_WRITES:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/writes.sh || echo "bench: writes section failed"
 
 cleanup
 for n in "${made[@]}"; do

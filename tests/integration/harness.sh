@@ -181,8 +181,9 @@ for s in "$TOP"/tests/integration/*.sh; do
 		bad="$bad
 $(basename "$s"): neither 'set -u -o pipefail' nor tests/lib.sh near the top"
 	fi
-	# caltrace's output goes into a variable or a file, never straight into a pipe
-	p=$(grep -nE '"\$CALTRACE"[^|]*[^|]\|[^|]' "$s") && bad="$bad
+	# caltrace's output goes into a variable or a file, never straight into a pipe, except on
+	# a line that says the pipe is what it tests (writes.sh: a reader that goes away)
+	p=$(grep -nE '"\$CALTRACE"[^|]*[^|]\|[^|]' "$s" | grep -v '# the pipe is the subject') && bad="$bad
 $(basename "$s"): caltrace piped: $p"
 done
 is "tests/integration/*.sh: every script runs under set -u -o pipefail and never pipes caltrace" \
