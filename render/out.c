@@ -671,13 +671,11 @@ void ct_out_end(struct ct_out *o, const struct ct_findings *fs)
 		if (x->evidence[0])
 			ct_out_printf(o, "     evidence: %s\n", ct_escape(x->evidence, d, sizeof(d)));
 		if (x->fix[0])
-			ct_out_printf(o, "     fix: %s
-", ct_escape(x->fix, d, sizeof(d)));
+			ct_out_printf(o, "     fix: %s\n", ct_escape(x->fix, d, sizeof(d)));
 		/* a run line is quoted to print as it is (model/shq.h); escaping
 		 * it again would double the backslashes of its $'...' words */
 		for (unsigned k = 0; k < x->n_run && k < CT_FINDING_RUNS; k++)
-			ct_out_printf(o, "     run: %s
-",
+			ct_out_printf(o, "     run: %s\n",
 				      ct_shq_printable(x->run[k]) ? x->run[k] : ct_escape(x->run[k], d, sizeof(d)));
 	}
 }
