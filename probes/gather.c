@@ -3,7 +3,8 @@
  * Live gathering over rtnetlink. Every table is a streaming dump: each reply
  * message is parsed as it arrives and written straight into the model (no
  * nl_cache), which keeps 100,000 routes at a few hundredths of a second.
- * Interrupted dumps (NLM_F_DUMP_INTR) are retried, then kept and counted.
+ * Interrupted dumps (NLM_F_DUMP_INTR), and IPv6 route dumps that repeat a route
+ * (see ct_route_dump_msg in gather.h), are retried, then kept and counted.
  */
 #include "probes/gather.h"
 
@@ -86,19 +87,22 @@ static void counts_restore(struct ct_netns *ns, const struct ns_counts *c)
 	ns->neightbls.n = c->neightbls;
 }
 
-/* Dumps type into ns; a dump the kernel keeps marking interrupted is kept
- * after DUMP_RETRIES retries and counted in node->dump_intr. An optional dump
- * (IPv6 on a kernel without it) may fail as unsupported. */
-static int dump_with(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, const char *what,
-		     int type, const void *hdr, size_t hlen, struct dumparg da, ct_nl_handler fn,
-		     bool optional)
+/* Dumps type into ns with fn(msg, arg); a dump the kernel keeps marking
+ * interrupted (or, with rd, repeating a route) is kept after DUMP_RETRIES
+ * retries and counted in node->dump_intr. An optional dump (IPv6 on a kernel
+ * without it) may fail as unsupported. */
+static int dump_arg(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, const char *what,
+		    int type, const void *hdr, size_t hlen, ct_nl_handler fn, void *arg,
+		    struct ct_route_dump *rd, bool optional)
 {
 	struct ns_counts c;
 	char buf[96];
 
 	for (int attempt = 0;; attempt++) {
 		counts_save(ns, &c);
-		int r = ct_nl_dump(nl, type, hdr, hlen, fn, &da);
+		if (rd)
+			ct_route_dump_restart(rd);
+		int r = ct_nl_dump(nl, type, hdr, hlen, fn, arg);
 		if (r < 0) {
 			counts_restore(ns, &c);
 			if (optional && (r == -EAFNOSUPPORT || r == -EOPNOTSUPP ||
@@ -107,7 +111,7 @@ static int dump_with(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, cons
 			snprintf(buf, sizeof(buf), "dump %s in network namespace", what);
 			return ct_err_errno(g->err, -r, buf, ns->name);
 		}
-		if (!nl->intr)
+		if (!nl->intr && !(rd && rd->repeated))
 			return 0;
 		if (attempt == DUMP_RETRIES) {
 			g->node->dump_intr++;
@@ -115,6 +119,26 @@ static int dump_with(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, cons
 		}
 		counts_restore(ns, &c);
 	}
+}
+
+static int dump_with(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, const char *what,
+		     int type, const void *hdr, size_t hlen, struct dumparg da, ct_nl_handler fn,
+		     bool optional)
+{
+	return dump_arg(g, nl, ns, what, type, hdr, hlen, fn, &da, NULL, optional);
+}
+
+/* A route dump of rtm's family (and filter), IPv6 checked for repeated routes. */
+static int dump_rt(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, const char *what,
+		   const struct rtmsg *rtm, bool optional)
+{
+	struct ct_route_dump rd;
+
+	ct_route_dump_init(&rd, ns, rtm->rtm_family, rtm->rtm_family == AF_INET6);
+	int r = dump_arg(g, nl, ns, what, RTM_GETROUTE, rtm, sizeof(*rtm), ct_route_dump_msg, &rd,
+			 &rd, optional);
+	ct_route_dump_free(&rd);
+	return r;
 }
 
 static int dump(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, const char *what,
@@ -161,9 +185,172 @@ static int addr_cb(struct nlmsghdr *h, void *arg)
 	return 0;
 }
 
-static int route_cb(struct nlmsghdr *h, void *arg)
+/* ---- route dumps: repeated keys (probes/gather.h) ---- */
+
+struct ct_rkey {
+	uint32_t table, metric;
+	uint8_t type, tos, dst_len, src_len;
+	uint8_t dst[16], src[16];
+	uint32_t route; /* index in ns->routes of the route it was pushed as */
+	uint64_t hash;
+};
+
+void ct_route_dump_init(struct ct_route_dump *d, struct ct_netns *ns, uint8_t family, bool keys)
 {
-	struct dumparg *da = arg;
+	memset(d, 0, sizeof(*d));
+	d->ns = ns;
+	d->family = family;
+	d->keys = keys;
+}
+
+void ct_route_dump_restart(struct ct_route_dump *d)
+{
+	d->kn = 0;
+	if (d->slot)
+		memset(d->slot, 0, d->nslot * sizeof(*d->slot));
+	d->repeated = false;
+	d->n_repeats = 0;
+	d->err = 0;
+}
+
+void ct_route_dump_free(struct ct_route_dump *d)
+{
+	free(d->kv);
+	free(d->slot);
+	d->kv = NULL;
+	d->slot = NULL;
+	d->kn = d->kcap = d->nslot = 0;
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	return h * 0xff51afd7ed558ccdull;
+}
+
+static uint64_t mix_ip(uint64_t h, const struct ct_ip *ip)
+{
+	uint64_t a, b;
+	memcpy(&a, ip->a, 8);
+	memcpy(&b, ip->a + 8, 8);
+	return mix(mix(mix(h, ip->family), ip->family ? a : 0), ip->family ? b : 0);
+}
+
+/* The next hops of r as the kernel compares them (device and gateway), in order. */
+static uint64_t nh_hash(const struct ct_route *r)
+{
+	if (r->nh_count <= 1 || !r->nh) /* the test of ct_route_nexthops() */
+		return mix_ip(mix(mix(0, 1), (uint32_t)r->oif), &r->gw);
+	uint64_t h = mix(0, r->nh_count);
+	for (size_t i = 0; i < r->nh_count; i++)
+		h = mix_ip(mix(h, (uint32_t)r->nh[i].oif), &r->nh[i].gw);
+	return h;
+}
+
+static bool nh_same(const struct ct_route *a, const struct ct_route *b)
+{
+	bool ma = a->nh_count > 1 && a->nh, mb = b->nh_count > 1 && b->nh;
+	if (ma != mb)
+		return false;
+	if (!ma)
+		return a->oif == b->oif && ct_ip_eq(&a->gw, &b->gw);
+	if (a->nh_count != b->nh_count)
+		return false;
+	for (size_t i = 0; i < a->nh_count; i++)
+		if (a->nh[i].oif != b->nh[i].oif || !ct_ip_eq(&a->nh[i].gw, &b->nh[i].gw))
+			return false;
+	return true;
+}
+
+/* The key of the route message h (decoded as r); RTA_SRC is not in the model. */
+static void rkey_of(struct ct_rkey *k, const struct nlmsghdr *h, const struct ct_route *r)
+{
+	const struct rtmsg *rtm = nlmsg_data(h);
+	struct nlattr *src = nlmsg_find_attr((struct nlmsghdr *)h, sizeof(*rtm), RTA_SRC);
+
+	memset(k, 0, sizeof(*k));
+	k->table = r->table;
+	k->metric = r->priority;
+	k->type = r->type;
+	k->tos = r->tos;
+	k->dst_len = r->dst.len;
+	memcpy(k->dst, r->dst.ip.a, sizeof(k->dst));
+	k->src_len = rtm->rtm_src_len;
+	if (src)
+		memcpy(k->src, nla_data(src),
+		       (size_t)nla_len(src) < sizeof(k->src) ? (size_t)nla_len(src) : sizeof(k->src));
+	uint64_t hh = mix(mix(mix(0, k->table), k->metric),
+			  (uint64_t)k->type << 24 | (uint64_t)k->tos << 16 | k->dst_len << 8 |
+				  k->src_len);
+	for (int i = 0; i < 16; i += 8) {
+		uint64_t a, b;
+		memcpy(&a, k->dst + i, 8);
+		memcpy(&b, k->src + i, 8);
+		hh = mix(mix(hh, a), b);
+	}
+	k->hash = mix(hh, nh_hash(r));
+}
+
+static bool rkey_same(const struct ct_route_dump *d, const struct ct_rkey *a,
+		      const struct ct_rkey *b, const struct ct_route *rb)
+{
+	return a->hash == b->hash && a->table == b->table && a->metric == b->metric &&
+	       a->type == b->type && a->tos == b->tos && a->dst_len == b->dst_len &&
+	       a->src_len == b->src_len && memcmp(a->dst, b->dst, 16) == 0 &&
+	       memcmp(a->src, b->src, 16) == 0 && nh_same(&d->ns->routes.v[a->route], rb);
+}
+
+static int rkeys_grow(struct ct_route_dump *d)
+{
+	size_t cap = d->kcap ? d->kcap * 2 : 256, nslot = cap * 2;
+	struct ct_rkey *kv = realloc(d->kv, cap * sizeof(*kv));
+	if (!kv)
+		return -ENOMEM;
+	d->kv = kv;
+	d->kcap = cap;
+	uint32_t *slot = calloc(nslot, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->kn; i++) {
+		size_t s = (size_t)d->kv[i].hash & (nslot - 1);
+		while (slot[s])
+			s = (s + 1) & (nslot - 1);
+		slot[s] = (uint32_t)i + 1;
+	}
+	free(d->slot);
+	d->slot = slot;
+	d->nslot = nslot;
+	return 0;
+}
+
+/* 1 when the key of r (from h) was already seen in this dump, else adds it: 0, or -ENOMEM. */
+static int rkey_seen(struct ct_route_dump *d, const struct nlmsghdr *h, const struct ct_route *r)
+{
+	struct ct_rkey k;
+
+	rkey_of(&k, h, r);
+	if (d->nslot) {
+		for (size_t s = (size_t)k.hash & (d->nslot - 1); d->slot[s];
+		     s = (s + 1) & (d->nslot - 1))
+			if (rkey_same(d, &d->kv[d->slot[s] - 1], &k, r))
+				return 1;
+	}
+	if (d->kn == d->kcap && rkeys_grow(d) < 0)
+		return -ENOMEM;
+	if (d->kn >= UINT32_MAX - 1 || d->ns->routes.n >= UINT32_MAX)
+		return -ENOMEM;
+	k.route = (uint32_t)d->ns->routes.n; /* where the caller pushes it */
+	d->kv[d->kn] = k;
+	size_t s = (size_t)k.hash & (d->nslot - 1);
+	while (d->slot[s])
+		s = (s + 1) & (d->nslot - 1);
+	d->slot[s] = (uint32_t)++d->kn;
+	return 0;
+}
+
+int ct_route_dump_msg(struct nlmsghdr *h, void *arg)
+{
+	struct ct_route_dump *d = arg;
 	struct ct_route tmp, *r;
 	int rc = ct_rtnl_route(h, &tmp);
 
@@ -171,11 +358,24 @@ static int route_cb(struct nlmsghdr *h, void *arg)
 		return rc;
 	if (rc != CT_RTNL_OK)
 		return 0;
-	if (h->nlmsg_type != RTM_NEWROUTE || (da->family && tmp.dst.ip.family != da->family)) {
+	if (h->nlmsg_type != RTM_NEWROUTE || (d->family && tmp.dst.ip.family != d->family)) {
 		ct_route_clear(&tmp);
 		return 0;
 	}
-	r = ct_push_route(da->ns);
+	if (d->keys) {
+		rc = rkey_seen(d, h, &tmp);
+		if (rc) {
+			ct_route_clear(&tmp);
+			if (rc < 0) {
+				d->err = -rc;
+				return rc;
+			}
+			d->repeated = true;
+			d->n_repeats++;
+			return 0;
+		}
+	}
+	r = ct_push_route(d->ns);
 	if (!r) {
 		ct_route_clear(&tmp);
 		return -ENOMEM;
@@ -411,12 +611,10 @@ static int dump_routes(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, bo
 {
 	struct rtmsg rtm = { .rtm_family = AF_INET }; /* table 0: every table */
 
-	if (dump(g, nl, ns, "routes", RTM_GETROUTE, &rtm, sizeof(rtm), AF_INET, route_cb,
-		 false) < 0)
+	if (dump_rt(g, nl, ns, "routes", &rtm, false) < 0)
 		return -1;
 	rtm.rtm_family = AF_INET6;
-	if (v6 && dump(g, nl, ns, "inet6 routes", RTM_GETROUTE, &rtm, sizeof(rtm), AF_INET6,
-		       route_cb, true) < 0)
+	if (v6 && dump_rt(g, nl, ns, "inet6 routes", &rtm, true) < 0)
 		return -1;
 	return 0;
 }
@@ -436,8 +634,7 @@ static int dump_routes_wl(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns)
 		for (int i = 0; i < 2 && complete; i++) {
 			struct rtmsg rtm = { .rtm_family = fams[i], .rtm_table = RT_TABLE_MAIN,
 					     .rtm_protocol = RTPROT_BOOT, .rtm_type = RTN_UNICAST };
-			if (dump(g, nl, ns, "workload routes", RTM_GETROUTE, &rtm, sizeof(rtm),
-				 fams[i], route_cb, fams[i] == AF_INET6) < 0) {
+			if (dump_rt(g, nl, ns, "workload routes", &rtm, fams[i] == AF_INET6) < 0) {
 				/* a kernel that rejects the filter: fall back below */
 				g->err->exit_code = 0;
 				g->err->msg[0] = 0;

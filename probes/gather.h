@@ -47,4 +47,41 @@ int ct_netns_resolve(const char *spec, char *path, size_t plen, char *name, size
 /* Gathers into node (ns.v[0] becomes the target namespace). 0 or -1 with err set. */
 int ct_gather(struct ct_node *node, const struct ct_gather_opts *o, struct ct_err *err);
 
+/* ---- one route dump (the handler ct_gather uses; public so that tests can feed it) ----
+ *
+ * ct_route_dump_msg decodes each RTM_NEWROUTE of the expected family (model/rtnl.c)
+ * and pushes it into ns. With keys on (ct_gather turns them on for IPv6) it also
+ * checks that no route comes twice in one dump: an IPv6 dump taken while routes
+ * change can repeat rows (and skip others) without NLM_F_DUMP_INTR, because the
+ * kernel restarts its walk and skips by count. A route's key is what the kernel
+ * itself refuses to hold twice: table, destination and source prefixes, metric,
+ * and the next hops (each one's device and gateway: routes to fe80::/64 on
+ * several devices, or appended with the same metric, are different routes; a
+ * multipath route is one message), plus type and TOS. A repeated route is not
+ * pushed; it sets repeated, and ct_gather then retries the dump as for
+ * NLM_F_DUMP_INTR (dump_interrupted after the retries). */
+struct nlmsghdr;
+struct ct_rkey;
+
+struct ct_route_dump {
+	struct ct_netns *ns;
+	uint8_t family;  /* AF_INET or AF_INET6 (0: any) */
+	bool keys;       /* check for repeated keys */
+	bool repeated;   /* a key came twice since the last restart */
+	size_t n_repeats; /* repeated messages since the last restart */
+	int err;         /* ENOMEM while keeping keys (the dump then fails) */
+	/* the key set: private */
+	struct ct_rkey *kv;
+	size_t kn, kcap;
+	uint32_t *slot; /* open addressing: kv index + 1, 0 empty */
+	size_t nslot;
+};
+
+void ct_route_dump_init(struct ct_route_dump *d, struct ct_netns *ns, uint8_t family, bool keys);
+/* Forgets the keys and the repeat before another attempt (the caller truncates ns). */
+void ct_route_dump_restart(struct ct_route_dump *d);
+void ct_route_dump_free(struct ct_route_dump *d);
+/* The ct_nl_handler: arg is a struct ct_route_dump. 0, or -ENOMEM. */
+int ct_route_dump_msg(struct nlmsghdr *h, void *arg);
+
 #endif
