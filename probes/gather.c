@@ -187,39 +187,39 @@ static int addr_cb(struct nlmsghdr *h, void *arg)
 
 /* ---- route dumps: repeated keys (probes/gather.h) ---- */
 
+struct ct_rkey_nh {
+	int oif;
+	struct ct_ip gw;
+};
+
 struct ct_rkey {
+	uint64_t hash;
 	uint32_t table, metric;
 	uint8_t type, tos, dst_len, src_len;
 	uint8_t dst[16], src[16];
-	uint32_t route; /* index in ns->routes of the route it was pushed as */
-	uint64_t hash;
+	/* the next hop of a single-path route; a multipath one's are nh[nh_off..+nh_n) */
+	struct ct_rkey_nh one;
+	uint32_t nh_off, nh_n; /* nh_n 0: single path */
 };
 
-void ct_route_dump_init(struct ct_route_dump *d, struct ct_netns *ns, uint8_t family, bool keys)
+void ct_rkeys_init(struct ct_rkeys *k)
 {
-	memset(d, 0, sizeof(*d));
-	d->ns = ns;
-	d->family = family;
-	d->keys = keys;
+	memset(k, 0, sizeof(*k));
 }
 
-void ct_route_dump_restart(struct ct_route_dump *d)
+void ct_rkeys_clear(struct ct_rkeys *k)
 {
-	d->kn = 0;
-	if (d->slot)
-		memset(d->slot, 0, d->nslot * sizeof(*d->slot));
-	d->repeated = false;
-	d->n_repeats = 0;
-	d->err = 0;
+	k->kn = k->nhn = 0;
+	if (k->slot)
+		memset(k->slot, 0, k->nslot * sizeof(*k->slot));
 }
 
-void ct_route_dump_free(struct ct_route_dump *d)
+void ct_rkeys_free(struct ct_rkeys *k)
 {
-	free(d->kv);
-	free(d->slot);
-	d->kv = NULL;
-	d->slot = NULL;
-	d->kn = d->kcap = d->nslot = 0;
+	free(k->kv);
+	free(k->nh);
+	free(k->slot);
+	ct_rkeys_init(k);
 }
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -228,41 +228,23 @@ static uint64_t mix(uint64_t h, uint64_t v)
 	return h * 0xff51afd7ed558ccdull;
 }
 
-static uint64_t mix_ip(uint64_t h, const struct ct_ip *ip)
+static uint64_t mix_nh(uint64_t h, int oif, const struct ct_ip *ip)
 {
-	uint64_t a, b;
-	memcpy(&a, ip->a, 8);
-	memcpy(&b, ip->a + 8, 8);
-	return mix(mix(mix(h, ip->family), ip->family ? a : 0), ip->family ? b : 0);
+	uint64_t a = 0, b = 0;
+	if (ip->family) {
+		memcpy(&a, ip->a, 8);
+		memcpy(&b, ip->a + 8, 8);
+	}
+	return mix(mix(mix(mix(h, (uint32_t)oif), ip->family), a), b);
 }
 
-/* The next hops of r as the kernel compares them (device and gateway), in order. */
-static uint64_t nh_hash(const struct ct_route *r)
+static bool multipath(const struct ct_route *r)
 {
-	if (r->nh_count <= 1 || !r->nh) /* the test of ct_route_nexthops() */
-		return mix_ip(mix(mix(0, 1), (uint32_t)r->oif), &r->gw);
-	uint64_t h = mix(0, r->nh_count);
-	for (size_t i = 0; i < r->nh_count; i++)
-		h = mix_ip(mix(h, (uint32_t)r->nh[i].oif), &r->nh[i].gw);
-	return h;
+	return r->nh_count > 1 && r->nh; /* the test of ct_route_nexthops() */
 }
 
-static bool nh_same(const struct ct_route *a, const struct ct_route *b)
-{
-	bool ma = a->nh_count > 1 && a->nh, mb = b->nh_count > 1 && b->nh;
-	if (ma != mb)
-		return false;
-	if (!ma)
-		return a->oif == b->oif && ct_ip_eq(&a->gw, &b->gw);
-	if (a->nh_count != b->nh_count)
-		return false;
-	for (size_t i = 0; i < a->nh_count; i++)
-		if (a->nh[i].oif != b->nh[i].oif || !ct_ip_eq(&a->nh[i].gw, &b->nh[i].gw))
-			return false;
-	return true;
-}
-
-/* The key of the route message h (decoded as r); RTA_SRC is not in the model. */
+/* The key of the route message h decoded as r (RTA_SRC is not in the model);
+ * its multipath next hops are compared from r. */
 static void rkey_of(struct ct_rkey *k, const struct nlmsghdr *h, const struct ct_route *r)
 {
 	const struct rtmsg *rtm = nlmsg_data(h);
@@ -276,76 +258,136 @@ static void rkey_of(struct ct_rkey *k, const struct nlmsghdr *h, const struct ct
 	k->dst_len = r->dst.len;
 	memcpy(k->dst, r->dst.ip.a, sizeof(k->dst));
 	k->src_len = rtm->rtm_src_len;
-	if (src)
+	if (src && nla_len(src) > 0)
 		memcpy(k->src, nla_data(src),
 		       (size_t)nla_len(src) < sizeof(k->src) ? (size_t)nla_len(src) : sizeof(k->src));
 	uint64_t hh = mix(mix(mix(0, k->table), k->metric),
-			  (uint64_t)k->type << 24 | (uint64_t)k->tos << 16 | k->dst_len << 8 |
-				  k->src_len);
+			  (uint64_t)k->type << 24 | (uint64_t)k->tos << 16 |
+				  (uint64_t)k->dst_len << 8 | k->src_len);
 	for (int i = 0; i < 16; i += 8) {
 		uint64_t a, b;
 		memcpy(&a, k->dst + i, 8);
 		memcpy(&b, k->src + i, 8);
 		hh = mix(mix(hh, a), b);
 	}
-	k->hash = mix(hh, nh_hash(r));
+	if (multipath(r)) {
+		hh = mix(hh, r->nh_count);
+		for (size_t i = 0; i < r->nh_count; i++)
+			hh = mix_nh(hh, r->nh[i].oif, &r->nh[i].gw);
+	} else {
+		k->one.oif = r->oif;
+		k->one.gw = r->gw;
+		hh = mix_nh(mix(hh, 1), r->oif, &r->gw);
+	}
+	k->hash = hh;
 }
 
-static bool rkey_same(const struct ct_route_dump *d, const struct ct_rkey *a,
-		      const struct ct_rkey *b, const struct ct_route *rb)
+static bool ip_same(const struct ct_ip *a, const struct ct_ip *b)
 {
-	return a->hash == b->hash && a->table == b->table && a->metric == b->metric &&
-	       a->type == b->type && a->tos == b->tos && a->dst_len == b->dst_len &&
-	       a->src_len == b->src_len && memcmp(a->dst, b->dst, 16) == 0 &&
-	       memcmp(a->src, b->src, 16) == 0 && nh_same(&d->ns->routes.v[a->route], rb);
+	return a->family == b->family && (!a->family || ct_ip_eq(a, b));
 }
 
-static int rkeys_grow(struct ct_route_dump *d)
+/* Is the stored key a the key b of route r? */
+static bool rkey_same(const struct ct_rkeys *k, const struct ct_rkey *a, const struct ct_rkey *b,
+		      const struct ct_route *r)
 {
-	size_t cap = d->kcap ? d->kcap * 2 : 256, nslot = cap * 2;
-	struct ct_rkey *kv = realloc(d->kv, cap * sizeof(*kv));
+	if (a->hash != b->hash || a->table != b->table || a->metric != b->metric ||
+	    a->type != b->type || a->tos != b->tos || a->dst_len != b->dst_len ||
+	    a->src_len != b->src_len || memcmp(a->dst, b->dst, 16) || memcmp(a->src, b->src, 16))
+		return false;
+	if (!multipath(r))
+		return a->nh_n == 0 && a->one.oif == b->one.oif && ip_same(&a->one.gw, &b->one.gw);
+	if (a->nh_n != r->nh_count)
+		return false;
+	for (size_t i = 0; i < r->nh_count; i++) {
+		const struct ct_rkey_nh *x = &k->nh[a->nh_off + i];
+		if (x->oif != r->nh[i].oif || !ip_same(&x->gw, &r->nh[i].gw))
+			return false;
+	}
+	return true;
+}
+
+static int rkeys_grow(struct ct_rkeys *k)
+{
+	size_t cap = k->kcap ? k->kcap * 2 : 256, nslot = cap * 2;
+	if (cap >= UINT32_MAX / 2)
+		return -ENOMEM;
+	struct ct_rkey *kv = realloc(k->kv, cap * sizeof(*kv));
 	if (!kv)
 		return -ENOMEM;
-	d->kv = kv;
-	d->kcap = cap;
+	k->kv = kv;
+	k->kcap = cap;
 	uint32_t *slot = calloc(nslot, sizeof(*slot));
 	if (!slot)
 		return -ENOMEM;
-	for (size_t i = 0; i < d->kn; i++) {
-		size_t s = (size_t)d->kv[i].hash & (nslot - 1);
+	for (size_t i = 0; i < k->kn; i++) {
+		size_t s = (size_t)k->kv[i].hash & (nslot - 1);
 		while (slot[s])
 			s = (s + 1) & (nslot - 1);
 		slot[s] = (uint32_t)i + 1;
 	}
-	free(d->slot);
-	d->slot = slot;
-	d->nslot = nslot;
+	free(k->slot);
+	k->slot = slot;
+	k->nslot = nslot;
 	return 0;
 }
 
-/* 1 when the key of r (from h) was already seen in this dump, else adds it: 0, or -ENOMEM. */
-static int rkey_seen(struct ct_route_dump *d, const struct nlmsghdr *h, const struct ct_route *r)
+int ct_rkeys_seen(struct ct_rkeys *k, const struct nlmsghdr *h, const struct ct_route *r)
 {
-	struct ct_rkey k;
+	struct ct_rkey key;
+	size_t s;
 
-	rkey_of(&k, h, r);
-	if (d->nslot) {
-		for (size_t s = (size_t)k.hash & (d->nslot - 1); d->slot[s];
-		     s = (s + 1) & (d->nslot - 1))
-			if (rkey_same(d, &d->kv[d->slot[s] - 1], &k, r))
+	rkey_of(&key, h, r);
+	if (k->nslot)
+		for (s = (size_t)key.hash & (k->nslot - 1); k->slot[s]; s = (s + 1) & (k->nslot - 1))
+			if (rkey_same(k, &k->kv[k->slot[s] - 1], &key, r))
 				return 1;
+	if (k->kn == k->kcap && rkeys_grow(k) < 0)
+		return -ENOMEM;
+	if (multipath(r)) {
+		if (k->nhn + r->nh_count > k->nhcap) {
+			size_t cap = k->nhcap ? k->nhcap : 256;
+			while (cap < k->nhn + r->nh_count)
+				cap *= 2;
+			if (cap >= UINT32_MAX)
+				return -ENOMEM;
+			struct ct_rkey_nh *nh = realloc(k->nh, cap * sizeof(*nh));
+			if (!nh)
+				return -ENOMEM;
+			k->nh = nh;
+			k->nhcap = cap;
+		}
+		key.nh_off = (uint32_t)k->nhn;
+		key.nh_n = r->nh_count;
+		for (size_t i = 0; i < r->nh_count; i++)
+			k->nh[k->nhn++] = (struct ct_rkey_nh){ r->nh[i].oif, r->nh[i].gw };
 	}
-	if (d->kn == d->kcap && rkeys_grow(d) < 0)
-		return -ENOMEM;
-	if (d->kn >= UINT32_MAX - 1 || d->ns->routes.n >= UINT32_MAX)
-		return -ENOMEM;
-	k.route = (uint32_t)d->ns->routes.n; /* where the caller pushes it */
-	d->kv[d->kn] = k;
-	size_t s = (size_t)k.hash & (d->nslot - 1);
-	while (d->slot[s])
-		s = (s + 1) & (d->nslot - 1);
-	d->slot[s] = (uint32_t)++d->kn;
+	k->kv[k->kn] = key;
+	for (s = (size_t)key.hash & (k->nslot - 1); k->slot[s]; s = (s + 1) & (k->nslot - 1))
+		;
+	k->slot[s] = (uint32_t)++k->kn;
 	return 0;
+}
+
+void ct_route_dump_init(struct ct_route_dump *d, struct ct_netns *ns, uint8_t family, bool keys)
+{
+	memset(d, 0, sizeof(*d));
+	d->ns = ns;
+	d->family = family;
+	d->keys = keys;
+	ct_rkeys_init(&d->seen);
+}
+
+void ct_route_dump_restart(struct ct_route_dump *d)
+{
+	ct_rkeys_clear(&d->seen);
+	d->repeated = false;
+	d->n_repeats = 0;
+}
+
+void ct_route_dump_free(struct ct_route_dump *d)
+{
+	ct_rkeys_free(&d->seen);
 }
 
 int ct_route_dump_msg(struct nlmsghdr *h, void *arg)
@@ -363,13 +405,11 @@ int ct_route_dump_msg(struct nlmsghdr *h, void *arg)
 		return 0;
 	}
 	if (d->keys) {
-		rc = rkey_seen(d, h, &tmp);
+		rc = ct_rkeys_seen(&d->seen, h, &tmp);
 		if (rc) {
 			ct_route_clear(&tmp);
-			if (rc < 0) {
-				d->err = -rc;
+			if (rc < 0)
 				return rc;
-			}
 			d->repeated = true;
 			d->n_repeats++;
 			return 0;

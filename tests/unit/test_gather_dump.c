@@ -27,6 +27,7 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
+#include "model/rtnl.h"
 #include "probes/gather.h"
 
 struct rt {
@@ -252,6 +253,27 @@ static void test_many(void **state)
 	ct_netns_free(&ns);
 }
 
+/* The key set alone, as a consumer that streams routes elsewhere would use it. */
+static void test_rkeys(void **state)
+{
+	(void)state;
+	struct ct_rkeys k;
+	ct_rkeys_init(&k);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < N(distinct); i++) {
+			struct nl_msg *m = msg_of(&distinct[i]);
+			struct ct_route r;
+			assert_int_equal(ct_rtnl_route(nlmsg_hdr(m), &r), CT_RTNL_OK);
+			assert_int_equal(ct_rkeys_seen(&k, nlmsg_hdr(m), &r), 0);
+			assert_int_equal(ct_rkeys_seen(&k, nlmsg_hdr(m), &r), 1);
+			ct_route_clear(&r);
+			nlmsg_free(m);
+		}
+		ct_rkeys_clear(&k); /* a new attempt: nothing seen */
+	}
+	ct_rkeys_free(&k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_multipath_repeat),
 		cmocka_unit_test(test_keys_off),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_rkeys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
