@@ -44,18 +44,20 @@ trap 'exit 1' INT TERM
 ip netns add "$NS" || bail "ip netns add $NS"
 in_ns "$NS" ip link set lo up
 ip -n "$NS" link add v0 type veth peer name v1 || bail "ip link add v0"
-ip -n "$NS" link set v0 up && ip -n "$NS" link set v1 up || bail "ip link set up"
+ip -n "$NS" link set v0 up || bail "ip link set v0 up"
+ip -n "$NS" link set v1 up || bail "ip link set v1 up"
 
 # the fixed routes: 3000 /64s with three metrics, and what the kernel holds side by side
 for i in $(seq 0 2999); do
 	printf 'route add 2001:db8:%x:%x::/64 dev v0 metric %d\n' $((i >> 8)) $((i & 255)) $((1024 + i % 3))
 done >"$TMP/fixed"
 out=$(ip -n "$NS" -6 -batch "$TMP/fixed" 2>&1) || bail "ip -6 -batch (fixed routes)" "$out"
-ip -n "$NS" -6 route append 2001:db8:eeee::/64 dev v0 metric 5 &&
-	ip -n "$NS" -6 route append 2001:db8:eeee::/64 dev v1 metric 5 &&
-	ip -n "$NS" -6 route add 2001:db8:ffff::/64 nexthop via fe80::1 dev v0 nexthop via fe80::2 dev v1 &&
-	ip -n "$NS" -6 route add 2001:db8:ffff::/64 dev v0 table 100 ||
-	bail "ip -6 route (same-key routes)"
+for r in "append 2001:db8:eeee::/64 dev v0 metric 5" "append 2001:db8:eeee::/64 dev v1 metric 5" \
+	"add 2001:db8:ffff::/64 nexthop via fe80::1 dev v0 nexthop via fe80::2 dev v1" \
+	"add 2001:db8:ffff::/64 dev v0 table 100"; do
+	# shellcheck disable=SC2086 # words of a route on purpose
+	ip -n "$NS" -6 route $r || bail "ip -6 route $r"
+done
 
 # the churn: 1500 random /64s (in 2001:db8:8000::/33, apart from the fixed ones) added, then
 # deleted, in a loop

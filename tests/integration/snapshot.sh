@@ -156,6 +156,7 @@ else
 	while [ -n "$hex" ]; do
 		chunk=${hex:0:22}
 		hex=${hex:22}
+		# shellcheck disable=SC2059 # the chunk as a printf format of \xNN escapes on purpose
 		bnames+=("$(printf "cali$(printf '%s' "$chunk" | sed 's/../\\x&/g')")")
 	done
 	made=0
