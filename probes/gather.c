@@ -222,10 +222,17 @@ void ct_rkeys_free(struct ct_rkeys *k)
 	ct_rkeys_init(k);
 }
 
+/* MurmurHash3's 64-bit finaliser over h and v: every input bit reaches the low
+ * bits that pick a slot (addresses differ in their high bytes). */
 static uint64_t mix(uint64_t h, uint64_t v)
 {
-	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-	return h * 0xff51afd7ed558ccdull;
+	h ^= v + 0x9e3779b97f4a7c15ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
 }
 
 static uint64_t mix_nh(uint64_t h, int oif, const struct ct_ip *ip)
@@ -339,9 +346,11 @@ int ct_rkeys_seen(struct ct_rkeys *k, const struct nlmsghdr *h, const struct ct_
 
 	rkey_of(&key, h, r);
 	if (k->nslot)
-		for (s = (size_t)key.hash & (k->nslot - 1); k->slot[s]; s = (s + 1) & (k->nslot - 1))
+		for (s = (size_t)key.hash & (k->nslot - 1); k->slot[s]; s = (s + 1) & (k->nslot - 1)) {
+			k->probes++;
 			if (rkey_same(k, &k->kv[k->slot[s] - 1], &key, r))
 				return 1;
+		}
 	if (k->kn == k->kcap && rkeys_grow(k) < 0)
 		return -ENOMEM;
 	if (multipath(r)) {

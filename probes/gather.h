@@ -67,6 +67,7 @@ struct ct_rkeys {
 	size_t nhn, nhcap;
 	uint32_t *slot; /* open addressing: kv index + 1, 0 empty */
 	size_t nslot;
+	size_t probes; /* slots looked at by ct_rkeys_seen since init (for tests) */
 };
 
 void ct_rkeys_init(struct ct_rkeys *k);
