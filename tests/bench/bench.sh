@@ -515,6 +515,7 @@ echo; [ "${BENCH_EVENTS:-1}" = 0 ] || bash tests/bench/events.sh || echo "bench:
 bash tests/bench/model.sh # model updates: 100k route events (tests/bench/model.sh)
 bash tests/bench/views.sh
 echo; [ "${BENCH_LOOKUP:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/lookup.sh || echo "bench: lookup section failed"
+echo; CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" bash tests/bench/roundtrip.sh || echo "bench: roundtrip.sh failed"
 
 cleanup
 for n in "${made[@]}"; do
