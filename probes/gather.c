@@ -187,40 +187,11 @@ static int addr_cb(struct nlmsghdr *h, void *arg)
 
 /* ---- route dumps: repeated keys (probes/gather.h) ---- */
 
-struct ct_rkey_nh {
-	int oif;
-	struct ct_ip gw;
+struct ct_rkey_src {
+	uint32_t i; /* index - base */
+	uint8_t len;
+	uint8_t a[16];
 };
-
-struct ct_rkey {
-	uint64_t hash;
-	uint32_t table, metric;
-	uint8_t type, tos, dst_len, src_len;
-	uint8_t dst[16], src[16];
-	/* the next hop of a single-path route; a multipath one's are nh[nh_off..+nh_n) */
-	struct ct_rkey_nh one;
-	uint32_t nh_off, nh_n; /* nh_n 0: single path */
-};
-
-void ct_rkeys_init(struct ct_rkeys *k)
-{
-	memset(k, 0, sizeof(*k));
-}
-
-void ct_rkeys_clear(struct ct_rkeys *k)
-{
-	k->kn = k->nhn = 0;
-	if (k->slot)
-		memset(k->slot, 0, k->nslot * sizeof(*k->slot));
-}
-
-void ct_rkeys_free(struct ct_rkeys *k)
-{
-	free(k->kv);
-	free(k->nh);
-	free(k->slot);
-	ct_rkeys_init(k);
-}
 
 /* MurmurHash3's 64-bit finaliser over h and v: every input bit reaches the low
  * bits that pick a slot (addresses differ in their high bytes). */
@@ -235,14 +206,18 @@ static uint64_t mix(uint64_t h, uint64_t v)
 	return h;
 }
 
+static uint64_t mix16(uint64_t h, const uint8_t *p)
+{
+	uint64_t a, b;
+	memcpy(&a, p, 8);
+	memcpy(&b, p + 8, 8);
+	return mix(mix(h, a), b);
+}
+
 static uint64_t mix_nh(uint64_t h, int oif, const struct ct_ip *ip)
 {
-	uint64_t a = 0, b = 0;
-	if (ip->family) {
-		memcpy(&a, ip->a, 8);
-		memcpy(&b, ip->a + 8, 8);
-	}
-	return mix(mix(mix(mix(h, (uint32_t)oif), ip->family), a), b);
+	static const uint8_t zero[16];
+	return mix16(mix(mix(h, (uint32_t)oif), ip->family), ip->family ? ip->a : zero);
 }
 
 static bool multipath(const struct ct_route *r)
@@ -250,43 +225,19 @@ static bool multipath(const struct ct_route *r)
 	return r->nh_count > 1 && r->nh; /* the test of ct_route_nexthops() */
 }
 
-/* The key of the route message h decoded as r (RTA_SRC is not in the model);
- * its multipath next hops are compared from r. */
-static void rkey_of(struct ct_rkey *k, const struct nlmsghdr *h, const struct ct_route *r)
+/* The key's hash: r and its source prefix (src_len bits of src). */
+static uint64_t rkey_hash(const struct ct_route *r, uint8_t src_len, const uint8_t src[16])
 {
-	const struct rtmsg *rtm = nlmsg_data(h);
-	struct nlattr *src = nlmsg_find_attr((struct nlmsghdr *)h, sizeof(*rtm), RTA_SRC);
-
-	memset(k, 0, sizeof(*k));
-	k->table = r->table;
-	k->metric = r->priority;
-	k->type = r->type;
-	k->tos = r->tos;
-	k->dst_len = r->dst.len;
-	memcpy(k->dst, r->dst.ip.a, sizeof(k->dst));
-	k->src_len = rtm->rtm_src_len;
-	if (src && nla_len(src) > 0)
-		memcpy(k->src, nla_data(src),
-		       (size_t)nla_len(src) < sizeof(k->src) ? (size_t)nla_len(src) : sizeof(k->src));
-	uint64_t hh = mix(mix(mix(0, k->table), k->metric),
-			  (uint64_t)k->type << 24 | (uint64_t)k->tos << 16 |
-				  (uint64_t)k->dst_len << 8 | k->src_len);
-	for (int i = 0; i < 16; i += 8) {
-		uint64_t a, b;
-		memcpy(&a, k->dst + i, 8);
-		memcpy(&b, k->src + i, 8);
-		hh = mix(mix(hh, a), b);
-	}
-	if (multipath(r)) {
-		hh = mix(hh, r->nh_count);
-		for (size_t i = 0; i < r->nh_count; i++)
-			hh = mix_nh(hh, r->nh[i].oif, &r->nh[i].gw);
-	} else {
-		k->one.oif = r->oif;
-		k->one.gw = r->gw;
-		hh = mix_nh(mix(hh, 1), r->oif, &r->gw);
-	}
-	k->hash = hh;
+	uint64_t h = mix(mix(mix(0, r->table), r->priority),
+			 (uint64_t)r->type << 24 | (uint64_t)r->tos << 16 |
+				 (uint64_t)r->dst.len << 8 | src_len);
+	h = mix16(mix16(mix(h, r->dst.ip.family), r->dst.ip.a), src);
+	if (!multipath(r))
+		return mix_nh(mix(h, 1), r->oif, &r->gw);
+	h = mix(h, r->nh_count);
+	for (size_t i = 0; i < r->nh_count; i++)
+		h = mix_nh(h, r->nh[i].oif, &r->nh[i].gw);
+	return h;
 }
 
 static bool ip_same(const struct ct_ip *a, const struct ct_ip *b)
@@ -294,87 +245,116 @@ static bool ip_same(const struct ct_ip *a, const struct ct_ip *b)
 	return a->family == b->family && (!a->family || ct_ip_eq(a, b));
 }
 
-/* Is the stored key a the key b of route r? */
-static bool rkey_same(const struct ct_rkeys *k, const struct ct_rkey *a, const struct ct_rkey *b,
-		      const struct ct_route *r)
+static bool nh_same(const struct ct_route *a, const struct ct_route *b)
 {
-	if (a->hash != b->hash || a->table != b->table || a->metric != b->metric ||
-	    a->type != b->type || a->tos != b->tos || a->dst_len != b->dst_len ||
-	    a->src_len != b->src_len || memcmp(a->dst, b->dst, 16) || memcmp(a->src, b->src, 16))
+	if (multipath(a) != multipath(b))
 		return false;
-	if (!multipath(r))
-		return a->nh_n == 0 && a->one.oif == b->one.oif && ip_same(&a->one.gw, &b->one.gw);
-	if (a->nh_n != r->nh_count)
+	if (!multipath(a))
+		return a->oif == b->oif && ip_same(&a->gw, &b->gw);
+	if (a->nh_count != b->nh_count)
 		return false;
-	for (size_t i = 0; i < r->nh_count; i++) {
-		const struct ct_rkey_nh *x = &k->nh[a->nh_off + i];
-		if (x->oif != r->nh[i].oif || !ip_same(&x->gw, &r->nh[i].gw))
+	for (size_t i = 0; i < a->nh_count; i++)
+		if (a->nh[i].oif != b->nh[i].oif || !ip_same(&a->nh[i].gw, &b->nh[i].gw))
 			return false;
-	}
 	return true;
 }
 
-static int rkeys_grow(struct ct_rkeys *k)
+/* The source prefix of the route pushed at base + i (binary search; none: length 0). */
+static const struct ct_rkey_src *src_of(const struct ct_route_dump *d, size_t i)
 {
-	size_t cap = k->kcap ? k->kcap * 2 : 256, nslot = cap * 2;
-	if (cap >= UINT32_MAX / 2)
+	size_t lo = 0, hi = d->nsrc;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->src[mid].i == i)
+			return &d->src[mid];
+		if (d->src[mid].i < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static uint64_t slot_val(uint64_t hash, size_t i)
+{
+	return (hash & 0xffffffff00000000ull) | (uint32_t)(i + 1);
+}
+
+static int slots_grow(struct ct_route_dump *d)
+{
+	static const uint8_t zero[16];
+	size_t nslot = d->nslot ? d->nslot * 2 : 512;
+	if (nslot >= UINT32_MAX)
 		return -ENOMEM;
-	struct ct_rkey *kv = realloc(k->kv, cap * sizeof(*kv));
-	if (!kv)
-		return -ENOMEM;
-	k->kv = kv;
-	k->kcap = cap;
-	uint32_t *slot = calloc(nslot, sizeof(*slot));
+	uint64_t *slot = calloc(nslot, sizeof(*slot));
 	if (!slot)
 		return -ENOMEM;
-	for (size_t i = 0; i < k->kn; i++) {
-		size_t s = (size_t)k->kv[i].hash & (nslot - 1);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct ct_rkey_src *sp = src_of(d, i);
+		uint64_t h = rkey_hash(&d->ns->routes.v[d->base + i], sp ? sp->len : 0,
+				       sp ? sp->a : zero);
+		size_t s = (size_t)h & (nslot - 1);
 		while (slot[s])
 			s = (s + 1) & (nslot - 1);
-		slot[s] = (uint32_t)i + 1;
+		slot[s] = slot_val(h, i);
 	}
-	free(k->slot);
-	k->slot = slot;
-	k->nslot = nslot;
+	free(d->slot);
+	d->slot = slot;
+	d->nslot = nslot;
 	return 0;
 }
 
-int ct_rkeys_seen(struct ct_rkeys *k, const struct nlmsghdr *h, const struct ct_route *r)
+/* 1 when the route r of message h repeats a route pushed since the last restart;
+ * else 0, and its key is kept as the route that the caller pushes next. -ENOMEM. */
+static int rkey_seen(struct ct_route_dump *d, const struct nlmsghdr *h, const struct ct_route *r)
 {
-	struct ct_rkey key;
+	const struct rtmsg *rtm = nlmsg_data(h);
+	struct nlattr *sa = nlmsg_find_attr((struct nlmsghdr *)h, sizeof(*rtm), RTA_SRC);
+	uint8_t src[16] = {0};
+	uint8_t src_len = rtm->rtm_src_len;
 	size_t s;
 
-	rkey_of(&key, h, r);
-	if (k->nslot)
-		for (s = (size_t)key.hash & (k->nslot - 1); k->slot[s]; s = (s + 1) & (k->nslot - 1)) {
-			k->probes++;
-			if (rkey_same(k, &k->kv[k->slot[s] - 1], &key, r))
+	if (sa && nla_len(sa) > 0)
+		memcpy(src, nla_data(sa),
+		       (size_t)nla_len(sa) < sizeof(src) ? (size_t)nla_len(sa) : sizeof(src));
+	uint64_t hash = rkey_hash(r, src_len, src);
+	if (d->nslot)
+		for (s = (size_t)hash & (d->nslot - 1); d->slot[s]; s = (s + 1) & (d->nslot - 1)) {
+			uint64_t v = d->slot[s];
+			d->probes++;
+			if ((v ^ hash) >> 32)
+				continue;
+			size_t i = (uint32_t)v - 1;
+			const struct ct_route *q = &d->ns->routes.v[d->base + i];
+			const struct ct_rkey_src *sp = src_of(d, i);
+			if (q->table == r->table && q->priority == r->priority &&
+			    q->type == r->type && q->tos == r->tos && q->dst.len == r->dst.len &&
+			    ip_same(&q->dst.ip, &r->dst.ip) && (sp ? sp->len : 0) == src_len &&
+			    memcmp(sp ? sp->a : (const uint8_t[16]){0}, src, 16) == 0 &&
+			    nh_same(q, r))
 				return 1;
 		}
-	if (k->kn == k->kcap && rkeys_grow(k) < 0)
+	if (d->ns->routes.n != d->base + d->n)
+		return -EINVAL; /* someone else pushed routes: the indexes would be wrong */
+	if (2 * (d->n + 1) > d->nslot && slots_grow(d) < 0)
 		return -ENOMEM;
-	if (multipath(r)) {
-		if (k->nhn + r->nh_count > k->nhcap) {
-			size_t cap = k->nhcap ? k->nhcap : 256;
-			while (cap < k->nhn + r->nh_count)
-				cap *= 2;
-			if (cap >= UINT32_MAX)
+	if (src_len || sa) {
+		if (d->nsrc == d->srccap) {
+			size_t cap = d->srccap ? d->srccap * 2 : 16;
+			struct ct_rkey_src *v = realloc(d->src, cap * sizeof(*v));
+			if (!v)
 				return -ENOMEM;
-			struct ct_rkey_nh *nh = realloc(k->nh, cap * sizeof(*nh));
-			if (!nh)
-				return -ENOMEM;
-			k->nh = nh;
-			k->nhcap = cap;
+			d->src = v;
+			d->srccap = cap;
 		}
-		key.nh_off = (uint32_t)k->nhn;
-		key.nh_n = r->nh_count;
-		for (size_t i = 0; i < r->nh_count; i++)
-			k->nh[k->nhn++] = (struct ct_rkey_nh){ r->nh[i].oif, r->nh[i].gw };
+		struct ct_rkey_src *e = &d->src[d->nsrc++];
+		e->i = (uint32_t)d->n;
+		e->len = src_len;
+		memcpy(e->a, src, 16);
 	}
-	k->kv[k->kn] = key;
-	for (s = (size_t)key.hash & (k->nslot - 1); k->slot[s]; s = (s + 1) & (k->nslot - 1))
+	for (s = (size_t)hash & (d->nslot - 1); d->slot[s]; s = (s + 1) & (d->nslot - 1))
 		;
-	k->slot[s] = (uint32_t)++k->kn;
+	d->slot[s] = slot_val(hash, d->n++);
 	return 0;
 }
 
@@ -384,19 +364,26 @@ void ct_route_dump_init(struct ct_route_dump *d, struct ct_netns *ns, uint8_t fa
 	d->ns = ns;
 	d->family = family;
 	d->keys = keys;
-	ct_rkeys_init(&d->seen);
+	d->base = ns->routes.n;
 }
 
 void ct_route_dump_restart(struct ct_route_dump *d)
 {
-	ct_rkeys_clear(&d->seen);
+	d->base = d->ns->routes.n;
+	d->n = d->nsrc = 0;
+	if (d->slot)
+		memset(d->slot, 0, d->nslot * sizeof(*d->slot));
 	d->repeated = false;
 	d->n_repeats = 0;
 }
 
 void ct_route_dump_free(struct ct_route_dump *d)
 {
-	ct_rkeys_free(&d->seen);
+	free(d->slot);
+	free(d->src);
+	d->slot = NULL;
+	d->src = NULL;
+	d->nslot = d->n = d->nsrc = d->srccap = 0;
 }
 
 int ct_route_dump_msg(struct nlmsghdr *h, void *arg)
@@ -414,7 +401,7 @@ int ct_route_dump_msg(struct nlmsghdr *h, void *arg)
 		return 0;
 	}
 	if (d->keys) {
-		rc = ct_rkeys_seen(&d->seen, h, &tmp);
+		rc = rkey_seen(d, h, &tmp);
 		if (rc) {
 			ct_route_clear(&tmp);
 			if (rc < 0)
