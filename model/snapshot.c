@@ -851,7 +851,8 @@ static int get_mac(struct ld *l, json_t *o, const char *w, const char *k, bool n
 	for (size_t i = 0; ok && i < n; i++) {
 		int hi = hexval(s[i * 3]), lo = hexval(s[i * 3 + 1]);
 		ok = hi >= 0 && lo >= 0 && (i + 1 == n || s[i * 3 + 2] == ':');
-		mac[i] = (uint8_t)(hi << 4 | lo);
+		if (ok) /* hexval's -1 must not reach the shift (UBSan: shift of a negative value) */
+			mac[i] = (uint8_t)((unsigned)hi << 4 | (unsigned)lo);
 	}
 	if (!ok)
 		return fail(l, w, k, "expected a %s address like aa:bb:cc:dd:ee:ff, got '%s'",

@@ -3,7 +3,8 @@
  * Live gathering over rtnetlink. Every table is a streaming dump: each reply
  * message is parsed as it arrives and written straight into the model (no
  * nl_cache), which keeps 100,000 routes at a few hundredths of a second.
- * Interrupted dumps (NLM_F_DUMP_INTR) are retried, then kept and counted.
+ * Interrupted dumps (NLM_F_DUMP_INTR), and IPv6 route dumps that repeat a route
+ * (see ct_route_dump_msg in gather.h), are retried, then kept and counted.
  */
 #include "probes/gather.h"
 
@@ -86,19 +87,22 @@ static void counts_restore(struct ct_netns *ns, const struct ns_counts *c)
 	ns->neightbls.n = c->neightbls;
 }
 
-/* Dumps type into ns; a dump the kernel keeps marking interrupted is kept
- * after DUMP_RETRIES retries and counted in node->dump_intr. An optional dump
- * (IPv6 on a kernel without it) may fail as unsupported. */
-static int dump_with(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, const char *what,
-		     int type, const void *hdr, size_t hlen, struct dumparg da, ct_nl_handler fn,
-		     bool optional)
+/* Dumps type into ns with fn(msg, arg); a dump the kernel keeps marking
+ * interrupted (or, with rd, repeating a route) is kept after DUMP_RETRIES
+ * retries and counted in node->dump_intr. An optional dump (IPv6 on a kernel
+ * without it) may fail as unsupported. */
+static int dump_arg(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, const char *what,
+		    int type, const void *hdr, size_t hlen, ct_nl_handler fn, void *arg,
+		    struct ct_route_dump *rd, bool optional)
 {
 	struct ns_counts c;
 	char buf[96];
 
 	for (int attempt = 0;; attempt++) {
 		counts_save(ns, &c);
-		int r = ct_nl_dump(nl, type, hdr, hlen, fn, &da);
+		if (rd)
+			ct_route_dump_restart(rd);
+		int r = ct_nl_dump(nl, type, hdr, hlen, fn, arg);
 		if (r < 0) {
 			counts_restore(ns, &c);
 			if (optional && (r == -EAFNOSUPPORT || r == -EOPNOTSUPP ||
@@ -107,7 +111,7 @@ static int dump_with(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, cons
 			snprintf(buf, sizeof(buf), "dump %s in network namespace", what);
 			return ct_err_errno(g->err, -r, buf, ns->name);
 		}
-		if (!nl->intr)
+		if (!nl->intr && !(rd && rd->repeated))
 			return 0;
 		if (attempt == DUMP_RETRIES) {
 			g->node->dump_intr++;
@@ -115,6 +119,26 @@ static int dump_with(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, cons
 		}
 		counts_restore(ns, &c);
 	}
+}
+
+static int dump_with(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, const char *what,
+		     int type, const void *hdr, size_t hlen, struct dumparg da, ct_nl_handler fn,
+		     bool optional)
+{
+	return dump_arg(g, nl, ns, what, type, hdr, hlen, fn, &da, NULL, optional);
+}
+
+/* A route dump of rtm's family (and filter), IPv6 checked for repeated routes. */
+static int dump_rt(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, const char *what,
+		   const struct rtmsg *rtm, bool optional)
+{
+	struct ct_route_dump rd;
+
+	ct_route_dump_init(&rd, ns, rtm->rtm_family, rtm->rtm_family == AF_INET6);
+	int r = dump_arg(g, nl, ns, what, RTM_GETROUTE, rtm, sizeof(*rtm), ct_route_dump_msg, &rd,
+			 &rd, optional);
+	ct_route_dump_free(&rd);
+	return r;
 }
 
 static int dump(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, const char *what,
@@ -161,9 +185,210 @@ static int addr_cb(struct nlmsghdr *h, void *arg)
 	return 0;
 }
 
-static int route_cb(struct nlmsghdr *h, void *arg)
+/* ---- route dumps: repeated keys (probes/gather.h) ---- */
+
+struct ct_rkey_src {
+	uint32_t i; /* index - base */
+	uint8_t len;
+	uint8_t a[16];
+};
+
+/* MurmurHash3's 64-bit finaliser over h and v: every input bit reaches the low
+ * bits that pick a slot (addresses differ in their high bytes). */
+static uint64_t mix(uint64_t h, uint64_t v)
 {
-	struct dumparg *da = arg;
+	h ^= v + 0x9e3779b97f4a7c15ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
+
+static uint64_t mix16(uint64_t h, const uint8_t *p)
+{
+	uint64_t a, b;
+	memcpy(&a, p, 8);
+	memcpy(&b, p + 8, 8);
+	return mix(mix(h, a), b);
+}
+
+static uint64_t mix_nh(uint64_t h, int oif, const struct ct_ip *ip)
+{
+	static const uint8_t zero[16];
+	return mix16(mix(mix(h, (uint32_t)oif), ip->family), ip->family ? ip->a : zero);
+}
+
+static bool multipath(const struct ct_route *r)
+{
+	return r->nh_count > 1 && r->nh; /* the test of ct_route_nexthops() */
+}
+
+/* The key's hash: r and its source prefix (src_len bits of src). */
+static uint64_t rkey_hash(const struct ct_route *r, uint8_t src_len, const uint8_t src[16])
+{
+	uint64_t h = mix(mix(mix(0, r->table), r->priority),
+			 (uint64_t)r->type << 24 | (uint64_t)r->tos << 16 |
+				 (uint64_t)r->dst.len << 8 | src_len);
+	h = mix16(mix16(mix(h, r->dst.ip.family), r->dst.ip.a), src);
+	if (!multipath(r))
+		return mix_nh(mix(h, 1), r->oif, &r->gw);
+	h = mix(h, r->nh_count);
+	for (size_t i = 0; i < r->nh_count; i++)
+		h = mix_nh(h, r->nh[i].oif, &r->nh[i].gw);
+	return h;
+}
+
+static bool ip_same(const struct ct_ip *a, const struct ct_ip *b)
+{
+	return a->family == b->family && (!a->family || ct_ip_eq(a, b));
+}
+
+static bool nh_same(const struct ct_route *a, const struct ct_route *b)
+{
+	if (multipath(a) != multipath(b))
+		return false;
+	if (!multipath(a))
+		return a->oif == b->oif && ip_same(&a->gw, &b->gw);
+	if (a->nh_count != b->nh_count)
+		return false;
+	for (size_t i = 0; i < a->nh_count; i++)
+		if (a->nh[i].oif != b->nh[i].oif || !ip_same(&a->nh[i].gw, &b->nh[i].gw))
+			return false;
+	return true;
+}
+
+/* The source prefix of the route pushed at base + i (binary search; none: length 0). */
+static const struct ct_rkey_src *src_of(const struct ct_route_dump *d, size_t i)
+{
+	size_t lo = 0, hi = d->nsrc;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->src[mid].i == i)
+			return &d->src[mid];
+		if (d->src[mid].i < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static uint64_t slot_val(uint64_t hash, size_t i)
+{
+	return (hash & 0xffffffff00000000ull) | (uint32_t)(i + 1);
+}
+
+static int slots_grow(struct ct_route_dump *d)
+{
+	static const uint8_t zero[16];
+	size_t nslot = d->nslot ? d->nslot * 2 : 512;
+	if (nslot >= UINT32_MAX)
+		return -ENOMEM;
+	uint64_t *slot = calloc(nslot, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n; i++) {
+		const struct ct_rkey_src *sp = src_of(d, i);
+		uint64_t h = rkey_hash(&d->ns->routes.v[d->base + i], sp ? sp->len : 0,
+				       sp ? sp->a : zero);
+		size_t s = (size_t)h & (nslot - 1);
+		while (slot[s])
+			s = (s + 1) & (nslot - 1);
+		slot[s] = slot_val(h, i);
+	}
+	free(d->slot);
+	d->slot = slot;
+	d->nslot = nslot;
+	return 0;
+}
+
+/* 1 when the route r of message h repeats a route pushed since the last restart;
+ * else 0, and its key is kept as the route that the caller pushes next. -ENOMEM. */
+static int rkey_seen(struct ct_route_dump *d, const struct nlmsghdr *h, const struct ct_route *r)
+{
+	const struct rtmsg *rtm = nlmsg_data(h);
+	struct nlattr *sa = nlmsg_find_attr((struct nlmsghdr *)h, sizeof(*rtm), RTA_SRC);
+	uint8_t src[16] = {0};
+	uint8_t src_len = rtm->rtm_src_len;
+	size_t s;
+
+	if (sa && nla_len(sa) > 0)
+		memcpy(src, nla_data(sa),
+		       (size_t)nla_len(sa) < sizeof(src) ? (size_t)nla_len(sa) : sizeof(src));
+	uint64_t hash = rkey_hash(r, src_len, src);
+	if (d->nslot)
+		for (s = (size_t)hash & (d->nslot - 1); d->slot[s]; s = (s + 1) & (d->nslot - 1)) {
+			uint64_t v = d->slot[s];
+			d->probes++;
+			if ((v ^ hash) >> 32)
+				continue;
+			size_t i = (uint32_t)v - 1;
+			const struct ct_route *q = &d->ns->routes.v[d->base + i];
+			const struct ct_rkey_src *sp = src_of(d, i);
+			if (q->table == r->table && q->priority == r->priority &&
+			    q->type == r->type && q->tos == r->tos && q->dst.len == r->dst.len &&
+			    ip_same(&q->dst.ip, &r->dst.ip) && (sp ? sp->len : 0) == src_len &&
+			    memcmp(sp ? sp->a : (const uint8_t[16]){0}, src, 16) == 0 &&
+			    nh_same(q, r))
+				return 1;
+		}
+	if (d->ns->routes.n != d->base + d->n)
+		return -EINVAL; /* someone else pushed routes: the indexes would be wrong */
+	if (2 * (d->n + 1) > d->nslot && slots_grow(d) < 0)
+		return -ENOMEM;
+	if (src_len || sa) {
+		if (d->nsrc == d->srccap) {
+			size_t cap = d->srccap ? d->srccap * 2 : 16;
+			struct ct_rkey_src *v = realloc(d->src, cap * sizeof(*v));
+			if (!v)
+				return -ENOMEM;
+			d->src = v;
+			d->srccap = cap;
+		}
+		struct ct_rkey_src *e = &d->src[d->nsrc++];
+		e->i = (uint32_t)d->n;
+		e->len = src_len;
+		memcpy(e->a, src, 16);
+	}
+	for (s = (size_t)hash & (d->nslot - 1); d->slot[s]; s = (s + 1) & (d->nslot - 1))
+		;
+	d->slot[s] = slot_val(hash, d->n++);
+	return 0;
+}
+
+void ct_route_dump_init(struct ct_route_dump *d, struct ct_netns *ns, uint8_t family, bool keys)
+{
+	memset(d, 0, sizeof(*d));
+	d->ns = ns;
+	d->family = family;
+	d->keys = keys;
+	d->base = ns->routes.n;
+}
+
+void ct_route_dump_restart(struct ct_route_dump *d)
+{
+	d->base = d->ns->routes.n;
+	d->n = d->nsrc = 0;
+	if (d->slot)
+		memset(d->slot, 0, d->nslot * sizeof(*d->slot));
+	d->repeated = false;
+	d->n_repeats = 0;
+}
+
+void ct_route_dump_free(struct ct_route_dump *d)
+{
+	free(d->slot);
+	free(d->src);
+	d->slot = NULL;
+	d->src = NULL;
+	d->nslot = d->n = d->nsrc = d->srccap = 0;
+}
+
+int ct_route_dump_msg(struct nlmsghdr *h, void *arg)
+{
+	struct ct_route_dump *d = arg;
 	struct ct_route tmp, *r;
 	int rc = ct_rtnl_route(h, &tmp);
 
@@ -171,11 +396,22 @@ static int route_cb(struct nlmsghdr *h, void *arg)
 		return rc;
 	if (rc != CT_RTNL_OK)
 		return 0;
-	if (h->nlmsg_type != RTM_NEWROUTE || (da->family && tmp.dst.ip.family != da->family)) {
+	if (h->nlmsg_type != RTM_NEWROUTE || (d->family && tmp.dst.ip.family != d->family)) {
 		ct_route_clear(&tmp);
 		return 0;
 	}
-	r = ct_push_route(da->ns);
+	if (d->keys) {
+		rc = rkey_seen(d, h, &tmp);
+		if (rc) {
+			ct_route_clear(&tmp);
+			if (rc < 0)
+				return rc;
+			d->repeated = true;
+			d->n_repeats++;
+			return 0;
+		}
+	}
+	r = ct_push_route(d->ns);
 	if (!r) {
 		ct_route_clear(&tmp);
 		return -ENOMEM;
@@ -411,12 +647,10 @@ static int dump_routes(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, bo
 {
 	struct rtmsg rtm = { .rtm_family = AF_INET }; /* table 0: every table */
 
-	if (dump(g, nl, ns, "routes", RTM_GETROUTE, &rtm, sizeof(rtm), AF_INET, route_cb,
-		 false) < 0)
+	if (dump_rt(g, nl, ns, "routes", &rtm, false) < 0)
 		return -1;
 	rtm.rtm_family = AF_INET6;
-	if (v6 && dump(g, nl, ns, "inet6 routes", RTM_GETROUTE, &rtm, sizeof(rtm), AF_INET6,
-		       route_cb, true) < 0)
+	if (v6 && dump_rt(g, nl, ns, "inet6 routes", &rtm, true) < 0)
 		return -1;
 	return 0;
 }
@@ -436,8 +670,7 @@ static int dump_routes_wl(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns)
 		for (int i = 0; i < 2 && complete; i++) {
 			struct rtmsg rtm = { .rtm_family = fams[i], .rtm_table = RT_TABLE_MAIN,
 					     .rtm_protocol = RTPROT_BOOT, .rtm_type = RTN_UNICAST };
-			if (dump(g, nl, ns, "workload routes", RTM_GETROUTE, &rtm, sizeof(rtm),
-				 fams[i], route_cb, fams[i] == AF_INET6) < 0) {
+			if (dump_rt(g, nl, ns, "workload routes", &rtm, fams[i] == AF_INET6) < 0) {
 				/* a kernel that rejects the filter: fall back below */
 				g->err->exit_code = 0;
 				g->err->msg[0] = 0;

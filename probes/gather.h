@@ -47,4 +47,46 @@ int ct_netns_resolve(const char *spec, char *path, size_t plen, char *name, size
 /* Gathers into node (ns.v[0] becomes the target namespace). 0 or -1 with err set. */
 int ct_gather(struct ct_node *node, const struct ct_gather_opts *o, struct ct_err *err);
 
+/* ---- one route dump (the handler ct_gather uses; public so that tests can feed it) ----
+ *
+ * ct_route_dump_msg decodes each RTM_NEWROUTE of the expected family (model/rtnl.c)
+ * and pushes it into ns. With keys on (ct_gather turns them on for IPv6) it also
+ * checks that no route comes twice in one dump: an IPv6 dump taken while routes
+ * change can repeat rows (and skip others) without NLM_F_DUMP_INTR, because the
+ * kernel restarts its walk and skips by count. A route's key is what the kernel
+ * itself refuses to hold twice: table, destination and source prefixes, metric,
+ * and the next hops (each one's device and gateway, in order: routes to fe80::/64
+ * on several devices, or appended with the same metric, are different routes; a
+ * multipath route is one message), plus type and TOS. A route whose key came
+ * before in the same dump is not pushed; it sets repeated, and ct_gather then
+ * retries the dump as for NLM_F_DUMP_INTR (dump_interrupted after the retries).
+ * The keys are the routes already pushed into ns (a hash table of their indexes,
+ * 8 bytes a route, and the source prefixes that RTA_SRC gives, which the model
+ * does not keep). */
+struct nlmsghdr;
+struct ct_rkey_src;
+
+struct ct_route_dump {
+	struct ct_netns *ns;
+	uint8_t family;   /* AF_INET or AF_INET6 (0: any) */
+	bool keys;        /* check for repeated keys */
+	bool repeated;    /* a key came twice since the last restart */
+	size_t n_repeats; /* repeated messages since the last restart */
+	size_t probes;    /* hash slots looked at since init (for tests) */
+	/* private: the routes pushed since the last restart, ns->routes.v[base..] */
+	size_t base, n;
+	uint64_t *slot; /* open addressing: hash high 32 bits | route index - base + 1; 0 empty */
+	size_t nslot;
+	struct ct_rkey_src *src; /* routes with a source prefix, by increasing index */
+	size_t nsrc, srccap;
+};
+
+void ct_route_dump_init(struct ct_route_dump *d, struct ct_netns *ns, uint8_t family, bool keys);
+/* Forgets the keys and the repeat before another attempt; call it after the
+ * caller has truncated ns to where the attempt starts. */
+void ct_route_dump_restart(struct ct_route_dump *d);
+void ct_route_dump_free(struct ct_route_dump *d);
+/* The ct_nl_handler: arg is a struct ct_route_dump. 0, or -ENOMEM. */
+int ct_route_dump_msg(struct nlmsghdr *h, void *arg);
+
 #endif

@@ -518,6 +518,7 @@ echo; [ "${BENCH_LOOKUP:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/look
 echo; CALTRACE="$CALTRACE" bash tests/bench/safefiles.sh || echo "bench: safefiles section failed"
 echo; [ "${BENCH_ORDER:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/sniffmisc.sh || echo "bench: sniff order section failed"
 echo; [ "${BENCH_WRITES:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/writes.sh || echo "bench: writes section failed"
+echo; CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" bash tests/bench/roundtrip.sh || echo "bench: roundtrip.sh failed"
 
 cleanup
 for n in "${made[@]}"; do

@@ -129,6 +129,117 @@ if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null 2>&1; then
 	exit
 fi
 
+# ---------------------------------------------------------------- (d) names with any bytes
+# Interface names holding bytes that are not UTF-8, in a namespace this script creates: the
+# pair cali\xfa / cali\xfb (once merged into one name), cali + eleven 0xff (15 bytes, the
+# longest name; once written but not loadable), "\xfa" spelled in ASCII, and every byte the
+# kernel accepts in a name (all but NUL, '/', ':', what its isspace() calls a blank, 0xa0
+# included, and '%', which makes the name a template like eth%d), eleven a name after "cali". The oracle for the bytes is the kernel
+# (/sys/class/net read as bytes by Python); the JSON rule of caltrace(1) STRINGS is reversed
+# by an independent Python reading.
+PY=/usr/bin/python3
+if [ ! -x "$PY" ]; then
+	skip "names with any bytes" "no $PY"
+else
+	BNS="ct$$rt"
+	at_exit "ip netns del '$BNS' 2>/dev/null; rm -rf '$TMP'"
+	ip netns add "$BNS" || bail "ip netns add $BNS"
+	bnames=("$(printf 'cali\372')" "$(printf 'cali\373')" 'cali\xfa'
+		"$(printf 'cali\377\377\377\377\377\377\377\377\377\377\377')"
+		"$(printf 'cali\303\251\377\342\202')" "$(printf 'cali\300\257\355\241\200')")
+	# every accepted byte, as two hex digits each, eleven bytes a name
+	hex=""
+	for c in $(seq 1 255); do
+		case $c in 9 | 10 | 11 | 12 | 13 | 32 | 37 | 47 | 58 | 160) continue ;; esac
+		hex="$hex$(printf '%02x' "$c")"
+	done
+	while [ -n "$hex" ]; do
+		chunk=${hex:0:22}
+		hex=${hex:22}
+		# shellcheck disable=SC2059 # the chunk as a printf format of \xNN escapes on purpose
+		bnames+=("$(printf "cali$(printf '%s' "$chunk" | sed 's/../\\x&/g')")")
+	done
+	made=0
+	for i in "${!bnames[@]}"; do
+		if out=$(ip -n "$BNS" link add name "${bnames[$i]}" type veth peer name "p$i" 2>&1); then
+			made=$((made + 1))
+		else
+			diag "ip link add $(printf '%s' "${bnames[$i]}" | od -An -tx1 | head -n 2): $out"
+		fi
+	done
+	is "names with any bytes: the kernel took all ${#bnames[@]} names" "$made" "${#bnames[@]}"
+	ip netns exec "$BNS" "$PY" -c '
+import os
+for n in sorted(os.listdir(b"/sys/class/net")):
+    print(n.hex())' >"$TMP/bkernel" || bail "reading /sys/class/net in $BNS"
+	cat >"$TMP/bcheck.py" <<'PYEOF'
+import json, re, sys
+
+def undo(s):
+    # caltrace(1) STRINGS, JSON, reversed: "\\" is a backslash, "\xNN" the byte NN, any
+    # other character its UTF-8 bytes; anything else after a backslash is an error
+    out, i = bytearray(), 0
+    while i < len(s):
+        if s[i] != "\\":
+            out += s[i].encode("utf-8")
+            i += 1
+        elif s[i + 1 : i + 2] == "\\":
+            out += b"\\"
+            i += 2
+        elif s[i + 1 : i + 2] == "x" and re.fullmatch("[0-9a-f]{2}", s[i + 2 : i + 4]):
+            out.append(int(s[i + 2 : i + 4], 16))
+            i += 4
+        else:
+            raise ValueError("lone backslash at %d in %r" % (i, s))
+    return bytes(out)
+
+mode, path, kernel = sys.argv[1:4]
+want = sorted(bytes.fromhex(l) for l in open(kernel).read().split())
+doc = json.loads(open(path, "rb").read().decode("utf-8", "strict"))
+if mode == "snapshot":
+    got = [l["name"] for l in doc["netns"][0]["links"]]
+else:  # a links -j document: its items are the cali links
+    got = [l["name"] for l in doc["items"]]
+    want = [w for w in want if w.startswith(b"cali")]
+errors = []
+if len(set(got)) != len(got):
+    errors.append("two links share a JSON name")
+back = sorted(undo(s) for s in got)
+if back != want:
+    errors.append("decoded %r\nthe kernel has %r" % (back, want))
+print("\n".join(errors) if errors else "%d names" % len(got))
+sys.exit(1 if errors else 0)
+PYEOF
+	# bcheck NAME MODE FILE
+	bcheck() {
+		local why
+		if why=$("$PY" "$TMP/bcheck.py" "$2" "$3" "$TMP/bkernel" 2>&1); then
+			ok "$1 ($why)"
+		else
+			not_ok "$1" "$why"
+		fi
+	}
+	BS="$TMP/bytes.json"
+	err=$("$CALTRACE" -n "$BNS" snapshot -o "$BS" 2>&1)
+	rc=$?
+	is "names with any bytes: snapshot -o FILE: exit 0" "$rc" 0
+	[ "$rc" = 0 ] || diag "$err"
+	bcheck "names with any bytes: the snapshot's links, decoded, are the kernel's names, none alike" \
+		snapshot "$BS"
+	out=$("$CALTRACE" --from "$BS" links -j)
+	rc=$?
+	printf '%s\n' "$out" >"$TMP/bfrom.json"
+	exit_agrees "names with any bytes: --from FILE links -j loads and exits as its findings say" \
+		"$rc" "$out"
+	bcheck "names with any bytes: --from FILE links -j: every cali name back, byte for byte" \
+		json "$TMP/bfrom.json"
+	live=$("$CALTRACE" -n "$BNS" links -j)
+	lrc=$?
+	is "names with any bytes: live and --from FILE links -j: the same items and exit" \
+		"$lrc $(printf '%s' "$live" | jq -S -c .items)" "$rc $(printf '%s' "$out" | jq -S -c .items)"
+	ip netns del "$BNS" 2>/dev/null
+fi
+
 # a caltrace document without what changes between two reads: the source, counters
 NORM='def strip: walk(if type == "object" then with_entries(select(.key | test("^(rx|tx)_") | not)) else . end);
 del(.node.source) | del(.. | .stats?) | strip'

@@ -1199,6 +1199,9 @@ static const struct mutation mutations[] = {
 	{"netns.0.links.1", "state", "true", "netns[0].links[1].state: expected a name or a number"},
 	{"netns.0.links.1", "mac", "\"00:0c:29:3a:5b:7c:11\"", "netns[0].links[1].mac: expected a"},
 	{"netns.0.links.1", "mac", "\"00:0c:29:3a:5b:7g\"", "netns[0].links[1].mac"},
+	/* a bad first digit: hexval's -1 was shifted left (UBSan under make asan) */
+	{"netns.0.links.1", "mac", "\"g0:0c:29:3a:5b:7c\"", "netns[0].links[1].mac: expected a"},
+	{"netns.0.links.1", "mac", "\"00:0c:29:3a:5b:z0\"", "netns[0].links[1].mac: expected a"},
 	{"netns.0.links.1", "mac", "\"00-0c-29-3a-5b-7c\"", "netns[0].links[1].mac"},
 	{"netns.0.links.1", "mac", "\"0:0c:29:3a:5b:7c\"", "netns[0].links[1].mac"},
 	{"netns.0.links.1", "mac", "\"\"", "netns[0].links[1].mac"},
