@@ -81,7 +81,8 @@ commands=$(json_get "$jhelp" '.commands[].name')
 if [ -z "$commands" ]; then
 	not_ok "caltrace -j help lists commands" "$jhelp"
 	# go on with the text list, so that every other check still says what it finds
-	commands=$("$CALTRACE" --help | awk '/^commands:/ { on = 1; next } /^$/ { on = 0 } on && /^  [a-z]/ { print $1 }')
+	fallback=$("$CALTRACE" --help)
+	commands=$(printf '%s\n' "$fallback" | awk '/^commands:/ { on = 1; next } /^$/ { on = 0 } on && /^  [a-z]/ { print $1 }')
 fi
 is "caltrace -j help: command is help" "$(json_get "$jhelp" .command)" help
 # the text list of caltrace --help names the same commands

@@ -70,7 +70,7 @@ fi
 
 # the command table, as the binary lists it
 help=$("$CALTRACE" help 2>/dev/null)
-cmds=$(awk '/^commands:/ { on = 1; next } on && !NF { exit } on { print $1 }' <<<"$help")
+cmds=$(awk '/^commands:/ { on = 1; next } on && !NF { exit } on && /^  [a-z]/ { print $1 }' <<<"$help")
 n=$(printf '%s\n' "$cmds" | grep -c .)
 case " $(printf '%s ' $cmds)" in
 *" routes "*" help "*) ok "the command table lists $n commands" ;;
