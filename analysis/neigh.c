@@ -204,7 +204,7 @@ int ct_analyze_neigh(const struct ct_node *n, const struct ct_netns *ns,
 			 t->name, t->entries, ct_plural(t->entries, "entry", "entries"), perm,
 			 ct_plural(perm, "one", "ones"), t->gc_thresh1, t->gc_thresh2, t->gc_thresh3);
 		const char *v6 = t->family == AF_INET6 ? "ipv6" : "ipv4";
-		static const char fix[] = "double gc_thresh3 (and raise gc_thresh1 and gc_thresh2 with it)";
+		static const char fix[] = "double gc_thresh3 (and raise gc_thresh1 and gc_thresh2 with it), in the host's namespace: the tables are global and only it has the keys";
 		char kv[96];
 		snprintf(kv, sizeof(kv), "net.%s.neigh.default.gc_thresh3=%llu", v6,
 			 (unsigned long long)t->gc_thresh3 * 2);
@@ -218,7 +218,7 @@ int ct_analyze_neigh(const struct ct_node *n, const struct ct_netns *ns,
 					   "%s has %u collectable %s, above gc_thresh2 %u", t->name, gc,
 					   ct_plural(gc, "entry", "entries"), t->gc_thresh2);
 		if (x)
-			ct_finding_run(x, ns, "sysctl", "-w", kv, NULL);
+			ct_finding_run(x, NULL, "sysctl", "-w", kv, NULL); /* global: only the host namespace has the keys */
 	}
 	/* failed entries per device */
 	struct ct_neigh_dev *d;

@@ -90,7 +90,14 @@ doc = json.load(open(sys.argv[1], encoding="utf-8"))
 text = open(sys.argv[2], "rb").read().decode("utf-8")
 prefix = sys.argv[3]
 errors, rows = [], []
+skipped = []
 for f in doc["findings"]:
+    # the neighbour tables are global (every namespace of the machine fills them): a
+    # finding about them depends on what else runs here, not on this lab, and its
+    # run line targets the host: it is left out, never run
+    if f["code"].startswith("neigh_table_"):
+        skipped.extend(f.get("run", []))
+        continue
     if "run" not in f or not isinstance(f["run"], list):
         errors.append("finding %s %r has no run array" % (f["code"], f["subject"]))
         continue
@@ -102,7 +109,11 @@ for f in doc["findings"]:
             errors.append("placeholder or newline in %r" % line)
         rows.append((f["code"], undo(f["subject"]).hex(), line))
 want = sorted(r[2] for r in rows)
-got = sorted(m.group(1) for m in re.finditer(r"^     run: (.*)$", text, re.M))
+got = [m.group(1) for m in re.finditer(r"^     run: (.*)$", text, re.M)]
+for line in skipped:
+    if line in got:
+        got.remove(line)
+got = sorted(got)
 if want != got:
     errors.append("text run: lines %r\n  JSON run lines %r" % (got, want))
 for o in (ord(c) for c in text):
