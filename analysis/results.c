@@ -103,7 +103,7 @@ void ct_findings_keep(struct ct_findings *f, const char *const *keep, size_t n)
 void ct_analyze_load(const struct ct_node *n, struct ct_findings *f)
 {
 	if (n->dump_intr)
-		ct_finding_add(f, "dump_interrupted", "", "netlink", "NLM_F_DUMP_INTR after 3 retries",
+		ct_finding_add(f, "dump_interrupted", "", "netlink", "still inconsistent after 3 retries: the kernel set NLM_F_DUMP_INTR, or an IPv6 route came twice in one dump",
 			       "run the command again; the table was changing while read",
 			       "%d netlink %s interrupted; the data may be inconsistent", n->dump_intr,
 			       ct_plural((unsigned)n->dump_intr, "dump was", "dumps were"));
