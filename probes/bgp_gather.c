@@ -164,7 +164,74 @@ struct kroutes_arg {
 	const char *nsname;
 	const struct ct_route_sink *s;
 	uint8_t family;
+	/* IPv6: the keys seen in this dump (see ct_route_dump in gather.h: a dump taken
+	 * while routes change can repeat rows without NLM_F_DUMP_INTR); a repeated key
+	 * retries the dump as NLM_F_DUMP_INTR does */
+	uint64_t *keys; /* open addressing, 0 empty */
+	size_t nkeys, cap;
+	bool repeated;
 };
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* A route's key from the message itself: the header's prefix lengths, TOS, table
+ * and type, then the attributes that tell two routes apart (table, destination,
+ * source, metric, device, gateway, the next hops of a multipath route). */
+static uint64_t kroute_key(const struct nlmsghdr *h)
+{
+	const struct rtmsg *rtm = NLMSG_DATA(h);
+	uint64_t k = 0xcbf29ce484222325ull;
+	k = fnv(k, &rtm->rtm_dst_len, 1);
+	k = fnv(k, &rtm->rtm_src_len, 1);
+	k = fnv(k, &rtm->rtm_tos, 1);
+	k = fnv(k, &rtm->rtm_table, 1);
+	k = fnv(k, &rtm->rtm_type, 1);
+	int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*rtm));
+	for (const struct rtattr *a = RTM_RTA(rtm); len > 0 && RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		unsigned short t = a->rta_type & NLA_TYPE_MASK;
+		if (t != RTA_TABLE && t != RTA_DST && t != RTA_SRC && t != RTA_PRIORITY &&
+		    t != RTA_OIF && t != RTA_GATEWAY && t != RTA_MULTIPATH && t != RTA_VIA)
+			continue;
+		k = fnv(k, &t, sizeof(t));
+		k = fnv(k, RTA_DATA(a), RTA_PAYLOAD(a));
+	}
+	return k ? k : 1;
+}
+
+/* true when the key was there already; -1 out of memory */
+static int kroute_seen(struct kroutes_arg *k, uint64_t key)
+{
+	if (2 * (k->nkeys + 1) > k->cap) {
+		size_t cap = k->cap ? 2 * k->cap : 1024;
+		uint64_t *v = calloc(cap, sizeof(*v));
+		if (!v)
+			return -1;
+		for (size_t i = 0; i < k->cap; i++) {
+			if (!k->keys[i])
+				continue;
+			size_t j = (size_t)(k->keys[i] >> 17) & (cap - 1);
+			while (v[j])
+				j = (j + 1) & (cap - 1);
+			v[j] = k->keys[i];
+		}
+		free(k->keys);
+		k->keys = v;
+		k->cap = cap;
+	}
+	size_t j = (size_t)(key >> 17) & (k->cap - 1);
+	for (; k->keys[j]; j = (j + 1) & (k->cap - 1))
+		if (k->keys[j] == key)
+			return 1;
+	k->keys[j] = key;
+	k->nkeys++;
+	return 0;
+}
 
 static int kroute_cb(struct nlmsghdr *h, void *arg)
 {
@@ -177,8 +244,15 @@ static int kroute_cb(struct nlmsghdr *h, void *arg)
 	/* a message the decoder finds malformed is skipped, as ct_gather does */
 	if (rc != CT_RTNL_OK)
 		return 0;
-	if (h->nlmsg_type == RTM_NEWROUTE && r.dst.ip.family == k->family)
-		rc = k->s->route(k->s->arg, &r) < 0 ? -ENOMEM : 0;
+	if (h->nlmsg_type == RTM_NEWROUTE && r.dst.ip.family == k->family) {
+		int seen = k->family == AF_INET6 ? kroute_seen(k, kroute_key(h)) : 0;
+		if (seen < 0)
+			rc = -ENOMEM;
+		else if (seen)
+			k->repeated = true; /* not passed on twice; the dump is retried */
+		else
+			rc = k->s->route(k->s->arg, &r) < 0 ? -ENOMEM : 0;
+	}
 	ct_route_clear(&r);
 	return rc;
 }
@@ -199,6 +273,10 @@ static int kroutes_cb(void *arg, struct ct_err *err)
 		for (int i = 0; i < 2; i++) {
 			struct rtmsg rtm = {.rtm_family = fams[i]}; /* table 0: every table */
 			k->family = fams[i];
+			k->nkeys = 0;
+			k->repeated = false;
+			if (k->keys)
+				memset(k->keys, 0, k->cap * sizeof(*k->keys));
 			r = ct_nl_dump(&nl, RTM_GETROUTE, &rtm, sizeof(rtm), kroute_cb, k);
 			/* a kernel without IPv6 */
 			if (r < 0 && i == 1 &&
@@ -206,11 +284,13 @@ static int kroutes_cb(void *arg, struct ct_err *err)
 				r = 0;
 			if (r < 0) {
 				ct_nl_close(&nl);
+				free(k->keys);
+				k->keys = NULL;
 				snprintf(what, sizeof(what), "dump %s in network namespace",
 					 i ? "inet6 routes" : "routes");
 				return ct_err_errno(err, -r, what, k->nsname);
 			}
-			intr |= nl.intr;
+			intr |= nl.intr || k->repeated;
 		}
 		if (!intr)
 			break;
@@ -220,6 +300,8 @@ static int kroutes_cb(void *arg, struct ct_err *err)
 		}
 	}
 	ct_nl_close(&nl);
+	free(k->keys);
+	k->keys = NULL;
 	return 0;
 }
 
