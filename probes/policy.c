@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/* Runs iptables-legacy-save -c and iptables-nft-save -c inside a namespace with a deadline
+ * (probes/pods_exec.c's runner, entered through probes/inns.c) and parses what they print. */
+#include "probes/policy.h"
+
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "probes/inns.h"
+#include "probes/pods_exec.h"
+
+static bool have_net_admin(void)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) < 0)
+		return false;
+	return (d[CAP_NET_ADMIN / 32].effective >> (CAP_NET_ADMIN % 32)) & 1;
+}
+
+struct gather_arg {
+	struct ct_policy *p;
+	double timeout_s;
+};
+
+static const char *const legacy_argv[] = {"iptables-legacy-save", "-c", NULL};
+static const char *const nft_argv[] = {"iptables-nft-save", "-c", NULL};
+
+static void run_one(struct gather_arg *a, int b, const char *const *argv)
+{
+	struct ct_err e = {0};
+	char *out = NULL;
+	size_t len = 0;
+	if (ct_exec_capture(argv, "check the iptables binaries", a->timeout_s,
+			    CT_POLICY_MAX_OUTPUT, &out, &len, &e) < 0) {
+		snprintf(a->p->error[b], sizeof(a->p->error[b]), "%s", e.msg);
+		return;
+	}
+	if (ct_ipt_parse(&a->p->rs[b], out ? out : "", len, &e) < 0)
+		snprintf(a->p->error[b], sizeof(a->p->error[b]), "%s: %s", argv[0], e.msg);
+	else if (a->p->rs[b].ntables)
+		a->p->read[b] = true;
+	free(out);
+}
+
+static int gather_in(void *arg, struct ct_err *err)
+{
+	(void)err;
+	struct gather_arg *a = arg;
+	run_one(a, CT_POL_IPT_LEGACY, legacy_argv);
+	run_one(a, CT_POL_IPT_NFT, nft_argv);
+	return 0;
+}
+
+int ct_policy_gather(struct ct_policy *p, const char *netns_spec, double timeout_s,
+		     struct ct_err *err)
+{
+	if (!have_net_admin()) {
+		p->no_cap = true;
+		return 0;
+	}
+	struct gather_arg a = {p, timeout_s};
+	return ct_netns_run(netns_spec, gather_in, &a, err);
+}
