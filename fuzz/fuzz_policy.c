@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer target: `iptables-save -c` bytes into the policy parser, then the dispatch
- * followed for a few interface names (the walk must terminate on any chain graph). */
+/* libFuzzer target: `iptables-save -c` bytes into the policy parser (or, when the input
+ * starts with '{', libnftables JSON into the nftables one), then the dispatch followed for a
+ * few interface names (the walk must terminate on any chain graph). */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -16,7 +17,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	ct_policy_init(&p);
 	memset(&err, 0, sizeof(err));
-	if (ct_ipt_parse(&p.rs[CT_POL_IPT_NFT], (const char *)data, size, &err) < 0) {
+	if (size && data[0] == '{') {
+		if (ct_nft_parse(&p.rs[CT_POL_IPT_NFT], (const char *)data, size, &err) < 0 &&
+		    (err.exit_code != CT_EXIT_GATHER || strncmp(err.msg, "nftables JSON: ", 15) != 0))
+			__builtin_trap();
+	} else if (ct_ipt_parse(&p.rs[CT_POL_IPT_NFT], (const char *)data, size, &err) < 0) {
 		if (err.exit_code != CT_EXIT_GATHER ||
 		    strncmp(err.msg, "iptables-save output line ", 26) != 0)
 			__builtin_trap();

@@ -158,5 +158,9 @@ const struct ct_wl_policy *ct_policy_of(const struct ct_policy *p, const char *i
  * nftables dispatch) become one goto rule per map element keyed by an interface name.
  * 0, or -1 with err. */
 int ct_nft_parse(struct ct_ipt_ruleset *rs, const char *json, size_t len, struct ct_err *err);
+/* The same, leaving out the family-ip tables that skip (iptables-nft-save's ruleset) holds:
+ * there libnftables shows iptables-nft's matches and targets only as xt stubs. */
+int ct_nft_parse_skip(struct ct_ipt_ruleset *rs, const char *json, size_t len,
+		      const struct ct_ipt_ruleset *skip, struct ct_err *err);
 
 #endif

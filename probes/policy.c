@@ -4,6 +4,7 @@
 #include "probes/policy.h"
 
 #include <linux/capability.h>
+#include <nftables/libnftables.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,12 +49,52 @@ static void run_one(struct gather_arg *a, int b, const char *const *argv)
 	free(out);
 }
 
+/* libnftables, in this thread's namespace (its netlink socket is opened by nft_ctx_new):
+ * "list ruleset" as JSON; the tables iptables-nft-save printed are left out. */
+static void run_nft(struct gather_arg *a)
+{
+	struct ct_policy *p = a->p;
+	struct ct_err e = {0};
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!ctx) {
+		snprintf(p->error[CT_POL_NFTABLES], sizeof(p->error[0]), "libnftables: no context");
+		return;
+	}
+	nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_HANDLE);
+	if (nft_ctx_buffer_output(ctx) || nft_ctx_buffer_error(ctx)) {
+		snprintf(p->error[CT_POL_NFTABLES], sizeof(p->error[0]), "libnftables: no buffer");
+		nft_ctx_free(ctx);
+		return;
+	}
+	if (nft_run_cmd_from_buffer(ctx, "list ruleset") != 0) {
+		const char *m = nft_ctx_get_error_buffer(ctx);
+		char line[200];
+		size_t l = m ? strcspn(m, "\n") : 0;
+		snprintf(line, sizeof(line), "%.*s", (int)(l < 199 ? l : 199), m ? m : "");
+		for (char *c = line; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
+		snprintf(p->error[CT_POL_NFTABLES], sizeof(p->error[0]),
+			 "libnftables: list ruleset failed: %s", line);
+		nft_ctx_free(ctx);
+		return;
+	}
+	const char *out = nft_ctx_get_output_buffer(ctx);
+	if (ct_nft_parse_skip(&p->rs[CT_POL_NFTABLES], out ? out : "", out ? strlen(out) : 0,
+			      &p->rs[CT_POL_IPT_NFT], &e) < 0)
+		snprintf(p->error[CT_POL_NFTABLES], sizeof(p->error[0]), "%s", e.msg);
+	else if (p->rs[CT_POL_NFTABLES].ntables)
+		p->read[CT_POL_NFTABLES] = true;
+	nft_ctx_free(ctx);
+}
+
 static int gather_in(void *arg, struct ct_err *err)
 {
 	(void)err;
 	struct gather_arg *a = arg;
 	run_one(a, CT_POL_IPT_LEGACY, legacy_argv);
 	run_one(a, CT_POL_IPT_NFT, nft_argv);
+	run_nft(a);
 	return 0;
 }
 

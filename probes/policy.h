@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Reads Felix's policy rules in a network namespace: `iptables-legacy-save -c` and
- * `iptables-nft-save -c` (one text format, parsed by model/policy.c). Only `-save` is
+ * `iptables-nft-save -c` (one text format, parsed by model/policy.c), then libnftables'
+ * "list ruleset" as JSON (model/policy_nft.c) for Calico's nftables mode and native rulesets,
+ * without the tables iptables-nft-save already printed. Only `-save` is
  * read-only: listing a legacy table with -L or -S creates it, so nothing else is run.
  * I/O only; no printing, no exit.
  */

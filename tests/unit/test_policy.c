@@ -365,6 +365,119 @@ static void test_truncation(void **state)
 	free(buf);
 }
 
+/* A jq program's output as a number (the oracle for the nftables JSON). */
+static uint64_t jq_u64(const char *prog, const char *path)
+{
+	char cmd[4096], line[128] = "";
+	snprintf(cmd, sizeof(cmd), "jq -r '%s' '%s'", prog, path);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	if (!fgets(line, sizeof(line), p))
+		line[0] = 0;
+	assert_int_equal(pclose(p), 0);
+	assert_true(line[0] >= '0' && line[0] <= '9');
+	return strtoull(line, NULL, 10);
+}
+
+/* The real `nft -j list ruleset` of a Calico-like nftables ruleset ("ip calico", dispatch by
+ * verdict map) beside iptables-nft's "ip filter" (felix-dispatch-children.save restored). */
+static void test_nft(void **state)
+{
+	(void)state;
+	char path[PATH_MAX + 64], spath[PATH_MAX + 64];
+	size_t len;
+	char *buf = fixture("calico-nftables.json", &len, path, sizeof(path));
+	struct ct_ipt_ruleset all, skip;
+	struct ct_err err = {0};
+
+	ct_ipt_ruleset_init(&all);
+	assert_int_equal(ct_nft_parse(&all, buf, len, &err), 0);
+	assert_int_equal(all.ntables, jq_u64("[.nftables[] | select(.table)] | length", path));
+	assert_int_equal(all.nchains, jq_u64("[.nftables[] | select(.chain)] | length", path));
+	ct_ipt_ruleset_free(&all);
+
+	parse_fixture("felix-dispatch-children.save", &skip, spath, sizeof(spath));
+	struct ct_policy p;
+	ct_policy_init(&p);
+	assert_int_equal(ct_nft_parse_skip(&p.rs[CT_POL_NFTABLES], buf, len, &skip, &err), 0);
+	p.read[CT_POL_NFTABLES] = true;
+	assert_int_equal(p.rs[CT_POL_NFTABLES].ntables, 1);
+	assert_int_equal(p.rs[CT_POL_NFTABLES].nchains,
+			 jq_u64("[.nftables[] | select(.chain.table == \"calico\")] | length", path));
+	for (size_t i = 0; i < p.rs[CT_POL_NFTABLES].nchains; i++)
+		assert_string_equal(p.rs[CT_POL_NFTABLES].chains[i].table, "ip calico");
+
+	const char *ifs[] = {"calie57ed5aa5ae", "cali68caf03a5f4", "cali0000000000a"};
+	assert_int_equal(ct_policy_follow(&p, ifs, 3), 0);
+	assert_true(p.dispatch);
+	const struct ct_wl_policy *w = ct_policy_of(&p, "calie57ed5aa5ae");
+	assert_non_null(w);
+	assert_int_equal(w->backend, CT_POL_NFTABLES);
+	assert_true(w->from.dispatched && w->to.dispatched);
+	assert_string_equal(w->from.via, "filter-cali-from-wl-dispatch");
+	assert_string_equal(w->to.via, "filter-cali-to-wl-dispatch");
+	assert_int_equal(w->to.policies, 1);
+	bool tier = false;
+	for (size_t i = 0; i < w->ndrops; i++)
+		if (w->drops[i].kind == CT_POL_DROP_END_OF_TIER) {
+			tier = true;
+			assert_int_equal(w->drops[i].pkts,
+					 jq_u64(".nftables[] | .rule? | select(.chain == \"filter-cali-tw-calie57ed5aa5ae\") "
+						"| select(.comment // \"\" | test(\"Drop if no policies\")) "
+						"| .expr[] | .counter? | select(.) | .packets",
+						path));
+		}
+	assert_true(tier);
+	w = ct_policy_of(&p, "cali68caf03a5f4");
+	assert_non_null(w);
+	assert_int_equal(w->from.profiles, 1);
+	w = ct_policy_of(&p, "cali0000000000a");
+	assert_non_null(w);
+	assert_int_equal(w->backend, -1);
+	assert_true(w->from.unknown && w->to.unknown);
+	ct_policy_free(&p);
+	ct_ipt_ruleset_free(&skip);
+
+	/* malformed */
+	static const char *const bad[] = {
+		"", "{", "[]", "{\"nftables\": 5}", "{\"nftables\": [1]}",
+		"{\"nftables\": [{\"a\": 1, \"b\": 2}]}",
+		"{\"nftables\": [{\"chain\": {\"name\": \"x\"}}]}",
+		"{\"nftables\": [{\"table\": {\"family\": \"ip\", \"name\": \"t\"}}, "
+		"{\"chain\": {\"family\": \"ip\", \"table\": \"t\", \"name\": \"c\"}}, "
+		"{\"rule\": {\"family\": \"ip\", \"table\": \"t\", \"chain\": \"c\"}}]}",
+		"{\"nftables\": [{\"table\": {\"family\": \"ip\", \"name\": \"t\"}}, "
+		"{\"chain\": {\"family\": \"ip\", \"table\": \"t\", \"name\": \"c\"}}, "
+		"{\"rule\": {\"family\": \"ip\", \"table\": \"t\", \"chain\": \"c\", \"expr\": [5]}}]}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct ct_ipt_ruleset rs;
+		ct_ipt_ruleset_init(&rs);
+		memset(&err, 0, sizeof(err));
+		if (ct_nft_parse(&rs, bad[i], strlen(bad[i]), &err) != -1)
+			fail_msg("nft case %zu accepted", i);
+		assert_int_equal(err.exit_code, 3);
+		assert_int_equal(strncmp(err.msg, "nftables JSON: ", 15), 0);
+		ct_ipt_ruleset_free(&rs);
+	}
+	/* every prefix of the real document but the whole is refused, never a crash */
+	for (size_t cut = 0; cut < len; cut += 7) {
+		struct ct_ipt_ruleset rs;
+		char *copy = malloc(cut ? cut : 1);
+		assert_non_null(copy);
+		memcpy(copy, buf, cut);
+		ct_ipt_ruleset_init(&rs);
+		size_t end = len;
+		while (end && (buf[end - 1] == '\n' || buf[end - 1] == ' '))
+			end--;
+		if (cut < end)
+			assert_int_equal(ct_nft_parse(&rs, copy, cut, &err), -1);
+		ct_ipt_ruleset_free(&rs);
+		free(copy);
+	}
+	free(buf);
+}
+
 int main(void)
 {
 	find_root();
@@ -375,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_if_match),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_nft),
 	};
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
 }
