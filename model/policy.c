@@ -390,7 +390,11 @@ int ct_ipt_parse(struct ct_ipt_ruleset *rs, const char *text, size_t len, struct
 			why = "not a chain, a rule, a table or COMMIT";
 			goto bad;
 		}
-		int ci = chain_index(rs, table_first, t[i + 1].s);
+		/* a chain's rules come together: try the previous rule's chain first */
+		int ci = rs->nrules && rs->rules[rs->nrules - 1].chain >= table_first &&
+				 strcmp(rs->chains[rs->rules[rs->nrules - 1].chain].name, t[i + 1].s) == 0
+			 ? (int)rs->rules[rs->nrules - 1].chain
+			 : chain_index(rs, table_first, t[i + 1].s);
 		if (ci < 0) {
 			why = "a rule of an undeclared chain";
 			goto bad;
