@@ -130,4 +130,38 @@ is "no CAP_NET_ADMIN: the rest of links unchanged" \
 txt=$(in_ns "$LAB_N1" setpriv --inh-caps=-net_admin --bounding-set=-net_admin "$CALTRACE" --color never links)
 ok_if "no CAP_NET_ADMIN: text shows '?' in POLICY" "$txt" grep -q "^$LAB_POD_1_VETH .* ?$" <<<"$txt"
 lab_down
+
+# Calico's nftables mode, read through libnftables: a scratch namespace with the ruleset of
+# tests/fixtures/policy/calico-nftables.nft (verdict-map dispatch) and its two workloads, plus
+# one workload without chains; the oracle is `nft -j list ruleset` read with jq
+NFT_NS=ctpolnft$$
+at_exit "ip netns del $NFT_NS 2>/dev/null"
+if ip netns add "$NFT_NS" && in_ns "$NFT_NS" nft -f "$(dirname "$0")/../fixtures/policy/calico-nftables.nft"; then
+	for i in cali68caf03a5f4 calie57ed5aa5ae cali0000000000a; do
+		ip -n "$NFT_NS" link add "$i" type veth peer name "p${i: -6}"
+	done
+	out=$("$CALTRACE" -n "$NFT_NS" -j links)
+	rc=$?
+	is "nftables: policy_read" "$(json_get "$out" '.policy_read')" nftables
+	js=$(in_ns "$NFT_NS" nft -j list ruleset)
+	want=$(for i in cali0000000000a cali68caf03a5f4 calie57ed5aa5ae; do
+		printf '%s\n' "$js" | jq -r --arg i "$i" '
+			[.nftables[] | .chain? | select(.) | .name] as $c |
+			[.nftables[] | .rule? | select(.) |
+				select(.chain == "filter-cali-fw-\($i)" or .chain == "filter-cali-tw-\($i)") |
+				select(any(.expr[]; has("drop") or has("reject"))) |
+				(.expr[] | .counter? | select(.) | .packets)] as $d |
+			[.nftables[] | .rule? | select(.) | select(.chain == "filter-cali-tw-\($i)") |
+				.expr[] | .jump? | select(.) | .target | select(startswith("filter-cali-pi-"))] as $p |
+			"\($i) \(if ($c | index("filter-cali-fw-\($i)")) then 1 else 0 end) \(if ($c | index("filter-cali-tw-\($i)")) then 1 else 0 end) \($p | length) \($d | add // 0)"'
+	done)
+	is "nftables: chains, policies and dropped packets per workload as nft -j shows them" \
+		"$(caltrace_policy "$out")" "$want"
+	is "nftables: the workload without chains gives workload_policy_missing, exit 1" \
+		"$rc $(json_get "$out" '[.findings[] | select(.code == "workload_policy_missing") | .subject] | join(",")')" \
+		"1 cali0000000000a"
+	ip netns del "$NFT_NS"
+else
+	not_ok "nftables: scratch namespace with the Calico-like ruleset"
+fi
 done_testing
