@@ -512,6 +512,9 @@ static int cmp_chain(const void *a, const void *b, void *arg)
 	bool fx = strcmp(x->table, "filter") != 0, fy = strcmp(y->table, "filter") != 0;
 	if (fx != fy)
 		return fx - fy;
+	c = strcmp(x->table, y->table); /* "ip calico" before "ip6 calico" */
+	if (c)
+		return c;
 	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
 }
 
@@ -529,6 +532,31 @@ static int find_chain(const struct follow *f, const char *name)
 	}
 	if (lo < f->rs->nchains && strcmp(base_name(f->rs->chains[f->byname[lo]].name), key) == 0)
 		return (int)f->byname[lo];
+	return -1;
+}
+
+/* The chain of that name in table, or -1 (the chains of one name are adjacent in byname). */
+static int find_chain_in(const struct follow *f, const char *name, const char *table)
+{
+	int c = find_chain(f, name);
+	if (c < 0)
+		return -1;
+	size_t lo = 0, hi = f->rs->nchains;
+	const char *key = base_name(name);
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(base_name(f->rs->chains[f->byname[mid]].name), key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < f->rs->nchains; lo++) {
+		const struct ct_ipt_chain *ch = &f->rs->chains[f->byname[lo]];
+		if (strcmp(base_name(ch->name), key) != 0)
+			break;
+		if (strcmp(ch->table, table) == 0 && strcmp(ch->name, name) == 0)
+			return (int)f->byname[lo];
+	}
 	return -1;
 }
 
@@ -573,10 +601,8 @@ static int follow_init(struct follow *f, const struct ct_ipt_ruleset *rs)
 	qsort_r(f->byname, rs->nchains, sizeof(*f->byname), cmp_chain, (void *)rs);
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const struct ct_ipt_rule *r = &rs->rules[i];
-		int c = r->target[0] ? find_chain(f, r->target) : -1;
 		/* a jump stays in its table */
-		if (c >= 0 && strcmp(rs->chains[c].table, rs->chains[r->chain].table) != 0)
-			c = -1;
+		int c = r->target[0] ? find_chain_in(f, r->target, rs->chains[r->chain].table) : -1;
 		f->tgt[i] = c;
 		const char *from = rs->chains[r->chain].name;
 		if (c >= 0 && f->ref[c] < 0 && !is_dispatch(from, "from") && !is_dispatch(from, "to"))

@@ -478,6 +478,40 @@ static void test_nft(void **state)
 	free(buf);
 }
 
+/* Calico's dual-stack nftables mode: "ip calico" and "ip6 calico" hold chains of the same
+ * names (the fixture lists ip6 first); each jump stays in its own table and the IPv4 table
+ * is the one followed. */
+static void test_nft_dualstack(void **state)
+{
+	(void)state;
+	char path[PATH_MAX + 64];
+	size_t len;
+	char *buf = fixture("calico-nftables-dualstack.json", &len, path, sizeof(path));
+	struct ct_policy p;
+	struct ct_err err = {0};
+	ct_policy_init(&p);
+	assert_int_equal(ct_nft_parse(&p.rs[CT_POL_NFTABLES], buf, len, &err), 0);
+	p.read[CT_POL_NFTABLES] = true;
+	assert_int_equal(p.rs[CT_POL_NFTABLES].ntables, 2);
+	const char *ifs[] = {"calie57ed5aa5ae"};
+	assert_int_equal(ct_policy_follow(&p, ifs, 1), 0);
+	const struct ct_wl_policy *w = ct_policy_of(&p, "calie57ed5aa5ae");
+	assert_non_null(w);
+	assert_true(w->from.dispatched && w->to.dispatched);
+	assert_int_equal(w->to.policies, 1);
+	uint64_t eot = 0;
+	for (size_t i = 0; i < w->ndrops; i++)
+		if (w->drops[i].kind == CT_POL_DROP_END_OF_TIER)
+			eot += w->drops[i].pkts;
+	assert_int_equal(eot, jq_u64(".nftables[] | .rule? | select(.) | select(.family == \"ip\") "
+				     "| select(.chain == \"filter-cali-tw-calie57ed5aa5ae\") "
+				     "| select(.comment // \"\" | test(\"Drop if no policies\")) "
+				     "| .expr[] | .counter? | select(.) | .packets",
+				     path));
+	ct_policy_free(&p);
+	free(buf);
+}
+
 int main(void)
 {
 	find_root();
@@ -489,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_nft),
+		cmocka_unit_test(test_nft_dualstack),
 	};
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
 }
