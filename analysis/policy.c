@@ -13,18 +13,18 @@ void ct_policy_analyze(const struct ct_policy *p, const char *netns, struct ct_f
 		if (w->backend >= 0)
 			continue;
 		char ev[320];
-		snprintf(ev, sizeof(ev),
-			 "%s: no cali-fw-%s or cali-tw-%s chain; %s",
-			 be, w->iface, w->iface,
+		snprintf(ev, sizeof(ev), "%s: no cali-fw-%s or cali-tw-%s chain; %s", be, w->iface,
+			 w->iface,
 			 w->from.unknown || w->to.unknown
-				 ? "cali-from/to-wl-dispatch end its packets on \"Unknown interface\""
-				 : "no dispatch rule sends its packets anywhere");
-		ct_finding_add(f, "workload_policy_missing", netns, w->iface, ev,
-			       "Felix programs a new pod's chains a moment after its veth appears: "
-			       "look again; if they stay missing, read calico-node's (Felix's) log on "
-			       "this node for this interface",
-			       "workload %s has no policy chains while Felix's dispatch chains exist: "
-			       "its traffic is dropped as from an unknown interface",
-			       w->iface);
+			     ? "cali-from/to-wl-dispatch end its packets on \"Unknown interface\""
+			     : "no dispatch rule sends its packets anywhere");
+		ct_finding_add(
+		    f, "workload_policy_missing", netns, w->iface, ev,
+		    "Felix programs a new pod's chains a moment after its veth appears: "
+		    "look again; if they stay missing, read calico-node's (Felix's) log on "
+		    "this node for this interface",
+		    "workload %s has no policy chains while Felix's dispatch chains exist: "
+		    "its traffic is dropped as from an unknown interface",
+		    w->iface);
 	}
 }

@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&err, 0, sizeof(err));
 	if (size && data[0] == '{') {
 		if (ct_nft_parse(&p.rs[CT_POL_IPT_NFT], (const char *)data, size, &err) < 0 &&
-		    (err.exit_code != CT_EXIT_GATHER || strncmp(err.msg, "nftables JSON: ", 15) != 0))
+		    (err.exit_code != CT_EXIT_GATHER ||
+		     strncmp(err.msg, "nftables JSON: ", 15) != 0))
 			__builtin_trap();
 	} else if (ct_ipt_parse(&p.rs[CT_POL_IPT_NFT], (const char *)data, size, &err) < 0) {
 		if (err.exit_code != CT_EXIT_GATHER ||

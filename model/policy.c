@@ -13,7 +13,7 @@ const char *const ct_pol_backend_names[CT_POL_NBACKENDS] = {"iptables-legacy", "
 const char *const ct_pol_drop_kind_names[3] = {"drop", "end_of_tier", "no_profile_matched"};
 
 #define POL_MAX_TOKENS 512 /* a rule with more words is refused */
-#define POL_MAX_DEPTH 64   /* chains deeper than this are not followed further */
+#define POL_MAX_DEPTH  64  /* chains deeper than this are not followed further */
 
 void ct_ipt_ruleset_init(struct ct_ipt_ruleset *rs)
 {
@@ -287,7 +287,8 @@ int ct_ipt_parse(struct ct_ipt_ruleset *rs, const char *text, size_t len, struct
 
 	t = malloc(POL_MAX_TOKENS * sizeof(*t));
 	if (!t)
-		return ct_err_set(err, CT_EXIT_GATHER, "out of memory parsing iptables-save output");
+		return ct_err_set(err, CT_EXIT_GATHER,
+				  "out of memory parsing iptables-save output");
 	while (len) {
 		const char *nl = memchr(text, '\n', len);
 		size_t l = nl ? (size_t)(nl - text) : len;
@@ -355,7 +356,8 @@ int ct_ipt_parse(struct ct_ipt_ruleset *rs, const char *text, size_t len, struct
 				why = "bad chain name";
 				goto bad;
 			}
-			if (!copy_name(c.policy, sizeof(c.policy), t[1].s) || !clean_name(c.policy)) {
+			if (!copy_name(c.policy, sizeof(c.policy), t[1].s) ||
+			    !clean_name(c.policy)) {
 				why = "bad chain policy";
 				goto bad;
 			}
@@ -392,9 +394,10 @@ int ct_ipt_parse(struct ct_ipt_ruleset *rs, const char *text, size_t len, struct
 		}
 		/* a chain's rules come together: try the previous rule's chain first */
 		int ci = rs->nrules && rs->rules[rs->nrules - 1].chain >= table_first &&
-				 strcmp(rs->chains[rs->rules[rs->nrules - 1].chain].name, t[i + 1].s) == 0
-			 ? (int)rs->rules[rs->nrules - 1].chain
-			 : chain_index(rs, table_first, t[i + 1].s);
+				 strcmp(rs->chains[rs->rules[rs->nrules - 1].chain].name,
+					t[i + 1].s) == 0
+			     ? (int)rs->rules[rs->nrules - 1].chain
+			     : chain_index(rs, table_first, t[i + 1].s);
 		if (ci < 0) {
 			why = "a rule of an undeclared chain";
 			goto bad;
@@ -434,7 +437,8 @@ const struct ct_ipt_chain *ct_ipt_chain_find(const struct ct_ipt_ruleset *rs, co
 	if (!table)
 		table = "filter";
 	for (size_t i = 0; i < rs->nchains; i++)
-		if (strcmp(rs->chains[i].name, name) == 0 && strcmp(rs->chains[i].table, table) == 0)
+		if (strcmp(rs->chains[i].name, name) == 0 &&
+		    strcmp(rs->chains[i].table, table) == 0)
 			return &rs->chains[i];
 	return NULL;
 }
@@ -487,9 +491,9 @@ bool ct_policy_any_read(const struct ct_policy *p)
 struct follow {
 	const struct ct_ipt_ruleset *rs;
 	uint32_t *byname; /* chain indexes sorted by (name, table != filter) */
-	int32_t *tgt;     /* per rule: the target chain, -1 a verdict or unknown */
-	int32_t *ref;     /* per chain: the first rule outside the dispatch chains that targets it */
-	uint8_t *seen;    /* per chain, during one walk */
+	int32_t *tgt;	  /* per rule: the target chain, -1 a verdict or unknown */
+	int32_t *ref;  /* per chain: the first rule outside the dispatch chains that targets it */
+	uint8_t *seen; /* per chain, during one walk */
 	uint32_t *stack, *touched;
 	size_t ntouched;
 };
@@ -605,7 +609,8 @@ static int follow_init(struct follow *f, const struct ct_ipt_ruleset *rs)
 		int c = r->target[0] ? find_chain_in(f, r->target, rs->chains[r->chain].table) : -1;
 		f->tgt[i] = c;
 		const char *from = rs->chains[r->chain].name;
-		if (c >= 0 && f->ref[c] < 0 && !is_dispatch(from, "from") && !is_dispatch(from, "to"))
+		if (c >= 0 && f->ref[c] < 0 && !is_dispatch(from, "from") &&
+		    !is_dispatch(from, "to"))
 			f->ref[c] = (int32_t)i;
 	}
 	return 0;
@@ -787,7 +792,8 @@ static int follow_dir(struct follow *f, const char *iface, bool from, struct ct_
 
 static int cmp_wl(const void *a, const void *b)
 {
-	return strcmp(((const struct ct_wl_policy *)a)->iface, ((const struct ct_wl_policy *)b)->iface);
+	return strcmp(((const struct ct_wl_policy *)a)->iface,
+		      ((const struct ct_wl_policy *)b)->iface);
 }
 
 int ct_policy_follow(struct ct_policy *p, const char *const *ifaces, size_t n)

@@ -35,14 +35,14 @@
 
 #include "model/err.h"
 
-#define CT_POL_NAME 64     /* chain names: iptables allows 28 characters, nftables 255 */
-#define CT_POL_TABLE 32
+#define CT_POL_NAME    64 /* chain names: iptables allows 28 characters, nftables 255 */
+#define CT_POL_TABLE   32
 #define CT_POL_COMMENT 256 /* xt_comment allows 255 */
-#define CT_POL_IFNAME 16
+#define CT_POL_IFNAME  16
 
 enum ct_pol_backend {
 	CT_POL_IPT_LEGACY = 0, /* iptables-legacy-save -c */
-	CT_POL_IPT_NFT,        /* iptables-nft-save -c */
+	CT_POL_IPT_NFT,	       /* iptables-nft-save -c */
 	CT_POL_NFTABLES,       /* libnftables JSON (Calico's nftables mode) */
 	CT_POL_NBACKENDS,
 };
@@ -51,12 +51,12 @@ extern const char *const ct_pol_backend_names[CT_POL_NBACKENDS];
 struct ct_ipt_rule {
 	uint32_t chain; /* index into the ruleset's chains */
 	uint64_t pkts, bytes;
-	bool counted;   /* the line carried [PKTS:BYTES] */
+	bool counted;		  /* the line carried [PKTS:BYTES] */
 	char target[CT_POL_NAME]; /* "DROP", "REJECT", "ACCEPT", a chain, "" when none */
-	bool is_goto;             /* -g rather than -j */
+	bool is_goto;		  /* -g rather than -j */
 	char in_if[CT_POL_IFNAME], out_if[CT_POL_IFNAME]; /* "" when absent; may end in '+' */
 	bool in_neg, out_neg;
-	bool other_match; /* matches beyond -i/-o/comment (-m mark, -p, -s, ...) */
+	bool other_match;	      /* matches beyond -i/-o/comment (-m mark, -p, -s, ...) */
 	char id[CT_POL_COMMENT];      /* the "cali:xxxx" comment, "" none */
 	char comment[CT_POL_COMMENT]; /* the last other comment, "" none */
 };
@@ -92,15 +92,15 @@ bool ct_ipt_if_match(const char *pattern, const char *iface);
 /* ---- per workload ---- */
 
 enum ct_pol_drop_kind {
-	CT_POL_DROP_OTHER = 0,  /* any other DROP or REJECT (with or without a comment) */
+	CT_POL_DROP_OTHER = 0,	 /* any other DROP or REJECT (with or without a comment) */
 	CT_POL_DROP_END_OF_TIER, /* "... Drop if no policies passed packet" */
-	CT_POL_DROP_NO_PROFILE,  /* "Drop if no profiles matched" */
+	CT_POL_DROP_NO_PROFILE,	 /* "Drop if no profiles matched" */
 };
 extern const char *const ct_pol_drop_kind_names[3];
 
 struct ct_pol_drop {
 	char chain[CT_POL_NAME];
-	uint32_t rule;  /* 1-based position in its chain */
+	uint32_t rule;	/* 1-based position in its chain */
 	char target[8]; /* DROP or REJECT */
 	enum ct_pol_drop_kind kind;
 	uint64_t pkts, bytes;
@@ -109,10 +109,10 @@ struct ct_pol_drop {
 
 /* One direction: from the workload (cali-fw-X) or to it (cali-tw-X). */
 struct ct_pol_dir {
-	bool present;    /* the chain exists */
+	bool present;	 /* the chain exists */
 	bool dispatched; /* a dispatch chain or another rule sends this interface's packets to it */
-	bool unknown;    /* the dispatch chains end this interface's packets on "Unknown interface" */
-	char via[CT_POL_NAME]; /* the chain whose rule sends it there, "" none */
+	bool unknown; /* the dispatch chains end this interface's packets on "Unknown interface" */
+	char via[CT_POL_NAME];	     /* the chain whose rule sends it there, "" none */
 	uint32_t policies, profiles; /* cali-pi/po-* and cali-pri/pro-* chains it reaches */
 };
 
@@ -120,7 +120,8 @@ struct ct_wl_policy {
 	char iface[CT_POL_IFNAME];
 	int backend; /* enum ct_pol_backend of the ruleset the chains were found in, -1 none */
 	struct ct_pol_dir from, to;
-	char (*chains)[CT_POL_NAME]; /* policy and profile chains reached, in order of first reach */
+	char (
+	    *chains)[CT_POL_NAME]; /* policy and profile chains reached, in order of first reach */
 	size_t nchains;
 	struct ct_pol_drop *drops; /* every DROP/REJECT in cali-fw/tw-X and the chains reached */
 	size_t ndrops;
@@ -129,13 +130,14 @@ struct ct_wl_policy {
 
 /* What the node's policy reader found. */
 struct ct_policy {
-	bool read[CT_POL_NBACKENDS];             /* backends whose rules were read */
-	char error[CT_POL_NBACKENDS][256];       /* why a backend could not be read, "" */
-	bool no_cap;                             /* reading needs CAP_NET_ADMIN and lacks it */
-	bool bpf;                                /* Calico's eBPF dataplane: policy lives in BPF */
-	struct ct_ipt_ruleset rs[CT_POL_NBACKENDS]; /* the nftables one holds the ruleset as chains */
-	bool dispatch;          /* cali-from-wl-dispatch or cali-to-wl-dispatch exists somewhere */
-	int dispatch_backend;   /* where, -1 none */
+	bool read[CT_POL_NBACKENDS];	   /* backends whose rules were read */
+	char error[CT_POL_NBACKENDS][256]; /* why a backend could not be read, "" */
+	bool no_cap;			   /* reading needs CAP_NET_ADMIN and lacks it */
+	bool bpf;			   /* Calico's eBPF dataplane: policy lives in BPF */
+	struct ct_ipt_ruleset
+	    rs[CT_POL_NBACKENDS]; /* the nftables one holds the ruleset as chains */
+	bool dispatch;		 /* cali-from-wl-dispatch or cali-to-wl-dispatch exists somewhere */
+	int dispatch_backend;	 /* where, -1 none */
 	struct ct_wl_policy *wl; /* sorted by iface */
 	size_t nwl;
 };

@@ -66,7 +66,8 @@ static bool ifname_from(char *dst, const char *s)
 static int chain_in(const struct ct_ipt_ruleset *rs, const char *table, const char *name)
 {
 	for (size_t i = 0; i < rs->nchains; i++)
-		if (strcmp(rs->chains[i].name, name) == 0 && strcmp(rs->chains[i].table, table) == 0)
+		if (strcmp(rs->chains[i].name, name) == 0 &&
+		    strcmp(rs->chains[i].table, table) == 0)
 			return (int)i;
 	return -1;
 }
@@ -90,8 +91,8 @@ static bool verdict(struct ct_ipt_rule *r, const char *key, json_t *v)
 {
 	static const struct {
 		const char *k, *t;
-	} plain[] = {{"drop", "DROP"}, {"reject", "REJECT"}, {"accept", "ACCEPT"},
-		     {"return", "RETURN"}, {"queue", "QUEUE"}, {"continue", ""}};
+	} plain[] = {{"drop", "DROP"},	   {"reject", "REJECT"}, {"accept", "ACCEPT"},
+		     {"return", "RETURN"}, {"queue", "QUEUE"},	 {"continue", ""}};
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		if (strcmp(key, plain[i].k) == 0) {
 			snprintf(r->target, sizeof(r->target), "%s", plain[i].t);
@@ -124,7 +125,8 @@ static int expand_vmap(struct ct_ipt_ruleset *rs, const struct ct_ipt_rule *base
 {
 	size_t i;
 	json_t *el;
-	json_array_foreach(elems, i, el) {
+	json_array_foreach(elems, i, el)
+	{
 		json_t *key = json_array_get(el, 0), *val = json_array_get(el, 1);
 		struct ct_ipt_rule r = *base;
 		r.counted = false;
@@ -168,7 +170,8 @@ static int parse_rule(struct ct_ipt_ruleset *rs, json_t *o, int chain, const str
 	json_t *vmap_elems = NULL;
 	size_t i;
 	json_t *e;
-	json_array_foreach(ex, i, e) {
+	json_array_foreach(ex, i, e)
+	{
 		if (!json_is_object(e) || json_object_size(e) != 1) {
 			*why = "an expression that is not a one-key object";
 			return -1;
@@ -178,8 +181,8 @@ static int parse_rule(struct ct_ipt_ruleset *rs, json_t *o, int chain, const str
 		json_object_foreach(e, k, v) break;
 		if (strcmp(k, "counter") == 0) {
 			json_t *p = json_object_get(v, "packets"), *b = json_object_get(v, "bytes");
-			if (json_is_integer(p) && json_is_integer(b) && json_integer_value(p) >= 0 &&
-			    json_integer_value(b) >= 0) {
+			if (json_is_integer(p) && json_is_integer(b) &&
+			    json_integer_value(p) >= 0 && json_integer_value(b) >= 0) {
 				r.pkts = (uint64_t)json_integer_value(p);
 				r.bytes = (uint64_t)json_integer_value(b);
 				r.counted = true;
@@ -230,7 +233,8 @@ static int parse_rule(struct ct_ipt_ruleset *rs, json_t *o, int chain, const str
 		r.other_match = true; /* payload, ct, xt, log, mark, ... */
 	}
 	if (vmap_key)
-		return expand_vmap(rs, &r, vmap_key, vmap_elems) < 0 ? (*why = "out of memory", -1) : 0;
+		return expand_vmap(rs, &r, vmap_key, vmap_elems) < 0 ? (*why = "out of memory", -1)
+								     : 0;
 	if (add_rule(rs, &r) < 0) {
 		*why = "out of memory";
 		return -1;
@@ -269,7 +273,8 @@ int ct_nft_parse_skip(struct ct_ipt_ruleset *rs, const char *json, size_t len,
 	for (int pass = 1; pass <= 2; pass++) {
 		size_t i;
 		json_t *item;
-		json_array_foreach(list, i, item) {
+		json_array_foreach(list, i, item)
+		{
 			if (!json_is_object(item) || json_object_size(item) != 1) {
 				why = "an item that is not a one-key object";
 				goto out;
@@ -281,7 +286,7 @@ int ct_nft_parse_skip(struct ct_ipt_ruleset *rs, const char *json, size_t len,
 				continue;
 			const char *fam = json_string_value(json_object_get(o, "family"));
 			const char *tab = json_string_value(
-				json_object_get(o, strcmp(kind, "table") == 0 ? "name" : "table"));
+			    json_object_get(o, strcmp(kind, "table") == 0 ? "name" : "table"));
 			char tname[CT_POL_TABLE];
 			if (!fam || !tab) {
 				if (strcmp(kind, "table") == 0 || strcmp(kind, "chain") == 0 ||
@@ -303,10 +308,12 @@ int ct_nft_parse_skip(struct ct_ipt_ruleset *rs, const char *json, size_t len,
 					goto out;
 				}
 				if (!fits(name, CT_POL_NAME) || chain_in(rs, tname, name) >= 0)
-					continue; /* not Felix's: longer than its names, or repeated */
+					continue; /* not Felix's: longer than its names, or repeated
+						   */
 				if (rs->nchains == rs->capchains) {
 					size_t nc = rs->capchains ? rs->capchains * 2 : 64;
-					struct ct_ipt_chain *p = realloc(rs->chains, nc * sizeof(*p));
+					struct ct_ipt_chain *p =
+					    realloc(rs->chains, nc * sizeof(*p));
 					if (!p) {
 						why = "out of memory";
 						goto out;
@@ -324,7 +331,8 @@ int ct_nft_parse_skip(struct ct_ipt_ruleset *rs, const char *json, size_t len,
 				const char *name = json_string_value(json_object_get(o, "name"));
 				const char *mt = json_string_value(json_object_get(o, "map"));
 				json_t *elem = json_object_get(o, "elem");
-				if (name && mt && strcmp(mt, "verdict") == 0 && json_is_array(elem)) {
+				if (name && mt && strcmp(mt, "verdict") == 0 &&
+				    json_is_array(elem)) {
 					memcpy(maps[nmaps].table, tname, sizeof(tname));
 					maps[nmaps].name = name;
 					maps[nmaps].elem = elem;

@@ -37,8 +37,8 @@ static void run_one(struct gather_arg *a, int b, const char *const *argv)
 	struct ct_err e = {0};
 	char *out = NULL;
 	size_t len = 0;
-	if (ct_exec_capture(argv, "check the iptables binaries", a->timeout_s,
-			    CT_POLICY_MAX_OUTPUT, &out, &len, &e) < 0) {
+	if (ct_exec_capture(argv, "check the iptables binaries", a->timeout_s, CT_POLICY_MAX_OUTPUT,
+			    &out, &len, &e) < 0) {
 		snprintf(a->p->error[b], sizeof(a->p->error[b]), "%s", e.msg);
 		return;
 	}

@@ -124,7 +124,8 @@ static void test_parse_counts(void **state)
 		const struct ct_ipt_chain *fw = ct_ipt_chain_find(&rs, "filter", "FORWARD");
 		assert_non_null(fw);
 		assert_true(fw->n > 0);
-		assert_int_equal(rs.rules[fw->first].pkts, awk_counter(path, "FORWARD", "-j cali-FORWARD"));
+		assert_int_equal(rs.rules[fw->first].pkts,
+				 awk_counter(path, "FORWARD", "-j cali-FORWARD"));
 		ct_ipt_ruleset_free(&rs);
 	}
 }
@@ -168,17 +169,19 @@ static void test_follow_flat(void **state)
 			if (d->kind == CT_POL_DROP_END_OF_TIER) {
 				found = true;
 				assert_string_equal(d->chain, "cali-tw-calie57ed5aa5ae");
-				assert_int_equal(d->pkts, awk_counter(path, "cali-tw-calie57ed5aa5ae",
-								      "Drop if no policies passed packet"));
+				assert_int_equal(d->pkts,
+						 awk_counter(path, "cali-tw-calie57ed5aa5ae",
+							     "Drop if no policies passed packet"));
 				assert_true(d->pkts > 0);
 			}
 		}
 		assert_true(found);
 		assert_int_equal(sum, w->dropped);
 		/* every DROP of its two chains (awk counts them) */
-		assert_int_equal(w->ndrops,
-				 awk_u64("/-A cali-[ft]w-calie57ed5aa5ae .*-j DROP/ { n++ } END { print n + 0 }",
-					 path));
+		assert_int_equal(
+		    w->ndrops,
+		    awk_u64("/-A cali-[ft]w-calie57ed5aa5ae .*-j DROP/ { n++ } END { print n + 0 }",
+			    path));
 
 		/* the new pod: no chains; its packets end on "Unknown interface" */
 		w = ct_policy_of(&p, "caliee58aa3412c");
@@ -201,7 +204,8 @@ static void test_follow_children(void **state)
 	ct_policy_init(&p);
 	parse_fixture("felix-dispatch-children.save", &p.rs[CT_POL_IPT_LEGACY], path, sizeof(path));
 	p.read[CT_POL_IPT_LEGACY] = true;
-	const char *ifs[] = {"cali6a01b2c3d4e", "cali68caf03a5f4", "calie57ed5aa5ae", "cali7000000000a"};
+	const char *ifs[] = {"cali6a01b2c3d4e", "cali68caf03a5f4", "calie57ed5aa5ae",
+			     "cali7000000000a"};
 	assert_int_equal(ct_policy_follow(&p, ifs, 4), 0);
 
 	const struct ct_wl_policy *w = ct_policy_of(&p, "cali6a01b2c3d4e");
@@ -209,7 +213,8 @@ static void test_follow_children(void **state)
 	assert_true(w->from.dispatched);
 	assert_string_equal(w->from.via, "cali-from-wl-dispatch-6");
 	assert_int_equal(w->from.policies, 1);
-	assert_int_equal(w->nchains, 3); /* cali-po-..., cali-pro-kns.default, cali-pri-kns.default */
+	assert_int_equal(w->nchains,
+			 3); /* cali-po-..., cali-pro-kns.default, cali-pri-kns.default */
 	/* the policy's REJECT and its DROP without a comment are drops too */
 	int reject = 0, bare = 0, tier = 0;
 	for (size_t i = 0; i < w->ndrops; i++) {
@@ -219,8 +224,9 @@ static void test_follow_children(void **state)
 			bare++;
 		if (w->drops[i].kind == CT_POL_DROP_END_OF_TIER) {
 			tier++;
-			assert_int_equal(w->drops[i].pkts,
-					 awk_counter(path, "cali-fw-cali6a01b2c3d4e", "End of tier"));
+			assert_int_equal(
+			    w->drops[i].pkts,
+			    awk_counter(path, "cali-fw-cali6a01b2c3d4e", "End of tier"));
 		}
 	}
 	assert_int_equal(reject, 1);
@@ -269,27 +275,27 @@ static void test_malformed(void **state)
 	static const struct {
 		const char *text, *why;
 	} bad[] = {
-		{"*filter\n:INPUT ACCEPT [0:0]\n", "no COMMIT"},
-		{":INPUT ACCEPT [0:0]\n", "outside a table"},
-		{"*filter\n:INPUT ACCEPT [0:x]\nCOMMIT\n", "bad chain counters"},
-		{"*filter\n:INPUT ACCEPT [18446744073709551616:0]\nCOMMIT\n", "bad chain counters"},
-		{"*filter\n:INPUT ACCEPT\nCOMMIT\n", "a chain line needs"},
-		{"*filter\n:INPUT ACCEPT [0:0]\n[1:2] -A FOO -j DROP\nCOMMIT\n", "undeclared chain"},
-		{"*filter\n:INPUT ACCEPT [0:0]\n[1:2 -A INPUT -j DROP\nCOMMIT\n", "bad rule counters"},
-		{"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment \"abc -j DROP\nCOMMIT\n",
-		 "unterminated quoted string"},
-		{"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j\nCOMMIT\n", "without a target"},
-		{"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j DROP -g X\nCOMMIT\n", NULL},
-		{"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -i\nCOMMIT\n", "without an interface"},
-		{"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -i caliaaaaaaaaaaaaaaaaa -j DROP\nCOMMIT\n",
-		 "bad interface name"},
-		{"*filter\n:INPUT ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\nCOMMIT\n", "declared twice"},
-		{"*filter\n*nat\nCOMMIT\n", "before COMMIT"},
-		{"COMMIT\n", "COMMIT outside"},
-		{"*filter\n:INPUT ACCEPT [0:0]\nhello\nCOMMIT\n", "not a chain, a rule"},
-		{"*filter\n:IN\x01PUT ACCEPT [0:0]\nCOMMIT\n", "bad chain name"},
-		{"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment \"a\"b -j DROP\nCOMMIT\n",
-		 "closing quote"},
+	    {"*filter\n:INPUT ACCEPT [0:0]\n", "no COMMIT"},
+	    {":INPUT ACCEPT [0:0]\n", "outside a table"},
+	    {"*filter\n:INPUT ACCEPT [0:x]\nCOMMIT\n", "bad chain counters"},
+	    {"*filter\n:INPUT ACCEPT [18446744073709551616:0]\nCOMMIT\n", "bad chain counters"},
+	    {"*filter\n:INPUT ACCEPT\nCOMMIT\n", "a chain line needs"},
+	    {"*filter\n:INPUT ACCEPT [0:0]\n[1:2] -A FOO -j DROP\nCOMMIT\n", "undeclared chain"},
+	    {"*filter\n:INPUT ACCEPT [0:0]\n[1:2 -A INPUT -j DROP\nCOMMIT\n", "bad rule counters"},
+	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment \"abc -j DROP\nCOMMIT\n",
+	     "unterminated quoted string"},
+	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j\nCOMMIT\n", "without a target"},
+	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j DROP -g X\nCOMMIT\n", NULL},
+	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -i\nCOMMIT\n", "without an interface"},
+	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -i caliaaaaaaaaaaaaaaaaa -j DROP\nCOMMIT\n",
+	     "bad interface name"},
+	    {"*filter\n:INPUT ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\nCOMMIT\n", "declared twice"},
+	    {"*filter\n*nat\nCOMMIT\n", "before COMMIT"},
+	    {"COMMIT\n", "COMMIT outside"},
+	    {"*filter\n:INPUT ACCEPT [0:0]\nhello\nCOMMIT\n", "not a chain, a rule"},
+	    {"*filter\n:IN\x01PUT ACCEPT [0:0]\nCOMMIT\n", "bad chain name"},
+	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment \"a\"b -j DROP\nCOMMIT\n",
+	     "closing quote"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct ct_err err;
@@ -301,13 +307,15 @@ static void test_malformed(void **state)
 		if (rc != -1)
 			fail_msg("case %zu accepted: %s", i, bad[i].text);
 		assert_int_equal(err.exit_code, 3);
-		if (!strstr(err.msg, bad[i].why) || strncmp(err.msg, "iptables-save output line ", 26))
+		if (!strstr(err.msg, bad[i].why) ||
+		    strncmp(err.msg, "iptables-save output line ", 26))
 			fail_msg("case %zu: '%s' lacks '%s'", i, err.msg, bad[i].why);
 	}
 	/* a long comment: 255 bytes fit, 256 do not */
 	char big[1024];
 	for (int l = 255; l <= 256; l++) {
-		int n = snprintf(big, sizeof(big), "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment \"");
+		int n = snprintf(big, sizeof(big),
+				 "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment \"");
 		memset(big + n, 'x', (size_t)l);
 		snprintf(big + n + l, sizeof(big) - (size_t)(n + l), "\" -j DROP\nCOMMIT\n");
 		struct ct_err err;
@@ -317,7 +325,8 @@ static void test_malformed(void **state)
 	struct ct_ipt_ruleset rs;
 	struct ct_err err = {0};
 	const char *s = "*filter\r\n:INPUT ACCEPT [0:0]\r\n[3:4] -A INPUT -m comment --comment "
-			"\"say \\\"hi\\\" \\\\ there\" -j REJECT --reject-with icmp-port-unreachable\r\nCOMMIT\r\n";
+			"\"say \\\"hi\\\" \\\\ there\" -j REJECT --reject-with "
+			"icmp-port-unreachable\r\nCOMMIT\r\n";
 	ct_ipt_ruleset_init(&rs);
 	assert_int_equal(ct_ipt_parse(&rs, s, strlen(s), &err), 0);
 	assert_int_equal(rs.nrules, 1);
@@ -402,8 +411,9 @@ static void test_nft(void **state)
 	assert_int_equal(ct_nft_parse_skip(&p.rs[CT_POL_NFTABLES], buf, len, &skip, &err), 0);
 	p.read[CT_POL_NFTABLES] = true;
 	assert_int_equal(p.rs[CT_POL_NFTABLES].ntables, 1);
-	assert_int_equal(p.rs[CT_POL_NFTABLES].nchains,
-			 jq_u64("[.nftables[] | select(.chain.table == \"calico\")] | length", path));
+	assert_int_equal(
+	    p.rs[CT_POL_NFTABLES].nchains,
+	    jq_u64("[.nftables[] | select(.chain.table == \"calico\")] | length", path));
 	for (size_t i = 0; i < p.rs[CT_POL_NFTABLES].nchains; i++)
 		assert_string_equal(p.rs[CT_POL_NFTABLES].chains[i].table, "ip calico");
 
@@ -421,11 +431,13 @@ static void test_nft(void **state)
 	for (size_t i = 0; i < w->ndrops; i++)
 		if (w->drops[i].kind == CT_POL_DROP_END_OF_TIER) {
 			tier = true;
-			assert_int_equal(w->drops[i].pkts,
-					 jq_u64(".nftables[] | .rule? | select(.chain == \"filter-cali-tw-calie57ed5aa5ae\") "
-						"| select(.comment // \"\" | test(\"Drop if no policies\")) "
-						"| .expr[] | .counter? | select(.) | .packets",
-						path));
+			assert_int_equal(
+			    w->drops[i].pkts,
+			    jq_u64(".nftables[] | .rule? | select(.chain == "
+				   "\"filter-cali-tw-calie57ed5aa5ae\") "
+				   "| select(.comment // \"\" | test(\"Drop if no policies\")) "
+				   "| .expr[] | .counter? | select(.) | .packets",
+				   path));
 		}
 	assert_true(tier);
 	w = ct_policy_of(&p, "cali68caf03a5f4");
@@ -440,15 +452,19 @@ static void test_nft(void **state)
 
 	/* malformed */
 	static const char *const bad[] = {
-		"", "{", "[]", "{\"nftables\": 5}", "{\"nftables\": [1]}",
-		"{\"nftables\": [{\"a\": 1, \"b\": 2}]}",
-		"{\"nftables\": [{\"chain\": {\"name\": \"x\"}}]}",
-		"{\"nftables\": [{\"table\": {\"family\": \"ip\", \"name\": \"t\"}}, "
-		"{\"chain\": {\"family\": \"ip\", \"table\": \"t\", \"name\": \"c\"}}, "
-		"{\"rule\": {\"family\": \"ip\", \"table\": \"t\", \"chain\": \"c\"}}]}",
-		"{\"nftables\": [{\"table\": {\"family\": \"ip\", \"name\": \"t\"}}, "
-		"{\"chain\": {\"family\": \"ip\", \"table\": \"t\", \"name\": \"c\"}}, "
-		"{\"rule\": {\"family\": \"ip\", \"table\": \"t\", \"chain\": \"c\", \"expr\": [5]}}]}",
+	    "",
+	    "{",
+	    "[]",
+	    "{\"nftables\": 5}",
+	    "{\"nftables\": [1]}",
+	    "{\"nftables\": [{\"a\": 1, \"b\": 2}]}",
+	    "{\"nftables\": [{\"chain\": {\"name\": \"x\"}}]}",
+	    "{\"nftables\": [{\"table\": {\"family\": \"ip\", \"name\": \"t\"}}, "
+	    "{\"chain\": {\"family\": \"ip\", \"table\": \"t\", \"name\": \"c\"}}, "
+	    "{\"rule\": {\"family\": \"ip\", \"table\": \"t\", \"chain\": \"c\"}}]}",
+	    "{\"nftables\": [{\"table\": {\"family\": \"ip\", \"name\": \"t\"}}, "
+	    "{\"chain\": {\"family\": \"ip\", \"table\": \"t\", \"name\": \"c\"}}, "
+	    "{\"rule\": {\"family\": \"ip\", \"table\": \"t\", \"chain\": \"c\", \"expr\": [5]}}]}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct ct_ipt_ruleset rs;
@@ -516,14 +532,14 @@ int main(void)
 {
 	find_root();
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_counts),
-		cmocka_unit_test(test_follow_flat),
-		cmocka_unit_test(test_follow_children),
-		cmocka_unit_test(test_if_match),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_truncation),
-		cmocka_unit_test(test_nft),
-		cmocka_unit_test(test_nft_dualstack),
+	    cmocka_unit_test(test_parse_counts),
+	    cmocka_unit_test(test_follow_flat),
+	    cmocka_unit_test(test_follow_children),
+	    cmocka_unit_test(test_if_match),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_truncation),
+	    cmocka_unit_test(test_nft),
+	    cmocka_unit_test(test_nft_dualstack),
 	};
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
 }
