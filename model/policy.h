@@ -164,5 +164,10 @@ int ct_nft_parse(struct ct_ipt_ruleset *rs, const char *json, size_t len, struct
  * there libnftables shows iptables-nft's matches and targets only as xt stubs. */
 int ct_nft_parse_skip(struct ct_ipt_ruleset *rs, const char *json, size_t len,
 		      const struct ct_ipt_ruleset *skip, struct ct_err *err);
+/* The tables of `nft -j list tables` as {family, name} pairs, without those skip holds (as
+ * ct_nft_parse_skip) and names a command line could not carry unquoted; at most max. So that
+ * iptables-nft's tables, often the biggest, are never listed. 0, or -1 with err. */
+int ct_nft_table_list(const char *json, size_t len, const struct ct_ipt_ruleset *skip,
+		      char (*out)[2][CT_POL_TABLE], size_t max, size_t *n, struct ct_err *err);
 
 #endif

@@ -383,6 +383,48 @@ out:
 	return rc;
 }
 
+int ct_nft_table_list(const char *json, size_t len, const struct ct_ipt_ruleset *skip,
+		      char (*out)[2][CT_POL_TABLE], size_t max, size_t *n, struct ct_err *err)
+{
+	json_error_t je;
+	*n = 0;
+	if (len > NFT_MAX_BYTES)
+		return ct_err_set(err, CT_EXIT_GATHER, "nftables JSON: larger than %u MiB",
+				  NFT_MAX_BYTES >> 20);
+	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root)
+		return ct_err_set(err, CT_EXIT_GATHER, "nftables JSON: %s (line %d)", je.text,
+				  je.line);
+	json_t *list = json_object_get(root, "nftables");
+	if (!json_is_array(list)) {
+		json_decref(root);
+		return ct_err_set(err, CT_EXIT_GATHER, "nftables JSON: no \"nftables\" array");
+	}
+	size_t i;
+	json_t *item;
+	json_array_foreach(list, i, item) {
+		json_t *t = json_object_get(item, "table");
+		const char *fam = json_string_value(json_object_get(t, "family"));
+		const char *name = json_string_value(json_object_get(t, "name"));
+		if (!fam || !name || skip_table(skip, fam, name))
+			continue;
+		/* only names a command line can carry unquoted */
+		bool plain = fits(fam, CT_POL_TABLE) && fits(name, CT_POL_TABLE);
+		for (const char *c = name; plain && *c; c++)
+			plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+				(*c >= '0' && *c <= '9') || *c == '_' || *c == '-' || *c == '.';
+		for (const char *c = fam; plain && *c; c++)
+			plain = *c >= 'a' && *c <= 'z';
+		if (!plain || *n == max)
+			continue;
+		snprintf(out[*n][0], CT_POL_TABLE, "%s", fam);
+		snprintf(out[*n][1], CT_POL_TABLE, "%s", name);
+		(*n)++;
+	}
+	json_decref(root);
+	return 0;
+}
+
 int ct_nft_parse(struct ct_ipt_ruleset *rs, const char *json, size_t len, struct ct_err *err)
 {
 	return ct_nft_parse_skip(rs, json, len, NULL, err);

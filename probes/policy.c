@@ -49,8 +49,28 @@ static void run_one(struct gather_arg *a, int b, const char *const *argv)
 	free(out);
 }
 
+#define NFT_MAX_TABLES 256
+
+/* Runs one nft command into ctx's buffers; -1 with p->error set when it fails. */
+static int nft_cmd(struct ct_policy *p, struct nft_ctx *ctx, const char *cmd)
+{
+	if (nft_run_cmd_from_buffer(ctx, cmd) == 0)
+		return 0;
+	const char *m = nft_ctx_get_error_buffer(ctx);
+	char line[200];
+	size_t l = m ? strcspn(m, "\n") : 0;
+	snprintf(line, sizeof(line), "%.*s", (int)(l < 199 ? l : 199), m ? m : "");
+	for (char *c = line; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	snprintf(p->error[CT_POL_NFTABLES], sizeof(p->error[0]), "libnftables: %s failed: %s", cmd,
+		 line);
+	return -1;
+}
+
 /* libnftables, in this thread's namespace (its netlink socket is opened by nft_ctx_new):
- * "list ruleset" as JSON; the tables iptables-nft-save printed are left out. */
+ * "list tables", then "list table F NAME" as JSON for each table iptables-nft-save did not
+ * print (its tables are left out: xt stubs there, and often the biggest). */
 static void run_nft(struct gather_arg *a)
 {
 	struct ct_policy *p = a->p;
@@ -66,25 +86,38 @@ static void run_nft(struct gather_arg *a)
 		nft_ctx_free(ctx);
 		return;
 	}
-	if (nft_run_cmd_from_buffer(ctx, "list ruleset") != 0) {
-		const char *m = nft_ctx_get_error_buffer(ctx);
-		char line[200];
-		size_t l = m ? strcspn(m, "\n") : 0;
-		snprintf(line, sizeof(line), "%.*s", (int)(l < 199 ? l : 199), m ? m : "");
-		for (char *c = line; *c; c++)
-			if ((unsigned char)*c < 0x20 || *c == 0x7f)
-				*c = '?';
-		snprintf(p->error[CT_POL_NFTABLES], sizeof(p->error[0]),
-			 "libnftables: list ruleset failed: %s", line);
+	/* the table names first, then each table iptables-nft does not own */
+	if (nft_cmd(p, ctx, "list tables") < 0) {
 		nft_ctx_free(ctx);
 		return;
 	}
 	const char *out = nft_ctx_get_output_buffer(ctx);
-	if (ct_nft_parse_skip(&p->rs[CT_POL_NFTABLES], out ? out : "", out ? strlen(out) : 0,
-			      &p->rs[CT_POL_IPT_NFT], &e) < 0)
-		snprintf(p->error[CT_POL_NFTABLES], sizeof(p->error[0]), "%s", e.msg);
-	else if (p->rs[CT_POL_NFTABLES].ntables)
+	char(*tables)[2][CT_POL_TABLE] = calloc(NFT_MAX_TABLES, sizeof(*tables));
+	size_t nt = 0;
+	if (!tables ||
+	    ct_nft_table_list(out ? out : "", out ? strlen(out) : 0, &p->rs[CT_POL_IPT_NFT],
+			      tables, NFT_MAX_TABLES, &nt, &e) < 0) {
+		snprintf(p->error[CT_POL_NFTABLES], sizeof(p->error[0]), "%s",
+			 tables ? e.msg : "out of memory");
+		free(tables);
+		nft_ctx_free(ctx);
+		return;
+	}
+	for (size_t i = 0; i < nt; i++) {
+		char cmd[3 * CT_POL_TABLE];
+		snprintf(cmd, sizeof(cmd), "list table %s %s", tables[i][0], tables[i][1]);
+		if (nft_cmd(p, ctx, cmd) < 0)
+			break;
+		out = nft_ctx_get_output_buffer(ctx);
+		if (ct_nft_parse_skip(&p->rs[CT_POL_NFTABLES], out ? out : "",
+				      out ? strlen(out) : 0, &p->rs[CT_POL_IPT_NFT], &e) < 0) {
+			snprintf(p->error[CT_POL_NFTABLES], sizeof(p->error[0]), "%s", e.msg);
+			break;
+		}
+	}
+	if (!p->error[CT_POL_NFTABLES][0] && p->rs[CT_POL_NFTABLES].ntables)
 		p->read[CT_POL_NFTABLES] = true;
+	free(tables);
 	nft_ctx_free(ctx);
 }
 
