@@ -18,6 +18,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ct_policy_init(&p);
 	memset(&err, 0, sizeof(err));
 	if (size && data[0] == '{') {
+		char tables[8][2][CT_POL_TABLE];
+		size_t nt = 0;
+		if (ct_nft_table_list((const char *)data, size, NULL, tables, 8, &nt, &err) == 0 &&
+		    nt > 8)
+			__builtin_trap();
+		memset(&err, 0, sizeof(err));
 		if (ct_nft_parse(&p.rs[CT_POL_IPT_NFT], (const char *)data, size, &err) < 0 &&
 		    (err.exit_code != CT_EXIT_GATHER ||
 		     strncmp(err.msg, "nftables JSON: ", 15) != 0))

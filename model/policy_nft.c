@@ -402,7 +402,8 @@ int ct_nft_table_list(const char *json, size_t len, const struct ct_ipt_ruleset 
 	}
 	size_t i;
 	json_t *item;
-	json_array_foreach(list, i, item) {
+	json_array_foreach(list, i, item)
+	{
 		json_t *t = json_object_get(item, "table");
 		const char *fam = json_string_value(json_object_get(t, "family"));
 		const char *name = json_string_value(json_object_get(t, "name"));

@@ -95,8 +95,8 @@ static void run_nft(struct gather_arg *a)
 	char(*tables)[2][CT_POL_TABLE] = calloc(NFT_MAX_TABLES, sizeof(*tables));
 	size_t nt = 0;
 	if (!tables ||
-	    ct_nft_table_list(out ? out : "", out ? strlen(out) : 0, &p->rs[CT_POL_IPT_NFT],
-			      tables, NFT_MAX_TABLES, &nt, &e) < 0) {
+	    ct_nft_table_list(out ? out : "", out ? strlen(out) : 0, &p->rs[CT_POL_IPT_NFT], tables,
+			      NFT_MAX_TABLES, &nt, &e) < 0) {
 		snprintf(p->error[CT_POL_NFTABLES], sizeof(p->error[0]), "%s",
 			 tables ? e.msg : "out of memory");
 		free(tables);

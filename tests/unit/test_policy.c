@@ -406,6 +406,15 @@ static void test_nft(void **state)
 	ct_ipt_ruleset_free(&all);
 
 	parse_fixture("felix-dispatch-children.save", &skip, spath, sizeof(spath));
+	/* the table list: iptables-nft's "ip filter" is left out with skip */
+	char tables[4][2][CT_POL_TABLE];
+	size_t nt = 0;
+	assert_int_equal(ct_nft_table_list(buf, len, NULL, tables, 4, &nt, &err), 0);
+	assert_int_equal(nt, jq_u64("[.nftables[] | select(.table)] | length", path));
+	assert_int_equal(ct_nft_table_list(buf, len, &skip, tables, 4, &nt, &err), 0);
+	assert_int_equal(nt, 1);
+	assert_string_equal(tables[0][0], "ip");
+	assert_string_equal(tables[0][1], "calico");
 	struct ct_policy p;
 	ct_policy_init(&p);
 	assert_int_equal(ct_nft_parse_skip(&p.rs[CT_POL_NFTABLES], buf, len, &skip, &err), 0);
