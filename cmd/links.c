@@ -24,6 +24,7 @@ static int links_policy(struct ct_ctx *c, const struct ct_netns *ns, struct ct_l
 		pol->bpf = true;
 		snprintf(note, notelen, "Calico's eBPF dataplane is active (bpfin.cali): policy "
 			 "lives in BPF programs and is not read");
+		r->policy = pol;
 		return 0;
 	}
 	if (ct_policy_gather(pol, c->o.netns, c->o.timeout, &c->err) < 0)

@@ -164,4 +164,25 @@ if ip netns add "$NFT_NS" && in_ns "$NFT_NS" nft -f "$(dirname "$0")/../fixtures
 else
 	not_ok "nftables: scratch namespace with the Calico-like ruleset"
 fi
+
+# Calico's eBPF dataplane (bpfin.cali present): policy lives in BPF and is not read, and even with
+# Felix's dispatch chains left behind and a workload without chains there is no
+# workload_policy_missing
+BPF_NS=ctpolbpf$$
+at_exit "ip netns del $BPF_NS 2>/dev/null"
+if ip netns add "$BPF_NS" && ip -n "$BPF_NS" link add bpfin.cali type veth peer name bpfout.cali &&
+	ip -n "$BPF_NS" link add cali0bpf0000001 type veth peer name pbpf1 &&
+	bash "$(dirname "$0")/../lab/felix-policy.sh" up "$BPF_NS" nft cali0other00001; then
+	out=$("$CALTRACE" -n "$BPF_NS" -j links)
+	is "eBPF dataplane: POLICY not read, no workload_policy_missing" \
+		"$(json_get "$out" '[.items[0].policy, ([.findings[] | select(.code == "workload_policy_missing")] | length)] | map(tostring) | join(" ")')" \
+		"null 0"
+	ok_if "eBPF dataplane: the note says policy lives in BPF" "$(json_get "$out" '.policy_note')" \
+		grep -q 'BPF' <<<"$(json_get "$out" '.policy_note')"
+	txt=$("$CALTRACE" --color never -n "$BPF_NS" links)
+	ok_if "eBPF dataplane: text shows bpf in POLICY" "$txt" grep -q '^cali0bpf0000001 .* bpf$' <<<"$txt"
+	ip netns del "$BPF_NS"
+else
+	not_ok "eBPF dataplane: scratch namespace"
+fi
 done_testing
