@@ -97,13 +97,14 @@ static void wl_stats(struct ct_out *o, const char *key, const void *row_, const 
 	ct_view_stats(o, key, &l->stats);
 }
 
-/* Felix's policy for the row: "?" without CAP_NET_ADMIN, "bpf" with the eBPF dataplane,
- * "none" when it has no chains, else the chains present, policies and packets dropped. */
+/* Felix's policy for the row: "?" without CAP_NET_ADMIN, "bpf" with the eBPF dataplane, null
+ * when no rules were read, "none" when it has no chains, else the chains present, policies
+ * applied and packets dropped so far. */
 static const struct ct_wl_policy *wl_policy(const void *row_, const void *ctx_)
 {
 	ROW(struct ct_workload, w);
 	CTX(struct ct_links_result, r);
-	if (!r->policy || r->policy->no_cap || r->policy->bpf)
+	if (!r->policy || r->policy->no_cap || r->policy->bpf || !ct_policy_any_read(r->policy))
 		return NULL;
 	return ct_policy_of(r->policy, w->link->name);
 }
