@@ -2,7 +2,7 @@
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 CC       ?= cc
-PKGS     := libnl-3.0 libnl-route-3.0 libpcap ncursesw jansson libcrypto
+PKGS     := libnl-3.0 libnl-route-3.0 libpcap ncursesw jansson libcrypto libnftables
 TEST_PKGS := cmocka
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 

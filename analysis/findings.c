@@ -21,6 +21,7 @@ const struct ct_finding_def ct_finding_defs[] = {
 	{"workload_mac_unexpected", CT_SEV_WARN, "links", "a workload interface's MAC is not ee:ee:ee:ee:ee:ee"},
 	{"orphan_veth", CT_SEV_WARN, "links", "a workload interface matches no pod of this node"},
 	{"pod_without_veth", CT_SEV_WARN, "links", "a Running pod of this node has no workload interface"},
+	{"workload_policy_missing", CT_SEV_FAIL, "links", "Felix's dispatch chains exist but a workload interface has no cali-fw/cali-tw chains: its traffic ends on \"Unknown interface\""},
 	/* routes */
 	{"route_to_missing_link", CT_SEV_FAIL, "routes", "a workload route points at an interface that does not exist"},
 	{"route_to_down_link", CT_SEV_FAIL, "routes", "a workload route points at an interface that is down"},

@@ -53,11 +53,13 @@ void ct_analyze_load(const struct ct_node *n, struct ct_findings *f);
 
 /* ---- links ---- */
 
+struct ct_policy;
 struct ct_links_result {
 	const struct ct_node *n;
 	const struct ct_netns *ns;
 	struct ct_workload *w; /* shown rows, sorted by name */
 	size_t nw;
+	const struct ct_policy *policy; /* Felix's policy (model/policy.h), NULL: not read */
 };
 /* names: IFACE arguments (n of them, 0: every workload interface). */
 int ct_links_result_build(const struct ct_node *n, const struct ct_netns *ns,

@@ -27,15 +27,18 @@
 struct pods_cmd {
 	const char *name;
 	const char *const *argv;
-	const char *hint; /* what to check when it hangs */
+	const char *hint;   /* what to check when it hangs */
+	const char *remedy; /* the way around it, "" none */
+	size_t max;         /* the most output taken */
 };
 
 static const char *const kubectl_argv[] = {"kubectl", "get", "pods", "-A", "-o", "json", NULL};
 static const char *const crictl_argv[] = {"crictl", "pods", "-o", "json", NULL};
 
 static const struct pods_cmd pods_cmds[] = {
-	{"kubectl", kubectl_argv, "check the API server"},
-	{"crictl", crictl_argv, "check the container runtime"},
+	{"kubectl", kubectl_argv, "check the API server", "pass --pods FILE", CT_PODS_MAX_OUTPUT},
+	{"crictl", crictl_argv, "check the container runtime", "pass --pods FILE",
+	 CT_PODS_MAX_OUTPUT},
 };
 
 struct pods_buf {
@@ -221,8 +224,8 @@ static int run_cmd(const struct pods_cmd *cmd, double timeout_s, struct pods_buf
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		if (e == ENOENT)
-			ct_err_set(err, CT_EXIT_GATHER, "%s not found on PATH; pass --pods FILE",
-				   cmd->name);
+			ct_err_set(err, CT_EXIT_GATHER, "%s not found on PATH%s%s", cmd->name,
+				   cmd->remedy[0] ? "; " : "", cmd->remedy);
 		else
 			ct_err_errno(err, e, "run", cmd->name);
 		goto out;
@@ -253,8 +256,8 @@ static int run_cmd(const struct pods_cmd *cmd, double timeout_s, struct pods_buf
 				close(pf[i].fd);
 				pf[i].fd = -1;
 			} else if (i == 0) {
-				if (buf_append(out, chunk, (size_t)r, CT_PODS_MAX_OUTPUT) < 0) {
-					if (out->n + (size_t)r > CT_PODS_MAX_OUTPUT)
+				if (buf_append(out, chunk, (size_t)r, cmd->max) < 0) {
+					if (out->n + (size_t)r > cmd->max)
 						too_big = true;
 					else
 						failed = ct_err_set(err, CT_EXIT_GATHER,
@@ -301,14 +304,18 @@ static int run_cmd(const struct pods_cmd *cmd, double timeout_s, struct pods_buf
 		goto out;
 	if (timed_out) {
 		ct_err_set(err, CT_EXIT_GATHER,
-			   "%s did not answer within %g s (killed); %s or pass --pods FILE",
-			   cmd->name, timeout_s, cmd->hint);
+			   "%s did not answer within %g s (killed); %s%s%s", cmd->name, timeout_s,
+			   cmd->hint, cmd->remedy[0] ? " or " : "", cmd->remedy);
 		goto out;
 	}
 	if (too_big) {
-		ct_err_set(err, CT_EXIT_GATHER,
-			   "%s printed more than %u MiB (killed); pass --pods FILE with fewer pods",
-			   cmd->name, CT_PODS_MAX_OUTPUT >> 20);
+		if (cmd->max == CT_PODS_MAX_OUTPUT)
+			ct_err_set(err, CT_EXIT_GATHER,
+				   "%s printed more than %u MiB (killed); pass --pods FILE with fewer pods",
+				   cmd->name, CT_PODS_MAX_OUTPUT >> 20);
+		else
+			ct_err_set(err, CT_EXIT_GATHER, "%s printed more than %zu MiB (killed)",
+				   cmd->name, cmd->max >> 20);
 		goto out;
 	}
 	if (WIFSIGNALED(status)) {
@@ -339,6 +346,22 @@ out:
 	close_fd(&devnull);
 	free(eb.p);
 	return rc;
+}
+
+int ct_exec_capture(const char *const *argv, const char *hint, double timeout_s, size_t max,
+		    char **out, size_t *outlen, struct ct_err *err)
+{
+	struct pods_cmd cmd = {argv[0], argv, hint, "", max};
+	struct pods_buf b = {0};
+	*out = NULL;
+	*outlen = 0;
+	if (run_cmd(&cmd, timeout_s > 0 ? timeout_s : CT_PODS_TIMEOUT_S, &b, err) < 0) {
+		free(b.p);
+		return -1;
+	}
+	*out = b.p;
+	*outlen = b.n;
+	return 0;
 }
 
 static int read_file(const char *path, const char *shown, struct pods_buf *out,

@@ -31,4 +31,15 @@
 int ct_pods_load(struct ct_node *n, const char *source, const char *prefix, double timeout_s,
 		 struct ct_err *err);
 
+/*
+ * The runner behind ct_pods_load, for other commands: runs argv (argv[0] found on PATH, no
+ * shell, stdin /dev/null, its own process group) in the calling thread's network namespace,
+ * killed with its group after timeout_s seconds (<= 0: CT_PODS_TIMEOUT_S) or when it prints
+ * more than max bytes. hint says what to check when it hangs. On success *out (malloc'd, not
+ * NUL-terminated, NULL when empty) holds its standard output. A non-zero exit is an error
+ * quoting its most telling stderr line. 0, or -1 with err set (CT_EXIT_GATHER).
+ */
+int ct_exec_capture(const char *const *argv, const char *hint, double timeout_s, size_t max,
+		    char **out, size_t *outlen, struct ct_err *err);
+
 #endif

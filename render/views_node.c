@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "model/names.h"
+#include "model/policy.h"
 #include "render/views.h"
 
 #define ROW(type, name) const type *name = row_
@@ -96,6 +97,93 @@ static void wl_stats(struct ct_out *o, const char *key, const void *row_, const 
 	ct_view_stats(o, key, &l->stats);
 }
 
+/* Felix's policy for the row: "?" without CAP_NET_ADMIN, "bpf" with the eBPF dataplane, null
+ * when no rules were read, "none" when it has no chains, else the chains present, policies
+ * applied and packets dropped so far. */
+static const struct ct_wl_policy *wl_policy(const void *row_, const void *ctx_)
+{
+	ROW(struct ct_workload, w);
+	CTX(struct ct_links_result, r);
+	if (!r->policy || r->policy->no_cap || r->policy->bpf || !ct_policy_any_read(r->policy))
+		return NULL;
+	return ct_policy_of(r->policy, w->link->name);
+}
+CELL(wl_policy_cell)
+{
+	CTX(struct ct_links_result, r);
+	const struct ct_wl_policy *p = wl_policy(row_, ctx_);
+	if (r->policy && r->policy->no_cap)
+		return ct_cell_str(c, "?");
+	if (r->policy && r->policy->bpf)
+		return ct_cell_str(c, "bpf");
+	if (!p)
+		return ct_cell_str(c, NULL);
+	if (p->backend < 0)
+		return ct_cell_str(c, "none");
+	snprintf(c->buf, sizeof(c->buf), "%s%s%s pol=%u drop=%llu", p->from.present ? "fw" : "",
+		 p->from.present && p->to.present ? "," : "", p->to.present ? "tw" : "",
+		 p->from.policies + p->to.policies, (unsigned long long)p->dropped);
+	ct_cell_str(c, c->buf);
+}
+COLOR(wl_policy_hl)
+{
+	const struct ct_wl_policy *p = wl_policy(row_, ctx_);
+	CTX(struct ct_links_result, r);
+	return p && p->backend < 0 && r->policy->dispatch ? CT_HL_FAIL : CT_HL_NONE;
+}
+static void pol_dir(struct ct_out *o, const char *key, const struct ct_pol_dir *d)
+{
+	ct_rec_obj_begin(o, key);
+	ct_rec_bool(o, NULL, "present", d->present, CT_HL_NONE);
+	ct_rec_bool(o, NULL, "dispatched", d->dispatched, CT_HL_NONE);
+	ct_rec_str(o, NULL, "via", d->via[0] ? d->via : NULL, CT_HL_NONE);
+	ct_rec_bool(o, NULL, "unknown_interface", d->unknown, CT_HL_NONE);
+	ct_rec_uint(o, NULL, "policies", d->policies);
+	ct_rec_uint(o, NULL, "profiles", d->profiles);
+	ct_rec_obj_end(o);
+}
+static void wl_policy_json(struct ct_out *o, const char *key, const void *row_, const void *ctx_)
+{
+	const struct ct_wl_policy *p = wl_policy(row_, ctx_);
+	if (!p) {
+		ct_rec_str(o, NULL, key, NULL, CT_HL_NONE);
+		return;
+	}
+	ct_rec_obj_begin(o, key);
+	ct_rec_str(o, NULL, "backend", p->backend >= 0 ? ct_pol_backend_names[p->backend] : NULL,
+		   CT_HL_NONE);
+	pol_dir(o, "from_workload", &p->from);
+	pol_dir(o, "to_workload", &p->to);
+	ct_rec_arr_begin(o, "chains");
+	for (size_t i = 0; i < p->nchains; i++) {
+		ct_rec_obj_begin(o, NULL);
+		ct_rec_str(o, NULL, "name", p->chains[i], CT_HL_NONE);
+		ct_rec_str(o, NULL, "kind",
+			   !strncmp(p->chains[i], "cali-pi-", 8) || !strncmp(p->chains[i], "cali-po-", 8)
+				   ? "policy"
+				   : "profile",
+			   CT_HL_NONE);
+		ct_rec_obj_end(o);
+	}
+	ct_rec_arr_end(o);
+	ct_rec_arr_begin(o, "drops");
+	for (size_t i = 0; i < p->ndrops; i++) {
+		const struct ct_pol_drop *d = &p->drops[i];
+		ct_rec_obj_begin(o, NULL);
+		ct_rec_str(o, NULL, "chain", d->chain, CT_HL_NONE);
+		ct_rec_uint(o, NULL, "rule", d->rule);
+		ct_rec_str(o, NULL, "target", d->target, CT_HL_NONE);
+		ct_rec_str(o, NULL, "kind", ct_pol_drop_kind_names[d->kind], CT_HL_NONE);
+		ct_rec_str(o, NULL, "comment", d->comment[0] ? d->comment : NULL, CT_HL_NONE);
+		ct_rec_uint(o, NULL, "packets", d->pkts);
+		ct_rec_uint(o, NULL, "bytes", d->bytes);
+		ct_rec_obj_end(o);
+	}
+	ct_rec_arr_end(o);
+	ct_rec_uint(o, NULL, "dropped_packets", p->dropped);
+	ct_rec_obj_end(o);
+}
+
 static const struct ct_view_col links_cols[] = {
 	{"name", "IFACE", 0, 15, wl_name, NULL, NULL},
 	{"ifindex", NULL, 0, 0, wl_ifindex, NULL, NULL},
@@ -118,7 +206,9 @@ static const struct ct_view_col links_cols[] = {
 	{"route_localnet", NULL, 0, 0, wl_route_localnet, NULL, NULL},
 	{NULL, "RX PKTS", 0, 9, wl_rx, NULL, NULL},
 	{NULL, "TX PKTS", 0, 9, wl_tx, NULL, NULL},
+	{NULL, "POLICY", 0, 22, wl_policy_cell, wl_policy_hl, NULL},
 	{"stats", NULL, 0, 0, NULL, NULL, wl_stats},
+	{"policy", NULL, 0, 0, NULL, NULL, wl_policy_json},
 };
 
 static size_t links_count(const void *ctx_)

@@ -514,6 +514,7 @@ echo; BENCH_FLOWS_RUNS=${BENCH_FLOWS_RUNS:-$RUNS} CALTRACE=$CALTRACE bash tests/
 echo; [ "${BENCH_EVENTS:-1}" = 0 ] || bash tests/bench/events.sh || echo "bench: events section failed"
 bash tests/bench/model.sh # model updates: 100k route events (tests/bench/model.sh)
 bash tests/bench/views.sh
+echo; [ "${BENCH_POLICY:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/policy.sh || echo "bench: policy section failed"
 echo; [ "${BENCH_LOOKUP:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/lookup.sh || echo "bench: lookup section failed"
 echo; CALTRACE="$CALTRACE" bash tests/bench/safefiles.sh || echo "bench: safefiles section failed"
 echo; [ "${BENCH_ORDER:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/sniffmisc.sh || echo "bench: sniff order section failed"

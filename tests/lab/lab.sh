@@ -5,7 +5,7 @@
 #        lab.sh down [PREFIX]
 #        lab.sh env [PREFIX]           shell assignments describing the lab (eval them)
 #        lab.sh fault NAME on|off [PREFIX]
-#                   NAME: proxy_arp route calidown nogw; birdkill peerdisable badas (bgp, bgp2)
+#                   NAME: proxy_arp route calidown nogw denypolicy; birdkill peerdisable badas (bgp, bgp2)
 #        lab.sh list                   prefixes of the labs that are up
 #
 # Everything the lab creates carries PREFIX (letters, digits, '-', at most 13 characters;
@@ -489,6 +489,7 @@ cmd_up() {
 	up_switch
 	for k in $NODES; do up_node "$k"; done
 	for i in $PODS; do up_pod "$i" "$mtu"; done
+	[ "${LAB_FELIX_POLICY:-1}" = 0 ] || for k in $NODES; do felix_policy "$k" up; done
 	case "$mode" in
 	bgp | bgp2)
 		for k in $NODES; do bird_write_cfg "$k"; done
@@ -631,6 +632,21 @@ cmd_env() {
 	done
 }
 
+# Felix-like policy chains (tests/lab/felix-policy.sh): n2 through iptables-legacy, the other
+# nodes through iptables-nft, so both backends are in every lab; LAB_FELIX_POLICY=0 leaves them out
+felix_policy_backend() { if [ "$1" = 2 ]; then echo legacy; else echo nft; fi; }
+felix_policy() { # NODE up | NODE deny on|off
+	local k=$1 i ifs=()
+	shift
+	for i in $PODS; do [ "${POD_NODE[$i]}" = "$k" ] && ifs+=("$(pod_veth "$i")"); done
+	if [ "$1" = up ]; then
+		bash "$LAB_HERE/felix-policy.sh" up "$(node_ns "$k")" "$(felix_policy_backend "$k")" "${ifs[@]}"
+	else
+		bash "$LAB_HERE/felix-policy.sh" deny "$(node_ns "$k")" "$(felix_policy_backend "$k")" \
+			"$2" "$(pod_veth "$FAULT_POD")" "${ifs[@]}"
+	fi
+}
+
 # faults, applied and reverted in place
 fault_mark() { # NAME on|off
 	local f
@@ -727,11 +743,15 @@ cmd_fault() {
 		ip -n "$node" route replace default via "$GW" dev eth0
 		pod_forget_gw
 		;;
+	denypolicy/on | denypolicy/off)
+		[ "${LAB_FELIX_POLICY:-1}" = 0 ] && DIE_RC=2 die "fault denypolicy needs the policy chains (LAB_FELIX_POLICY=0)"
+		felix_policy "${POD_NODE[$FAULT_POD]}" deny "$state"
+		;;
 	birdkill/* | peerdisable/* | badas/*)
 		is_bgp_mode "$mode" || DIE_RC=2 die "fault $name needs a lab in bgp or bgp2 mode (this one: $mode)"
 		fault_bgp "$name" "$state"
 		;;
-	*) DIE_RC=2 die "unknown fault '$name' (proxy_arp route calidown nogw birdkill peerdisable badas)" ;;
+	*) DIE_RC=2 die "unknown fault '$name' (proxy_arp route calidown nogw denypolicy birdkill peerdisable badas)" ;;
 	esac
 	fault_mark "$name" "$state"
 	say "fault $name $state in '$P'"

@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libnftables' JSON ruleset (`nft -j list ruleset`) into the chains and rules of
+ * model/policy.h, for Calico's nftables mode (tables "ip calico" / "ip6 calico", chains
+ * "filter-cali-...", dispatch by verdict map) and any native ruleset. Pure; the bytes are
+ * untrusted: anything that is not the shape libnftables writes is an error, except
+ * expressions caltrace does not know, which only make a rule "other_match".
+ *
+ * Tables that iptables-nft also printed (family ip, the same name) are skipped: there their
+ * matches and targets are xt stubs, and iptables-nft-save is their reader.
+ */
+#include "model/policy.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NFT_MAX_BYTES (256u << 20)
+
+struct nft_map {
+	char table[CT_POL_TABLE];
+	const char *name;
+	json_t *elem; /* borrowed from the document */
+};
+
+static bool skip_table(const struct ct_ipt_ruleset *skip, const char *family, const char *name)
+{
+	if (!skip || strcmp(family, "ip") != 0)
+		return false;
+	for (size_t i = 0; i < skip->nchains; i++)
+		if (strcmp(skip->chains[i].table, name) == 0)
+			return true;
+	return false;
+}
+
+static bool table_name(char *out, const char *family, const char *name)
+{
+	int n = snprintf(out, CT_POL_TABLE, "%s %s", family, name);
+	return n > 0 && n < CT_POL_TABLE;
+}
+
+static bool fits(const char *s, size_t cap)
+{
+	size_t l = strlen(s);
+	if (l == 0 || l >= cap)
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* nft writes an interface prefix as "cali*" (and a literal star as "\*"): iptables' "cali+" */
+static bool ifname_from(char *dst, const char *s)
+{
+	size_t l = strlen(s);
+	if (!fits(s, CT_POL_IFNAME) || strchr(s, '\\'))
+		return false;
+	memcpy(dst, s, l + 1);
+	if (dst[l - 1] == '*')
+		dst[l - 1] = '+';
+	return true;
+}
+
+static int chain_in(const struct ct_ipt_ruleset *rs, const char *table, const char *name)
+{
+	for (size_t i = 0; i < rs->nchains; i++)
+		if (strcmp(rs->chains[i].name, name) == 0 &&
+		    strcmp(rs->chains[i].table, table) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int add_rule(struct ct_ipt_ruleset *rs, const struct ct_ipt_rule *r)
+{
+	if (rs->nrules == rs->caprules) {
+		size_t nc = rs->caprules ? rs->caprules * 2 : 64;
+		struct ct_ipt_rule *p = realloc(rs->rules, nc * sizeof(*p));
+		if (!p)
+			return -1;
+		rs->rules = p;
+		rs->caprules = nc;
+	}
+	rs->rules[rs->nrules++] = *r;
+	return 0;
+}
+
+/* A verdict object ({"drop": null}, {"goto": {"target": X}}, ...) into r. false: not one. */
+static bool verdict(struct ct_ipt_rule *r, const char *key, json_t *v)
+{
+	static const struct {
+		const char *k, *t;
+	} plain[] = {{"drop", "DROP"},	   {"reject", "REJECT"}, {"accept", "ACCEPT"},
+		     {"return", "RETURN"}, {"queue", "QUEUE"},	 {"continue", ""}};
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+		if (strcmp(key, plain[i].k) == 0) {
+			snprintf(r->target, sizeof(r->target), "%s", plain[i].t);
+			return true;
+		}
+	if (strcmp(key, "jump") == 0 || strcmp(key, "goto") == 0) {
+		const char *t = json_string_value(json_object_get(v, "target"));
+		if (t && fits(t, sizeof(r->target)))
+			snprintf(r->target, sizeof(r->target), "%s", t);
+		else
+			r->other_match = true;
+		r->is_goto = key[0] == 'g';
+		return true;
+	}
+	return false;
+}
+
+/* "iifname" or "oifname" when e is {"meta": {"key": K}}, else NULL. */
+static const char *meta_if(json_t *e)
+{
+	const char *k = json_string_value(json_object_get(json_object_get(e, "meta"), "key"));
+	if (k && (strcmp(k, "iifname") == 0 || strcmp(k, "oifname") == 0))
+		return k;
+	return NULL;
+}
+
+/* Expands a verdict map over iifname/oifname into one rule per element. */
+static int expand_vmap(struct ct_ipt_ruleset *rs, const struct ct_ipt_rule *base, const char *k,
+		       json_t *elems)
+{
+	size_t i;
+	json_t *el;
+	json_array_foreach(elems, i, el)
+	{
+		json_t *key = json_array_get(el, 0), *val = json_array_get(el, 1);
+		struct ct_ipt_rule r = *base;
+		r.counted = false;
+		r.pkts = r.bytes = 0;
+		const char *ks = json_string_value(key);
+		char *dst = k[0] == 'i' ? r.in_if : r.out_if;
+		if (!ks || !ifname_from(dst, ks))
+			r.other_match = true;
+		const char *vk;
+		json_t *vv;
+		bool got = false;
+		json_object_foreach(val, vk, vv) got = verdict(&r, vk, vv);
+		if (!got)
+			r.other_match = true;
+		if (add_rule(rs, &r) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_rule(struct ct_ipt_ruleset *rs, json_t *o, int chain, const struct nft_map *maps,
+		      size_t nmaps, const char **why)
+{
+	struct ct_ipt_rule r;
+	memset(&r, 0, sizeof(r));
+	r.chain = (uint32_t)chain;
+	const char *c = json_string_value(json_object_get(o, "comment"));
+	if (c) {
+		if (strlen(c) >= CT_POL_COMMENT) {
+			*why = "a rule comment too long";
+			return -1;
+		}
+		snprintf(r.comment, sizeof(r.comment), "%s", c);
+	}
+	json_t *ex = json_object_get(o, "expr");
+	if (!json_is_array(ex)) {
+		*why = "a rule without an expr array";
+		return -1;
+	}
+	const char *vmap_key = NULL;
+	json_t *vmap_elems = NULL;
+	size_t i;
+	json_t *e;
+	json_array_foreach(ex, i, e)
+	{
+		if (!json_is_object(e) || json_object_size(e) != 1) {
+			*why = "an expression that is not a one-key object";
+			return -1;
+		}
+		const char *k = NULL;
+		json_t *v = NULL;
+		json_object_foreach(e, k, v) break;
+		if (strcmp(k, "counter") == 0) {
+			json_t *p = json_object_get(v, "packets"), *b = json_object_get(v, "bytes");
+			if (json_is_integer(p) && json_is_integer(b) &&
+			    json_integer_value(p) >= 0 && json_integer_value(b) >= 0) {
+				r.pkts = (uint64_t)json_integer_value(p);
+				r.bytes = (uint64_t)json_integer_value(b);
+				r.counted = true;
+			}
+			continue;
+		}
+		if (strcmp(k, "match") == 0) {
+			const char *op = json_string_value(json_object_get(v, "op"));
+			const char *m = meta_if(json_object_get(v, "left"));
+			const char *right = json_string_value(json_object_get(v, "right"));
+			bool neg = op && strcmp(op, "!=") == 0;
+			if (m && right && op && (neg || strcmp(op, "==") == 0)) {
+				char *dst = m[0] == 'i' ? r.in_if : r.out_if;
+				if (dst[0] || !ifname_from(dst, right))
+					r.other_match = true;
+				else if (m[0] == 'i')
+					r.in_neg = neg;
+				else
+					r.out_neg = neg;
+			} else {
+				r.other_match = true;
+			}
+			continue;
+		}
+		if (strcmp(k, "vmap") == 0) {
+			const char *m = meta_if(json_object_get(v, "key"));
+			json_t *data = json_object_get(v, "data");
+			const char *ref = json_string_value(data);
+			json_t *elems = NULL;
+			if (ref && ref[0] == '@') {
+				for (size_t j = 0; j < nmaps; j++)
+					if (strcmp(maps[j].name, ref + 1) == 0 &&
+					    strcmp(maps[j].table, rs->chains[chain].table) == 0)
+						elems = maps[j].elem;
+			} else {
+				elems = json_object_get(data, "set");
+			}
+			if (m && json_is_array(elems)) {
+				vmap_key = m;
+				vmap_elems = elems;
+			} else {
+				r.other_match = true;
+			}
+			continue;
+		}
+		if (verdict(&r, k, v))
+			continue;
+		r.other_match = true; /* payload, ct, xt, log, mark, ... */
+	}
+	if (vmap_key)
+		return expand_vmap(rs, &r, vmap_key, vmap_elems) < 0 ? (*why = "out of memory", -1)
+								     : 0;
+	if (add_rule(rs, &r) < 0) {
+		*why = "out of memory";
+		return -1;
+	}
+	return 0;
+}
+
+int ct_nft_parse_skip(struct ct_ipt_ruleset *rs, const char *json, size_t len,
+		      const struct ct_ipt_ruleset *skip, struct ct_err *err)
+{
+	json_error_t je;
+	const char *why = NULL;
+	struct nft_map *maps = NULL;
+	size_t nmaps = 0;
+	int rc = -1;
+	size_t first_chain = rs->nchains;
+
+	if (len > NFT_MAX_BYTES)
+		return ct_err_set(err, CT_EXIT_GATHER, "nftables JSON: larger than %u MiB",
+				  NFT_MAX_BYTES >> 20);
+	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root)
+		return ct_err_set(err, CT_EXIT_GATHER, "nftables JSON: %s (line %d)", je.text,
+				  je.line);
+	json_t *list = json_object_get(root, "nftables");
+	if (!json_is_array(list)) {
+		why = "no \"nftables\" array";
+		goto out;
+	}
+	maps = calloc(json_array_size(list) + 1, sizeof(*maps));
+	if (!maps) {
+		why = "out of memory";
+		goto out;
+	}
+	/* pass 1: tables, chains and maps; pass 2: rules (a rule may use a map listed later) */
+	for (int pass = 1; pass <= 2; pass++) {
+		size_t i;
+		json_t *item;
+		json_array_foreach(list, i, item)
+		{
+			if (!json_is_object(item) || json_object_size(item) != 1) {
+				why = "an item that is not a one-key object";
+				goto out;
+			}
+			const char *kind = NULL;
+			json_t *o = NULL;
+			json_object_foreach(item, kind, o) break;
+			if (strcmp(kind, "metainfo") == 0)
+				continue;
+			const char *fam = json_string_value(json_object_get(o, "family"));
+			const char *tab = json_string_value(
+			    json_object_get(o, strcmp(kind, "table") == 0 ? "name" : "table"));
+			char tname[CT_POL_TABLE];
+			if (!fam || !tab) {
+				if (strcmp(kind, "table") == 0 || strcmp(kind, "chain") == 0 ||
+				    strcmp(kind, "rule") == 0) {
+					why = "a table, chain or rule without family and table";
+					goto out;
+				}
+				continue;
+			}
+			if (skip_table(skip, fam, tab) || !table_name(tname, fam, tab))
+				continue;
+			if (pass == 1 && strcmp(kind, "table") == 0) {
+				rs->ntables++;
+			} else if (pass == 1 && strcmp(kind, "chain") == 0) {
+				const char *name = json_string_value(json_object_get(o, "name"));
+				const char *pol = json_string_value(json_object_get(o, "policy"));
+				if (!name) {
+					why = "a chain without a name";
+					goto out;
+				}
+				if (!fits(name, CT_POL_NAME) || chain_in(rs, tname, name) >= 0)
+					continue; /* not Felix's: longer than its names, or repeated
+						   */
+				if (rs->nchains == rs->capchains) {
+					size_t nc = rs->capchains ? rs->capchains * 2 : 64;
+					struct ct_ipt_chain *p =
+					    realloc(rs->chains, nc * sizeof(*p));
+					if (!p) {
+						why = "out of memory";
+						goto out;
+					}
+					rs->chains = p;
+					rs->capchains = nc;
+				}
+				struct ct_ipt_chain *ch = &rs->chains[rs->nchains++];
+				memset(ch, 0, sizeof(*ch));
+				memcpy(ch->table, tname, sizeof(ch->table));
+				snprintf(ch->name, sizeof(ch->name), "%s", name);
+				snprintf(ch->policy, sizeof(ch->policy), "%s",
+					 pol && fits(pol, sizeof(ch->policy)) ? pol : "-");
+			} else if (pass == 1 && strcmp(kind, "map") == 0) {
+				const char *name = json_string_value(json_object_get(o, "name"));
+				const char *mt = json_string_value(json_object_get(o, "map"));
+				json_t *elem = json_object_get(o, "elem");
+				if (name && mt && strcmp(mt, "verdict") == 0 &&
+				    json_is_array(elem)) {
+					memcpy(maps[nmaps].table, tname, sizeof(tname));
+					maps[nmaps].name = name;
+					maps[nmaps].elem = elem;
+					nmaps++;
+				}
+			} else if (pass == 2 && strcmp(kind, "rule") == 0) {
+				const char *cn = json_string_value(json_object_get(o, "chain"));
+				int ci = cn ? chain_in(rs, tname, cn) : -1;
+				if (ci < (int)first_chain)
+					continue; /* a chain skipped above */
+				if (parse_rule(rs, o, ci, maps, nmaps, &why) < 0)
+					goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	/* group the rules by chain (stable), as ct_ipt_parse leaves them */
+	if (rs->nrules) {
+		struct ct_ipt_rule *sorted = malloc(rs->nrules * sizeof(*sorted));
+		if (sorted) {
+			uint32_t pos = 0;
+			for (size_t c = 0; c < rs->nchains; c++)
+				rs->chains[c].n = 0;
+			for (size_t i = 0; i < rs->nrules; i++)
+				rs->chains[rs->rules[i].chain].n++;
+			for (size_t c = 0; c < rs->nchains; c++) {
+				rs->chains[c].first = pos;
+				pos += rs->chains[c].n;
+				rs->chains[c].n = 0;
+			}
+			for (size_t i = 0; i < rs->nrules; i++) {
+				struct ct_ipt_chain *ch = &rs->chains[rs->rules[i].chain];
+				sorted[ch->first + ch->n++] = rs->rules[i];
+			}
+			free(rs->rules);
+			rs->rules = sorted;
+			rs->caprules = rs->nrules;
+		} else if (rc == 0) {
+			rc = -1;
+			why = "out of memory";
+		}
+	}
+	if (rc < 0)
+		ct_err_set(err, CT_EXIT_GATHER, "nftables JSON: %s", why);
+	free(maps);
+	json_decref(root);
+	return rc;
+}
+
+int ct_nft_table_list(const char *json, size_t len, const struct ct_ipt_ruleset *skip,
+		      char (*out)[2][CT_POL_TABLE], size_t max, size_t *n, struct ct_err *err)
+{
+	json_error_t je;
+	*n = 0;
+	if (len > NFT_MAX_BYTES)
+		return ct_err_set(err, CT_EXIT_GATHER, "nftables JSON: larger than %u MiB",
+				  NFT_MAX_BYTES >> 20);
+	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root)
+		return ct_err_set(err, CT_EXIT_GATHER, "nftables JSON: %s (line %d)", je.text,
+				  je.line);
+	json_t *list = json_object_get(root, "nftables");
+	if (!json_is_array(list)) {
+		json_decref(root);
+		return ct_err_set(err, CT_EXIT_GATHER, "nftables JSON: no \"nftables\" array");
+	}
+	size_t i;
+	json_t *item;
+	json_array_foreach(list, i, item)
+	{
+		json_t *t = json_object_get(item, "table");
+		const char *fam = json_string_value(json_object_get(t, "family"));
+		const char *name = json_string_value(json_object_get(t, "name"));
+		if (!fam || !name || skip_table(skip, fam, name))
+			continue;
+		/* only names a command line can carry unquoted */
+		bool plain = fits(fam, CT_POL_TABLE) && fits(name, CT_POL_TABLE);
+		for (const char *c = name; plain && *c; c++)
+			plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+				(*c >= '0' && *c <= '9') || *c == '_' || *c == '-' || *c == '.';
+		for (const char *c = fam; plain && *c; c++)
+			plain = *c >= 'a' && *c <= 'z';
+		if (!plain || *n == max)
+			continue;
+		snprintf(out[*n][0], CT_POL_TABLE, "%s", fam);
+		snprintf(out[*n][1], CT_POL_TABLE, "%s", name);
+		(*n)++;
+	}
+	json_decref(root);
+	return 0;
+}
+
+int ct_nft_parse(struct ct_ipt_ruleset *rs, const char *json, size_t len, struct ct_err *err)
+{
+	return ct_nft_parse_skip(rs, json, len, NULL, err);
+}
