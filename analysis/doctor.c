@@ -98,8 +98,12 @@ int ct_analyze_node(const struct ct_node *n, const struct ct_netns *ns,
 			"double the limit, then find what fills the table (conntrack -L, counted by source)";
 		struct ct_finding *x = NULL;
 		if (c * 10 >= m * 9)
-			x = ct_finding_add(f, "conntrack_full", ns->name, "conntrack", ev, fix,
-					   "the conntrack table is full: the kernel drops new connections (\"nf_conntrack: table full\")");
+			x = c >= m ? ct_finding_add(f, "conntrack_full", ns->name, "conntrack", ev, fix,
+						    "the conntrack table is full (%lld of %lld entries): the kernel drops new connections (\"nf_conntrack: table full\")",
+						    c, m)
+				   : ct_finding_add(f, "conntrack_full", ns->name, "conntrack", ev, fix,
+						    "the conntrack table is %lld%% full (%lld of %lld entries): at %lld the kernel drops new connections (\"nf_conntrack: table full\")",
+						    c * 100 / m, c, m, m);
 		else if (c * 4 >= m * 3)
 			x = ct_finding_add(f, "conntrack_pressure", ns->name, "conntrack", ev, fix,
 					   "the conntrack table is %lld%% full", c * 100 / m);

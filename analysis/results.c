@@ -414,14 +414,37 @@ static bool bgp_expected(const struct ct_netns *ns, const struct ct_bgp *b)
 	return false;
 }
 
-void ct_analyze_bird_absent(const struct ct_node *n, const struct ct_netns *ns,
-			    struct ct_findings *f, bool *skipped, char *note, size_t len)
+/* What a node without BIRD and without BIRD routes runs, from the mode its tunnel devices and
+ * routes show (ct_tunnels.mode). */
+static const char *bird_absent_mode(const char *mode)
+{
+	if (!mode)
+		return "the tunnel mode is not known";
+	if (!strcmp(mode, "none"))
+		return "no routes through a tunnel either: policy-only mode, or routes from elsewhere?";
+	if (!strcmp(mode, "ipip"))
+		return "IPIP mode, routes via tunl0 not from BIRD";
+	if (!strcmp(mode, "vxlan"))
+		return "VXLAN mode, routes from Felix";
+	if (!strcmp(mode, "wireguard"))
+		return "WireGuard routes, none from BIRD";
+	return "routes through more than one kind of tunnel, none from BIRD";
+}
+
+void ct_analyze_bird_absent_mode(const struct ct_node *n, const struct ct_netns *ns, const char *mode,
+				 struct ct_findings *f, bool *skipped, char *note, size_t len)
 {
 	*skipped = false;
 	if (!bgp_expected(ns, n->bgp)) {
 		*skipped = true;
+		if (ct_netns_is_pod(ns)) {
+			/* a pod runs no BIRD: BGP is its node's business, nothing to report here */
+			snprintf(note, len, "skipped: a pod's namespace (BGP is the node's)");
+			return;
+		}
 		ct_finding_add(f, "bgp_not_running", ns->name, "BIRD", n->bgp_error[0] ? n->bgp_error : "no BIRD",
-			       "", "no BIRD and no BIRD routes on this node: BGP checks skipped (VXLAN or policy-only mode?)");
+			       "", "no BIRD and no BIRD routes on this node: BGP checks skipped (%s)",
+			       bird_absent_mode(mode));
 		snprintf(note, len, "skipped: no BIRD here");
 		return;
 	}
@@ -528,7 +551,9 @@ int ct_doctor_result_build(const struct ct_node *n, const struct ct_netns *ns,
 	snprintf(a[2].note, sizeof(a[2].note), "%zu %s", ns->routes.n, ct_plural(ns->routes.n, "route", "routes"));
 
 	struct ct_tunnels t;
+	const char *mode = NULL;
 	if (ct_tunnels_build(n, ns, p, &t) == 0) {
+		mode = t.mode;
 		ct_analyze_tunnels(ns, &t, &f[3]);
 		snprintf(a[3].note, sizeof(a[3].note), "mode %s, %zu %s", t.mode, t.n, ct_plural(t.n, "device", "devices"));
 		ct_tunnels_free(&t);
@@ -547,7 +572,7 @@ int ct_doctor_result_build(const struct ct_node *n, const struct ct_netns *ns,
 		snprintf(a[5].note, sizeof(a[5].note), "BIRD %s, %zu of %zu %s Established",
 			 n->bgp->status.version, up, n->bgp->n_peers, ct_plural(n->bgp->n_peers, "session", "sessions"));
 	} else {
-		ct_analyze_bird_absent(n, ns, &f[5], &a[5].skipped, a[5].note, sizeof(a[5].note));
+		ct_analyze_bird_absent_mode(n, ns, mode, &f[5], &a[5].skipped, a[5].note, sizeof(a[5].note));
 	}
 
 	int rc = 0;

@@ -175,8 +175,9 @@ int ct_doctor_result_build(const struct ct_node *n, const struct ct_netns *ns,
 const char *ct_doctor_area_status(const struct ct_doctor_area *a, int *sev);
 /* BIRD could not be asked: bird_unreachable, and every kernel route of protocol
  * bird as bgp_route_stale when BIRD is expected here (its routes or a listener on
- * 179), else bgp_not_running. Returns the note of the BGP area in note. */
-void ct_analyze_bird_absent(const struct ct_node *n, const struct ct_netns *ns,
-			    struct ct_findings *f, bool *skipped, char *note, size_t len);
+ * 179), else bgp_not_running worded for mode (ct_tunnels.mode; NULL when unknown), and nothing
+ * in a pod's namespace. Returns the note of the BGP area in note. */
+void ct_analyze_bird_absent_mode(const struct ct_node *n, const struct ct_netns *ns, const char *mode,
+				 struct ct_findings *f, bool *skipped, char *note, size_t len);
 
 #endif

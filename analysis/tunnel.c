@@ -218,12 +218,16 @@ int ct_analyze_tunnels(const struct ct_netns *ns, const struct ct_tunnels *t,
 						      "%s's MTU leaves no room for encapsulation: large packets will be dropped", l->name),
 				       ns, "ip", "link", "set", "dev", l->name, "mtu", mtu, NULL);
 		}
-		if (l->stats.rx_errors || l->stats.tx_errors) {
-			snprintf(ev, sizeof(ev), "%s rx_errors %llu tx_errors %llu", l->name,
-				 (unsigned long long)l->stats.rx_errors, (unsigned long long)l->stats.tx_errors);
+		const struct ct_stats *st = &l->stats;
+		bool errs = st->rx_errors || st->tx_errors, drops = st->rx_dropped || st->tx_dropped;
+		if (errs || drops) {
+			snprintf(ev, sizeof(ev), "%s rx_errors %llu tx_errors %llu rx_dropped %llu tx_dropped %llu",
+				 l->name, (unsigned long long)st->rx_errors, (unsigned long long)st->tx_errors,
+				 (unsigned long long)st->rx_dropped, (unsigned long long)st->tx_dropped);
 			ct_finding_run(ct_finding_add(f, "tunnel_errors", ns->name, l->name, ev,
 						      "see which counters grow",
-						      "%s counts errors", l->name),
+						      "%s counts %s", l->name,
+						      errs && drops ? "errors and drops" : errs ? "errors" : "drops"),
 				       ns, "ip", "-s", "-d", "link", "show", "dev", l->name, NULL);
 		}
 		for (size_t k = 0; k < x->n_vteps; k++) {
