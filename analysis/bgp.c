@@ -89,7 +89,7 @@ static void peer_findings(const struct ct_netns *ns, const struct ct_bgp *b,
 			       "nothing listens on %s:179: its BIRD is down, or a firewall rejects the connection", who);
 		return;
 	}
-	if (!strcasecmp(p->bgp_state, "Passive") || p->passive) {
+	if (!strcasecmp(p->bgp_state, "Passive") || p->passive > 0) {
 		snprintf(fix, sizeof(fix), "run caltrace bgp on %s: Calico's mesh is one-directional, the peer connects to this node", who);
 		ct_finding_add(f, "bgp_passive_waiting", ns->name, p->name, ev, fix,
 			       "waiting for %s to connect (this side is passive); the cause is on the peer's side", who);

@@ -96,7 +96,8 @@ struct ct_bgp_peer {
 	int keepalive_now, keepalive_max;
 	uint32_t imported, exported, preferred; /* Routes: line */
 	bool has_routes;
-	bool passive;   /* BIRD says the protocol is passive (when the reply shows it) */
+	int8_t passive; /* 1 passive (BIRD shows state Passive), 0 connecting (Active, Connect),
+			 * -1 unknown: BIRD does not show the `passive` option otherwise */
 	char description[128];
 };
 

@@ -79,7 +79,7 @@ int ct_bgp_to_json(const struct ct_bgp *b, const char *error, char **out)
 		json_object_set_new(o, "imported", jint(p->imported, p->has_routes));
 		json_object_set_new(o, "exported", jint(p->exported, p->has_routes));
 		json_object_set_new(o, "preferred", jint(p->preferred, p->has_routes));
-		json_object_set_new(o, "passive", json_boolean(p->passive));
+		json_object_set_new(o, "passive", p->passive < 0 ? json_null() : json_boolean(p->passive));
 		json_object_set_new(o, "description", jstr(p->description));
 		json_array_append_new(a, o);
 	}
@@ -295,7 +295,8 @@ int ct_bgp_from_json(const char *json, const char *src, struct ct_bgp *b, char *
 		p->has_routes = has;
 		p->exported = (uint32_t)get_int(&r, o, "exported", 0, UINT32_MAX, 0, NULL, w);
 		p->preferred = (uint32_t)get_int(&r, o, "preferred", 0, UINT32_MAX, 0, NULL, w);
-		p->passive = get_bool(&r, o, "passive", w);
+		json_t *pv = json_object_get(o, "passive");
+		p->passive = !pv || json_is_null(pv) ? -1 : get_bool(&r, o, "passive", w);
 		get_str(&r, o, "description", p->description, sizeof(p->description), w);
 	}
 	a = get_arr(&r, root, "routes");

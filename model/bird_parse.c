@@ -817,13 +817,34 @@ static void peer_close(struct proto_ctx *c)
 				copy_text(p->last_error, sizeof(p->last_error), s, strlen(s));
 		}
 	}
-	p->passive = strcmp(p->bgp_state, "Passive") == 0;
+	/* BIRD shows the configuration only while waiting ("Passive" instead of Active); a
+	 * session that connects (Connect, Active) is not passive; otherwise nobody can tell */
+	if (strcmp(p->bgp_state, "Passive") == 0)
+		p->passive = 1;
+	else if (strcmp(p->bgp_state, "Active") == 0 || strcmp(p->bgp_state, "Connect") == 0)
+		p->passive = 0;
+	else
+		p->passive = -1;
 	if (p->has_routes) {
 		p->imported = (uint32_t)c->imported;
 		p->exported = (uint32_t)c->exported;
 		p->preferred = (uint32_t)c->preferred;
 	}
 	c->cur_bgp = false;
+}
+
+/* BIRD pads a BGP protocol's state in the info column ("%-14s%s": "Active        Socket: ..."):
+ * one space is kept between the state and the error. */
+static void info_unpad(char *info)
+{
+	char *e = info;
+	while (*e && !is_space(*e))
+		e++;
+	if (!is_space(e[0]) || !is_space(e[1]))
+		return;
+	const char *r = skip_space(e);
+	*e++ = ' ';
+	memmove(e, r, strlen(r) + 1);
 }
 
 /* "name proto table state since info" */
@@ -870,6 +891,7 @@ static int proto_row(struct proto_ctx *c, const char *x, size_t lineno, struct c
 	copy_text(row.since, sizeof(row.since), tok[4], since_len);
 	const char *info = skip_space(p);
 	copy_text(row.info, sizeof(row.info), info, rtrim_len(info, strlen(info)));
+	info_unpad(row.info);
 	c->cur_any = true;
 	c->state_seen = c->error_seen = false;
 	c->imported = c->exported = c->preferred = 0;

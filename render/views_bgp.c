@@ -110,7 +110,7 @@ static void bp_keepalive(struct ct_out *o, const char *key, const void *row_, co
 CELL(bp_imported) { BP(); ct_cell_int(c, p->imported, p->has_routes); }
 CELL(bp_exported) { BP(); ct_cell_int(c, p->exported, p->has_routes); }
 CELL(bp_preferred) { BP(); ct_cell_int(c, p->preferred, p->has_routes); }
-CELL(bp_passive) { BP(); ct_cell_bool(c, p->passive); }
+CELL(bp_passive) { BP(); ct_cell_bool(c, p->passive); } /* -1: null */
 
 static const struct ct_view_col peers_cols[] = {
 	{"peer", "PEER ADDRESS", 0, 15, bp_peer, NULL, NULL},

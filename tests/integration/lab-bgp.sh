@@ -38,7 +38,7 @@ codes_for() { json_get "$1" "[.findings[] | select(.subject == \"$2\") | .code] 
 ct_peers() {
 	json_get "$1" '.items[] | [.name, .state, (.bgp_state // ""), (.peer // ""),
 		(.neighbor_as // "" | tostring), (.last_error // ""),
-		((.info // "") | gsub("\\s+"; " ") | sub("^ "; "") | sub(" $"; ""))] | join("|")' | sort
+		(.info // "")] | join("|")' | sort
 }
 # established TCP sessions on port 179 as "local:port remote:port"
 ct_sessions() { json_get "$1" '.sessions[] | select(.state == "ESTABLISHED") | "\(.local):\(.local_port) \(.remote):\(.remote_port)"' | sort; }
@@ -159,6 +159,17 @@ check_node() {
 	is "$mode $when: n$k bgp: both Mesh_ peers Established, type mesh" \
 		"$(json_get "$OUT" '[.items[] | select(.name | startswith("Mesh_")) | "\(.type) \(.bgp_state)"] | join(",")')" \
 		"mesh Established,mesh Established"
+	# BIRD shows `passive on` only while waiting (state Passive): an Established session
+	# configured so is unknown (null), never false; the configuration is the oracle
+	local cfg pas
+	cfg=$(lab_var "LAB_N${k}_BIRD_CFG")
+	pas=$(awk '$1 == "protocol" && $2 == "bgp" { p = $3 } $1 == "passive" && $2 == "on;" { print p }' \
+		"$cfg" | sort | xargs)
+	ok_if "$mode $when: n$k: its BIRD configuration has a session with passive on ($pas)" "none" \
+		[ -n "$pas" ]
+	is "$mode $when: n$k bgp: passive is null for every Established session (BIRD cannot tell)" \
+		"$(json_get "$OUT" '[.items[] | select(.bgp_state == "Established") | .passive] | unique | map(tostring) | join(",")')" \
+		"null"
 	is "$mode $when: n$k bgp: its 2 established sessions on port 179 as ss lists them" \
 		"$(ct_sessions "$OUT" | wc -l) $(ct_sessions "$OUT")" "2 $(oracle_sessions "$k")"
 }

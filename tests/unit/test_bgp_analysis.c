@@ -370,8 +370,10 @@ static void test_json_roundtrip(void **state)
 	snprintf(n.bgp->sessions[0].state, sizeof(n.bgp->sessions[0].state), "SYN-SENT");
 	/* BIRD text that is not UTF-8 or holds a backslash: kept by the JSON rule */
 	snprintf(p->description, sizeof(p->description), "rack\xfa \\xfa \xe0\x80\xaf caf\xc3\xa9");
+	p->passive = -1; /* BIRD could not tell: null, and null reads back as unknown */
 	char *js;
 	assert_int_equal(ct_bgp_to_json(n.bgp, NULL, &js), 0);
+	assert_non_null(strstr(js, "\"passive\":null"));
 	assert_non_null(strstr(js, "\"description\":\"rack\\\\xfa \\\\\\\\xfa "
 				   "\\\\xe0\\\\x80\\\\xaf caf\xc3\xa9\""));
 	struct ct_bgp b2;
@@ -385,6 +387,7 @@ static void test_json_roundtrip(void **state)
 	assert_string_equal(b2.peers[0].name, "Mesh_192_168_31_202");
 	assert_string_equal(b2.peers[0].description, "rack\xfa \\xfa \xe0\x80\xaf caf\xc3\xa9");
 	assert_int_equal(b2.peers[0].hold_now, 186);
+	assert_int_equal(b2.peers[0].passive, -1);
 	assert_int_equal(b2.peers[0].imported, 3);
 	assert_true(ct_ip_eq(&b2.peers[0].neighbor, &p->neighbor));
 	assert_int_equal(b2.n_routes, 3);

@@ -294,7 +294,12 @@ static void check_peer(const struct ct_bgp_peer *p, const struct xpeer *x)
 		assert_int_equal(p->exported, x->exported);
 		assert_int_equal(p->preferred, x->preferred);
 	}
-	assert_false(p->passive);
+	/* passive is known only from the state: Passive, or connecting (Active, Connect); an
+	 * Established session configured `passive on` looks like any other (null) */
+	int passive = !strcmp(x->bgp_state, "Passive")	  ? 1
+		      : !strcmp(x->bgp_state, "Active") || !strcmp(x->bgp_state, "Connect") ? 0
+											   : -1;
+	assert_int_equal(p->passive, passive);
 }
 
 static void parse_protocols_ok(const char *fixture, struct ct_bgp *b)
@@ -824,12 +829,12 @@ static void test_protocols_degraded(void **state)
 	assert_int_equal(b.n_peers, 2);
 	check_peer(&b.peers[0],
 		   &(struct xpeer){"Mesh_192_168_31_202", "mesh", "master", "start", "03:49:04",
-				   "Active        Socket: Connection reset by peer", "Active",
+				   "Active Socket: Connection reset by peer", "Active",
 				   "Socket: Connection reset by peer", "192.168.31.202", NULL, NULL,
 				   CONN, 64512, -1, NO_TIMERS, 0, 0, 0});
 	check_peer(&b.peers[1],
 		   &(struct xpeer){"Mesh_192_168_31_203", "mesh", "master", "start", "03:49:04",
-				   "Active        Socket: Connection refused", "Active",
+				   "Active Socket: Connection refused", "Active",
 				   "Socket: Connection refused", "192.168.31.203", NULL, NULL, CONN,
 				   64512, -1, NO_TIMERS, 0, 0, 0});
 	ct_bgp_free(&b);
@@ -840,12 +845,12 @@ static void test_protocols_degraded(void **state)
 	assert_int_equal(b.status.flavour, CT_BIRD_V2);
 	check_peer(&b.peers[0],
 		   &(struct xpeer){"Mesh_192_168_31_202", "mesh", "---", "start", "03:49:43.477",
-				   "Active        Socket: Connection reset by peer", "Active",
+				   "Active Socket: Connection reset by peer", "Active",
 				   "Socket: Connection reset by peer", "192.168.31.202", NULL, NULL,
 				   CONN, 64512, 64512, NO_TIMERS, NO_ROUTES});
 	check_peer(&b.peers[1],
 		   &(struct xpeer){"Mesh_192_168_31_203", "mesh", "---", "start", "03:49:43.479",
-				   "Active        Socket: Connection refused", "Active",
+				   "Active Socket: Connection refused", "Active",
 				   "Socket: Connection refused", "192.168.31.203", NULL, NULL, CONN,
 				   64512, 64512, NO_TIMERS, NO_ROUTES});
 	ct_bgp_free(&b);
@@ -854,14 +859,14 @@ static void test_protocols_degraded(void **state)
 	assert_int_equal(b.n_peers, 2);
 	check_peer(&b.peers[0],
 		   &(struct xpeer){"Mesh_192_168_31_202", "mesh", "master", "start", "03:49:04",
-				   "Active        Socket: Connection reset by peer", "Active",
+				   "Active Socket: Connection reset by peer", "Active",
 				   "Socket: Connection reset by peer", NULL, NULL, NULL, NULL, -1,
 				   -1, NO_TIMERS, NO_ROUTES});
 	ct_bgp_free(&b);
 	parse_protocols_ok("bird2-degraded-show-protocols.wire", &b);
 	check_peer(&b.peers[1],
 		   &(struct xpeer){"Mesh_192_168_31_203", "mesh", "---", "start", "03:49:43.479",
-				   "Active        Socket: Connection refused", "Active",
+				   "Active Socket: Connection refused", "Active",
 				   "Socket: Connection refused", NULL, NULL, NULL, NULL, -1, -1,
 				   NO_TIMERS, NO_ROUTES});
 	ct_bgp_free(&b);
@@ -888,7 +893,7 @@ static void test_protocols_disabled(void **state)
 						-1, -1, NO_TIMERS, NO_ROUTES});
 	check_peer(&b.peers[1],
 		   &(struct xpeer){"Mesh_192_168_31_203", "mesh", "master", "start", "03:49:04",
-				   "Active        Socket: Connection refused", "Active",
+				   "Active Socket: Connection refused", "Active",
 				   "Socket: Connection refused", NULL, NULL, NULL, NULL, -1, -1,
 				   NO_TIMERS, NO_ROUTES});
 	ct_bgp_free(&b);
@@ -908,14 +913,14 @@ static void test_protocols_badas(void **state)
 	parse_protocols_ok("bird16-badas-node1-show-protocols-all-mesh-192-168-31-203.wire", &b);
 	check_peer(&b.peers[0],
 		   &(struct xpeer){"Mesh_192_168_31_203", "mesh", "master", "start", "03:53:05",
-				   "Idle          Received: Bad peer AS", "Idle",
+				   "Idle Received: Bad peer AS", "Idle",
 				   "Received: Bad peer AS", "192.168.31.203", NULL, NULL, CONN,
 				   64512, -1, NO_TIMERS, 0, 0, 0});
 	ct_bgp_free(&b);
 	parse_protocols_ok("bird16-badas-node3-show-protocols-all-mesh-192-168-31-201.wire", &b);
 	check_peer(&b.peers[0],
 		   &(struct xpeer){"Mesh_192_168_31_201", "mesh", "master", "start", "03:53:05",
-				   "Idle          BGP Error: Bad peer AS", "Idle",
+				   "Idle BGP Error: Bad peer AS", "Idle",
 				   "BGP Error: Bad peer AS", "192.168.31.201", NULL, NULL, CONN,
 				   64513, -1, NO_TIMERS, 0, 0, 0});
 	ct_bgp_free(&b);
@@ -926,14 +931,14 @@ static void test_protocols_badas(void **state)
 						NULL, NULL, NULL, NULL, -1, -1, NO_TIMERS, NO_ROUTES});
 	check_peer(&b.peers[1], &(struct xpeer){"Mesh_192_168_31_203", "mesh", "master",
 						"start", "03:53:05",
-						"Idle          Received: Bad peer AS", "Idle",
+						"Idle Received: Bad peer AS", "Idle",
 						"Received: Bad peer AS", NULL, NULL, NULL, NULL, -1,
 						-1, NO_TIMERS, NO_ROUTES});
 	ct_bgp_free(&b);
 	parse_protocols_ok("bird16-badas-node3-show-protocols.wire", &b);
 	check_peer(&b.peers[1], &(struct xpeer){"Mesh_192_168_31_201", "mesh", "master",
 						"start", "03:53:05",
-						"Idle          BGP Error: Bad peer AS", "Idle",
+						"Idle BGP Error: Bad peer AS", "Idle",
 						"BGP Error: Bad peer AS", NULL, NULL, NULL, NULL, -1,
 						-1, NO_TIMERS, NO_ROUTES});
 	ct_bgp_free(&b);
@@ -1018,10 +1023,11 @@ static void test_protocols_shapes(void **state)
 	assert_int_equal(p->preferred, 44);
 	assert_string_equal(p->description, "Node-specific peer");
 	assert_string_equal(b.peers[1].type, "global");
-	assert_true(b.peers[1].passive);
+	assert_int_equal(b.peers[1].passive, 1);
 	assert_string_equal(b.peers[2].type, "other");
 	assert_string_equal(b.peers[2].bgp_state, "Connect");
-	assert_false(b.peers[2].passive);
+	assert_int_equal(b.peers[2].passive, 0);
+	assert_int_equal(b.peers[0].passive, -1); /* Established: BIRD cannot tell */
 	assert_string_equal(b.peers[3].name, "Mesh_1");
 	ct_bgp_free(&b);
 
