@@ -959,8 +959,11 @@ static int nsmap_visit(struct ct_ns_cand *c, void *arg)
 	return m->nwant == 0 ? 1 : 0;
 }
 
+/* Maps the peer namespaces of the target's links; with workloads_only (pod namespaces are
+ * gathered next) only those behind workload interfaces, so that the underlay's peer (a switch,
+ * another host) is never taken for a pod. */
 static int gather_nsnames(struct gctx *g, struct ct_nl *nl, uint64_t self_inode,
-			  struct nsmap *m)
+			  struct nsmap *m, bool workloads_only)
 {
 	struct ct_netns *host = &g->node->ns.v[0];
 	int r;
@@ -973,7 +976,7 @@ static int gather_nsnames(struct gctx *g, struct ct_nl *nl, uint64_t self_inode,
 	for (size_t i = 0; i < host->links.n; i++) {
 		int id = host->links.v[i].link_netnsid;
 		size_t k;
-		if (id < 0)
+		if (id < 0 || (workloads_only && !ct_is_workload(&g->pfx, host->links.v[i].name)))
 			continue;
 		for (k = 0; k < m->nwant && m->want[k] != id; k++)
 			;
@@ -1049,7 +1052,7 @@ static int gather_target(struct gctx *g, unsigned what, int target_fd)
 	if (r == 0 && (what & CT_G_NODEINFO))
 		r = gather_nodeinfo(g, &nl, &g->node->ns.v[0], (what & CT_G_ADDRS) != 0);
 	if (r == 0 && (what & CT_G_NSNAMES))
-		r = gather_nsnames(g, &nl, g->node->ns.v[0].inode, &m);
+		r = gather_nsnames(g, &nl, g->node->ns.v[0].inode, &m, (what & CT_G_PODNS) != 0);
 	ct_nl_close(&nl);
 	if (r == 0 && (what & CT_G_PODNS))
 		r = gather_pods(g, &m, target_fd);

@@ -277,6 +277,20 @@ for mode in $LAB_MODES; do
 		"$(($(ip -n "$LAB_N1" -4 -j route show table all | jq length) + $(ip -n "$LAB_N1" -6 -j route show table all | jq length)))"
 	is "$mode: snapshot: netns[] has n1's pod namespaces" \
 		"$(jq -r '.netns[].name' "$S" | grep -Fx -f <(printf '%s\n' "$podns1") | sort)" "$podns1"
+	# the kernel's view: the namespaces behind n1's cali* veths (link_netnsid through `ip netns
+	# list-id`), and nothing else: not the switch behind the underlay's eth0
+	wlns=$(ip -n "$LAB_N1" -j link show | jq -r '.[] | select(.ifname | startswith("cali")) |
+		.link_netnsid // empty' | sort -u)
+	behind=$(ip -n "$LAB_N1" -j netns list-id | jq -r --arg ids "$wlns" \
+		'($ids | split("\n") | map(select(. != "") | tonumber)) as $w | .[] |
+		select(.nsid as $i | $w | index([$i])) | .name // empty' | sort)
+	sw=$(ip -n "$LAB_N1" -j link show | jq -r '.[] | select(.ifname | startswith("cali") | not) |
+		.link_netnsid // empty' | sort -u | head -1)
+	ok_if "$mode: the kernel lists namespaces behind n1's cali* veths" "none" [ -n "$behind" ]
+	ok_if "$mode: n1 has a veth to a namespace that is no pod's (nsid ${sw:-none}: the switch)" \
+		"none" [ -n "$sw" ]
+	is "$mode: snapshot: netns[1:] are exactly the namespaces behind n1's cali* veths (not the switch)" \
+		"$(jq -r '.netns[1:][].name' "$S" | sort)" "$behind"
 
 	for cmd in links routes tunnel; do
 		live=$("$CALTRACE" -n "$LAB_N1" "$cmd" -j)
