@@ -218,16 +218,17 @@ int ct_analyze_tunnels(const struct ct_netns *ns, const struct ct_tunnels *t,
 						      "%s's MTU leaves no room for encapsulation: large packets will be dropped", l->name),
 				       ns, "ip", "link", "set", "dev", l->name, "mtu", mtu, NULL);
 		}
+		/* errors only: drops are normal here (vxlan.calico drops the link-local multicast it
+		 * sends, IPv6 router solicitations and MLD, having no FDB entry for them: a healthy
+		 * lab node counts 4 with 0 packets sent); they are shown as context */
 		const struct ct_stats *st = &l->stats;
-		bool errs = st->rx_errors || st->tx_errors, drops = st->rx_dropped || st->tx_dropped;
-		if (errs || drops) {
+		if (st->rx_errors || st->tx_errors) {
 			snprintf(ev, sizeof(ev), "%s rx_errors %llu tx_errors %llu rx_dropped %llu tx_dropped %llu",
 				 l->name, (unsigned long long)st->rx_errors, (unsigned long long)st->tx_errors,
 				 (unsigned long long)st->rx_dropped, (unsigned long long)st->tx_dropped);
 			ct_finding_run(ct_finding_add(f, "tunnel_errors", ns->name, l->name, ev,
 						      "see which counters grow",
-						      "%s counts %s", l->name,
-						      errs && drops ? "errors and drops" : errs ? "errors" : "drops"),
+						      "%s counts errors", l->name),
 				       ns, "ip", "-s", "-d", "link", "show", "dev", l->name, NULL);
 		}
 		for (size_t k = 0; k < x->n_vteps; k++) {
