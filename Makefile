@@ -85,14 +85,21 @@ bench: deps
 	sh tests/bench/bench.sh
 
 FUZZ_CC ?= clang
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE -DCT_VERSION=\"$(VERSION)\" -I. $(PKG_CFLAGS)
+FUZZ_COMMON := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE -DCT_VERSION=\"$(VERSION)\" -I. $(PKG_CFLAGS)
+FUZZ_FLAGS := -fsanitize=fuzzer $(FUZZ_COMMON)
 FUZZ_SECONDS ?= 30
+# the library is compiled once for every target (with the fuzzer's coverage, not its main)
+FUZZ_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzzlib/%.o)
 fuzz: $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 	sh fuzz/run.sh $(FUZZ_SECONDS) $^
 
-$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC) $(wildcard */*.h) Makefile
+$(BUILD)/fuzzlib/%.o: %.c $(wildcard */*.h) Makefile
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+	$(FUZZ_CC) -fsanitize=fuzzer-no-link $(FUZZ_COMMON) -c -o $@ $<
+
+$(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_OBJ) $(wildcard */*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS)
 
 # Unit tests and one lab mode under AddressSanitizer and UndefinedBehaviorSanitizer. UBSan
 # findings are fatal, and every sanitizer report (of the tests, caltrace and the test tools

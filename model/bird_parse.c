@@ -253,13 +253,13 @@ int ct_bird_feed_fn(struct ct_bird_splitter *s, const char *data, size_t len, ct
 		const char *nl = memchr(p, '\n', len - i);
 		size_t take = nl ? (size_t)(nl - p) : len - i;
 		const char *z = memchr(p, 0, take);
-		if (z) {
+		/* the first fault in byte order: a NUL past the longest line comes after the
+		 * line became too long (the same answer whatever the reads' sizes) */
+		if (z && s->len + (size_t)(z - p) <= CT_BIRD_MAX_LINE) {
 			/* quote what came before the NUL, as far as it is on this line */
 			size_t before = (size_t)(z - p);
-			if (s->len + before <= CT_BIRD_MAX_LINE) {
-				memcpy(s->buf + s->len, p, before);
-				s->len += before;
-			}
+			memcpy(s->buf + s->len, p, before);
+			s->len += before;
 			i += before + 1;
 			rc = bird_fail(err, s->lineno + 1, s->buf, s->len, "NUL byte in line");
 			goto out;

@@ -475,6 +475,36 @@ static char *garble(const char *fixture, unsigned line, const char *with, size_t
 	return out;
 }
 
+/* A line that is too long and holds a NUL past the longest line: the first fault in
+ * byte order (too long) whatever the reads' sizes (fuzz_bird found whole and byte-by-byte
+ * reads disagree); a NUL within the longest line is the NUL's fault in every read. */
+static void test_split_nul_past_max(void **state)
+{
+	(void)state;
+	for (int where = 0; where < 2; where++) {
+		size_t nul = where ? CT_BIRD_MAX_LINE + 300 : CT_BIRD_MAX_LINE - 1;
+		size_t len = CT_BIRD_MAX_LINE + 1000;
+		char *buf = malloc(len);
+		assert_non_null(buf);
+		memcpy(buf, "1007-", 5);
+		memset(buf + 5, 'x', len - 5);
+		buf[nul] = 0;
+		buf[len - 1] = '\n';
+		struct stream whole, bytes, chunks;
+		split_stream(buf, len, 0, 0, &whole);
+		split_stream(buf, len, 1, 0, &bytes);
+		split_stream(buf, len, 61, 7, &chunks);
+		assert_int_equal(whole.rc, -1);
+		assert_non_null(strstr(whole.err.msg, where ? "line longer than" : "NUL byte in line"));
+		assert_same_replies(&whole, &bytes, "whole vs bytes");
+		assert_same_replies(&whole, &chunks, "whole vs chunks");
+		stream_free(&whole);
+		stream_free(&bytes);
+		stream_free(&chunks);
+		free(buf);
+	}
+}
+
 static void test_split_garbled(void **state)
 {
 	static const struct {
@@ -1844,6 +1874,7 @@ int main(void)
 		cmocka_unit_test(test_split_chunks),
 		cmocka_unit_test(test_split_prefixes),
 		cmocka_unit_test(test_split_garbled),
+		cmocka_unit_test(test_split_nul_past_max),
 		cmocka_unit_test(test_split_birdc_oracle),
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_protocols_bird16),
