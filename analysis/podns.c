@@ -157,21 +157,21 @@ int ct_analyze_podns(const struct ct_netns *ns, const struct ct_link *eth0,
 	char ev[320];
 	const char *dev = eth0->name;
 	if (!(eth0->flags & IFF_UP)) {
-		snprintf(ev, sizeof(ev), "%s is down (the kernel removed the routes through it)", dev);
+		/* the kernel removed the routes through it, and IPv6 addresses with them:
+		 * consequences, not findings of their own */
+		snprintf(ev, sizeof(ev), "%s is down; the kernel removed the routes through it", dev);
 		struct ct_finding *x = ct_finding_add(
 			f_if, "pod_eth0_down", ns->name, dev, ev,
-			"bring it up, then restore the routes Calico's CNI plugin installs (or delete "
-			"the pod so it is recreated)",
+			"bring it up, then restore the routes Calico's CNI plugin installs (and an IPv6 "
+			"address and default route if the pod had them), or delete the pod so it is "
+			"recreated",
 			"the pod's %s is down: the pod has no network", dev);
 		ct_finding_run(x, ns, "ip", "link", "set", "dev", dev, "up", NULL);
 		if (!pod_route(ns, eth0->ifindex, AF_INET, 0, &ct_gw4, NULL))
 			run_routes4(x, ns, dev);
-		if (has_global(ns, eth0->ifindex, AF_INET6) &&
-		    !pod_route(ns, eth0->ifindex, AF_INET6, 0, &ct_gw6, NULL))
-			run_routes6(x, ns, dev);
-	} else {
-		check_routes(ns, eth0, f_rt);
+		return 0;
 	}
+	check_routes(ns, eth0, f_rt);
 	/* its address: what the host routes to the host side, else any global address */
 	bool routed = false;
 	for (size_t i = 0; host && host_side && i < host->routes.n; i++) {
