@@ -4,6 +4,7 @@
 #include "analysis/analysis.h"
 #include "model/plural.h"
 
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -216,6 +217,34 @@ int ct_analyze_podns(const struct ct_netns *ns, const struct ct_link *eth0,
 						      : "large packets to the pod are dropped"),
 			       ns, "ip", "link", "set", "dev", dev, "mtu", m, NULL);
 	}
+	return 0;
+}
+
+static void gateway_row(const struct ct_netns *ns, const struct ct_link *eth0,
+			const struct ct_ip *gw, struct ct_pod_gateway *g)
+{
+	if (g->present)
+		return;
+	memset(g, 0, sizeof(*g));
+	g->present = true;
+	g->gw = *gw;
+	g->ifindex = eth0->ifindex;
+	for (size_t i = 0; i < ns->neighs.n && !g->entry; i++) {
+		const struct ct_neigh *x = &ns->neighs.v[i];
+		if (x->ifindex == eth0->ifindex && ct_ip_eq(&x->dst, gw) && !(x->flags & NTF_PROXY))
+			g->entry = x;
+	}
+}
+
+int ct_podns_neigh(const struct ct_netns *ns, const struct ct_link *eth0,
+		   struct ct_pod_gateway *gw4, struct ct_pod_gateway *gw6, struct ct_findings *f)
+{
+	if (!(eth0->flags & IFF_UP))
+		return 0;
+	check_routes(ns, eth0, f);
+	gateway_row(ns, eth0, &ct_gw4, gw4);
+	if (has_global(ns, eth0->ifindex, AF_INET6))
+		gateway_row(ns, eth0, &ct_gw6, gw6);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #ifndef CT_ANALYSIS_PODNS_H
 #define CT_ANALYSIS_PODNS_H
 
+#include "analysis/analysis.h"
 #include "analysis/findings.h"
 #include "analysis/results.h"
 #include "model/model.h"
@@ -26,6 +27,11 @@ const struct ct_link *ct_podns_eth0(const struct ct_netns *ns, const struct ct_n
 int ct_analyze_podns(const struct ct_netns *ns, const struct ct_link *eth0,
 		     const struct ct_netns *host, const struct ct_link *host_side,
 		     struct ct_findings *f_if, struct ct_findings *f_rt);
+/* neigh in a pod's namespace: when the pod has no route via its gateway (so
+ * ct_analyze_neigh found none), the gateway rows from eth0 and its entries, and
+ * pod_no_default_route in f; nothing when eth0 is down. Returns 0. */
+int ct_podns_neigh(const struct ct_netns *ns, const struct ct_link *eth0,
+		   struct ct_pod_gateway *gw4, struct ct_pod_gateway *gw6, struct ct_findings *f);
 /* doctor in a pod's namespace: the pod checks only, no node checks. host may be
  * NULL (the host side could not be read). */
 int ct_doctor_pod_result_build(const struct ct_node *n, const struct ct_netns *ns,

@@ -74,6 +74,13 @@ json_eq "$mode: no default: cause" "$out" '.findings[0].evidence' \
 	"no 'default via 169.254.1.1 dev eth0' in the main table; no IPv4 default route"
 json_eq "$mode: no default: fix lines" "$out" '.findings[0].run | join(";")' \
 	"ip netns exec $pod ip route replace 169.254.1.1 dev eth0 scope link;ip netns exec $pod ip route replace default via 169.254.1.1 dev eth0"
+out=$("$CALTRACE" -n "$pod" -j neigh)
+rc=$?
+is "$mode: no default: neigh exits 1" "$rc" 1
+json_ok "$mode: no default: neigh says pod_no_default_route" "$out" \
+	'any(.findings[]; .code == "pod_no_default_route" and .subject == "0.0.0.0/0")'
+json_eq "$mode: no default: neigh keeps the pod gateway row on eth0" "$out" \
+	'.gateway[] | select(.dst == "169.254.1.1") | .dev' "eth0"
 run_fix pod_no_default_route
 is "$mode: no default: the fix restores the routes" "$(routes "$pod")" "$before"
 
