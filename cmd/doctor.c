@@ -70,6 +70,9 @@ int cmd_doctor(struct ct_ctx *c)
 	const struct ct_link *hs = NULL;
 	const struct ct_netns *host = pod_host(c, &n, ns, &extra);
 	const struct ct_link *eth0 = ct_podns_eth0(ns, host, &c->o.prefixes, &hs);
+	/* the host side unknown (a snapshot of the pod alone): routes via 169.254.1.1 */
+	if (!eth0 && !host && ct_netns_is_pod(ns))
+		eth0 = ct_podns_candidate(ns, &c->o.prefixes);
 	if (eth0)
 		ct_doctor_pod_result_build(&n, ns, eth0, host, hs, &c->o.prefixes, &r, &f);
 	else

@@ -52,6 +52,20 @@ json_eq "$mode: healthy pod: recognised by its eth0's peer" "$out" \
 json_eq "$mode: healthy pod: no node checks" "$out" \
 	'.items[] | select(.check == "node") | .status' "skipped"
 
+# ---- from a snapshot of the pod's namespace (it holds the host side too)
+snap=$(mktemp)
+at_exit "rm -f '$snap'"
+"$CALTRACE" -n "$pod" snapshot -o "$snap" >/dev/null 2>&1
+doctor_from() {
+	out=$("$CALTRACE" --from "$snap" -j doctor)
+	rc=$?
+}
+doctor_from
+is "$mode: healthy pod, --from its snapshot: exit 0" "$rc" 0
+is "$mode: healthy pod, --from its snapshot: no findings" "$(codes "$out")" ""
+json_eq "$mode: healthy pod, --from its snapshot: no node checks" "$out" \
+	'.items[] | select(.check == "node") | .status' "skipped"
+
 # ---- the node still gets node checks
 doctor "$node"
 is "$mode: healthy node: exit 0" "$rc" 0
@@ -81,6 +95,10 @@ json_ok "$mode: no default: neigh says pod_no_default_route" "$out" \
 	'any(.findings[]; .code == "pod_no_default_route" and .subject == "0.0.0.0/0")'
 json_eq "$mode: no default: neigh keeps the pod gateway row on eth0" "$out" \
 	'.gateway[] | select(.dst == "169.254.1.1") | .dev' "eth0"
+"$CALTRACE" -n "$pod" snapshot -o "$snap" >/dev/null 2>&1
+doctor_from
+is "$mode: no default, --from its snapshot: pod_no_default_route" "$(codes "$out")" \
+	"pod_no_default_route 0.0.0.0/0"
 run_fix pod_no_default_route
 is "$mode: no default: the fix restores the routes" "$(routes "$pod")" "$before"
 
