@@ -72,6 +72,11 @@ const struct ct_finding_def ct_finding_defs[] = {
 	{"ebpf_dataplane", CT_SEV_INFO, "doctor", "Calico's eBPF dataplane is active: route-based analysis does not describe the data path"},
 	{"networkmanager_manages_calico", CT_SEV_WARN, "doctor", "NetworkManager runs and its configuration does not leave cali*, tunl* and vxlan.calico unmanaged"},
 	{"bgp_not_running", CT_SEV_INFO, "doctor", "no BIRD on this node and no BIRD routes: a non-BGP mode (VXLAN) is assumed"},
+	/* doctor in a pod's namespace (eth0 the peer of a workload interface) */
+	{"pod_eth0_down", CT_SEV_FAIL, "doctor", "inside a pod, its interface (eth0) is down"},
+	{"pod_eth0_no_address", CT_SEV_FAIL, "doctor", "inside a pod, eth0 does not hold the address the node routes to its workload interface"},
+	{"pod_no_default_route", CT_SEV_FAIL, "doctor", "inside a pod, no default route via 169.254.1.1 (or fe80::ecee:eeff:feee:eeee) through eth0"},
+	{"pod_mtu_mismatch", CT_SEV_WARN, "doctor", "inside a pod, eth0's MTU differs from its host-side workload interface's"},
 	/* internal */
 	{"dump_interrupted", CT_SEV_WARN, "all", "a netlink dump stayed inconsistent after retries (the table changed while it was read)"},
 	{"internal_unknown_code", CT_SEV_WARN, "all", "caltrace bug: a finding code missing from the registry"},

@@ -176,10 +176,16 @@ static void check_gateway(const struct ct_netns *ns, const struct ct_netns *host
 	} else if (g->entry->lladdr_len == 6 && memcmp(g->entry->lladdr, ct_calico_mac, 6)) {
 		ct_mac_fmt(g->entry->lladdr, 6, m, sizeof(m));
 		snprintf(ev, sizeof(ev), "%s dev %s lladdr %s", ip, dn, m);
+		bool perm = g->entry->state & NUD_PERMANENT; /* flush leaves permanent entries */
+		if (perm)
+			snprintf(ev, sizeof(ev), "%s dev %s lladdr %s PERMANENT", ip, dn, m);
 		struct ct_finding *x = ct_finding_add(f, "pod_gateway_wrong_mac", ns->name, ip, ev,
-						      "check the host side's MAC (caltrace links), then flush the pod's neighbour entries",
+						      perm ? "check the host side's MAC (caltrace links), then delete the pod's permanent entry for the gateway"
+							   : "check the host side's MAC (caltrace links), then flush the pod's neighbour entries",
 						      "the gateway %s resolves to %s, not ee:ee:ee:ee:ee:ee", ip, m);
-		if (dev)
+		if (dev && perm)
+			ct_finding_run(x, ns, "ip", "neigh", "del", ip, "dev", dn, NULL);
+		else if (dev)
 			ct_finding_run(x, ns, "ip", "neigh", "flush", "dev", dn, NULL);
 	}
 }

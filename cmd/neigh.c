@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/podns.h"
 #include "analysis/results.h"
 #include "cmd/cmd.h"
 #include "probes/gather.h"
@@ -36,11 +37,20 @@ int cmd_neigh(struct ct_ctx *c)
 		only = l->ifindex;
 	}
 	/* a pod's gateway check looks at the host side of its veth */
-	const struct ct_netns *host = ct_netns_is_pod(ns) ? ct_load_host_of(c, &n, ns, &extra) : NULL;
+	const struct ct_netns *host =
+		ct_netns_is_pod(ns) || ct_podns_candidate(ns, &c->o.prefixes)
+			? ct_load_host_of(c, &n, ns, &extra)
+			: NULL;
 	struct ct_neigh_result r;
 	struct ct_findings f;
 	ct_findings_init(&f);
 	ct_neigh_result_build(&n, ns, &c->o.prefixes, host, only, only ? c->o.argv[0] : NULL, &r, &f);
+	/* a pod is known by its eth0's peer, not by its routes: without its default
+	 * route it still gets its gateway rows, and the missing route as the cause */
+	const struct ct_link *hs = NULL;
+	const struct ct_link *eth0 = ct_podns_eth0(ns, host, &c->o.prefixes, &hs);
+	if (eth0 && (!only || only == eth0->ifindex))
+		ct_podns_neigh(ns, eth0, &r.gw[0], &r.gw[1], &f);
 	ct_begin(c, &n, ns, "neigh");
 	ct_views_neigh(&c->out, &r);
 	int rc = ct_finish(c, &n, &f);
