@@ -108,48 +108,84 @@ int ct_newfind_links(const struct ct_node *n, const struct ct_netns *ns,
 
 /* ---- who the nodes are ---- */
 
+/* A set of addresses, each with why it is there: filled with ipset_add (any
+ * order, duplicates allowed), then ipset_seal sorts it for ipset_has. A node
+ * can have 100k routes and a thousand peers, so nothing here is pairwise. */
+struct ipset_ent {
+	struct ct_ip ip;
+	const char *why;
+	size_t order; /* the first reason added wins */
+};
+
 struct ipset {
-	struct ct_ip *v;
-	const char **why;
+	struct ipset_ent *v;
 	size_t n, cap;
 };
+
+static int cmp_ip(const struct ct_ip *a, const struct ct_ip *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->a, b->a, 16);
+}
+
+static int cmp_ent(const void *a, const void *b)
+{
+	const struct ipset_ent *x = a, *y = b;
+	int c = cmp_ip(&x->ip, &y->ip);
+	if (c)
+		return c;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
 
 static int ipset_add(struct ipset *s, const struct ct_ip *ip, const char *why)
 {
 	if (!ct_ip_is_set(ip))
 		return 0;
-	for (size_t i = 0; i < s->n; i++)
-		if (ct_ip_eq(&s->v[i], ip))
-			return 0;
 	if (s->n == s->cap) {
 		size_t nc = s->cap ? s->cap * 2 : 16;
-		struct ct_ip *v = realloc(s->v, nc * sizeof(*v));
+		struct ipset_ent *v = realloc(s->v, nc * sizeof(*v));
 		if (!v)
 			return -1;
 		s->v = v;
-		const char **w = realloc(s->why, nc * sizeof(*w));
-		if (!w)
-			return -1;
-		s->why = w;
 		s->cap = nc;
 	}
-	s->v[s->n] = *ip;
-	s->why[s->n++] = why;
+	s->v[s->n] = (struct ipset_ent){.ip = *ip, .why = why, .order = s->n};
+	s->n++;
 	return 0;
+}
+
+static void ipset_seal(struct ipset *s)
+{
+	if (!s->n)
+		return;
+	qsort(s->v, s->n, sizeof(*s->v), cmp_ent);
+	size_t k = 1;
+	for (size_t i = 1; i < s->n; i++)
+		if (cmp_ip(&s->v[i].ip, &s->v[k - 1].ip))
+			s->v[k++] = s->v[i];
+	s->n = k;
 }
 
 static const char *ipset_has(const struct ipset *s, const struct ct_ip *ip)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (ct_ip_eq(&s->v[i], ip))
-			return s->why[i];
+	size_t lo = 0, hi = s->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = cmp_ip(&s->v[mid].ip, ip);
+		if (!c)
+			return s->v[mid].why;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 
 static void ipset_free(struct ipset *s)
 {
 	free(s->v);
-	free(s->why);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -158,21 +194,69 @@ static bool is_encap(const struct ct_link *l)
 	return !strcmp(l->kind, "vxlan") || !strcmp(l->kind, "wireguard") || ct_link_is_l3_tunnel(l);
 }
 
+/* This node's IPAM blocks (its blackhole routes), sorted by address. */
+struct blocks {
+	struct ct_prefix *v;
+	size_t n;
+};
+
+static int cmp_pfx(const void *a, const void *b)
+{
+	const struct ct_prefix *x = a, *y = b;
+	int c = cmp_ip(&x->ip, &y->ip);
+	return c ? c : (x->len < y->len ? -1 : x->len > y->len);
+}
+
+static int blocks_build(const struct ct_netns *ns, struct blocks *b)
+{
+	b->n = 0;
+	b->v = malloc((ns->routes.n ? ns->routes.n : 1) * sizeof(*b->v));
+	if (!b->v)
+		return -1;
+	for (size_t i = 0; i < ns->routes.n; i++) {
+		const struct ct_route *r = &ns->routes.v[i];
+		if (r->type == RTN_BLACKHOLE && r->table != RT_TABLE_LOCAL && r->dst.len > 0)
+			b->v[b->n++] = r->dst;
+	}
+	qsort(b->v, b->n, sizeof(*b->v), cmp_pfx);
+	return 0;
+}
+
+/* Does p cover one of the blocks? The blocks inside p are contiguous in address order. */
+static bool blocks_covered(const struct blocks *b, const struct ct_prefix *p)
+{
+	struct ct_prefix net = *p;
+	uint8_t m[16] = {0};
+	size_t nb = p->ip.family == AF_INET6 ? 16 : 4;
+	for (size_t i = 0; i < nb; i++) {
+		int bits = (int)p->len - (int)i * 8;
+		m[i] = bits >= 8 ? p->ip.a[i] : bits > 0 ? (uint8_t)(p->ip.a[i] & (0xff << (8 - bits))) : 0;
+	}
+	memcpy(net.ip.a, m, 16);
+	size_t lo = 0, hi = b->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cmp_ip(&b->v[mid].ip, &net.ip) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < b->n && ct_prefix_contains(p, &b->v[i].ip); i++)
+		if (b->v[i].len >= p->len)
+			return true;
+	return false;
+}
+
 /* A route to a pod block: Felix's or BIRD's, or covering one of this node's
- * IPAM blocks (its blackhole routes), with one gateway. */
-static bool pod_block_route(const struct ct_netns *ns, const struct ct_route *r)
+ * IPAM blocks, with one gateway. */
+static bool pod_block_route(const struct blocks *b, const struct ct_route *r)
 {
 	if (r->type != RTN_UNICAST || r->table == RT_TABLE_LOCAL || !ct_ip_is_set(&r->gw) ||
 	    r->nh_count > 1 || r->dst.len == 0)
 		return false;
 	if (r->protocol == RTPROT_BIRD || r->protocol == RTPROT_FELIX)
 		return true;
-	for (size_t i = 0; i < ns->routes.n; i++) {
-		const struct ct_route *b = &ns->routes.v[i];
-		if (b->type == RTN_BLACKHOLE && b->dst.len > 0 && ct_prefix_contains_prefix(&r->dst, &b->dst))
-			return true;
-	}
-	return false;
+	return blocks_covered(b, &r->dst);
 }
 
 /* ---- tunnel_gateway_not_a_node ---- */
@@ -214,16 +298,18 @@ int ct_newfind_routes(const struct ct_node *n, const struct ct_netns *ns,
 	} else {
 		rc = -1;
 	}
-	if (rc < 0 || !any_source) {
+	struct blocks blk = {0};
+	if (rc < 0 || !any_source || blocks_build(ns, &blk) < 0) {
 		/* nothing names the nodes: no way to tell */
 		ipset_free(&known);
-		return rc;
+		return rc < 0 || !any_source ? rc : -1;
 	}
+	ipset_seal(&known);
 	for (size_t i = 0; i < ns->routes.n; i++) {
 		const struct ct_route *r = &ns->routes.v[i];
 		const struct ct_link *l = ct_link_by_ifindex(ns, r->oif);
 		if (!l || ct_is_workload(p, l->name) || !strcmp(l->kind, "wireguard") ||
-		    !pod_block_route(ns, r) || ipset_has(&known, &r->gw))
+		    !pod_block_route(&blk, r) || ipset_has(&known, &r->gw))
 			continue;
 		char d[64], g[64], ev[320], own[32], subj[128];
 		ct_prefix_fmt(&r->dst, d, sizeof(d));
@@ -242,6 +328,7 @@ int ct_newfind_routes(const struct ct_node *n, const struct ct_netns *ns,
 		ct_finding_run(x, ns, "ip", "route", "del", d, "via", g, "dev", l->name, NULL);
 	}
 	ipset_free(&known);
+	free(blk.v);
 	return 0;
 }
 
@@ -253,7 +340,8 @@ int ct_newfind_neigh(const struct ct_node *n, const struct ct_netns *ns,
 	if (ct_netns_is_pod(ns))
 		return 0;
 	struct ipset want = {0};
-	int rc = 0;
+	struct blocks blk = {0};
+	int rc = blocks_build(ns, &blk);
 	for (size_t i = 0; n->bgp && i < n->bgp->n_peers && rc == 0; i++)
 		rc = ipset_add(&want, &n->bgp->peers[i].neighbor, "BGP peer");
 	for (size_t i = 0; i < ns->routes.n && rc == 0; i++) {
@@ -263,15 +351,17 @@ int ct_newfind_neigh(const struct ct_node *n, const struct ct_netns *ns,
 		if (l && !strcmp(l->kind, "vxlan"))
 			continue;
 		if (l && ((ct_link_is_l3_tunnel(l) && ct_ip_is_set(&r->gw)) ||
-			  (!is_encap(l) && !ct_is_workload(p, l->name) && pod_block_route(ns, r))))
+			  (!is_encap(l) && !ct_is_workload(p, l->name) && pod_block_route(&blk, r))))
 			rc = ipset_add(&want, &r->gw, "tunnel gateway");
 	}
 	for (size_t i = 0; i < ns->fdb.n && rc == 0; i++)
 		rc = ipset_add(&want, &ns->fdb.v[i].dst, "VXLAN FDB destination");
+	free(blk.v);
 	if (rc < 0) {
 		ipset_free(&want);
 		return -1;
 	}
+	ipset_seal(&want);
 	for (size_t i = 0; i < ns->neighs.n; i++) {
 		const struct ct_neigh *x = &ns->neighs.v[i];
 		const struct ct_link *l = ct_link_by_ifindex(ns, x->ifindex);
