@@ -268,9 +268,11 @@ int ct_newfind_routes(const struct ct_node *n, const struct ct_netns *ns,
 		return 0;
 	struct ipset known = {0};
 	int rc = 0;
-	bool any_source = false;
+	/* a route is judged only against a source that names nodes: BGP for any
+	 * route, the FDB for vxlan.calico's routes and Felix's underlay ones */
+	bool by_bgp = false, by_fdb = false;
 	if (n->bgp && n->bgp->n_peers) {
-		any_source = true;
+		by_bgp = true;
 		for (size_t i = 0; i < n->bgp->n_peers && rc == 0; i++)
 			rc = ipset_add(&known, &n->bgp->peers[i].neighbor, "BGP peer");
 		for (size_t i = 0; i < n->bgp->n_routes && rc == 0; i++)
@@ -289,7 +291,7 @@ int ct_newfind_routes(const struct ct_node *n, const struct ct_netns *ns,
 				const struct ct_vtep *v = &t.v[i].vteps[k];
 				if (!v->has_fdb)
 					continue;
-				any_source = true;
+				by_fdb = true;
 				rc = ipset_add(&known, &v->fdb_dst, "FDB destination");
 				if (rc == 0 && v->has_neigh)
 					rc = ipset_add(&known, &v->ip, "VTEP");
@@ -299,17 +301,20 @@ int ct_newfind_routes(const struct ct_node *n, const struct ct_netns *ns,
 		rc = -1;
 	}
 	struct blocks blk = {0};
-	if (rc < 0 || !any_source || blocks_build(ns, &blk) < 0) {
+	if (rc < 0 || (!by_bgp && !by_fdb) || blocks_build(ns, &blk) < 0) {
 		/* nothing names the nodes: no way to tell */
 		ipset_free(&known);
-		return rc < 0 || !any_source ? rc : -1;
+		return rc < 0 || (!by_bgp && !by_fdb) ? rc : -1;
 	}
 	ipset_seal(&known);
 	for (size_t i = 0; i < ns->routes.n; i++) {
 		const struct ct_route *r = &ns->routes.v[i];
 		const struct ct_link *l = ct_link_by_ifindex(ns, r->oif);
-		if (!l || ct_is_workload(p, l->name) || !strcmp(l->kind, "wireguard") ||
-		    !pod_block_route(&blk, r) || ipset_has(&known, &r->gw))
+		if (!l || ct_is_workload(p, l->name) || !strcmp(l->kind, "wireguard"))
+			continue;
+		bool judged = by_bgp || (by_fdb && (!strcmp(l->kind, "vxlan") ||
+						    (!is_encap(l) && r->protocol == RTPROT_FELIX)));
+		if (!judged || !pod_block_route(&blk, r) || ipset_has(&known, &r->gw))
 			continue;
 		char d[64], g[64], ev[320], own[32], subj[128];
 		ct_prefix_fmt(&r->dst, d, sizeof(d));

@@ -234,12 +234,27 @@ static void test_gateway_not_a_node(void **state)
 	/* a proto-boot route via the underlay inside the pool but covering no block, and the
 	 * default route: not pod-block routes */
 	add_route(ns, "10.9.0.0/16", "192.168.31.99", 2, RTPROT_BOOT, RTN_UNICAST);
-	/* a static route over this node's own block through an unknown underlay gateway: judged */
+	/* a static route over this node's own block through an unknown underlay gateway: the
+	 * FDB alone does not judge underlay routes that are not Felix's */
 	add_route(ns, "172.168.135.0/24", "192.168.31.99", 2, RTPROT_STATIC, RTN_UNICAST);
 	assert_int_equal(ct_netns_index(ns), 0);
 	ct_findings_init(&f);
 	assert_int_equal(ct_analyze_routes(&n, ns, &p, NULL, &f), 0);
+	assert_int_equal(count(&f, "tunnel_gateway_not_a_node"), 1);
+	ct_findings_free(&f);
+	/* with BGP's peers known it is judged (it covers the IPAM block); 10.9.0.0/16 is not */
+	n.bgp = calloc(1, sizeof(*n.bgp));
+	ct_bgp_init(n.bgp);
+	n.bgp->peers = calloc(1, sizeof(*n.bgp->peers));
+	n.bgp->n_peers = 1;
+	ct_ip_parse("192.168.31.202", &n.bgp->peers[0].neighbor);
+	ct_findings_init(&f);
+	assert_int_equal(ct_analyze_routes(&n, ns, &p, NULL, &f), 0);
 	assert_int_equal(count(&f, "tunnel_gateway_not_a_node"), 2);
+	bool blk = false;
+	for (size_t i = 0; i < f.n; i++)
+		blk |= !strcmp(f.v[i].subject, "172.168.135.0/24");
+	assert_true(blk);
 	ct_findings_free(&f);
 	ct_node_free(&n);
 }
