@@ -81,6 +81,18 @@ for mode in vxlan ipip; do
 		lab_fault badgw off || not_ok "$mode: fault badgw off"
 		out=$("$CALTRACE" -n "$node" -j routes)
 		is "$mode: routes: badgw off, no finding" "$(mine "$out")" ""
+		# n2's underlay address is where the FDB sends n2's VTEP traffic: neigh sees it pinned
+		peer=$LAB_N2_IP
+		lab_fault pinpeer on || not_ok "$mode: fault pinpeer on"
+		entry=$(ip -n "$node" -j neigh show "$peer" dev eth0 | jq -r '.[0] | "\(.lladdr) \(.state[0])"')
+		out=$("$CALTRACE" -n "$node" -j neigh)
+		rc=$?
+		is "$mode: neigh: pinpeer gives neigh_pinned, exit 1" "$rc $(mine "$out")" "1 neigh_pinned eth0 $peer"
+		is "$mode: neigh: evidence is the entry ($entry)" "$(finding "$out" neigh_pinned evidence)" \
+			"$peer dev eth0 lladdr ${entry% *} ${entry#* }; $peer is a VXLAN FDB destination"
+		lab_fault pinpeer off || not_ok "$mode: fault pinpeer off"
+		out=$("$CALTRACE" -n "$node" -j neigh)
+		is "$mode: neigh: pinpeer off, no finding" "$(mine "$out")" ""
 	fi
 	lab_down
 done
