@@ -216,4 +216,21 @@ int ct_analyze_bgp_matched(const struct ct_node *n, const struct ct_netns *ns,
 int ct_analyze_node(const struct ct_node *n, const struct ct_netns *ns,
 		    const struct ct_host_env *env, struct ct_findings *f);
 
+/* ---- issue 9's new findings (analysis/newfind.c) ---- */
+
+/* workload_mtu_too_large: links scope (ct_analyze_links calls it). */
+int ct_newfind_links(const struct ct_node *n, const struct ct_netns *ns,
+		     const struct ct_prefixes *p, const struct ct_workload *w, size_t nw,
+		     struct ct_findings *f);
+/* tunnel_gateway_not_a_node: routes scope (ct_analyze_routes calls it). */
+int ct_newfind_routes(const struct ct_node *n, const struct ct_netns *ns,
+		      const struct ct_prefixes *p, struct ct_findings *f);
+/* neigh_pinned: neigh scope (ct_analyze_neigh calls it). */
+int ct_newfind_neigh(const struct ct_node *n, const struct ct_netns *ns,
+		     const struct ct_prefixes *p, struct ct_findings *f);
+/* The next hop (gateway, or ip itself when on-link) and device of the main
+ * table's route to ip; 0, or -1 when no single-path unicast route. */
+int ct_newfind_nexthop(const struct ct_netns *ns, const struct ct_ip *ip, struct ct_ip *nh,
+		       const struct ct_link **dev);
+
 #endif

@@ -45,7 +45,7 @@ static void birdc_run(struct ct_finding *x, const struct ct_bgp *b, const char *
 static void peer_findings(const struct ct_netns *ns, const struct ct_bgp *b,
 			  const struct ct_bgp_peer *p, struct ct_findings *f)
 {
-	char ip[64], ev[320], fix[256];
+	char ip[64], ev[320], fix[320];
 	ct_ip_fmt(&p->neighbor, ip, sizeof(ip));
 	const char *who = ip[0] ? ip : p->name;
 	const char *err = p->last_error[0] ? p->last_error : p->info;
@@ -78,9 +78,21 @@ static void peer_findings(const struct ct_netns *ns, const struct ct_bgp *b,
 		return;
 	}
 	if (has(err, "Hold timer expired")) {
-		snprintf(fix, sizeof(fix), "check packet loss to %s (ping, MTU) and its load; run caltrace bgp on that node", who);
-		ct_finding_add(f, "bgp_hold_timer_expired", ns->name, p->name, ev, fix,
-			       "the session with %s timed out: keepalives stopped arriving", who);
+		struct ct_ip nh;
+		const struct ct_link *nhdev = NULL;
+		char nhs[64] = "";
+		if (ct_ip_is_set(&p->neighbor) && ct_newfind_nexthop(ns, &p->neighbor, &nh, &nhdev) == 0)
+			ct_ip_fmt(&nh, nhs, sizeof(nhs));
+		if (nhs[0])
+			snprintf(fix, sizeof(fix), "check the neighbour entry of the next hop %s on %s (a "
+				 "PERMANENT one with a wrong MAC blackholes the peer), then packet loss to %s "
+				 "(ping, MTU) and its load; run caltrace bgp on that node", nhs, nhdev->name, who);
+		else
+			snprintf(fix, sizeof(fix), "check packet loss to %s (ping, MTU) and its load; run caltrace bgp on that node", who);
+		struct ct_finding *x = ct_finding_add(f, "bgp_hold_timer_expired", ns->name, p->name, ev, fix,
+						      "the session with %s timed out: keepalives stopped arriving", who);
+		if (nhs[0])
+			ct_finding_run(x, ns, "ip", "neigh", "show", nhs, "dev", nhdev->name, NULL);
 		return;
 	}
 	if (has(err, "Connection refused")) {

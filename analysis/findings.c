@@ -21,6 +21,7 @@ const struct ct_finding_def ct_finding_defs[] = {
 	{"workload_mac_unexpected", CT_SEV_WARN, "links", "a workload interface's MAC is not ee:ee:ee:ee:ee:ee"},
 	{"orphan_veth", CT_SEV_WARN, "links", "a workload interface matches no pod of this node"},
 	{"pod_without_veth", CT_SEV_WARN, "links", "a Running pod of this node has no workload interface"},
+	{"workload_mtu_too_large", CT_SEV_WARN, "links", "a workload's MTU is larger than its encapsulation allows (tunnel device, or underlay less 20/50/70/60 bytes)"},
 	{"workload_policy_missing", CT_SEV_FAIL, "links", "Felix's dispatch chains exist but a workload interface has no cali-fw/cali-tw chains: its traffic ends on \"Unknown interface\""},
 	/* routes */
 	{"route_to_missing_link", CT_SEV_FAIL, "routes", "a workload route points at an interface that does not exist"},
@@ -32,6 +33,7 @@ const struct ct_finding_def ct_finding_defs[] = {
 	{"borrowed_ip", CT_SEV_INFO, "routes", "a remote route lies inside this node's blackhole block (a borrowed IP)"},
 	{"pod_gateway_unroutable", CT_SEV_FAIL, "routes", "the kernel finds no route for 169.254.1.1 from a workload interface: proxy ARP will not answer"},
 	{"pod_gateway_via_workload", CT_SEV_FAIL, "routes", "169.254.1.1 from a workload interface routes back out of that interface: proxy ARP will not answer"},
+	{"tunnel_gateway_not_a_node", CT_SEV_FAIL, "routes", "a route to a pod block goes via a gateway that is no node known from BGP or the VXLAN FDB"},
 	/* tunnel */
 	{"tunnel_mtu_too_large", CT_SEV_WARN, "tunnel", "a tunnel MTU leaves no room for its overhead against the underlay MTU"},
 	{"tunnel_down", CT_SEV_FAIL, "tunnel", "a tunnel device used by routes is down"},
@@ -46,6 +48,7 @@ const struct ct_finding_def ct_finding_defs[] = {
 	{"neigh_table_overflow", CT_SEV_FAIL, "neigh", "a neighbour table is at or near gc_thresh3: \"neighbour table overflow\" follows"},
 	{"pod_gateway_failed", CT_SEV_FAIL, "neigh", "inside a pod, the neighbour entry for the gateway is FAILED or INCOMPLETE"},
 	{"pod_gateway_wrong_mac", CT_SEV_FAIL, "neigh", "inside a pod, the gateway resolves to a MAC other than ee:ee:ee:ee:ee:ee"},
+	{"neigh_pinned", CT_SEV_WARN, "neigh", "a PERMANENT underlay neighbour entry for a BGP peer or tunnel gateway: a wrong MAC is never corrected"},
 	{"workload_neigh_failed", CT_SEV_WARN, "neigh", "the host's neighbour entry for a pod is FAILED"},
 	/* bgp */
 	{"bird_unreachable", CT_SEV_FAIL, "bgp", "BIRD's control socket cannot be reached: no BGP state to check"},

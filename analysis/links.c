@@ -210,5 +210,5 @@ int ct_analyze_links(const struct ct_node *n, const struct ct_netns *ns,
 				       "Running pod %s has no workload interface", subj);
 		}
 	}
-	return 0;
+	return ct_newfind_links(n, ns, p, w, nw, f);
 }

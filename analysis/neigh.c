@@ -249,6 +249,7 @@ int ct_analyze_neigh(const struct ct_node *n, const struct ct_netns *ns,
 			       ns, "ip", "neigh", "show", "dev", l->name, "nud", "failed", NULL);
 	}
 	free(d);
+	ct_newfind_neigh(n, ns, p, f);
 	/* each pod's entry on its cali interface */
 	for (size_t i = 0; i < ns->neighs.n; i++) {
 		const struct ct_neigh *x = &ns->neighs.v[i];

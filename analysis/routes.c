@@ -392,5 +392,5 @@ int ct_analyze_routes(const struct ct_node *n, const struct ct_netns *ns,
 		}
 	}
 	(void)n;
-	return 0;
+	return ct_newfind_routes(n, ns, p, f);
 }

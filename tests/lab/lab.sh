@@ -5,7 +5,8 @@
 #        lab.sh down [PREFIX]
 #        lab.sh env [PREFIX]           shell assignments describing the lab (eval them)
 #        lab.sh fault NAME on|off [PREFIX]
-#                   NAME: proxy_arp route calidown nogw denypolicy; birdkill peerdisable badas (bgp, bgp2)
+#                   NAME: proxy_arp route calidown nogw denypolicy pinpeer; podmtu (vxlan, ipip);
+#                   badgw (vxlan); birdkill peerdisable badas (bgp, bgp2)
 #        lab.sh list                   prefixes of the labs that are up
 #
 # Everything the lab creates carries PREFIX (letters, digits, '-', at most 13 characters;
@@ -57,6 +58,8 @@ POD_IP=(- 172.168.135.130 172.168.135.131 172.168.195.12 172.168.195.13 172.168.
 POD_IP6=(- fd00:172:168:1::2 fd00:172:168:1::3 fd00:172:168:2::2 fd00:172:168:2::3
 	fd00:172:168:3::2 fd00:172:168:3::3)
 FAULT_POD=1 # faults on a workload hit n1's first pod (default/web-1)
+FAULT_BADGW=172.168.9.9           # badgw: a gateway that is no node
+FAULT_PIN_MAC=02:00:00:00:00:99     # pinpeer: the wrong MAC
 FAULT_BIRD_NODE=2   # birdkill: n2's BIRD dies
 FAULT_DISABLE_NODE=1 # peerdisable: n1 disables its session to ...
 FAULT_DISABLE_PEER=2 # ... n2
@@ -747,11 +750,27 @@ cmd_fault() {
 		[ "${LAB_FELIX_POLICY:-1}" = 0 ] && DIE_RC=2 die "fault denypolicy needs the policy chains (LAB_FELIX_POLICY=0)"
 		felix_policy "${POD_NODE[$FAULT_POD]}" deny "$state"
 		;;
+	podmtu/on | podmtu/off) # the pod's veth, both ends, at the underlay's MTU (over the tunnel's limit)
+		case "$mode" in vxlan) k=1450 ;; ipip) k=1480 ;; *) DIE_RC=2 die "fault podmtu needs a lab in vxlan or ipip mode (this one: $mode)" ;; esac
+		[ "$state" = on ] && k=$(ip -n "$node" -j link show dev eth0 | sed -n 's/.*"mtu":\([0-9]*\).*/\1/p')
+		ip -n "$node" link set dev "$cali" mtu "$k"
+		ip -n "$(pod_ns "$FAULT_POD")" link set dev eth0 mtu "$k"
+		;;
+	badgw/on | badgw/off) # Felix's route to n2's block via an address that is no node (or back)
+		[ "$mode" = vxlan ] || DIE_RC=2 die "fault badgw needs a lab in vxlan mode (this one: $mode)"
+		k=${NODE_TUN_IP[2]}
+		[ "$state" = on ] && k=$FAULT_BADGW
+		ip -n "$node" route replace "${NODE_BLOCK[2]}" via "$k" dev vxlan.calico onlink proto 80
+		;;
+	pinpeer/on) # n2's underlay entry pinned PERMANENT to a wrong MAC
+		ip -n "$node" neigh replace "${NODE_IP[2]}" lladdr "$FAULT_PIN_MAC" nud permanent dev eth0
+		;;
+	pinpeer/off) ip -n "$node" neigh del "${NODE_IP[2]}" dev eth0 2>/dev/null || true ;;
 	birdkill/* | peerdisable/* | badas/*)
 		is_bgp_mode "$mode" || DIE_RC=2 die "fault $name needs a lab in bgp or bgp2 mode (this one: $mode)"
 		fault_bgp "$name" "$state"
 		;;
-	*) DIE_RC=2 die "unknown fault '$name' (proxy_arp route calidown nogw denypolicy birdkill peerdisable badas)" ;;
+	*) DIE_RC=2 die "unknown fault '$name' (proxy_arp route calidown nogw denypolicy birdkill peerdisable badas podmtu badgw pinpeer)" ;;
 	esac
 	fault_mark "$name" "$state"
 	say "fault $name $state in '$P'"
