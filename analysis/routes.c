@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Route classification, longest-prefix match and route findings. Pure. */
 #include "analysis.h"
+#include "analysis/shadow.h"
 #include "model/names.h"
 
 #include <linux/rtnetlink.h>
@@ -392,5 +393,5 @@ int ct_analyze_routes(const struct ct_node *n, const struct ct_netns *ns,
 		}
 	}
 	(void)n;
-	return 0;
+	return ct_analyze_shadow(ns, f);
 }
