@@ -85,6 +85,15 @@ for mode in $MODES; do
 	is "$mode: prepend blackhole: run lines delete the blackhole and ask again" \
 		"$(shadow_field "$out" "$pod/32" '.run | join(";")')" \
 		"ip netns exec $n1 ip -4 route del blackhole $pod/32;ip netns exec $n1 ip route get $pod"
+	# a snapshot keeps the kernel's answers: the same finding from the file
+	snap=$(mktemp /tmp/ct-shadow-snap.XXXXXX)
+	"$CALTRACE" -n "$n1" snapshot -o "$snap" >/dev/null 2>&1
+	sout=$("$CALTRACE" --from "$snap" -j routes "$pod")
+	rc=$?
+	rm -f "$snap"
+	is "$mode: prepend blackhole: --from a snapshot gives the same finding" \
+		"$rc $(shadow_field "$sout" "$pod/32" '"\(.message) \(.evidence)"')" \
+		"1 $(shadow_field "$out" "$pod/32" '"\(.message) \(.evidence)"')"
 	run_del "$out"
 	is "$mode: prepend blackhole: after the printed fix the kernel routes $pod through $veth" \
 		"$(kernel_dev "$n1" "$pod") $(ip -n "$n1" -j route show "$pod/32" | jq -r 'length')" "$veth 1"
