@@ -68,8 +68,8 @@ for mode in $MODES; do
 	[ "$(kernel_dev "$n1" "$pod" from "$remote" iif "$indev")" = "$veth" ]
 	ok_if "$mode: healthy: the kernel routes $pod from $remote iif $indev through $veth" $?
 
-	# 1. ip route prepend blackhole POD/32
-	ip -n "$n1" route prepend blackhole "$pod/32"
+	# 1. ip route prepend blackhole POD/32 (lab fault shadow)
+	lab_fault shadow on || not_ok "$mode: fault shadow on"
 	is "$mode: prepend blackhole: the kernel refuses $pod" "$(kernel_dev "$n1" "$pod")" error
 	out=$("$CALTRACE" -n "$n1" -j routes "$pod")
 	rc=$?
@@ -100,15 +100,16 @@ for mode in $MODES; do
 	out=$("$CALTRACE" -n "$n1" -j routes "$pod")
 	rc=$?
 	is "$mode: prepend blackhole fixed: exit 0, no findings" "$rc $(json_get "$out" '.findings | length')" "0 0"
+	lab_fault shadow off || not_ok "$mode: fault shadow off"
 
 	# 2. a policy rule sends the pod's traffic to table 100 (a route via eth0, then a blackhole)
 	for kind in unicast blackhole; do
-		ip -n "$n1" rule add to "$pod/32" lookup 100
 		if [ "$kind" = unicast ]; then
+			ip -n "$n1" rule add to "$pod/32" lookup 100
 			ip -n "$n1" route add "$pod/32" dev eth0 table 100
 			want_dev=eth0 want_ev="dev eth0" want_cause="unicast $pod/32 dev 'eth0' table 100"
 		else
-			ip -n "$n1" route add blackhole "$pod/32" table 100
+			lab_fault shadowrule on || not_ok "$mode: fault shadowrule on"
 			want_dev=error want_ev="Invalid argument" want_cause="blackhole $pod/32 table 100"
 		fi
 		prio=$(ip -n "$n1" -j rule show | jq -r --arg d "$pod" '.[] | select(.dst == $d) | .priority')
@@ -131,6 +132,7 @@ for mode in $MODES; do
 			"$(kernel_dev "$n1" "$pod") $(ip -n "$n1" -j rule show | jq -r --arg d "$pod" '[.[] | select(.dst == $d)] | length')" \
 			"$veth 0"
 		ip -n "$n1" route flush table 100
+		[ "$kind" = unicast ] || lab_fault shadowrule off || not_ok "$mode: fault shadowrule off"
 	done
 
 	# 3. only traffic arriving from other nodes is shadowed: a rule for iif $indev
@@ -156,8 +158,8 @@ for mode in $MODES; do
 		"$(kernel_dev "$n1" "$pod" from "$remote" iif "$indev")" "$veth"
 	ip -n "$n1" route flush table 100
 
-	# 4. routes ADDR for an address of n1's block that no workload holds
-	ip -n "$n1" route del "$pod/32"
+	# 4. routes ADDR for an address of n1's block that no workload holds (lab fault route)
+	lab_fault route on || not_ok "$mode: fault route on"
 	is "$mode: /32 deleted: the kernel has no route for $pod out of $veth" \
 		"$(kernel_dev "$n1" "$pod")" error
 	out=$("$CALTRACE" -n "$n1" -j routes "$pod")
@@ -168,7 +170,7 @@ for mode in $MODES; do
 	json_eq "$mode: /32 deleted: the message says no workload holds it" "$out" \
 		'[.findings[] | select(.code == "workload_address_unused") | .message] | join(",")' \
 		"no workload on this node holds $pod: traffic to it ends in this node's blackhole $LAB_N1_BLOCK"
-	ip -n "$n1" route add "$pod/32" dev "$veth" scope link
+	lab_fault route off || not_ok "$mode: fault route off"
 	out=$("$CALTRACE" -n "$n1" -j routes "$pod")
 	rc=$?
 	is "$mode: /32 restored: exit 0, no findings" "$rc $(json_get "$out" '.findings | length')" "0 0"
