@@ -34,6 +34,8 @@ const struct ct_finding_def ct_finding_defs[] = {
 	{"pod_gateway_unroutable", CT_SEV_FAIL, "routes", "the kernel finds no route for 169.254.1.1 from a workload interface: proxy ARP will not answer"},
 	{"pod_gateway_via_workload", CT_SEV_FAIL, "routes", "169.254.1.1 from a workload interface routes back out of that interface: proxy ARP will not answer"},
 	{"tunnel_gateway_not_a_node", CT_SEV_FAIL, "routes", "a route to a pod block goes via a gateway that is no node known from BGP or the VXLAN FDB"},
+	{"workload_route_shadowed", CT_SEV_FAIL, "routes", "the kernel's route to a workload address, from the node or from where remote traffic arrives, does not leave through its interface: another route or a policy rule wins"},
+	{"workload_address_unused", CT_SEV_WARN, "routes", "an address of this node's block that no workload holds: traffic to it ends in the block's blackhole"},
 	/* tunnel */
 	{"tunnel_mtu_too_large", CT_SEV_WARN, "tunnel", "a tunnel MTU leaves no room for its overhead against the underlay MTU"},
 	{"tunnel_down", CT_SEV_FAIL, "tunnel", "a tunnel device used by routes is down"},

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Each read command's result: the rows it shows and the findings in its scope. Pure. */
 #include "analysis/results.h"
+#include "analysis/shadow.h"
 
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
@@ -199,7 +200,7 @@ int ct_routes_result_build(const struct ct_node *n, const struct ct_netns *ns,
 	ct_findings_keep(f, keep, nkeep);
 	free(keep);
 	free(buf);
-	return 0;
+	return ct_analyze_addr_unused(ns, r->cls, want, f);
 }
 
 void ct_routes_result_free(struct ct_routes_result *r)

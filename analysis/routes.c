@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Route classification, longest-prefix match and route findings. Pure. */
 #include "analysis.h"
+#include "analysis/shadow.h"
 #include "model/names.h"
 
 #include <linux/rtnetlink.h>
@@ -392,5 +393,7 @@ int ct_analyze_routes(const struct ct_node *n, const struct ct_netns *ns,
 		}
 	}
 	(void)n;
-	return ct_newfind_routes(n, ns, p, f);
+	if (ct_newfind_routes(n, ns, p, f) < 0)
+		return -1;
+	return ct_analyze_shadow(ns, f);
 }

@@ -48,7 +48,7 @@ int cmd_doctor(struct ct_ctx *c)
 	}
 	struct ct_node n;
 	struct ct_netns *ns;
-	unsigned what = CT_G_ALL & ~(unsigned)CT_G_PODNS;
+	unsigned what = (CT_G_ALL & ~(unsigned)CT_G_PODNS) | CT_G_WLROUTE;
 	if (ct_load_node(c, &n, what, 0, &ns) < 0) {
 		ct_node_free(&n);
 		return ct_report_err(c);

@@ -31,7 +31,7 @@ int cmd_snapshot(struct ct_ctx *c)
 	struct ct_node n;
 	struct ct_netns *ns;
 	unsigned pod_what = CT_G_ALL & ~(CT_G_PODNS | CT_G_NSNAMES | CT_G_NODEINFO);
-	if (ct_load_node(c, &n, CT_G_ALL, pod_what, &ns) < 0) {
+	if (ct_load_node(c, &n, CT_G_ALL | CT_G_WLROUTE, pod_what, &ns) < 0) {
 		ct_node_free(&n);
 		return ct_report_err(c);
 	}

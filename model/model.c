@@ -45,6 +45,7 @@ void ct_netns_free(struct ct_netns *ns)
 	free(ns->fdb.v);
 	free(ns->neightbls.v);
 	free(ns->gwchecks.v);
+	free(ns->wlroutes.v);
 	free(ns->link_ix.slot);
 	free(ns->addr_ix.slot);
 	free(ns->route_ix.slot);
@@ -130,6 +131,7 @@ struct ct_fdb *ct_push_fdb(struct ct_netns *ns)
 }
 struct ct_neightbl *ct_push_neightbl(struct ct_netns *ns) { return VEC_PUSH(ns->neightbls); }
 struct ct_gwcheck *ct_push_gwcheck(struct ct_netns *ns) { return VEC_PUSH(ns->gwchecks); }
+struct ct_wlroute *ct_push_wlroute(struct ct_netns *ns) { return VEC_PUSH(ns->wlroutes); }
 struct ct_pod *ct_push_pod(struct ct_node *n) { return VEC_PUSH(n->pods); }
 
 /* ---- hashed indexes ---- */

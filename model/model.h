@@ -186,6 +186,19 @@ struct ct_gwcheck {
 	uint8_t type; /* route type returned */
 };
 
+/* The kernel's route to a workload address (RTM_GETROUTE), from the node
+ * (iif 0) or as if arriving on an interface remote traffic uses (iif, with a
+ * remote source): probes/wlroute.c, checked by analysis/shadow.c. */
+struct ct_wlroute {
+	struct ct_ip dst; /* the workload address */
+	int wl;           /* the workload interface its /32 or /128 route names */
+	int iif;          /* 0: from the node */
+	struct ct_ip src; /* with iif: the remote source asked with */
+	int err;          /* 0 when the kernel found a route, else positive errno */
+	int oif;          /* output interface of that route */
+	uint8_t type;     /* route type returned */
+};
+
 /* A hashed index over one table: open addressing with linear probing, slot
  * = position in the table + 1 (0 empty). Valid while n equals the table's
  * length; the update functions rebuild a stale one, pushes make it stale. */
@@ -225,6 +238,7 @@ struct ct_netns {
 	 * workload interface (RTM_GETROUTE iif caliX); filled by the live probe and
 	 * kept in snapshots */
 	CT_VEC(struct ct_gwcheck) gwchecks;
+	CT_VEC(struct ct_wlroute) wlroutes;
 };
 
 
@@ -409,6 +423,7 @@ struct ct_neigh *ct_push_neigh(struct ct_netns *ns);
 struct ct_fdb *ct_push_fdb(struct ct_netns *ns);
 struct ct_neightbl *ct_push_neightbl(struct ct_netns *ns);
 struct ct_gwcheck *ct_push_gwcheck(struct ct_netns *ns);
+struct ct_wlroute *ct_push_wlroute(struct ct_netns *ns);
 struct ct_pod *ct_push_pod(struct ct_node *n);
 
 /* Nexthops of a route, single or multipath: *out points at r->nh, or at tmp

@@ -377,6 +377,19 @@ static json_t *gwcheck_json(struct wr *w, const struct ct_gwcheck *g)
 	return o;
 }
 
+static json_t *wlroute_json(struct wr *w, const struct ct_wlroute *x)
+{
+	json_t *o = json_object();
+	put(w, o, "dst", j_ip(&x->dst));
+	put(w, o, "wl", json_integer(x->wl));
+	put(w, o, "iif", json_integer(x->iif));
+	put(w, o, "src", j_ip(&x->src));
+	put(w, o, "err", json_integer(x->err));
+	put(w, o, "oif", json_integer(x->oif));
+	put(w, o, "type", j_name(ct_rt_types, x->type));
+	return o;
+}
+
 static json_t *pod_json(struct wr *w, const struct ct_pod *p)
 {
 	json_t *o = json_object(), *a = json_array();
@@ -446,7 +459,15 @@ static void write_netns(struct wr *w, const struct ct_node *n, const struct ct_n
 	fputs("],\n\"gw_checks\":[", w->f);
 	for (size_t i = 0; i < ns->gwchecks.n; i++)
 		emit(w, gwcheck_json(w, &ns->gwchecks.v[i]), i);
-	fputs("]}", w->f);
+	fputs("]", w->f);
+	/* only when the lookups were made: snapshots without them stay as they were */
+	if (ns->wlroutes.n) {
+		fputs(",\n\"workload_routes\":[", w->f);
+		for (size_t i = 0; i < ns->wlroutes.n; i++)
+			emit(w, wlroute_json(w, &ns->wlroutes.v[i]), i);
+		fputs("]", w->f);
+	}
+	fputs("}", w->f);
 }
 
 int ct_snapshot_write(const struct ct_node *n, FILE *f, struct ct_err *err)
@@ -1258,6 +1279,22 @@ static int load_gwcheck(struct ld *l, json_t *o, const char *w, void *ctx)
 	return 0;
 }
 
+static int load_wlroute(struct ld *l, json_t *o, const char *w, void *ctx)
+{
+	struct ct_wlroute *x = ct_push_wlroute(ctx);
+	long long e;
+	if (!x)
+		return fail(l, w, NULL, "out of memory");
+	memset(x, 0, sizeof(*x));
+	if (get_ip(l, o, w, "dst", false, &x->dst) || get_ifindex(l, o, w, "wl", false, &x->wl) ||
+	    get_ifindex(l, o, w, "iif", true, &x->iif) || get_ip(l, o, w, "src", true, &x->src) ||
+	    get_int(l, o, w, "err", 0, INT_MAX, &e) || get_ifindex(l, o, w, "oif", true, &x->oif) ||
+	    get_u8_enum(l, o, w, "type", ct_rt_types, &x->type))
+		return -1;
+	x->err = (int)e;
+	return 0;
+}
+
 static int load_conf(struct ld *l, json_t *o, const char *w, struct ct_conf_all *c)
 {
 	if (get_opt(l, o, w, "forwarding", &c->forwarding) ||
@@ -1308,6 +1345,9 @@ static int load_netns(struct ld *l, json_t *o, const char *w, void *ctx)
 	    each(l, o, w, "fdb", load_fdb, ns) ||
 	    each(l, o, w, "neigh_tables", load_neightbl, ns) ||
 	    each(l, o, w, "gw_checks", load_gwcheck, ns))
+		return -1;
+	/* optional: snapshots written before workload_route_shadowed have none */
+	if (json_object_get(o, "workload_routes") && each(l, o, w, "workload_routes", load_wlroute, ns))
 		return -1;
 	return 0;
 }

@@ -35,6 +35,7 @@
 #include "probes/netns.h"
 #include "probes/nl.h"
 #include "probes/route_get.h"
+#include "probes/wlroute.h"
 
 #define DUMP_RETRIES 3
 #define CALICO_NODENAME "/var/lib/calico/nodename"
@@ -827,6 +828,12 @@ static int gather_ns(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, unsi
 		return -1;
 	if ((what & CT_G_NETCONF) && gather_netconf(g, nl, ns) < 0)
 		return -1;
+	if ((what & (CT_G_WLROUTE | CT_G_ROUTES)) == (CT_G_WLROUTE | CT_G_ROUTES)) {
+		int r = ct_wlroute_gather(nl, ns, &g->pfx);
+		if (r < 0)
+			return ct_err_errno(g->err, -r, "ask the kernel for the routes to the workloads of",
+					    ns->name);
+	}
 	if (what & CT_G_GWCHECK) {
 		if (what & (CT_G_ROUTES | CT_G_ROUTES_WL))
 			return gather_gwcheck(g, nl, ns, ns);

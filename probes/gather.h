@@ -28,6 +28,8 @@ enum ct_gather_what {
 				     a full dump when a workload link or the namespace is left
 				     without a route */
 	CT_G_FDB_TUN = 1 << 13,   /* FDB of vxlan devices only */
+	CT_G_WLROUTE = 1 << 14,   /* with CT_G_ROUTES: RTM_GETROUTE to each workload address, from
+				   * the node and from each ingress (probes/wlroute.h) */
 	CT_G_ALL = (1 << 12) - 1, /* everything, in full */
 };
 

@@ -516,6 +516,7 @@ bash tests/bench/model.sh # model updates: 100k route events (tests/bench/model.
 bash tests/bench/views.sh
 echo; [ "${BENCH_POLICY:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/policy.sh || echo "bench: policy section failed"
 echo; [ "${BENCH_LOOKUP:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/lookup.sh || echo "bench: lookup section failed"
+echo; [ "${BENCH_SHADOW:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/shadow.sh || echo "bench: shadow section failed"
 echo; CALTRACE="$CALTRACE" bash tests/bench/safefiles.sh || echo "bench: safefiles section failed"
 echo; [ "${BENCH_ORDER:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/sniffmisc.sh || echo "bench: sniff order section failed"
 echo; [ "${BENCH_WRITES:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/writes.sh || echo "bench: writes section failed"

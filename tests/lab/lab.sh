@@ -5,8 +5,8 @@
 #        lab.sh down [PREFIX]
 #        lab.sh env [PREFIX]           shell assignments describing the lab (eval them)
 #        lab.sh fault NAME on|off [PREFIX]
-#                   NAME: proxy_arp route calidown nogw denypolicy pinpeer; podmtu (vxlan, ipip);
-#                   badgw (vxlan); birdkill peerdisable badas (bgp, bgp2)
+#                   NAME: proxy_arp route calidown nogw denypolicy pinpeer shadow shadowrule;
+#                   podmtu (vxlan, ipip); badgw (vxlan); birdkill peerdisable badas (bgp, bgp2)
 #        lab.sh list                   prefixes of the labs that are up
 #
 # Everything the lab creates carries PREFIX (letters, digits, '-', at most 13 characters;
@@ -729,6 +729,17 @@ cmd_fault() {
 		ns_sysctl "$node" "net/ipv4/conf/$cali/proxy_arp=1"
 		pod_forget_gw
 		;;
+	# a blackhole /32 prepended over the pod's route; a policy rule to a blackhole in table 100
+	shadow/on) ip -n "$node" route prepend blackhole "$podip/32" ;;
+	shadow/off) ip -n "$node" route del blackhole "$podip/32" 2>/dev/null || true ;;
+	shadowrule/on)
+		ip -n "$node" route replace blackhole "$podip/32" table 100
+		ip -n "$node" rule add to "$podip/32" lookup 100
+		;;
+	shadowrule/off)
+		while ip -n "$node" rule del to "$podip/32" lookup 100 2>/dev/null; do :; done
+		ip -n "$node" route flush table 100 2>/dev/null || true
+		;;
 	route/on) ip -n "$node" route del "$podip" dev "$cali" 2>/dev/null || true ;;
 	route/off) ip -n "$node" route replace "$podip" dev "$cali" scope link ;;
 	calidown/on) ip -n "$node" link set "$cali" down ;;
@@ -770,7 +781,7 @@ cmd_fault() {
 		is_bgp_mode "$mode" || DIE_RC=2 die "fault $name needs a lab in bgp or bgp2 mode (this one: $mode)"
 		fault_bgp "$name" "$state"
 		;;
-	*) DIE_RC=2 die "unknown fault '$name' (proxy_arp route calidown nogw denypolicy birdkill peerdisable badas podmtu badgw pinpeer)" ;;
+	*) DIE_RC=2 die "unknown fault '$name' (proxy_arp route calidown nogw denypolicy birdkill peerdisable badas podmtu badgw pinpeer shadow shadowrule)" ;;
 	esac
 	fault_mark "$name" "$state"
 	say "fault $name $state in '$P'"
