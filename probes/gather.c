@@ -608,8 +608,15 @@ static int gwcheck_one(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns,
 	struct ct_gwcheck *c;
 	int r;
 
-	if (src)
-		q.src = *src;
+	if (!src) { /* never ask with 0.0.0.0: say the check could not be made */
+		c = ct_push_gwcheck(ns);
+		if (!c)
+			return ct_err_errno(g->err, ENOMEM, "record the route from", l->name);
+		c->iif = l->ifindex;
+		c->unasked = true;
+		return 0;
+	}
+	q.src = *src;
 	r = ct_route_get(nl, &q, &ans);
 	if (r == -ENOMEM)
 		return ct_err_errno(g->err, ENOMEM, "build a route request for", l->name);
@@ -621,6 +628,7 @@ static int gwcheck_one(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns,
 		return ct_err_errno(g->err, ENOMEM, "record the route from", l->name);
 	}
 	c->iif = l->ifindex;
+	c->src = *src;
 	c->err = ans.err;
 	c->oif = ans.err ? 0 : ans.route.oif;
 	c->type = ans.err ? 0 : ans.route.type;
