@@ -221,12 +221,79 @@ static void route_words(const struct ct_route *r, char *buf, size_t len)
 		 ct_name_of(ct_rt_tables, (int)r->table, tb, sizeof(tb)));
 }
 
+/* The cause in words, for the finding and for the pod side's pod_gateway_failed. */
+static void describe(const struct ct_gw_verdict *v, const char *name, const char *pod,
+		     const char *rw, char *buf, size_t len)
+{
+	switch (v->cause) {
+	case CT_GW_NO_ROUTE:
+		if (v->route)
+			snprintf(buf, len, "the throw route %s ends the lookup with no route", rw);
+		else
+			snprintf(buf, len, "no route covers 169.254.1.1 (the node has no default "
+				 "route)");
+		break;
+	case CT_GW_IP_FORWARD_OFF:
+		snprintf(buf, len, "net.ipv4.ip_forward is 0, the node forwards nothing");
+		break;
+	case CT_GW_FORWARDING_OFF:
+		snprintf(buf, len, "forwarding is off on %s", name);
+		break;
+	case CT_GW_UNREACHABLE:
+	case CT_GW_PROHIBIT:
+	case CT_GW_BLACKHOLE:
+		if (v->route)
+			snprintf(buf, len, "169.254.1.1 hits the route %s", rw);
+		else
+			snprintf(buf, len, "169.254.1.1 hits a rule's %s action",
+				 v->cause == CT_GW_UNREACHABLE ? "unreachable" :
+				 v->cause == CT_GW_PROHIBIT ? "prohibit" : "blackhole");
+		break;
+	case CT_GW_POD_ROUTE_MISSING:
+		snprintf(buf, len, "the reverse-path check fails: no route to the pod %s through %s",
+			 pod, name);
+		break;
+	case CT_GW_POD_ROUTE_SHADOWED:
+		snprintf(buf, len, "the reverse-path check fails: the route to the pod %s is "
+			 "shadowed%s%s", pod, rw[0] ? " by " : "", rw);
+		break;
+	case CT_GW_LINK_DOWN:
+		snprintf(buf, len, "%s is down", name);
+		break;
+	case CT_GW_BAD_SOURCE:
+		snprintf(buf, len, "the source %s is invalid (a local or special address)", pod);
+		break;
+	default:
+		snprintf(buf, len, "the kernel refuses it (%s)", strerror(v->err));
+		break;
+	}
+}
+
+bool ct_gw_why(const struct ct_netns *ns, const struct ct_gwcheck *gc, char *buf, size_t len)
+{
+	const struct ct_link *wl = ct_link_by_ifindex(ns, gc->iif);
+	struct ct_gw_verdict v;
+	char pod[64] = "the pod", rw[128] = "";
+
+	if (gc->unasked)
+		return false;
+	ct_gw_classify(ns, gc->iif, &gc->src, gc->err, &v);
+	if (v.cause == CT_GW_OK)
+		return false;
+	if (gc->src.family)
+		ct_ip_fmt(&gc->src, pod, sizeof(pod));
+	if (v.route)
+		route_words(v.route, rw, sizeof(rw));
+	describe(&v, wl ? wl->name : "?", pod, rw, buf, len);
+	return true;
+}
+
 void ct_gw_finding(const struct ct_netns *ns, const struct ct_gwcheck *gc, struct ct_findings *f)
 {
 	const struct ct_link *wl = ct_link_by_ifindex(ns, gc->iif);
 	const char *name = wl ? wl->name : "?";
 	struct ct_gw_verdict v;
-	char ev[320], pod[64], rw[128] = "", fix[320];
+	char ev[320], pod[64], rw[128] = "", fix[320], why[256];
 	struct ct_finding *x;
 
 	if (gc->unasked) {
@@ -246,80 +313,71 @@ void ct_gw_finding(const struct ct_netns *ns, const struct ct_gwcheck *gc, struc
 	if (gc->src.family)
 		ct_ip_fmt(&gc->src, pod, sizeof(pod));
 	else
-		snprintf(pod, sizeof(pod), "POD");
+		snprintf(pod, sizeof(pod), "the pod");
 	if (v.route)
 		route_words(v.route, rw, sizeof(rw));
 	snprintf(ev, sizeof(ev), "ip route get 169.254.1.1 from %s iif %s: %s (%s)%s%s", pod, name,
 		 strerror(gc->err), ct_gw_cause_name(v.cause), rw[0] ? "; " : "", rw);
-#define ADD(fx, ...) ct_finding_add(f, "pod_gateway_unroutable", ns->name, name, ev, fx, __VA_ARGS__)
+	describe(&v, name, pod, rw, why, sizeof(why));
+#define ADD(fx) ct_finding_add(f, "pod_gateway_unroutable", ns->name, name, ev, fx, \
+			       "169.254.1.1 from %s: %s: proxy ARP will not answer the pod", name, why)
 	switch (v.cause) {
 	case CT_GW_NO_ROUTE:
 		if (v.route) {
-			x = ADD("delete the throw route, or give the node a default route (any gateway)",
-				"169.254.1.1 from %s: the throw route %s ends the lookup with no route: "
-				"proxy ARP will not answer the pod", name, rw);
+			x = ADD("delete the throw route, or give the node a default route (any gateway)");
 			run_del(x, ns, v.route);
 		} else {
 			ADD("give the node a default route (any gateway, for instance the underlay's "
-			    "router): proxy ARP answers only for an address the node can route",
-			    "no route covers 169.254.1.1 from %s (the node has no default route): "
-			    "proxy ARP will not answer the pod", name);
+			    "router): proxy ARP answers only for an address the node can route");
 		}
 		break;
 	case CT_GW_IP_FORWARD_OFF:
-		x = ADD("turn IPv4 forwarding on", "169.254.1.1 from %s: net.ipv4.ip_forward is 0, "
-			"the node forwards nothing: proxy ARP will not answer the pod", name);
+		x = ADD("turn IPv4 forwarding on");
 		ct_finding_run(x, ns, "sysctl", "-w", "net.ipv4.ip_forward=1", NULL);
 		break;
 	case CT_GW_FORWARDING_OFF:
-		x = ADD("turn forwarding on for the workload interface (Felix sets it)",
-			"169.254.1.1 from %s: forwarding is off on %s: proxy ARP will not answer the "
-			"pod", name, name);
+		x = ADD("turn forwarding on for the workload interface (Felix sets it)");
 		ct_finding_run_sysctl(x, ns, "net.ipv4.conf", name, "forwarding", "1");
 		break;
 	case CT_GW_UNREACHABLE:
 	case CT_GW_PROHIBIT:
 	case CT_GW_BLACKHOLE:
-		snprintf(fix, sizeof(fix), "delete the %s route over 169.254.1.1",
+		snprintf(fix, sizeof(fix), "delete the %s %s over 169.254.1.1",
 			 v.cause == CT_GW_UNREACHABLE ? "unreachable" :
-			 v.cause == CT_GW_PROHIBIT ? "prohibit" : "blackhole");
-		x = ADD(fix, "169.254.1.1 from %s hits %s%s: proxy ARP will not answer the pod", name,
-			v.route ? "the route " : "a rule's ", v.route ? rw : "reject action");
+			 v.cause == CT_GW_PROHIBIT ? "prohibit" : "blackhole",
+			 v.route ? "route" : "rule");
+		x = ADD(fix);
 		run_del(x, ns, v.route);
 		break;
 	case CT_GW_POD_ROUTE_MISSING:
 		snprintf(fix, sizeof(fix), "restore the pod's route %s/32 dev %s (Felix programs "
 			 "it: check calico-node's logs)", pod, name);
-		x = ADD(fix, "169.254.1.1 from %s fails the reverse-path check: no route to the pod "
-			"%s through %s", name, pod, name);
+		x = ADD(fix);
 		if (gc->src.family)
 			ct_finding_run(x, ns, "ip", "route", "add", pod, "dev", name, "scope", "link",
 				       NULL);
 		break;
 	case CT_GW_POD_ROUTE_SHADOWED:
-		x = ADD("delete the route that wins over the pod's own",
-			"169.254.1.1 from %s fails the reverse-path check: the route to the pod %s "
-			"is shadowed%s%s", name, pod, rw[0] ? " by " : "", rw);
+		x = ADD("delete the route that wins over the pod's own");
 		if (v.route)
 			run_del(x, ns, v.route);
-		else
+		else if (gc->src.family)
 			ct_finding_run(x, ns, "ip", "route", "get", pod, NULL);
 		break;
 	case CT_GW_LINK_DOWN:
 		x = ADD("set the workload interface up and restore the pod's route (the kernel "
-			"deleted it)", "169.254.1.1 from %s: %s is down", name, name);
+			"deleted it)");
 		ct_finding_run(x, ns, "ip", "link", "set", name, "up", NULL);
 		break;
 	case CT_GW_BAD_SOURCE:
 		snprintf(fix, sizeof(fix), "the pod's address %s must not be a local or special "
 			 "address of the node", pod);
-		x = ADD(fix, "169.254.1.1 from %s: the source %s is invalid (local or special)", name,
-			pod);
-		ct_finding_run(x, ns, "ip", "addr", "show", "to", pod, NULL);
+		x = ADD(fix);
+		if (gc->src.family)
+			ct_finding_run(x, ns, "ip", "addr", "show", "to", pod, NULL);
 		break;
 	default:
-		ADD("check the node's routes and rules for 169.254.1.1",
-		    "the kernel refuses 169.254.1.1 from %s (%s)", name, strerror(gc->err));
+		ADD("check the node's routes and rules for 169.254.1.1");
 		break;
 	}
 #undef ADD

@@ -58,5 +58,8 @@ struct ct_findings;
  * route): pod_gateway_unroutable naming the cause, with its fix, or
  * pod_gateway_unchecked when no pod address was known. */
 void ct_gw_finding(const struct ct_netns *ns, const struct ct_gwcheck *gc, struct ct_findings *f);
+/* The host-side cause in words when the kernel refused gc (false: it did not,
+ * or was not asked), for findings seen from elsewhere (pod_gateway_failed). */
+bool ct_gw_why(const struct ct_netns *ns, const struct ct_gwcheck *gc, char *buf, size_t len);
 
 #endif
