@@ -382,3 +382,51 @@ void ct_gw_finding(const struct ct_netns *ns, const struct ct_gwcheck *gc, struc
 	}
 #undef ADD
 }
+
+/* IPv6: the kernel's lookup sees neither forwarding nor reverse paths, so the
+ * gateway fe80::ecee:eeff:feee:eeee is checked from netconf and link state, for
+ * each interface with a pod's IPv6 /128 route. */
+void ct_gw_findings6(const struct ct_netns *ns, struct ct_findings *f)
+{
+	for (size_t i = 0; i < ns->routes.n; i++) {
+		const struct ct_route *r = &ns->routes.v[i];
+		const struct ct_link *l;
+		char ev[320];
+		struct ct_finding *x;
+		bool seen = false;
+
+		if (r->dst.ip.family != AF_INET6 || r->dst.len != 128 || r->type != RTN_UNICAST ||
+		    !r->oif || !(l = ct_link_by_ifindex(ns, r->oif)) || strncmp(l->kind, "veth", 5))
+			continue;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = ns->routes.v[k].dst.ip.family == AF_INET6 &&
+			       ns->routes.v[k].dst.len == 128 && ns->routes.v[k].oif == r->oif &&
+			       ns->routes.v[k].type == RTN_UNICAST;
+		if (seen)
+			continue;
+		if (ns->conf.forwarding6 == 0) {
+			snprintf(ev, sizeof(ev), "net.ipv6.conf.all.forwarding = 0 (ipv6_forward_off)");
+			x = ct_finding_add(f, "pod_gateway_unroutable", ns->name, l->name, ev,
+					   "turn IPv6 forwarding on",
+					   "fe80::ecee:eeff:feee:eeee from %s: IPv6 forwarding is off "
+					   "(net.ipv6.conf.all.forwarding 0): the node routes nothing "
+					   "for the pod", l->name);
+			ct_finding_run(x, ns, "sysctl", "-w", "net.ipv6.conf.all.forwarding=1", NULL);
+		} else if (l->forwarding6 == 0) {
+			snprintf(ev, sizeof(ev), "net.ipv6.conf.%s.forwarding = 0 (ipv6_forwarding_off)",
+				 l->name);
+			x = ct_finding_add(f, "pod_gateway_unroutable", ns->name, l->name, ev,
+					   "turn IPv6 forwarding on for the workload interface",
+					   "fe80::ecee:eeff:feee:eeee from %s: IPv6 forwarding is off on "
+					   "%s: the node routes nothing for the pod", l->name, l->name);
+			ct_finding_run_sysctl(x, ns, "net.ipv6.conf", l->name, "forwarding", "1");
+		} else if (!(l->flags & IFF_UP)) {
+			snprintf(ev, sizeof(ev), "%s is down (ipv6_link_down)", l->name);
+			x = ct_finding_add(f, "pod_gateway_unroutable", ns->name, l->name, ev,
+					   "set the workload interface up",
+					   "fe80::ecee:eeff:feee:eeee from %s: %s is down", l->name,
+					   l->name);
+			ct_finding_run(x, ns, "ip", "link", "set", l->name, "up", NULL);
+		}
+	}
+}

@@ -61,5 +61,9 @@ void ct_gw_finding(const struct ct_netns *ns, const struct ct_gwcheck *gc, struc
 /* The host-side cause in words when the kernel refused gc (false: it did not,
  * or was not asked), for findings seen from elsewhere (pod_gateway_failed). */
 bool ct_gw_why(const struct ct_netns *ns, const struct ct_gwcheck *gc, char *buf, size_t len);
+/* IPv6: pod_gateway_unroutable for an interface with a pod's /128 route when
+ * net.ipv6.conf.{all,IFACE}.forwarding is 0 or the interface is down (the
+ * kernel's IPv6 lookup sees neither, so netconf is the answer). */
+void ct_gw_findings6(const struct ct_netns *ns, struct ct_findings *f);
 
 #endif

@@ -388,6 +388,7 @@ int ct_analyze_routes(const struct ct_node *n, const struct ct_netns *ns,
 			}
 		}
 	}
+	ct_gw_findings6(ns, f); /* IPv6's gateway, from netconf (analysis/gwcause.c) */
 	(void)n;
 	return 0;
 }

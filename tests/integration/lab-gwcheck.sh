@@ -101,6 +101,26 @@ lab_fault calidown on || not_ok "fault calidown on"
 check "fault calidown" link_down "${NSX}ip link set $V up"
 lab_fault calidown off || not_ok "fault calidown off"
 
+# IPv6: the kernel's lookup sees no forwarding, so the oracle is the sysctl itself
+if ip -n "$N" -6 route show dev "$V" | grep -q .; then
+	ip netns exec "$N" sysctl -qw "net.ipv6.conf.$V.forwarding=0"
+	for cmd in routes links; do
+		out=$("$CALTRACE" -n "$N" -j "$cmd")
+		rc=$?
+		f=$(json_get "$out" "[.findings[] | select(.code == \"pod_gateway_unroutable\" and .subject == \"$V\")] | first")
+		is "IPv6 forwarding off on $V: $cmd exits 1, pod_gateway_unroutable, cause ipv6_forwarding_off" \
+			"$rc $(json_get "$f" '.code') $(json_get "$f" '.evidence | capture("\\((?<c>[a-z_0-9]+)\\)").c')" \
+			"1 pod_gateway_unroutable ipv6_forwarding_off"
+		is "IPv6 forwarding off on $V: $cmd's fix" "$(json_get "$f" '.run | join(";")')" \
+			"${NSX}sysctl -w net.ipv6.conf.$V.forwarding=1"
+	done
+	is "IPv6 forwarding off on $V: the kernel's value (oracle)" \
+		"$(ip netns exec "$N" sysctl -n "net.ipv6.conf.$V.forwarding")" 0
+	ip netns exec "$N" sysctl -qw "net.ipv6.conf.$V.forwarding=1"
+else
+	skip "IPv6 forwarding off: the lab's pods have no IPv6 address"
+fi
+
 healthy " again"
 lab_down
 done_testing

@@ -258,6 +258,41 @@ static void test_findings(void **s)
 	ct_netns_free(&ns);
 }
 
+/* IPv6: netconf is the answer, for interfaces with a pod's /128 only */
+static void test_ipv6(void **s)
+{
+	struct ct_netns ns;
+	struct ct_findings f;
+	(void)s;
+	node(&ns);
+	snprintf(ns.links.v[2].kind, sizeof(ns.links.v[2].kind), "veth");
+	ns.conf.forwarding6 = 1;
+	ns.links.v[2].forwarding6 = 0;
+	ct_findings_init(&f);
+	ct_gw_findings6(&ns, &f);
+	assert_int_equal(f.n, 0); /* no IPv6 pod route yet */
+	add_route(&ns, RTN_UNICAST, "fd00:65::5/128", NULL, CALI, RT_TABLE_MAIN, 1024);
+	add_route(&ns, RTN_UNICAST, "fd00:65::6/128", NULL, CALI, RT_TABLE_MAIN, 1024);
+	ct_gw_findings6(&ns, &f);
+	assert_int_equal(f.n, 1); /* one per interface */
+	assert_non_null(strstr(f.v[0].evidence, "(ipv6_forwarding_off)"));
+	assert_string_equal(f.v[0].run[0], "sysctl -w net.ipv6.conf.cali1234.forwarding=1");
+	ct_findings_free(&f);
+	ct_findings_init(&f);
+	ns.links.v[2].forwarding6 = 1;
+	ns.conf.forwarding6 = 0;
+	ct_gw_findings6(&ns, &f);
+	assert_int_equal(f.n, 1);
+	assert_string_equal(f.v[0].run[0], "sysctl -w net.ipv6.conf.all.forwarding=1");
+	ct_findings_free(&f);
+	ct_findings_init(&f);
+	ns.conf.forwarding6 = 1;
+	ct_gw_findings6(&ns, &f);
+	assert_int_equal(f.n, 0);
+	ct_findings_free(&f);
+	ct_netns_free(&ns);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_reverse_path),
 		cmocka_unit_test(test_einval_rows),
 		cmocka_unit_test(test_findings),
+		cmocka_unit_test(test_ipv6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
