@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Neighbour tables: histograms, table pressure, the pod gateway entry. Pure. */
 #include "analysis.h"
+#include "analysis/gwcause.h"
 #include "analysis/results.h"
 #include "model/plural.h"
 
@@ -145,9 +146,10 @@ static void gateway_why(const struct ct_netns *ns, const struct ct_netns *host, 
 	}
 	for (size_t i = 0; i < host->gwchecks.n; i++) {
 		const struct ct_gwcheck *gc = &host->gwchecks.v[i];
-		if (gc->iif == h->ifindex && gc->err) {
-			snprintf(why, len, "the host has no route for 169.254.1.1 from %s (%s): proxy ARP "
-				 "only answers for routable addresses", h->name, strerror(gc->err));
+		char c[256];
+		if (gc->iif == h->ifindex && ct_gw_why(host, gc, c, sizeof(c))) {
+			/* the host side's own cause (analysis/gwcause.c) */
+			snprintf(why, len, "the host refuses 169.254.1.1 from %s: %s", h->name, c);
 			return;
 		}
 	}

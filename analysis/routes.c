@@ -2,6 +2,7 @@
 /* Route classification, longest-prefix match and route findings. Pure. */
 #include "analysis.h"
 #include "analysis/shadow.h"
+#include "analysis/gwcause.h"
 #include "model/names.h"
 
 #include <linux/rtnetlink.h>
@@ -375,12 +376,8 @@ int ct_analyze_routes(const struct ct_node *n, const struct ct_netns *ns,
 		const struct ct_link *wl = ct_link_by_ifindex(ns, gc->iif);
 		const char *name = wl ? wl->name : "?";
 		char ev[256];
-		if (gc->err) {
-			snprintf(ev, sizeof(ev), "ip route get 169.254.1.1 iif %s: %s", name, strerror(gc->err));
-			static const char fix[] = "give the node a default route (any gateway), e.g. "
-						  "ip route add default via GATEWAY dev UPLINK";
-			ct_finding_add(f, "pod_gateway_unroutable", ns->name, name, ev, fix,
-				       "no route for 169.254.1.1 from %s: proxy ARP will not answer the pod", name);
+		if (gc->err || gc->unasked) {
+			ct_gw_finding(ns, gc, f); /* analysis/gwcause.c */
 		} else {
 			const struct ct_link *ol = ct_link_by_ifindex(ns, gc->oif);
 			if (ol && gc->oif == gc->iif) {
@@ -392,6 +389,7 @@ int ct_analyze_routes(const struct ct_node *n, const struct ct_netns *ns,
 			}
 		}
 	}
+	ct_gw_findings6(ns, f); /* IPv6's gateway, from netconf (analysis/gwcause.c) */
 	(void)n;
 	if (ct_newfind_routes(n, ns, p, f) < 0)
 		return -1;

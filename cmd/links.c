@@ -60,7 +60,7 @@ int cmd_links(struct ct_ctx *c)
 	struct ct_node n;
 	struct ct_netns *ns;
 	unsigned what = CT_G_LINKS | CT_G_ADDRS | CT_G_ROUTES_WL | CT_G_NETCONF | CT_G_NSNAMES |
-			CT_G_NODEINFO;
+			CT_G_NODEINFO | CT_G_GWCHECK;
 	if (ct_load_node(c, &n, what, 0, &ns) < 0) {
 		ct_node_free(&n);
 		return ct_report_err(c);

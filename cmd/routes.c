@@ -26,7 +26,7 @@ int cmd_routes(struct ct_ctx *c)
 	struct ct_node n;
 	struct ct_netns *ns;
 	unsigned what = CT_G_LINKS | CT_G_ROUTES | CT_G_NEIGH | CT_G_FDB | CT_G_GWCHECK |
-			CT_G_NODEINFO | CT_G_RULES | CT_G_WLROUTE;
+			CT_G_NETCONF | CT_G_NODEINFO | CT_G_RULES | CT_G_WLROUTE; /* netconf: the gateway check's cause */
 	if (ct_load_node(c, &n, what, 0, &ns) < 0) {
 		ct_node_free(&n);
 		return ct_report_err(c);

@@ -181,6 +181,8 @@ struct ct_conf_all {
  * workload interface (RTM_GETROUTE with RTA_IIF). */
 struct ct_gwcheck {
 	int iif;      /* workload ifindex */
+	struct ct_ip src; /* the pod's address asked with; family 0: not known */
+	bool unasked; /* no pod address known: the kernel was not asked (never with 0.0.0.0) */
 	int err;      /* 0 when the kernel found a route, else positive errno */
 	int oif;      /* output interface of that route */
 	uint8_t type; /* route type returned */

@@ -371,6 +371,8 @@ static json_t *gwcheck_json(struct wr *w, const struct ct_gwcheck *g)
 {
 	json_t *o = json_object();
 	put(w, o, "iif", json_integer(g->iif));
+	if (g->src.family || g->unasked)
+		put(w, o, "src", g->src.family ? j_ip(&g->src) : json_null());
 	put(w, o, "err", json_integer(g->err));
 	put(w, o, "oif", json_integer(g->oif));
 	put(w, o, "type", j_name(ct_rt_types, g->type));
@@ -1276,6 +1278,13 @@ static int load_gwcheck(struct ld *l, json_t *o, const char *w, void *ctx)
 	    get_u8_enum(l, o, w, "type", ct_rt_types, &g->type))
 		return -1;
 	g->err = (int)e;
+	/* "src": the pod address asked with; null: none known, not asked; absent
+	 * (older snapshots): asked, source not kept */
+	json_t *sv = json_object_get(o, "src");
+	if (sv && json_is_null(sv))
+		g->unasked = true;
+	else if (sv && get_ip(l, o, w, "src", false, &g->src))
+		return -1;
 	return 0;
 }
 

@@ -609,8 +609,15 @@ static int gwcheck_one(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns,
 	struct ct_gwcheck *c;
 	int r;
 
-	if (src)
-		q.src = *src;
+	if (!src) { /* never ask with 0.0.0.0: say the check could not be made */
+		c = ct_push_gwcheck(ns);
+		if (!c)
+			return ct_err_errno(g->err, ENOMEM, "record the route from", l->name);
+		c->iif = l->ifindex;
+		c->unasked = true;
+		return 0;
+	}
+	q.src = *src;
 	r = ct_route_get(nl, &q, &ans);
 	if (r == -ENOMEM)
 		return ct_err_errno(g->err, ENOMEM, "build a route request for", l->name);
@@ -622,6 +629,7 @@ static int gwcheck_one(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns,
 		return ct_err_errno(g->err, ENOMEM, "record the route from", l->name);
 	}
 	c->iif = l->ifindex;
+	c->src = *src;
 	c->err = ans.err;
 	c->oif = ans.err ? 0 : ans.route.oif;
 	c->type = ans.err ? 0 : ans.route.type;
@@ -634,7 +642,9 @@ static int gather_gwcheck(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns,
 {
 	for (size_t i = 0; i < ns->links.n; i++) {
 		const struct ct_link *l = &ns->links.v[i];
-		if (!(l->flags & IFF_UP) || !ct_is_workload(&g->pfx, l->name))
+		/* down links too: the kernel refuses them (their /32 is gone: the pod's
+		 * address then comes from its namespace, gwcheck_pods) */
+		if (!ct_is_workload(&g->pfx, l->name))
 			continue;
 		if (gwcheck_one(g, nl, ns, l, pod_ip_of(rt, l->ifindex)) < 0)
 			return -1;
@@ -835,8 +845,21 @@ static int gather_ns(struct gctx *g, struct ct_nl *nl, struct ct_netns *ns, unsi
 					    ns->name);
 	}
 	if (what & CT_G_GWCHECK) {
-		if (what & (CT_G_ROUTES | CT_G_ROUTES_WL))
+		if (what & CT_G_ROUTES)
 			return gather_gwcheck(g, nl, ns, ns);
+		if (what & CT_G_ROUTES_WL) {
+			size_t before = ns->gwchecks.n;
+			if (gather_gwcheck(g, nl, ns, ns) < 0)
+				return -1;
+			/* a refusal is classified from every route (analysis/gwcause.c): the
+			 * workload routes alone cannot name a reject or shadowing route */
+			for (size_t i = before; i < ns->gwchecks.n; i++)
+				if (ns->gwchecks.v[i].err) {
+					ct_netns_truncate_routes(ns, 0);
+					return dump_routes(g, nl, ns, true);
+				}
+			return 0;
+		}
 		struct ct_netns rt;
 		ct_netns_init(&rt);
 		snprintf(rt.name, sizeof(rt.name), "%s", ns->name);
@@ -1042,6 +1065,77 @@ static int gather_pods(struct gctx *g, struct nsmap *m, int target_fd)
 	return 0;
 }
 
+/* The checks not made for want of a pod address (no /32 route: deleted, or the
+ * link is down), asked with the address of the pod's eth0, read in its
+ * namespace (the veth peer's). Ends in the target namespace. */
+static bool any_unasked(const struct ct_netns *ns)
+{
+	for (size_t i = 0; i < ns->gwchecks.n; i++)
+		if (ns->gwchecks.v[i].unasked)
+			return true;
+	return false;
+}
+
+static int gwcheck_pods(struct gctx *g, struct nsmap *m, int target_fd)
+{
+	struct ct_netns *host = &g->node->ns.v[0];
+
+	for (size_t i = 0; i < host->gwchecks.n; i++) {
+		struct ct_gwcheck *c = &host->gwchecks.v[i];
+		const struct ct_link *l = ct_link_by_ifindex(host, c->iif);
+		struct ct_ip src = { 0 };
+		struct ct_netns tmp;
+		struct ct_nl nl;
+		int r, back;
+
+		if (!c->unasked || !l || l->peer_ns < 1 || (size_t)l->peer_ns >= m->nfds ||
+		    m->fds[l->peer_ns] < 0)
+			continue;
+		ct_netns_init(&tmp);
+		g->moved = true;
+		if (ct_ns_enter(m->fds[l->peer_ns], g->node->ns.v[l->peer_ns].name, g->err) < 0) {
+			ct_netns_free(&tmp);
+			return -1;
+		}
+		r = ct_nl_open(&nl);
+		if (r < 0) {
+			ct_err_errno(g->err, -r, "open a netlink socket in",
+				     g->node->ns.v[l->peer_ns].name);
+		} else {
+			r = dump_addrs(g, &nl, &tmp);
+			ct_nl_close(&nl);
+		}
+		for (size_t k = 0; r == 0 && k < tmp.addrs.n && !src.family; k++)
+			if (tmp.addrs.v[k].ifindex == l->link &&
+			    tmp.addrs.v[k].pfx.ip.family == AF_INET &&
+			    tmp.addrs.v[k].scope == RT_SCOPE_UNIVERSE)
+				src = tmp.addrs.v[k].pfx.ip;
+		ct_netns_free(&tmp);
+		back = ct_ns_enter(target_fd, host->name, g->err);
+		if (r < 0 || back < 0)
+			return -1;
+		if (!src.family)
+			continue;
+		struct ct_route_query q = { .dst = { .family = AF_INET, .a = { 169, 254, 1, 1 } },
+					    .src = src, .iif = c->iif };
+		struct ct_route_answer ans;
+		r = ct_nl_open(&nl);
+		if (r < 0)
+			return ct_err_errno(g->err, -r, "open a netlink socket in", host->name);
+		r = ct_route_get(&nl, &q, &ans);
+		ct_nl_close(&nl);
+		if (r < 0)
+			return ct_err_errno(g->err, -r, "ask the kernel for the route from", l->name);
+		c->unasked = false;
+		c->src = src;
+		c->err = ans.err;
+		c->oif = ans.err ? 0 : ans.route.oif;
+		c->type = ans.err ? 0 : ans.route.type;
+		ct_route_answer_clear(&ans);
+	}
+	return 0;
+}
+
 /* ---- entry points ---- */
 
 static int gather_target(struct gctx *g, unsigned what, int target_fd)
@@ -1058,9 +1152,12 @@ static int gather_target(struct gctx *g, unsigned what, int target_fd)
 	r = gather_ns(g, &nl, &g->node->ns.v[0], what);
 	if (r == 0 && (what & CT_G_NODEINFO))
 		r = gather_nodeinfo(g, &nl, &g->node->ns.v[0], (what & CT_G_ADDRS) != 0);
-	if (r == 0 && (what & CT_G_NSNAMES))
+	bool unasked = (what & CT_G_GWCHECK) && any_unasked(&g->node->ns.v[0]);
+	if (r == 0 && ((what & CT_G_NSNAMES) || unasked))
 		r = gather_nsnames(g, &nl, g->node->ns.v[0].inode, &m, (what & CT_G_PODNS) != 0);
 	ct_nl_close(&nl);
+	if (r == 0 && unasked)
+		r = gwcheck_pods(g, &m, target_fd);
 	if (r == 0 && (what & CT_G_PODNS))
 		r = gather_pods(g, &m, target_fd);
 	for (size_t i = 0; i < m.nfds; i++)

@@ -816,12 +816,13 @@ static void test_gwcheck(void **state)
 {
 	need_lab();
 	int w1 = ifindex_of(host(), WL), w2 = ifindex_of(host(), WL2), w3 = ifindex_of(host(), WL3);
-	const struct ct_gwcheck *g1 = NULL, *g2 = NULL;
+	const struct ct_gwcheck *g1 = NULL, *g2 = NULL, *g3 = NULL;
 
-	assert_int_equal(host()->gwchecks.n, 2); /* WL3 is down */
+	assert_int_equal(host()->gwchecks.n, 3); /* WL3 is down: checked too */
 	for (size_t i = 0; i < host()->gwchecks.n; i++) {
 		const struct ct_gwcheck *g = &host()->gwchecks.v[i];
-		assert_int_not_equal(g->iif, w3);
+		if (g->iif == w3)
+			g3 = g;
 		if (g->iif == w1)
 			g1 = g;
 		if (g->iif == w2)
@@ -829,16 +830,23 @@ static void test_gwcheck(void **state)
 	}
 	assert_non_null(g1);
 	assert_non_null(g2);
+	assert_non_null(g3);
+	/* a down link: the kernel refuses it, or no pod address was known to ask with */
+	assert_true(g3->unasked || g3->err == EINVAL);
 	json_t *j = jcmd("ip -n %s -j route get 169.254.1.1 from 10.65.0.5 iif " WL, H);
 	assert_int_equal(json_array_size(j), 1);
 	assert_int_equal(g1->err, 0);
 	assert_int_equal(g1->oif, ifindex_of(host(), jstr(json_array_get(j, 0), "dev")));
 	assert_int_equal(g1->type, RTN_UNICAST);
 	json_decref(j);
-	/* no pod route, no source: the kernel refuses, and so does ip */
+	/* no pod route, no source: the kernel is not asked with 0.0.0.0 (it would
+	 * refuse, as ip does), the check is marked as not made */
 	assert_int_not_equal(
 		sh("ip -n %s route get 169.254.1.1 iif " WL2 " >/dev/null 2>&1", H), 0);
-	assert_int_equal(g2->err, EINVAL);
+	assert_true(g2->unasked);
+	assert_int_equal(g2->err, 0);
+	assert_int_equal(g2->src.family, 0);
+	assert_true(g1->src.family == AF_INET && !g1->unasked);
 }
 
 static void test_podns(void **state)
