@@ -37,7 +37,7 @@ const struct ct_cmd ct_cmds[] = {
 	 "caltrace neigh\n"
 	 "caltrace neigh vxlan.calico\n"
 	 "caltrace -n pid:4711 neigh eth0",
-	 "neigh vtep_neigh_missing vtep_fdb_missing dump_interrupted"},
+	 "neigh vtep_neigh_missing vtep_fdb_missing pod_no_default_route dump_interrupted"},
 	{"bgp", cmd_bgp, CT_NEED_NETLINK | CT_NEED_BIRD | CT_NEED_SNAPSHOT, "[routes] [PEER]",
 	 "BGP sessions from BIRD's control socket, the kernel's TCP 179, and BIRD's routes against the kernel",
 	 "timeout exported", "peer", "",
