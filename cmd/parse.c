@@ -347,7 +347,12 @@ int ct_parse_args(const struct ct_cmd *cmds, const struct ct_opt *opts, int argc
 			continue;
 		}
 		if (ch == 'V') {
+			/* the version ends parsing, as in coreutils; a -j or --json word
+			 * after it still asks for JSON (`caltrace --version -j`) */
 			p->want_version = true;
+			for (int i = optind; i < argc && strcmp(argv[i], "--"); i++)
+				if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+					o->json = true;
 			rc = 0;
 			goto out;
 		}

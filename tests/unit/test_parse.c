@@ -312,6 +312,15 @@ static void test_dashdash_help_version(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_true(r.p.want_version);
 	done(&r);
+	parse(&r, "--version", "-j", NULL); /* a JSON version, -j after -V */
+	assert_int_equal(r.rc, 0);
+	assert_true(r.p.want_version);
+	assert_true(r.o.json);
+	done(&r);
+	parse(&r, "-V", "--", "-j", NULL); /* after "--" it is an argument */
+	assert_int_equal(r.rc, 0);
+	assert_false(r.o.json);
+	done(&r);
 	parse(&r, NULL);
 	assert_int_equal(r.rc, 0);
 	assert_null(r.p.cmd);
