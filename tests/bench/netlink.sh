@@ -5,27 +5,11 @@
 # open a file under /proc/sys (there should be none per interface).
 # Usage: bash tests/bench/netlink.sh  (root; CALTRACE, BENCH_RUNS, BENCH_PODS)
 set -u -o pipefail
-export LC_ALL=C
-cd "$(dirname "$0")/../.." || exit 3
-CALTRACE=${CALTRACE:-./caltrace}
-RUNS=${BENCH_RUNS:-5}
+. "$(dirname "$0")/lib.sh"
+bench_init netlink
+bench_need_root
 N_PODS=${BENCH_PODS:-1000}
 NS="ctbenchnl-$$"
-TMP=$(mktemp -d /tmp/ct-bench-nl.XXXXXX) || exit 3
-cleanup() {
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-die() {
-	echo "bench netlink: $*" >&2
-	exit 3
-}
-[ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
-[ -x "$CALTRACE" ] || die "no $CALTRACE"
-now() { _t=${EPOCHREALTIME//[!0-9]/}; }
 
 awk -v n="$N_PODS" 'BEGIN {
 	for (i = 1; i <= n; i++) {
@@ -40,10 +24,10 @@ awk -v n="$N_PODS" 'BEGIN {
 	print "address add 192.168.31.201/24 dev eth0"
 	print "route add default via 192.168.31.1 dev eth0"
 }' >"$TMP/links.batch"
-ip netns add "$NS" || die "ip netns add $NS"
+bench_netns "$NS"
 ip netns exec "$NS" sh -c 'echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6 &&
-	echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6' || die "disable IPv6"
-ip -n "$NS" -batch "$TMP/links.batch" || die "links batch"
+	echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6' || bench_die "disable IPv6"
+ip -n "$NS" -batch "$TMP/links.batch" || bench_die "links batch"
 # shellcheck disable=SC2016 # expanded by the inner sh
 ip netns exec "$NS" sh -c '
 	echo 1 >/proc/sys/net/ipv4/ip_forward || exit 1
@@ -51,19 +35,8 @@ ip netns exec "$NS" sh -c '
 		echo 1 >"$d/proxy_arp" && echo 1 >"$d/forwarding" && echo 1 >"$d/rp_filter" || exit 1
 	done
 	for d in /proc/sys/net/ipv4/neigh/cali*; do echo 0 >"$d/proxy_delay" || exit 1; done' ||
-	die "sysctls"
+	bench_die "sysctls"
 
-run_us() {
-	local t0
-	now
-	t0=$_t
-	"$@" >/dev/null 2>&1
-	_rc=$?
-	now
-	_us=$((_t - t0))
-}
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
-	if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
 ref=(ip -n "$NS" -j -d link show)
 ct=("$CALTRACE" -n "$NS" links -j)
@@ -71,14 +44,14 @@ ct=("$CALTRACE" -n "$NS" links -j)
 "${ct[@]}" >/dev/null 2>&1
 refl=() ctl=() bad=""
 for ((r = 0; r < RUNS; r++)); do
-	run_us "${ref[@]}"
-	refl+=("$_us")
-	run_us "${ct[@]}"
-	ctl+=("$_us")
-	[ "$_rc" -ge 2 ] && bad="caltrace exited $_rc"
+	bench_run "${ref[@]}"
+	refl+=("$BENCH_US")
+	bench_run "${ct[@]}"
+	ctl+=("$BENCH_US")
+	[ "$BENCH_RC" -ge 2 ] && bad="caltrace exited $BENCH_RC"
 done
-refus=$(median "${refl[@]}")
-ctus=$(median "${ctl[@]}")
+refus=$(bench_median "${refl[@]}")
+ctus=$(bench_median "${ctl[@]}")
 echo
 echo "netlink section ($N_PODS cali veths, $RUNS runs, median):"
 printf '%-14s %10s %10s %8s %6s  %s\n' "command" "caltrace_s" "ip_s" "ratio" "goal" "result"
@@ -96,8 +69,8 @@ fi
 # what reading the per-device neighbour parameters costs: the whole IPv4 table dump
 ntl=()
 for ((r = 0; r < RUNS; r++)); do
-	run_us ip -4 -n "$NS" ntable show
-	ntl+=("$_us")
+	bench_run ip -4 -n "$NS" ntable show
+	ntl+=("$BENCH_US")
 done
-awk -v t="$(median "${ntl[@]}")" 'BEGIN { printf "  ip -4 ntable show (the IPv4 table and its per-device parameters): %.4f s\n", t / 1e6 }'
+awk -v t="$(bench_median "${ntl[@]}")" 'BEGIN { printf "  ip -4 ntable show (the IPv4 table and its per-device parameters): %.4f s\n", t / 1e6 }'
 exit 0

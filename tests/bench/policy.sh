@@ -11,30 +11,14 @@
 # and prints the POLICY column's own cost (the difference) as a ratio to the reference.
 # Needs root. Prints figures; exits 0, or 3 when setup fails.
 set -u -o pipefail
-cd "$(dirname "$0")/../.." || exit 3
-CALTRACE=${CALTRACE_ABS:-${CALTRACE:-./caltrace}}
-case $CALTRACE in /*) ;; *) CALTRACE=$PWD/$CALTRACE ;; esac
+. "$(dirname "$0")/lib.sh"
+bench_init policy
+bench_need_root
+bench_need_cmd iptables-nft-save iptables-legacy-save setpriv
+RUNS=${POLICY_RUNS:-$RUNS}
 N=${POLICY_PODS:-1000}
-RUNS=${POLICY_RUNS:-5}
 NS=ctpolbench-$$
-TMP=$(mktemp -d /tmp/ct-policy-bench.XXXXXX) || exit 3
-die() {
-	echo "policy bench: $*" >&2
-	cleanup
-	exit 3
-}
-cleanup() {
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-[ "$(id -u)" = 0 ] || { echo "policy bench: needs root (a network namespace); skipped"; exit 0; }
-[ -x "$CALTRACE" ] || die "no caltrace at $CALTRACE"
-for c in iptables-nft-save iptables-legacy-save setpriv; do
-	command -v "$c" >/dev/null || { echo "policy bench: no $c; skipped"; exit 0; }
-done
-
-ip netns add "$NS" || die "cannot create namespace $NS"
+bench_netns "$NS"
 ifs=()
 for ((i = 0; i < N; i++)); do ifs+=("$(printf 'cali%011x' $((0x5eed0000000 + i)))"); done
 for ((i = 0; i < N; i++)); do
@@ -42,17 +26,8 @@ for ((i = 0; i < N; i++)); do
 	echo "link set ${ifs[$i]} up"
 	echo "link set p$i up"
 done >"$TMP/links.batch"
-ip -n "$NS" -batch "$TMP/links.batch" || die "links batch failed"
+ip -n "$NS" -batch "$TMP/links.batch" || bench_die "links batch failed"
 
-now_us() { date +%s%6N; }
-one_us() {
-	local t0 t1
-	t0=$(now_us)
-	"$@" >/dev/null 2>&1
-	t1=$(now_us)
-	echo $((t1 - t0))
-}
-median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 echo
 echo "policy: links' POLICY column, $N workloads in $NS, median of $RUNS runs"
@@ -61,21 +36,21 @@ for b in nft legacy; do
 	# only this backend's tables: nft's go before the legacy run (nft runs first, and touching a
 	# legacy table would create it)
 	ip netns exec "$NS" nft flush ruleset 2>/dev/null
-	bash tests/lab/felix-policy.sh up "$NS" "$b" "${ifs[@]}" || die "felix-policy.sh up $b failed"
+	bash tests/lab/felix-policy.sh up "$NS" "$b" "${ifs[@]}" || bench_die "felix-policy.sh up $b failed"
 	# the column must be filled before it is timed
 	out=$("$CALTRACE" -n "$NS" -j links)
 	got=$(printf '%s' "$out" | jq '[.items[] | select(.policy.backend == "iptables-'"$b"'")] | length')
-	[ "$got" = "$N" ] || die "$b: $got of $N workloads have a policy"
+	[ "$got" = "$N" ] || bench_die "$b: $got of $N workloads have a policy"
 	ls=() ns=() rs=()
 	for ((r = 0; r < RUNS; r++)); do
-		rs+=("$(one_us ip netns exec "$NS" "iptables-$b-save" -c)")
-		ls+=("$(one_us "$CALTRACE" -n "$NS" -j links)")
-		ns+=("$(one_us ip netns exec "$NS" setpriv --inh-caps=-net_admin --bounding-set=-net_admin \
+		rs+=("$(bench_us ip netns exec "$NS" "iptables-$b-save" -c)")
+		ls+=("$(bench_us "$CALTRACE" -n "$NS" -j links)")
+		ns+=("$(bench_us ip netns exec "$NS" setpriv --inh-caps=-net_admin --bounding-set=-net_admin \
 			"$CALTRACE" -j links)")
 	done
-	l=$(median "${ls[@]}")
-	n=$(median "${ns[@]}")
-	r=$(median "${rs[@]}")
+	l=$(bench_median "${ls[@]}")
+	n=$(bench_median "${ns[@]}")
+	r=$(bench_median "${rs[@]}")
 	awk -v b="$b" -v l="$l" -v n="$n" -v r="$r" 'BEGIN {
 		printf "  %-8s %11.4f %11.4f %12.4f %7.4f %11.2f\n", b, l / 1e6, n / 1e6, (l - n) / 1e6,
 			r / 1e6, (l - n) / r }'

@@ -5,25 +5,12 @@
 # `ip -6 -j route show table all` on the same namespace in the same run. Prints figures and
 # ratios only; exits 0 unless setup fails. Run alone (as root) or from tests/bench/bench.sh.
 set -u
-export LC_ALL=C
-cd "$(dirname "$0")/../.." || exit 3
-CALTRACE=${CALTRACE:-./caltrace}
-RUNS=${BENCH_RUNS:-5}
+. "$(dirname "$0")/lib.sh"
+bench_init roundtrip
+bench_need_root
 N=${BENCH_V6_ROUTES:-100000}
-
 NS="ct$$v6b"
-TMP=$(mktemp -d /tmp/caltrace-v6b.XXXXXX)
-cleanup() {
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-[ "$(id -u)" = 0 ] || { echo "bench roundtrip: needs root" >&2; exit 3; }
-[ -x "$CALTRACE" ] || { echo "bench roundtrip: no $CALTRACE (make)" >&2; exit 3; }
-
-ip netns add "$NS" || exit 3
+bench_netns "$NS"
 ip -n "$NS" link add v0 type veth peer name v1 || exit 3
 ip -n "$NS" link set v0 up || exit 3
 ip -n "$NS" link set v1 up || exit 3
@@ -35,23 +22,9 @@ awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++) {
 ip -n "$NS" -6 -batch "$TMP/batch" || exit 3
 total=$(ip -n "$NS" -6 -j route show table all | jq length)
 
-run_us() {
-	local t0=$EPOCHREALTIME
-	"$@" >/dev/null 2>&1
-	local t1=$EPOCHREALTIME
-	echo $(((${t1/./} - ${t0/./})))
-}
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-time_med() {
-	local r=() k
-	"$@" >/dev/null 2>&1 # warm-up
-	for ((k = 0; k < RUNS; k++)); do r+=("$(run_us "$@")"); done
-	median "${r[@]}"
-}
-
-ip_us=$(time_med ip -n "$NS" -6 -j route show table all)
-j_us=$(time_med "$CALTRACE" -n "$NS" -j routes)
-s_us=$(time_med "$CALTRACE" -n "$NS" snapshot -o "$TMP/snap.json")
+ip_us=$(bench_time_us ip -n "$NS" -6 -j route show table all)
+j_us=$(bench_time_us "$CALTRACE" -n "$NS" -j routes)
+s_us=$(bench_time_us "$CALTRACE" -n "$NS" snapshot -o "$TMP/snap.json")
 echo "roundtrip: $total IPv6 routes, each dump checked for repeated routes (median of $RUNS)"
 awk -v ip="$ip_us" -v j="$j_us" -v s="$s_us" 'BEGIN {
 	printf "  ip -6 -j route show table all %8.1f ms\n", ip / 1000

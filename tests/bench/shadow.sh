@@ -12,28 +12,15 @@
 #   default 400, scaled to 2N: what a person would type)
 # and prints routes' time as a ratio to each. Needs root. Exits 0, or 3 when setup fails.
 set -u -o pipefail
-cd "$(dirname "$0")/../.." || exit 3
-CALTRACE=${CALTRACE_ABS:-${CALTRACE:-./caltrace}}
-case $CALTRACE in /*) ;; *) CALTRACE=$PWD/$CALTRACE ;; esac
+. "$(dirname "$0")/lib.sh"
+bench_init shadow
+bench_need_root
+RUNS=${SHADOW_RUNS:-$RUNS}
 N=${SHADOW_PODS:-1000}
-RUNS=${SHADOW_RUNS:-5}
 NS=ctshadowbench-$$
-TMP=$(mktemp -d /tmp/ct-shadow-bench.XXXXXX) || exit 3
-die() {
-	echo "shadow bench: $*" >&2
-	cleanup
-	exit 3
-}
-cleanup() {
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-[ "$(id -u)" = 0 ] || { echo "shadow bench: needs root (a network namespace); skipped"; exit 0; }
-[ -x "$CALTRACE" ] || die "no caltrace at $CALTRACE"
-[ "$N" -le 16000 ] || die "SHADOW_PODS at most 16000 (10.64.0.0/18 is n1's block)"
+[ "$N" -le 16000 ] || bench_die "SHADOW_PODS at most 16000 (10.64.0.0/18 is n1's block)"
 
-ip netns add "$NS" || die "cannot create namespace $NS"
+bench_netns "$NS"
 {
 	echo "link add eth0 type veth peer name sw0"
 	echo "link set eth0 up"
@@ -51,38 +38,30 @@ ip netns add "$NS" || die "cannot create namespace $NS"
 	done
 } >"$TMP/setup.batch"
 ip netns exec "$NS" sysctl -qw net.ipv4.conf.default.forwarding=1 net.ipv4.ip_forward=1 \
-	net.ipv4.conf.all.forwarding=1 || die "sysctl failed"
-ip -n "$NS" -batch "$TMP/setup.batch" || die "setup batch failed"
+	net.ipv4.conf.all.forwarding=1 || bench_die "sysctl failed"
+ip -n "$NS" -batch "$TMP/setup.batch" || bench_die "setup batch failed"
 for ((i = 0; i < N; i++)); do
 	a="10.64.$((i / 250)).$((i % 250 + 1))"
 	echo "route get $a"
 	echo "route get $a from 10.65.0.1 iif eth0"
 done >"$TMP/get.batch"
 
-now_us() { date +%s%6N; }
-one_us() {
-	local t0 t1
-	t0=$(now_us)
-	"$@" >/dev/null 2>&1
-	t1=$(now_us)
-	echo $((t1 - t0))
-}
-median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+now_us() { echo "${EPOCHREALTIME/./}"; }
 
 # the check must run, and find nothing, before it is timed
 out=$("$CALTRACE" -n "$NS" -j routes)
 rc=$?
-[ "$rc" = 0 ] || die "routes exited $rc on the healthy bench namespace: $(printf '%s' "$out" | jq -c '.findings[0]')"
+[ "$rc" = 0 ] || bench_die "routes exited $rc on the healthy bench namespace: $(printf '%s' "$out" | jq -c '.findings[0]')"
 got=$(ip -n "$NS" -batch "$TMP/get.batch" 2>&1 | grep -c ' dev cali')
-[ "$got" = $((2 * N)) ] || die "ip -batch: $got of $((2 * N)) answers through a cali interface"
+[ "$got" = $((2 * N)) ] || bench_die "ip -batch: $got of $((2 * N)) answers through a cali interface"
 
 cs=() bs=()
 for ((r = 0; r < RUNS; r++)); do
-	cs+=("$(one_us "$CALTRACE" -n "$NS" -j routes)")
-	bs+=("$(one_us ip -n "$NS" -batch "$TMP/get.batch")")
+	cs+=("$(bench_us "$CALTRACE" -n "$NS" -j routes)")
+	bs+=("$(bench_us ip -n "$NS" -batch "$TMP/get.batch")")
 done
-c=$(median "${cs[@]}")
-b=$(median "${bs[@]}")
+c=$(bench_median "${cs[@]}")
+b=$(bench_median "${bs[@]}")
 # the loop over the first $LOOP lookups (a process each), scaled to 2N
 LOOP=${SHADOW_LOOP:-400}
 [ "$LOOP" -le $((2 * N)) ] || LOOP=$((2 * N))

@@ -12,29 +12,15 @@
 # views) on the same namespace, as a ratio to the same reference.
 # Needs root. Prints figures; exits 0, or 3 when setup fails.
 set -u -o pipefail
-cd "$(dirname "$0")/../.." || exit 3
-CALTRACE=${CALTRACE_ABS:-${CALTRACE:-./caltrace}}
-case $CALTRACE in /*) ;; *) CALTRACE=$PWD/$CALTRACE ;; esac
+. "$(dirname "$0")/lib.sh"
+bench_init views
+bench_need_root
+RUNS=${VIEWS_RUNS:-$RUNS}
 OLD=${CALTRACE_OLD:-}
 N_ROUTES=${VIEWS_ROUTES:-100000}
 N_NEIGH=${VIEWS_NEIGH:-10000}
-RUNS=${VIEWS_RUNS:-5}
 NS=ctviews-$$
-TMP=$(mktemp -d /tmp/ct-views-bench.XXXXXX) || exit 3
-die() {
-	echo "views bench: $*" >&2
-	cleanup
-	exit 3
-}
-cleanup() {
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-[ "$(id -u)" = 0 ] || { echo "views bench: needs root (a network namespace); skipped"; exit 0; }
-[ -x "$CALTRACE" ] || die "no caltrace at $CALTRACE"
-
-ip netns add "$NS" || die "cannot create namespace $NS"
+bench_netns "$NS"
 {
 	echo "link set lo up"
 	echo "link add eth0 type veth peer name eth0p"
@@ -44,27 +30,17 @@ ip netns add "$NS" || die "cannot create namespace $NS"
 	echo "address add 192.168.64.1/18 dev eth0"
 	echo "route add default via 192.168.31.1"
 } >"$TMP/base.batch"
-ip -n "$NS" -batch "$TMP/base.batch" || die "base batch failed"
+ip -n "$NS" -batch "$TMP/base.batch" || bench_die "base batch failed"
 awk -v n="$N_ROUTES" 'BEGIN { for (i = 0; i < n; i++) {
 	a = 128 + int(i / 1024); b = int(i % 1024 / 4); c = (i % 4) * 64
 	if (i % 100 == 99) printf "route add blackhole 10.%d.%d.%d/26 proto bird\n", a, b, c
 	else printf "route add 10.%d.%d.%d/26 via 192.168.31.%d proto bird\n", a, b, c, 2 + i % 199 } }' >"$TMP/routes.batch"
-ip -n "$NS" -batch "$TMP/routes.batch" || die "routes batch failed"
+ip -n "$NS" -batch "$TMP/routes.batch" || bench_die "routes batch failed"
 awk -v n="$N_NEIGH" 'BEGIN { for (i = 0; i < n; i++)
 	printf "neigh add 192.168.%d.%d lladdr 02:00:00:00:%02x:%02x dev eth0 nud permanent\n",
 		64 + int(i / 250), 1 + i % 250, int(i / 256) % 256, i % 256 }' >"$TMP/neigh.batch"
-ip -n "$NS" -batch "$TMP/neigh.batch" || die "neigh batch failed"
+ip -n "$NS" -batch "$TMP/neigh.batch" || bench_die "neigh batch failed"
 
-now_us() { date +%s%6N; }
-# one_us CMD...: wall time of one run, output discarded
-one_us() {
-	local t0 t1
-	t0=$(now_us)
-	"$@" >/dev/null 2>&1
-	t1=$(now_us)
-	echo $((t1 - t0))
-}
-median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 # row LABEL REF-CMD -- CMD...: the reference, caltrace (and the old build) in turn, RUNS times,
 # so that a load from elsewhere on the machine falls on all of them alike
 row() {
@@ -73,13 +49,13 @@ row() {
 	while [ "$1" != -- ]; do ref+=("$1"); shift; done
 	shift
 	for ((i = 0; i < RUNS; i++)); do
-		rs+=("$(one_us "${ref[@]}")")
-		cs+=("$(one_us "$CALTRACE" "$@")")
-		[ -z "$OLD" ] || os+=("$(one_us "$OLD" "$@")")
+		rs+=("$(bench_us "${ref[@]}")")
+		cs+=("$(bench_us "$CALTRACE" "$@")")
+		[ -z "$OLD" ] || os+=("$(bench_us "$OLD" "$@")")
 	done
-	r=$(median "${rs[@]}")
-	c=$(median "${cs[@]}")
-	[ -z "$OLD" ] || o=$(median "${os[@]}")
+	r=$(bench_median "${rs[@]}")
+	c=$(bench_median "${cs[@]}")
+	[ -z "$OLD" ] || o=$(bench_median "${os[@]}")
 	awk -v l="$label" -v r="$r" -v c="$c" -v o="$o" 'BEGIN {
 		printf "  %-14s %9.4f %9.4f %7.2f", l, c / 1e6, r / 1e6, c / r
 		if (o != "") printf "   old build %9.4f s, ratio %5.2f", o / 1e6, o / r

@@ -6,25 +6,12 @@
 # instead of formatting the rest). Prints figures and ratios only; exits 0 unless setup
 # fails. Run alone (as root) or from tests/bench/bench.sh.
 set -u
-export LC_ALL=C
-cd "$(dirname "$0")/../.." || exit 3
-CALTRACE=${CALTRACE:-./caltrace}
-RUNS=${BENCH_RUNS:-5}
+. "$(dirname "$0")/lib.sh"
+bench_init writes
+bench_need_root
 N=${BENCH_WRITES_ROUTES:-100000}
-
 NS="ct$$wrb"
-TMP=$(mktemp -d /tmp/caltrace-wrb.XXXXXX)
-cleanup() {
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-[ "$(id -u)" = 0 ] || { echo "bench writes: needs root" >&2; exit 3; }
-[ -x "$CALTRACE" ] || { echo "bench writes: no $CALTRACE (make)" >&2; exit 3; }
-
-ip netns add "$NS" || exit 3
+bench_netns "$NS"
 ip -n "$NS" link set lo up || exit 3
 ip -n "$NS" link add eth0 type veth peer name p0 || exit 3
 ip -n "$NS" addr add 192.168.31.201/24 dev eth0 || exit 3
@@ -36,29 +23,12 @@ for ((i = 0; i < N; i++)); do
 done >"$TMP/batch"
 ip -n "$NS" -batch "$TMP/batch" || exit 3
 
-run_us() {
-	local out=$1 t0 t1
-	shift
-	t0=$EPOCHREALTIME
-	"$@" >"$out" 2>/dev/null
-	t1=$EPOCHREALTIME
-	echo $(((${t1/./} - ${t0/./})))
-}
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-time_med() {
-	local out=$1 r=() k
-	shift
-	"$@" >"$out" 2>&1 # warm-up
-	for ((k = 0; k < RUNS; k++)); do r+=("$(run_us "$out" "$@")"); done
-	median "${r[@]}"
-}
-
-ip_null=$(time_med /dev/null ip -n "$NS" -j route show)
-j_null=$(time_med /dev/null "$CALTRACE" -n "$NS" -j routes)
-t_null=$(time_med /dev/null "$CALTRACE" -n "$NS" --color never routes)
-ip_full=$(time_med /dev/full ip -n "$NS" -j route show)
-j_full=$(time_med /dev/full "$CALTRACE" -n "$NS" -j routes)
-t_full=$(time_med /dev/full "$CALTRACE" -n "$NS" --color never routes)
+ip_null=$(BENCH_OUT=/dev/null bench_time_us ip -n "$NS" -j route show)
+j_null=$(BENCH_OUT=/dev/null bench_time_us "$CALTRACE" -n "$NS" -j routes)
+t_null=$(BENCH_OUT=/dev/null bench_time_us "$CALTRACE" -n "$NS" --color never routes)
+ip_full=$(BENCH_OUT=/dev/full bench_time_us ip -n "$NS" -j route show)
+j_full=$(BENCH_OUT=/dev/full bench_time_us "$CALTRACE" -n "$NS" -j routes)
+t_full=$(BENCH_OUT=/dev/full bench_time_us "$CALTRACE" -n "$NS" --color never routes)
 "$CALTRACE" -n "$NS" -j routes >/dev/full 2>"$TMP/err"
 rc=$?
 echo "writes: $(ip -n "$NS" route show | wc -l) routes, standard output checked (median of $RUNS)"
