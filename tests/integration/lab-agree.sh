@@ -24,7 +24,8 @@
 # (rp_filter failing in loose mode on an interface without an address, and IPv6 having neither
 # a reverse-path check nor forwarding in the lookup, are the kernel's rules the model follows;
 # the faults above exercise them.) Each fault must also change at least one kernel answer, so
-# the queries do reach what the fault breaks. AGREE_KEEP=1 keeps the queries, snapshots and
+# the queries do reach what the fault breaks. Last, a state of this test's own: n1 reaches half
+# of n2's block over two next hops (ECMP). AGREE_KEEP=1 keeps the queries, snapshots and
 # answers in /tmp/ct-agree.* for a look.
 . "$(dirname "$0")/../lib.sh"
 set -u -o pipefail
@@ -190,6 +191,27 @@ check_state() {
 	done
 }
 
+# ecmp on|off: a test-local change, not a lab fault: on n1, a route for the first half of n2's
+# block (web-2 and db-2) with two next hops, n2 and n3, the way the mode reaches a node; proto
+# static, which BIRD leaves alone. The kernel hashes each flow to one of them.
+ecmp() {
+	local hop2 hop3 dev pfx=${LAB_N2_BLOCK%/*}/27 out
+	case "$LAB_MODE" in
+	bgp | bgp2) hop2=$LAB_N2_IP hop3=$LAB_N3_IP dev=eth0 ;;
+	*) hop2=$LAB_N2_TUN_IP hop3=$LAB_N3_TUN_IP dev=$LAB_N1_TUN_DEV ;;
+	esac
+	[ "$LAB_MODE" = ipip ] && hop2=$LAB_N2_IP hop3=$LAB_N3_IP
+	if [ "$1" = on ]; then
+		out=$(ip -n "$LAB_N1" route replace "$pfx" proto static nexthop via "$hop2" dev "$dev" onlink \
+			nexthop via "$hop3" dev "$dev" onlink 2>&1)
+	else
+		out=$(ip -n "$LAB_N1" route del "$pfx" proto static 2>&1)
+	fi || {
+		diag "ecmp $1: $out"
+		return 1
+	}
+}
+
 # the fault changed at least one of the kernel's answers on its node (n1)
 check_fault_seen() {
 	local mode=$1 f=$2 d
@@ -218,6 +240,13 @@ for mode in ${LAB_MODES:-bgp vxlan}; do
 		check_fault_seen "$mode" "$f"
 		lab_fault "$f" off || not_ok "$mode: fault $f off"
 	done
+	if ecmp on; then
+		check_state "$mode" ecmp
+		check_fault_seen "$mode" ecmp
+		ecmp off || not_ok "$mode: ecmp off"
+	else
+		not_ok "$mode: ecmp on"
+	fi
 	lab_down
 	diag "$mode: $(($(now_ms) - t0)) ms (lab up and down included)"
 done
