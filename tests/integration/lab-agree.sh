@@ -9,7 +9,8 @@
 # crosses:
 #   node A: `DST from SRC iif caliA` (the packet arriving from pod i), and `DST` (node A's own
 #           output lookup); and for each of its pods `169.254.1.1 from SRC iif caliA`, the
-#           lookup behind the proxy ARP answer for the pod's gateway;
+#           lookup behind the proxy ARP answer for the pod's gateway, and `DST from GW iif
+#           caliA` (a source that is not the pod's: the reverse-path check);
 #   node B, when B is not A: `DST from SRC iif IIF` with IIF the device the packet arrives on
 #           there (eth0 in BGP modes, vxlan.calico, tunl0), and `DST`.
 # Each node's queries go, in one process each, to the kernel (`ip -j -force -batch`: `route get
@@ -24,8 +25,10 @@
 # (rp_filter failing in loose mode on an interface without an address, and IPv6 having neither
 # a reverse-path check nor forwarding in the lookup, are the kernel's rules the model follows;
 # the faults above exercise them.) Each fault must also change at least one kernel answer, so
-# the queries do reach what the fault breaks. Last, a state of this test's own: n1 reaches half
-# of n2's block over two next hops (ECMP). AGREE_KEEP=1 keeps the queries, snapshots and
+# the queries do reach what the fault breaks. Last, two states of this test's own: n1 reaches
+# half of n2's block over two next hops (ECMP), and web-1's cali in loose rp_filter mode,
+# without an address (the kernel still refuses a source reached through eth0) and with one (it
+# lets it pass). AGREE_KEEP=1 keeps the queries, snapshots and
 # answers in /tmp/ct-agree.* for a look.
 . "$(dirname "$0")/../lib.sh"
 set -u -o pipefail
@@ -53,8 +56,13 @@ queries() {
 	local k=$1 mode=$2 i j a b src dst fam
 	for i in $(seq "$LAB_POD_COUNT"); do
 		# the pod's gateway: the node proxy-answers ARP for it only when this lookup succeeds
-		[ "$(lab_var "LAB_POD_${i}_NODE")" = "$k" ] &&
+		# and a packet with a source that is not the pod's (the underlay's gateway, reached
+		# through eth0): the reverse-path check, strict or loose, refuses it on a cali
+		# interface, which has no address
+		if [ "$(lab_var "LAB_POD_${i}_NODE")" = "$k" ]; then
 			echo "169.254.1.1 from $(lab_var "LAB_POD_${i}_IP") iif $(lab_var "LAB_POD_${i}_VETH")"
+			echo "$LAB_POD_6_IP from $LAB_GW iif $(lab_var "LAB_POD_${i}_VETH")"
+		fi
 		for j in $(seq "$LAB_POD_COUNT"); do
 			[ "$i" = "$j" ] && continue
 			a=$(lab_var "LAB_POD_${i}_NODE")
@@ -191,6 +199,33 @@ check_state() {
 	done
 }
 
+# loose on|off: a test-local change: rp_filter 2 (loose) on web-1's cali, where Felix sets 1;
+# looseaddr on|off: the same, and the cali gets an address (192.0.2.1/32), so that loose mode
+# lets a source reached through another device pass
+loose() {
+	local v=1 out
+	[ "$1" = on ] && v=2
+	out=$(ip netns exec "$LAB_N1" sysctl -q -w "net.ipv4.conf.$LAB_POD_1_VETH.rp_filter=$v" 2>&1) || {
+		diag "loose $1: $out"
+		return 1
+	}
+}
+looseaddr() {
+	local out
+	loose "$1" || return 1
+	out=$(ip -n "$LAB_N1" addr "$([ "$1" = on ] && echo add || echo del)" 192.0.2.1/32 \
+		dev "$LAB_POD_1_VETH" 2>&1) || {
+		diag "looseaddr $1: $out"
+		return 1
+	}
+}
+
+# the kernel's answer on n1 to web-1's packet from the underlay's gateway, in STATE
+spoofed_answer() {
+	paste -d'|' "$TMPD/$1-$2-n1.q" "$TMPD/$1-$2-n1.k" |
+		grep -F "$LAB_POD_6_IP from $LAB_GW iif $LAB_POD_1_VETH|" | cut -d'|' -f2
+}
+
 # ecmp on|off: a test-local change, not a lab fault: on n1, a route for the first half of n2's
 # block (web-2 and db-2) with two next hops, n2 and n3, the way the mode reaches a node; proto
 # static, which BIRD leaves alone. The kernel hashes each flow to one of them.
@@ -240,13 +275,24 @@ for mode in ${LAB_MODES:-bgp vxlan}; do
 		check_fault_seen "$mode" "$f"
 		lab_fault "$f" off || not_ok "$mode: fault $f off"
 	done
-	if ecmp on; then
-		check_state "$mode" ecmp
-		check_fault_seen "$mode" ecmp
-		ecmp off || not_ok "$mode: ecmp off"
-	else
-		not_ok "$mode: ecmp on"
-	fi
+	for f in ecmp loose looseaddr; do
+		if ! "$f" on; then
+			not_ok "$mode: $f on"
+			continue
+		fi
+		check_state "$mode" "$f"
+		case "$f" in
+		loose) is "$mode loose: the kernel refuses web-1's packet from $LAB_GW in loose mode too (its cali has no address)" \
+			"$(spoofed_answer "$mode" loose)" err=EINVAL ;;
+		looseaddr)
+			check_fault_seen "$mode" "$f"
+			is "$mode looseaddr: the kernel forwards web-1's packet from $LAB_GW once its cali has an address" \
+				"$(spoofed_answer "$mode" looseaddr | cut -d' ' -f1)" type=unicast
+			;;
+		*) check_fault_seen "$mode" "$f" ;;
+		esac
+		"$f" off || not_ok "$mode: $f off"
+	done
 	lab_down
 	diag "$mode: $(($(now_ms) - t0)) ms (lab up and down included)"
 done
