@@ -9,8 +9,9 @@
 # crosses:
 #   node A: `DST from SRC iif caliA` (the packet arriving from pod i), and `DST` (node A's own
 #           output lookup); and for each of its pods `169.254.1.1 from SRC iif caliA`, the
-#           lookup behind the proxy ARP answer for the pod's gateway, and `DST from GW iif
-#           caliA` (a source that is not the pod's: the reverse-path check);
+#           lookup behind the proxy ARP answer for the pod's gateway, and `DB3 from GW iif
+#           caliA` (prod/db-3's address from the underlay's gateway: a source that is not the
+#           pod's, for the reverse-path check);
 #   node B, when B is not A: `DST from SRC iif IIF` with IIF the device the packet arrives on
 #           there (eth0 in BGP modes, vxlan.calico, tunl0), and `DST`.
 # Each node's queries go, in one process each, to the kernel (`ip -j -force -batch`: `route get
@@ -22,14 +23,13 @@
 #     metric: for routes of equal prefix and metric, the kernel's dump order decides, so a
 #     prepended blackhole wins) and, for a unicast route, the next hop `route get` chose
 #     (gateway and device) is one of that route's next hops (ECMP).
-# (rp_filter failing in loose mode on an interface without an address, and IPv6 having neither
-# a reverse-path check nor forwarding in the lookup, are the kernel's rules the model follows;
-# the faults above exercise them.) Each fault must also change at least one kernel answer, so
-# the queries do reach what the fault breaks. Last, two states of this test's own: n1 reaches
-# half of n2's block over two next hops (ECMP), and web-1's cali in loose rp_filter mode,
-# without an address (the kernel still refuses a source reached through eth0) and with one (it
-# lets it pass). AGREE_KEEP=1 keeps the queries, snapshots and
-# answers in /tmp/ct-agree.* for a look.
+# (IPv6 having neither a reverse-path check nor forwarding in the lookup is the kernel's rule the
+# model follows: noforward and calidown exercise it.) Each fault must also change at least one
+# kernel answer, so the queries do reach what the fault breaks. Last, three states of this
+# test's own: n1 reaches half of n2's block over two next hops (ecmp), and web-1's cali in loose
+# rp_filter mode without an address (loose: the kernel still refuses a source reached through
+# eth0) and with one (looseaddr: it lets it pass). AGREE_KEEP=1 keeps the queries, snapshots
+# and answers in /tmp/ct-agree.* for a look.
 . "$(dirname "$0")/../lib.sh"
 set -u -o pipefail
 need_root
@@ -55,10 +55,10 @@ in_dev() {
 queries() {
 	local k=$1 mode=$2 i j a b src dst fam
 	for i in $(seq "$LAB_POD_COUNT"); do
-		# the pod's gateway: the node proxy-answers ARP for it only when this lookup succeeds
-		# and a packet with a source that is not the pod's (the underlay's gateway, reached
-		# through eth0): the reverse-path check, strict or loose, refuses it on a cali
-		# interface, which has no address
+		# the pod's gateway (the node proxy-answers ARP for it only when this lookup
+		# succeeds), and a packet with a source that is not the pod's (the underlay's
+		# gateway, reached through eth0): the reverse-path check, strict or loose, refuses
+		# it on a cali interface, which has no address
 		if [ "$(lab_var "LAB_POD_${i}_NODE")" = "$k" ]; then
 			echo "169.254.1.1 from $(lab_var "LAB_POD_${i}_IP") iif $(lab_var "LAB_POD_${i}_VETH")"
 			echo "$LAB_POD_6_IP from $LAB_GW iif $(lab_var "LAB_POD_${i}_VETH")"
