@@ -165,7 +165,8 @@ check_state() {
 	for k in 1 2 3; do
 		ns=$(lab_var "LAB_N$k")
 		base=$TMPD/$mode-$state-n$k
-		queries "$k" "$mode" >"$base.q"
+		[ -s "$TMPD/$mode-n$k.q" ] || queries "$k" "$mode" >"$TMPD/$mode-n$k.q"
+		cp "$TMPD/$mode-n$k.q" "$base.q"
 		out=$("$CALTRACE" -n "$ns" snapshot -o "$base.snap" 2>&1)
 		rc=$?
 		if [ "$rc" != 0 ]; then
