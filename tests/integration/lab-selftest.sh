@@ -97,6 +97,50 @@ check_ipv6() {
 		"no reply from $LAB_POD_2_IP6" pings "$LAB_POD_1_NS" "$LAB_POD_2_IP6"
 }
 
+# the nodes file (lab.sh env: LAB_NODES_FILE): exactly the lab's node namespaces, as `ip netns
+# list` shows them; in BGP modes each bird= socket answers `birdc show status` with the router
+# id of that node (its underlay address, read from the kernel); without BIRD no bird= field
+check_nodes_file() {
+	local mode=$1 prefix=$2 f=$LAB_NODES_FILE lines want got bad="" name ns bird extra s rid addr
+	[ -s "$f" ] || {
+		not_ok "$mode: lab.sh writes the nodes file" "no file '$f'"
+		return
+	}
+	ok "$mode: lab.sh writes the nodes file ($f)"
+	lines=$(grep -v '^#' "$f" | sed '/^[[:space:]]*$/d')
+	want=$(ip netns list | awk '{print $1}' | grep -E "^${prefix}n[0-9]+\$" | sort | xargs)
+	got=$(awk '{print $2}' <<<"$lines" | sort | xargs)
+	is "$mode: the nodes file lists exactly the lab's node namespaces (ip netns list)" "$got" "$want"
+	is "$mode: the nodes file's node names are distinct" \
+		"$(awk '{print $1}' <<<"$lines" | sort | uniq -d | xargs)" ""
+	while read -r name ns bird extra; do
+		[ -z "$extra" ] || bad="$bad
+$name: extra words '$extra'"
+		addr=$(ip -n "$ns" -j -4 addr show dev eth0 2>/dev/null | jq -r '.[0].addr_info[0].local')
+		if ! is_bgp "$mode"; then
+			[ -z "$bird" ] || bad="$bad
+$name: '$bird' in mode $mode (no BIRD runs)"
+			continue
+		fi
+		case "$bird" in
+		bird=/*) ;;
+		*)
+			bad="$bad
+$name: no bird=SOCKET ('$bird')"
+			continue
+			;;
+		esac
+		s=$("$LAB_BIRDC" -s "${bird#bird=}" show status 2>&1)
+		rid=$(sed -n 's/.*Router ID is \([0-9.]*\).*/\1/p' <<<"$s")
+		grep -q 'Daemon is up and running' <<<"$s" && [ "$rid" = "$addr" ] || bad="$bad
+$name: birdc -s ${bird#bird=} show status: router id '$rid', $ns's eth0 has '$addr': $s"
+	done <<<"$lines"
+	if is_bgp "$mode"; then s="each bird= socket answers birdc show status with its node's router id"
+	else s="no bird= field without BIRD"; fi
+	[ -z "$bad" ] && ok "$mode: nodes file: $s" || not_ok "$mode: nodes file: $s" "${bad#?}"
+}
+is_bgp() { case "$1" in bgp | bgp2) return 0 ;; *) return 1 ;; esac; }
+
 # checks that nothing of the lab is left
 check_gone() {
 	local mode=$1 prefix=$2 dir=$3 left pid
@@ -212,7 +256,7 @@ n$k: route to n$r's block: '$s'"
 # faults: each breaks web-1 -> web-2 (or BGP) on and mends it off; the oracle is the kernel
 check_faults() {
 	local mode=$1 f s
-	for f in proxy_arp route calidown nogw; do
+	for f in proxy_arp route calidown nogw noforward; do
 		if ! lab_fault "$f" on; then
 			not_ok "$mode: fault $f on"
 			continue
@@ -222,6 +266,7 @@ check_faults() {
 		route) s="$(ip -n "$LAB_N1" route show "$LAB_POD_1_IP/32" | wc -l) routes to web-1" ;;
 		calidown) s="$LAB_POD_1_VETH $(json_get "$(ip -n "$LAB_N1" -j link show "$LAB_POD_1_VETH")" '.[0].operstate')" ;;
 		nogw) s="$(ip -n "$LAB_N1" route show default | wc -l) default routes on n1" ;;
+		noforward) s="n1 ip_forward=$(sysctl_in "$LAB_N1" net/ipv4/ip_forward)" ;;
 		esac
 		if PING_WAIT=1 pings "$LAB_POD_1_NS" "$LAB_POD_3_IP"; then
 			not_ok "$mode: fault $f on breaks web-1 -> web-2" "ping still works ($s)"
@@ -268,6 +313,8 @@ for mode in $MODES; do
 		"$(calico_name default.podA)" cali7f94ce7c295
 	check_fails "$mode: up refuses a prefix in use" "$LAB" up "$mode" "$prefix"
 	check_workloads "$mode"
+	check_nodes_file "$mode" "$prefix"
+	nodes_file=$LAB_NODES_FILE
 	all_pairs_ping "$mode" "$dir"
 	check_ipv6 "$mode"
 	case "$mode" in
@@ -294,6 +341,7 @@ for mode in $MODES; do
 	lab_down "$prefix"
 	diag "$mode: up $t_up ms, down $(($(now_ms) - t0)) ms"
 	check_gone "$mode" "$prefix" "$dir"
+	is "$mode: down removes the nodes file" "$([ -e "$nodes_file" ] && echo "$nodes_file left")" ""
 	check "$mode: down again is a no-op" "$LAB" down "$prefix"
 done
 

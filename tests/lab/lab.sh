@@ -5,8 +5,9 @@
 #        lab.sh down [PREFIX]
 #        lab.sh env [PREFIX]           shell assignments describing the lab (eval them)
 #        lab.sh fault NAME on|off [PREFIX]
-#                   NAME: proxy_arp route calidown nogw denypolicy pinpeer shadow shadowrule;
-#                   podmtu (vxlan, ipip); badgw (vxlan); birdkill peerdisable badas (bgp, bgp2)
+#                   NAME: proxy_arp route calidown nogw noforward denypolicy pinpeer shadow
+#                   shadowrule; podmtu (vxlan, ipip); badgw (vxlan); birdkill peerdisable badas
+#                   (bgp, bgp2)
 #        lab.sh list                   prefixes of the labs that are up
 #
 # Everything the lab creates carries PREFIX (letters, digits, '-', at most 13 characters;
@@ -16,6 +17,11 @@
 # those namespaces; the host's network namespace is never touched, and nothing routes out of
 # the lab. `down` removes exactly those names and the processes the lab started, and works on
 # a half-built lab too. See tests/lab/README.md.
+#
+# The nodes file $LAB_RUN/${P}/nodes (LAB_NODES_FILE in `env`), written at `up` once the lab
+# works and removed at `down`: '#' comment lines, then one line per node, as caltrace's
+# `--nodes FILE` reads it: `NAME NETNS [bird=SOCKET]`, e.g. `n1 ${P}n1 bird=$LAB_RUN/${P}/bird-n1.ctl`
+# (bird= only in the modes that run BIRD: that node's control socket).
 #
 # Environment: LAB_RUN (state folders, default /run/caltrace-lab), TUNENCAP (the encapsulator
 # for ipip mode, default build/tests/tunencap, built with make when missing), LAB_IPV6 (0 turns
@@ -75,7 +81,7 @@ die() {
 	exit "${DIE_RC:-1}"
 }
 usage() {
-	sed -n '3,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '3,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
 now_ms() { date +%s%3N; }
@@ -100,6 +106,7 @@ pod_veth() {
 	echo "cali${h:0:11}"
 }
 lab_dir() { echo "$LAB_RUN/$P"; }
+nodes_file() { echo "$LAB_RUN/$P/nodes"; }
 # every namespace the lab may create, in teardown order (pods, nodes, switch, scratch)
 all_ns() {
 	local i k
@@ -507,11 +514,31 @@ cmd_up() {
 		for k in $NODES; do up_ipip "$k" "$real_ipip"; done
 		;;
 	esac
+	write_nodes_file "$mode"
 	trap - EXIT HUP INT TERM
 	[ "$mode" = ipip ] && [ "$real_ipip" = 0 ] && what=" (tunencap)"
 	is_bgp_mode "$mode" && what=" ($("$(lab_bird)" --version 2>&1 | sed 's/ version / /'))"
 	say "lab '$P' up: mode $mode$what, 3 nodes, 6 pods, $(($(now_ms) - t0)) ms"
 	say "  eval \"\$($0 env $P)\"   ...   $0 down $P"
+}
+
+# the nodes file (see the header): written to a temporary name and renamed, so a reader never
+# sees half of it
+write_nodes_file() {
+	local mode=$1 k f
+	f=$(nodes_file)
+	{
+		echo "# caltrace lab '$P', mode $mode: one line per node, NAME NETNS [bird=SOCKET]"
+		echo "# (caltrace --nodes FILE); written by tests/lab/lab.sh up, removed by down"
+		for k in $NODES; do
+			if is_bgp_mode "$mode"; then
+				echo "n$k $(node_ns "$k") bird=$(bird_sock "$k")"
+			else
+				echo "n$k $(node_ns "$k")"
+			fi
+		done
+	} >"$f.tmp"
+	mv "$f.tmp" "$f"
 }
 
 up_failed() {
@@ -531,6 +558,8 @@ cmd_down() {
 	local t0 dir f pid ns pids="" birds="" i alive
 	t0=$(now_ms)
 	dir=$(lab_dir)
+	# 0. the nodes file first: nothing reads a lab that is going away
+	rm -f -- "$(nodes_file)" "$(nodes_file).tmp"
 	# 1. the daemons the lab started, by pid file (checked: alive and started by this lab)
 	for f in "$dir"/bird-n*.pid "$dir"/tunencap-n*.pid; do
 		[ -f "$f" ] || continue
@@ -574,6 +603,7 @@ cmd_env() {
 	q LAB_PREFIX "$P"
 	q LAB_MODE "$mode"
 	q LAB_DIR "$(lab_dir)"
+	q LAB_NODES_FILE "$(nodes_file)"
 	q LAB_SWITCH "$(sw_ns)"
 	q LAB_BRIDGE "${P}br"
 	q LAB_GW "$GW"
@@ -757,6 +787,16 @@ cmd_fault() {
 		ip -n "$node" route replace default via "$GW" dev eth0
 		pod_forget_gw
 		;;
+	# forwarding off on the fault pod's node; ip_forward and all.forwarding also set every
+	# device's own forwarding (the kernel copies them), so off turns the cali ones on again
+	noforward/on)
+		ns_sysctl "$node" net/ipv4/ip_forward=0
+		if ipv6_on; then ns_sysctl "$node" net/ipv6/conf/all/forwarding=0; fi
+		;;
+	noforward/off)
+		ns_sysctl "$node" net/ipv4/ip_forward=1
+		if ipv6_on; then ns_sysctl "$node" net/ipv6/conf/all/forwarding=1; fi
+		;;
 	denypolicy/on | denypolicy/off)
 		[ "${LAB_FELIX_POLICY:-1}" = 0 ] && DIE_RC=2 die "fault denypolicy needs the policy chains (LAB_FELIX_POLICY=0)"
 		felix_policy "${POD_NODE[$FAULT_POD]}" deny "$state"
@@ -781,7 +821,7 @@ cmd_fault() {
 		is_bgp_mode "$mode" || DIE_RC=2 die "fault $name needs a lab in bgp or bgp2 mode (this one: $mode)"
 		fault_bgp "$name" "$state"
 		;;
-	*) DIE_RC=2 die "unknown fault '$name' (proxy_arp route calidown nogw denypolicy birdkill peerdisable badas podmtu badgw pinpeer shadow shadowrule)" ;;
+	*) DIE_RC=2 die "unknown fault '$name' (proxy_arp route calidown nogw noforward denypolicy birdkill peerdisable badas podmtu badgw pinpeer shadow shadowrule)" ;;
 	esac
 	fault_mark "$name" "$state"
 	say "fault $name $state in '$P'"

@@ -23,6 +23,14 @@
  *                                 one query per line of FILE (the words above), one result
  *                                 line each, and on stderr the index's build time and
  *                                 "lookups: N in T us" (with the index; "scan": without)
+ *   rtnltool batch SNAPSHOT FILE  every query of FILE (the words of lookup, one query a line)
+ *                                 on the snapshot's first namespace, in one process: per
+ *                                 query one line "err=ERRNO-NAME why=WHY type=T dst=PREFIX
+ *                                 table=N metric=N nh=GW@DEV[,GW@DEV...] rule=PRIO", every
+ *                                 next hop of the route ("-" for no gateway or device, and
+ *                                 type/dst/table/metric/nh "-" without a route); a query
+ *                                 the model refuses gives "err=bad_query" (tests/integration/
+ *                                 lab-agree.sh)
  * Build: cc -I. $(pkg-config --cflags ...) tests/tools/rtnltool.c build/libcaltrace.a $(libs)
  */
 #include <arpa/inet.h>
@@ -495,6 +503,86 @@ out:
 	return rc;
 }
 
+/* batch's line: lookup_print's fields plus every next hop of the route. */
+static void batch_print(const struct ct_netns *ns, const struct ct_lookup_result *res)
+{
+	const struct ct_route *r = res->route;
+	char b[64], t[16];
+
+	printf("err=%s why=%s", res->err ? strerrorname_np(res->err) : "0",
+	       ct_lookup_why_name(res->why));
+	if (!r) {
+		printf(" type=- dst=- table=- metric=- nh=-");
+	} else {
+		const struct ct_nexthop *nh;
+		struct ct_nexthop tmp;
+		size_t n = ct_route_nexthops(r, &nh, &tmp);
+
+		printf(" type=%s dst=%s table=%u metric=%u nh=",
+		       ct_name_of(ct_rt_types, r->type, t, sizeof(t)),
+		       ct_prefix_fmt(&r->dst, b, sizeof(b)), r->table, r->priority);
+		if (n == 0)
+			printf("-");
+		for (size_t i = 0; i < n; i++) {
+			const struct ct_link *l = nh[i].oif ? ct_link_by_ifindex(ns, nh[i].oif) : NULL;
+			bool gw = ct_ip_is_set(&nh[i].gw) && !ct_ip_is_any(&nh[i].gw);
+			printf("%s%s@%s", i ? "," : "", gw ? ct_ip_fmt(&nh[i].gw, b, sizeof(b)) : "-",
+			       l ? l->name : "-");
+		}
+	}
+	if (res->rule)
+		printf(" rule=%u\n", res->rule->priority);
+	else
+		printf(" rule=-\n");
+}
+
+static int batch(const char *snap, const char *path)
+{
+	struct ct_node node;
+	struct ct_err err;
+	struct ct_lookup_index ix;
+	FILE *f = NULL;
+	char buf[512];
+	int rc = 2;
+
+	ct_node_init(&node);
+	ct_lookup_index_init(&ix);
+	if (ct_snapshot_load(&node, snap, &err) < 0 || node.ns.n == 0) {
+		fprintf(stderr, "rtnltool: %s\n", err.msg);
+		goto out;
+	}
+	const struct ct_netns *ns = &node.ns.v[0];
+	f = fopen(path, "r");
+	if (!f) {
+		perror(path);
+		goto out;
+	}
+	if (ct_lookup_index_build(&ix, ns) < 0)
+		fprintf(stderr, "rtnltool: no index (out of memory): scanning\n");
+	while (fgets(buf, sizeof(buf), f)) {
+		struct ct_lookup_query q;
+		struct ct_lookup_result res;
+		char *w[16];
+		int c = 0;
+
+		for (char *tok = strtok(buf, " \t\n"); tok && c < 16; tok = strtok(NULL, " \t\n"))
+			w[c++] = tok;
+		if (c == 0)
+			continue;
+		if (lookup_args(ns, c, w, &q) < 0 || ct_lookup_ix(ns, &ix, &q, &res) < 0)
+			printf("err=bad_query\n");
+		else
+			batch_print(ns, &res);
+	}
+	rc = ferror(f) ? 2 : 0;
+out:
+	if (f)
+		fclose(f);
+	ct_lookup_index_free(&ix);
+	ct_node_free(&node);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && strcmp(argv[1], "record") == 0)
@@ -509,9 +597,12 @@ int main(int argc, char **argv)
 		return lookup(argc - 2, argv + 2);
 	if (argc >= 4 && strcmp(argv[1], "lookups") == 0)
 		return lookups(argv[2], argv[3], argc >= 5 && strcmp(argv[4], "scan") == 0);
+	if (argc >= 4 && strcmp(argv[1], "batch") == 0)
+		return batch(argv[2], argv[3]);
 	fprintf(stderr, "usage: rtnltool record OUT.pcap | replay IN.pcap OUT | fields IN.pcap | "
 			"routeget DST [from SRC] [iif N] [oif N] [mark N] [ipproto N] [sport N] "
 			"[dport N] [fibmatch] [explain SNAPSHOT] | lookup SNAPSHOT DST [from SRC] "
-			"[iif NAME] [oif NAME] [mark N] [linkdown] | lookups SNAPSHOT FILE [scan]\n");
+			"[iif NAME] [oif NAME] [mark N] [linkdown] | lookups SNAPSHOT FILE [scan] | "
+			"batch SNAPSHOT FILE\n");
 	return 2;
 }
