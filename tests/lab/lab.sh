@@ -5,8 +5,9 @@
 #        lab.sh down [PREFIX]
 #        lab.sh env [PREFIX]           shell assignments describing the lab (eval them)
 #        lab.sh fault NAME on|off [PREFIX]
-#                   NAME: proxy_arp route calidown nogw denypolicy pinpeer shadow shadowrule;
-#                   podmtu (vxlan, ipip); badgw (vxlan); birdkill peerdisable badas (bgp, bgp2)
+#                   NAME: proxy_arp route calidown nogw noforward denypolicy pinpeer shadow
+#                   shadowrule; podmtu (vxlan, ipip); badgw (vxlan); birdkill peerdisable
+#                   badas (bgp, bgp2)
 #        lab.sh list                   prefixes of the labs that are up
 #
 # Everything the lab creates carries PREFIX (letters, digits, '-', at most 13 characters;
@@ -75,7 +76,7 @@ die() {
 	exit "${DIE_RC:-1}"
 }
 usage() {
-	sed -n '3,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '3,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
 now_ms() { date +%s%3N; }
@@ -749,6 +750,10 @@ cmd_fault() {
 		ip -n "$node" route replace "$podip" dev "$cali" scope link
 		if ipv6_on; then ip -n "$node" -6 route replace "${POD_IP6[$FAULT_POD]}" dev "$cali"; fi
 		;;
+	# net.ipv4.ip_forward=0 on the node (the kernel turns forwarding off on every interface);
+	# back to 1 (and every interface's forwarding with it, as the lab set them)
+	noforward/on) ns_sysctl "$node" net/ipv4/ip_forward=0 ;;
+	noforward/off) ns_sysctl "$node" net/ipv4/ip_forward=1 ;;
 	nogw/on)
 		ip -n "$node" route del default 2>/dev/null || true
 		pod_forget_gw
@@ -781,7 +786,7 @@ cmd_fault() {
 		is_bgp_mode "$mode" || DIE_RC=2 die "fault $name needs a lab in bgp or bgp2 mode (this one: $mode)"
 		fault_bgp "$name" "$state"
 		;;
-	*) DIE_RC=2 die "unknown fault '$name' (proxy_arp route calidown nogw denypolicy birdkill peerdisable badas podmtu badgw pinpeer shadow shadowrule)" ;;
+	*) DIE_RC=2 die "unknown fault '$name' (proxy_arp route calidown nogw noforward denypolicy birdkill peerdisable badas podmtu badgw pinpeer shadow shadowrule)" ;;
 	esac
 	fault_mark "$name" "$state"
 	say "fault $name $state in '$P'"
