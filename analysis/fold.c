@@ -116,6 +116,13 @@ void ct_finding_fold_into(struct ct_finding *root, const struct ct_finding *x)
 	for (unsigned i = 0; i < x->n_cons && i < CT_FINDING_CONS; i++)
 		cons_add(root, x->cons[i].def, x->cons[i].subject, x->cons[i].evidence);
 	root->cons_more += x->cons_more;
+	/* a root with no command of its own (it could not tell the pod's address)
+	 * takes those of its first consequence that has some: the table ties them
+	 * to the same cause */
+	if (!root->n_run && x->n_run) {
+		memcpy(root->run, x->run, sizeof(root->run));
+		root->n_run = x->n_run;
+	}
 	if (x->sev > root->sev)
 		root->sev = x->sev;
 }

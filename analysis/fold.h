@@ -13,7 +13,7 @@
  * end at a root that nothing covers (a consequence's own consequences move up
  * with it), and a loop leaves its last link unfolded. A root's severity becomes
  * the highest of its own and its consequences': a cause is as bad as what it
- * breaks. A consequence whose cause is absent stays a finding of its own.
+ * breaks; a root without run lines takes its first consequence's. A consequence whose cause is absent stays a finding of its own.
  * Folding twice changes nothing.
  */
 #ifndef CT_ANALYSIS_FOLD_H
@@ -44,8 +44,8 @@ bool ct_fold_covers(const struct ct_fold_rule *r, const struct ct_finding *c,
 		    const struct ct_finding *x);
 /* Folds f in place (see above). -1 only when out of memory (f unchanged). */
 int ct_findings_fold(struct ct_findings *f);
-/* Appends x and its consequences to root's consequences (counted when full), and
- * raises root's severity to x's. */
+/* Appends x and its consequences to root's consequences (counted when full),
+ * raises root's severity to x's, and gives root x's run lines when it has none. */
 void ct_finding_fold_into(struct ct_finding *root, const struct ct_finding *x);
 
 #endif

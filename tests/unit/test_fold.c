@@ -209,6 +209,35 @@ static void test_two_causes(void **state)
 	ct_findings_free(&f);
 }
 
+/* a root without a command takes its consequence's (workload_no_route cannot tell the pod's
+ * address; the gateway check asked with it); a root with its own keeps them */
+static void test_run_adopted(void **state)
+{
+	(void)state;
+	struct ct_findings f;
+	ct_findings_init(&f);
+	add(&f, "workload_no_route", "n1", "caliA", NULL, NULL);
+	struct ct_finding *g = add(&f, "pod_gateway_unroutable", "n1", "caliA", "pod_route_missing",
+				   "10.0.0.2");
+	assert_int_equal(ct_finding_run(g, NULL, "ip", "route", "add", "10.0.0.2", "dev", "caliA",
+					"scope", "link", NULL), 0);
+	add(&f, "workload_link_down", "n1", "caliB", NULL, NULL);
+	assert_int_equal(ct_finding_run(&f.v[2], NULL, "ip", "link", "set", "caliB", "up", NULL), 0);
+	g = add(&f, "pod_gateway_unroutable", "n1", "caliB", "link_down", "10.0.0.3");
+	assert_int_equal(ct_finding_run(g, NULL, "ip", "link", "set", "dev", "caliB", "up", NULL), 0);
+	assert_int_equal(ct_findings_fold(&f), 0);
+	assert_int_equal(f.n, 2);
+	const struct ct_finding *a = find(&f, "workload_no_route", "caliA");
+	const struct ct_finding *b = find(&f, "workload_link_down", "caliB");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(a->n_run, 1);
+	assert_string_equal(a->run[0], "ip route add 10.0.0.2 dev caliA scope link");
+	assert_int_equal(b->n_run, 1);
+	assert_string_equal(b->run[0], "ip link set caliB up");
+	ct_findings_free(&f);
+}
+
 /* more consequences than fit: counted */
 static void test_overflow(void **state)
 {
@@ -292,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_every_row),  cmocka_unit_test(test_cause_absent),
 		cmocka_unit_test(test_two_causes), cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_keep),	   cmocka_unit_test(test_evidence_cut),
+		cmocka_unit_test(test_run_adopted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
