@@ -14,46 +14,46 @@
 const struct ct_fold_rule ct_fold_rules[] = {
 	/* net.ipv4.ip_forward=0: the kernel sets every interface's forwarding to 0 and
 	 * refuses every forwarded packet (EHOSTUNREACH) */
-	{"ip_forward_off", NULL, "forwarding_off", CT_FOLD_NS, NULL,
+	{"ip_forward_off", NULL, "forwarding_off", CT_FOLD_NS, NULL, false,
 	 "ip_forward=0 turns forwarding off on every interface"},
-	{"ip_forward_off", NULL, "pod_gateway_unroutable", CT_FOLD_NS, "ip_forward_off forwarding_off",
+	{"ip_forward_off", NULL, "pod_gateway_unroutable", CT_FOLD_NS, "ip_forward_off forwarding_off", false,
 	 "the kernel refuses 169.254.1.1 from the pod because forwarding is off"},
-	{"ip_forward_off", NULL, "workload_route_shadowed", CT_FOLD_NS, "ip_forward_off forwarding_off",
+	{"ip_forward_off", NULL, "workload_route_shadowed", CT_FOLD_NS, "ip_forward_off forwarding_off", false,
 	 "the kernel refuses to forward to the pod because forwarding is off"},
 	/* links' own word for ip_forward=0 (links has no ip_forward_off) */
-	{"forwarding_off", "net.ipv4.ip_forward", "forwarding_off", CT_FOLD_NS, NULL,
+	{"forwarding_off", "net.ipv4.ip_forward", "forwarding_off", CT_FOLD_NS, NULL, false,
 	 "ip_forward=0 turns forwarding off on every interface"},
 	{"forwarding_off", "net.ipv4.ip_forward", "pod_gateway_unroutable", CT_FOLD_NS,
-	 "ip_forward_off forwarding_off",
+	 "ip_forward_off forwarding_off", false,
 	 "the kernel refuses 169.254.1.1 from the pod because forwarding is off"},
 	{"forwarding_off", "net.ipv4.ip_forward", "workload_route_shadowed", CT_FOLD_NS,
-	 "ip_forward_off forwarding_off",
+	 "ip_forward_off forwarding_off", false,
 	 "the kernel refuses to forward to the pod because forwarding is off"},
-	{"forwarding_off", NULL, "pod_gateway_unroutable", CT_FOLD_SUBJECT, "forwarding_off",
+	{"forwarding_off", NULL, "pod_gateway_unroutable", CT_FOLD_SUBJECT, "forwarding_off", false,
 	 "forwarding off on caliX: the kernel refuses 169.254.1.1 from its pod"},
 	/* a workload interface down: the kernel deleted its routes and refuses its pod */
-	{"workload_link_down", NULL, "workload_no_route", CT_FOLD_SUBJECT, NULL,
+	{"workload_link_down", NULL, "workload_no_route", CT_FOLD_SUBJECT, NULL, false,
 	 "setting caliX down deletes its pod's routes"},
-	{"workload_link_down", NULL, "route_to_down_link", CT_FOLD_SUBJECT, NULL,
+	{"workload_link_down", NULL, "route_to_down_link", CT_FOLD_SUBJECT, NULL, false,
 	 "the pod's route points at the interface that is down"},
-	{"workload_link_down", NULL, "pod_gateway_unroutable", CT_FOLD_SUBJECT, "link_down",
+	{"workload_link_down", NULL, "pod_gateway_unroutable", CT_FOLD_SUBJECT, "link_down", false,
 	 "the kernel refuses 169.254.1.1 from a pod whose interface is down"},
 	/* the pod's /32 missing or shadowed: the reverse-path check fails */
-	{"workload_no_route", NULL, "pod_gateway_unroutable", CT_FOLD_SUBJECT, "pod_route_missing",
+	{"workload_no_route", NULL, "pod_gateway_unroutable", CT_FOLD_SUBJECT, "pod_route_missing", true,
 	 "no route back to the pod: the reverse-path check refuses 169.254.1.1"},
-	{"workload_route_shadowed", NULL, "pod_gateway_unroutable", CT_FOLD_ADDR, "pod_route_shadowed",
+	{"workload_route_shadowed", NULL, "pod_gateway_unroutable", CT_FOLD_ADDR, "pod_route_shadowed", false,
 	 "the route back to the pod is shadowed: the reverse-path check refuses 169.254.1.1"},
 	/* a pod block routed via a gateway that is no node */
-	{"tunnel_gateway_not_a_node", NULL, "vxlan_gateway_no_neigh", CT_FOLD_ADDR_SUBJECT, NULL,
+	{"tunnel_gateway_not_a_node", NULL, "vxlan_gateway_no_neigh", CT_FOLD_ADDR_SUBJECT, NULL, false,
 	 "no node, so Felix programs no neighbour entry for it"},
-	{"tunnel_gateway_not_a_node", NULL, "vxlan_gateway_no_fdb", CT_FOLD_ADDR_SUBJECT, NULL,
+	{"tunnel_gateway_not_a_node", NULL, "vxlan_gateway_no_fdb", CT_FOLD_ADDR_SUBJECT, NULL, false,
 	 "no node, so Felix programs no FDB entry for it"},
-	{"tunnel_gateway_not_a_node", NULL, "ipip_gateway_unreachable", CT_FOLD_ADDR_SUBJECT, NULL,
+	{"tunnel_gateway_not_a_node", NULL, "ipip_gateway_unreachable", CT_FOLD_ADDR_SUBJECT, NULL, false,
 	 "no node, so nothing routes to it"},
 	/* BIRD gone: the routes it left behind (persist) are stale */
-	{"bird_unreachable", NULL, "bgp_route_stale", CT_FOLD_NS, NULL,
+	{"bird_unreachable", NULL, "bgp_route_stale", CT_FOLD_NS, NULL, false,
 	 "the routes a dead BIRD left in the kernel are kept current by nobody"},
-	{NULL, NULL, NULL, 0, NULL, NULL},
+	{NULL, NULL, NULL, 0, NULL, false, NULL},
 };
 
 /* Is word w one of the space-separated words of list? */
@@ -110,16 +110,15 @@ static void cons_add(struct ct_finding *root, const struct ct_finding_def *def,
 	k->evidence[n] = '\0';
 }
 
-void ct_finding_fold_into(struct ct_finding *root, const struct ct_finding *x)
+void ct_finding_fold_into(struct ct_finding *root, const struct ct_finding *x, bool take_run)
 {
 	cons_add(root, x->def, x->subject, x->evidence);
 	for (unsigned i = 0; i < x->n_cons && i < CT_FINDING_CONS; i++)
 		cons_add(root, x->cons[i].def, x->cons[i].subject, x->cons[i].evidence);
 	root->cons_more += x->cons_more;
 	/* a root with no command of its own (it could not tell the pod's address)
-	 * takes those of its first consequence that has some: the table ties them
-	 * to the same cause */
-	if (!root->n_run && x->n_run) {
+	 * takes those of a consequence its row ties to the same cause */
+	if (take_run && !root->n_run && x->n_run) {
 		memcpy(root->run, x->run, sizeof(root->run));
 		root->n_run = x->n_run;
 	}
@@ -139,16 +138,23 @@ int ct_findings_fold(struct ct_findings *f)
 	if (f->n < 2)
 		return 0;
 	long *parent = malloc(f->n * sizeof(*parent));
-	if (!parent)
+	bool *take = malloc(f->n * sizeof(*take));
+	if (!parent || !take) {
+		free(parent);
+		free(take);
 		return -1;
+	}
 	for (size_t i = 0; i < f->n; i++) {
 		parent[i] = -1;
+		take[i] = false;
 		for (const struct ct_fold_rule *r = ct_fold_rules; r->cause && parent[i] < 0; r++) {
 			if (strcmp(f->v[i].def->code, r->consequence))
 				continue;
 			for (size_t j = 0; j < f->n && parent[i] < 0; j++)
-				if (ct_fold_covers(r, &f->v[j], &f->v[i]))
+				if (ct_fold_covers(r, &f->v[j], &f->v[i])) {
 					parent[i] = (long)j;
+					take[i] = r->take_run;
+				}
 		}
 	}
 	/* a loop is cut at its first finding; then every finding points at its root */
@@ -168,7 +174,7 @@ int ct_findings_fold(struct ct_findings *f)
 	size_t o = 0;
 	for (size_t i = 0; i < f->n; i++)
 		if (parent[i] >= 0)
-			ct_finding_fold_into(&f->v[parent[i]], &f->v[i]);
+			ct_finding_fold_into(&f->v[parent[i]], &f->v[i], take[i]);
 	for (size_t i = 0; i < f->n; i++) {
 		if (parent[i] >= 0)
 			continue;
@@ -181,5 +187,6 @@ int ct_findings_fold(struct ct_findings *f)
 	}
 	f->n = o;
 	free(parent);
+	free(take);
 	return 0;
 }

@@ -13,7 +13,8 @@
  * end at a root that nothing covers (a consequence's own consequences move up
  * with it), and a loop leaves its last link unfolded. A root's severity becomes
  * the highest of its own and its consequences': a cause is as bad as what it
- * breaks; a root without run lines takes its first consequence's. A consequence whose cause is absent stays a finding of its own.
+ * breaks; a root without run lines takes those of a consequence its row says to
+ * (take_run). A consequence whose cause is absent stays a finding of its own.
  * Folding twice changes nothing.
  */
 #ifndef CT_ANALYSIS_FOLD_H
@@ -34,6 +35,9 @@ struct ct_fold_rule {
 	const char *consequence;
 	enum ct_fold_rel rel;
 	const char *causes; /* space-separated classified causes the consequence must carry; NULL any */
+	bool take_run;      /* a root without run lines takes the consequence's: the cause could not
+			     * say what to run (workload_no_route does not know the pod's address),
+			     * the consequence, tied to it by the kernel's answer, could */
 	const char *why;    /* for the man page's table */
 };
 
@@ -45,7 +49,8 @@ bool ct_fold_covers(const struct ct_fold_rule *r, const struct ct_finding *c,
 /* Folds f in place (see above). -1 only when out of memory (f unchanged). */
 int ct_findings_fold(struct ct_findings *f);
 /* Appends x and its consequences to root's consequences (counted when full),
- * raises root's severity to x's, and gives root x's run lines when it has none. */
-void ct_finding_fold_into(struct ct_finding *root, const struct ct_finding *x);
+ * raises root's severity to x's, and (take_run) gives root x's run lines when it
+ * has none. */
+void ct_finding_fold_into(struct ct_finding *root, const struct ct_finding *x, bool take_run);
 
 #endif

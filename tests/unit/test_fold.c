@@ -209,8 +209,9 @@ static void test_two_causes(void **state)
 	ct_findings_free(&f);
 }
 
-/* a root without a command takes its consequence's (workload_no_route cannot tell the pod's
- * address; the gateway check asked with it); a root with its own keeps them */
+/* a root without a command takes its consequence's where its row says so (workload_no_route
+ * cannot tell the pod's address; the gateway check asked with it); a root with its own keeps
+ * them */
 static void test_run_adopted(void **state)
 {
 	(void)state;
@@ -235,6 +236,17 @@ static void test_run_adopted(void **state)
 	assert_string_equal(a->run[0], "ip route add 10.0.0.2 dev caliA scope link");
 	assert_int_equal(b->n_run, 1);
 	assert_string_equal(b->run[0], "ip link set caliB up");
+	ct_findings_free(&f);
+
+	/* only where the row says so: deleting a stale route does not bring BIRD back */
+	ct_findings_init(&f);
+	add(&f, "bird_unreachable", "n2", "BIRD", NULL, NULL);
+	g = add(&f, "bgp_route_stale", "n2", "10.1.0.0/26", NULL, NULL);
+	assert_int_equal(ct_finding_run(g, NULL, "ip", "route", "del", "10.1.0.0/26", NULL), 0);
+	assert_int_equal(ct_findings_fold(&f), 0);
+	assert_int_equal(f.n, 1);
+	assert_int_equal(f.v[0].n_cons, 1);
+	assert_int_equal(f.v[0].n_run, 0);
 	ct_findings_free(&f);
 }
 
