@@ -137,26 +137,46 @@ int ct_findings_fold(struct ct_findings *f)
 {
 	if (f->n < 2)
 		return 0;
+	/* each rule's candidate causes, found once: a node with a thousand pods and
+	 * ip_forward=0 has thousands of findings, nearly all of them consequences */
+	enum { MAX_RULES = 64 };
+	const struct ct_finding_def *xd[MAX_RULES];
+	size_t nr = 0, first[MAX_RULES + 1], ncand = 0;
+	for (const struct ct_fold_rule *r = ct_fold_rules; r->cause && nr < MAX_RULES; r++)
+		nr++;
 	long *parent = malloc(f->n * sizeof(*parent));
 	bool *take = malloc(f->n * sizeof(*take));
-	if (!parent || !take) {
+	size_t *cand = malloc(f->n * nr * sizeof(*cand));
+	if (!parent || !take || !cand) {
 		free(parent);
 		free(take);
+		free(cand);
 		return -1;
 	}
+	for (size_t k = 0; k < nr; k++) {
+		const struct ct_fold_rule *r = &ct_fold_rules[k];
+		const struct ct_finding_def *cd = ct_finding_def(r->cause);
+		xd[k] = ct_finding_def(r->consequence);
+		first[k] = ncand;
+		for (size_t j = 0; cd && j < f->n; j++)
+			if (f->v[j].def == cd && (!r->cause_subject || !strcmp(f->v[j].subject, r->cause_subject)))
+				cand[ncand++] = j;
+	}
+	first[nr] = ncand;
 	for (size_t i = 0; i < f->n; i++) {
 		parent[i] = -1;
 		take[i] = false;
-		for (const struct ct_fold_rule *r = ct_fold_rules; r->cause && parent[i] < 0; r++) {
-			if (strcmp(f->v[i].def->code, r->consequence))
+		for (size_t k = 0; k < nr && parent[i] < 0; k++) {
+			if (!xd[k] || f->v[i].def != xd[k])
 				continue;
-			for (size_t j = 0; j < f->n && parent[i] < 0; j++)
-				if (ct_fold_covers(r, &f->v[j], &f->v[i])) {
-					parent[i] = (long)j;
-					take[i] = r->take_run;
+			for (size_t c = first[k]; c < first[k + 1] && parent[i] < 0; c++)
+				if (ct_fold_covers(&ct_fold_rules[k], &f->v[cand[c]], &f->v[i])) {
+					parent[i] = (long)cand[c];
+					take[i] = ct_fold_rules[k].take_run;
 				}
 		}
 	}
+	free(cand);
 	/* a loop is cut at its first finding; then every finding points at its root */
 	for (size_t i = 0; i < f->n; i++) {
 		long p = parent[i];
