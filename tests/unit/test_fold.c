@@ -15,9 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "analysis/findings.h"
 #include "analysis/fold.h"
 #include "analysis/results.h"
+#include "render/out.h"
 
 static struct ct_finding *add(struct ct_findings *f, const char *code, const char *ns,
 			      const char *subject, const char *cause, const char *addr)
@@ -326,6 +329,93 @@ static void test_evidence_cut(void **state)
 	ct_findings_free(&f);
 }
 
+/* render: JSON (read back by jansson) carries consequences[] on every finding ([] when none)
+ * and consequences_more only when some did not fit; text prints one escaped line each */
+static char *render(const struct ct_findings *f, bool json)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	assert_non_null(m);
+	struct ct_out o;
+	assert_int_equal(ct_out_init(&o, m, json, CT_COLOR_NEVER), 0);
+	ct_out_begin(&o, "doctor", "node-1", "live", "n1", false);
+	ct_out_end(&o, f);
+	ct_out_free(&o);
+	assert_int_equal(ct_out_close(&o), 0);
+	return buf;
+}
+
+static void test_render(void **state)
+{
+	(void)state;
+	struct ct_findings f;
+	ct_findings_init(&f);
+	static const char esc[] = "cali\x1b[31m";
+	add(&f, "ip_forward_off", "n1", "net.ipv4.ip_forward", NULL, NULL);
+	struct ct_finding *x = add(&f, "forwarding_off", "n1", esc, NULL, NULL);
+	snprintf(x->evidence, sizeof(x->evidence), "net.ipv4.conf.%s.forwarding = 0", esc);
+	add(&f, "proxy_arp_off", "n1", "caliB", NULL, NULL);
+	for (int i = 0; i <= CT_FINDING_CONS; i++) { /* one more than fits */
+		char s[16];
+		snprintf(s, sizeof(s), "10.0.0.%d", i);
+		add(&f, "bgp_route_stale", "n1", s, NULL, NULL);
+	}
+	add(&f, "bird_unreachable", "n1", "BIRD", NULL, NULL);
+	assert_int_equal(ct_findings_fold(&f), 0);
+	ct_findings_sort(&f);
+	assert_int_equal(f.n, 3);
+
+	char *j = render(&f, true);
+	json_error_t je;
+	json_t *doc = json_loads(j, 0, &je);
+	if (!doc)
+		fail_msg("not JSON: %s", je.text);
+	json_t *fs = json_object_get(doc, "findings");
+	assert_int_equal(json_array_size(fs), 3);
+	size_t i;
+	json_t *v;
+	int seen = 0;
+	json_array_foreach(fs, i, v) {
+		const char *code = json_string_value(json_object_get(v, "code"));
+		json_t *c = json_object_get(v, "consequences");
+		assert_true(json_is_array(c));
+		if (!strcmp(code, "ip_forward_off")) {
+			seen |= 1;
+			assert_int_equal(json_array_size(c), 1);
+			json_t *k = json_array_get(c, 0);
+			assert_string_equal(json_string_value(json_object_get(k, "code")), "forwarding_off");
+			assert_string_equal(json_string_value(json_object_get(k, "subject")), esc);
+			assert_string_equal(json_string_value(json_object_get(k, "evidence")),
+					    "net.ipv4.conf.cali\x1b[31m.forwarding = 0");
+			assert_null(json_object_get(v, "consequences_more"));
+			assert_int_equal(json_object_size(k), 3);
+		} else if (!strcmp(code, "bird_unreachable")) {
+			seen |= 2;
+			assert_int_equal(json_array_size(c), CT_FINDING_CONS);
+			assert_int_equal(json_integer_value(json_object_get(v, "consequences_more")), 1);
+		} else {
+			assert_string_equal(code, "proxy_arp_off");
+			assert_int_equal(json_array_size(c), 0);
+		}
+	}
+	assert_int_equal(seen, 3);
+	json_decref(doc);
+	free(j);
+
+	char *t = render(&f, false);
+	assert_null(strchr(t, '\x1b'));
+	assert_non_null(strstr(t, "\n     causes: forwarding_off  cali"));
+	assert_non_null(strstr(t, "\n     causes: bgp_route_stale  10.0.0.0: ev\n"));
+	assert_non_null(strstr(t, "\n     causes: 1 more\n"));
+	size_t lines = 0;
+	for (const char *p = t; (p = strstr(p, "     causes: ")); p++)
+		lines++;
+	assert_int_equal(lines, 1 + CT_FINDING_CONS + 1);
+	free(t);
+	ct_findings_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,7 +423,7 @@ int main(void)
 		cmocka_unit_test(test_every_row),  cmocka_unit_test(test_cause_absent),
 		cmocka_unit_test(test_two_causes), cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_keep),	   cmocka_unit_test(test_evidence_cut),
-		cmocka_unit_test(test_run_adopted),
+		cmocka_unit_test(test_run_adopted), cmocka_unit_test(test_render),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
