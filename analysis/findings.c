@@ -144,6 +144,16 @@ struct ct_finding *ct_finding_add(struct ct_findings *f, const char *code, const
 	return x;
 }
 
+void ct_finding_tag(struct ct_finding *x, const char *cause, const char *addr)
+{
+	if (!x)
+		return;
+	if (cause)
+		snprintf(x->cause, sizeof(x->cause), "%s", cause);
+	if (addr)
+		snprintf(x->addr, sizeof(x->addr), "%s", addr);
+}
+
 /* The words that enter ns from the namespace caltrace runs in; 0 words when
  * it is that namespace (no path: it was not reached with -n). */
 static size_t ns_words(const struct ct_netns *ns, const char **w, char *buf, size_t blen)

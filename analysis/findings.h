@@ -32,6 +32,15 @@ const char *ct_sev_name(enum ct_sev s);
 
 #define CT_FINDING_RUNS 4
 #define CT_FINDING_RUN_LEN 512
+/* consequences kept per root finding (analysis/fold.h); the rest are counted */
+#define CT_FINDING_CONS 8
+
+/* A finding folded under its root cause: what it said, in short. */
+struct ct_consequence {
+	const struct ct_finding_def *def;
+	char subject[128];
+	char evidence[200]; /* cut at a UTF-8 boundary when longer */
+};
 
 struct ct_finding {
 	const struct ct_finding_def *def;
@@ -46,6 +55,16 @@ struct ct_finding {
 	char run[CT_FINDING_RUNS][CT_FINDING_RUN_LEN];
 	unsigned n_run;
 	bool run_dropped; /* a command did not fit: fix says so */
+	/* for the fold (analysis/fold.h), never printed: the cause the producer
+	 * classified ("" none; ct_gw_cause_name's words: "ip_forward_off",
+	 * "pod_route_missing", ...) and the address the finding concerns besides its
+	 * subject (a pod's address, a route's gateway; "" none) */
+	char cause[24];
+	char addr[48];
+	/* findings this one causes, folded under it: consequences[0..n_cons), and
+	 * cons_more more that did not fit */
+	struct ct_consequence cons[CT_FINDING_CONS];
+	unsigned n_cons, cons_more;
 };
 
 struct ct_findings {
@@ -60,6 +79,8 @@ void ct_findings_free(struct ct_findings *f);
 struct ct_finding *ct_finding_add(struct ct_findings *f, const char *code, const char *netns,
 				  const char *subject, const char *evidence, const char *fix,
 				  const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+/* Sets x's fold tags (cause, addr; NULL leaves one as it is); x NULL: nothing. */
+void ct_finding_tag(struct ct_finding *x, const char *cause, const char *addr);
 /* Adds a run line to x (NULL: does nothing, -1): the words given (the list ends
  * with NULL), each shell-quoted, after the words that enter ns when it is not
  * the namespace caltrace runs in (ns NULL or with no path: none; a

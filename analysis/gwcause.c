@@ -319,6 +319,7 @@ void ct_gw_finding(const struct ct_netns *ns, const struct ct_gwcheck *gc, struc
 	snprintf(ev, sizeof(ev), "ip route get 169.254.1.1 from %s iif %s: %s (%s)%s%s", pod, name,
 		 strerror(gc->err), ct_gw_cause_name(v.cause), rw[0] ? "; " : "", rw);
 	describe(&v, name, pod, rw, why, sizeof(why));
+	size_t first = f->n; /* the finding added below gets the fold's tags */
 #define ADD(fx) ct_finding_add(f, "pod_gateway_unroutable", ns->name, name, ev, fx, \
 			       "169.254.1.1 from %s: %s: proxy ARP will not answer the pod", name, why)
 	switch (v.cause) {
@@ -381,6 +382,8 @@ void ct_gw_finding(const struct ct_netns *ns, const struct ct_gwcheck *gc, struc
 		break;
 	}
 #undef ADD
+	if (f->n > first)
+		ct_finding_tag(&f->v[first], ct_gw_cause_name(v.cause), gc->src.family ? pod : NULL);
 }
 
 /* IPv6: the kernel's lookup sees neither forwarding nor reverse paths, so the
@@ -412,6 +415,7 @@ void ct_gw_findings6(const struct ct_netns *ns, struct ct_findings *f)
 					   "(net.ipv6.conf.all.forwarding 0): the node routes nothing "
 					   "for the pod", l->name);
 			ct_finding_run(x, ns, "sysctl", "-w", "net.ipv6.conf.all.forwarding=1", NULL);
+			ct_finding_tag(x, "ipv6_forward_off", NULL);
 		} else if (l->forwarding6 == 0) {
 			snprintf(ev, sizeof(ev), "net.ipv6.conf.%s.forwarding = 0 (ipv6_forwarding_off)",
 				 l->name);
@@ -420,6 +424,7 @@ void ct_gw_findings6(const struct ct_netns *ns, struct ct_findings *f)
 					   "fe80::ecee:eeff:feee:eeee from %s: IPv6 forwarding is off on "
 					   "%s: the node routes nothing for the pod", l->name, l->name);
 			ct_finding_run_sysctl(x, ns, "net.ipv6.conf", l->name, "forwarding", "1");
+			ct_finding_tag(x, "ipv6_forwarding_off", NULL);
 		} else if (!(l->flags & IFF_UP)) {
 			snprintf(ev, sizeof(ev), "%s is down (ipv6_link_down)", l->name);
 			x = ct_finding_add(f, "pod_gateway_unroutable", ns->name, l->name, ev,
@@ -427,6 +432,7 @@ void ct_gw_findings6(const struct ct_netns *ns, struct ct_findings *f)
 					   "fe80::ecee:eeff:feee:eeee from %s: %s is down", l->name,
 					   l->name);
 			ct_finding_run(x, ns, "ip", "link", "set", l->name, "up", NULL);
+			ct_finding_tag(x, "link_down", NULL);
 		}
 	}
 }

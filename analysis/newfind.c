@@ -331,6 +331,7 @@ int ct_newfind_routes(const struct ct_node *n, const struct ct_netns *ns,
 			l->name);
 		ct_finding_run(x, ns, "ip", "route", "show", d, NULL);
 		ct_finding_run(x, ns, "ip", "route", "del", d, "via", g, "dev", l->name, NULL);
+		ct_finding_tag(x, NULL, g); /* the gateway: what it causes is about it (analysis/fold.h) */
 	}
 	ipset_free(&known);
 	free(blk.v);

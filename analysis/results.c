@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Each read command's result: the rows it shows and the findings in its scope. Pure. */
 #include "analysis/results.h"
+#include "analysis/fold.h"
 #include "analysis/shadow.h"
 
 #include <linux/neighbour.h>
@@ -83,18 +84,38 @@ bool ct_rule_tcp179_ok(const char *state)
 
 /* ---- findings scope ---- */
 
+static bool keep_subject(const char *subject, const char *const *keep, size_t n)
+{
+	for (size_t j = 0; j < n; j++) {
+		size_t l = strlen(keep[j]);
+		if (!strncmp(subject, keep[j], l) && (subject[l] == 0 || subject[l] == ' '))
+			return true;
+	}
+	return false;
+}
+
 void ct_findings_keep(struct ct_findings *f, const char *const *keep, size_t n)
 {
+	/* out of memory: nothing folds, the scope still applies */
+	(void)ct_findings_fold(f);
 	size_t o = 0;
 	for (size_t i = 0; i < f->n; i++) {
-		bool k = false;
-		for (size_t j = 0; j < n && !k; j++) {
-			size_t l = strlen(keep[j]);
-			k = !strncmp(f->v[i].subject, keep[j], l) &&
-			    (f->v[i].subject[l] == 0 || f->v[i].subject[l] == ' ');
+		struct ct_finding *x = &f->v[i];
+		if (!keep_subject(x->subject, keep, n)) {
+			/* a root out of scope stays for its consequences in scope, and
+			 * shows only those */
+			unsigned k = 0;
+			for (unsigned c = 0; c < x->n_cons && c < CT_FINDING_CONS; c++)
+				if (keep_subject(x->cons[c].subject, keep, n))
+					x->cons[k++] = x->cons[c];
+			if (!k)
+				continue;
+			x->n_cons = k;
+			x->cons_more = 0;
 		}
-		if (k)
-			f->v[o++] = f->v[i];
+		if (o != i)
+			f->v[o] = *x;
+		o++;
 	}
 	f->n = o;
 }

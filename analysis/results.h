@@ -42,8 +42,10 @@ bool ct_rule_tcp179_ok(const char *state);
 
 /* ---- findings scope ---- */
 
-/* Keeps only findings whose subject is in keep[] (n entries), or starts with one
- * followed by a space. */
+/* Folds f (analysis/fold.h: consequences under their root cause), then keeps only
+ * findings whose subject is in keep[] (n entries), or starts with one followed by a
+ * space, and the roots with a consequence whose subject is (those show only their
+ * consequences in scope). */
 void ct_findings_keep(struct ct_findings *f, const char *const *keep, size_t n);
 
 /* ---- every command ---- */

@@ -156,6 +156,14 @@ int ct_analyze_shadow(const struct ct_netns *ns, struct ct_findings *f)
 			"remove the route or rule that wins, so the workload's own route is used",
 			"traffic to %s %s%s does not leave through %s: %s", d, from, more, wn,
 			expl[0] ? expl : (w->err ? strerror(w->err) : "another route wins"));
+		/* the fold's tags (analysis/fold.h): the pod's address, and forwarding off
+		 * where the traffic arrives (EHOSTUNREACH hides every route then) */
+		const char *why = NULL;
+		if (w->err == EHOSTUNREACH && w->iif && ns->conf.ip_forward == 0)
+			why = "ip_forward_off";
+		else if (w->err == EHOSTUNREACH && in && in->forwarding == 0)
+			why = "forwarding_off";
+		ct_finding_tag(x, why, d);
 		run_fix(x, ns, &res);
 		if (w->iif) {
 			char s[64];

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/fold.h"
 #include "analysis/results.h"
 #include "cmd/cmd.h"
 #include "model/bgp.h"
@@ -73,6 +74,8 @@ void ct_begin(struct ct_ctx *c, const struct ct_node *n, const struct ct_netns *
 int ct_finish(struct ct_ctx *c, const struct ct_node *n, struct ct_findings *f)
 {
 	ct_analyze_load(n, f);
+	/* one cause, one finding (a command with a scope folded before it: ct_findings_keep) */
+	(void)ct_findings_fold(f);
 	ct_findings_sort(f);
 	ct_out_end(&c->out, f);
 	return ct_findings_exit(f);

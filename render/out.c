@@ -647,6 +647,23 @@ void ct_out_end(struct ct_out *o, const struct ct_findings *fs)
 				json_cmd(o, x->run[k]);
 			}
 			json_close(o, ']');
+			/* the findings this one causes (analysis/fold.h), not listed again */
+			json_open(o, "consequences", '[');
+			for (unsigned k = 0; k < x->n_cons && k < CT_FINDING_CONS; k++) {
+				json_open(o, NULL, '{');
+				json_key(o, "code");
+				json_str(o, x->cons[k].def->code);
+				json_key(o, "subject");
+				json_str(o, x->cons[k].subject);
+				json_key(o, "evidence");
+				json_str(o, x->cons[k].evidence);
+				json_close(o, '}');
+			}
+			json_close(o, ']');
+			if (x->cons_more) {
+				json_key(o, "consequences_more");
+				jb_uint(o, x->cons_more);
+			}
 			json_close(o, '}');
 		}
 		json_close(o, ']');
@@ -677,5 +694,14 @@ void ct_out_end(struct ct_out *o, const struct ct_findings *fs)
 		for (unsigned k = 0; k < x->n_run && k < CT_FINDING_RUNS; k++)
 			ct_out_printf(o, "     run: %s\n",
 				      ct_shq_printable(x->run[k]) ? x->run[k] : ct_escape(x->run[k], d, sizeof(d)));
+		/* what it causes (analysis/fold.h), one line each */
+		for (unsigned k = 0; k < x->n_cons && k < CT_FINDING_CONS; k++) {
+			const struct ct_consequence *q = &x->cons[k];
+			ct_out_printf(o, "     causes: %s  %s%s%s\n", q->def->code,
+				      ct_escape(q->subject, a, sizeof(a)), q->evidence[0] ? ": " : "",
+				      ct_escape(q->evidence, d, sizeof(d)));
+		}
+		if (x->cons_more)
+			ct_out_printf(o, "     causes: %u more\n", x->cons_more);
 	}
 }

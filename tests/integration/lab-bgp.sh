@@ -278,8 +278,9 @@ check_birdkill() {
 	OUT=$(timeout 60 "$CALTRACE" -n "$LAB_N2" -j doctor --timeout 5 --bird-socket "$LAB_N2_BIRD_SOCK" 2>/dev/null)
 	RC=$?
 	is "$mode: birdkill: n2 doctor: exit 1 (findings, not 3: the rest of the node was gathered)" "$RC" 1
-	json_eq "$mode: birdkill: n2 doctor: bird_unreachable, and every kernel proto bird route is bgp_route_stale" "$OUT" \
-		'"\([.findings[] | select(.code == "bird_unreachable")] | length) \([.findings[] | select(.code == "bgp_route_stale") | .subject] | sort | join(" "))"' \
+	# (one cause, one finding: the stale routes are consequences of the dead BIRD)
+	json_eq "$mode: birdkill: n2 doctor: bird_unreachable, and every kernel proto bird route is bgp_route_stale under it" "$OUT" \
+		'"\([.findings[] | select(.code == "bird_unreachable")] | length) \([.findings[] | select(.code == "bird_unreachable") | .consequences[] | select(.code == "bgp_route_stale") | .subject] | sort | join(" "))"' \
 		"1 $(oracle_kroutes 2 | awk '{ print $1 }' | sort | xargs)"
 	json_eq "$mode: birdkill: n2 doctor: the other checks still ran" "$OUT" \
 		'[.items[] | select(.check != "bgp" and .status != "skipped") | .check] | join(" ")' \

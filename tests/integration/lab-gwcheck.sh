@@ -30,18 +30,43 @@ errno_text() {
 	esac
 }
 
-# check NAME CAUSE RUN: the finding of both commands for web-1's cali, and the oracle
+# the root each cause folds under (caltrace(1), "One cause, one finding") when its finding is
+# among the command's: links reports forwarding_off, workload_no_route and workload_link_down,
+# routes workload_route_shadowed
+root_of() {
+	case "$1/$2" in
+	links/ip_forward_off) echo "forwarding_off net.ipv4.ip_forward" ;;
+	links/forwarding_off) echo "forwarding_off $V" ;;
+	links/pod_route_missing) echo "workload_no_route $V" ;;
+	links/link_down) echo "workload_link_down $V" ;;
+	routes/pod_route_shadowed) echo "workload_route_shadowed $P/32" ;;
+	esac
+}
+
+# check NAME CAUSE RUN: the finding of both commands for web-1's cali (a finding of its own,
+# or a consequence of its root cause when the command reports that too), and the oracle
 check() {
-	local name=$1 cause=$2 run=$3 out rc f cmd
+	local name=$1 cause=$2 run=$3 out rc f cmd root
 	for cmd in routes links; do
 		out=$("$CALTRACE" -n "$LAB_N1" -j "$cmd")
 		rc=$?
-		f=$(json_get "$out" "[.findings[] | select(.code == \"pod_gateway_unroutable\" and .subject == \"$LAB_POD_1_VETH\")] | first")
-		is "$name: $cmd exits 1 with pod_gateway_unroutable for web-1's cali" \
-			"$rc $(json_get "$f" '.code')" "1 pod_gateway_unroutable"
+		root=$(root_of "$cmd" "$cause")
+		if [ -z "$root" ]; then
+			f=$(json_get "$out" "[.findings[] | select(.code == \"pod_gateway_unroutable\" and .subject == \"$LAB_POD_1_VETH\")] | first")
+			is "$name: $cmd exits 1 with pod_gateway_unroutable for web-1's cali" \
+				"$rc $(json_get "$f" '.code')" "1 pod_gateway_unroutable"
+			is "$name: $cmd's fix runs '$run'" "$(json_get "$f" '.run | join(";")')" "$run"
+		else
+			local r
+			r=$(json_get "$out" "[.findings[] | select(.code + \" \" + .subject == \"$root\")] | first")
+			f=$(json_get "$r" "[.consequences[] | select(.code == \"pod_gateway_unroutable\" and .subject == \"$LAB_POD_1_VETH\")] | first")
+			is "$name: $cmd exits 1 with pod_gateway_unroutable for web-1's cali under $root (fail)" \
+				"$rc $(json_get "$f" '.code') $(json_get "$r" '.severity')" "1 pod_gateway_unroutable fail"
+			is "$name: $cmd: not listed again" "$(json_get "$out" "[.findings[] | select(.code == \"pod_gateway_unroutable\" and .subject == \"$LAB_POD_1_VETH\")] | length")" 0
+			ok_if "$name: $cmd: the root has a command" "$r" test -n "$(json_get "$r" '.run[0] // ""')"
+		fi
 		is "$name: $cmd names the cause $cause" \
 			"$(json_get "$f" '.evidence | capture("\\((?<c>[a-z_]+)\\)").c')" "$cause"
-		is "$name: $cmd's fix runs '$run'" "$(json_get "$f" '.run | join(";")')" "$run"
 	done
 	is "$name: the kernel refuses with the errno of $cause" "$(oracle)" "$(errno_text "$cause")"
 }
