@@ -17,7 +17,7 @@ const struct ct_finding_def ct_finding_defs[] = {
 	{"workload_no_route", CT_SEV_WARN, "links", "a workload interface has no /32 or /128 route: its pod is unreachable"},
 	{"workload_link_down", CT_SEV_FAIL, "links", "a workload interface is down"},
 	{"proxy_arp_off", CT_SEV_FAIL, "links", "proxy ARP is off on a workload interface: the pod cannot resolve 169.254.1.1"},
-	{"forwarding_off", CT_SEV_FAIL, "links", "IPv4 forwarding is off on a workload interface or globally"},
+	{"forwarding_off", CT_SEV_FAIL, "links", "forwarding is off on a workload interface, or globally (IPv4; IPv6 where pods have IPv6)"},
 	{"workload_mac_unexpected", CT_SEV_WARN, "links", "a workload interface's MAC is not ee:ee:ee:ee:ee:ee"},
 	{"orphan_veth", CT_SEV_WARN, "links", "a workload interface matches no pod of this node"},
 	{"pod_without_veth", CT_SEV_WARN, "links", "a Running pod of this node has no workload interface"},

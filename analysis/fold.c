@@ -14,14 +14,14 @@
 const struct ct_fold_rule ct_fold_rules[] = {
 	/* net.ipv4.ip_forward=0: the kernel sets every interface's forwarding to 0 and
 	 * refuses every forwarded packet (EHOSTUNREACH) */
-	{"ip_forward_off", NULL, "forwarding_off", CT_FOLD_NS, NULL, false,
+	{"ip_forward_off", NULL, "forwarding_off", CT_FOLD_NS, "ipv4", false,
 	 "ip_forward=0 turns forwarding off on every interface"},
 	{"ip_forward_off", NULL, "pod_gateway_unroutable", CT_FOLD_NS, "ip_forward_off forwarding_off", false,
 	 "the kernel refuses 169.254.1.1 from the pod because forwarding is off"},
 	{"ip_forward_off", NULL, "workload_route_shadowed", CT_FOLD_NS, "ip_forward_off forwarding_off", false,
 	 "the kernel refuses to forward to the pod because forwarding is off"},
 	/* links' own word for ip_forward=0 (links has no ip_forward_off) */
-	{"forwarding_off", "net.ipv4.ip_forward", "forwarding_off", CT_FOLD_NS, NULL, false,
+	{"forwarding_off", "net.ipv4.ip_forward", "forwarding_off", CT_FOLD_NS, "ipv4", false,
 	 "ip_forward=0 turns forwarding off on every interface"},
 	{"forwarding_off", "net.ipv4.ip_forward", "pod_gateway_unroutable", CT_FOLD_NS,
 	 "ip_forward_off forwarding_off", false,
@@ -29,6 +29,10 @@ const struct ct_fold_rule ct_fold_rules[] = {
 	{"forwarding_off", "net.ipv4.ip_forward", "workload_route_shadowed", CT_FOLD_NS,
 	 "ip_forward_off forwarding_off", false,
 	 "the kernel refuses to forward to the pod because forwarding is off"},
+	/* net.ipv6.conf.all.forwarding=0: the IPv6 gateway check names it */
+	{"forwarding_off", "net.ipv6.conf.all.forwarding", "pod_gateway_unroutable", CT_FOLD_NS,
+	 "ipv6_forward_off", false,
+	 "IPv6 forwarding off: the node routes nothing for its pods' IPv6"},
 	{"forwarding_off", NULL, "pod_gateway_unroutable", CT_FOLD_SUBJECT, "forwarding_off", false,
 	 "forwarding off on caliX: the kernel refuses 169.254.1.1 from its pod"},
 	/* a workload interface down: the kernel deleted its routes and refuses its pod */

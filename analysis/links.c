@@ -89,12 +89,26 @@ int ct_analyze_links(const struct ct_node *n, const struct ct_netns *ns,
 		fam4 += has4;
 		fam6 += has6;
 	}
-	if (ns->conf.ip_forward == 0 && nw)
-		ct_finding_run(ct_finding_add(f, "forwarding_off", ns->name, "net.ipv4.ip_forward",
-					      "net.ipv4.ip_forward = 0",
-					      "turn IPv4 forwarding on (and persist it in /etc/sysctl.d)",
-					      "IPv4 forwarding is off: no pod traffic leaves this node"),
-			       ns, "sysctl", "-w", "net.ipv4.ip_forward=1", NULL);
+	/* the fold tag says which family's switch (analysis/fold.c) */
+	struct ct_finding *fx;
+	if (ns->conf.ip_forward == 0 && nw) {
+		fx = ct_finding_add(f, "forwarding_off", ns->name, "net.ipv4.ip_forward",
+				   "net.ipv4.ip_forward = 0",
+				   "turn IPv4 forwarding on (and persist it in /etc/sysctl.d)",
+				   "IPv4 forwarding is off: no pod traffic leaves this node");
+		ct_finding_run(fx, ns, "sysctl", "-w", "net.ipv4.ip_forward=1", NULL);
+		ct_finding_tag(fx, "ipv4", NULL);
+	}
+	/* IPv6's switch is its own cause: only where the workloads have IPv6 (many
+	 * nodes are IPv4-only and leave it off) */
+	if (ns->conf.forwarding6 == 0 && fam6) {
+		fx = ct_finding_add(f, "forwarding_off", ns->name, "net.ipv6.conf.all.forwarding",
+				   "net.ipv6.conf.all.forwarding = 0",
+				   "turn IPv6 forwarding on (and persist it in /etc/sysctl.d)",
+				   "IPv6 forwarding is off: no pod IPv6 traffic leaves this node");
+		ct_finding_run(fx, ns, "sysctl", "-w", "net.ipv6.conf.all.forwarding=1", NULL);
+		ct_finding_tag(fx, "ipv6", NULL);
+	}
 	for (size_t i = 0; i < nw; i++) {
 		const struct ct_link *l = w[i].link;
 		const char *nm = l->name;
@@ -168,11 +182,11 @@ int ct_analyze_links(const struct ct_node *n, const struct ct_netns *ns,
 		}
 		if (ct_rule_sysctl_bad(l->forwarding)) {
 			snprintf(ev, sizeof(ev), "net.ipv4.conf.%s.forwarding = 0", nm);
-			ct_finding_run_sysctl(
-				ct_finding_add(f, "forwarding_off", ns->name, nm, ev,
-					       "turn forwarding on for this interface",
-					       "forwarding is off on %s: packets from the pod are dropped", nm),
-				ns, "net.ipv4.conf", nm, "forwarding", "1");
+			fx = ct_finding_add(f, "forwarding_off", ns->name, nm, ev,
+					    "turn forwarding on for this interface",
+					    "forwarding is off on %s: packets from the pod are dropped", nm);
+			ct_finding_run_sysctl(fx, ns, "net.ipv4.conf", nm, "forwarding", "1");
+			ct_finding_tag(fx, "ipv4", NULL);
 		}
 		if (l->mac_len == 6 && !ct_rule_mac_ok(l)) {
 			char m[32];

@@ -34,9 +34,15 @@ warnfail() {
 # one NAME RC OUT ROOT WANT: exit 1, exactly one warn/fail finding, ROOT ("code subject"), at
 # fail, whose consequences are exactly WANT (lines "code subject", any order)
 one() {
-	local name=$1 rc=$2 out=$3 root=$4 want=$5 got r
+	local name=$1 rc=$2 out=$3 root=$4 want=$5 got
 	got=$(warnfail "$out")
 	is "$name: exit 1, one warn/fail finding: $root" "$rc|$got" "1|$root"
+	root_has "$name" "$out" "$root" "$want"
+}
+
+# root_has NAME OUT ROOT WANT: ROOT is a failure whose consequences are exactly WANT
+root_has() {
+	local name=$1 out=$2 root=$3 want=$4 r
 	r=$(json_get "$out" "[.findings[] | select(.code + \" \" + .subject == \"$root\")] | first")
 	is "$name: the root is a failure (as bad as what it breaks)" "$(json_get "$r" .severity)" fail
 	is "$name: its consequences are what the kernel says broke" \
@@ -96,9 +102,25 @@ noforward() {
 		[ "$(refused "$LAB_N1" "$LAB_POD_5_IP" "$dev" "$ip")" = "No route to host" ] &&
 			want="$want"$'\n'"workload_route_shadowed $ip/32"
 	done
+	# IPv6 forwarding, off too (the fault turns both off): its own cause, its own finding,
+	# covering the IPv6 gateway check of every pod with an IPv6 address (IPv6's lookup does
+	# not see forwarding, so the oracle is the sysctl and the pods' addresses)
+	local want6="" roots="ip_forward_off net.ipv4.ip_forward"
+	if [ "$(ip netns exec "$LAB_N1" sysctl -n net.ipv6.conf.all.forwarding 2>/dev/null)" = 0 ]; then
+		for i in $(pods_of 1); do
+			[ -n "$(ip -n "$(lab_var "LAB_POD_${i}_NS")" -6 -j addr show dev eth0 scope global |
+				jq -r '.[].addr_info[].local')" ] &&
+				want6="$want6"$'\n'"pod_gateway_unroutable $(lab_var "LAB_POD_${i}_VETH")"
+		done
+		[ -n "$want6" ] && roots="$roots"$'\n'"forwarding_off net.ipv6.conf.all.forwarding"
+	fi
 	out=$("$CALTRACE" -n "$LAB_N1" -j doctor --timeout 5)
 	rc=$?
-	one "$mode: noforward: n1 doctor" "$rc" "$out" "ip_forward_off net.ipv4.ip_forward" "$want"
+	is "$mode: noforward: n1 doctor: exit 1, one warn/fail finding per switch turned off" \
+		"$rc|$(warnfail "$out" | sort)" "1|$(sort <<<"$roots")"
+	root_has "$mode: noforward: n1 doctor" "$out" "ip_forward_off net.ipv4.ip_forward" "$want"
+	[ -z "$want6" ] || root_has "$mode: noforward: n1 doctor (IPv6)" "$out" \
+		"forwarding_off net.ipv6.conf.all.forwarding" "$want6"
 	is "$mode: noforward: the kernel refused both pods' gateway and forwarding to them" \
 		"$(grep -c . <<<"$want")" 6
 	txt=$("$CALTRACE" --color never -n "$LAB_N1" doctor --timeout 5)
@@ -106,14 +128,24 @@ noforward() {
 	ok_if "$mode: noforward: text shows each consequence under the root, one line each" "$txt" \
 		grep -qE "^     causes: forwarding_off  $LAB_POD_1_VETH: net.ipv4.conf.$LAB_POD_1_VETH.forwarding = 0\$" <<<"$txt"
 	is "$mode: noforward: text: one causes: line per consequence" \
-		"$rc $(grep -c '^     causes: ' <<<"$txt")" "1 $(grep -c . <<<"$want")"
+		"$rc $(grep -c '^     causes: ' <<<"$txt")" "1 $(($(grep -c . <<<"$want") + $(grep -c . <<<"$want6")))"
 	# links scoped to one interface: the root for its consequences there, and only those
 	for i in $(pods_of 1); do
 		v=$(lab_var "LAB_POD_${i}_VETH")
 		out=$("$CALTRACE" -n "$LAB_N1" -j links "$v")
 		rc=$?
-		one "$mode: noforward: links $v" "$rc" "$out" "forwarding_off net.ipv4.ip_forward" \
-			"$(grep -E " $v\$" <<<"$want")"
+		if grep -qE " $v\$" <<<"$want6"; then
+			is "$mode: noforward: links $v: exit 1, the IPv4 and IPv6 switches" \
+				"$rc|$(warnfail "$out" | sort)" \
+				"1|$(printf '%s\n' "forwarding_off net.ipv4.ip_forward" "forwarding_off net.ipv6.conf.all.forwarding" | sort)"
+			root_has "$mode: noforward: links $v" "$out" "forwarding_off net.ipv4.ip_forward" \
+				"$(grep -E " $v\$" <<<"$want")"
+			root_has "$mode: noforward: links $v (IPv6)" "$out" \
+				"forwarding_off net.ipv6.conf.all.forwarding" "$(grep -E " $v\$" <<<"$want6")"
+		else
+			one "$mode: noforward: links $v" "$rc" "$out" "forwarding_off net.ipv4.ip_forward" \
+				"$(grep -E " $v\$" <<<"$want")"
+		fi
 	done
 	lab_fault noforward off || not_ok "$mode: fault noforward off"
 }

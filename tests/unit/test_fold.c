@@ -55,10 +55,10 @@ static void test_ip_forward(void **state)
 	(void)state;
 	struct ct_findings f;
 	ct_findings_init(&f);
-	add(&f, "forwarding_off", "n1", "caliA", NULL, NULL);
+	add(&f, "forwarding_off", "n1", "caliA", "ipv4", NULL);
 	add(&f, "pod_gateway_unroutable", "n1", "caliA", "ip_forward_off", "10.0.0.2");
 	add(&f, "ip_forward_off", "n1", "net.ipv4.ip_forward", NULL, NULL);
-	add(&f, "forwarding_off", "n1", "caliB", NULL, NULL);
+	add(&f, "forwarding_off", "n1", "caliB", "ipv4", NULL);
 	add(&f, "pod_gateway_unroutable", "n1", "caliB", "ip_forward_off", "10.0.0.3");
 	add(&f, "workload_route_shadowed", "n1", "10.0.0.2/32", "ip_forward_off", "10.0.0.2");
 	add(&f, "workload_route_shadowed", "n1", "10.0.0.3/32", "forwarding_off", "10.0.0.3");
@@ -87,6 +87,39 @@ static void test_ip_forward(void **state)
 	ct_findings_free(&f);
 }
 
+/* both switches off: IPv4's and IPv6's are two causes, two roots, and neither takes the
+ * other; IPv6's covers the pods' IPv6 gateway checks only */
+static void test_two_families(void **state)
+{
+	(void)state;
+	struct ct_findings f;
+	ct_findings_init(&f);
+	add(&f, "forwarding_off", "n1", "net.ipv6.conf.all.forwarding", "ipv6", NULL);
+	add(&f, "pod_gateway_unroutable", "n1", "caliA", "ipv6_forward_off", NULL);
+	add(&f, "pod_gateway_unroutable", "n1", "caliA", "ip_forward_off", "10.0.0.2");
+	add(&f, "forwarding_off", "n1", "caliA", "ipv4", NULL);
+	add(&f, "ip_forward_off", "n1", "net.ipv4.ip_forward", NULL, NULL);
+	assert_int_equal(ct_findings_fold(&f), 0);
+	assert_int_equal(f.n, 2);
+	const struct ct_finding *r4 = find(&f, "ip_forward_off", "net.ipv4.ip_forward");
+	const struct ct_finding *r6 = find(&f, "forwarding_off", "net.ipv6.conf.all.forwarding");
+	assert_non_null(r4);
+	assert_non_null(r6);
+	assert_int_equal(r4->n_cons, 2);
+	assert_true(has_cons(r4, "forwarding_off", "caliA"));
+	assert_true(has_cons(r4, "pod_gateway_unroutable", "caliA"));
+	assert_int_equal(r6->n_cons, 1);
+	assert_true(has_cons(r6, "pod_gateway_unroutable", "caliA"));
+	ct_findings_free(&f);
+	/* links' word for ip_forward=0 does not take IPv6's switch either */
+	ct_findings_init(&f);
+	add(&f, "forwarding_off", "n1", "net.ipv6.conf.all.forwarding", "ipv6", NULL);
+	add(&f, "forwarding_off", "n1", "net.ipv4.ip_forward", "ipv4", NULL);
+	assert_int_equal(ct_findings_fold(&f), 0);
+	assert_int_equal(f.n, 2);
+	ct_findings_free(&f);
+}
+
 /* links says forwarding_off for net.ipv4.ip_forward; doctor's ip_forward_off takes it and
  * its consequences when both are there (a chain ends at one root) */
 static void test_chain(void **state)
@@ -95,8 +128,8 @@ static void test_chain(void **state)
 	struct ct_findings f;
 	ct_findings_init(&f);
 	add(&f, "pod_gateway_unroutable", "n1", "caliA", "forwarding_off", "10.0.0.2");
-	add(&f, "forwarding_off", "n1", "net.ipv4.ip_forward", NULL, NULL);
-	add(&f, "forwarding_off", "n1", "caliA", NULL, NULL);
+	add(&f, "forwarding_off", "n1", "net.ipv4.ip_forward", "ipv4", NULL);
+	add(&f, "forwarding_off", "n1", "caliA", "ipv4", NULL);
 	assert_int_equal(ct_findings_fold(&f), 0);
 	assert_int_equal(f.n, 1);
 	assert_string_equal(f.v[0].subject, "net.ipv4.ip_forward");
@@ -167,7 +200,7 @@ static void test_cause_absent(void **state)
 	ct_findings_init(&f);
 	add(&f, "pod_gateway_unroutable", "n1", "caliA", "pod_route_missing", "10.0.0.2");
 	add(&f, "vxlan_gateway_no_neigh", "n1", "10.9.9.9", NULL, NULL);
-	add(&f, "forwarding_off", "n1", "caliB", NULL, NULL); /* covers caliB only */
+	add(&f, "forwarding_off", "n1", "caliB", "ipv4", NULL); /* covers caliB only */
 	add(&f, "workload_no_route", "n1", "caliC", NULL, NULL); /* covers caliC only */
 	assert_int_equal(ct_findings_fold(&f), 0);
 	assert_int_equal(f.n, 4);
@@ -263,7 +296,7 @@ static void test_overflow(void **state)
 	for (int i = 0; i < CT_FINDING_CONS + 3; i++) {
 		char s[16];
 		snprintf(s, sizeof(s), "cali%02d", i);
-		add(&f, "forwarding_off", "n1", s, NULL, NULL);
+		add(&f, "forwarding_off", "n1", s, "ipv4", NULL);
 	}
 	assert_int_equal(ct_findings_fold(&f), 0);
 	assert_int_equal(f.n, 1);
@@ -278,9 +311,9 @@ static void test_keep(void **state)
 	(void)state;
 	struct ct_findings f;
 	ct_findings_init(&f);
-	add(&f, "forwarding_off", "n1", "net.ipv4.ip_forward", NULL, NULL);
-	add(&f, "forwarding_off", "n1", "caliA", NULL, NULL);
-	add(&f, "forwarding_off", "n1", "caliB", NULL, NULL);
+	add(&f, "forwarding_off", "n1", "net.ipv4.ip_forward", "ipv4", NULL);
+	add(&f, "forwarding_off", "n1", "caliA", "ipv4", NULL);
+	add(&f, "forwarding_off", "n1", "caliB", "ipv4", NULL);
 	add(&f, "pod_gateway_unroutable", "n1", "caliA", "ip_forward_off", "10.0.0.2");
 	add(&f, "pod_gateway_unroutable", "n1", "caliB", "ip_forward_off", "10.0.0.3");
 	add(&f, "proxy_arp_off", "n1", "caliB", NULL, NULL);
@@ -317,7 +350,7 @@ static void test_evidence_cut(void **state)
 	struct ct_findings f;
 	ct_findings_init(&f);
 	add(&f, "ip_forward_off", "n1", "net.ipv4.ip_forward", NULL, NULL);
-	struct ct_finding *x = add(&f, "forwarding_off", "n1", "caliA", NULL, NULL);
+	struct ct_finding *x = add(&f, "forwarding_off", "n1", "caliA", "ipv4", NULL);
 	memset(x->evidence, 'a', sizeof(x->evidence) - 1);
 	x->evidence[sizeof(x->evidence) - 1] = '\0';
 	/* an e-acute (c3 a9) across the consequence's limit (199 bytes) */
@@ -353,7 +386,7 @@ static void test_render(void **state)
 	ct_findings_init(&f);
 	static const char esc[] = "cali\x1b[31m";
 	add(&f, "ip_forward_off", "n1", "net.ipv4.ip_forward", NULL, NULL);
-	struct ct_finding *x = add(&f, "forwarding_off", "n1", esc, NULL, NULL);
+	struct ct_finding *x = add(&f, "forwarding_off", "n1", esc, "ipv4", NULL);
 	snprintf(x->evidence, sizeof(x->evidence), "net.ipv4.conf.%s.forwarding = 0", esc);
 	add(&f, "proxy_arp_off", "n1", "caliB", NULL, NULL);
 	for (int i = 0; i <= CT_FINDING_CONS; i++) { /* one more than fits */
@@ -419,7 +452,8 @@ static void test_render(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ip_forward), cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_ip_forward),
+		cmocka_unit_test(test_two_families), cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_every_row),  cmocka_unit_test(test_cause_absent),
 		cmocka_unit_test(test_two_causes), cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_keep),	   cmocka_unit_test(test_evidence_cut),
