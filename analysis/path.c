@@ -933,6 +933,12 @@ static void route_source_hop(struct ctx *x, bool rev, int node, const struct fwd
 		struct ct_hop *h = hop_add(x, rev, CT_HOP_ROUTE_SOURCE, node, 0, pr ? pr->name : "bird");
 		if (!h)
 			return;
+		if (n->bgp_error[0]) {
+			hop_claim(x, h, node, 0, NULL, "bird_unreachable", NULL);
+			verdict_at_least(h, CT_HOP_UNKNOWN);
+			hop_sum(h, "route %s proto bird; BIRD cannot be asked: %s", rb, n->bgp_error);
+			return;
+		}
 		if (!n->bgp) {
 			h->verdict = CT_HOP_UNKNOWN;
 			hop_sum(h, "route %s proto bird; BIRD was not asked%s%s", rb,
