@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,57 @@ static int read_nodes_file(struct ct_ctx *c, struct ct_path_nodespec *v, size_t 
 	return 0;
 }
 
+struct gjob {
+	struct ct_ctx *c;
+	struct ct_node *n;
+	const char *spec, *sock;
+	struct ct_policy *pol; /* NULL: not wanted */
+	char *pinit;
+	bool started, pol_ok;
+};
+
+static void *gather_node(void *arg)
+{
+	struct gjob *j = arg;
+	struct ct_node *n = j->n;
+	if (strcmp(n->source, "live"))
+		return NULL;
+	/* BIRD only where its routes are (or a socket was named): finding a BIRD that is not
+	 * there means scanning every process */
+	bool bird = j->sock != NULL;
+	const struct ct_netns *h0 = &n->ns.v[0];
+	for (size_t k = 0; k < h0->routes.n && !bird; k++)
+		bird = h0->routes.v[k].protocol == 12 /* RTPROT_BIRD */;
+	if (!n->bgp && bird) {
+		struct ct_bgp_gather_opts g = {
+			.netns_spec = j->spec[0] ? j->spec : NULL,
+			.socket = j->sock,
+			.proc_root = j->c->proc_root,
+			.timeout_s = j->c->o.timeout,
+			.routes = true,
+		};
+		struct ct_err berr = {0};
+		if (ct_bgp_gather(n, &g, &berr) < 0)
+			snprintf(n->bgp_error, sizeof(n->bgp_error), "%s", berr.msg);
+	}
+	if (!j->pol)
+		return NULL;
+	ct_policy_init(j->pol);
+	*j->pinit = 1;
+	const char *nsp = n->ns.v[0].path;
+	struct ct_err perr = {0};
+	if (ct_policy_gather(j->pol, nsp[0] ? nsp : NULL, j->c->o.timeout, &perr) == 0) {
+		const char *ifs[256];
+		size_t nif = 0;
+		const struct ct_netns *h = &n->ns.v[0];
+		for (size_t k = 0; k < h->links.n && nif < 256; k++)
+			if (ct_is_workload(&j->c->o.prefixes, h->links.v[k].name))
+				ifs[nif++] = h->links.v[k].name;
+		j->pol_ok = ct_policy_follow(j->pol, ifs, nif) == 0;
+	}
+	return NULL;
+}
+
 static uint8_t proto_of(const char *p, uint8_t family)
 {
 	if (p && !strcmp(p, "tcp"))
@@ -220,29 +272,6 @@ int cmd_path(struct ct_ctx *c)
 			goto out;
 		}
 	}
-	/* BIRD on every live node (a snapshot keeps what BIRD said when it was taken) */
-	for (size_t i = 0; i < nn; i++) {
-		struct ct_node *n = ct_cluster_node(&cl, (int)i);
-		if (strcmp(n->source, "live") || n->bgp)
-			continue;
-		const char *spec = local_spec, *sock = c->o.bird_socket;
-		for (size_t k = 0; k < nspec; k++)
-			if (!strcmp(specs[k].name, n->name)) {
-				spec = specs[k].spec;
-				sock = specs[k].bird[0] ? specs[k].bird : NULL;
-			}
-		struct ct_bgp_gather_opts g = {
-			.netns_spec = spec[0] ? spec : NULL,
-			.socket = sock,
-			.proc_root = c->proc_root,
-			.timeout_s = c->o.timeout,
-			.routes = true,
-		};
-		struct ct_err berr = {0};
-		if (ct_bgp_gather(n, &g, &berr) < 0)
-			snprintf(n->bgp_error, sizeof(n->bgp_error), "%s", berr.msg);
-	}
-
 	struct ct_path_query q;
 	memset(&q, 0, sizeof(q));
 	char why[320];
@@ -270,29 +299,43 @@ int cmd_path(struct ct_ctx *c)
 		rc = CT_EXIT_USAGE;
 		goto out;
 	}
-	/* Felix's policy on the live nodes that hold SRC and DST */
-	for (int e = 0; e < 2; e++) {
-		int ni = e ? q.dst.node : q.src.node;
-		if (ni < 0 || polp[ni])
-			continue;
-		struct ct_node *n = ct_cluster_node(&cl, ni);
-		if (strcmp(n->source, "live"))
-			continue;
-		ct_policy_init(&pols[ni]);
-		pinit[ni] = 1;
-		const char *nsp = n->ns.v[0].path;
-		struct ct_err perr = {0};
-		if (ct_policy_gather(&pols[ni], nsp[0] ? nsp : NULL, c->o.timeout, &perr) == 0) {
-			const char *ifs[256];
-			size_t nif = 0;
-			const struct ct_netns *h = &n->ns.v[0];
-			for (size_t k = 0; k < h->links.n && nif < 256; k++)
-				if (ct_is_workload(&c->o.prefixes, h->links.v[k].name))
-					ifs[nif++] = h->links.v[k].name;
-			if (ct_policy_follow(&pols[ni], ifs, nif) == 0)
-				polp[ni] = &pols[ni];
-		}
+	/* BIRD on every live node (a snapshot keeps what BIRD said when it was taken), and
+	 * Felix's policy on the live nodes of SRC and DST: one thread per node, as each waits
+	 * on its own BIRD socket and iptables-save runs */
+	struct gjob *jobs = calloc(nn, sizeof(*jobs));
+	pthread_t *th = calloc(nn, sizeof(*th));
+	if (!jobs || !th) {
+		free(jobs);
+		free(th);
+		fprintf(stderr, "caltrace: out of memory\n");
+		rc = CT_EXIT_GATHER;
+		goto out;
 	}
+	for (size_t i = 0; i < nn; i++) {
+		struct gjob *j = &jobs[i];
+		j->c = c;
+		j->n = ct_cluster_node(&cl, (int)i);
+		j->spec = local_spec;
+		j->sock = c->o.bird_socket;
+		for (size_t k = 0; k < nspec; k++)
+			if (!strcmp(specs[k].name, j->n->name)) {
+				j->spec = specs[k].spec;
+				j->sock = specs[k].bird[0] ? specs[k].bird : NULL;
+			}
+		j->pol = (int)i == q.src.node || (int)i == q.dst.node ? &pols[i] : NULL;
+		j->pinit = &pinit[i];
+		j->started = pthread_create(&th[i], NULL, gather_node, j) == 0;
+		if (!j->started)
+			gather_node(j);
+	}
+	for (size_t i = 0; i < nn; i++) {
+		if (jobs[i].started)
+			pthread_join(th[i], NULL);
+		if (jobs[i].pol_ok)
+			polp[i] = &pols[i];
+	}
+	free(jobs);
+	free(th);
 	struct fibctx fc = {&cl, lv};
 	q.ip_proto = proto_of(c->o.proto, q.dst.ip.family);
 	q.port = c->o.port;
