@@ -167,6 +167,26 @@ for mode in $LAB_MODES; do
 	is "$mode: an unknown pod is a usage error (exit 2)" "$rc" 2
 	is "$mode: ... in one line" "$(wc -l <<<"$out")" 1
 
+	# ---- --nodes FILE: the same path as with --node; a bad line names itself (exit 2)
+	printf '# the lab\nn1 %s\nn2 %s   # live\n\nn3 @%s\n' "$LAB_N1" "$LAB_N2" "$snap" >"$TMPD/nodes"
+	out=$("$CALTRACE" -j -n "$LAB_N1" --nodes "$TMPD/nodes" path "$LAB_POD_1_IP" "$LAB_POD_5_IP" 2>&1)
+	rc=$?
+	is "$mode --nodes FILE: exit 0" "$rc" 0
+	is "$mode --nodes FILE: nodes n1, n2 live and n3 from its snapshot" "$(jq -r .nodes <<<"$out")" \
+		"n1 (live), n2 (live), n3 (snapshot)"
+	printf 'n1 %s\nn2\n' "$LAB_N1" >"$TMPD/bad"
+	out=$("$CALTRACE" -n "$LAB_N1" --nodes "$TMPD/bad" path "$LAB_POD_1_IP" "$LAB_POD_5_IP" 2>&1)
+	rc=$?
+	is "$mode --nodes with a truncated line: exit 2" "$rc" 2
+	is "$mode --nodes with a truncated line: names it" "$out" \
+		"caltrace: nodes file '$TMPD/bad' line 2: a node needs a namespace or @SNAPSHOT after its name"
+	out=$("$CALTRACE" -n "$LAB_N1" --node "n9=${LAB_PREFIX}nosuch" path "$LAB_POD_1_IP" "$LAB_POD_5_IP" 2>&1)
+	rc=$?
+	is "$mode --node with a namespace that does not exist: exit 3" "$rc" 3
+	out=$("$CALTRACE" -n "$LAB_N1" --node "n9" path "$LAB_POD_1_IP" "$LAB_POD_5_IP" 2>&1)
+	rc=$?
+	is "$mode --node without =SPEC: exit 2" "$rc" 2
+
 	# ---- the fault matrix (static rows); faults hit pod 1 (default/web-1 on n1)
 	P1=$(lab_var LAB_POD_1_NS) P3=$(lab_var LAB_POD_3_NS)
 	fault_case proxy_arp 1 3 forward workload_in n1 fail proxy_arp_off \
@@ -193,6 +213,9 @@ for mode in $LAB_MODES; do
 		;;
 	esac
 	if [ "$mode" = vxlan ]; then
+		fault_case fdbmissing 1 3 forward egress n1 fail vtep_fdb_missing \
+			"ip netns exec $LAB_N1 bridge fdb del $LAB_N2_VTEP_MAC dev vxlan.calico self" \
+			"ip netns exec $LAB_N1 bridge fdb add $LAB_N2_VTEP_MAC dev vxlan.calico dst $LAB_N2_IP self permanent"
 		fault_case badgw 1 3 forward forward n1 fail tunnel_gateway_not_a_node \
 			"lab_fault badgw on" "lab_fault badgw off"
 	fi
