@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,15 +128,14 @@ struct gjob {
 	const char *spec, *sock;
 	struct ct_policy *pol; /* NULL: not wanted */
 	char *pinit;
-	bool started, pol_ok;
+	bool pol_ok;
 };
 
-static void *gather_node(void *arg)
+static void gather_node(struct gjob *j)
 {
-	struct gjob *j = arg;
 	struct ct_node *n = j->n;
 	if (strcmp(n->source, "live"))
-		return NULL;
+		return;
 	/* BIRD only where its routes are (or a socket was named): finding a BIRD that is not
 	 * there means scanning every process */
 	bool bird = j->sock != NULL;
@@ -157,7 +155,7 @@ static void *gather_node(void *arg)
 			snprintf(n->bgp_error, sizeof(n->bgp_error), "%s", berr.msg);
 	}
 	if (!j->pol)
-		return NULL;
+		return;
 	ct_policy_init(j->pol);
 	*j->pinit = 1;
 	const char *nsp = n->ns.v[0].path;
@@ -171,7 +169,6 @@ static void *gather_node(void *arg)
 				ifs[nif++] = h->links.v[k].name;
 		j->pol_ok = ct_policy_follow(j->pol, ifs, nif) == 0;
 	}
-	return NULL;
 }
 
 static uint8_t proto_of(const char *p, uint8_t family)
@@ -300,13 +297,10 @@ int cmd_path(struct ct_ctx *c)
 		goto out;
 	}
 	/* BIRD on every live node (a snapshot keeps what BIRD said when it was taken), and
-	 * Felix's policy on the live nodes of SRC and DST: one thread per node, as each waits
-	 * on its own BIRD socket and iptables-save runs */
+	 * Felix's policy on the live nodes of SRC and DST, one node after the other (threads
+	 * were tried: the probes are not written for them, a BIRD read failed with EBADF) */
 	struct gjob *jobs = calloc(nn, sizeof(*jobs));
-	pthread_t *th = calloc(nn, sizeof(*th));
-	if (!jobs || !th) {
-		free(jobs);
-		free(th);
+	if (!jobs) {
 		fprintf(stderr, "caltrace: out of memory\n");
 		rc = CT_EXIT_GATHER;
 		goto out;
@@ -324,18 +318,11 @@ int cmd_path(struct ct_ctx *c)
 			}
 		j->pol = (int)i == q.src.node || (int)i == q.dst.node ? &pols[i] : NULL;
 		j->pinit = &pinit[i];
-		j->started = pthread_create(&th[i], NULL, gather_node, j) == 0;
-		if (!j->started)
-			gather_node(j);
-	}
-	for (size_t i = 0; i < nn; i++) {
-		if (jobs[i].started)
-			pthread_join(th[i], NULL);
-		if (jobs[i].pol_ok)
+		gather_node(j);
+		if (j->pol_ok)
 			polp[i] = &pols[i];
 	}
 	free(jobs);
-	free(th);
 	struct fibctx fc = {&cl, lv};
 	q.ip_proto = proto_of(c->o.proto, q.dst.ip.family);
 	q.port = c->o.port;
