@@ -224,6 +224,10 @@ for mode in $LAB_MODES; do
 			"lab_fault birdkill on" "lab_fault birdkill off"
 		fault_case pinpeer 1 3 forward egress n1 fail path_next_hop_wrong_mac \
 			"lab_fault pinpeer on" "lab_fault pinpeer off"
+		# replies from n2 to n1's pods through n3 (a more specific static route): asymmetric
+		fault_case asymmetric 1 3 reverse symmetry - warn path_asymmetric \
+			"ip -n $LAB_N2 route add ${LAB_POD_1_IP%.*}.128/27 via $LAB_N3_IP dev eth0" \
+			"ip -n $LAB_N2 route del ${LAB_POD_1_IP%.*}.128/27"
 	fi
 	: "$P1"
 	lab_down
