@@ -257,6 +257,23 @@ static const struct ct_link *host_side_of(const struct ct_node *n, int pod_ns,
 	return NULL;
 }
 
+/* The workload interface whose host route (/32 or /128, main table) holds ip. */
+static const struct ct_link *workload_of_ip(const struct ct_node *n, const struct ct_ip *ip,
+					    const struct ct_prefixes *p)
+{
+	const struct ct_netns *h = &n->ns.v[0];
+	for (size_t i = 0; i < h->routes.n; i++) {
+		const struct ct_route *r = &h->routes.v[i];
+		if (r->type != RTN_UNICAST || r->dst.len != ct_ip_maxlen(ip->family) ||
+		    !ct_ip_eq(&r->dst.ip, ip))
+			continue;
+		const struct ct_link *l = ct_link_by_ifindex(h, r->oif);
+		if (l && ct_is_workload(p, l->name))
+			return l;
+	}
+	return NULL;
+}
+
 static const struct ct_link *pod_eth0(const struct ct_netns *ns, const struct ct_prefixes *p)
 {
 	return ct_podns_candidate(ns, p);
@@ -1025,10 +1042,21 @@ static void walk(struct ctx *x, const struct ct_path_end *s, const struct ct_pat
 			 nx.kind == EG_VXLAN ? CT_VTEP_NAME : nx.kind == EG_IPIP ? "tunl0" : "");
 		goto arrive;
 	}
-	if (s->ns > 0) {
+	if (s->ns > 0 || !s->is_node) {
 		const struct ct_node *n = node_of(x, node);
-		pod_hop(x, rev, node, s->ns, true, &d->ip);
-		wl_src = host_side_of(n, s->ns, x->q->prefixes);
+		if (s->ns > 0) {
+			pod_hop(x, rev, node, s->ns, true, &d->ip);
+			wl_src = host_side_of(n, s->ns, x->q->prefixes);
+		} else {
+			/* the pod's namespace was not read: its interface from its route */
+			wl_src = workload_of_ip(n, &s->ip, x->q->prefixes);
+			struct ct_hop *h = hop_add(x, rev, CT_HOP_POD_EGRESS, node, -1, "eth0");
+			if (h) {
+				h->verdict = CT_HOP_UNKNOWN;
+				hop_sum(h, "the pod's namespace%s%s was not read", wl_src ? " behind " : "",
+					wl_src ? wl_src->name : "");
+			}
+		}
 		if (wl_src) {
 			workload_hop(x, rev, node, wl_src, true, &s->ip);
 			policy_hop(x, rev, node, wl_src, false);
