@@ -288,6 +288,27 @@ static void test_mtu_budget(void **st)
 	world_free(&w);
 }
 
+static void test_ebpf_unknown(void **st)
+{
+	(void)st;
+	struct world w;
+	world_init(&w, true);
+	/* Calico's eBPF dataplane on B: its forwarding and policy hops are unknown, not ok */
+	add_link(&ct_cluster_node(&w.c, 1)->ns.v[0], 9, "bpfin.cali", true, 1, 0);
+	assert_int_equal(ct_netns_index(&ct_cluster_node(&w.c, 1)->ns.v[0]), 0);
+	assert_int_equal(ct_path_build(&w.c, &w.q, &w.p), 0);
+	const struct ct_hop *f = find_hop(&w.p, false, CT_HOP_FORWARD, "B");
+	assert_non_null(f);
+	assert_int_equal(f->verdict, CT_HOP_UNKNOWN);
+	assert_non_null(strstr(f->summary, "eBPF"));
+	f = find_hop(&w.p, true, CT_HOP_POLICY_OUT, "B");
+	assert_non_null(f);
+	assert_int_equal(f->verdict, CT_HOP_UNKNOWN);
+	/* A is as before */
+	assert_int_equal(find_hop(&w.p, false, CT_HOP_FORWARD, "A")->verdict, CT_HOP_OK);
+	world_free(&w);
+}
+
 static void test_end_resolve(void **st)
 {
 	(void)st;
@@ -391,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_mac),
 		cmocka_unit_test(test_pod_without_default),
 		cmocka_unit_test(test_mtu_budget),
+		cmocka_unit_test(test_ebpf_unknown),
 		cmocka_unit_test(test_end_resolve),
 		cmocka_unit_test(test_nodes_good),
 		cmocka_unit_test(test_nodes_bad),
