@@ -814,12 +814,10 @@ static int egress_hop(struct ctx *x, bool rev, int node, const struct fwd *fw, s
 	snprintf(nx->dev, sizeof(nx->dev), "%s", ol->name);
 	nx->kind = egress_kind_of(ol);
 	h->mtu = ol->mtu;
-	char gb[64] = "", key2[96] = "";
+	char gb[64] = "";
 	if (ct_ip_is_set(&fw->gw))
 		ct_ip_fmt(&fw->gw, gb, sizeof(gb));
-	snprintf(key2, sizeof(key2), "%s %s", ol->name, gb);
 	const char *keys[] = {ol->name, gb[0] ? gb : NULL, NULL};
-	(void)key2;
 	hop_claim(x, h, node, 0, keys, NULL, NULL);
 	const struct ct_cluster_owner *ow = NULL;
 	switch (nx->kind) {
