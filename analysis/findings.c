@@ -83,6 +83,12 @@ const struct ct_finding_def ct_finding_defs[] = {
 	{"pod_eth0_no_address", CT_SEV_FAIL, "doctor", "inside a pod, eth0 does not hold the address the node routes to its workload interface"},
 	{"pod_no_default_route", CT_SEV_FAIL, "doctor", "inside a pod, no default route via 169.254.1.1 (or fe80::ecee:eeff:feee:eeee) through eth0"},
 	{"pod_mtu_mismatch", CT_SEV_WARN, "doctor", "inside a pod, eth0's MTU differs from its host-side workload interface's"},
+	/* path (analysis/path.c): what only the path from SRC to DST shows */
+	{"path_no_route", CT_SEV_FAIL, "path", "a node (or the pod) on the path does not forward the packet to DST: the lookup fails, or only a default route leads toward a pod of a known node"},
+	{"path_policy_denies", CT_SEV_FAIL, "path", "every policy that applies to a workload on the path has no rule: the end-of-tier rule drops the packet"},
+	{"path_next_hop_wrong_mac", CT_SEV_FAIL, "path", "the underlay next hop's neighbour entry holds a MAC that is not the next node's interface MAC"},
+	{"path_mtu", CT_SEV_WARN, "path", "the sender's MTU is larger than the path carries, encapsulation included"},
+	{"path_asymmetric", CT_SEV_WARN, "path", "replies cross other nodes than requests"},
 	/* internal */
 	{"dump_interrupted", CT_SEV_WARN, "all", "a netlink dump stayed inconsistent after retries (the table changed while it was read)"},
 	{"internal_unknown_code", CT_SEV_WARN, "all", "caltrace bug: a finding code missing from the registry"},

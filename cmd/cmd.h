@@ -41,6 +41,10 @@ enum {
 	CT_OPT_VXLAN_PORT,
 	CT_OPT_CHECKSUMS,
 	CT_OPT_MAX_FLOWS,
+	CT_OPT_NODE,
+	CT_OPT_NODES,
+	CT_OPT_PROTO,
+	CT_OPT_PORT,
 };
 
 #define CT_MAX_NETNS 64        /* -n given several times (sniff) */
@@ -78,6 +82,12 @@ struct ct_opts {
 	int n_vxlan_ports;
 	bool checksums;          /* --checksums */
 	const char *user;        /* -Z */
+	/* path */
+	const char *node_list[CT_MAX_NETNS]; /* every --node NAME=SPEC, in order */
+	int n_node;
+	const char *nodes_file;  /* --nodes */
+	const char *proto;       /* --proto: icmp, tcp, udp (NULL: icmp) */
+	unsigned short port;     /* --port, 0: none */
 	int argc;
 	char **argv; /* positional arguments after the command */
 };
@@ -211,6 +221,7 @@ int cmd_veth_name(struct ct_ctx *c);
 int cmd_bgp(struct ct_ctx *c);
 int cmd_doctor(struct ct_ctx *c);
 int cmd_sniff(struct ct_ctx *c);
+int cmd_path(struct ct_ctx *c);
 int cmd_help(struct ct_ctx *c);
 int cmd_version(struct ct_ctx *c);
 

@@ -170,6 +170,27 @@ static int take(struct ct_opts *o, const struct ct_opt *x, const char *arg, stru
 	case CT_OPT_CHECKSUMS:
 		o->checksums = true;
 		return 0;
+	case CT_OPT_NODE:
+		if (o->n_node >= CT_MAX_NETNS)
+			return usage_err(err, "too many --node options (at most 64)%s", "");
+		o->node_list[o->n_node++] = arg;
+		return 0;
+	case CT_OPT_NODES:
+		o->nodes_file = arg;
+		return 0;
+	case CT_OPT_PROTO:
+		if (strcmp(arg, "icmp") && strcmp(arg, "tcp") && strcmp(arg, "udp"))
+			return bad_value(err, x, arg);
+		o->proto = arg;
+		return 0;
+	case CT_OPT_PORT: {
+		errno = 0;
+		long v = strtol(arg, &end, 10);
+		if (errno || *end || end == arg || v < 1 || v > 65535)
+			return bad_value(err, x, arg);
+		o->port = (unsigned short)v;
+		return 0;
+	}
 	case 'Z':
 		o->user = arg;
 		return 0;

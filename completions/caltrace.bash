@@ -5,7 +5,7 @@
 # tests/integration/docs.sh fails when this file, `caltrace --help` and the man
 # page disagree. Needs no bash-completion helpers.
 
-_caltrace_cmds=(links tunnel routes neigh bgp doctor snapshot sniff veth-name help version)
+_caltrace_cmds=(links tunnel routes neigh bgp doctor snapshot sniff path veth-name help version)
 # options every command takes
 _caltrace_global_opts=(-n --netns -j --json --color --prefix -h --help -V --version)
 # options only some commands take
@@ -16,6 +16,7 @@ _caltrace_doctor_opts=(--from --bird-socket --timeout --pods)
 _caltrace_snapshot_opts=(--pods -o --output --timeout --bird-socket)
 _caltrace_sniff_opts=(-i --interface -r --read -w --write -c --count -s --snaplen --inner --flows
 	--interval --max-flows --vxlan-port --checksums -Z --user)
+_caltrace_path_opts=(--from --pods --timeout --bird-socket --node --nodes --proto --port)
 # short options that take a value, by their long name
 declare -gA _caltrace_short_arg=([n]=netns [o]=output [i]=interface [r]=read [w]=write [c]=count
 	[s]=snaplen [Z]=user)
@@ -102,6 +103,35 @@ _caltrace_bgp_peers()
 	"$1" "${a[@]}" bgp 2>/dev/null </dev/null | jq -r '.items[].name // empty' 2>/dev/null
 }
 
+# _caltrace_pod_ips NS...: pod addresses (routes through workload interfaces) in each namespace
+_caltrace_pod_ips()
+{
+	local n
+	for n in "$@"; do
+		{
+			_caltrace_ip "$n" -4 route show
+			_caltrace_ip "$n" -6 route show
+		} 2>/dev/null | awk '$2 == "dev" && $3 ~ /^cali/ { sub(/\/.*/, "", $1); print $1 }'
+	done | awk '!seen[$0]++'
+}
+
+# _caltrace_path_ends NS NODESFILE PODS NODE...: SRC and DST for path: the pods of --pods FILE
+# (NAMESPACE/POD) and the pod addresses of the namespace and of every live --node/--nodes node
+_caltrace_path_ends()
+{
+	local ns=$1 nf=$2 pods=$3 n
+	shift 3
+	local -a spaces=("$ns")
+	for n in "$@"; do [[ $n == *=* && ${n#*=} != @* ]] && spaces+=("${n#*=}"); done
+	if [[ -n $nf && -f $nf && -r $nf ]]; then
+		while read -r _ n _; do [[ -n $n && $n != @* ]] && spaces+=("$n"); done < <(sed 's/#.*//' -- "$nf")
+	fi
+	if [[ -n $pods && -f $pods && -r $pods ]] && command -v jq >/dev/null 2>&1; then
+		jq -r '.items[]? | .metadata.namespace + "/" + .metadata.name' -- "$pods" 2>/dev/null
+	fi
+	_caltrace_pod_ips "${spaces[@]}"
+}
+
 # _caltrace_netns FROM VALUE: values for -n
 _caltrace_netns()
 {
@@ -143,7 +173,8 @@ _caltrace()
 	# What came before: the command, its arguments, and -n (every one: sniff
 	# takes several), --from, --prefix and --bird-socket.
 	local cmd="" ns="" from="" pfx="" sock="" arg1="" expect="" dashdash=0 nargs=0 k ch
-	local -a nss=()
+	local nodesf="" podsf=""
+	local -a nss=() nodes=()
 	for ((i = 1; i < ${#w[@]} - 1; i++)); do
 		t=${w[i]}
 		if [[ -n $expect ]]; then
@@ -152,6 +183,9 @@ _caltrace()
 			from) from=$t ;;
 			prefix) pfx=$t ;;
 			bird-socket) sock=$t ;;
+			node) nodes+=("$t") ;;
+			nodes) nodesf=$t ;;
+			pods) podsf=$t ;;
 			esac
 			expect=""
 			continue
@@ -161,8 +195,11 @@ _caltrace()
 			--) dashdash=1 ;;
 			--netns | --from | --prefix | --bird-socket | --color | --pods | --output | --timeout | \
 				--interface | --read | --write | --count | --snaplen | --inner | --interval | \
-				--max-flows | --vxlan-port | --user)
+				--max-flows | --vxlan-port | --user | --node | --nodes | --proto | --port)
 				expect=${t#--} ;;
+			--node=*) nodes+=("${t#*=}") ;;
+			--nodes=*) nodesf=${t#*=} ;;
+			--pods=*) podsf=${t#*=} ;;
 			--netns=*) ns=${t#*=} nss+=("$ns") ;;
 			--from=*) from=${t#*=} ;;
 			--prefix=*) pfx=${t#*=} ;;
@@ -207,7 +244,19 @@ _caltrace()
 		n | netns) mapfile -t cands < <(_caltrace_netns "$from" "$val") ;;
 		color) cands=(auto always never) ;;
 		pods) cands=(kubectl crictl -) files=1 ;;
-		from | output | bird-socket | read | write) files=1 ;;
+		from | output | bird-socket | read | write | nodes) files=1 ;;
+		proto) cands=(icmp tcp udp) ;;
+		node)
+			# NAME=NETNS or NAME=@FILE: after "NAME=", namespaces and @files
+			if [[ $val == *=* ]]; then
+				local nn=${val%%=*} v2=${val#*=} x
+				if [[ $v2 == @* ]]; then
+					while read -r x; do cands+=("$nn=@$x"); done < <(compgen -f -- "${v2#@}")
+				else
+					while read -r x; do cands+=("$nn=$x"); done < <(_caltrace_netns "" "$v2")
+				fi
+			fi
+			;;
 		interface) mapfile -t cands < <(_caltrace_capture_ifaces "$val" "${nss[@]}") ;;
 		user) mapfile -t cands < <(compgen -u -- "$val") ;;
 		esac
@@ -223,13 +272,14 @@ _caltrace()
 	elif ((!dashdash)) && [[ $cur == -* ]]; then
 		cands=("${_caltrace_global_opts[@]}")
 		case $cmd in
-		"") cands+=(--from --exported "${_caltrace_snapshot_opts[@]}" "${_caltrace_sniff_opts[@]}") ;; # every option
+		"") cands+=(--from --exported "${_caltrace_snapshot_opts[@]}" "${_caltrace_sniff_opts[@]}" --node --nodes --proto --port) ;; # every option
 		links) cands+=("${_caltrace_links_opts[@]}") ;;
 		tunnel | routes | neigh) cands+=("${_caltrace_model_opts[@]}") ;;
 		bgp) cands+=("${_caltrace_bgp_opts[@]}") ;;
 		doctor) cands+=("${_caltrace_doctor_opts[@]}") ;;
 		snapshot) cands+=("${_caltrace_snapshot_opts[@]}") ;;
 		sniff) cands+=("${_caltrace_sniff_opts[@]}") ;;
+		path) cands+=("${_caltrace_path_opts[@]}") ;;
 		esac
 	elif [[ -z $cmd ]]; then
 		cands=("${_caltrace_cmds[@]}")
@@ -259,6 +309,7 @@ _caltrace()
 				mapfile -t -O "${#cands[@]}" cands < <(_caltrace_bgp_peers "$prog" "$ns" "$from" "$sock")
 			fi
 			;;
+		path) ((nargs < 2)) && mapfile -t cands < <(_caltrace_path_ends "$ns" "$nodesf" "$podsf" "${nodes[@]}") ;;
 		help) ((nargs)) || cands=("${_caltrace_cmds[@]}") ;;
 		esac
 	fi

@@ -85,7 +85,7 @@ function __caltrace_state
             case --bird-socket
                 set expect sock
             case --color --pods --output --timeout --interface --read --write --count --snaplen \
-                --inner --interval --max-flows --vxlan-port --user
+                --inner --interval --max-flows --vxlan-port --user --node --nodes --proto --port
                 set expect skip
             case '--netns=*'
                 set ns (string replace -r '^[^=]*=' '' -- $t)
@@ -146,6 +146,8 @@ function __caltrace_takes
             contains -- $argv[1] pods output timeout bird-socket
         case sniff
             contains -- $argv[1] interface read write count snaplen inner flows interval max-flows vxlan-port checksums user
+        case path
+            contains -- $argv[1] from pods timeout bird-socket node nodes proto port
         case '*'
             return 1
     end
@@ -282,6 +284,15 @@ function __caltrace_bgp_peers
     command $prog $a bgp 2>/dev/null </dev/null | jq -r '.items[].name // empty' 2>/dev/null
 end
 
+# path SRC DST: pod addresses (routes through workload interfaces) of the namespace of -n
+function __caltrace_pod_ips
+    set -l s (__caltrace_state)
+    begin
+        __caltrace_ip "$s[2]" -4 route show
+        __caltrace_ip "$s[2]" -6 route show
+    end | awk '$2 == "dev" && $3 ~ /^cali/ { sub(/\/.*/, "", $1); print $1 }'
+end
+
 complete -c caltrace -e
 complete -c caltrace -f
 
@@ -294,6 +305,7 @@ complete -c caltrace -n __caltrace_needs_command -a bgp -d 'BGP sessions from BI
 complete -c caltrace -n __caltrace_needs_command -a doctor -d 'every node check in one run: links, routes, tunnels, neighbours, BGP, and node settings'
 complete -c caltrace -n __caltrace_needs_command -a snapshot -d 'save the node\'s state (host and pod namespaces, BIRD\'s view) as JSON for --from'
 complete -c caltrace -n __caltrace_needs_command -a sniff -d 'capture and decode IPIP and VXLAN traffic, outer and inner, live in several namespaces or from a pcap; flows with --flows'
+complete -c caltrace -n __caltrace_needs_command -a path -d 'the static path from SRC to DST hop by hop across nodes, forward and back, each hop with its verdict'
 complete -c caltrace -n __caltrace_needs_command -a veth-name -d 'print the host-side interface name Calico gives a pod'
 complete -c caltrace -n __caltrace_needs_command -a help -d 'show help for caltrace or one command'
 complete -c caltrace -n __caltrace_needs_command -a version -d 'print the version'
@@ -324,6 +336,10 @@ complete -c caltrace -n '__caltrace_takes max-flows' -l max-flows -x -d 'sniff -
 complete -c caltrace -n '__caltrace_takes vxlan-port' -l vxlan-port -x -d 'sniff: decode UDP to PORT as VXLAN'
 complete -c caltrace -n '__caltrace_takes checksums' -l checksums -d 'sniff: verify IPv4 header, TCP, UDP and ICMP checksums'
 complete -c caltrace -n '__caltrace_takes user' -s Z -l user -x -a '(__fish_complete_users)' -d 'sniff: once the capture is open, run as USER'
+complete -c caltrace -n '__caltrace_takes node' -l node -x -a '(ip netns list 2>/dev/null | string replace -r " .*" "" | string replace -r "^" "NAME=")' -d 'path: another node, NAME=NETNS or NAME=@SNAPSHOT'
+complete -c caltrace -n '__caltrace_takes nodes' -l nodes -r -F -d 'path: the nodes from FILE (NAME NETNS|@SNAPSHOT [bird=PATH])'
+complete -c caltrace -n '__caltrace_takes proto' -l proto -x -a 'icmp tcp udp' -d 'path: the packet\'s protocol'
+complete -c caltrace -n '__caltrace_takes port' -l port -x -d 'path: with --proto tcp or udp, the destination port'
 
 # arguments
 complete -c caltrace -n '__caltrace_using links' -a '(__caltrace_ifaces workload)' -d 'workload interface'
@@ -331,4 +347,6 @@ complete -c caltrace -n '__caltrace_using neigh 0' -a '(__caltrace_ifaces)' -d i
 complete -c caltrace -n '__caltrace_using routes 0' -a '(__caltrace_routes)' -d route
 complete -c caltrace -n '__caltrace_using bgp 0' -a routes -d 'BIRD\'s routes against the kernel'
 complete -c caltrace -n __caltrace_bgp_wants_peer -a '(__caltrace_bgp_peers)' -d 'BGP peer'
-complete -c caltrace -n '__caltrace_using help 0' -a 'links tunnel routes neigh bgp doctor snapshot sniff veth-name help version'
+complete -c caltrace -n '__caltrace_using path 0' -a '(__caltrace_pod_ips)' -d 'pod address'
+complete -c caltrace -n '__caltrace_using path 1' -a '(__caltrace_pod_ips)' -d 'pod address'
+complete -c caltrace -n '__caltrace_using help 0' -a 'links tunnel routes neigh bgp doctor snapshot sniff path veth-name help version'

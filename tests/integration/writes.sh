@@ -87,6 +87,7 @@ args_for() {
 		;;
 	sniff) ARGS=(-r "$PCAP") ;;
 	veth-name) ARGS=(default/podA kube-system/coredns-1) ;;
+	path) ARGS=(--from "$FIX" 172.168.195.3 172.168.195.5) ;;
 	help | version) ARGS=() ;;
 	*)
 		# a new command: the fixture when it reads snapshots, else nothing; the baseline

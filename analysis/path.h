@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The static path of a packet from SRC to DST across the nodes of a cluster
+ * (model/cluster.h), hop by hop, forward then reverse: `caltrace path`. Pure:
+ * no I/O, no printing. Hops are data (struct ct_hop) so that text, JSON and
+ * the dashboard draw the same list.
+ *
+ * A hop's verdict is the verdict of the node's own findings about the hop's
+ * subject (the checks of links, routes, tunnel, neigh, bgp, doctor and the pod
+ * checks, run once per node and filtered to the hop: never a second copy of a
+ * rule), together with what only the path knows: the forwarding decision for
+ * this destination (path_no_route), the policy chains on the way
+ * (path_policy_denies), the next hop's MAC against the next node's interface
+ * (path_next_hop_wrong_mac), the MTU budget (path_mtu) and an asymmetric
+ * return (path_asymmetric).
+ *
+ * The forwarding decision is the kernel's when the caller gives a lookup
+ * (struct ct_path_fib: a live node's kept netlink handle), else the model's
+ * (model/lookup.h: snapshot nodes, unit tests). The model names the route
+ * behind a refusal either way.
+ *
+ * Next node: the one whose underlay address (IPIP, native BGP) or VTEP address
+ * and MAC (VXLAN) equals the hop's gateway. A gateway that is no known node
+ * ends the known stretch: the underlay between them is `unknown`, and the
+ * path goes on at the node the cross-node index says owns DST, or, when no
+ * known node owns it, every hop there is `unknown` with what is expected and
+ * how to get it.
+ */
+#ifndef CT_ANALYSIS_PATH_H
+#define CT_ANALYSIS_PATH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analysis/findings.h"
+#include "model/cluster.h"
+#include "model/lookup.h"
+#include "model/policy.h"
+
+enum ct_hop_verdict { CT_HOP_OK = 0, CT_HOP_UNKNOWN, CT_HOP_WARN, CT_HOP_FAIL, CT_HOP__COUNT };
+extern const char *const ct_hop_verdict_names[CT_HOP__COUNT];
+
+enum ct_hop_kind {
+	CT_HOP_POD_EGRESS = 0, /* the source pod's eth0 */
+	CT_HOP_WORKLOAD_IN,    /* the source pod's host-side interface (caliA) */
+	CT_HOP_POLICY_OUT,     /* cali-fw-caliA */
+	CT_HOP_FORWARD,        /* a node's forwarding decision */
+	CT_HOP_EGRESS,         /* encapsulation or underlay next hop out of a node */
+	CT_HOP_ROUTE_SOURCE,   /* who programmed the route: a BGP peer, Felix */
+	CT_HOP_UNDERLAY,       /* between two nodes, not visible */
+	CT_HOP_INGRESS,        /* the next node's arrival device (decapsulation) */
+	CT_HOP_POLICY_IN,      /* cali-tw-caliB */
+	CT_HOP_WORKLOAD_OUT,   /* caliB */
+	CT_HOP_POD_INGRESS,    /* the destination pod's eth0 */
+	CT_HOP_LOCAL,          /* delivered to the node itself (a node address) */
+	CT_HOP_MTU,            /* the MTU budget of one direction */
+	CT_HOP_SYMMETRY,       /* the reverse path against the forward one */
+	CT_HOP_KIND__COUNT
+};
+extern const char *const ct_hop_kind_names[CT_HOP_KIND__COUNT];
+
+#define CT_HOP_EVIDENCE 6
+#define CT_HOP_FINDINGS 6
+
+struct ct_hop {
+	bool reverse;                /* part of the reply path (DST to SRC) */
+	enum ct_hop_kind kind;
+	int node;                    /* index in the cluster, -1 unknown */
+	char node_name[CT_NAME_LEN]; /* "" when unknown */
+	char netns[CT_NAME_LEN];     /* the namespace the hop is in, "" unknown */
+	char subject[128];           /* eth0, caliX, cali-fw-caliX, vxlan.calico, ... */
+	enum ct_hop_verdict verdict;
+	char summary[256];           /* key evidence, one line */
+	char evidence[CT_HOP_EVIDENCE][256];
+	unsigned n_evidence;
+	uint32_t mtu;                /* the device's MTU where the hop has one, 0 */
+	/* findings about the hop's subject (copies: code, message, fix, run) */
+	struct ct_finding findings[CT_HOP_FINDINGS];
+	unsigned n_findings;
+};
+
+/* A packet's end: a pod address, or a node address. */
+struct ct_path_end {
+	struct ct_ip ip;
+	int node;       /* the owner in the cluster, -1 none known */
+	int ns;         /* the pod's namespace in that node, -1 (a node address, or unknown) */
+	bool is_node;   /* a node's own address */
+	char label[CT_NAME_LEN]; /* what the user wrote ("default/web-1"), or the address */
+};
+
+/* The kernel's forwarding decision on a live node, asked by the caller. */
+struct ct_path_fib_answer {
+	int err;          /* 0 a route, else the kernel's positive errno */
+	int oif;          /* output interface */
+	struct ct_ip gw;  /* gateway, unset when direct */
+	uint8_t type;     /* RTN_* */
+};
+struct ct_path_fib {
+	/* Returns 0 with a filled, or -1 when the kernel of node (cluster index) cannot be
+	 * asked (a snapshot node): the model's lookup answers instead. */
+	int (*lookup)(void *arg, int node, const struct ct_lookup_query *q,
+		      struct ct_path_fib_answer *a);
+	void *arg;
+};
+
+struct ct_path_query {
+	struct ct_path_end src, dst;
+	uint8_t ip_proto; /* IPPROTO_ICMP (or ICMPV6), TCP, UDP */
+	uint16_t port;    /* destination port, 0 none */
+	int64_t now;      /* unix seconds, for the snapshot ages */
+	const struct ct_prefixes *prefixes;
+	/* per node (cluster index), NULL or entries NULL: not read */
+	const struct ct_policy *const *policy;
+	struct ct_path_fib fib; /* lookup NULL: the model's everywhere */
+};
+
+struct ct_path {
+	struct ct_hop *v;
+	size_t n, cap;
+	uint32_t mtu_forward, mtu_reverse; /* the largest IP packet each way, 0 unknown */
+	char notes[4][256];                /* snapshot ages, nodes not known */
+	unsigned n_notes;
+	/* every finding attached to a hop, once (for the findings list) */
+	struct ct_findings findings;
+};
+
+void ct_path_init(struct ct_path *p);
+void ct_path_free(struct ct_path *p);
+
+/* Resolves an endpoint word: an address (v4 or v6) a pod or a node of c holds
+ * (or any address when none does: node -1), or NAMESPACE/POD (by the pods
+ * lists, else by its host-side veth name, prefix the first of p). 0, or -1
+ * with why set (a sentence for the user). */
+int ct_path_end_resolve(const struct ct_cluster *c, const struct ct_prefixes *p, const char *word,
+			struct ct_path_end *e, char *why, size_t whylen);
+
+/* Builds the hops, forward then reverse. 0, or -ENOMEM. */
+int ct_path_build(const struct ct_cluster *c, const struct ct_path_query *q, struct ct_path *out);
+
+/* The worst verdict of the path (unknown counts as ok for the exit status). */
+enum ct_hop_verdict ct_path_worst(const struct ct_path *p);
+
+/* ---- --nodes FILE: one node a line, `NAME NETNS|@SNAPSHOT [bird=PATH]`, '#' starts a
+ * comment, blank lines ignored. Bytes are untrusted: a line longer than 4095 bytes, a NUL,
+ * a control character, a missing or extra word, an unknown key or a name used twice is an
+ * error naming the line. */
+#define CT_PATH_MAX_NODES 64
+struct ct_path_nodespec {
+	char name[CT_NAME_LEN];
+	char spec[CT_PATH_LEN]; /* a namespace as -n takes it, or @FILE */
+	char bird[CT_PATH_LEN]; /* BIRD's control socket, "" to discover */
+	unsigned line;
+};
+/* 0, or -1 with why ("line N: ...", without the file's name). */
+int ct_path_nodes_parse(const char *text, size_t len, struct ct_path_nodespec *out, size_t max,
+			size_t *n, char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * caltrace path SRC DST: the static path hop by hop across the nodes given
+ * (analysis/path.h). Loads the nodes (live namespaces with their pods, or
+ * snapshots), asks each live node's BIRD, reads Felix's policy on the nodes
+ * that hold SRC and DST, and keeps one netlink handle per live node for the
+ * kernel's forwarding decisions.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analysis/path.h"
+#include "cmd/cmd.h"
+#include "model/esc.h"
+#include "probes/bgp_gather.h"
+#include "probes/cluster_load.h"
+#include "probes/nl.h"
+#include "probes/pods_exec.h"
+#include "probes/policy.h"
+#include "probes/route_get.h"
+#include "render/views_path.h"
+
+#define NODES_FILE_MAX (1u << 20)
+
+struct live {
+	struct ct_nl nl;
+	int state; /* 0 not opened, 1 open, -1 cannot */
+};
+
+struct fibctx {
+	const struct ct_cluster *c;
+	struct live *l; /* per node */
+};
+
+static int fib_lookup(void *arg, int node, const struct ct_lookup_query *q,
+		      struct ct_path_fib_answer *a)
+{
+	struct fibctx *f = arg;
+	const struct ct_node *n = ct_cluster_node(f->c, node);
+	if (!n || strcmp(n->source, "live"))
+		return -1;
+	struct live *l = &f->l[node];
+	if (l->state == 0) {
+		const char *path = n->ns.n ? n->ns.v[0].path : "";
+		int fd = -1;
+		if (path[0]) {
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0) {
+				l->state = -1;
+				return -1;
+			}
+		}
+		int r = ct_nl_open_in(&l->nl, fd);
+		if (fd >= 0)
+			close(fd);
+		l->state = r == 0 ? 1 : -1;
+	}
+	if (l->state != 1)
+		return -1;
+	struct ct_route_query rq;
+	memset(&rq, 0, sizeof(rq));
+	rq.dst = q->dst;
+	rq.src = q->src;
+	rq.iif = q->iif;
+	rq.oif = q->oif;
+	rq.ip_proto = q->ip_proto;
+	rq.dport = q->dport;
+	struct ct_route_answer ans;
+	memset(&ans, 0, sizeof(ans));
+	if (ct_route_get(&l->nl, &rq, &ans) < 0)
+		return -1;
+	memset(a, 0, sizeof(*a));
+	a->err = ans.err;
+	if (!ans.err) {
+		const struct ct_nexthop *nh;
+		struct ct_nexthop tmp;
+		ct_route_nexthops(&ans.route, &nh, &tmp);
+		a->oif = nh[0].oif;
+		a->gw = nh[0].gw;
+		a->type = ans.route.type;
+	}
+	ct_route_answer_clear(&ans);
+	return 0;
+}
+
+static int read_nodes_file(struct ct_ctx *c, struct ct_path_nodespec *v, size_t *n)
+{
+	const char *name = c->o.nodes_file;
+	char q[256];
+	ct_esc_clip(q, sizeof(q), name, strlen(name));
+	FILE *f = fopen(name, "r");
+	if (!f)
+		return ct_err_set(&c->err, CT_EXIT_GATHER, "cannot read nodes file '%s': %s", q,
+				  strerror(errno));
+	char *buf = malloc(NODES_FILE_MAX + 1);
+	if (!buf) {
+		fclose(f);
+		return ct_err_set(&c->err, CT_EXIT_GATHER, "out of memory");
+	}
+	size_t len = fread(buf, 1, NODES_FILE_MAX + 1, f);
+	int rerr = ferror(f);
+	fclose(f);
+	if (rerr || len > NODES_FILE_MAX) {
+		free(buf);
+		return ct_err_set(&c->err, rerr ? CT_EXIT_GATHER : CT_EXIT_USAGE,
+				  "nodes file '%s': %s", q, rerr ? "read error" : "larger than 1 MiB");
+	}
+	char why[256];
+	int r = ct_path_nodes_parse(buf, len, v, CT_PATH_MAX_NODES, n, why, sizeof(why));
+	free(buf);
+	if (r < 0) {
+		char e[300];
+		ct_esc_clip(e, sizeof(e), why, strlen(why));
+		return ct_err_set(&c->err, CT_EXIT_USAGE, "nodes file '%s' %s", q, e);
+	}
+	return 0;
+}
+
+struct gjob {
+	struct ct_ctx *c;
+	struct ct_node *n;
+	const char *spec, *sock;
+	struct ct_policy *pol; /* NULL: not wanted */
+	char *pinit;
+	bool pol_ok;
+};
+
+static void gather_node(struct gjob *j)
+{
+	struct ct_node *n = j->n;
+	if (strcmp(n->source, "live"))
+		return;
+	/* BIRD only where its routes are (or a socket was named): finding a BIRD that is not
+	 * there means scanning every process */
+	bool bird = j->sock != NULL;
+	const struct ct_netns *h0 = &n->ns.v[0];
+	for (size_t k = 0; k < h0->routes.n && !bird; k++)
+		bird = h0->routes.v[k].protocol == 12 /* RTPROT_BIRD */;
+	if (!n->bgp && bird) {
+		struct ct_bgp_gather_opts g = {
+			.netns_spec = j->spec[0] ? j->spec : NULL,
+			.socket = j->sock,
+			.proc_root = j->c->proc_root,
+			.timeout_s = j->c->o.timeout,
+			.routes = true,
+		};
+		struct ct_err berr = {0};
+		if (ct_bgp_gather(n, &g, &berr) < 0)
+			snprintf(n->bgp_error, sizeof(n->bgp_error), "%s", berr.msg);
+	}
+	if (!j->pol)
+		return;
+	ct_policy_init(j->pol);
+	*j->pinit = 1;
+	const char *nsp = n->ns.v[0].path;
+	struct ct_err perr = {0};
+	if (ct_policy_gather(j->pol, nsp[0] ? nsp : NULL, j->c->o.timeout, &perr) == 0) {
+		const char *ifs[256];
+		size_t nif = 0;
+		const struct ct_netns *h = &n->ns.v[0];
+		for (size_t k = 0; k < h->links.n && nif < 256; k++)
+			if (ct_is_workload(&j->c->o.prefixes, h->links.v[k].name))
+				ifs[nif++] = h->links.v[k].name;
+		j->pol_ok = ct_policy_follow(j->pol, ifs, nif) == 0;
+	}
+}
+
+static uint8_t proto_of(const char *p, uint8_t family)
+{
+	if (p && !strcmp(p, "tcp"))
+		return IPPROTO_TCP;
+	if (p && !strcmp(p, "udp"))
+		return IPPROTO_UDP;
+	return family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+}
+
+int cmd_path(struct ct_ctx *c)
+{
+	if (c->o.argc != 2) {
+		fprintf(stderr, "caltrace: path takes SRC and DST (a pod address, NAMESPACE/POD or a node address)\n");
+		return CT_EXIT_USAGE;
+	}
+	if (c->o.port && (!c->o.proto || !strcmp(c->o.proto, "icmp"))) {
+		fprintf(stderr, "caltrace: --port needs --proto tcp or udp\n");
+		return CT_EXIT_USAGE;
+	}
+	static struct ct_path_nodespec specs[CT_PATH_MAX_NODES];
+	size_t nspec = 0;
+	if (c->o.nodes_file && read_nodes_file(c, specs, &nspec) < 0)
+		return ct_report_err(c);
+	for (int i = 0; i < c->o.n_node; i++) {
+		const char *a = c->o.node_list[i];
+		const char *eq = strchr(a, '=');
+		char q[128];
+		ct_esc_clip(q, sizeof(q), a, strlen(a));
+		if (!eq || eq == a || !eq[1] || (size_t)(eq - a) >= CT_NAME_LEN ||
+		    strlen(eq + 1) >= CT_PATH_LEN || !strcmp(eq + 1, "@")) {
+			fprintf(stderr, "caltrace: a node is NAME=NETNS or NAME=@SNAPSHOT, not '%s'\n", q);
+			return CT_EXIT_USAGE;
+		}
+		if (nspec >= CT_PATH_MAX_NODES) {
+			fprintf(stderr, "caltrace: too many nodes (at most 64)\n");
+			return CT_EXIT_USAGE;
+		}
+		struct ct_path_nodespec *e = &specs[nspec++];
+		memset(e, 0, sizeof(*e));
+		memcpy(e->name, a, (size_t)(eq - a));
+		snprintf(e->spec, sizeof(e->spec), "%s", eq + 1);
+		for (size_t k = 0; k + 1 < nspec; k++)
+			if (!strcmp(specs[k].name, e->name)) {
+				fprintf(stderr, "caltrace: node '%s' given twice\n", q);
+				return CT_EXIT_USAGE;
+			}
+	}
+	/* the local node: -n or --from, unless a --node names the same */
+	char local_spec[CT_PATH_LEN + 1];
+	if (c->o.from)
+		snprintf(local_spec, sizeof(local_spec), "@%s", c->o.from);
+	else
+		snprintf(local_spec, sizeof(local_spec), "%s", c->o.netns ? c->o.netns : "");
+	bool local_listed = false;
+	for (size_t k = 0; k < nspec; k++)
+		local_listed |= !strcmp(specs[k].spec, local_spec);
+
+	struct ct_cluster cl;
+	ct_cluster_init(&cl, &c->o.prefixes);
+	int rc = CT_EXIT_OK;
+	struct live *lv = NULL;
+	struct ct_policy *pols = NULL;
+	const struct ct_policy **polp = NULL;
+	char *pinit = NULL;
+	struct ct_path path;
+	ct_path_init(&path);
+
+	if (!local_listed) {
+		if (ct_cluster_load(&cl, "", local_spec, &c->err) < 0) {
+			rc = ct_report_err(c);
+			goto out;
+		}
+	}
+	for (size_t k = 0; k < nspec; k++) {
+		if (ct_cluster_load(&cl, specs[k].name, specs[k].spec, &c->err) < 0) {
+			if (c->err.exit_code == CT_EXIT_USAGE)
+				c->err.exit_code = CT_EXIT_GATHER;
+			rc = ct_report_err(c);
+			goto out;
+		}
+	}
+	size_t nn = cl.nodes.n;
+	lv = calloc(nn, sizeof(*lv));
+	pols = calloc(nn, sizeof(*pols));
+	polp = calloc(nn, sizeof(*polp));
+	pinit = calloc(nn, 1);
+	if (!lv || !pols || !polp || !pinit) {
+		fprintf(stderr, "caltrace: out of memory\n");
+		rc = CT_EXIT_GATHER;
+		goto out;
+	}
+	if (c->o.pods) {
+		struct ct_node *n0 = ct_cluster_node(&cl, 0);
+		if (ct_pods_load(n0, c->o.pods, c->o.prefixes.list[0], c->o.timeout, &c->err) < 0) {
+			rc = ct_report_err(c);
+			goto out;
+		}
+	}
+	struct ct_path_query q;
+	memset(&q, 0, sizeof(q));
+	char why[320];
+	for (int e = 0; e < 2; e++) {
+		struct ct_path_end *end = e ? &q.dst : &q.src;
+		if (ct_path_end_resolve(&cl, &c->o.prefixes, c->o.argv[e], end, why, sizeof(why)) < 0) {
+			char esc[400];
+			fprintf(stderr, "caltrace: %s %s\n", e ? "DST:" : "SRC:",
+				ct_escape(why, esc, sizeof(esc)));
+			rc = CT_EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (q.src.ip.family != q.dst.ip.family) {
+		fprintf(stderr, "caltrace: SRC and DST are of different address families\n");
+		rc = CT_EXIT_USAGE;
+		goto out;
+	}
+	if (q.src.node < 0 && q.dst.node < 0) {
+		char a[64], b[64];
+		ct_ip_fmt(&q.src.ip, a, sizeof(a));
+		ct_ip_fmt(&q.dst.ip, b, sizeof(b));
+		fprintf(stderr, "caltrace: no known node holds %s or %s; add the nodes with --node or --nodes\n",
+			a, b);
+		rc = CT_EXIT_USAGE;
+		goto out;
+	}
+	/* BIRD on every live node (a snapshot keeps what BIRD said when it was taken), and
+	 * Felix's policy on the live nodes of SRC and DST, one node after the other (threads
+	 * were tried: the probes are not written for them, a BIRD read failed with EBADF) */
+	struct gjob *jobs = calloc(nn, sizeof(*jobs));
+	if (!jobs) {
+		fprintf(stderr, "caltrace: out of memory\n");
+		rc = CT_EXIT_GATHER;
+		goto out;
+	}
+	for (size_t i = 0; i < nn; i++) {
+		struct gjob *j = &jobs[i];
+		j->c = c;
+		j->n = ct_cluster_node(&cl, (int)i);
+		j->spec = local_spec;
+		j->sock = c->o.bird_socket;
+		for (size_t k = 0; k < nspec; k++)
+			if (!strcmp(specs[k].name, j->n->name)) {
+				j->spec = specs[k].spec;
+				j->sock = specs[k].bird[0] ? specs[k].bird : NULL;
+			}
+		j->pol = (int)i == q.src.node || (int)i == q.dst.node ? &pols[i] : NULL;
+		j->pinit = &pinit[i];
+		gather_node(j);
+		if (j->pol_ok)
+			polp[i] = &pols[i];
+	}
+	free(jobs);
+	struct fibctx fc = {&cl, lv};
+	q.ip_proto = proto_of(c->o.proto, q.dst.ip.family);
+	q.port = c->o.port;
+	q.now = (int64_t)time(NULL);
+	q.prefixes = &c->o.prefixes;
+	q.policy = polp;
+	q.fib.lookup = fib_lookup;
+	q.fib.arg = &fc;
+	if (ct_path_build(&cl, &q, &path) < 0) {
+		fprintf(stderr, "caltrace: out of memory\n");
+		rc = CT_EXIT_GATHER;
+		goto out;
+	}
+	struct ct_node *n0 = ct_cluster_node(&cl, q.src.node >= 0 ? q.src.node : 0);
+	ct_out_begin(&c->out, "path", n0->name, n0->source[0] ? n0->source : "live",
+		     n0->ns.n ? n0->ns.v[0].name : "host", n0->synthetic);
+	ct_views_path(&c->out, &cl, &q, &path, c->o.proto ? c->o.proto : "icmp");
+	ct_findings_sort(&path.findings);
+	ct_out_end(&c->out, &path.findings);
+	rc = ct_path_worst(&path) >= CT_HOP_WARN ? CT_EXIT_PROBLEMS : CT_EXIT_OK;
+out:
+	ct_path_free(&path);
+	for (size_t i = 0; lv && i < cl.nodes.n; i++)
+		if (lv[i].state == 1)
+			ct_nl_close(&lv[i].nl);
+	for (size_t i = 0; pinit && i < cl.nodes.n; i++)
+		if (pinit[i])
+			ct_policy_free(&pols[i]);
+	free(pinit);
+	free(lv);
+	free(pols);
+	free(polp);
+	ct_cluster_free(&cl);
+	return rc;
+}

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+#include "render/views_path.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static enum ct_hl verdict_hl(enum ct_hop_verdict v)
+{
+	switch (v) {
+	case CT_HOP_OK:
+		return CT_HL_OK;
+	case CT_HOP_WARN:
+		return CT_HL_WARN;
+	case CT_HOP_FAIL:
+		return CT_HL_FAIL;
+	default:
+		return CT_HL_DIM;
+	}
+}
+
+static void end_label(const struct ct_cluster *c, const struct ct_path_end *e, char *buf,
+		      size_t len)
+{
+	char ip[64];
+	ct_ip_fmt(&e->ip, ip, sizeof(ip));
+	const struct ct_node *n = e->node >= 0 ? ct_cluster_node(c, e->node) : NULL;
+	const char *ns = n && e->ns > 0 && (size_t)e->ns < n->ns.n ? n->ns.v[e->ns].name : NULL;
+	if (strcmp(e->label, ip))
+		snprintf(buf, len, "%s (%s)", e->label, ip);
+	else
+		snprintf(buf, len, "%s", ip);
+	size_t u = strlen(buf);
+	if (n && ns)
+		snprintf(buf + u, len - u, " on %s, pod namespace %s", n->name, ns);
+	else if (n)
+		snprintf(buf + u, len - u, " on %s%s", n->name, e->is_node ? " (the node)" : "");
+	else
+		snprintf(buf + u, len - u, " (no known node holds it)");
+}
+
+void ct_views_path(struct ct_out *o, const struct ct_cluster *c, const struct ct_path_query *q,
+		   const struct ct_path *p, const char *proto)
+{
+	char b[512], e[1024];
+	end_label(c, &q->src, b, sizeof(b));
+	ct_out_top_str(o, "src", "from", b, CT_HL_NONE);
+	end_label(c, &q->dst, b, sizeof(b));
+	ct_out_top_str(o, "dst", "to", b, CT_HL_NONE);
+	if (q->port)
+		snprintf(b, sizeof(b), "%s port %u", proto, q->port);
+	else
+		snprintf(b, sizeof(b), "%s", proto);
+	ct_out_top_str(o, "proto", "protocol", b, CT_HL_NONE);
+	b[0] = 0;
+	for (size_t i = 0; i < c->nodes.n; i++) {
+		const struct ct_node *n = c->nodes.v[i];
+		size_t u = strlen(b);
+		snprintf(b + u, sizeof(b) - u, "%s%s (%s)", i ? ", " : "", n->name,
+			 strcmp(n->source, "live") ? "snapshot" : "live");
+	}
+	ct_out_top_str(o, "nodes", "nodes", b, CT_HL_NONE);
+	if (p->mtu_forward)
+		snprintf(b, sizeof(b), "%u", p->mtu_forward);
+	ct_out_top_str(o, "mtu_forward", "largest packet forward", p->mtu_forward ? b : NULL,
+		       CT_HL_NONE);
+	if (p->mtu_reverse)
+		snprintf(b, sizeof(b), "%u", p->mtu_reverse);
+	ct_out_top_str(o, "mtu_reverse", "largest packet back", p->mtu_reverse ? b : NULL,
+		       CT_HL_NONE);
+	for (unsigned i = 0; i < p->n_notes; i++)
+		ct_out_top_str(o, i ? NULL : "note", "note", p->notes[i], CT_HL_NONE);
+
+	ct_out_section(o, "hops", "hops");
+	for (size_t i = 0; i < p->n; i++) {
+		const struct ct_hop *h = &p->v[i];
+		ct_rec_begin(o);
+		ct_rec_int(o, "#", "hop", (int64_t)i + 1, true, CT_HL_NONE);
+		ct_rec_str(o, "dir", "direction", h->reverse ? "reverse" : "forward", CT_HL_NONE);
+		ct_rec_str(o, "node", "node", h->node_name[0] ? h->node_name : NULL, CT_HL_NONE);
+		ct_rec_str(o, NULL, "netns", h->netns[0] ? h->netns : NULL, CT_HL_NONE);
+		ct_rec_str(o, "hop", "kind", ct_hop_kind_names[h->kind], CT_HL_NONE);
+		ct_rec_str(o, "subject", "subject", h->subject[0] ? h->subject : NULL, CT_HL_NONE);
+		ct_rec_str(o, "verdict", "verdict", ct_hop_verdict_names[h->verdict],
+			   verdict_hl(h->verdict));
+		ct_rec_str(o, "evidence", "summary", h->summary, CT_HL_NONE);
+		ct_rec_int(o, NULL, "mtu", h->mtu, h->mtu != 0, CT_HL_NONE);
+		const char *ev[CT_HOP_EVIDENCE];
+		for (unsigned k = 0; k < h->n_evidence; k++)
+			ev[k] = h->evidence[k];
+		ct_rec_strv(o, NULL, "evidence", ev, h->n_evidence);
+		const char *codes[CT_HOP_FINDINGS];
+		for (unsigned k = 0; k < h->n_findings; k++)
+			codes[k] = h->findings[k].def ? h->findings[k].def->code : "";
+		ct_rec_strv(o, NULL, "findings", codes, h->n_findings);
+		ct_rec_end(o);
+	}
+	ct_out_section_end(o);
+	if (o->json)
+		return;
+	/* the details of every hop that is not ok */
+	bool any = false;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct ct_hop *h = &p->v[i];
+		if (h->verdict == CT_HOP_OK)
+			continue;
+		if (!any)
+			ct_out_printf(o, "\ndetails\n");
+		any = true;
+		ct_escape(h->subject, b, sizeof(b));
+		ct_out_printf(o, "  hop %zu, %s %s%s%s: %s\n", i + 1, h->node_name[0] ? h->node_name : "?",
+			      ct_hop_kind_names[h->kind], b[0] ? " " : "", b,
+			      ct_hop_verdict_names[h->verdict]);
+		ct_out_printf(o, "    %s\n", ct_escape(h->summary, e, sizeof(e)));
+		for (unsigned k = 0; k < h->n_evidence; k++)
+			ct_out_printf(o, "    %s\n", ct_escape(h->evidence[k], e, sizeof(e)));
+		for (unsigned k = 0; k < h->n_findings; k++)
+			ct_out_printf(o, "    %s: %s\n", h->findings[k].def ? h->findings[k].def->code : "?",
+				      ct_escape(h->findings[k].message, e, sizeof(e)));
+	}
+}

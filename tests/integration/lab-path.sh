@@ -1,0 +1,236 @@
+#!/bin/bash
+# `caltrace path SRC DST` on a lab per mode (bgp, vxlan; ipip when LAB_MODES holds it):
+#  - healthy: same node, cross node, IPv4 and IPv6 pairs give every hop ok both ways, and the
+#    nodes of the forward path are the nodes of the kernel's own walk (`ip route get DST from
+#    SRC iif DEV` node by node, the next node the one whose underlay or tunnel address is the
+#    gateway: the oracle);
+#  - only the local node known: the other nodes' hops are unknown, none fails;
+#  - a snapshot node (`caltrace -n NS snapshot -o`) gives the same hops as live;
+#  - the static rows of the fault matrix (issue 10), each applied in place, the failing hop
+#    and its finding code asserted, then reverted, convergence awaited by polling.
+# Faults the lab has no switch for are applied here: forwarding off on a node
+# (net.ipv4.ip_forward=0) and a pod without its default route.
+. "$(dirname "$0")/../lib.sh"
+set -u -o pipefail
+need_root
+need_cmd ip jq
+need_caltrace
+
+TMPD=$(mktemp -d /tmp/ctpath.XXXXXX) || bail "mktemp"
+at_exit 'rm -rf "$TMPD"'
+T0=$(now_ms)
+
+# path SRC DST [more options]: the JSON document in $out, the exit status in $rc
+path() {
+	out=$("$CALTRACE" -j -n "$LAB_N1" --node "n1=$LAB_N1" --node "n2=$LAB_N2" --node "n3=$LAB_N3" \
+		path "$@" 2>&1)
+	rc=$?
+}
+
+# the kernel's walk: node names (n1 n2 ...) from the node of pod S to pod D (family: 4 or 6)
+kernel_walk() {
+	local s=$1 d=$2 fam=$3 k iif sip dip seq="" j dev gw r hop
+	k=$(lab_var "LAB_POD_${s}_NODE")
+	iif=$(lab_var "LAB_POD_${s}_VETH")
+	if [ "$fam" = 6 ]; then
+		sip=$(lab_var "LAB_POD_${s}_IP6") dip=$(lab_var "LAB_POD_${d}_IP6")
+	else
+		sip=$(lab_var "LAB_POD_${s}_IP") dip=$(lab_var "LAB_POD_${d}_IP")
+	fi
+	for hop in 1 2 3 4; do
+		seq+=" n$k"
+		j=$(ip -n "$(lab_var "LAB_N$k")" -j route get "$dip" from "$sip" iif "$iif" 2>/dev/null) || {
+			echo "${seq# } refused"
+			return
+		}
+		dev=$(jq -r '.[0].dev // ""' <<<"$j")
+		gw=$(jq -r '.[0].gateway // ""' <<<"$j")
+		case "$dev" in cali*) break ;; esac
+		k=""
+		for r in 1 2 3; do
+			[ "$gw" = "$(lab_var "LAB_N${r}_IP")" ] || [ "$gw" = "$(lab_var "LAB_N${r}_TUN_IP")" ] && k=$r
+		done
+		[ -n "$k" ] || {
+			echo "${seq# } via $gw"
+			return
+		}
+		case "$LAB_MODE" in vxlan) iif=vxlan.calico ;; ipip) iif=tunl0 ;; *) iif=eth0 ;; esac
+	done
+	echo "${seq# }"
+}
+
+# hop_codes DIR KIND NODE: "verdict code,code" of the first such hop in $out
+hop_of() {
+	jq -r --arg d "$1" --arg k "$2" --arg n "$3" \
+		'[.hops[] | select(.direction == $d and .kind == $k and (.node // "-") == $n)][0]
+		 | if . == null then "none" else "\(.verdict) \(.findings | join(","))" end' <<<"$out" 2>/dev/null
+}
+
+# fault_case NAME SRC DST DIR KIND NODE VERDICT CODE ON OFF: ON applies the fault, OFF reverts it
+fault_case() {
+	local name=$1 s=$2 d=$3 dir=$4 kind=$5 node=$6 want=$7 code=$8 on=$9 off=${10} got end
+	local sip dip
+	sip=$(lab_var "LAB_POD_${s}_IP") dip=$(lab_var "LAB_POD_${d}_IP")
+	eval "$on" >/dev/null 2>&1 || {
+		not_ok "$LAB_MODE $name: apply the fault"
+		return
+	}
+	end=$(($(now_ms) + 20000))
+	while :; do
+		path "$sip" "$dip"
+		got=$(hop_of "$dir" "$kind" "$node")
+		case "$got" in "$want "*"$code"*) break ;; esac
+		[ "$(now_ms)" -lt "$end" ] || break
+		sleep 0.3
+	done
+	is "$LAB_MODE $name: exit 1" "$rc" 1
+	case "$got" in
+	"$want "*"$code"*) ok "$LAB_MODE $name: $dir $kind on $node is $want with $code" ;;
+	*) not_ok "$LAB_MODE $name: $dir $kind on $node is $want with $code" "got: $got
+$(jq -c '.hops[] | select(.verdict != "ok") | [.direction,.kind,.node,.verdict,.summary,.findings]' <<<"$out" 2>&1 | head -20)" ;;
+	esac
+	eval "$off" >/dev/null 2>&1 || not_ok "$LAB_MODE $name: revert the fault"
+	end=$(($(now_ms) + 30000))
+	while :; do
+		path "$sip" "$dip"
+		[ "$rc" = 0 ] && break
+		[ "$(now_ms)" -lt "$end" ] || break
+		sleep 0.3
+	done
+	is "$LAB_MODE $name reverted: healthy again (exit 0)" "$rc" 0
+}
+
+for mode in $LAB_MODES; do
+	case "$mode" in bgp | vxlan | ipip) ;; *) continue ;; esac
+	lab_up "$mode" || bail "$mode: lab up"
+
+	# ---- healthy pairs, both directions, against the kernel's walk
+	pairs="1:2:4 1:3:4 3:5:4 6:1:4 1:2:6"
+	for pr in $pairs; do
+		IFS=: read -r s d fam <<<"$pr"
+		if [ "$fam" = 6 ]; then
+			sip=$(lab_var "LAB_POD_${s}_IP6") dip=$(lab_var "LAB_POD_${d}_IP6")
+			[ -n "$sip" ] || continue
+		else
+			sip=$(lab_var "LAB_POD_${s}_IP") dip=$(lab_var "LAB_POD_${d}_IP")
+		fi
+		path "$sip" "$dip"
+		is "$mode healthy $sip -> $dip: exit 0" "$rc" 0
+		bad=$(jq -r '[.hops[] | select(.verdict != "ok") | "\(.direction) \(.kind) \(.node) \(.verdict)"] | join("; ")' <<<"$out" 2>&1)
+		is "$mode healthy $sip -> $dip: every hop ok both ways" "$bad" ""
+		got=$(jq -r '[.hops[] | select(.direction == "forward" and .kind == "forward") | .node] | join(" ")' <<<"$out")
+		is "$mode healthy $sip -> $dip: forward nodes as the kernel walks them" "$got" \
+			"$(kernel_walk "$s" "$d" "$fam")"
+		got=$(jq -r '[.hops[] | select(.direction == "reverse" and .kind == "forward") | .node] | join(" ")' <<<"$out")
+		is "$mode healthy $dip -> $sip: reverse nodes as the kernel walks them" "$got" \
+			"$(kernel_walk "$d" "$s" "$fam")"
+	done
+
+	# ---- a pod by its name, found through its veth
+	out=$("$CALTRACE" -j -n "$LAB_N1" --node "n1=$LAB_N1" --node "n2=$LAB_N2" path \
+		"$LAB_POD_1_K8S" "$LAB_POD_3_K8S" 2>&1)
+	rc=$?
+	is "$mode: NAMESPACE/POD endpoints (exit 0)" "$rc" 0
+	is "$mode: ... resolved to the pods' addresses" "$(jq -r '.src + " | " + .dst' <<<"$out" | sed 's/ on .*| / | /; s/ on .*//')" \
+		"$LAB_POD_1_K8S ($LAB_POD_1_IP) | $LAB_POD_3_K8S ($LAB_POD_3_IP)"
+
+	# ---- only the local node: the other nodes' hops are unknown
+	out=$("$CALTRACE" -j -n "$LAB_N1" path "$LAB_POD_1_IP" "$LAB_POD_3_IP" 2>&1)
+	rc=$?
+	is "$mode local node only: exit 0" "$rc" 0
+	got=$(jq -r '[.hops[] | select(.node == null and .kind != "symmetry" and .kind != "mtu")] | length > 3 and all(.verdict == "unknown")' <<<"$out")
+	is "$mode local node only: the hops beyond it are unknown" "$got" true
+	got=$(jq -r '[.hops[] | select(.node == null and .kind == "forward")][0].evidence | join(" ")' <<<"$out")
+	case "$got" in *"caltrace snapshot -o FILE"*"--node NAME=@FILE"*) ok "$mode local node only: says how to get the rest" ;;
+	*) not_ok "$mode local node only: says how to get the rest" "$got" ;; esac
+
+	# ---- a snapshot node: the same hops as live
+	snap=$TMPD/n2-$mode.json
+	"$CALTRACE" -n "$LAB_N2" snapshot -o "$snap" >/dev/null 2>&1
+	is "$mode: snapshot of n2 (exit 0)" "$?" 0
+	path "$LAB_POD_1_IP" "$LAB_POD_3_IP"
+	live=$(jq -r '[.hops[] | "\(.direction) \(.kind) \(.node) \(.subject)"] | join("\n")' <<<"$out")
+	out=$("$CALTRACE" -j -n "$LAB_N1" --node "n1=$LAB_N1" --node "n2=@$snap" --node "n3=$LAB_N3" \
+		path "$LAB_POD_1_IP" "$LAB_POD_3_IP" 2>&1)
+	rc=$?
+	is "$mode snapshot n2: exit 0" "$rc" 0
+	is "$mode snapshot n2: the same hops as live" \
+		"$(jq -r '[.hops[] | "\(.direction) \(.kind) \(.node) \(.subject)"] | join("\n")' <<<"$out")" "$live"
+	got=$(jq -r '[.hops[] | select(.node == "n2" and .verdict != "ok") | select((.kind | startswith("policy")) | not)] | length' <<<"$out")
+	is "$mode snapshot n2: its hops ok (policy is not in a snapshot)" "$got" 0
+	case "$(jq -r '.note // ""' <<<"$out")" in "n2: snapshot taken "*" s ago") ok "$mode snapshot n2: its age shown" ;;
+	*) not_ok "$mode snapshot n2: its age shown" "$out" ;; esac
+
+	# ---- bad input: one line, exit 2
+	out=$("$CALTRACE" -n "$LAB_N1" path default/nosuchpod "$LAB_POD_3_IP" 2>&1)
+	rc=$?
+	is "$mode: an unknown pod is a usage error (exit 2)" "$rc" 2
+	is "$mode: ... in one line" "$(wc -l <<<"$out")" 1
+
+	# ---- --nodes FILE: the same path as with --node; a bad line names itself (exit 2)
+	printf '# the lab\nn1 %s\nn2 %s   # live\n\nn3 @%s\n' "$LAB_N1" "$LAB_N2" "$snap" >"$TMPD/nodes"
+	out=$("$CALTRACE" -j -n "$LAB_N1" --nodes "$TMPD/nodes" path "$LAB_POD_1_IP" "$LAB_POD_5_IP" 2>&1)
+	rc=$?
+	is "$mode --nodes FILE: exit 0" "$rc" 0
+	is "$mode --nodes FILE: nodes n1, n2 live and n3 from its snapshot" "$(jq -r .nodes <<<"$out")" \
+		"n1 (live), n2 (live), n3 (snapshot)"
+	printf 'n1 %s\nn2\n' "$LAB_N1" >"$TMPD/bad"
+	out=$("$CALTRACE" -n "$LAB_N1" --nodes "$TMPD/bad" path "$LAB_POD_1_IP" "$LAB_POD_5_IP" 2>&1)
+	rc=$?
+	is "$mode --nodes with a truncated line: exit 2" "$rc" 2
+	is "$mode --nodes with a truncated line: names it" "$out" \
+		"caltrace: nodes file '$TMPD/bad' line 2: a node needs a namespace or @SNAPSHOT after its name"
+	out=$("$CALTRACE" -n "$LAB_N1" --node "n9=${LAB_PREFIX}nosuch" path "$LAB_POD_1_IP" "$LAB_POD_5_IP" 2>&1)
+	rc=$?
+	is "$mode --node with a namespace that does not exist: exit 3" "$rc" 3
+	out=$("$CALTRACE" -n "$LAB_N1" --node "n9" path "$LAB_POD_1_IP" "$LAB_POD_5_IP" 2>&1)
+	rc=$?
+	is "$mode --node without =SPEC: exit 2" "$rc" 2
+
+	# ---- the fault matrix (static rows); faults hit pod 1 (default/web-1 on n1)
+	P1=$(lab_var LAB_POD_1_NS) P3=$(lab_var LAB_POD_3_NS)
+	fault_case proxy_arp 1 3 forward workload_in n1 fail proxy_arp_off \
+		"lab_fault proxy_arp on" "lab_fault proxy_arp off"
+	fault_case forwarding 1 3 forward forward n1 fail ip_forward_off \
+		"ip netns exec $LAB_N1 sysctl -qw net.ipv4.ip_forward=0" \
+		"ip netns exec $LAB_N1 sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.forwarding=1"
+	fault_case route 3 1 forward forward n1 fail path_no_route \
+		"lab_fault route on" "lab_fault route off"
+	fault_case shadow 3 1 forward forward n1 fail path_no_route \
+		"lab_fault shadow on" "lab_fault shadow off"
+	fault_case calidown 3 1 forward workload_out n1 fail workload_link_down \
+		"lab_fault calidown on" "lab_fault calidown off"
+	fault_case nogw 1 3 forward workload_in n1 fail pod_gateway_unroutable \
+		"lab_fault nogw on" "lab_fault nogw off"
+	fault_case pod_b_no_default 1 3 reverse pod_egress n2 fail pod_no_default_route \
+		"ip -n $P3 route del default" "ip -n $P3 route replace default via 169.254.1.1 dev eth0"
+	fault_case denypolicy 3 1 forward policy_in n1 fail path_policy_denies \
+		"lab_fault denypolicy on" "lab_fault denypolicy off"
+	case "$mode" in
+	vxlan | ipip)
+		fault_case podmtu 1 3 forward mtu n1 warn path_mtu \
+			"lab_fault podmtu on" "lab_fault podmtu off"
+		;;
+	esac
+	if [ "$mode" = vxlan ]; then
+		fault_case fdbmissing 1 3 forward egress n1 fail vtep_fdb_missing \
+			"ip netns exec $LAB_N1 bridge fdb del $LAB_N2_VTEP_MAC dev vxlan.calico self" \
+			"ip netns exec $LAB_N1 bridge fdb add $LAB_N2_VTEP_MAC dev vxlan.calico dst $LAB_N2_IP self permanent"
+		fault_case badgw 1 3 forward forward n1 fail tunnel_gateway_not_a_node \
+			"lab_fault badgw on" "lab_fault badgw off"
+	fi
+	if [ "$mode" = bgp ]; then
+		fault_case birdkill 1 3 reverse route_source n2 fail bird_unreachable \
+			"lab_fault birdkill on" "lab_fault birdkill off"
+		fault_case pinpeer 1 3 forward egress n1 fail path_next_hop_wrong_mac \
+			"lab_fault pinpeer on" "lab_fault pinpeer off"
+		# replies from n2 to n1's pods through n3 (a more specific static route): asymmetric
+		fault_case asymmetric 1 3 reverse symmetry - warn path_asymmetric \
+			"ip -n $LAB_N2 route add ${LAB_POD_1_IP%.*}.128/27 via $LAB_N3_IP dev eth0" \
+			"ip -n $LAB_N2 route del ${LAB_POD_1_IP%.*}.128/27"
+	fi
+	: "$P1"
+	lab_down
+done
+diag "lab-path.sh took $(($(now_ms) - T0)) ms"
+done_testing
