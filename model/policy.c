@@ -183,14 +183,47 @@ static bool has_prefix(const char *s, const char *p)
 	return strncmp(s, p, strlen(p)) == 0;
 }
 
+/* A word kept as written when it fits and holds no control character, else "". */
+static void keep_word(char *dst, size_t cap, const char *s)
+{
+	if (!copy_name(dst, cap, s) || !clean_name(dst))
+		dst[0] = 0;
+}
+
+/* -d, -p and --dport (the matches of kube-proxy's Service rules) into r->svc. false: another
+ * option. */
+static bool svc_match(struct ct_ipt_rule *r, const char *w, const char *v, bool neg)
+{
+	if (strcmp(w, "-d") == 0 || strcmp(w, "--destination") == 0) {
+		keep_word(r->svc.dst, sizeof(r->svc.dst), v);
+		r->svc.dst_neg = neg;
+		return true;
+	}
+	if (neg)
+		return false; /* ! -p, ! --dport: not a Service's match */
+	if (strcmp(w, "-p") == 0 || strcmp(w, "--protocol") == 0) {
+		keep_word(r->svc.proto, sizeof(r->svc.proto), v);
+		return true;
+	}
+	if (strcmp(w, "--dport") == 0 || strcmp(w, "--destination-port") == 0) {
+		keep_word(r->svc.dport, sizeof(r->svc.dport), v);
+		return true;
+	}
+	return false;
+}
+
 /* A rule's words after "-A CHAIN". */
 static const char *parse_rule_words(struct ct_ipt_rule *r, struct tok *t, size_t n)
 {
 	bool neg = false, after_target = false;
 	for (size_t i = 0; i < n; i++) {
 		const char *w = t[i].s;
-		if (after_target)
-			continue; /* the target's own options (--reject-with, --set-xmark) */
+		if (after_target) {
+			/* the target's own options (--reject-with, --set-xmark); DNAT's is kept */
+			if (!t[i].quoted && strcmp(w, "--to-destination") == 0 && i + 1 < n)
+				keep_word(r->svc.to_dest, sizeof(r->svc.to_dest), t[++i].s);
+			continue;
+		}
 		if (!t[i].quoted && strcmp(w, "!") == 0) {
 			neg = true;
 			continue;
@@ -233,6 +266,12 @@ static const char *parse_rule_words(struct ct_ipt_rule *r, struct tok *t, size_t
 			else
 				memcpy(r->comment, c, l + 1);
 			i += 3;
+			continue;
+		}
+		if (!t[i].quoted && i + 1 < n && svc_match(r, w, t[i + 1].s, neg)) {
+			r->other_match = true;
+			neg = false;
+			i++;
 			continue;
 		}
 		if (neg) {
