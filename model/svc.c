@@ -647,6 +647,23 @@ void ct_svc_ipvs_local(struct ct_svcs *s, const struct ct_ip *addrs, size_t n)
 	}
 }
 
+void ct_svc_from_node(struct ct_svcs *s, const struct ct_netns *ns)
+{
+	if (ct_link_by_name(ns, "bpfin.cali")) {
+		s->ebpf = true;
+		s->read[CT_SVC_EBPF] = true;
+	}
+	const struct ct_link *l = ct_link_by_name(ns, "kube-ipvs0");
+	if (!l)
+		return;
+	struct ct_ip addrs[256];
+	size_t n = 0;
+	for (size_t i = 0; i < ns->addrs.n && n < 256; i++)
+		if (ns->addrs.v[i].ifindex == l->ifindex)
+			addrs[n++] = ns->addrs.v[i].pfx.ip;
+	ct_svc_ipvs_local(s, addrs, n);
+}
+
 /* ---------------------------------------------------------------- index */
 
 static int cmp_ip(const struct ct_ip *a, const struct ct_ip *b)

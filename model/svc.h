@@ -112,6 +112,9 @@ int ct_svc_parse_nft(struct ct_svcs *s, const char *json, size_t len, struct ct_
 int ct_svc_parse_ipvs(struct ct_svcs *s, const char *text, size_t len, struct ct_err *err);
 /* Marks the IPVS Services whose VIP is one of addrs[0..n) (kube-ipvs0's addresses). */
 void ct_svc_ipvs_local(struct ct_svcs *s, const struct ct_ip *addrs, size_t n);
+/* The same from the node model: kube-ipvs0's addresses in ns (a live node or a snapshot); and
+ * Calico's eBPF dataplane (a link bpfin.cali in ns) sets s->ebpf. */
+void ct_svc_from_node(struct ct_svcs *s, const struct ct_netns *ns);
 
 /* Sorts and merges: one Service per (vip, proto, port, source); a filter REJECT "has no
  * endpoints" and its nat rules (a sync in between) merge with the backends winning. Call

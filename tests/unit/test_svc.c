@@ -22,6 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <net/if.h>
+
 #include "model/svc.h"
 
 static char root[PATH_MAX] = ".";
@@ -538,6 +540,82 @@ static void test_describe(void **state)
 	assert_null(ct_svc_proto_name(1));
 }
 
+/* kube-ipvs0's addresses and bpfin.cali from the node model (a live node or a snapshot). */
+static void test_from_node(void **state)
+{
+	(void)state;
+	char buf[4096];
+	size_t len = ipvs_text(buf, sizeof(buf));
+	struct ct_svcs s;
+	struct ct_err err = {0};
+	struct ct_netns ns;
+	ct_svcs_init(&s);
+	assert_int_equal(ct_svc_parse_ipvs(&s, buf, len, &err), 0);
+	ct_svcs_finish(&s);
+	ct_netns_init(&ns);
+	struct ct_link *l = ct_push_link(&ns);
+	assert_non_null(l);
+	l->ifindex = 7;
+	snprintf(l->name, sizeof(l->name), "kube-ipvs0");
+	const char *vips[] = {"10.96.0.1/32", "10.96.0.20/32"};
+	for (int i = 0; i < 2; i++) {
+		struct ct_addr *a = ct_push_addr(&ns);
+		assert_non_null(a);
+		a->ifindex = 7;
+		assert_int_equal(ct_prefix_parse(vips[i], &a->pfx), 0);
+	}
+	assert_int_equal(ct_netns_index(&ns), 0);
+	ct_svc_from_node(&s, &ns);
+	assert_false(s.ebpf);
+	size_t local = 0;
+	for (size_t i = 0; i < s.n; i++) {
+		assert_true(s.v[i].vip_checked);
+		local += s.v[i].vip_local;
+	}
+	assert_int_equal(local, 2);
+	l = ct_push_link(&ns);
+	assert_non_null(l);
+	l->ifindex = 8;
+	snprintf(l->name, sizeof(l->name), "bpfin.cali");
+	assert_int_equal(ct_netns_index(&ns), 0);
+	ct_svc_from_node(&s, &ns);
+	assert_true(s.ebpf);
+	assert_non_null(ct_svcs_unreadable(&s));
+	ct_netns_free(&ns);
+	ct_svcs_free(&s);
+}
+
+/* What model/policy.c keeps of a rule for the Service readers. */
+static void test_rule_fields(void **state)
+{
+	(void)state;
+	const char *txt =
+	    "*nat\n:A - [0:0]\n"
+	    "-A A ! -s 10.0.0.0/8 -d 10.96.0.1/32 -p tcp -m tcp --dport 443 -j KUBE-MARK-MASQ\n"
+	    "-A A ! -d 10.96.0.2/32 ! -p udp -j B\n"
+	    "-A A -p tcp -m tcp -j DNAT --to-destination [fd00::1]:80 --random\n"
+	    "-A A -d 10.96.0.3/32 -p tcp -m tcp --dport 99999999999999 -j DROP\n"
+	    "COMMIT\n";
+	struct ct_ipt_ruleset rs;
+	struct ct_err err = {0};
+	ct_ipt_ruleset_init(&rs);
+	assert_int_equal(ct_ipt_parse(&rs, txt, strlen(txt), &err), 0);
+	assert_int_equal(rs.nrules, 4);
+	assert_string_equal(rs.rules[0].svc.dst, "10.96.0.1/32");
+	assert_false(rs.rules[0].svc.dst_neg);
+	assert_string_equal(rs.rules[0].svc.proto, "tcp");
+	assert_string_equal(rs.rules[0].svc.dport, "443");
+	assert_true(rs.rules[0].other_match);
+	assert_string_equal(rs.rules[0].target, "KUBE-MARK-MASQ");
+	assert_true(rs.rules[1].svc.dst_neg);
+	assert_string_equal(rs.rules[1].svc.proto, ""); /* "! -p" is not kept */
+	assert_string_equal(rs.rules[1].target, "B");
+	assert_string_equal(rs.rules[2].svc.to_dest, "[fd00::1]:80");
+	assert_string_equal(rs.rules[2].target, "DNAT");
+	assert_string_equal(rs.rules[3].svc.dport, ""); /* longer than its field: not kept */
+	ct_ipt_ruleset_free(&rs);
+}
+
 int main(void)
 {
 	find_root();
@@ -546,6 +624,7 @@ int main(void)
 	    cmocka_unit_test(test_merge),	   cmocka_unit_test(test_ipvs),
 	    cmocka_unit_test(test_ipvs_malformed), cmocka_unit_test(test_truncation),
 	    cmocka_unit_test(test_nft_malformed),  cmocka_unit_test(test_describe),
+	    cmocka_unit_test(test_from_node),	   cmocka_unit_test(test_rule_fields),
 	};
 	return cmocka_run_group_tests_name("svc", tests, NULL, NULL);
 }
