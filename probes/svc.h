@@ -5,8 +5,8 @@
  *    ip6tables-nft-save -c (every table they print; the nat and filter tables are used). Only
  *    `-save` without -t is run: it is read-only, where `-t nat` or -L would create a legacy
  *    table that was not there;
- *  - libnftables: "list tables", then "list table ip kube-proxy" / "ip6 kube-proxy" as JSON
- *    when they exist;
+ *  - libnftables: "list table ip kube-proxy" and "list table ip6 kube-proxy" as JSON (a table
+ *    that is not there is no error: kube-proxy is in another mode);
  *  - /proc/net/ip_vs (it follows the namespace; absent without IPVS), and the addresses of
  *    kube-ipvs0 (getifaddrs, netlink in this namespace);
  *  - bpfin.cali present: Calico's eBPF dataplane, Services not readable (s->ebpf).
