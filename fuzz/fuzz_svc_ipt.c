@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer target: bytes into kube-proxy's Service reader (model/svc.h) for iptables-save -c text, then the
- * index and the hop line of every Service found (they must stay within their bounds). */
+/* libFuzzer target: bytes into kube-proxy's Service reader (model/svc.h) for iptables-save -c text,
+ * then the index and the hop line of every Service found (they must stay within their bounds). */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>

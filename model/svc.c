@@ -339,7 +339,8 @@ static bool rule_key(const struct ct_ipt_rule *r, struct ct_svc *v)
 	if (!vip_parse(r->svc.dst, &v->vip))
 		return false;
 	v->proto = ct_svc_proto_parse(r->svc.proto);
-	return v->proto && ct_svc__port(r->svc.dport, r->svc.dport + strlen(r->svc.dport), &v->port);
+	return v->proto &&
+	       ct_svc__port(r->svc.dport, r->svc.dport + strlen(r->svc.dport), &v->port);
 }
 
 int ct_svc_from_ipt(struct ct_svcs *s, const struct ct_ipt_ruleset *rs, enum ct_svc_source source,
@@ -366,7 +367,8 @@ int ct_svc_from_ipt(struct ct_svcs *s, const struct ct_ipt_ruleset *rs, enum ct_
 				continue;
 			if (filter) {
 				/* kube-proxy: "ns/name:port has no endpoints" -j REJECT */
-				if (strcmp(r->target, "REJECT") != 0 && strcmp(r->target, "DROP") != 0)
+				if (strcmp(r->target, "REJECT") != 0 &&
+				    strcmp(r->target, "DROP") != 0)
 					continue;
 				if (!ends_with(r->comment, strlen(r->comment), " has no endpoints",
 					       &stem))
@@ -518,15 +520,17 @@ int ct_svc_parse_ipvs(struct ct_svcs *s, const char *text, size_t len, struct ct
 			l--;
 		if (lineno == 1) {
 			if (l < 26 || memcmp(line, "IP Virtual Server version ", 26) != 0) {
-				why = "not /proc/net/ip_vs (no \"IP Virtual Server version\" header)";
+				why =
+				    "not /proc/net/ip_vs (no \"IP Virtual Server version\" header)";
 				goto bad;
 			}
 			continue;
 		}
 		if (lineno == 2 || lineno == 3) {
-			const char *want = lineno == 2
-					       ? "Prot LocalAddress:Port Scheduler Flags"
-					       : "  -> RemoteAddress:Port Forward Weight ActiveConn InActConn";
+			const char *want =
+			    lineno == 2
+				? "Prot LocalAddress:Port Scheduler Flags"
+				: "  -> RemoteAddress:Port Forward Weight ActiveConn InActConn";
 			if (strlen(want) != l || memcmp(line, want, l) != 0) {
 				why = "not the header /proc/net/ip_vs has";
 				goto bad;
@@ -552,8 +556,9 @@ int ct_svc_parse_ipvs(struct ct_svcs *s, const char *text, size_t len, struct ct
 			    !ipvs_hostport(w[1], wl[1], &b.ip, &b.port) ||
 			    !word_num(w[3], wl[3], &weight) || !word_num(w[4], wl[4], &act) ||
 			    !word_num(w[5], wl[5], &inact)) {
-				why = "a real server line that is not \"-> ADDR:PORT FORWARD WEIGHT "
-				      "ACTIVE INACTIVE\"";
+				why =
+				    "a real server line that is not \"-> ADDR:PORT FORWARD WEIGHT "
+				    "ACTIVE INACTIVE\"";
 				goto bad;
 			}
 			if (cur == -1) {

@@ -40,8 +40,8 @@
 #include "model/model.h"
 #include "model/policy.h"
 
-#define CT_SVC_NAME	   160	 /* "namespace/name:port": 63 + 1 + 63 + 1 + 15, with room */
-#define CT_SVC_MAX_BACKEND 4096	 /* backends kept per Service; more are counted, not kept */
+#define CT_SVC_NAME	   160	      /* "namespace/name:port": 63 + 1 + 63 + 1 + 15, with room */
+#define CT_SVC_MAX_BACKEND 4096	      /* backends kept per Service; more are counted, not kept */
 #define CT_SVC_MAX	   (1u << 20) /* Services kept per node */
 
 enum ct_svc_source {
@@ -76,22 +76,22 @@ struct ct_svc {
 	char name[CT_SVC_NAME]; /* "" when unknown (IPVS) or not a plausible name */
 	enum ct_svc_kind kind;
 	enum ct_svc_source source;
-	bool no_endpoints;  /* kube-proxy rejects (or drops) it: no backend */
-	bool vip_local;	    /* IPVS: the VIP is an address of kube-ipvs0 */
-	bool vip_checked;   /* IPVS: kube-ipvs0's addresses were given (ct_svc_ipvs_local) */
+	bool no_endpoints; /* kube-proxy rejects (or drops) it: no backend */
+	bool vip_local;	   /* IPVS: the VIP is an address of kube-ipvs0 */
+	bool vip_checked;  /* IPVS: kube-ipvs0's addresses were given (ct_svc_ipvs_local) */
 	struct ct_svc_backend *be;
-	size_t nbe;	    /* kept in be */
-	size_t nbe_total;   /* found (more than nbe past CT_SVC_MAX_BACKEND) */
+	size_t nbe;	  /* kept in be */
+	size_t nbe_total; /* found (more than nbe past CT_SVC_MAX_BACKEND) */
 };
 
 struct ct_svcs {
 	struct ct_svc *v; /* sorted by (vip, proto, port, source) after ct_svcs_finish */
 	size_t n, cap;
-	bool read[CT_SVC_NSOURCES];	     /* sources that were read (even with no Service) */
+	bool read[CT_SVC_NSOURCES];	  /* sources that were read (even with no Service) */
 	char error[CT_SVC_NSOURCES][256]; /* why a source could not be read, "" */
-	bool ebpf;			     /* Calico's eBPF dataplane: Services are in BPF */
-	bool no_cap;			     /* reading needs CAP_NET_ADMIN and lacks it */
-	size_t dropped;			     /* Services past CT_SVC_MAX, not kept */
+	bool ebpf;			  /* Calico's eBPF dataplane: Services are in BPF */
+	bool no_cap;			  /* reading needs CAP_NET_ADMIN and lacks it */
+	size_t dropped;			  /* Services past CT_SVC_MAX, not kept */
 };
 
 void ct_svcs_init(struct ct_svcs *s);

@@ -185,8 +185,8 @@ static bool elem_key(json_t *key, struct ct_svc *v, const char **comment)
 	if (json_is_string(pr))
 		v->proto = ct_svc_proto_parse(json_string_value(pr));
 	else if (json_is_integer(pr) && json_integer_value(pr) > 0 && json_integer_value(pr) < 256)
-		v->proto = ct_svc_proto_parse(json_integer_value(pr) == IPPROTO_TCP   ? "tcp"
-					      : json_integer_value(pr) == IPPROTO_UDP ? "udp"
+		v->proto = ct_svc_proto_parse(json_integer_value(pr) == IPPROTO_TCP    ? "tcp"
+					      : json_integer_value(pr) == IPPROTO_UDP  ? "udp"
 					      : json_integer_value(pr) == IPPROTO_SCTP ? "sctp"
 										       : "");
 	if (!v->proto)
@@ -238,7 +238,8 @@ static int read_map(struct ct_svcs *s, struct nctx *c, json_t *map, int fam, boo
 				ct_svc__set_name(v, comment, strlen(comment));
 			continue;
 		}
-		v->kind = !strncmp(target, "service-", 8) ? CT_SVC_KIND_CLUSTER_IP : CT_SVC_KIND_UNKNOWN;
+		v->kind =
+		    !strncmp(target, "service-", 8) ? CT_SVC_KIND_CLUSTER_IP : CT_SVC_KIND_UNKNOWN;
 		name_from_chain(v, target);
 		c->v = v;
 		walk(c, fam, target);
@@ -258,7 +259,8 @@ int ct_svc_parse_nft(struct ct_svcs *s, const char *json, size_t len, struct ct_
 	memset(&c, 0, sizeof(c));
 	if (len > NFT_MAX_BYTES)
 		return ct_err_set(err, CT_EXIT_GATHER,
-				  "kube-proxy nftables JSON: larger than %u MiB", NFT_MAX_BYTES >> 20);
+				  "kube-proxy nftables JSON: larger than %u MiB",
+				  NFT_MAX_BYTES >> 20);
 	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
 	if (!root)
 		return ct_err_set(err, CT_EXIT_GATHER, "kube-proxy nftables JSON: %s (line %d)",
@@ -310,7 +312,8 @@ int ct_svc_parse_nft(struct ct_svcs *s, const char *json, size_t len, struct ct_
 		}
 		if (strcmp(tab, "kube-proxy") != 0 || fam_of(fam) < 0)
 			continue;
-		bool svc = !strcmp(name, "service-ips"), noep = !strcmp(name, "no-endpoint-services");
+		bool svc = !strcmp(name, "service-ips"),
+		     noep = !strcmp(name, "no-endpoint-services");
 		if ((svc || noep) && read_map(s, &c, o, fam_of(fam), noep) < 0) {
 			why = "out of memory";
 			goto out;

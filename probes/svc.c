@@ -50,8 +50,8 @@ static void run_save(struct ct_svcs *s, int src, const char *bin, double timeout
 	struct ct_err e = {0};
 	char *out = NULL;
 	size_t len = 0;
-	if (ct_exec_capture(argv, "check the iptables binaries", timeout_s, CT_SVC_MAX_OUTPUT,
-			    &out, &len, &e) < 0) {
+	if (ct_exec_capture(argv, "check the iptables binaries", timeout_s, CT_SVC_MAX_OUTPUT, &out,
+			    &len, &e) < 0) {
 		set_error(s, src, e.msg, NULL);
 		return;
 	}
@@ -104,7 +104,8 @@ static void run_nft(struct ct_svcs *s)
 		if (nft_run_cmd_from_buffer(ctx, cmds[i]) != 0) {
 			const char *m = nft_ctx_get_error_buffer(ctx);
 			/* libnftables writes strerror(ENOENT), in the locale's words */
-			if (m && (strstr(m, strerror(ENOENT)) || strstr(m, "No such file or directory")))
+			if (m &&
+			    (strstr(m, strerror(ENOENT)) || strstr(m, "No such file or directory")))
 				continue; /* no such table: kube-proxy is not in nftables mode */
 			nft_cmd_error(s, cmds[i], m);
 			ok = false;
@@ -171,7 +172,8 @@ static void run_ipvs(struct ct_svcs *s)
 			memset(&addrs[n], 0, sizeof(addrs[n]));
 			if (p->ifa_addr->sa_family == AF_INET) {
 				addrs[n].family = AF_INET;
-				memcpy(addrs[n].a, &((struct sockaddr_in *)p->ifa_addr)->sin_addr, 4);
+				memcpy(addrs[n].a, &((struct sockaddr_in *)p->ifa_addr)->sin_addr,
+				       4);
 				n++;
 			} else if (p->ifa_addr->sa_family == AF_INET6) {
 				addrs[n].family = AF_INET6;
@@ -206,8 +208,7 @@ static int gather_in(void *arg, struct ct_err *err)
 	return 0;
 }
 
-int ct_svc_gather(struct ct_svcs *s, const char *netns_spec, double timeout_s,
-		  struct ct_err *err)
+int ct_svc_gather(struct ct_svcs *s, const char *netns_spec, double timeout_s, struct ct_err *err)
 {
 	if (!have_net_admin()) {
 		s->no_cap = true;

@@ -27,7 +27,6 @@
  * s->error[source] and the others still run; one that runs is marked read. Calls
  * ct_svcs_finish. Returns 0, or -1 with err set when the namespace cannot be entered.
  */
-int ct_svc_gather(struct ct_svcs *s, const char *netns_spec, double timeout_s,
-		  struct ct_err *err);
+int ct_svc_gather(struct ct_svcs *s, const char *netns_spec, double timeout_s, struct ct_err *err);
 
 #endif

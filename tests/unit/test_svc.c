@@ -94,7 +94,10 @@ static const struct want want_v4[] = {
 static const struct want want_api = {
     "10.96.0.1", "tcp", 443, "default/kubernetes:https", {"192.168.31.201:6443"}};
 static const struct want want_v6[] = {
-    {"fd00:10:96::a", "udp", 53, "kube-system/kube-dns:dns",
+    {"fd00:10:96::a",
+     "udp",
+     53,
+     "kube-system/kube-dns:dns",
      {"[fd00:10:244::2]:53", "[fd00:10:244:1::3]:53"}},
     {"fd00:10:96::20", "tcp", 80, "default/empty6:http", {NULL}},
 };
@@ -221,20 +224,21 @@ static void test_merge(void **state)
 	assert_int_equal(ct_svc_find(&s, &ip, IPPROTO_UDP, 53)->source, CT_SVC_IPT_NFT);
 	ct_svcs_free(&s);
 
-	const char *txt = "*filter\n:KUBE-SERVICES - [0:0]\n"
-			  "-A KUBE-SERVICES -d 10.96.0.40/32 -p tcp -m comment --comment "
-			  "\"a/b:c has no endpoints\" -m tcp --dport 80 -j REJECT\nCOMMIT\n"
-			  "*nat\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-X - [0:0]\n:KUBE-SEP-Y - [0:0]\n"
-			  "-A KUBE-SERVICES -d 10.96.0.40/32 -p tcp -m comment --comment "
-			  "\"a/b:c cluster IP\" -m tcp --dport 80 -j KUBE-SVC-X\n"
-			  "-A KUBE-SVC-X -j KUBE-SEP-Y\n"
-			  "-A KUBE-SEP-Y -p tcp -m tcp -j DNAT --to-destination 10.0.0.9:8080\n"
-			  "-A KUBE-SERVICES -d 10.96.0.41/24 -p tcp -m tcp --dport 80 -j KUBE-SVC-X\n"
-			  "-A KUBE-SERVICES ! -d 10.96.0.42/32 -p tcp -m tcp --dport 80 -j KUBE-SVC-X\n"
-			  "-A KUBE-SERVICES -d 10.96.0.43/32 -p tcp -m tcp --dport 80 -j NOCHAIN\n"
-			  "-A KUBE-SERVICES -d 10.96.0.44/32 -p tcp -m comment --comment "
-			  "\"x/\\\"y\\\" z cluster IP\" -m tcp --dport 80 -j KUBE-SVC-X\n"
-			  "COMMIT\n";
+	const char *txt =
+	    "*filter\n:KUBE-SERVICES - [0:0]\n"
+	    "-A KUBE-SERVICES -d 10.96.0.40/32 -p tcp -m comment --comment "
+	    "\"a/b:c has no endpoints\" -m tcp --dport 80 -j REJECT\nCOMMIT\n"
+	    "*nat\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-X - [0:0]\n:KUBE-SEP-Y - [0:0]\n"
+	    "-A KUBE-SERVICES -d 10.96.0.40/32 -p tcp -m comment --comment "
+	    "\"a/b:c cluster IP\" -m tcp --dport 80 -j KUBE-SVC-X\n"
+	    "-A KUBE-SVC-X -j KUBE-SEP-Y\n"
+	    "-A KUBE-SEP-Y -p tcp -m tcp -j DNAT --to-destination 10.0.0.9:8080\n"
+	    "-A KUBE-SERVICES -d 10.96.0.41/24 -p tcp -m tcp --dport 80 -j KUBE-SVC-X\n"
+	    "-A KUBE-SERVICES ! -d 10.96.0.42/32 -p tcp -m tcp --dport 80 -j KUBE-SVC-X\n"
+	    "-A KUBE-SERVICES -d 10.96.0.43/32 -p tcp -m tcp --dport 80 -j NOCHAIN\n"
+	    "-A KUBE-SERVICES -d 10.96.0.44/32 -p tcp -m comment --comment "
+	    "\"x/\\\"y\\\" z cluster IP\" -m tcp --dport 80 -j KUBE-SVC-X\n"
+	    "COMMIT\n";
 	struct ct_ipt_ruleset rs;
 	struct ct_err err = {0};
 	ct_svcs_init(&s);
@@ -242,7 +246,8 @@ static void test_merge(void **state)
 	assert_int_equal(ct_ipt_parse(&rs, txt, strlen(txt), &err), 0);
 	assert_int_equal(ct_svc_from_ipt(&s, &rs, CT_SVC_IPT_LEGACY, &err), 0);
 	ct_svcs_finish(&s);
-	/* .40 once (with its backend), .44 with no name (quotes in it); no /24, !-d or missing chain */
+	/* .40 once (with its backend), .44 with no name (quotes in it); no /24, !-d or missing
+	 * chain */
 	assert_int_equal(s.n, 2);
 	ct_ip_parse("10.96.0.40", &ip);
 	const struct ct_svc *v = ct_svc_find(&s, &ip, IPPROTO_TCP, 80);
@@ -274,10 +279,11 @@ static const struct {
 
 static size_t ipvs_text(char *buf, size_t cap)
 {
-	size_t n = (size_t)snprintf(buf, cap, "IP Virtual Server version 1.2.1 (size=4096)\n"
-					      "Prot LocalAddress:Port Scheduler Flags\n"
-					      "  -> RemoteAddress:Port Forward Weight ActiveConn "
-					      "InActConn\n");
+	size_t n = (size_t)snprintf(buf, cap,
+				    "IP Virtual Server version 1.2.1 (size=4096)\n"
+				    "Prot LocalAddress:Port Scheduler Flags\n"
+				    "  -> RemoteAddress:Port Forward Weight ActiveConn "
+				    "InActConn\n");
 	for (size_t i = 0; i < sizeof(ipvs_tab) / sizeof(ipvs_tab[0]); i++) {
 		struct in_addr a;
 		inet_pton(AF_INET, ipvs_tab[i].vip, &a);
@@ -373,7 +379,7 @@ static void expect_ipvs_error(const char *text, const char *msg)
 }
 
 #define HDR                                                                                        \
-	"IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n"   \
+	"IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n"    \
 	"  -> RemoteAddress:Port Forward Weight ActiveConn InActConn\n"
 
 static void test_ipvs_malformed(void **state)
