@@ -792,7 +792,13 @@ size_t ct_svc_describe(const struct ct_svc *v, char *buf, size_t cap)
 	const char *proto = ct_svc_proto_name(v->proto);
 	sb_add(&sb, "%s/%s is ", hp, proto ? proto : "?");
 	if (v->name[0])
-		sb_add(&sb, "Service %s (%s)", v->name, ct_svc_source_names[v->source]);
+		sb_add(&sb, "Service %s (%s%s%s)", v->name,
+		       v->kind == CT_SVC_KIND_EXTERNAL_IP || v->kind == CT_SVC_KIND_LB_IP
+			   ? ct_svc_kind_names[v->kind]
+			   : "",
+		       v->kind == CT_SVC_KIND_EXTERNAL_IP || v->kind == CT_SVC_KIND_LB_IP ? ", "
+											  : "",
+		       ct_svc_source_names[v->source]);
 	else
 		sb_add(&sb, "a Service VIP (%s, no name there)", ct_svc_source_names[v->source]);
 	if (v->no_endpoints) {

@@ -137,6 +137,7 @@ uint8_t ct_svc_proto_parse(const char *s);
  *    10.244.0.2:53, 10.244.1.3:53"
  *   "10.96.0.20:80/tcp is Service default/empty:http (nftables), which has no endpoints:
  *    kube-proxy rejects it"
+ *   "192.168.99.30:8080/tcp is Service shop/web (external IP, iptables-legacy), 1 backend: ..."
  * At most 8 backends are listed, then "and N more". Returns the length it wanted. */
 size_t ct_svc_describe(const struct ct_svc *v, char *buf, size_t cap);
 /* The line for a node whose Services cannot be read (eBPF), or NULL when they can. */

@@ -162,6 +162,9 @@ static void test_iptables(void **state)
 		struct ct_ip ip;
 		ct_ip_parse("192.168.99.30", &ip);
 		assert_int_equal(ct_svc_find(&s, &ip, 0, 0)->kind, CT_SVC_KIND_EXTERNAL_IP);
+		char line[256];
+		ct_svc_describe(ct_svc_find(&s, &ip, 0, 0), line, sizeof(line));
+		assert_non_null(strstr(line, "is Service shop/web (external IP, iptables-"));
 		ct_ip_parse("10.96.0.10", &ip);
 		assert_int_equal(ct_svc_find(&s, &ip, 0, 0)->kind, CT_SVC_KIND_CLUSTER_IP);
 		/* the wrong protocol or port is not the Service; a node port is no VIP */
