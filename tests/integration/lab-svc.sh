@@ -4,7 +4,7 @@
 # iptables-legacy (v4 and v6), iptables-nft, and nft (kube-proxy's nftables mode, table ip
 # kube-proxy), each with a Service of two endpoints, one of one endpoint and one with none.
 # The oracles: iptables-*-save parsed here with awk, and `nft -j list ruleset` with jq; the
-# eBPF case is a namespace with a bpfin.cali device.
+# eBPF case is a namespace with a bpfin.cali device; without CAP_NET_ADMIN nothing is run.
 set -u -o pipefail
 . "$(dirname "$0")/../lib.sh"
 need_root
@@ -247,6 +247,15 @@ is "ebpf: svctool exit 0" "$rc" 0
 ok_if "ebpf: Services handled in BPF, said so" "$out" \
 	grep -qx "ebpf Calico's eBPF dataplane (bpfin.cali) handles Services in BPF maps: caltrace cannot read them" <<<"$out"
 is "ebpf: no Service listed" "$(services "$out" | wc -l)" 0
+
+# ---------------------------------------------------------------- without CAP_NET_ADMIN
+if command -v setpriv >/dev/null 2>&1; then
+	out=$(setpriv --inh-caps=-net_admin --bounding-set=-net_admin "$TOOL" -n "$P-leg" list)
+	rc=$?
+	is "without CAP_NET_ADMIN: exit 0, nothing run, said so" "$rc $(services "$out" | wc -l) $(grep -cx no_cap <<<"$out")" "0 0 1"
+else
+	skip "without CAP_NET_ADMIN: no setpriv"
+fi
 
 # ---------------------------------------------------------------- a namespace without any
 mkns "$P-none"
