@@ -22,7 +22,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 # test tools linked with the library (tests/tools/NAME.c): built by make test and make asan
-TOOL_BIN := $(addprefix $(BUILD)/tests/,rtnltool clustertool livecmp evtest)
+TOOL_BIN := $(addprefix $(BUILD)/tests/,rtnltool clustertool livecmp evtest svctool)
 HELPERS := $(BUILD)/tests/tunencap $(TOOL_BIN)
 
 .PHONY: all deps test unit integration demo demo-readme bench fuzz install clean help format asan asan-check

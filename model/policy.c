@@ -170,17 +170,102 @@ static bool clean_name(const char *s)
 	return true;
 }
 
-static int chain_index(const struct ct_ipt_ruleset *rs, size_t table_first, const char *name)
+/* The chains of the table being parsed, by name: open addressing over chain indexes + 1, so
+ * that a table of tens of thousands of chains (kube-proxy's, one per Service and endpoint)
+ * parses in linear time. */
+struct chash {
+	uint32_t *slot;
+	size_t cap, n; /* cap a power of two, or 0 */
+};
+
+static size_t chash_of(const char *s)
 {
-	for (size_t i = table_first; i < rs->nchains; i++)
-		if (strcmp(rs->chains[i].name, name) == 0)
-			return (int)i;
-	return -1;
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return (size_t)h;
+}
+
+static int chash_find(const struct chash *h, const struct ct_ipt_ruleset *rs, const char *name)
+{
+	if (!h->cap)
+		return -1;
+	for (size_t i = chash_of(name) & (h->cap - 1);; i = (i + 1) & (h->cap - 1)) {
+		uint32_t v = h->slot[i];
+		if (!v)
+			return -1;
+		if (strcmp(rs->chains[v - 1].name, name) == 0)
+			return (int)(v - 1);
+	}
+}
+
+static int chash_add(struct chash *h, const struct ct_ipt_ruleset *rs, size_t idx)
+{
+	if ((h->n + 1) * 2 > h->cap) {
+		size_t nc = h->cap ? h->cap * 2 : 256;
+		uint32_t *ns = calloc(nc, sizeof(*ns));
+		if (!ns)
+			return -1;
+		for (size_t k = 0; k < h->cap; k++) {
+			uint32_t v = h->slot[k];
+			if (!v)
+				continue;
+			size_t i = chash_of(rs->chains[v - 1].name) & (nc - 1);
+			while (ns[i])
+				i = (i + 1) & (nc - 1);
+			ns[i] = v;
+		}
+		free(h->slot);
+		h->slot = ns;
+		h->cap = nc;
+	}
+	size_t i = chash_of(rs->chains[idx].name) & (h->cap - 1);
+	while (h->slot[i])
+		i = (i + 1) & (h->cap - 1);
+	h->slot[i] = (uint32_t)idx + 1;
+	h->n++;
+	return 0;
+}
+
+static void chash_clear(struct chash *h)
+{
+	if (h->cap)
+		memset(h->slot, 0, h->cap * sizeof(*h->slot));
+	h->n = 0;
 }
 
 static bool has_prefix(const char *s, const char *p)
 {
 	return strncmp(s, p, strlen(p)) == 0;
+}
+
+/* A word kept as written when it fits and holds no control character, else "". */
+static void keep_word(char *dst, size_t cap, const char *s)
+{
+	if (!copy_name(dst, cap, s) || !clean_name(dst))
+		dst[0] = 0;
+}
+
+/* -d, -p and --dport (the matches of kube-proxy's Service rules) into r->svc. false: another
+ * option. */
+static bool svc_match(struct ct_ipt_rule *r, const char *w, const char *v, bool neg)
+{
+	if (strcmp(w, "-d") == 0 || strcmp(w, "--destination") == 0) {
+		keep_word(r->svc.dst, sizeof(r->svc.dst), v);
+		r->svc.dst_neg = neg;
+		return true;
+	}
+	if (neg)
+		return false; /* ! -p, ! --dport: not a Service's match */
+	if (strcmp(w, "-p") == 0 || strcmp(w, "--protocol") == 0) {
+		keep_word(r->svc.proto, sizeof(r->svc.proto), v);
+		return true;
+	}
+	if (strcmp(w, "--dport") == 0 || strcmp(w, "--destination-port") == 0) {
+		keep_word(r->svc.dport, sizeof(r->svc.dport), v);
+		return true;
+	}
+	return false;
 }
 
 /* A rule's words after "-A CHAIN". */
@@ -189,8 +274,12 @@ static const char *parse_rule_words(struct ct_ipt_rule *r, struct tok *t, size_t
 	bool neg = false, after_target = false;
 	for (size_t i = 0; i < n; i++) {
 		const char *w = t[i].s;
-		if (after_target)
-			continue; /* the target's own options (--reject-with, --set-xmark) */
+		if (after_target) {
+			/* the target's own options (--reject-with, --set-xmark); DNAT's is kept */
+			if (!t[i].quoted && strcmp(w, "--to-destination") == 0 && i + 1 < n)
+				keep_word(r->svc.to_dest, sizeof(r->svc.to_dest), t[++i].s);
+			continue;
+		}
 		if (!t[i].quoted && strcmp(w, "!") == 0) {
 			neg = true;
 			continue;
@@ -233,6 +322,12 @@ static const char *parse_rule_words(struct ct_ipt_rule *r, struct tok *t, size_t
 			else
 				memcpy(r->comment, c, l + 1);
 			i += 3;
+			continue;
+		}
+		if (!t[i].quoted && i + 1 < n && svc_match(r, w, t[i + 1].s, neg)) {
+			r->other_match = true;
+			neg = false;
+			i++;
 			continue;
 		}
 		if (neg) {
@@ -284,6 +379,7 @@ int ct_ipt_parse(struct ct_ipt_ruleset *rs, const char *text, size_t len, struct
 	char table[CT_POL_TABLE] = "";
 	const char *why = NULL;
 	int rc = -1;
+	struct chash h = {0};
 
 	t = malloc(POL_MAX_TOKENS * sizeof(*t));
 	if (!t)
@@ -327,6 +423,7 @@ int ct_ipt_parse(struct ct_ipt_ruleset *rs, const char *text, size_t len, struct
 				goto bad;
 			}
 			table_first = rs->nchains;
+			chash_clear(&h);
 			rs->ntables++;
 			continue;
 		}
@@ -365,7 +462,7 @@ int ct_ipt_parse(struct ct_ipt_ruleset *rs, const char *text, size_t len, struct
 				why = "bad chain counters";
 				goto bad;
 			}
-			if (chain_index(rs, table_first, c.name) >= 0) {
+			if (chash_find(&h, rs, c.name) >= 0) {
 				why = "a chain declared twice";
 				goto bad;
 			}
@@ -376,6 +473,10 @@ int ct_ipt_parse(struct ct_ipt_ruleset *rs, const char *text, size_t len, struct
 				goto bad;
 			}
 			*p = c;
+			if (chash_add(&h, rs, rs->nchains - 1) < 0) {
+				why = "out of memory";
+				goto bad;
+			}
 			continue;
 		}
 		size_t i = 0;
@@ -397,7 +498,7 @@ int ct_ipt_parse(struct ct_ipt_ruleset *rs, const char *text, size_t len, struct
 				 strcmp(rs->chains[rs->rules[rs->nrules - 1].chain].name,
 					t[i + 1].s) == 0
 			     ? (int)rs->rules[rs->nrules - 1].chain
-			     : chain_index(rs, table_first, t[i + 1].s);
+			     : chash_find(&h, rs, t[i + 1].s);
 		if (ci < 0) {
 			why = "a rule of an undeclared chain";
 			goto bad;
@@ -428,6 +529,7 @@ bad:
 		ct_err_set(err, CT_EXIT_GATHER, "iptables-save output line %zu: %s", lineno, why);
 	free(line);
 	free(t);
+	free(h.slot);
 	return rc;
 }
 

@@ -48,6 +48,16 @@ enum ct_pol_backend {
 };
 extern const char *const ct_pol_backend_names[CT_POL_NBACKENDS];
 
+/* What kube-proxy's Service rules match and where they DNAT to, kept as written (model/svc.c
+ * reads them): "" when absent or longer than the field. They still make a rule other_match. */
+struct ct_ipt_svcm {
+	char dst[52];	  /* -d ADDR[/MASK] */
+	bool dst_neg;	  /* ! -d */
+	char proto[12];	  /* -p PROTO */
+	char dport[12];	  /* --dport PORT (of -m tcp, udp or sctp) */
+	char to_dest[56]; /* -j DNAT --to-destination ADDR[:PORT] or [ADDR6]:PORT */
+};
+
 struct ct_ipt_rule {
 	uint32_t chain; /* index into the ruleset's chains */
 	uint64_t pkts, bytes;
@@ -59,6 +69,7 @@ struct ct_ipt_rule {
 	bool other_match;	      /* matches beyond -i/-o/comment (-m mark, -p, -s, ...) */
 	char id[CT_POL_COMMENT];      /* the "cali:xxxx" comment, "" none */
 	char comment[CT_POL_COMMENT]; /* the last other comment, "" none */
+	struct ct_ipt_svcm svc;	      /* the matches kube-proxy's Service rules use */
 };
 
 struct ct_ipt_chain {
