@@ -144,7 +144,9 @@ need_cmd() {
 TOOLS_DIR=${TOOLS_DIR:-$TOP/build/tests}
 need_tool() {
 	local t=$TOOLS_DIR/$1 out
-	if [ ! -x "$t" ]; then
+	# a tool of the default build folder is made every time (make is quick when it is up to date:
+	# a stale tool gives stale answers); one elsewhere (TOOLS_DIR) only when it is missing
+	if [ ! -x "$t" ] || [ "$TOOLS_DIR" = "$TOP/build/tests" ]; then
 		out=$(make -s -C "$TOP" "${t#"$TOP"/}" 2>&1) || {
 			echo "cannot build $t: $(printf '%s' "$out" | tail -n 1)"
 			return 1
