@@ -398,6 +398,8 @@ int cmd_path(struct ct_ctx *c)
 			rc = CT_EXIT_USAGE;
 			goto out;
 		}
+		/* shown as "VIP (BACKEND) on NODE": what the user asked, where it goes */
+		snprintf(q.dst.label, sizeof(q.dst.label), "%s", db);
 	}
 	q.svc = sv;
 	q.to_backend = c->o.to_backend != NULL;

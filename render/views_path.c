@@ -96,8 +96,18 @@ void ct_views_path(struct ct_out *o, const struct ct_cluster *c, const struct ct
 		snprintf(b, sizeof(b), "%u", p->mtu_reverse);
 	ct_out_top_str(o, "mtu_reverse", "largest packet back", p->mtu_reverse ? b : NULL,
 		       CT_HL_NONE);
-	for (unsigned i = 0; i < p->n_notes; i++)
-		ct_out_top_str(o, i ? NULL : "note", "note", p->notes[i], CT_HL_NONE);
+	if (o->json && p->n_notes > 1) {
+		/* one key: the notes joined (a second "note" would not be JSON) */
+		char all[4 * 260] = "";
+		for (unsigned i = 0; i < p->n_notes; i++) {
+			size_t u = strlen(all);
+			snprintf(all + u, sizeof(all) - u, "%s%s", i ? "; " : "", p->notes[i]);
+		}
+		ct_out_top_str(o, "note", "note", all, CT_HL_NONE);
+	} else {
+		for (unsigned i = 0; i < p->n_notes; i++)
+			ct_out_top_str(o, i ? NULL : "note", "note", p->notes[i], CT_HL_NONE);
+	}
 	if (o->json)
 		service_json(o, q->svc);
 
