@@ -226,8 +226,9 @@ static int backend_check(const char *word, const struct ct_svc *v)
 		snprintf(list + u, sizeof(list) - u, " and %zu more", v->nbe_total - 16);
 	}
 	char q[64], n[CT_SVC_NAME + 8];
+	const char *name = v->name[0] ? v->name : "(no name)";
 	ct_esc_clip(q, sizeof(q), word, strlen(word));
-	ct_esc_clip(n, sizeof(n), v->name[0] ? v->name : "(no name)", strlen(v->name[0] ? v->name : "(no name)"));
+	ct_esc_clip(n, sizeof(n), name, strlen(name));
 	if (v->no_endpoints || !v->nbe)
 		fprintf(stderr, "caltrace: --to-backend %s: Service %s at %s has no endpoints\n", q, n, vb);
 	else

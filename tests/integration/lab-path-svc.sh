@@ -86,11 +86,11 @@ path() {
 
 # the kernel's walk, node names from the node of pod S to pod D (lab-path.sh's oracle)
 kernel_walk() {
-	local s=$1 d=$2 k iif sip dip seq="" j dev gw r hop
+	local s=$1 d=$2 k iif sip dip seq="" j dev gw r _
 	k=$(lab_var "LAB_POD_${s}_NODE")
 	iif=$(lab_var "LAB_POD_${s}_VETH")
 	sip=$(lab_var "LAB_POD_${s}_IP") dip=$(lab_var "LAB_POD_${d}_IP")
-	for hop in 1 2 3 4; do
+	for _ in 1 2 3 4; do
 		seq+=" n$k"
 		j=$(ip -n "$(lab_var "LAB_N$k")" -j route get "$dip" from "$sip" iif "$iif" 2>/dev/null) || {
 			echo "${seq# } refused"
