@@ -22,7 +22,7 @@ const char *const ct_hop_verdict_names[CT_HOP__COUNT] = {"ok", "unknown", "warn"
 const char *const ct_hop_kind_names[CT_HOP_KIND__COUNT] = {
 	"pod_egress",   "workload_in", "policy_out", "forward",      "egress",
 	"route_source", "underlay",    "ingress",    "policy_in",    "workload_out",
-	"pod_ingress",  "local",       "mtu",        "symmetry",
+	"pod_ingress",  "local",       "mtu",        "symmetry",     "service",
 };
 
 /* ---- per node and namespace: its findings, computed once */
@@ -44,6 +44,7 @@ struct ctx {
 	size_t nseq[2];
 	uint32_t mtu; /* the current direction's budget, 0 unknown */
 	bool arrived[2]; /* each direction reached DST's pod or node */
+	bool svc_done;   /* the forward path's service hop is there */
 };
 
 static const struct ct_node *node_of(const struct ctx *x, int i)
@@ -1007,6 +1008,110 @@ static const struct ct_link *ingress_link(const struct ctx *x, int node, const s
 
 /* ---- one direction */
 
+/* ---- a Service VIP (q->svc): kube-proxy's DNAT on the source's node */
+
+static void hostport(char *buf, size_t len, const struct ct_ip *ip, uint16_t port)
+{
+	char a[64];
+	ct_ip_fmt(ip, a, sizeof(a));
+	snprintf(buf, len, ip->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
+}
+
+/* The Service's namespace and name from kube-proxy's "namespace/name:port"; false when
+ * the name is not known. */
+static bool svc_ns_name(const struct ct_svc *v, char *ns, size_t nslen, char *name, size_t namelen)
+{
+	const char *slash = strchr(v->name, '/');
+	if (!slash || slash == v->name || (size_t)(slash - v->name) >= nslen)
+		return false;
+	size_t n = strcspn(slash + 1, ":");
+	if (!n || n >= namelen)
+		return false;
+	memcpy(ns, v->name, (size_t)(slash - v->name));
+	ns[slash - v->name] = 0;
+	memcpy(name, slash + 1, n);
+	name[n] = 0;
+	return true;
+}
+
+static void service_no_endpoints(struct ctx *x, struct ct_hop *h, const struct ct_svc *v,
+				 const char *line)
+{
+	char ns[80], name[80], sel[128];
+	bool named = svc_ns_name(v, ns, sizeof(ns), name, sizeof(name));
+	struct ct_findings tmp;
+	ct_findings_init(&tmp);
+	struct ct_finding *f = hop_finding(
+		x, h, &tmp, "path_service_no_endpoints", line,
+		named ? "check the Service's selector and whether its pods are Ready: kube-proxy programs only ready endpoints"
+		      : "check the Service's selector and whether its pods are Ready (IPVS does not name the Service: find it by its VIP with kubectl get services -A)",
+		v->source == CT_SVC_IPVS ? "the Service has no endpoints: IPVS has no real server for it"
+					 : "the Service has no endpoints: kube-proxy rejects its packets");
+	if (f && named) {
+		snprintf(sel, sizeof(sel), "kubernetes.io/service-name=%s", name);
+		ct_finding_run(f, NULL, "kubectl", "-n", ns, "get", "endpointslices", "-l", sel, NULL);
+	}
+	hop_attach_all(x, h, &tmp);
+	ct_findings_free(&tmp);
+}
+
+/* The service hop: the Service and its backends (q->to_backend false), or the DNAT to
+ * the backend that is DST; or unknown when the node's Services cannot be read. */
+static void service_hop(struct ctx *x)
+{
+	const struct ct_path_query *q = x->q;
+	const struct ct_svc *v = q->svc;
+	if (x->svc_done || (!v && (!q->svc_unreadable || q->dst.node >= 0)))
+		return;
+	x->svc_done = true;
+	char sub[128], line[512], hp[80];
+	if (!v) {
+		ct_ip_fmt(&q->dst.ip, sub, sizeof(sub));
+		struct ct_hop *h = hop_add(x, false, CT_HOP_SERVICE, q->svc_node, 0, sub);
+		if (h) {
+			h->verdict = CT_HOP_UNKNOWN;
+			hop_sum(h, "whether %s is a Service VIP is not known: %s", sub, q->svc_unreadable);
+		}
+		return;
+	}
+	const char *pn = ct_svc_proto_name(v->proto);
+	hostport(hp, sizeof(hp), &v->vip, v->port);
+	snprintf(sub, sizeof(sub), "%s/%s", hp, pn ? pn : "?");
+	struct ct_hop *h = hop_add(x, false, CT_HOP_SERVICE, q->svc_node, 0, sub);
+	if (!h)
+		return;
+	ct_svc_describe(v, line, sizeof(line));
+	if (q->to_backend) {
+		uint16_t bport = v->port;
+		for (size_t i = 0; i < v->nbe; i++)
+			if (ct_ip_eq(&v->be[i].ip, &q->dst.ip) && v->be[i].port) {
+				bport = v->be[i].port;
+				break;
+			}
+		char bhp[80];
+		hostport(bhp, sizeof(bhp), &q->dst.ip, bport);
+		hop_sum(h, "%s -> %s: kube-proxy's DNAT in PREROUTING, before Felix's cali-fw chain", hp,
+			bhp);
+		hop_ev(h, "%s", line);
+		hop_ev(h, "replies from %s are un-DNATed by conntrack: they return with source %s", bhp,
+		       hp);
+		return;
+	}
+	hop_sum(h, "%s", line);
+	if (v->no_endpoints) {
+		hop_ev(h, "no endpoints: kube-proxy rejects it");
+		service_no_endpoints(x, h, v, line);
+		return;
+	}
+	size_t shown = v->nbe < CT_HOP_EVIDENCE - 1 ? v->nbe : CT_HOP_EVIDENCE - 1;
+	for (size_t i = 0; i < shown; i++) {
+		hostport(hp, sizeof(hp), &v->be[i].ip, v->be[i].port ? v->be[i].port : v->port);
+		hop_ev(h, "backend %s", hp);
+	}
+	if (v->nbe_total > shown)
+		hop_ev(h, "and %zu more backends", v->nbe_total - shown);
+}
+
 static void walk(struct ctx *x, const struct ct_path_end *s, const struct ct_path_end *d, bool rev)
 {
 	char sb[64], db[64];
@@ -1018,6 +1123,8 @@ static void walk(struct ctx *x, const struct ct_path_end *s, const struct ct_pat
 	const struct ct_link *wl_src = NULL;
 	struct next nx = {.node = -1};
 	if (node < 0) {
+		if (!rev)
+			service_hop(x);
 		char why[256];
 		snprintf(why, sizeof(why), "no known node holds %s", sb);
 		unknown_src_side(x, rev, sb, why);
@@ -1057,10 +1164,15 @@ static void walk(struct ctx *x, const struct ct_path_end *s, const struct ct_pat
 		}
 		if (wl_src) {
 			workload_hop(x, rev, node, wl_src, true, &s->ip);
+			/* DNAT happens in PREROUTING, before Felix's forward chains */
+			if (!rev)
+				service_hop(x);
 			policy_hop(x, rev, node, wl_src, false);
 			iif = wl_src->ifindex;
 		}
 	}
+	if (!rev)
+		service_hop(x); /* a no-op once there, or unless DST is (or may be) a VIP */
 	for (; guard < 8; guard++) {
 		const struct ct_node *n = node_of(x, node);
 		if (is_ebpf(n)) {
@@ -1305,11 +1417,18 @@ int ct_path_build(const struct ct_cluster *c, const struct ct_path_query *q, str
 	if (c->nodes.n == 1)
 		note(out, "only %s is known: hops on other nodes are unknown (add --node NAME=NETNS or NAME=@SNAPSHOT)",
 		     c->nodes.v[0]->name);
+	if (q->svc && !q->to_backend) {
+		/* DST is a Service VIP: not traced as if it were a pod */
+		service_hop(&x);
+		note(out, "DST is a Service VIP: trace one backend with --to-backend IP");
+		goto done;
+	}
 	walk(&x, &q->src, &q->dst, false);
 	mtu_hop(&x, false, &q->src);
 	walk(&x, &q->dst, &q->src, true);
 	mtu_hop(&x, true, &q->dst);
 	symmetry_hop(&x);
+done:
 	for (size_t i = 0; i < x.nnf; i++)
 		ct_findings_free(&x.nf[i].f);
 	free(x.nf);

@@ -37,6 +37,7 @@
 #include "model/cluster.h"
 #include "model/lookup.h"
 #include "model/policy.h"
+#include "model/svc.h"
 
 enum ct_hop_verdict { CT_HOP_OK = 0, CT_HOP_UNKNOWN, CT_HOP_WARN, CT_HOP_FAIL, CT_HOP__COUNT };
 extern const char *const ct_hop_verdict_names[CT_HOP__COUNT];
@@ -56,6 +57,7 @@ enum ct_hop_kind {
 	CT_HOP_LOCAL,          /* delivered to the node itself (a node address) */
 	CT_HOP_MTU,            /* the MTU budget of one direction */
 	CT_HOP_SYMMETRY,       /* the reverse path against the forward one */
+	CT_HOP_SERVICE,        /* DST is a Service VIP: kube-proxy's DNAT on the source's node */
 	CT_HOP_KIND__COUNT
 };
 extern const char *const ct_hop_kind_names[CT_HOP_KIND__COUNT];
@@ -113,6 +115,17 @@ struct ct_path_query {
 	/* per node (cluster index), NULL or entries NULL: not read */
 	const struct ct_policy *const *policy;
 	struct ct_path_fib fib; /* lookup NULL: the model's everywhere */
+	/* DST is a Service VIP, found among the Services of node svc_node (the source's node,
+	 * else the local one); NULL: not one. Without to_backend the path is the service hop
+	 * alone (its backends, or a fail when it has none); with it, dst is one of svc's
+	 * backends and the service hop (kube-proxy's DNAT, in PREROUTING) comes before the
+	 * source's policy hop, the reverse path as usual (conntrack un-DNATs the replies). */
+	const struct ct_svc *svc;
+	bool to_backend;
+	int svc_node;
+	/* the Services of svc_node cannot be read (eBPF dataplane, no CAP_NET_ADMIN): why,
+	 * NULL. With a DST no known node holds, the forward path gets an unknown service hop. */
+	const char *svc_unreadable;
 };
 
 struct ct_path {

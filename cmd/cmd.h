@@ -45,6 +45,7 @@ enum {
 	CT_OPT_NODES,
 	CT_OPT_PROTO,
 	CT_OPT_PORT,
+	CT_OPT_TO_BACKEND,
 };
 
 #define CT_MAX_NETNS 64        /* -n given several times (sniff) */
@@ -88,6 +89,7 @@ struct ct_opts {
 	const char *nodes_file;  /* --nodes */
 	const char *proto;       /* --proto: icmp, tcp, udp (NULL: icmp) */
 	unsigned short port;     /* --port, 0: none */
+	const char *to_backend;  /* --to-backend: an address (checked by the parser) */
 	int argc;
 	char **argv; /* positional arguments after the command */
 };

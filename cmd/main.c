@@ -71,7 +71,7 @@ const struct ct_cmd ct_cmds[] = {
 	 ""},
 	{"path", cmd_path, CT_NEED_NETLINK | CT_NEED_SETNS | CT_NEED_BIRD | CT_NEED_SNAPSHOT, "SRC DST",
 	 "the static path from SRC to DST hop by hop across nodes, forward and back, each hop with its verdict",
-	 "node nodes proto port pods timeout", "pod", "node",
+	 "node nodes proto port to-backend pods timeout", "pod", "node",
 	 "SRC, DST: a pod address (IPv4 or IPv6), NAMESPACE/POD, or a node address",
 	 "caltrace path 172.168.135.130 172.168.195.12\n"
 	 "caltrace path --node n2=@node2.json default/web-1 default/web-2\n"
@@ -146,6 +146,8 @@ const struct ct_opt ct_opts_table[] = {
 	 "the packet's protocol: icmp (default), tcp or udp (policy routing may depend on it)", "proto"},
 	{CT_OPT_PORT, "port", "PORT", "a port from 1 to 65535",
 	 "with --proto tcp or udp: the destination port", ""},
+	{CT_OPT_TO_BACKEND, "to-backend", "IP", "a backend's address (IPv4 or IPv6)",
+	 "when DST is a Service VIP: trace the path to this backend of it, kube-proxy's DNAT as a hop", ""},
 	{'h', "help", NULL, NULL, "show help", ""},
 	{'V', "version", NULL, NULL, "print the version", ""},
 	{0, NULL, NULL, NULL, NULL, NULL},

@@ -191,6 +191,13 @@ static int take(struct ct_opts *o, const struct ct_opt *x, const char *arg, stru
 		o->port = (unsigned short)v;
 		return 0;
 	}
+	case CT_OPT_TO_BACKEND: {
+		struct ct_ip ip;
+		if (ct_ip_parse(arg, &ip) < 0)
+			return bad_value(err, x, arg);
+		o->to_backend = arg;
+		return 0;
+	}
 	case 'Z':
 		o->user = arg;
 		return 0;

@@ -24,6 +24,7 @@
 #include "probes/pods_exec.h"
 #include "probes/policy.h"
 #include "probes/route_get.h"
+#include "probes/svc.h"
 #include "render/views_path.h"
 
 #define NODES_FILE_MAX (1u << 20)
@@ -180,6 +181,62 @@ static uint8_t proto_of(const char *p, uint8_t family)
 	return family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
 }
 
+/* The Services of node sn (live: kube-proxy's rules read in its namespace; snapshot: what
+ * the model holds, IPVS addresses and eBPF). 0, or -1 when a live namespace cannot be
+ * entered (err set). */
+static int read_services(struct ct_ctx *c, struct ct_node *n, struct ct_svcs *s, struct ct_err *err)
+{
+	if (strcmp(n->source, "live")) {
+		if (n->ns.n)
+			ct_svc_from_node(s, &n->ns.v[0]);
+		ct_svcs_finish(s);
+		return 0;
+	}
+	const char *nsp = n->ns.n ? n->ns.v[0].path : "";
+	return ct_svc_gather(s, nsp[0] ? nsp : NULL, c->o.timeout, err);
+}
+
+/* What says that a node's Services cannot be read, or NULL. */
+static const char *services_unreadable(const struct ct_svcs *s)
+{
+	const char *why = ct_svcs_unreadable(s);
+	if (!why && s->no_cap)
+		why = "reading kube-proxy's rules needs CAP_NET_ADMIN";
+	return why;
+}
+
+/* --to-backend: IP must be one of v's backends. 0, or prints one line and returns 2. */
+static int backend_check(const char *word, const struct ct_svc *v)
+{
+	struct ct_ip ip;
+	if (ct_ip_parse(word, &ip) < 0)
+		return CT_EXIT_USAGE;
+	for (size_t i = 0; i < v->nbe; i++)
+		if (ct_ip_eq(&v->be[i].ip, &ip))
+			return 0;
+	char hp[64], vb[64], list[512] = "";
+	ct_ip_fmt(&v->vip, vb, sizeof(vb));
+	for (size_t i = 0; i < v->nbe && i < 16; i++) {
+		ct_ip_fmt(&v->be[i].ip, hp, sizeof(hp));
+		size_t u = strlen(list);
+		snprintf(list + u, sizeof(list) - u, "%s%s", i ? ", " : "", hp);
+	}
+	if (v->nbe_total > 16) {
+		size_t u = strlen(list);
+		snprintf(list + u, sizeof(list) - u, " and %zu more", v->nbe_total - 16);
+	}
+	char q[64], n[CT_SVC_NAME + 8];
+	const char *name = v->name[0] ? v->name : "(no name)";
+	ct_esc_clip(q, sizeof(q), word, strlen(word));
+	ct_esc_clip(n, sizeof(n), name, strlen(name));
+	if (v->no_endpoints || !v->nbe)
+		fprintf(stderr, "caltrace: --to-backend %s: Service %s at %s has no endpoints\n", q, n, vb);
+	else
+		fprintf(stderr, "caltrace: --to-backend %s is not a backend of Service %s at %s: its backends are %s\n",
+			q, n, vb, list);
+	return CT_EXIT_USAGE;
+}
+
 int cmd_path(struct ct_ctx *c)
 {
 	if (c->o.argc != 2) {
@@ -237,6 +294,8 @@ int cmd_path(struct ct_ctx *c)
 	char *pinit = NULL;
 	struct ct_path path;
 	ct_path_init(&path);
+	struct ct_svcs svcs;
+	ct_svcs_init(&svcs);
 
 	if (!local_listed) {
 		if (ct_cluster_load(&cl, "", local_spec, &c->err) < 0) {
@@ -296,6 +355,57 @@ int cmd_path(struct ct_ctx *c)
 		rc = CT_EXIT_USAGE;
 		goto out;
 	}
+	/* DST a Service VIP? The Services of SRC's node (else the local node), read when DST is
+	 * no pod (or --to-backend asks) */
+	const struct ct_svc *sv = NULL;
+	const char *svc_why = NULL;
+	int svc_node = q.src.node >= 0 ? q.src.node : 0;
+	if (c->o.to_backend || q.dst.node < 0 || q.dst.is_node) {
+		struct ct_err serr = {0};
+		if (read_services(c, ct_cluster_node(&cl, svc_node), &svcs, &serr) == 0) {
+			uint8_t sp = c->o.proto && strcmp(c->o.proto, "icmp")
+					     ? ct_svc_proto_parse(c->o.proto)
+					     : 0;
+			sv = ct_svc_find(&svcs, &q.dst.ip, sp, sp ? c->o.port : 0);
+			svc_why = sv ? NULL : services_unreadable(&svcs);
+		} else if (c->o.to_backend) {
+			c->err = serr;
+			rc = ct_report_err(c);
+			goto out;
+		}
+	}
+	if (c->o.to_backend) {
+		char db[64];
+		ct_ip_fmt(&q.dst.ip, db, sizeof(db));
+		if (!sv && svc_why) {
+			fprintf(stderr, "caltrace: --to-backend: cannot tell whether %s is a Service VIP: %s\n",
+				db, svc_why);
+			rc = CT_EXIT_GATHER;
+			goto out;
+		}
+		if (!sv) {
+			fprintf(stderr, "caltrace: --to-backend needs DST to be a Service VIP%s%s: %s is none on %s\n",
+				c->o.proto ? " for " : "", c->o.proto ? c->o.proto : "", db,
+				ct_cluster_node(&cl, svc_node)->name);
+			rc = CT_EXIT_USAGE;
+			goto out;
+		}
+		if ((rc = backend_check(c->o.to_backend, sv)) != 0)
+			goto out;
+		if (ct_path_end_resolve(&cl, &c->o.prefixes, c->o.to_backend, &q.dst, why,
+					sizeof(why)) < 0) {
+			char esc[400];
+			fprintf(stderr, "caltrace: --to-backend: %s\n", ct_escape(why, esc, sizeof(esc)));
+			rc = CT_EXIT_USAGE;
+			goto out;
+		}
+		/* shown as "VIP (BACKEND) on NODE": what the user asked, where it goes */
+		snprintf(q.dst.label, sizeof(q.dst.label), "%s", db);
+	}
+	q.svc = sv;
+	q.to_backend = c->o.to_backend != NULL;
+	q.svc_node = svc_node;
+	q.svc_unreadable = svc_why;
 	/* BIRD on every live node (a snapshot keeps what BIRD said when it was taken), and
 	 * Felix's policy on the live nodes of SRC and DST, one node after the other (threads
 	 * were tried: the probes are not written for them, a BIRD read failed with EBADF) */
@@ -305,7 +415,7 @@ int cmd_path(struct ct_ctx *c)
 		rc = CT_EXIT_GATHER;
 		goto out;
 	}
-	for (size_t i = 0; i < nn; i++) {
+	for (size_t i = 0; i < nn && !(sv && !q.to_backend); i++) {
 		struct gjob *j = &jobs[i];
 		j->c = c;
 		j->n = ct_cluster_node(&cl, (int)i);
@@ -345,6 +455,7 @@ int cmd_path(struct ct_ctx *c)
 	rc = ct_path_worst(&path) >= CT_HOP_WARN ? CT_EXIT_PROBLEMS : CT_EXIT_OK;
 out:
 	ct_path_free(&path);
+	ct_svcs_free(&svcs);
 	for (size_t i = 0; lv && i < cl.nodes.n; i++)
 		if (lv[i].state == 1)
 			ct_nl_close(&lv[i].nl);

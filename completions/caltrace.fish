@@ -85,7 +85,7 @@ function __caltrace_state
             case --bird-socket
                 set expect sock
             case --color --pods --output --timeout --interface --read --write --count --snaplen \
-                --inner --interval --max-flows --vxlan-port --user --node --nodes --proto --port
+                --inner --interval --max-flows --vxlan-port --user --node --nodes --proto --port --to-backend
                 set expect skip
             case '--netns=*'
                 set ns (string replace -r '^[^=]*=' '' -- $t)
@@ -147,7 +147,7 @@ function __caltrace_takes
         case sniff
             contains -- $argv[1] interface read write count snaplen inner flows interval max-flows vxlan-port checksums user
         case path
-            contains -- $argv[1] from pods timeout bird-socket node nodes proto port
+            contains -- $argv[1] from pods timeout bird-socket node nodes proto port to-backend
         case '*'
             return 1
     end
@@ -340,6 +340,7 @@ complete -c caltrace -n '__caltrace_takes node' -l node -x -a '(ip netns list 2>
 complete -c caltrace -n '__caltrace_takes nodes' -l nodes -r -F -d 'path: the nodes from FILE (NAME NETNS|@SNAPSHOT [bird=PATH])'
 complete -c caltrace -n '__caltrace_takes proto' -l proto -x -a 'icmp tcp udp' -d 'path: the packet\'s protocol'
 complete -c caltrace -n '__caltrace_takes port' -l port -x -d 'path: with --proto tcp or udp, the destination port'
+complete -c caltrace -n '__caltrace_takes to-backend' -l to-backend -x -d 'path: when DST is a Service VIP, trace to this backend of it'
 
 # arguments
 complete -c caltrace -n '__caltrace_using links' -a '(__caltrace_ifaces workload)' -d 'workload interface'

@@ -38,6 +38,35 @@ static void end_label(const struct ct_cluster *c, const struct ct_path_end *e, c
 		snprintf(buf + u, len - u, " (no known node holds it)");
 }
 
+/* JSON only: the Service DST is (null when none); text has its hop line. */
+static void service_json(struct ct_out *o, const struct ct_svc *v)
+{
+	if (!v) {
+		ct_out_top_str(o, "service", NULL, NULL, CT_HL_NONE);
+		return;
+	}
+	char b[64];
+	ct_out_object_begin(o, "service", NULL);
+	ct_ip_fmt(&v->vip, b, sizeof(b));
+	ct_rec_str(o, NULL, "vip", b, CT_HL_NONE);
+	ct_rec_int(o, NULL, "port", v->port, true, CT_HL_NONE);
+	ct_rec_str(o, NULL, "proto", ct_svc_proto_name(v->proto), CT_HL_NONE);
+	ct_rec_str(o, NULL, "name", v->name[0] ? v->name : NULL, CT_HL_NONE);
+	ct_rec_str(o, NULL, "kind", v->kind ? ct_svc_kind_names[v->kind] : NULL, CT_HL_NONE);
+	ct_rec_str(o, NULL, "source", ct_svc_source_names[v->source], CT_HL_NONE);
+	ct_rec_bool(o, NULL, "no_endpoints", v->no_endpoints, CT_HL_NONE);
+	ct_rec_arr_begin(o, "backends");
+	for (size_t i = 0; i < v->nbe; i++) {
+		ct_rec_obj_begin(o, NULL);
+		ct_ip_fmt(&v->be[i].ip, b, sizeof(b));
+		ct_rec_str(o, NULL, "ip", b, CT_HL_NONE);
+		ct_rec_int(o, NULL, "port", v->be[i].port ? v->be[i].port : v->port, true, CT_HL_NONE);
+		ct_rec_obj_end(o);
+	}
+	ct_rec_arr_end(o);
+	ct_out_object_end(o);
+}
+
 void ct_views_path(struct ct_out *o, const struct ct_cluster *c, const struct ct_path_query *q,
 		   const struct ct_path *p, const char *proto)
 {
@@ -67,8 +96,20 @@ void ct_views_path(struct ct_out *o, const struct ct_cluster *c, const struct ct
 		snprintf(b, sizeof(b), "%u", p->mtu_reverse);
 	ct_out_top_str(o, "mtu_reverse", "largest packet back", p->mtu_reverse ? b : NULL,
 		       CT_HL_NONE);
-	for (unsigned i = 0; i < p->n_notes; i++)
-		ct_out_top_str(o, i ? NULL : "note", "note", p->notes[i], CT_HL_NONE);
+	if (o->json && p->n_notes > 1) {
+		/* one key: the notes joined (a second "note" would not be JSON) */
+		char all[4 * 260] = "";
+		for (unsigned i = 0; i < p->n_notes; i++) {
+			size_t u = strlen(all);
+			snprintf(all + u, sizeof(all) - u, "%s%s", i ? "; " : "", p->notes[i]);
+		}
+		ct_out_top_str(o, "note", "note", all, CT_HL_NONE);
+	} else {
+		for (unsigned i = 0; i < p->n_notes; i++)
+			ct_out_top_str(o, i ? NULL : "note", "note", p->notes[i], CT_HL_NONE);
+	}
+	if (o->json)
+		service_json(o, q->svc);
 
 	ct_out_section(o, "hops", "hops");
 	for (size_t i = 0; i < p->n; i++) {

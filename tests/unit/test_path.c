@@ -309,6 +309,134 @@ static void test_ebpf_unknown(void **st)
 	world_free(&w);
 }
 
+/* A Service VIP 10.96.0.10:53/udp on A, backends pod B (10.244.2.5:53) and 10.244.9.9:53 */
+static void svc_build(struct ct_svc *v, struct ct_svc_backend be[2], bool empty)
+{
+	memset(v, 0, sizeof(*v));
+	ip_(&v->vip, "10.96.0.10");
+	v->proto = 17;
+	v->port = 53;
+	snprintf(v->name, sizeof(v->name), "kube-system/kube-dns:dns");
+	v->kind = CT_SVC_KIND_CLUSTER_IP;
+	v->source = CT_SVC_IPT_NFT;
+	memset(be, 0, 2 * sizeof(*be));
+	ip_(&be[0].ip, "10.244.2.5");
+	be[0].port = 53;
+	ip_(&be[1].ip, "10.244.9.9");
+	be[1].port = 53;
+	v->be = empty ? NULL : be;
+	v->nbe = v->nbe_total = empty ? 0 : 2;
+	v->no_endpoints = empty;
+}
+
+static void test_service_vip(void **st)
+{
+	(void)st;
+	struct world w;
+	world_init(&w, true);
+	struct ct_svc v;
+	struct ct_svc_backend be[2];
+	svc_build(&v, be, false);
+	char why[256];
+	assert_int_equal(ct_path_end_resolve(&w.c, &w.pf, "10.96.0.10", &w.q.dst, why, sizeof(why)), 0);
+	assert_int_equal(w.q.dst.node, -1);
+	w.q.svc = &v;
+	w.q.svc_node = 0;
+	assert_int_equal(ct_path_build(&w.c, &w.q, &w.p), 0);
+	/* one hop: the Service and its two backends, on A; not traced as a pod */
+	assert_int_equal(w.p.n, 1);
+	const struct ct_hop *h = &w.p.v[0];
+	assert_int_equal(h->kind, CT_HOP_SERVICE);
+	assert_string_equal(ct_hop_kind_names[h->kind], "service");
+	assert_string_equal(h->node_name, "A");
+	assert_string_equal(h->subject, "10.96.0.10:53/udp");
+	assert_int_equal(h->verdict, CT_HOP_OK);
+	assert_int_equal(h->n_evidence, 2);
+	assert_string_equal(h->evidence[0], "backend 10.244.2.5:53");
+	assert_string_equal(h->evidence[1], "backend 10.244.9.9:53");
+	assert_non_null(strstr(w.p.notes[w.p.n_notes - 1], "--to-backend"));
+	assert_true(ct_path_worst(&w.p) < CT_HOP_WARN);
+	world_free(&w);
+
+	/* no endpoints: fail, path_service_no_endpoints, a kubectl run line */
+	world_init(&w, true);
+	svc_build(&v, be, true);
+	assert_int_equal(ct_path_end_resolve(&w.c, &w.pf, "10.96.0.10", &w.q.dst, why, sizeof(why)), 0);
+	w.q.svc = &v;
+	assert_int_equal(ct_path_build(&w.c, &w.q, &w.p), 0);
+	assert_int_equal(w.p.n, 1);
+	h = &w.p.v[0];
+	assert_int_equal(h->verdict, CT_HOP_FAIL);
+	assert_true(has_code(h, "path_service_no_endpoints"));
+	assert_int_equal(h->findings[0].n_run, 1);
+	assert_string_equal(h->findings[0].run[0],
+			    "kubectl -n kube-system get endpointslices -l kubernetes.io/service-name=kube-dns");
+	assert_int_equal(ct_path_worst(&w.p), CT_HOP_FAIL);
+	world_free(&w);
+}
+
+static void test_service_to_backend(void **st)
+{
+	(void)st;
+	struct world w;
+	world_init(&w, true);
+	struct ct_svc v;
+	struct ct_svc_backend be[2];
+	svc_build(&v, be, false);
+	/* DST is the backend (pod B): the DNAT hop after caliA, before cali-fw */
+	w.q.svc = &v;
+	w.q.to_backend = true;
+	w.q.ip_proto = 17;
+	w.q.port = 53;
+	assert_int_equal(ct_path_build(&w.c, &w.q, &w.p), 0);
+	size_t is = w.p.n, ip = w.p.n, nsvc = 0;
+	for (size_t i = 0; i < w.p.n; i++) {
+		if (w.p.v[i].kind == CT_HOP_SERVICE)
+			is = i, nsvc++;
+		if (w.p.v[i].kind == CT_HOP_POLICY_OUT && !w.p.v[i].reverse && ip == w.p.n)
+			ip = i;
+	}
+	assert_int_equal(nsvc, 1);
+	assert_true(is < w.p.n);
+	assert_int_equal(is + 1, ip);
+	assert_int_equal(w.p.v[is - 1].kind, CT_HOP_WORKLOAD_IN);
+	assert_false(w.p.v[is].reverse);
+	assert_string_equal(w.p.v[is].node_name, "A");
+	assert_int_equal(w.p.v[is].verdict, CT_HOP_OK);
+	assert_non_null(strstr(w.p.v[is].summary, "10.96.0.10:53 -> 10.244.2.5:53"));
+	assert_non_null(strstr(w.p.v[is].evidence[1], "conntrack"));
+	/* and then the path to the backend, as without a Service */
+	assert_non_null(find_hop(&w.p, false, CT_HOP_POD_INGRESS, "B"));
+	assert_non_null(find_hop(&w.p, true, CT_HOP_POD_INGRESS, "A"));
+	world_free(&w);
+}
+
+static void test_service_unreadable(void **st)
+{
+	(void)st;
+	struct world w;
+	world_init(&w, true);
+	/* Services not readable and a DST no known node holds: an unknown service hop, then
+	 * the trace as usual */
+	char why[256];
+	assert_int_equal(ct_path_end_resolve(&w.c, &w.pf, "10.96.0.10", &w.q.dst, why, sizeof(why)), 0);
+	w.q.svc_unreadable = "Services are handled in BPF";
+	assert_int_equal(ct_path_build(&w.c, &w.q, &w.p), 0);
+	const struct ct_hop *h = find_hop(&w.p, false, CT_HOP_SERVICE, "A");
+	assert_non_null(h);
+	assert_int_equal(h->verdict, CT_HOP_UNKNOWN);
+	assert_non_null(strstr(h->summary, "Services are handled in BPF"));
+	assert_non_null(find_hop(&w.p, false, CT_HOP_FORWARD, "A"));
+	world_free(&w);
+	/* a DST a known node holds: no service hop */
+	world_init(&w, true);
+	w.q.svc_unreadable = "Services are handled in BPF";
+	assert_int_equal(ct_path_build(&w.c, &w.q, &w.p), 0);
+	for (size_t i = 0; i < w.p.n; i++)
+		assert_int_not_equal(w.p.v[i].kind, CT_HOP_SERVICE);
+	world_free(&w);
+}
+
 static void test_end_resolve(void **st)
 {
 	(void)st;
@@ -413,6 +541,9 @@ int main(void)
 		cmocka_unit_test(test_pod_without_default),
 		cmocka_unit_test(test_mtu_budget),
 		cmocka_unit_test(test_ebpf_unknown),
+		cmocka_unit_test(test_service_vip),
+		cmocka_unit_test(test_service_to_backend),
+		cmocka_unit_test(test_service_unreadable),
 		cmocka_unit_test(test_end_resolve),
 		cmocka_unit_test(test_nodes_good),
 		cmocka_unit_test(test_nodes_bad),

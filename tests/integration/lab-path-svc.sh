@@ -1,0 +1,196 @@
+#!/bin/bash
+# `caltrace path` to a Service VIP, on a VXLAN lab: kube-proxy-like rules (iptables-nft, as
+# kube-proxy's iptables mode writes them) on the source pod's node n1: a Service
+# VIP_DNS:53/udp with two backends (pods 3 on n2 and 5 on n3), and one without endpoints
+# (a filter REJECT "has no endpoints"). Asserts:
+#  - path POD VIP --proto udp --port 53: one hop of kind service on n1, ok, its backends
+#    those of the DNAT rules read back with iptables-nft-save (the oracle), exit 0;
+#  - the Service without endpoints: the hop fails with path_service_no_endpoints, exit 1;
+#  - --to-backend a backend on n2: the service hop, then the hops to that pod, all ok, the
+#    service hop before n1's policy_out, the nodes of the forward and reverse paths those of
+#    the kernel's own `ip route get` walk;
+#  - --to-backend an address that is no backend, or without a VIP DST: exit 2, one line.
+# The rules are removed at the end (the lab's teardown removes the namespaces anyway).
+. "$(dirname "$0")/../lib.sh"
+set -u -o pipefail
+need_root
+need_cmd ip jq awk sort iptables-nft-restore iptables-nft-save iptables-nft
+need_caltrace
+
+case " ${LAB_MODES:-bgp vxlan} " in
+*" vxlan "*) ;;
+*) skip_all "LAB_MODES has no vxlan" ;;
+esac
+lab_up vxlan || bail "vxlan: lab up"
+
+# addresses that change with the run (nothing below is a pasted answer)
+a=$(($$ % 200 + 20))
+VIP_DNS=10.96.$a.10 VIP_EMPTY=10.96.$a.20
+BE1=$LAB_POD_3_IP BE2=$LAB_POD_5_IP
+SRC=$LAB_POD_1_IP
+
+# kube-proxy's iptables rules (pkg/proxy/iptables/proxier.go), added beside Felix's
+kube_rules() {
+	cat <<EOF
+*filter
+:KUBE-SERVICES - [0:0]
+-A KUBE-SERVICES -d $VIP_EMPTY/32 -p tcp -m comment --comment "default/empty:http has no endpoints" -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable
+COMMIT
+*nat
+:KUBE-SERVICES - [0:0]
+:KUBE-MARK-MASQ - [0:0]
+:KUBE-SVC-TCOU7JCQXEZGVUNU - [0:0]
+:KUBE-SEP-DNS1AAAAAAAAAAAA - [0:0]
+:KUBE-SEP-DNS2BBBBBBBBBBBB - [0:0]
+-A KUBE-SERVICES -d $VIP_DNS/32 -p udp -m comment --comment "kube-system/kube-dns:dns cluster IP" -m udp --dport 53 -j KUBE-SVC-TCOU7JCQXEZGVUNU
+-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000
+-A KUBE-SVC-TCOU7JCQXEZGVUNU -m comment --comment "kube-system/kube-dns:dns -> $BE1:53" -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-DNS1AAAAAAAAAAAA
+-A KUBE-SVC-TCOU7JCQXEZGVUNU -m comment --comment "kube-system/kube-dns:dns -> $BE2:53" -j KUBE-SEP-DNS2BBBBBBBBBBBB
+-A KUBE-SEP-DNS1AAAAAAAAAAAA -s $BE1/32 -m comment --comment "kube-system/kube-dns:dns" -j KUBE-MARK-MASQ
+-A KUBE-SEP-DNS1AAAAAAAAAAAA -p udp -m comment --comment "kube-system/kube-dns:dns" -m udp -j DNAT --to-destination $BE1:53
+-A KUBE-SEP-DNS2BBBBBBBBBBBB -s $BE2/32 -m comment --comment "kube-system/kube-dns:dns" -j KUBE-MARK-MASQ
+-A KUBE-SEP-DNS2BBBBBBBBBBBB -p udp -m comment --comment "kube-system/kube-dns:dns" -m udp -j DNAT --to-destination $BE2:53
+COMMIT
+EOF
+}
+kube_rules | ip netns exec "$LAB_N1" iptables-nft-restore --noflush || bail "iptables-nft-restore"
+kube_clean() {
+	local t ch
+	for t in nat:KUBE-SERVICES nat:KUBE-SVC-TCOU7JCQXEZGVUNU nat:KUBE-SEP-DNS1AAAAAAAAAAAA \
+		nat:KUBE-SEP-DNS2BBBBBBBBBBBB nat:KUBE-MARK-MASQ filter:KUBE-SERVICES; do
+		ch=${t#*:}
+		ip netns exec "$LAB_N1" iptables-nft -t "${t%%:*}" -F "$ch" 2>/dev/null
+	done
+	for t in nat:KUBE-SERVICES nat:KUBE-SVC-TCOU7JCQXEZGVUNU nat:KUBE-SEP-DNS1AAAAAAAAAAAA \
+		nat:KUBE-SEP-DNS2BBBBBBBBBBBB nat:KUBE-MARK-MASQ filter:KUBE-SERVICES; do
+		ch=${t#*:}
+		ip netns exec "$LAB_N1" iptables-nft -t "${t%%:*}" -X "$ch" 2>/dev/null
+	done
+}
+
+# the oracle: the DNAT targets of the Service's endpoint chains, as iptables-nft-save shows
+save=$(ip netns exec "$LAB_N1" iptables-nft-save) || bail "iptables-nft-save"
+want_be=$(awk -v vip="$VIP_DNS/32" '
+	/^-A KUBE-SERVICES / && index($0, "-d " vip " ") { for (i = 1; i < NF; i++) if ($i == "-j") svc = $(i + 1) }
+	/^-A KUBE-SVC-/ { for (i = 1; i < NF; i++) if ($i == "-j") sep[$2] = sep[$2] " " $(i + 1) }
+	/^-A KUBE-SEP-/ && / DNAT / { for (i = 1; i < NF; i++) if ($i == "--to-destination") dn[$2] = $(i + 1) }
+	END { n = split(sep[svc], s, " "); for (i = 1; i <= n; i++) print dn[s[i]] }' <<<"$save" | sort | xargs)
+is "oracle: iptables-nft-save shows the Service's two DNAT targets" "$(wc -w <<<"$want_be")" 2
+
+# path ARGS...: the JSON document in $out, the exit status in $rc
+path() {
+	out=$("$CALTRACE" -j -n "$LAB_N1" --node "n1=$LAB_N1" --node "n2=$LAB_N2" --node "n3=$LAB_N3" \
+		path "$@" 2>&1)
+	rc=$?
+}
+
+# the kernel's walk, node names from the node of pod S to pod D (lab-path.sh's oracle)
+kernel_walk() {
+	local s=$1 d=$2 k iif sip dip seq="" j dev gw r _
+	k=$(lab_var "LAB_POD_${s}_NODE")
+	iif=$(lab_var "LAB_POD_${s}_VETH")
+	sip=$(lab_var "LAB_POD_${s}_IP") dip=$(lab_var "LAB_POD_${d}_IP")
+	for _ in 1 2 3 4; do
+		seq+=" n$k"
+		j=$(ip -n "$(lab_var "LAB_N$k")" -j route get "$dip" from "$sip" iif "$iif" 2>/dev/null) || {
+			echo "${seq# } refused"
+			return
+		}
+		dev=$(jq -r '.[0].dev // ""' <<<"$j")
+		gw=$(jq -r '.[0].gateway // ""' <<<"$j")
+		case "$dev" in cali*) break ;; esac
+		k=""
+		for r in 1 2 3; do
+			[ "$gw" = "$(lab_var "LAB_N${r}_IP")" ] || [ "$gw" = "$(lab_var "LAB_N${r}_TUN_IP")" ] && k=$r
+		done
+		[ -n "$k" ] || {
+			echo "${seq# } via $gw"
+			return
+		}
+		iif=vxlan.calico
+	done
+	echo "${seq# }"
+}
+
+# ---- the VIP: one service hop with its backends
+path --proto udp --port 53 "$SRC" "$VIP_DNS"
+is "path to $VIP_DNS:53/udp: exit 0" "$rc" 0
+is "... one hop: service on n1, ok" \
+	"$(jq -r '[.hops[] | "\(.direction) \(.kind) \(.node) \(.verdict)"] | join("; ")' <<<"$out" 2>&1)" \
+	"forward service n1 ok"
+is "... the service object's backends are the DNAT targets iptables-nft-save shows" \
+	"$(jq -r '[.service.backends[] | "\(.ip):\(.port)"] | sort | join(" ")' <<<"$out" 2>&1)" "$want_be"
+is "... the hop's evidence lists them" \
+	"$(jq -r '[.hops[0].evidence[] | sub("^backend "; "")] | sort | join(" ")' <<<"$out" 2>&1)" "$want_be"
+is "... the service object names it" \
+	"$(jq -r '.service | "\(.vip) \(.port) \(.proto) \(.name) \(.source) \(.no_endpoints)"' <<<"$out" 2>&1)" \
+	"$VIP_DNS 53 udp kube-system/kube-dns:dns iptables-nft false"
+case "$(jq -r '.note' <<<"$out" 2>&1)" in
+*"--to-backend"*) ok "... a note says how to trace a backend" ;;
+*) not_ok "... a note says how to trace a backend" "$out" ;;
+esac
+out=$("$CALTRACE" -n "$LAB_N1" --color never path --proto udp --port 53 "$SRC" "$VIP_DNS" 2>&1)
+rc=$?
+case "$out" in
+*"service"*"$VIP_DNS:53/udp is Service kube-system/kube-dns:dns (iptables-nft), 2 backends: "*) ok "text: the hop line" ;;
+*) not_ok "text: the hop line" "$out" ;;
+esac
+
+# the same address for another protocol is no Service: traced as an address, no service hop
+path --proto tcp --port 53 "$SRC" "$VIP_DNS"
+is "$VIP_DNS:53/tcp is no Service: no service hop, service null" \
+	"$(jq -r '[([.hops[] | select(.kind == "service")] | length), .service] | map(tostring) | join(" ")' <<<"$out" 2>&1)" "0 null"
+
+# ---- the Service without endpoints
+path --proto tcp --port 80 "$SRC" "$VIP_EMPTY"
+is "path to $VIP_EMPTY:80/tcp (no endpoints): exit 1" "$rc" 1
+is "... the service hop fails with path_service_no_endpoints" \
+	"$(jq -r '[.hops[] | "\(.kind) \(.node) \(.verdict) \(.findings | join(","))"] | join("; ")' <<<"$out" 2>&1)" \
+	"service n1 fail path_service_no_endpoints"
+is "... its fix lists the EndpointSlices of the Service" \
+	"$(jq -r '.findings[] | select(.code == "path_service_no_endpoints") | .run[0]' <<<"$out" 2>&1)" \
+	"kubectl -n default get endpointslices -l kubernetes.io/service-name=empty"
+is "... service.no_endpoints and no backend" \
+	"$(jq -r '.service | "\(.no_endpoints) \(.backends | length)"' <<<"$out" 2>&1)" "true 0"
+
+# ---- --to-backend a backend on n2: the DNAT hop, then the path to that pod
+path --proto udp --port 53 --to-backend "$BE1" "$SRC" "$VIP_DNS"
+is "--to-backend $BE1: exit 0" "$rc" 0
+is "... every hop ok" \
+	"$(jq -r '[.hops[] | select(.verdict != "ok") | "\(.direction) \(.kind) \(.node) \(.verdict)"] | join("; ")' <<<"$out" 2>&1)" ""
+is "... forward: pod, workload, then the service hop (the DNAT) before n1's policy" \
+	"$(jq -r '[.hops[] | select(.direction == "forward") | .kind][0:4] | join(" ")' <<<"$out" 2>&1)" \
+	"pod_egress workload_in service policy_out"
+is "... the service hop says the DNAT" \
+	"$(jq -r '.hops[] | select(.kind == "service") | .summary | split(":")[0:3] | join(":")' <<<"$out" 2>&1)" \
+	"$VIP_DNS:53 -> $BE1:53"
+is "... forward nodes as the kernel walks them to the backend" \
+	"$(jq -r '[.hops[] | select(.direction == "forward" and .kind == "forward") | .node] | join(" ")' <<<"$out" 2>&1)" \
+	"$(kernel_walk 1 3)"
+is "... reverse nodes as the kernel walks them back" \
+	"$(jq -r '[.hops[] | select(.direction == "reverse" and .kind == "forward") | .node] | join(" ")' <<<"$out" 2>&1)" \
+	"$(kernel_walk 3 1)"
+is "... it arrives at the backend's pod on n2" \
+	"$(jq -r '[.hops[] | select(.direction == "forward" and .kind == "pod_ingress") | .node] | join(" ")' <<<"$out" 2>&1)" n2
+
+# ---- usage errors: one line, exit 2
+out=$("$CALTRACE" -n "$LAB_N1" --node "n2=$LAB_N2" path --proto udp --port 53 --to-backend "$LAB_POD_4_IP" \
+	"$SRC" "$VIP_DNS" 2>&1)
+rc=$?
+is "--to-backend a pod that is no backend: exit 2" "$rc" 2
+case "$out" in
+"caltrace: --to-backend $LAB_POD_4_IP is not a backend of Service kube-system/kube-dns:dns at $VIP_DNS: its backends are "*)
+	is "... in one line listing the backends" "$(wc -l <<<"$out") $(tr -cd ',' <<<"$out" | wc -c)" "1 1" ;;
+*) not_ok "... in one line listing the backends" "$out" ;;
+esac
+out=$("$CALTRACE" -n "$LAB_N1" --node "n2=$LAB_N2" path --to-backend "$BE1" "$SRC" "$LAB_POD_3_IP" 2>&1)
+rc=$?
+is "--to-backend with a DST that is no VIP: exit 2, one line" "$rc $(wc -l <<<"$out")" "2 1"
+out=$("$CALTRACE" -n "$LAB_N1" path --to-backend not-an-ip "$SRC" "$VIP_DNS" 2>&1)
+rc=$?
+is "--to-backend not-an-ip: exit 2" "$rc" 2
+
+kube_clean
+is "the rules are gone" "$(ip netns exec "$LAB_N1" iptables-nft-save | grep -c KUBE-)" 0
+lab_down
+done_testing
