@@ -248,6 +248,12 @@ example "no fault: the encapsulation node 1 uses, each remote VTEP's neighbour a
 	-n "$LAB_N1" tunnel
 example "no fault: the routes node 1 has for $LAB_POD_3_K8S's address $LAB_POD_3_IP on node 2" \
 	-n "$LAB_N1" routes "$LAB_POD_3_IP"
+example "no fault: the path from $LAB_POD_1_K8S to $LAB_POD_3_K8S across the lab's nodes, hop by hop, and the reply's path back" \
+	-n "$LAB_N1" --nodes "$LAB_NODES_FILE" path "$LAB_POD_1_K8S" "$LAB_POD_3_K8S"
+fault denypolicy on
+example "fault: a deny-all policy for $LAB_POD_1_K8S (lab.sh fault denypolicy on); the path to it from $LAB_POD_3_K8S" \
+	-n "$LAB_N1" --nodes "$LAB_NODES_FILE" path "$LAB_POD_3_K8S" "$LAB_POD_1_K8S"
+fault denypolicy off
 BG=sniff_traffic LIMIT=60 example "no fault: $LAB_POD_1_K8S pings $LAB_POD_3_K8S; 4 packets captured on both nodes' underlay at once" \
 	sniff -i "$LAB_N1:eth0" -i "$LAB_N2:eth0" -c 4 --inner icmp
 
