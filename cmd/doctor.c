@@ -77,7 +77,12 @@ int cmd_doctor(struct ct_ctx *c)
 		ct_doctor_pod_result_build(&n, ns, eth0, host, hs, &c->o.prefixes, &r, &f);
 	else
 		ct_doctor_result_build(&n, ns, &c->o.prefixes, c->o.from ? NULL : &env, &r, &f);
+	char note[400] = "";
+	if (!eth0)
+		ct_encap_check(c, &n, ns, &f, note, sizeof(note));
 	ct_begin(c, &n, ns, "doctor");
+	if (note[0])
+		ct_out_top_str(&c->out, "encap_note", "encap note", note, CT_HL_NONE);
 	ct_views_doctor(&c->out, &r);
 	int rc = ct_finish(c, &n, &f);
 	ct_findings_free(&f);

@@ -24,6 +24,7 @@ void ct_ipt_ruleset_free(struct ct_ipt_ruleset *rs)
 {
 	free(rs->chains);
 	free(rs->rules);
+	ct_pol_sets_free(&rs->sets);
 	memset(rs, 0, sizeof(*rs));
 }
 
@@ -183,6 +184,65 @@ static bool has_prefix(const char *s, const char *p)
 	return strncmp(s, p, strlen(p)) == 0;
 }
 
+/* IP protocol names as iptables-save and nft print them (/etc/protocols: "ipencap" is 4,
+ * "ipip" is 94), or a number. false: neither. */
+bool ct_pol_proto_parse(const char *s, uint8_t *proto)
+{
+	static const struct {
+		const char *name;
+		uint8_t num;
+	} names[] = {{"icmp", 1},  {"igmp", 2},	   {"ipencap", 4}, {"tcp", 6},
+		     {"udp", 17},  {"ipv6", 41},   {"gre", 47},	   {"esp", 50},
+		     {"ah", 51},   {"ipv6-icmp", 58}, {"icmpv6", 58}, {"ipip", 94},
+		     {"sctp", 132}, {"udplite", 136}};
+	uint64_t v;
+	if (parse_u64(s, s + strlen(s), &v)) {
+		if (v > 255)
+			return false;
+		*proto = (uint8_t)v;
+		return true;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i].name) == 0) {
+			*proto = names[i].num;
+			return true;
+		}
+	return false;
+}
+
+/* "4789", "4000:5000", "4789,8472,9000:9100" (multiport) into r->dport; false when malformed
+ * or longer than CT_POL_PORTS. */
+static bool parse_ports(struct ct_ipt_rule *r, const char *s)
+{
+	r->ndport = 0;
+	while (*s) {
+		const char *e = s + strcspn(s, ",");
+		const char *c = memchr(s, ':', (size_t)(e - s));
+		uint64_t lo, hi;
+		if (r->ndport == CT_POL_PORTS)
+			return false;
+		if (c) {
+			if (!parse_u64(s, c, &lo) || !parse_u64(c + 1, e, &hi))
+				return false;
+		} else if (!parse_u64(s, e, &lo)) {
+			return false;
+		} else {
+			hi = lo;
+		}
+		if (lo > 65535 || hi > 65535 || lo > hi)
+			return false;
+		r->dport[r->ndport].lo = (uint16_t)lo;
+		r->dport[r->ndport].hi = (uint16_t)hi;
+		r->ndport++;
+		if (!*e)
+			break;
+		s = e + 1;
+		if (!*s)
+			return false;
+	}
+	return r->ndport > 0;
+}
+
 /* A rule's words after "-A CHAIN". */
 static const char *parse_rule_words(struct ct_ipt_rule *r, struct tok *t, size_t n)
 {
@@ -237,10 +297,57 @@ static const char *parse_rule_words(struct ct_ipt_rule *r, struct tok *t, size_t
 		}
 		if (neg) {
 			r->other_match = true;
-			neg = false;
 		}
 		if (w[0] == '-')
 			r->other_match = true;
+		if (t[i].quoted || w[0] != '-') {
+			neg = false;
+			continue; /* a value of an option not recorded */
+		}
+		/* the matches the encapsulation checks read; anything else is unparsed */
+		if (strcmp(w, "-p") == 0 || strcmp(w, "--protocol") == 0) {
+			if (i + 1 >= n)
+				return "-p without a protocol";
+			if (strcmp(t[i + 1].s, "all") != 0) {
+				if (!ct_pol_proto_parse(t[i + 1].s, &r->proto))
+					r->unparsed = true;
+				else
+					r->has_proto = true;
+				r->proto_neg = neg;
+			}
+			i++;
+		} else if (strcmp(w, "--dport") == 0 || strcmp(w, "--dports") == 0 ||
+			   strcmp(w, "--destination-port") == 0 ||
+			   strcmp(w, "--destination-ports") == 0) {
+			if (i + 1 >= n)
+				return "--dport without a port";
+			if (!parse_ports(r, t[i + 1].s))
+				r->unparsed = true, r->ndport = 0;
+			r->dport_neg = neg;
+			i++;
+		} else if (strcmp(w, "--match-set") == 0) {
+			if (i + 2 >= n)
+				return "--match-set without a name and a direction";
+			if (strcmp(t[i + 2].s, "src") == 0 && !r->set[0] &&
+			    copy_name(r->set, sizeof(r->set), t[i + 1].s) && clean_name(r->set))
+				r->set_neg = neg;
+			else
+				r->unparsed = true;
+			i += 2;
+		} else if (strcmp(w, "--dst-type") == 0) {
+			if (i + 1 >= n)
+				return "--dst-type without a type";
+			if (strcmp(t[i + 1].s, "LOCAL") == 0 && !neg)
+				r->dst_local = true;
+			else
+				r->unparsed = true;
+			i++;
+		} else if (strcmp(w, "-m") == 0 || strcmp(w, "--match") == 0) {
+			i++; /* the module's name: its options say what it matches */
+		} else {
+			r->unparsed = true;
+		}
+		neg = false;
 	}
 	return NULL;
 }
@@ -370,6 +477,11 @@ int ct_ipt_parse(struct ct_ipt_ruleset *rs, const char *text, size_t len, struct
 				goto bad;
 			}
 			memcpy(c.table, table, sizeof(c.table));
+			if (strcmp(c.policy, "-") != 0)
+				for (size_t k = 0; k < sizeof(c.hook) - 1 && c.name[k]; k++)
+					c.hook[k] = (char)(c.name[k] >= 'A' && c.name[k] <= 'Z'
+							       ? c.name[k] - 'A' + 'a'
+							       : c.name[k]);
 			struct ct_ipt_chain *p = chain_add(rs);
 			if (!p) {
 				why = "out of memory";
@@ -474,6 +586,7 @@ void ct_policy_free(struct ct_policy *p)
 	for (size_t i = 0; i < p->nwl; i++)
 		wl_free(&p->wl[i]);
 	free(p->wl);
+	ct_pol_sets_free(&p->ipsets);
 	memset(p, 0, sizeof(*p));
 	p->dispatch_backend = -1;
 }

@@ -27,6 +27,7 @@ static bool have_net_admin(void)
 struct gather_arg {
 	struct ct_policy *p;
 	double timeout_s;
+	bool ipsets;
 };
 
 static const char *const legacy_argv[] = {"iptables-legacy-save", "-c", NULL};
@@ -121,10 +122,32 @@ static void run_nft(struct gather_arg *a)
 	nft_ctx_free(ctx);
 }
 
+static const char *const ipset_argv[] = {"ipset", "save", NULL};
+
+/* `ipset save`: read-only, the sets Felix's iptables rules match on. */
+static void run_ipset(struct gather_arg *a)
+{
+	struct ct_err e = {0};
+	char *out = NULL;
+	size_t len = 0;
+	if (ct_exec_capture(ipset_argv, "check the ipset binary", a->timeout_s, CT_POLICY_MAX_OUTPUT,
+			    &out, &len, &e) < 0) {
+		snprintf(a->p->ipset_error, sizeof(a->p->ipset_error), "%s", e.msg);
+		return;
+	}
+	if (ct_ipset_parse(&a->p->ipsets, out ? out : "", len, &e) < 0)
+		snprintf(a->p->ipset_error, sizeof(a->p->ipset_error), "%s", e.msg);
+	else
+		a->p->ipset_read = true;
+	free(out);
+}
+
 static int gather_in(void *arg, struct ct_err *err)
 {
 	(void)err;
 	struct gather_arg *a = arg;
+	if (a->ipsets)
+		run_ipset(a);
 	run_one(a, CT_POL_IPT_LEGACY, legacy_argv);
 	run_one(a, CT_POL_IPT_NFT, nft_argv);
 	run_nft(a);
@@ -138,6 +161,17 @@ int ct_policy_gather(struct ct_policy *p, const char *netns_spec, double timeout
 		p->no_cap = true;
 		return 0;
 	}
-	struct gather_arg a = {p, timeout_s};
+	struct gather_arg a = {p, timeout_s, false};
+	return ct_netns_run(netns_spec, gather_in, &a, err);
+}
+
+int ct_policy_gather_sets(struct ct_policy *p, const char *netns_spec, double timeout_s,
+			  struct ct_err *err)
+{
+	if (!have_net_admin()) {
+		p->no_cap = true;
+		return 0;
+	}
+	struct gather_arg a = {p, timeout_s, true};
 	return ct_netns_run(netns_spec, gather_in, &a, err);
 }

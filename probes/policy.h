@@ -25,4 +25,9 @@
 int ct_policy_gather(struct ct_policy *p, const char *netns_spec, double timeout_s,
 		     struct ct_err *err);
 
+/* The same, and `ipset save` (read-only) into p->ipsets (p->ipset_read, or why not in
+ * p->ipset_error): for the encapsulation checks (analysis/encap.h). */
+int ct_policy_gather_sets(struct ct_policy *p, const char *netns_spec, double timeout_s,
+			  struct ct_err *err);
+
 #endif
