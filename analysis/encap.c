@@ -162,10 +162,18 @@ static void report_blocked(const struct blk *k, const struct ct_ipt_chain *ch, u
 	else
 		snprintf(where, sizeof(where), "table %s chain %s rule %u", ch->table, ch->name,
 			 pos + 1);
-	snprintf(rule, sizeof(rule), "%s%s %s%s%s%s%s%s -> %s", r->in_if[0] ? "in " : "",
-		 r->in_if[0] ? r->in_if : "", r->in_if[0] ? " " : "", "protocol ",
-		 proto_name(r->proto), ports[0] ? (r->dport_neg ? " dport not " : " dport ") : "",
-		 ports, r->dst_local ? " to a local address" : "", r->target);
+	size_t o = 0;
+	rule[0] = 0;
+	if (r->in_if[0])
+		o += (size_t)snprintf(rule + o, sizeof(rule) - o, "in %s%s, ", r->in_neg ? "not " : "",
+				      r->in_if);
+	if (r->out_if[0] && o < sizeof(rule))
+		o += (size_t)snprintf(rule + o, sizeof(rule) - o, "out %s%s, ",
+				      r->out_neg ? "not " : "", r->out_if);
+	if (o < sizeof(rule))
+		snprintf(rule + o, sizeof(rule) - o, "protocol %s%s%s%s -> %s", proto_name(r->proto),
+			 ports[0] ? (r->dport_neg ? " dport not " : " dport ") : "", ports,
+			 r->dst_local ? " to a local address" : "", r->target);
 	if (r->counted)
 		snprintf(cnt, sizeof(cnt), "%llu packets, %llu bytes", (unsigned long long)r->pkts,
 			 (unsigned long long)r->bytes);
