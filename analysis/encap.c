@@ -63,13 +63,15 @@ static bool port_in(const struct ct_ipt_rule *r, uint16_t port)
 
 /* Does an interface match let underlay packets through? It does when some link that is
  * neither a tunnel nor loopback matches it (as negated). */
-static bool if_ok(const struct ct_netns *ns, const char *pat, bool neg)
+static bool if_ok(const struct ct_netns *ns, const struct ct_prefixes *pfx, const char *pat,
+		  bool neg)
 {
 	if (!pat[0])
 		return true;
 	for (size_t i = 0; i < ns->links.n; i++) {
 		const struct ct_link *l = &ns->links.v[i];
-		if ((l->flags & IFF_LOOPBACK) || ct_link_is_tunnel(l))
+		if ((l->flags & IFF_LOOPBACK) || ct_link_is_tunnel(l) ||
+		    (pfx && ct_is_workload(pfx, l->name)))
 			continue;
 		if (ct_ipt_if_match(pat, l->name) != neg)
 			return true;
@@ -79,11 +81,11 @@ static bool if_ok(const struct ct_netns *ns, const char *pat, bool neg)
 
 /* Which encapsulation a rule's matches select: 'i' IPIP, 'v' VXLAN, 0 neither (or unknown). */
 static char rule_encap(const struct ct_ipt_rule *r, const struct ct_encap_use *u,
-		       const struct ct_netns *ns)
+		       const struct ct_netns *ns, const struct ct_prefixes *pfx)
 {
 	if (r->unparsed || r->set[0] || !r->has_proto || r->proto_neg)
 		return 0;
-	if (!if_ok(ns, r->in_if, r->in_neg) || !if_ok(ns, r->out_if, r->out_neg))
+	if (!if_ok(ns, pfx, r->in_if, r->in_neg) || !if_ok(ns, pfx, r->out_if, r->out_neg))
 		return 0;
 	if (r->proto == 4 && u->ipip && !r->ndport)
 		return 'i';
@@ -98,6 +100,7 @@ struct blk {
 	const struct ct_ipt_ruleset *rs;
 	const struct ct_netns *ns;
 	const struct ct_encap_use *u;
+	const struct ct_prefixes *pfx;
 	struct ct_findings *f;
 	uint32_t *byname; /* chain indexes sorted by (table, name) */
 	uint8_t *seen;	  /* per chain, during one base chain's walk */
@@ -221,7 +224,7 @@ static void walk(struct blk *k, int c, int depth)
 	for (uint32_t i = 0; i < ch->n; i++) {
 		const struct ct_ipt_rule *r = &k->rs->rules[ch->first + i];
 		if (is_drop(r->target)) {
-			char e = rule_encap(r, k->u, k->ns);
+			char e = rule_encap(r, k->u, k->ns, k->pfx);
 			if (e)
 				report_blocked(k, ch, i, r, e);
 			continue;
@@ -235,12 +238,13 @@ static void walk(struct blk *k, int c, int depth)
 }
 
 static void blocked(const struct ct_policy *p, int b, const struct ct_netns *ns,
-		    const struct ct_encap_use *u, struct ct_findings *f)
+		    const struct ct_encap_use *u, const struct ct_prefixes *pfx,
+		    struct ct_findings *f)
 {
 	const struct ct_ipt_ruleset *rs = &p->rs[b];
 	if (!rs->nchains)
 		return;
-	struct blk k = {p, b, rs, ns, u, f, NULL, NULL, NULL, NULL};
+	struct blk k = {p, b, rs, ns, u, pfx, f, NULL, NULL, NULL, NULL};
 	k.byname = malloc(rs->nchains * sizeof(*k.byname));
 	k.seen = calloc(rs->nchains, 1);
 	if (!k.byname || !k.seen)
@@ -436,7 +440,8 @@ static void not_allowed(const struct ct_policy *p, int b, const struct ct_netns 
 }
 
 void ct_encap_analyze(const struct ct_policy *p, const struct ct_netns *ns,
-		      const struct ct_bgp *bgp, struct ct_findings *f)
+		      const struct ct_bgp *bgp, const struct ct_prefixes *prefixes,
+		      struct ct_findings *f)
 {
 	if (!p || !ns || p->no_cap || p->bpf)
 		return;
@@ -446,7 +451,7 @@ void ct_encap_analyze(const struct ct_policy *p, const struct ct_netns *ns,
 	for (int b = 0; b < CT_POL_NBACKENDS; b++) {
 		if (!p->read[b])
 			continue;
-		blocked(p, b, ns, &u, f);
+		blocked(p, b, ns, &u, prefixes, f);
 		if (u.ipip)
 			not_allowed(p, b, ns, bgp, 'i', f);
 		if (u.vxlan)

@@ -42,8 +42,11 @@ struct ct_encap_use {
 struct ct_encap_use ct_encap_use(const struct ct_netns *ns);
 
 /* Both checks; nothing when p read no rules (p->no_cap: the caller says so in a note).
- * bgp: BIRD's peers (NULL: not asked). */
+ * bgp: BIRD's peers (NULL: not asked). prefixes: the workload interface prefixes (an
+ * interface match that only workload interfaces, tunnels or loopback pass is not the
+ * underlay's). */
 void ct_encap_analyze(const struct ct_policy *p, const struct ct_netns *ns,
-		      const struct ct_bgp *bgp, struct ct_findings *f);
+		      const struct ct_bgp *bgp, const struct ct_prefixes *prefixes,
+		      struct ct_findings *f);
 
 #endif

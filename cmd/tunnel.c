@@ -27,7 +27,7 @@ void ct_encap_check(struct ct_ctx *c, const struct ct_node *n, const struct ct_n
 		snprintf(note, notelen, "reading the firewall rules needs CAP_NET_ADMIN: "
 			 "encap_blocked and encap_peer_not_allowed not checked");
 	else
-		ct_encap_analyze(&pol, ns, n->bgp, f);
+		ct_encap_analyze(&pol, ns, n->bgp, &c->o.prefixes, f);
 	ct_policy_free(&pol);
 }
 
