@@ -170,11 +170,11 @@ int ct_ipset_parse(struct ct_pol_sets *s, const char *text, size_t len, struct c
 				why = "create without a name and a type";
 				goto bad;
 			}
-			if (ct_pol_set_find(&(struct ct_pol_sets){s->v + first, s->n - first}, NULL,
-					    w[1])) {
-				why = "a set created twice";
-				goto bad;
-			}
+			for (size_t k = first; k < s->n; k++)
+				if (strcmp(s->v[k].name, w[1]) == 0) {
+					why = "a set created twice";
+					goto bad;
+				}
 			struct ct_pol_set *set = set_add(s);
 			if (!set) {
 				why = "out of memory";
