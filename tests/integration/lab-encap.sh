@@ -80,6 +80,11 @@ for mode in $modes; do
 	is "$mode: encapdrop: no CAP_NET_ADMIN: no finding" "$(mine "$nocap")" ""
 	ok_if "$mode: encapdrop: no CAP_NET_ADMIN: the note names the capability" "$nocap" \
 		grep -q CAP_NET_ADMIN <<<"$(json_get "$nocap" '.encap_note')"
+	# the fix line, pasted into bash, mends it: the kernel passes the pings again
+	out=$("$CALTRACE" -n "$LAB_N2" -j tunnel)
+	run=$(finding "$out" encap_blocked 'run[0]')
+	check "$mode: encapdrop: the run line runs" bash -c "$run"
+	check "$mode: encapdrop: after the run line, pod 1 reaches pod 3" cross_ping
 	lab_fault encapdrop off || not_ok "$mode: fault encapdrop off"
 	out=$("$CALTRACE" -n "$LAB_N2" -j tunnel)
 	is "$mode: encapdrop off: neither code" "$(mine "$out")" ""
@@ -110,6 +115,9 @@ for mode in $modes; do
 		"ip netns exec $LAB_N2 ipset add $set $LAB_N1_IP -exist"
 	out=$("$CALTRACE" -n "$LAB_N2" -j doctor)
 	is "$mode: peernotallowed: n2 doctor: the same" "$(mine "$out")" "encap_peer_not_allowed $LAB_N1_IP"
+	check "$mode: peernotallowed: the run line runs" bash -c "$(finding "$out" encap_peer_not_allowed 'run[0]')"
+	check "$mode: peernotallowed: after the run line, pod 1 reaches pod 3" cross_ping
+	lab_fault peernotallowed on || not_ok "$mode: fault peernotallowed on (again)"
 	lab_fault peernotallowed off || not_ok "$mode: fault peernotallowed off"
 	out=$("$CALTRACE" -n "$LAB_N2" -j tunnel)
 	is "$mode: peernotallowed off: neither code" "$(mine "$out")" ""
