@@ -20,6 +20,11 @@ struct ct_encap_use ct_encap_use(const struct ct_netns *ns)
 		u.vxlan = true;
 		u.vxlan_port = vx->u.vxlan.port;
 	}
+	vx = ct_link_by_name(ns, "vxlan-v6.calico");
+	if (vx && strcmp(vx->kind, "vxlan") == 0) {
+		u.vxlan6 = true;
+		u.vxlan6_port = vx->u.vxlan.port;
+	}
 	const struct ct_link *t = ct_link_by_name(ns, "tunl0");
 	if (t) {
 		for (size_t i = 0; i < ns->routes.n && !u.ipip; i++) {
@@ -79,18 +84,23 @@ static bool if_ok(const struct ct_netns *ns, const struct ct_prefixes *pfx, cons
 	return false;
 }
 
-/* Which encapsulation a rule's matches select: 'i' IPIP, 'v' VXLAN, 0 neither (or unknown). */
+/* Which encapsulation a rule's matches select: 'i' IPIP, 'v' VXLAN, 'V' VXLAN over IPv6, 0
+ * neither (or unknown). v4, v6: the IP families the rule sees. */
 static char rule_encap(const struct ct_ipt_rule *r, const struct ct_encap_use *u,
-		       const struct ct_netns *ns, const struct ct_prefixes *pfx)
+		       const struct ct_netns *ns, const struct ct_prefixes *pfx, bool v4, bool v6)
 {
 	if (r->unparsed || r->set[0] || !r->has_proto || r->proto_neg)
 		return 0;
 	if (!if_ok(ns, pfx, r->in_if, r->in_neg) || !if_ok(ns, pfx, r->out_if, r->out_neg))
 		return 0;
-	if (r->proto == 4 && u->ipip && !r->ndport)
+	if (r->proto == 4 && v4 && u->ipip && !r->ndport)
 		return 'i';
-	if (r->proto == 17 && u->vxlan && (!r->ndport || port_in(r, u->vxlan_port) != r->dport_neg))
+	if (r->proto == 17 && v4 && u->vxlan &&
+	    (!r->ndport || port_in(r, u->vxlan_port) != r->dport_neg))
 		return 'v';
+	if (r->proto == 17 && v6 && u->vxlan6 &&
+	    (!r->ndport || port_in(r, u->vxlan6_port) != r->dport_neg))
+		return 'V';
 	return 0;
 }
 
@@ -106,6 +116,7 @@ struct blk {
 	uint8_t *seen;	  /* per chain, during one base chain's walk */
 	const char *base; /* the base chain being walked */
 	const char *hook; /* its hook */
+	bool v4, v6;	  /* the IP families its rules see */
 };
 
 static int cmp_tn(const struct ct_ipt_chain *c, const char *table, const char *name)
@@ -149,8 +160,11 @@ static void report_blocked(const struct blk *k, const struct ct_ipt_chain *ch, u
 	char what[96], where[160], rule[200], ports[64] = "", cnt[64];
 	if (enc == 'i')
 		snprintf(what, sizeof(what), "IPIP (IP protocol 4)");
-	else
+	else if (enc == 'v')
 		snprintf(what, sizeof(what), "VXLAN (UDP port %u, vxlan.calico's)", k->u->vxlan_port);
+	else
+		snprintf(what, sizeof(what), "VXLAN over IPv6 (UDP port %u, vxlan-v6.calico's)",
+			 k->u->vxlan6_port);
 	for (uint8_t i = 0; i < r->ndport; i++) {
 		size_t o = strlen(ports);
 		if (r->dport[i].lo == r->dport[i].hi)
@@ -209,9 +223,21 @@ static void report_blocked(const struct blk *k, const struct ct_ipt_chain *ch, u
 	} else {
 		char n[16];
 		snprintf(n, sizeof(n), "%u", pos + 1);
-		ct_finding_run(x, k->ns,
-			       k->b == CT_POL_IPT_LEGACY ? "iptables-legacy" : "iptables-nft", "-t",
-			       ch->table, "-D", ch->name, n, NULL);
+		static const char *const bin[CT_POL_NBACKENDS] = {
+		    "iptables-legacy", "iptables-nft", "nft", "ip6tables-legacy", "ip6tables-nft"};
+		ct_finding_run(x, k->ns, bin[k->b], "-t", ch->table, "-D", ch->name, n, NULL);
+	}
+}
+
+/* The IP families a backend's chain sees: iptables IPv4, ip6tables IPv6, an nftables table
+ * by its family ("inet" both; arp, bridge and netdev neither). */
+static void family_of(int b, const struct ct_ipt_chain *ch, bool *v4, bool *v6)
+{
+	*v4 = b == CT_POL_IPT_LEGACY || b == CT_POL_IPT_NFT;
+	*v6 = b == CT_POL_IP6T_LEGACY || b == CT_POL_IP6T_NFT;
+	if (b == CT_POL_NFTABLES) {
+		*v4 = strncmp(ch->table, "ip ", 3) == 0 || strncmp(ch->table, "inet ", 5) == 0;
+		*v6 = strncmp(ch->table, "ip6 ", 4) == 0 || strncmp(ch->table, "inet ", 5) == 0;
 	}
 }
 
@@ -224,7 +250,7 @@ static void walk(struct blk *k, int c, int depth)
 	for (uint32_t i = 0; i < ch->n; i++) {
 		const struct ct_ipt_rule *r = &k->rs->rules[ch->first + i];
 		if (is_drop(r->target)) {
-			char e = rule_encap(r, k->u, k->ns, k->pfx);
+			char e = rule_encap(r, k->u, k->ns, k->pfx, k->v4, k->v6);
 			if (e)
 				report_blocked(k, ch, i, r, e);
 			continue;
@@ -244,7 +270,7 @@ static void blocked(const struct ct_policy *p, int b, const struct ct_netns *ns,
 	const struct ct_ipt_ruleset *rs = &p->rs[b];
 	if (!rs->nchains)
 		return;
-	struct blk k = {p, b, rs, ns, u, pfx, f, NULL, NULL, NULL, NULL};
+	struct blk k = {.p = p, .b = b, .rs = rs, .ns = ns, .u = u, .pfx = pfx, .f = f};
 	k.byname = malloc(rs->nchains * sizeof(*k.byname));
 	k.seen = calloc(rs->nchains, 1);
 	if (!k.byname || !k.seen)
@@ -260,6 +286,7 @@ static void blocked(const struct ct_policy *p, int b, const struct ct_netns *ns,
 		memset(k.seen, 0, rs->nchains);
 		k.base = ch->name;
 		k.hook = ch->hook;
+		family_of(b, ch, &k.v4, &k.v6);
 		walk(&k, (int)i, 0);
 	}
 out:
@@ -274,9 +301,9 @@ struct peers {
 	size_t n;
 };
 
-static void peer_add(struct peers *ps, const struct ct_ip *ip)
+static void peer_add(struct peers *ps, const struct ct_ip *ip, int family)
 {
-	if (ip->family != AF_INET || ct_ip_is_any(ip))
+	if (ip->family != family || ct_ip_is_any(ip))
 		return;
 	for (size_t i = 0; i < ps->n; i++)
 		if (ct_ip_eq(&ps->v[i], ip))
@@ -289,26 +316,28 @@ static void peers_of(const struct ct_netns *ns, const struct ct_bgp *bgp, char e
 		     struct peers *ps)
 {
 	ps->n = 0;
-	const struct ct_link *l = ct_link_by_name(ns, enc == 'i' ? "tunl0" : CT_VTEP_NAME);
+	const struct ct_link *l = ct_link_by_name(ns, enc == 'i'   ? "tunl0"
+						      : enc == 'v' ? CT_VTEP_NAME
+								   : "vxlan-v6.calico");
 	if (!l)
 		return;
-	if (enc == 'v') {
+	if (enc != 'i') {
 		for (size_t i = 0; i < ns->fdb.n; i++)
 			if (ns->fdb.v[i].ifindex == l->ifindex)
-				peer_add(ps, &ns->fdb.v[i].dst);
+				peer_add(ps, &ns->fdb.v[i].dst, enc == 'v' ? AF_INET : AF_INET6);
 		return;
 	}
 	for (size_t i = 0; i < ns->routes.n; i++) {
 		const struct ct_route *r = &ns->routes.v[i];
 		if (r->oif == l->ifindex)
-			peer_add(ps, &r->gw);
+			peer_add(ps, &r->gw, AF_INET);
 		for (uint16_t k = 0; k < r->nh_count; k++)
 			if (r->nh[k].oif == l->ifindex)
-				peer_add(ps, &r->nh[k].gw);
+				peer_add(ps, &r->nh[k].gw, AF_INET);
 	}
 	for (size_t i = 0; bgp && i < bgp->n_peers; i++)
 		if (strcmp(bgp->peers[i].proto, "BGP") == 0)
-			peer_add(ps, &bgp->peers[i].neighbor);
+			peer_add(ps, &bgp->peers[i].neighbor, AF_INET);
 }
 
 /* Felix's drop rule for enc and the set its allow rule names, in one ruleset. */
@@ -321,8 +350,9 @@ struct felix_rules {
 
 static bool find_felix(const struct ct_ipt_ruleset *rs, char enc, struct felix_rules *out)
 {
-	const char *drop_c = enc == 'i' ? "Drop IPIP packets from non-Calico hosts"
-					: "Drop IPv4 VXLAN packets from non-";
+	const char *drop_c = enc == 'i'   ? "Drop IPIP packets from non-Calico hosts"
+			     : enc == 'v' ? "Drop IPv4 VXLAN packets from non-"
+					  : "Drop IPv6 VXLAN packets from non-";
 	uint8_t proto = enc == 'i' ? 4 : 17;
 	memset(out, 0, sizeof(*out));
 	for (size_t c = 0; c < rs->nchains; c++) {
@@ -345,7 +375,9 @@ static bool find_felix(const struct ct_ipt_ruleset *rs, char enc, struct felix_r
 			}
 			if (!out->set[0])
 				snprintf(out->set, sizeof(out->set), "%s",
-					 enc == 'i' ? "cali40all-hosts-net" : "cali40all-vxlan-net");
+					 enc == 'i'   ? "cali40all-hosts-net"
+					 : enc == 'v' ? "cali40all-vxlan-net"
+						      : "cali60all-vxlan-net");
 			return true;
 		}
 	}
@@ -395,7 +427,7 @@ static void not_allowed(const struct ct_policy *p, int b, const struct ct_netns 
 		return;
 	peers_of(ns, bgp, enc, ps);
 	for (size_t i = 0; i < ps->n; i++) {
-		if (set && ct_pol_set_has(set, AF_INET, ps->v[i].a))
+		if (set && ct_pol_set_has(set, ps->v[i].family, ps->v[i].a))
 			continue;
 		char ip[64], mem[160], ev[320], cnt[64];
 		ct_ip_fmt(&ps->v[i], ip, sizeof(ip));
@@ -420,7 +452,7 @@ static void not_allowed(const struct ct_policy *p, int b, const struct ct_netns 
 		    "with this address is registered with it (calicoctl get nodes -o wide) and read "
 		    "calico-node's log; the line below adds it by hand until Felix rewrites the set",
 		    "%s packets from %s, a %s, are dropped: it is missing from Felix's allow set %s",
-		    enc == 'i' ? "IPIP" : "VXLAN", ip,
+		    enc == 'i' ? "IPIP" : enc == 'v' ? "VXLAN" : "VXLAN over IPv6", ip,
 		    enc == 'i' ? "tunnel gateway or BGP peer" : "remote VTEP's underlay address",
 		    fr.set);
 		if (!x)
@@ -446,15 +478,19 @@ void ct_encap_analyze(const struct ct_policy *p, const struct ct_netns *ns,
 	if (!p || !ns || p->no_cap || p->bpf)
 		return;
 	struct ct_encap_use u = ct_encap_use(ns);
-	if (!u.ipip && !u.vxlan)
+	if (!u.ipip && !u.vxlan && !u.vxlan6)
 		return;
 	for (int b = 0; b < CT_POL_NBACKENDS; b++) {
 		if (!p->read[b])
 			continue;
+		bool v6 = b == CT_POL_IP6T_LEGACY || b == CT_POL_IP6T_NFT;
+		bool v4 = !v6 && b != CT_POL_NFTABLES;
 		blocked(p, b, ns, &u, prefixes, f);
-		if (u.ipip)
+		if (u.ipip && !v6)
 			not_allowed(p, b, ns, bgp, 'i', f);
-		if (u.vxlan)
+		if (u.vxlan && !v6)
 			not_allowed(p, b, ns, bgp, 'v', f);
+		if (u.vxlan6 && !v4)
+			not_allowed(p, b, ns, bgp, 'V', f);
 	}
 }

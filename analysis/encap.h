@@ -11,15 +11,17 @@
  * packets from unknown hosts by design. A rule with matches caltrace does not evaluate
  * (addresses, conntrack state, marks, address sets) may or may not hit tunnel packets and
  * is not reported; neither are chain policies and rules without a protocol. Only for an
- * encapsulation the node uses: vxlan.calico present (VXLAN), tunl0 with routes or up with
- * an address (IPIP).
+ * encapsulation the node uses: vxlan.calico present (VXLAN), vxlan-v6.calico (VXLAN over
+ * IPv6), tunl0 with routes or up with an address (IPIP). A rule counts for the IP family
+ * its rules see: iptables IPv4, ip6tables IPv6, an nftables table by its family (inet both).
  *
  * encap_peer_not_allowed (fail): Felix's "Drop IPIP packets from non-Calico hosts" /
  * "Drop IPv4 VXLAN packets from non-allowed hosts" rule exists, and a node this one
  * exchanges tunnel packets with is not in the set its "Allow" rule names
  * (cali40all-hosts-net / cali40all-vxlan-net: an ipset, or an nftables set in Felix's
  * nftables mode): the gateways of routes via tunl0 and the BGP peers (IPIP), the underlay
- * addresses of vxlan.calico's FDB entries (VXLAN).
+ * addresses of vxlan.calico's FDB entries (VXLAN); for VXLAN over IPv6, "Drop IPv6 VXLAN
+ * packets from non-allowed hosts", cali60all-vxlan-net and vxlan-v6.calico's FDB.
  */
 #ifndef CT_ANALYSIS_ENCAP_H
 #define CT_ANALYSIS_ENCAP_H
@@ -34,8 +36,9 @@
 struct ct_bgp;
 
 struct ct_encap_use {
-	bool ipip, vxlan;
-	uint16_t vxlan_port; /* vxlan.calico's IFLA_VXLAN_PORT */
+	bool ipip, vxlan, vxlan6;
+	uint16_t vxlan_port;  /* vxlan.calico's IFLA_VXLAN_PORT */
+	uint16_t vxlan6_port; /* vxlan-v6.calico's */
 };
 
 /* Which encapsulations the namespace uses (see above). */

@@ -16,7 +16,7 @@ void ct_encap_check(struct ct_ctx *c, const struct ct_node *n, const struct ct_n
 	if (c->o.from)
 		return; /* a snapshot holds no rules */
 	struct ct_encap_use u = ct_encap_use(ns);
-	if (!u.ipip && !u.vxlan)
+	if (!u.ipip && !u.vxlan && !u.vxlan6)
 		return;
 	struct ct_policy pol;
 	struct ct_err e = {0};

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const ct_pol_backend_names[CT_POL_NBACKENDS] = {"iptables-legacy", "iptables-nft",
-							    "nftables"};
+const char *const ct_pol_backend_names[CT_POL_NBACKENDS] = {
+    "iptables-legacy", "iptables-nft", "nftables", "ip6tables-legacy", "ip6tables-nft"};
 const char *const ct_pol_drop_kind_names[3] = {"drop", "end_of_tier", "no_profile_matched"};
 
 #define POL_MAX_TOKENS 512 /* a rule with more words is refused */

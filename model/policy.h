@@ -45,6 +45,8 @@ enum ct_pol_backend {
 	CT_POL_IPT_LEGACY = 0, /* iptables-legacy-save -c */
 	CT_POL_IPT_NFT,	       /* iptables-nft-save -c */
 	CT_POL_NFTABLES,       /* libnftables JSON (Calico's nftables mode) */
+	CT_POL_IP6T_LEGACY,    /* ip6tables-legacy-save -c */
+	CT_POL_IP6T_NFT,       /* ip6tables-nft-save -c */
 	CT_POL_NBACKENDS,
 };
 extern const char *const ct_pol_backend_names[CT_POL_NBACKENDS];
@@ -218,10 +220,19 @@ int ct_nft_parse(struct ct_ipt_ruleset *rs, const char *json, size_t len, struct
  * there libnftables shows iptables-nft's matches and targets only as xt stubs. */
 int ct_nft_parse_skip(struct ct_ipt_ruleset *rs, const char *json, size_t len,
 		      const struct ct_ipt_ruleset *skip, struct ct_err *err);
+/* The same, leaving out also the family-ip6 tables that skip6 (ip6tables-nft-save's) holds
+ * (either may be NULL). */
+int ct_nft_parse_skip2(struct ct_ipt_ruleset *rs, const char *json, size_t len,
+		       const struct ct_ipt_ruleset *skip, const struct ct_ipt_ruleset *skip6,
+		       struct ct_err *err);
 /* The tables of `nft -j list tables` as {family, name} pairs, without those skip holds (as
  * ct_nft_parse_skip) and names a command line could not carry unquoted; at most max. So that
  * iptables-nft's tables, often the biggest, are never listed. 0, or -1 with err. */
 int ct_nft_table_list(const char *json, size_t len, const struct ct_ipt_ruleset *skip,
 		      char (*out)[2][CT_POL_TABLE], size_t max, size_t *n, struct ct_err *err);
+/* The same, leaving out also the family-ip6 tables skip6 holds. */
+int ct_nft_table_list2(const char *json, size_t len, const struct ct_ipt_ruleset *skip,
+		       const struct ct_ipt_ruleset *skip6, char (*out)[2][CT_POL_TABLE], size_t max,
+		       size_t *n, struct ct_err *err);
 
 #endif

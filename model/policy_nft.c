@@ -24,9 +24,17 @@ struct nft_map {
 	json_t *elem; /* borrowed from the document */
 };
 
-static bool skip_table(const struct ct_ipt_ruleset *skip, const char *family, const char *name)
+/* The rulesets of iptables-nft-save (family ip) and ip6tables-nft-save (family ip6). */
+struct nft_skip {
+	const struct ct_ipt_ruleset *ip, *ip6;
+};
+
+static bool skip_table(const struct nft_skip *sk, const char *family, const char *name)
 {
-	if (!skip || strcmp(family, "ip") != 0)
+	const struct ct_ipt_ruleset *skip = strcmp(family, "ip") == 0	 ? sk->ip
+					    : strcmp(family, "ip6") == 0 ? sk->ip6
+									 : NULL;
+	if (!skip)
 		return false;
 	for (size_t i = 0; i < skip->nchains; i++)
 		if (strcmp(skip->chains[i].table, name) == 0)
@@ -402,6 +410,14 @@ static int set_parse(struct ct_ipt_ruleset *rs, const char *tname, json_t *o)
 int ct_nft_parse_skip(struct ct_ipt_ruleset *rs, const char *json, size_t len,
 		      const struct ct_ipt_ruleset *skip, struct ct_err *err)
 {
+	return ct_nft_parse_skip2(rs, json, len, skip, NULL, err);
+}
+
+int ct_nft_parse_skip2(struct ct_ipt_ruleset *rs, const char *json, size_t len,
+		       const struct ct_ipt_ruleset *skip4, const struct ct_ipt_ruleset *skip6,
+		       struct ct_err *err)
+{
+	const struct nft_skip sk = {skip4, skip6}, *skip = &sk;
 	json_error_t je;
 	const char *why = NULL;
 	struct nft_map *maps = NULL;
@@ -551,6 +567,14 @@ out:
 int ct_nft_table_list(const char *json, size_t len, const struct ct_ipt_ruleset *skip,
 		      char (*out)[2][CT_POL_TABLE], size_t max, size_t *n, struct ct_err *err)
 {
+	return ct_nft_table_list2(json, len, skip, NULL, out, max, n, err);
+}
+
+int ct_nft_table_list2(const char *json, size_t len, const struct ct_ipt_ruleset *skip4,
+		       const struct ct_ipt_ruleset *skip6, char (*out)[2][CT_POL_TABLE], size_t max,
+		       size_t *n, struct ct_err *err)
+{
+	const struct nft_skip sk = {skip4, skip6}, *skip = &sk;
 	json_error_t je;
 	*n = 0;
 	if (len > NFT_MAX_BYTES)

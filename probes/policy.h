@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reads Felix's policy rules in a network namespace: `iptables-legacy-save -c` and
- * `iptables-nft-save -c` (one text format, parsed by model/policy.c), then libnftables'
- * "list ruleset" as JSON (model/policy_nft.c) for Calico's nftables mode and native rulesets,
- * without the tables iptables-nft-save already printed. Only `-save` is
+ * Reads Felix's policy rules in a network namespace: `iptables-legacy-save -c`,
+ * `iptables-nft-save -c`, `ip6tables-legacy-save -c` and `ip6tables-nft-save -c` (one text
+ * format, parsed by model/policy.c), then libnftables' "list ruleset" as JSON
+ * (model/policy_nft.c) for Calico's nftables mode and native rulesets, without the tables
+ * ip(6)tables-nft-save already printed. Only `-save` is
  * read-only: listing a legacy table with -L or -S creates it, so nothing else is run.
  * I/O only; no printing, no exit.
  */

@@ -362,6 +362,77 @@ static void test_nft(void **state)
 	free(buf);
 }
 
+/* VXLAN over IPv6: ip6tables and an ip6 nftables table see only vxlan-v6.calico's packets. */
+static void test_v6(void **state)
+{
+	(void)state;
+	char path[PATH_MAX + 64], ipath[PATH_MAX + 64], npath[PATH_MAX + 64], want[64], ev[64];
+	size_t len, ilen, nlen;
+	char *buf = slurp("felix-encap6-iptables-legacy.save", &len, path, sizeof(path));
+	char *ibuf = slurp("felix-encap6.ipset", &ilen, ipath, sizeof(ipath));
+	char *nbuf = slurp("felix-encap6-nftables.json", &nlen, npath, sizeof(npath));
+	struct ct_policy p;
+	struct ct_err err = {0};
+	ct_policy_init(&p);
+	assert_int_equal(ct_ipt_parse(&p.rs[CT_POL_IP6T_LEGACY], buf, len, &err), 0);
+	p.read[CT_POL_IP6T_LEGACY] = true;
+	assert_int_equal(ct_nft_parse(&p.rs[CT_POL_NFTABLES], nbuf, nlen, &err), 0);
+	p.read[CT_POL_NFTABLES] = true;
+	assert_int_equal(ct_ipset_parse(&p.ipsets, ibuf, ilen, &err), 0);
+	p.ipset_read = true;
+
+	struct ct_netns ns;
+	struct ct_findings f;
+	/* IPv4 VXLAN only: the IPv6 rules drop none of its packets */
+	node(&ns, true, false);
+	ct_findings_init(&f);
+	ct_encap_analyze(&p, &ns, NULL, NULL, &f);
+	assert_int_equal(f.n, 0);
+	ct_findings_free(&f);
+	/* and vxlan-v6.calico, FDB to fd00:31::202 (in the set) and fd00:31::201 */
+	link_(&ns, 6, "vxlan-v6.calico", "vxlan", IFF_UP);
+	ct_link_by_name(&ns, "vxlan-v6.calico")->u.vxlan.port = 4789;
+	const char *dst[] = {"fd00:31::202", "fd00:31::201"};
+	for (int i = 0; i < 2; i++) {
+		struct ct_fdb *e = ct_push_fdb(&ns);
+		assert_non_null(e);
+		e->ifindex = 6;
+		assert_int_equal(ct_ip_parse(dst[i], &e->dst), 0);
+	}
+	ct_findings_init(&f);
+	ct_encap_analyze(&p, &ns, NULL, NULL, &f);
+	assert_int_equal(count(&f, "encap_blocked"), 2);
+	const struct ct_finding *x = find(&f, "encap_blocked", "table filter chain INPUT rule 2:");
+	assert_non_null(x);
+	assert_non_null(strstr(x->message, "VXLAN over IPv6"));
+	ipt_counter(want, sizeof(want), path, "INPUT", "--dport 4789 -j DROP");
+	snprintf(ev, sizeof(ev), "counter: %s packets", want);
+	assert_non_null(strstr(x->evidence, ev));
+	assert_string_equal(x->run[0], "ip netns exec n2 ip6tables-legacy -t filter -D INPUT 2");
+	x = find(&f, "encap_blocked", "table ip6 filter6 chain input");
+	assert_non_null(x);
+	sh_line(want, sizeof(want), "jq '[.nftables[] | .rule? // empty | .expr[] | .counter?.packets // empty][0]' '%s'",
+		npath);
+	snprintf(ev, sizeof(ev), "counter: %s packets", want);
+	assert_non_null(strstr(x->evidence, ev));
+	sh_line(want, sizeof(want), "grep -c '^add cali60all-vxlan-net fd00:31::201$' '%s'", ipath);
+	assert_string_equal(want, "0");
+	assert_int_equal(count(&f, "encap_peer_not_allowed"), 1);
+	x = find(&f, "encap_peer_not_allowed", "fd00:31::201");
+	assert_non_null(x);
+	ipt_counter(want, sizeof(want), path, "cali-INPUT", "Drop IPv6 VXLAN");
+	snprintf(ev, sizeof(ev), ": %s packets dropped so far", want);
+	assert_non_null(strstr(x->evidence, ev));
+	assert_string_equal(x->run[0],
+			    "ip netns exec n2 ipset add cali60all-vxlan-net fd00:31::201 -exist");
+	ct_findings_free(&f);
+	ct_netns_free(&ns);
+	ct_policy_free(&p);
+	free(buf);
+	free(ibuf);
+	free(nbuf);
+}
+
 /* Rules and sets that are malformed or cut short: an error naming the line, or a rule
  * whose match is unparsed, never a crash. */
 static void test_malformed(void **state)
@@ -481,6 +552,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ipt),
 	    cmocka_unit_test(test_nft),
+	    cmocka_unit_test(test_v6),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_truncation),
 	};
