@@ -161,14 +161,16 @@ static void report_blocked(const struct blk *k, const struct ct_ipt_chain *ch, u
 	if (enc == 'i')
 		snprintf(what, sizeof(what), "IPIP (IP protocol 4)");
 	else if (enc == 'v')
-		snprintf(what, sizeof(what), "VXLAN (UDP port %u, vxlan.calico's)", k->u->vxlan_port);
+		snprintf(what, sizeof(what), "VXLAN (UDP port %u, vxlan.calico's)",
+			 k->u->vxlan_port);
 	else
 		snprintf(what, sizeof(what), "VXLAN over IPv6 (UDP port %u, vxlan-v6.calico's)",
 			 k->u->vxlan6_port);
 	for (uint8_t i = 0; i < r->ndport; i++) {
 		size_t o = strlen(ports);
 		if (r->dport[i].lo == r->dport[i].hi)
-			snprintf(ports + o, sizeof(ports) - o, "%s%u", i ? "," : "", r->dport[i].lo);
+			snprintf(ports + o, sizeof(ports) - o, "%s%u", i ? "," : "",
+				 r->dport[i].lo);
 		else
 			snprintf(ports + o, sizeof(ports) - o, "%s%u-%u", i ? "," : "",
 				 r->dport[i].lo, r->dport[i].hi);
@@ -182,13 +184,14 @@ static void report_blocked(const struct blk *k, const struct ct_ipt_chain *ch, u
 	size_t o = 0;
 	rule[0] = 0;
 	if (r->in_if[0])
-		o += (size_t)snprintf(rule + o, sizeof(rule) - o, "in %s%s, ", r->in_neg ? "not " : "",
-				      r->in_if);
+		o += (size_t)snprintf(rule + o, sizeof(rule) - o, "in %s%s, ",
+				      r->in_neg ? "not " : "", r->in_if);
 	if (r->out_if[0] && o < sizeof(rule))
 		o += (size_t)snprintf(rule + o, sizeof(rule) - o, "out %s%s, ",
 				      r->out_neg ? "not " : "", r->out_if);
 	if (o < sizeof(rule))
-		snprintf(rule + o, sizeof(rule) - o, "protocol %s%s%s%s -> %s", proto_name(r->proto),
+		snprintf(rule + o, sizeof(rule) - o, "protocol %s%s%s%s -> %s",
+			 proto_name(r->proto),
 			 ports[0] ? (r->dport_neg ? " dport not " : " dport ") : "", ports,
 			 r->dst_local ? " to a local address" : "", r->target);
 	if (r->counted)
@@ -199,8 +202,8 @@ static void report_blocked(const struct blk *k, const struct ct_ipt_chain *ch, u
 	char ev[320], from[CT_POL_NAME + 24] = "";
 	if (strcmp(ch->name, k->base) != 0)
 		snprintf(from, sizeof(from), " (reached from %s)", k->base);
-	snprintf(ev, sizeof(ev), "%s: %s%s: %s; counter: %s%s%s", ct_pol_backend_names[k->b],
-		 where, from, rule, cnt, r->comment[0] ? "; comment: " : "", r->comment);
+	snprintf(ev, sizeof(ev), "%s: %s%s: %s; counter: %s%s%s", ct_pol_backend_names[k->b], where,
+		 from, rule, cnt, r->comment[0] ? "; comment: " : "", r->comment);
 	char subject[128];
 	snprintf(subject, sizeof(subject), "%s %s", ch->table, ch->name);
 	struct ct_finding *x = ct_finding_add(
@@ -209,16 +212,15 @@ static void report_blocked(const struct blk *k, const struct ct_ipt_chain *ch, u
 	    "before it (Felix already drops tunnel packets from hosts that are not nodes)",
 	    "%s packets %s are dropped by a rule that is not Felix's (%s): pods on different "
 	    "nodes cannot reach each other",
-	    what, strcmp(k->hook, "output") == 0 ? "sent" : "received",
-	    where);
+	    what, strcmp(k->hook, "output") == 0 ? "sent" : "received", where);
 	if (!x)
 		return;
 	if (nft) {
 		char fam[CT_POL_TABLE], tab[CT_POL_TABLE], h[24];
 		if (sscanf(ch->table, "%31s %31s", fam, tab) == 2 && r->handle) {
 			snprintf(h, sizeof(h), "%llu", (unsigned long long)r->handle);
-			ct_finding_run(x, k->ns, "nft", "delete", "rule", fam, tab, ch->name, "handle",
-				       h, NULL);
+			ct_finding_run(x, k->ns, "nft", "delete", "rule", fam, tab, ch->name,
+				       "handle", h, NULL);
 		}
 	} else {
 		char n[16];
@@ -280,8 +282,9 @@ static void blocked(const struct ct_policy *p, int b, const struct ct_netns *ns,
 	qsort_r(k.byname, rs->nchains, sizeof(*k.byname), cmp_byname, (void *)rs);
 	for (size_t i = 0; i < rs->nchains; i++) {
 		const struct ct_ipt_chain *ch = &rs->chains[i];
-		if (felix_chain(ch) || (strcmp(ch->hook, "prerouting") != 0 &&
-					strcmp(ch->hook, "input") != 0 && strcmp(ch->hook, "output") != 0))
+		if (felix_chain(ch) ||
+		    (strcmp(ch->hook, "prerouting") != 0 && strcmp(ch->hook, "input") != 0 &&
+		     strcmp(ch->hook, "output") != 0))
 			continue;
 		memset(k.seen, 0, rs->nchains);
 		k.base = ch->name;
@@ -350,7 +353,7 @@ struct felix_rules {
 
 static bool find_felix(const struct ct_ipt_ruleset *rs, char enc, struct felix_rules *out)
 {
-	const char *drop_c = enc == 'i'   ? "Drop IPIP packets from non-Calico hosts"
+	const char *drop_c = enc == 'i'	  ? "Drop IPIP packets from non-Calico hosts"
 			     : enc == 'v' ? "Drop IPv4 VXLAN packets from non-"
 					  : "Drop IPv6 VXLAN packets from non-";
 	uint8_t proto = enc == 'i' ? 4 : 17;
@@ -440,19 +443,25 @@ static void not_allowed(const struct ct_policy *p, int b, const struct ct_netns 
 				 (unsigned long long)fr.drop->pkts);
 		else
 			snprintf(cnt, sizeof(cnt), "no counter");
-		snprintf(ev, sizeof(ev), "%s %s: %s; %s: table %s chain %s %s %llu \"%s\": %s", kind,
-			 fr.set, mem, ct_pol_backend_names[b], fr.chain->table, fr.chain->name,
-			 b == CT_POL_NFTABLES ? "handle" : "rule",
+		snprintf(ev, sizeof(ev), "%s %s: %s; %s: table %s chain %s %s %llu \"%s\": %s",
+			 kind, fr.set, mem, ct_pol_backend_names[b], fr.chain->table,
+			 fr.chain->name, b == CT_POL_NFTABLES ? "handle" : "rule",
 			 b == CT_POL_NFTABLES ? (unsigned long long)fr.drop->handle
 					      : (unsigned long long)fr.pos + 1,
 			 fr.drop->comment, cnt);
 		struct ct_finding *x = ct_finding_add(
 		    f, "encap_peer_not_allowed", ns->name, ip, ev,
 		    "Felix fills the set from the cluster's Node resources: check that the node "
-		    "with this address is registered with it (calicoctl get nodes -o wide) and read "
-		    "calico-node's log; the line below adds it by hand until Felix rewrites the set",
-		    "%s packets from %s, a %s, are dropped: it is missing from Felix's allow set %s",
-		    enc == 'i' ? "IPIP" : enc == 'v' ? "VXLAN" : "VXLAN over IPv6", ip,
+		    "with this address is registered with it (calicoctl get nodes -o wide) and "
+		    "read "
+		    "calico-node's log; the line below adds it by hand until Felix rewrites the "
+		    "set",
+		    "%s packets from %s, a %s, are dropped: it is missing from Felix's allow set "
+		    "%s",
+		    enc == 'i'	 ? "IPIP"
+		    : enc == 'v' ? "VXLAN"
+				 : "VXLAN over IPv6",
+		    ip,
 		    enc == 'i' ? "tunnel gateway or BGP peer" : "remote VTEP's underlay address",
 		    fr.set);
 		if (!x)

@@ -191,9 +191,9 @@ bool ct_pol_proto_parse(const char *s, uint8_t *proto)
 	static const struct {
 		const char *name;
 		uint8_t num;
-	} names[] = {{"icmp", 1},  {"igmp", 2},	   {"ipencap", 4}, {"tcp", 6},
-		     {"udp", 17},  {"ipv6", 41},   {"gre", 47},	   {"esp", 50},
-		     {"ah", 51},   {"ipv6-icmp", 58}, {"icmpv6", 58}, {"ipip", 94},
+	} names[] = {{"icmp", 1},   {"igmp", 2},       {"ipencap", 4}, {"tcp", 6},
+		     {"udp", 17},   {"ipv6", 41},      {"gre", 47},    {"esp", 50},
+		     {"ah", 51},    {"ipv6-icmp", 58}, {"icmpv6", 58}, {"ipip", 94},
 		     {"sctp", 132}, {"udplite", 136}};
 	uint64_t v;
 	if (parse_u64(s, s + strlen(s), &v)) {

@@ -73,8 +73,8 @@ struct ct_ipt_rule {
 	bool dport_neg;
 	char set[CT_POL_NAME]; /* -m set --match-set NAME src / ip saddr @NAME, "" none */
 	bool set_neg;
-	bool dst_local; /* -m addrtype --dst-type LOCAL / fib daddr type local */
-	bool unparsed;	/* a match none of the fields record (addresses, conntrack, marks...) */
+	bool dst_local;	 /* -m addrtype --dst-type LOCAL / fib daddr type local */
+	bool unparsed;	 /* a match none of the fields record (addresses, conntrack, marks...) */
 	uint64_t handle; /* the nftables rule handle, 0 for iptables */
 };
 

@@ -168,7 +168,8 @@ static bool ports_from(struct ct_ipt_rule *r, json_t *v)
 	json_int_t lo, hi;
 	json_t *range = json_object_get(v, "range");
 	if (json_is_array(range) && json_array_size(range) == 2 &&
-	    json_is_integer(json_array_get(range, 0)) && json_is_integer(json_array_get(range, 1))) {
+	    json_is_integer(json_array_get(range, 0)) &&
+	    json_is_integer(json_array_get(range, 1))) {
 		lo = json_integer_value(json_array_get(range, 0));
 		hi = json_integer_value(json_array_get(range, 1));
 	} else if (json_is_integer(v)) {
@@ -397,7 +398,8 @@ static int set_parse(struct ct_ipt_ruleset *rs, const char *tname, json_t *o)
 		else if (json_is_array(range) && json_array_size(range) == 2 &&
 			 json_is_string(json_array_get(range, 0)) &&
 			 json_is_string(json_array_get(range, 1)))
-			snprintf(text, sizeof(text), "%s-%s", json_string_value(json_array_get(range, 0)),
+			snprintf(text, sizeof(text), "%s-%s",
+				 json_string_value(json_array_get(range, 0)),
 				 json_string_value(json_array_get(range, 1)));
 		else
 			continue;

@@ -22,7 +22,8 @@ const struct ct_pol_set *ct_pol_set_find(const struct ct_pol_sets *s, const char
 					 const char *name)
 {
 	for (size_t i = 0; s && i < s->n; i++)
-		if (strcmp(s->v[i].name, name) == 0 && (!table || strcmp(s->v[i].table, table) == 0))
+		if (strcmp(s->v[i].name, name) == 0 &&
+		    (!table || strcmp(s->v[i].table, table) == 0))
 			return &s->v[i];
 	return NULL;
 }
@@ -156,7 +157,8 @@ int ct_ipset_parse(struct ct_pol_sets *s, const char *text, size_t len, struct c
 			}
 		char *w[IPSET_MAX_WORDS], *save = NULL;
 		size_t n = 0;
-		for (char *tok = strtok_r(line, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		for (char *tok = strtok_r(line, " \t", &save); tok;
+		     tok = strtok_r(NULL, " \t", &save)) {
 			if (n == IPSET_MAX_WORDS) {
 				why = "too many words";
 				goto bad;
@@ -187,7 +189,8 @@ int ct_ipset_parse(struct ct_pol_sets *s, const char *text, size_t len, struct c
 				goto bad;
 			}
 			snprintf(set->name, sizeof(set->name), "%s", w[1]);
-			/* only address sets get members: a type with a ',' (hash:ip,port) does not */
+			/* only address sets get members: a type with a ',' (hash:ip,port) does not
+			 */
 			if (strchr(w[2], ','))
 				set->table[0] = '-';
 			continue;

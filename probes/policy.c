@@ -134,8 +134,8 @@ static void run_ipset(struct gather_arg *a)
 	struct ct_err e = {0};
 	char *out = NULL;
 	size_t len = 0;
-	if (ct_exec_capture(ipset_argv, "check the ipset binary", a->timeout_s, CT_POLICY_MAX_OUTPUT,
-			    &out, &len, &e) < 0) {
+	if (ct_exec_capture(ipset_argv, "check the ipset binary", a->timeout_s,
+			    CT_POLICY_MAX_OUTPUT, &out, &len, &e) < 0) {
 		snprintf(a->p->ipset_error, sizeof(a->p->ipset_error), "%s", e.msg);
 		return;
 	}

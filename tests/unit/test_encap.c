@@ -148,12 +148,14 @@ static size_t count(const struct ct_findings *f, const char *code)
 }
 
 /* iptables: "[P:B] -A CHAIN ... TEXT" -> P, by awk */
-static void ipt_counter(char *out, size_t len, const char *path, const char *chain, const char *text)
+static void ipt_counter(char *out, size_t len, const char *path, const char *chain,
+			const char *text)
 {
-	sh_line(out, len,
-		"awk 'index($0, \"-A %s \") && index($0, \"%s\") { s = $1; gsub(/[\\[\\]]/, \"\", s); "
-		"split(s, a, \":\"); print a[1]; exit }' '%s'",
-		chain, text, path);
+	sh_line(
+	    out, len,
+	    "awk 'index($0, \"-A %s \") && index($0, \"%s\") { s = $1; gsub(/[\\[\\]]/, \"\", s); "
+	    "split(s, a, \":\"); print a[1]; exit }' '%s'",
+	    chain, text, path);
 	assert_true(out[0] >= '0' && out[0] <= '9');
 }
 
@@ -186,7 +188,8 @@ static void test_ipt(void **state)
 	assert_int_equal(r4->dport[0].lo, 4789);
 	assert_int_equal(r4->dport[0].hi, 4800);
 	assert_string_equal(r4->in_if, "eth0");
-	const struct ct_ipt_chain *ci = ct_ipt_chain_find(&p.rs[CT_POL_IPT_NFT], NULL, "cali-INPUT");
+	const struct ct_ipt_chain *ci =
+	    ct_ipt_chain_find(&p.rs[CT_POL_IPT_NFT], NULL, "cali-INPUT");
 	assert_non_null(ci);
 	assert_string_equal(p.rs[CT_POL_IPT_NFT].rules[ci->first].set, "cali40all-vxlan-net");
 	assert_true(p.rs[CT_POL_IPT_NFT].rules[ci->first].dst_local);
@@ -213,7 +216,8 @@ static void test_ipt(void **state)
 	assert_int_equal(count(&f, "encap_blocked"), 2);
 	ipt_counter(want, sizeof(want), path, "FW-IN", "8472,4789");
 	snprintf(ev, sizeof(ev), "counter: %s packets", want);
-	const struct ct_finding *x = find(&f, "encap_blocked", "chain FW-IN rule 1 (reached from INPUT):");
+	const struct ct_finding *x =
+	    find(&f, "encap_blocked", "chain FW-IN rule 1 (reached from INPUT):");
 	assert_non_null(x);
 	assert_non_null(strstr(x->evidence, ev));
 	assert_non_null(strstr(x->evidence, "(reached from INPUT)"));
@@ -224,7 +228,8 @@ static void test_ipt(void **state)
 	snprintf(ev, sizeof(ev), "counter: %s packets", want);
 	assert_non_null(strstr(x->evidence, ev));
 	/* .201 is in no VXLAN set line: the one peer not allowed */
-	sh_line(want, sizeof(want), "grep -c '^add cali40all-vxlan-net 192.168.31.201$' '%s'", ipath);
+	sh_line(want, sizeof(want), "grep -c '^add cali40all-vxlan-net 192.168.31.201$' '%s'",
+		ipath);
 	assert_string_equal(want, "0");
 	assert_int_equal(count(&f, "encap_peer_not_allowed"), 1);
 	x = find(&f, "encap_peer_not_allowed", "192.168.31.201");
@@ -282,10 +287,11 @@ static void test_ipt(void **state)
 static void nft_handle(char *out, size_t len, const char *path, const char *table,
 		       const char *chain, const char *pkts)
 {
-	sh_line(out, len,
-		"jq -r '.nftables[] | .rule? // empty | select(.table == \"%s\" and .chain == \"%s\") "
-		"| select([.expr[] | .counter?.packets // empty] == [%s]) | .handle' '%s'",
-		table, chain, pkts, path);
+	sh_line(
+	    out, len,
+	    "jq -r '.nftables[] | .rule? // empty | select(.table == \"%s\" and .chain == \"%s\") "
+	    "| select([.expr[] | .counter?.packets // empty] == [%s]) | .handle' '%s'",
+	    table, chain, pkts, path);
 	assert_true(out[0] >= '1' && out[0] <= '9');
 }
 
@@ -411,8 +417,10 @@ static void test_v6(void **state)
 	assert_string_equal(x->run[0], "ip netns exec n2 ip6tables-legacy -t filter -D INPUT 2");
 	x = find(&f, "encap_blocked", "table ip6 filter6 chain input");
 	assert_non_null(x);
-	sh_line(want, sizeof(want), "jq '[.nftables[] | .rule? // empty | .expr[] | .counter?.packets // empty][0]' '%s'",
-		npath);
+	sh_line(
+	    want, sizeof(want),
+	    "jq '[.nftables[] | .rule? // empty | .expr[] | .counter?.packets // empty][0]' '%s'",
+	    npath);
 	snprintf(ev, sizeof(ev), "counter: %s packets", want);
 	assert_non_null(strstr(x->evidence, ev));
 	sh_line(want, sizeof(want), "grep -c '^add cali60all-vxlan-net fd00:31::201$' '%s'", ipath);
@@ -440,23 +448,28 @@ static void test_malformed(void **state)
 	(void)state;
 	static const struct {
 		const char *text;
-		int ok;	      /* ct_ipt_parse's result */
+		int ok;	       /* ct_ipt_parse's result */
 		bool unparsed; /* of the one rule */
 	} ipt[] = {
 	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p\nCOMMIT\n", -1, false},
 	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp --dport\nCOMMIT\n", -1, false},
 	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m set --match-set x\nCOMMIT\n", -1, false},
 	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m addrtype --dst-type\nCOMMIT\n", -1, false},
-	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp --dport 70000 -j DROP\nCOMMIT\n", 0, true},
-	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp --dport 5:4 -j DROP\nCOMMIT\n", 0, true},
-	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp --dports 1,2,3,4,5,6,7,8,9 -j DROP\nCOMMIT\n",
+	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp --dport 70000 -j DROP\nCOMMIT\n", 0,
+	     true},
+	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp --dport 5:4 -j DROP\nCOMMIT\n", 0,
+	     true},
+	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp --dports 1,2,3,4,5,6,7,8,9 -j "
+	     "DROP\nCOMMIT\n",
 	     0, true},
-	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp --dports 1, -j DROP\nCOMMIT\n", 0, true},
+	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp --dports 1, -j DROP\nCOMMIT\n", 0,
+	     true},
 	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p 256 -j DROP\nCOMMIT\n", 0, true},
 	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p nosuchproto -j DROP\nCOMMIT\n", 0, true},
 	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m set --match-set x dst -j DROP\nCOMMIT\n", 0,
 	     true},
-	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m addrtype --dst-type UNICAST -j DROP\nCOMMIT\n",
+	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m addrtype --dst-type UNICAST -j "
+	     "DROP\nCOMMIT\n",
 	     0, true},
 	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT ! -p udp -j DROP\nCOMMIT\n", 0, false},
 	};
@@ -480,12 +493,13 @@ static void test_malformed(void **state)
 	/* nftables JSON: matches of a shape the encapsulation checks do not know leave the rule
 	 * unparsed; set elements of another shape are left out */
 #define NFT_RULE(E)                                                                                \
-	"{\"nftables\": [{\"table\": {\"family\": \"inet\", \"name\": \"t\"}}, {\"chain\": "           \
-	"{\"family\": \"inet\", \"table\": \"t\", \"name\": \"input\", \"hook\": \"input\", "          \
-	"\"policy\": \"accept\"}}, {\"rule\": {\"family\": \"inet\", \"table\": \"t\", \"chain\": "      \
+	"{\"nftables\": [{\"table\": {\"family\": \"inet\", \"name\": \"t\"}}, {\"chain\": "       \
+	"{\"family\": \"inet\", \"table\": \"t\", \"name\": \"input\", \"hook\": \"input\", "      \
+	"\"policy\": \"accept\"}}, {\"rule\": {\"family\": \"inet\", \"table\": \"t\", "           \
+	"\"chain\": "                                                                              \
 	"\"input\", \"handle\": 3, \"expr\": [" E ", {\"drop\": null}]}}]}"
 #define DPORT(R)                                                                                   \
-	"{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"udp\", \"field\": "     \
+	"{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"udp\", \"field\": " \
 	"\"dport\"}}, \"right\": " R "}}"
 	static const struct {
 		const char *json;
@@ -527,9 +541,12 @@ static void test_malformed(void **state)
 	}
 	static const char *const sets =
 	    "{\"nftables\": [{\"table\": {\"family\": \"ip\", \"name\": \"c\"}}, {\"set\": "
-	    "{\"family\": \"ip\", \"table\": \"c\", \"name\": \"s\", \"type\": \"ipv4_addr\", \"elem\": "
-	    "[\"10.0.0.1\", {\"prefix\": {\"addr\": \"10.1.0.0\", \"len\": 99}}, {\"range\": [\"10.2.0.9\", "
-	    "\"10.2.0.1\"]}, 7, {\"elem\": {\"val\": \"10.3.0.1\", \"timeout\": 5}}, \"not an address\"]}}, "
+	    "{\"family\": \"ip\", \"table\": \"c\", \"name\": \"s\", \"type\": \"ipv4_addr\", "
+	    "\"elem\": "
+	    "[\"10.0.0.1\", {\"prefix\": {\"addr\": \"10.1.0.0\", \"len\": 99}}, {\"range\": "
+	    "[\"10.2.0.9\", "
+	    "\"10.2.0.1\"]}, 7, {\"elem\": {\"val\": \"10.3.0.1\", \"timeout\": 5}}, \"not an "
+	    "address\"]}}, "
 	    "{\"set\": {\"family\": \"ip\", \"table\": \"c\", \"name\": \"p\", \"type\": "
 	    "\"inet_service\", \"elem\": [80]}}]}";
 	struct ct_ipt_ruleset srs;
@@ -547,11 +564,11 @@ static void test_malformed(void **state)
 	} ips[] = {
 	    {"create a hash:net family inet\nadd a 10.0.0.0/8\n", 0},
 	    {"create a hash:ip family inet\nadd a 10.0.0.1-10.0.0.9\n", 0},
-	    {"add a 10.0.0.1\n", -1},				/* no create */
-	    {"create a hash:net\ncreate a hash:net\n", -1},	/* twice */
-	    {"create a hash:net\nadd a 10.0.0.0/33\n", -1},	/* bad prefix */
+	    {"add a 10.0.0.1\n", -1},				  /* no create */
+	    {"create a hash:net\ncreate a hash:net\n", -1},	  /* twice */
+	    {"create a hash:net\nadd a 10.0.0.0/33\n", -1},	  /* bad prefix */
 	    {"create a hash:net\nadd a 10.0.0.9-10.0.0.1\n", -1}, /* backwards range */
-	    {"create a hash:net\nadd a 10.0.0.1-::1\n", -1},	/* two families */
+	    {"create a hash:net\nadd a 10.0.0.1-::1\n", -1},	  /* two families */
 	    {"create a hash:net\nadd a\n", -1},
 	    {"create a\n", -1},
 	    {"flush a\n", -1},
@@ -614,10 +631,8 @@ int main(void)
 {
 	find_root();
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ipt),
-	    cmocka_unit_test(test_nft),
-	    cmocka_unit_test(test_v6),
-	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_ipt),	       cmocka_unit_test(test_nft),
+	    cmocka_unit_test(test_v6),	       cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_truncation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
