@@ -480,6 +480,22 @@ static void not_allowed(const struct ct_policy *p, int b, const struct ct_netns 
 	free(ps);
 }
 
+bool ct_encap_needs_ipsets(const struct ct_policy *p, const struct ct_netns *ns)
+{
+	struct ct_encap_use u = ct_encap_use(ns);
+	struct felix_rules fr;
+	for (int b = 0; b < CT_POL_NBACKENDS; b++) {
+		if (!p->read[b] || b == CT_POL_NFTABLES)
+			continue;
+		bool v6 = b == CT_POL_IP6T_LEGACY || b == CT_POL_IP6T_NFT;
+		if ((!v6 && u.ipip && find_felix(&p->rs[b], 'i', &fr)) ||
+		    (!v6 && u.vxlan && find_felix(&p->rs[b], 'v', &fr)) ||
+		    (v6 && u.vxlan6 && find_felix(&p->rs[b], 'V', &fr)))
+			return true;
+	}
+	return false;
+}
+
 void ct_encap_analyze(const struct ct_policy *p, const struct ct_netns *ns,
 		      const struct ct_bgp *bgp, const struct ct_prefixes *prefixes,
 		      struct ct_findings *f)

@@ -44,6 +44,10 @@ struct ct_encap_use {
 /* Which encapsulations the namespace uses (see above). */
 struct ct_encap_use ct_encap_use(const struct ct_netns *ns);
 
+/* Does encap_peer_not_allowed need the ipsets here (Felix's drop rule for an encapsulation
+ * ns uses is in an iptables backend read)? Without them it is not checked: say so. */
+bool ct_encap_needs_ipsets(const struct ct_policy *p, const struct ct_netns *ns);
+
 /* Both checks; nothing when p read no rules (p->no_cap: the caller says so in a note).
  * bgp: BIRD's peers (NULL: not asked). prefixes: the workload interface prefixes (an
  * interface match that only workload interfaces, tunnels or loopback pass is not the

@@ -28,6 +28,8 @@ void ct_encap_check(struct ct_ctx *c, const struct ct_node *n, const struct ct_n
 			 "encap_blocked and encap_peer_not_allowed not checked");
 	else
 		ct_encap_analyze(&pol, ns, n->bgp, &c->o.prefixes, f);
+	if (!note[0] && !pol.no_cap && !pol.ipset_read && ct_encap_needs_ipsets(&pol, ns))
+		snprintf(note, notelen, "%s: encap_peer_not_allowed not checked", pol.ipset_error);
 	ct_policy_free(&pol);
 }
 

@@ -90,6 +90,19 @@ for mode in $modes; do
 	is "$mode: encapdrop off: neither code" "$(mine "$out")" ""
 	check "$mode: encapdrop off: pod 1 reaches pod 3 again" cross_ping
 
+	# without the ipset binary (a PATH holding only the ip(6)tables saves): a note, no finding
+	bin=$(mktemp -d /tmp/ct-encap-bin.XXXXXX)
+	for b in iptables-legacy-save iptables-nft-save ip6tables-legacy-save ip6tables-nft-save; do
+		ln -s "$(command -v "$b")" "$bin/$b"
+	done
+	lab_fault peernotallowed on || not_ok "$mode: fault peernotallowed on"
+	out=$(in_ns "$LAB_N2" env PATH="$bin:/usr/bin:/bin" "$CALTRACE" -j tunnel)
+	rm -rf "$bin"
+	is "$mode: no ipset binary: no finding" "$(mine "$out")" ""
+	ok_if "$mode: no ipset binary: the note says encap_peer_not_allowed was not checked" "$out" \
+		grep -q "encap_peer_not_allowed not checked" <<<"$(json_get "$out" '.encap_note')"
+	lab_fault peernotallowed off || not_ok "$mode: fault peernotallowed off"
+
 	# ---- peernotallowed
 	case "$mode" in ipip) set=cali40all-hosts-net c="Drop IPIP packets from non-Calico hosts" ;;
 	*) set=cali40all-vxlan-net c="Drop IPv4 VXLAN packets from non-allowed hosts" ;; esac

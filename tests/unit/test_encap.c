@@ -262,6 +262,7 @@ static void test_ipt(void **state)
 	ct_findings_init(&f);
 	ct_encap_analyze(&p, &ns, NULL, &pfx, &f);
 	assert_int_equal(count(&f, "encap_peer_not_allowed"), 0);
+	assert_true(ct_encap_needs_ipsets(&p, &ns)); /* so the command says so */
 	p.no_cap = true;
 	ct_encap_analyze(&p, &ns, NULL, &pfx, &f);
 	assert_int_equal(f.n, 1);
