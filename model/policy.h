@@ -59,9 +59,7 @@ struct ct_ipt_rule {
 	bool is_goto;		  /* -g rather than -j */
 	char in_if[CT_POL_IFNAME], out_if[CT_POL_IFNAME]; /* "" when absent; may end in '+' */
 	bool in_neg, out_neg;
-	bool other_match;	      /* matches beyond -i/-o/comment (-m mark, -p, -s, ...) */
-	char id[CT_POL_COMMENT];      /* the "cali:xxxx" comment, "" none */
-	char comment[CT_POL_COMMENT]; /* the last other comment, "" none */
+	bool other_match; /* matches beyond -i/-o/comment (-m mark, -p, -s, ...) */
 	/* what the encapsulation checks need of the other matches (analysis/encap.c); each of
 	 * them also sets other_match, so the dispatch is followed as before */
 	bool has_proto, proto_neg; /* -p P / ip protocol / meta l4proto / udp dport (implied) */
@@ -76,6 +74,8 @@ struct ct_ipt_rule {
 	bool dst_local;	 /* -m addrtype --dst-type LOCAL / fib daddr type local */
 	bool unparsed;	 /* a match none of the fields record (addresses, conntrack, marks...) */
 	uint64_t handle; /* the nftables rule handle, 0 for iptables */
+	char id[CT_POL_COMMENT];      /* the "cali:xxxx" comment, "" none */
+	char comment[CT_POL_COMMENT]; /* the last other comment, "" none */
 };
 
 struct ct_ipt_chain {

@@ -452,10 +452,10 @@ static void test_malformed(void **state)
 		int ok;	       /* ct_ipt_parse's result */
 		bool unparsed; /* of the one rule */
 	} ipt[] = {
-	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p\nCOMMIT\n", -1, false},
-	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp --dport\nCOMMIT\n", -1, false},
-	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m set --match-set x\nCOMMIT\n", -1, false},
-	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m addrtype --dst-type\nCOMMIT\n", -1, false},
+	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p\nCOMMIT\n", 0, true},
+	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp --dport\nCOMMIT\n", 0, true},
+	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m set --match-set x\nCOMMIT\n", 0, true},
+	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m addrtype --dst-type\nCOMMIT\n", 0, true},
 	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp --dport 70000 -j DROP\nCOMMIT\n", 0,
 	     true},
 	    {"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp --dport 5:4 -j DROP\nCOMMIT\n", 0,
