@@ -45,6 +45,8 @@ const struct ct_finding_def ct_finding_defs[] = {
 	{"tunl0_fallback", CT_SEV_INFO, "tunnel", "a tunl0 inside a pod namespace is the kernel's fallback device, not a problem"},
 	{"vtep_neigh_missing", CT_SEV_FAIL, "tunnel", "a remote VTEP has an FDB entry but no permanent neighbour"},
 	{"vtep_fdb_missing", CT_SEV_FAIL, "tunnel", "a remote VTEP has a permanent neighbour but no FDB entry"},
+	{"encap_blocked", CT_SEV_FAIL, "tunnel", "a DROP or REJECT that is not Felix's, at prerouting, input or output, drops IPIP (IP protocol 4) or VXLAN (UDP to vxlan.calico's port)"},
+	{"encap_peer_not_allowed", CT_SEV_FAIL, "tunnel", "a BGP peer, tunnel gateway or remote VTEP is missing from Felix's allow set: Felix's own rule drops its tunnel packets"},
 	/* neigh */
 	{"neigh_failed", CT_SEV_WARN, "neigh", "neighbour entries are FAILED or INCOMPLETE"},
 	{"neigh_table_pressure", CT_SEV_WARN, "neigh", "a neighbour table is above gc_thresh2: the kernel is collecting entries"},

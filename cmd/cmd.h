@@ -217,6 +217,10 @@ int ct_stdout_finish(struct ct_out *o, int rc);
 int cmd_links(struct ct_ctx *c);
 int cmd_routes(struct ct_ctx *c);
 int cmd_tunnel(struct ct_ctx *c);
+/* encap_blocked and encap_peer_not_allowed (cmd/tunnel.c): the firewall read live in the
+ * command's namespace when ns uses IPIP or VXLAN; note gets why it was not read, or "". */
+void ct_encap_check(struct ct_ctx *c, const struct ct_node *n, const struct ct_netns *ns,
+		    struct ct_findings *f, char *note, size_t notelen);
 int cmd_neigh(struct ct_ctx *c);
 int cmd_snapshot(struct ct_ctx *c);
 int cmd_veth_name(struct ct_ctx *c);

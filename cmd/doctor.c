@@ -2,6 +2,7 @@
 /* caltrace doctor: every node check in one run. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "analysis/podns.h"
 #include "analysis/results.h"
@@ -77,7 +78,28 @@ int cmd_doctor(struct ct_ctx *c)
 		ct_doctor_pod_result_build(&n, ns, eth0, host, hs, &c->o.prefixes, &r, &f);
 	else
 		ct_doctor_result_build(&n, ns, &c->o.prefixes, c->o.from ? NULL : &env, &r, &f);
+	char note[400] = "";
+	if (!eth0) {
+		/* the firewall's encapsulation findings belong to the tunnel area */
+		struct ct_findings ef;
+		static const char *const every[] = {""};
+		ct_findings_init(&ef);
+		ct_encap_check(c, &n, ns, &ef, note, sizeof(note));
+		for (size_t i = 0; i < CT_DOCTOR_AREAS; i++) {
+			if (strcmp(r.a[i].name, "tunnel") != 0)
+				continue;
+			for (size_t k = 0; k < ef.n; k++) {
+				r.a[i].problems += ef.v[k].sev >= CT_SEV_WARN;
+				if (ef.v[k].sev > r.a[i].worst)
+					r.a[i].worst = ef.v[k].sev;
+			}
+		}
+		ct_findings_take(&f, &ef, every, 1);
+		ct_findings_free(&ef);
+	}
 	ct_begin(c, &n, ns, "doctor");
+	if (note[0])
+		ct_out_top_str(&c->out, "encap_note", "encap note", note, CT_HL_NONE);
 	ct_views_doctor(&c->out, &r);
 	int rc = ct_finish(c, &n, &f);
 	ct_findings_free(&f);

@@ -86,7 +86,7 @@ int cmd_links(struct ct_ctx *c)
 		return CT_EXIT_GATHER;
 	}
 	struct ct_policy pol;
-	char note[768], read[64] = "";
+	char note[768], read[128] = "";
 	ct_policy_init(&pol);
 	if (links_policy(c, ns, &r, &pol, &f, note, sizeof(note)) < 0) {
 		ct_policy_free(&pol);

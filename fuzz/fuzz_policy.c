@@ -1,11 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer target: `iptables-save -c` bytes into the policy parser (or, when the input
  * starts with '{', libnftables JSON into the nftables one), then the dispatch followed for a
- * few interface names (the walk must terminate on any chain graph). */
+ * few interface names (the walk must terminate on any chain graph); the same bytes as
+ * `ipset save` text, and the encapsulation checks (analysis/encap.c) over what was parsed,
+ * on a namespace that uses VXLAN and IPIP. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include <net/if.h>
+#include <stdio.h>
+
+#include "analysis/encap.h"
+#include "model/model.h"
 #include "model/policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -54,6 +61,41 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				__builtin_trap();
 		}
 	}
+	/* the same bytes as ipset save text: an error names its line */
+	memset(&err, 0, sizeof(err));
+	if (ct_ipset_parse(&p.ipsets, (const char *)data, size, &err) < 0 &&
+	    strncmp(err.msg, "ipset save output line ", 23) != 0)
+		__builtin_trap();
+	p.ipset_read = true;
+	for (size_t i = 0; i < p.ipsets.n; i++)
+		for (size_t k = 0; k < p.ipsets.v[i].n; k++)
+			if (memcmp(p.ipsets.v[i].m[k].lo, p.ipsets.v[i].m[k].hi, 16) > 0)
+				__builtin_trap();
+	struct ct_netns ns;
+	ct_netns_init(&ns);
+	struct ct_link *l = ct_push_link(&ns);
+	if (l) {
+		l->ifindex = 2;
+		snprintf(l->name, sizeof(l->name), "vxlan.calico");
+		snprintf(l->kind, sizeof(l->kind), "vxlan");
+		l->u.vxlan.port = 4789;
+	}
+	l = ct_push_link(&ns);
+	if (l) {
+		l->ifindex = 3;
+		snprintf(l->name, sizeof(l->name), "eth0");
+		l->flags = IFF_UP;
+	}
+	struct ct_fdb *e = ct_push_fdb(&ns);
+	if (e) {
+		e->ifindex = 2;
+		ct_ip_parse("192.168.31.201", &e->dst);
+	}
+	struct ct_findings f;
+	ct_findings_init(&f);
+	ct_encap_analyze(&p, &ns, NULL, NULL, &f);
+	ct_findings_free(&f);
+	ct_netns_free(&ns);
 	ct_policy_free(&p);
 	return 0;
 }

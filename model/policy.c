@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const ct_pol_backend_names[CT_POL_NBACKENDS] = {"iptables-legacy", "iptables-nft",
-							    "nftables"};
+const char *const ct_pol_backend_names[CT_POL_NBACKENDS] = {
+    "iptables-legacy", "iptables-nft", "nftables", "ip6tables-legacy", "ip6tables-nft"};
 const char *const ct_pol_drop_kind_names[3] = {"drop", "end_of_tier", "no_profile_matched"};
 
 #define POL_MAX_TOKENS 512 /* a rule with more words is refused */
@@ -24,6 +24,7 @@ void ct_ipt_ruleset_free(struct ct_ipt_ruleset *rs)
 {
 	free(rs->chains);
 	free(rs->rules);
+	ct_pol_sets_free(&rs->sets);
 	memset(rs, 0, sizeof(*rs));
 }
 
@@ -149,6 +150,121 @@ static bool parse_counters(const char *s, uint64_t *pk, uint64_t *by)
 		return false;
 	const char *colon = memchr(s, ':', l);
 	return colon && parse_u64(s + 1, colon, pk) && parse_u64(colon + 1, s + l - 1, by);
+}
+
+/* IP protocol names as iptables-save and nft print them (/etc/protocols: "ipencap" is 4,
+ * "ipip" is 94), or a number. false: neither. */
+bool ct_pol_proto_parse(const char *s, uint8_t *proto)
+{
+	static const struct {
+		const char *name;
+		uint8_t num;
+	} names[] = {{"icmp", 1},   {"igmp", 2},       {"ipencap", 4}, {"tcp", 6},
+		     {"udp", 17},   {"ipv6", 41},      {"gre", 47},    {"esp", 50},
+		     {"ah", 51},    {"ipv6-icmp", 58}, {"icmpv6", 58}, {"ipip", 94},
+		     {"sctp", 132}, {"udplite", 136}};
+	uint64_t v;
+	if (parse_u64(s, s + strlen(s), &v)) {
+		if (v > 255)
+			return false;
+		*proto = (uint8_t)v;
+		return true;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i].name) == 0) {
+			*proto = names[i].num;
+			return true;
+		}
+	return false;
+}
+
+/* "4789", "4000:5000", "4789,8472,9000:9100" (multiport) into r->dport; false when malformed
+ * or longer than CT_POL_PORTS. */
+static bool ports_of(struct ct_ipt_rule *r, const char *s)
+{
+	r->ndport = 0;
+	while (*s) {
+		const char *e = s + strcspn(s, ",");
+		const char *c = memchr(s, ':', (size_t)(e - s));
+		uint64_t lo, hi;
+		if (r->ndport == CT_POL_PORTS)
+			return false;
+		if (c) {
+			if (!parse_u64(s, c, &lo) || !parse_u64(c + 1, e, &hi))
+				return false;
+		} else if (!parse_u64(s, e, &lo)) {
+			return false;
+		} else {
+			hi = lo;
+		}
+		if (lo > 65535 || hi > 65535 || lo > hi)
+			return false;
+		r->dport[r->ndport].lo = (uint16_t)lo;
+		r->dport[r->ndport].hi = (uint16_t)hi;
+		r->ndport++;
+		if (!*e)
+			break;
+		s = e + 1;
+		if (!*s)
+			return false;
+	}
+	return r->ndport > 0;
+}
+
+/* ports_of, keeping none when it fails. */
+static bool parse_ports(struct ct_ipt_rule *r, const char *s)
+{
+	if (ports_of(r, s))
+		return true;
+	r->ndport = 0;
+	return false;
+}
+
+static bool copy_name(char *dst, size_t cap, const char *s);
+static bool clean_name(const char *s);
+
+/* What the encapsulation checks read of the option at t[i] (and its values after it): the
+ * protocol, the destination ports, a source address set, addrtype LOCAL; any other match
+ * makes the rule unparsed. Only looks: the option is then handled as before (the caller
+ * consumes it), so every other reader of the rule sees it as it did. */
+static void encap_peek(struct ct_ipt_rule *r, const struct tok *t, size_t n, size_t i, bool neg)
+{
+	const char *w = t[i].s, *v = i + 1 < n ? t[i + 1].s : NULL;
+	if (t[i].quoted || w[0] != '-')
+		return; /* a value */
+	if (strcmp(w, "-i") == 0 || strcmp(w, "-o") == 0 || strcmp(w, "-j") == 0 ||
+	    strcmp(w, "-g") == 0 || strcmp(w, "-m") == 0 || strcmp(w, "--match") == 0)
+		return; /* recorded elsewhere, or a module whose options say what it matches */
+	if (strcmp(w, "-p") == 0 || strcmp(w, "--protocol") == 0) {
+		if (v && strcmp(v, "all") == 0)
+			return;
+		if (!v || r->has_proto || !ct_pol_proto_parse(v, &r->proto)) {
+			r->unparsed = true;
+			return;
+		}
+		r->has_proto = true;
+		r->proto_neg = neg;
+	} else if (strcmp(w, "--dport") == 0 || strcmp(w, "--dports") == 0 ||
+		   strcmp(w, "--destination-port") == 0 || strcmp(w, "--destination-ports") == 0) {
+		if (!v || r->ndport || !parse_ports(r, v)) {
+			r->unparsed = true;
+			return;
+		}
+		r->dport_neg = neg;
+	} else if (strcmp(w, "--match-set") == 0) {
+		if (i + 2 < n && strcmp(t[i + 2].s, "src") == 0 && !r->set[0] &&
+		    copy_name(r->set, sizeof(r->set), v) && clean_name(r->set))
+			r->set_neg = neg;
+		else
+			r->unparsed = true;
+	} else if (strcmp(w, "--dst-type") == 0) {
+		if (v && strcmp(v, "LOCAL") == 0 && !neg)
+			r->dst_local = true;
+		else
+			r->unparsed = true;
+	} else {
+		r->unparsed = true;
+	}
 }
 
 static bool copy_name(char *dst, size_t cap, const char *s)
@@ -284,6 +400,7 @@ static const char *parse_rule_words(struct ct_ipt_rule *r, struct tok *t, size_t
 			neg = true;
 			continue;
 		}
+		encap_peek(r, t, n, i, neg);
 		if (!t[i].quoted && (strcmp(w, "-i") == 0 || strcmp(w, "-o") == 0)) {
 			if (i + 1 >= n)
 				return "-i or -o without an interface";
@@ -467,6 +584,11 @@ int ct_ipt_parse(struct ct_ipt_ruleset *rs, const char *text, size_t len, struct
 				goto bad;
 			}
 			memcpy(c.table, table, sizeof(c.table));
+			if (strcmp(c.policy, "-") != 0)
+				for (size_t k = 0; k < sizeof(c.hook) - 1 && c.name[k]; k++)
+					c.hook[k] = (char)(c.name[k] >= 'A' && c.name[k] <= 'Z'
+							       ? c.name[k] - 'A' + 'a'
+							       : c.name[k]);
 			struct ct_ipt_chain *p = chain_add(rs);
 			if (!p) {
 				why = "out of memory";
@@ -576,6 +698,7 @@ void ct_policy_free(struct ct_policy *p)
 	for (size_t i = 0; i < p->nwl; i++)
 		wl_free(&p->wl[i]);
 	free(p->wl);
+	ct_pol_sets_free(&p->ipsets);
 	memset(p, 0, sizeof(*p));
 	p->dispatch_backend = -1;
 }

@@ -24,9 +24,17 @@ struct nft_map {
 	json_t *elem; /* borrowed from the document */
 };
 
-static bool skip_table(const struct ct_ipt_ruleset *skip, const char *family, const char *name)
+/* The rulesets of iptables-nft-save (family ip) and ip6tables-nft-save (family ip6). */
+struct nft_skip {
+	const struct ct_ipt_ruleset *ip, *ip6;
+};
+
+static bool skip_table(const struct nft_skip *sk, const char *family, const char *name)
 {
-	if (!skip || strcmp(family, "ip") != 0)
+	const struct ct_ipt_ruleset *skip = strcmp(family, "ip") == 0	 ? sk->ip
+					    : strcmp(family, "ip6") == 0 ? sk->ip6
+									 : NULL;
+	if (!skip)
 		return false;
 	for (size_t i = 0; i < skip->nchains; i++)
 		if (strcmp(skip->chains[i].table, name) == 0)
@@ -147,12 +155,110 @@ static int expand_vmap(struct ct_ipt_ruleset *rs, const struct ct_ipt_rule *base
 	return 0;
 }
 
+/* A port, a set of ports or a range ({"set": [...]}, {"range": [lo, hi]}) into r->dport. */
+static bool ports_from(struct ct_ipt_rule *r, json_t *v)
+{
+	json_t *set = json_object_get(v, "set");
+	if (json_is_array(set)) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(set, i, e) if (!ports_from(r, e)) return false;
+		return r->ndport > 0;
+	}
+	json_int_t lo, hi;
+	json_t *range = json_object_get(v, "range");
+	if (json_is_array(range) && json_array_size(range) == 2 &&
+	    json_is_integer(json_array_get(range, 0)) &&
+	    json_is_integer(json_array_get(range, 1))) {
+		lo = json_integer_value(json_array_get(range, 0));
+		hi = json_integer_value(json_array_get(range, 1));
+	} else if (json_is_integer(v)) {
+		lo = hi = json_integer_value(v);
+	} else {
+		return false;
+	}
+	if (lo < 0 || hi > 65535 || lo > hi || r->ndport == CT_POL_PORTS)
+		return false;
+	r->dport[r->ndport].lo = (uint16_t)lo;
+	r->dport[r->ndport].hi = (uint16_t)hi;
+	r->ndport++;
+	return true;
+}
+
+/* The matches analysis/encap.c reads: ip protocol / meta l4proto, udp|tcp|th dport, ip|ip6
+ * saddr @SET, fib daddr type local. false: another match (the rule is then unparsed). */
+static bool encap_match(struct ct_ipt_rule *r, json_t *left, json_t *right, bool neg)
+{
+	json_t *pl = json_object_get(left, "payload");
+	const char *proto = json_string_value(json_object_get(pl, "protocol"));
+	const char *field = json_string_value(json_object_get(pl, "field"));
+	const char *mk = json_string_value(json_object_get(json_object_get(left, "meta"), "key"));
+	const char *rs = json_string_value(right);
+	if ((mk && strcmp(mk, "l4proto") == 0) ||
+	    (proto && field && (strcmp(proto, "ip") == 0 || strcmp(proto, "ip6") == 0) &&
+	     (strcmp(field, "protocol") == 0 || strcmp(field, "nexthdr") == 0))) {
+		if (r->has_proto)
+			return false;
+		if (json_is_integer(right) && json_integer_value(right) >= 0 &&
+		    json_integer_value(right) <= 255)
+			r->proto = (uint8_t)json_integer_value(right);
+		else if (!rs || !ct_pol_proto_parse(rs, &r->proto))
+			return false;
+		r->has_proto = true;
+		r->proto_neg = neg;
+		return true;
+	}
+	if (proto && field && strcmp(field, "dport") == 0 &&
+	    (strcmp(proto, "udp") == 0 || strcmp(proto, "tcp") == 0 || strcmp(proto, "th") == 0)) {
+		if (r->ndport)
+			return false;
+		/* "udp dport" also matches the protocol (and is never negated with it) */
+		if (proto[0] != 't' || proto[1] != 'h') {
+			uint8_t p = proto[0] == 'u' ? 17 : 6;
+			if (r->has_proto && (r->proto != p || r->proto_neg))
+				return false;
+			r->has_proto = true;
+			r->proto = p;
+		}
+		if (!ports_from(r, right)) {
+			r->ndport = 0;
+			return false;
+		}
+		r->dport_neg = neg;
+		return true;
+	}
+	if (proto && field && strcmp(field, "saddr") == 0 &&
+	    (strcmp(proto, "ip") == 0 || strcmp(proto, "ip6") == 0) && rs && rs[0] == '@') {
+		if (r->set[0] || !fits(rs + 1, sizeof(r->set)))
+			return false;
+		snprintf(r->set, sizeof(r->set), "%s", rs + 1);
+		r->set_neg = neg;
+		return true;
+	}
+	json_t *fib = json_object_get(left, "fib");
+	if (fib && !neg && rs && strcmp(rs, "local") == 0 &&
+	    json_is_string(json_object_get(fib, "result")) &&
+	    strcmp(json_string_value(json_object_get(fib, "result")), "type") == 0) {
+		json_t *fl = json_object_get(fib, "flags");
+		if (json_is_array(fl) && json_array_size(fl) == 1 &&
+		    json_is_string(json_array_get(fl, 0)) &&
+		    strcmp(json_string_value(json_array_get(fl, 0)), "daddr") == 0) {
+			r->dst_local = true;
+			return true;
+		}
+	}
+	return false;
+}
+
 static int parse_rule(struct ct_ipt_ruleset *rs, json_t *o, int chain, const struct nft_map *maps,
 		      size_t nmaps, const char **why)
 {
 	struct ct_ipt_rule r;
 	memset(&r, 0, sizeof(r));
 	r.chain = (uint32_t)chain;
+	json_t *h = json_object_get(o, "handle");
+	if (json_is_integer(h) && json_integer_value(h) > 0)
+		r.handle = (uint64_t)json_integer_value(h);
 	const char *c = json_string_value(json_object_get(o, "comment"));
 	if (c) {
 		if (strlen(c) >= CT_POL_COMMENT) {
@@ -204,6 +310,10 @@ static int parse_rule(struct ct_ipt_ruleset *rs, json_t *o, int chain, const str
 					r.out_neg = neg;
 			} else {
 				r.other_match = true;
+				if (!op || (!neg && strcmp(op, "==") != 0) ||
+				    !encap_match(&r, json_object_get(v, "left"),
+						 json_object_get(v, "right"), neg))
+					r.unparsed = true;
 			}
 			continue;
 		}
@@ -231,6 +341,8 @@ static int parse_rule(struct ct_ipt_ruleset *rs, json_t *o, int chain, const str
 		if (verdict(&r, k, v))
 			continue;
 		r.other_match = true; /* payload, ct, xt, log, mark, ... */
+		if (strcmp(k, "log") != 0 && strcmp(k, "limit") != 0)
+			r.unparsed = true;
 	}
 	if (vmap_key)
 		return expand_vmap(rs, &r, vmap_key, vmap_elems) < 0 ? (*why = "out of memory", -1)
@@ -242,9 +354,72 @@ static int parse_rule(struct ct_ipt_ruleset *rs, json_t *o, int chain, const str
 	return 0;
 }
 
+/* An address set's elements ("a.b.c.d", {"prefix": {"addr", "len"}}, {"range": [a, b]});
+ * elements of another shape (concatenations, ports) leave the set without them. A name
+ * longer than Felix's is skipped. -1 only when memory runs out. */
+static int set_parse(struct ct_ipt_ruleset *rs, const char *tname, json_t *o)
+{
+	const char *name = json_string_value(json_object_get(o, "name"));
+	const char *type = json_string_value(json_object_get(o, "type"));
+	if (!name || !fits(name, CT_POL_NAME) || !type ||
+	    (strcmp(type, "ipv4_addr") != 0 && strcmp(type, "ipv6_addr") != 0))
+		return 0;
+	struct ct_pol_set *p = realloc(rs->sets.v, (rs->sets.n + 1) * sizeof(*p));
+	if (!p)
+		return -1;
+	rs->sets.v = p;
+	struct ct_pol_set *set = &p[rs->sets.n++];
+	memset(set, 0, sizeof(*set));
+	snprintf(set->table, sizeof(set->table), "%s", tname);
+	snprintf(set->name, sizeof(set->name), "%s", name);
+	json_t *elem = json_object_get(o, "elem");
+	if (!json_is_array(elem) || !json_array_size(elem))
+		return 0;
+	set->m = calloc(json_array_size(elem), sizeof(*set->m));
+	if (!set->m)
+		return -1;
+	size_t i;
+	json_t *e;
+	json_array_foreach(elem, i, e)
+	{
+		/* an element with options (timeout, counter) wraps it: {"elem": {"val": X}} */
+		json_t *val = json_object_get(json_object_get(e, "elem"), "val");
+		if (val)
+			e = val;
+		char text[64];
+		json_t *pre = json_object_get(e, "prefix"), *range = json_object_get(e, "range");
+		if (json_is_string(e))
+			snprintf(text, sizeof(text), "%s", json_string_value(e));
+		else if (pre && json_is_string(json_object_get(pre, "addr")) &&
+			 json_is_integer(json_object_get(pre, "len")))
+			snprintf(text, sizeof(text), "%s/%lld",
+				 json_string_value(json_object_get(pre, "addr")),
+				 (long long)json_integer_value(json_object_get(pre, "len")));
+		else if (json_is_array(range) && json_array_size(range) == 2 &&
+			 json_is_string(json_array_get(range, 0)) &&
+			 json_is_string(json_array_get(range, 1)))
+			snprintf(text, sizeof(text), "%s-%s",
+				 json_string_value(json_array_get(range, 0)),
+				 json_string_value(json_array_get(range, 1)));
+		else
+			continue;
+		if (ct_pol_member_parse(&set->m[set->n], text))
+			set->n++;
+	}
+	return 0;
+}
+
 int ct_nft_parse_skip(struct ct_ipt_ruleset *rs, const char *json, size_t len,
 		      const struct ct_ipt_ruleset *skip, struct ct_err *err)
 {
+	return ct_nft_parse_skip2(rs, json, len, skip, NULL, err);
+}
+
+int ct_nft_parse_skip2(struct ct_ipt_ruleset *rs, const char *json, size_t len,
+		       const struct ct_ipt_ruleset *skip4, const struct ct_ipt_ruleset *skip6,
+		       struct ct_err *err)
+{
+	const struct nft_skip sk = {skip4, skip6}, *skip = &sk;
 	json_error_t je;
 	const char *why = NULL;
 	struct nft_map *maps = NULL;
@@ -327,6 +502,14 @@ int ct_nft_parse_skip(struct ct_ipt_ruleset *rs, const char *json, size_t len,
 				snprintf(ch->name, sizeof(ch->name), "%s", name);
 				snprintf(ch->policy, sizeof(ch->policy), "%s",
 					 pol && fits(pol, sizeof(ch->policy)) ? pol : "-");
+				const char *hook = json_string_value(json_object_get(o, "hook"));
+				if (hook && fits(hook, sizeof(ch->hook)))
+					snprintf(ch->hook, sizeof(ch->hook), "%s", hook);
+			} else if (pass == 1 && strcmp(kind, "set") == 0) {
+				if (set_parse(rs, tname, o) < 0) {
+					why = "out of memory";
+					goto out;
+				}
 			} else if (pass == 1 && strcmp(kind, "map") == 0) {
 				const char *name = json_string_value(json_object_get(o, "name"));
 				const char *mt = json_string_value(json_object_get(o, "map"));
@@ -386,6 +569,14 @@ out:
 int ct_nft_table_list(const char *json, size_t len, const struct ct_ipt_ruleset *skip,
 		      char (*out)[2][CT_POL_TABLE], size_t max, size_t *n, struct ct_err *err)
 {
+	return ct_nft_table_list2(json, len, skip, NULL, out, max, n, err);
+}
+
+int ct_nft_table_list2(const char *json, size_t len, const struct ct_ipt_ruleset *skip4,
+		       const struct ct_ipt_ruleset *skip6, char (*out)[2][CT_POL_TABLE], size_t max,
+		       size_t *n, struct ct_err *err)
+{
+	const struct nft_skip sk = {skip4, skip6}, *skip = &sk;
 	json_error_t je;
 	*n = 0;
 	if (len > NFT_MAX_BYTES)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Runs iptables-legacy-save -c and iptables-nft-save -c inside a namespace with a deadline
+/* Runs iptables-legacy-save -c and iptables-nft-save -c (and the ip6tables ones) inside a
+ * namespace with a deadline
  * (probes/pods_exec.c's runner, entered through probes/inns.c) and parses what they print. */
 #include "probes/policy.h"
 
@@ -27,10 +28,13 @@ static bool have_net_admin(void)
 struct gather_arg {
 	struct ct_policy *p;
 	double timeout_s;
+	bool ipsets;
 };
 
 static const char *const legacy_argv[] = {"iptables-legacy-save", "-c", NULL};
 static const char *const nft_argv[] = {"iptables-nft-save", "-c", NULL};
+static const char *const legacy6_argv[] = {"ip6tables-legacy-save", "-c", NULL};
+static const char *const nft6_argv[] = {"ip6tables-nft-save", "-c", NULL};
 
 static void run_one(struct gather_arg *a, int b, const char *const *argv)
 {
@@ -95,8 +99,8 @@ static void run_nft(struct gather_arg *a)
 	char(*tables)[2][CT_POL_TABLE] = calloc(NFT_MAX_TABLES, sizeof(*tables));
 	size_t nt = 0;
 	if (!tables ||
-	    ct_nft_table_list(out ? out : "", out ? strlen(out) : 0, &p->rs[CT_POL_IPT_NFT], tables,
-			      NFT_MAX_TABLES, &nt, &e) < 0) {
+	    ct_nft_table_list2(out ? out : "", out ? strlen(out) : 0, &p->rs[CT_POL_IPT_NFT],
+			       &p->rs[CT_POL_IP6T_NFT], tables, NFT_MAX_TABLES, &nt, &e) < 0) {
 		snprintf(p->error[CT_POL_NFTABLES], sizeof(p->error[0]), "%s",
 			 tables ? e.msg : "out of memory");
 		free(tables);
@@ -109,8 +113,9 @@ static void run_nft(struct gather_arg *a)
 		if (nft_cmd(p, ctx, cmd) < 0)
 			break;
 		out = nft_ctx_get_output_buffer(ctx);
-		if (ct_nft_parse_skip(&p->rs[CT_POL_NFTABLES], out ? out : "",
-				      out ? strlen(out) : 0, &p->rs[CT_POL_IPT_NFT], &e) < 0) {
+		if (ct_nft_parse_skip2(&p->rs[CT_POL_NFTABLES], out ? out : "",
+				       out ? strlen(out) : 0, &p->rs[CT_POL_IPT_NFT],
+				       &p->rs[CT_POL_IP6T_NFT], &e) < 0) {
 			snprintf(p->error[CT_POL_NFTABLES], sizeof(p->error[0]), "%s", e.msg);
 			break;
 		}
@@ -121,12 +126,36 @@ static void run_nft(struct gather_arg *a)
 	nft_ctx_free(ctx);
 }
 
+static const char *const ipset_argv[] = {"ipset", "save", NULL};
+
+/* `ipset save`: read-only, the sets Felix's iptables rules match on. */
+static void run_ipset(struct gather_arg *a)
+{
+	struct ct_err e = {0};
+	char *out = NULL;
+	size_t len = 0;
+	if (ct_exec_capture(ipset_argv, "check the ipset binary", a->timeout_s,
+			    CT_POLICY_MAX_OUTPUT, &out, &len, &e) < 0) {
+		snprintf(a->p->ipset_error, sizeof(a->p->ipset_error), "%s", e.msg);
+		return;
+	}
+	if (ct_ipset_parse(&a->p->ipsets, out ? out : "", len, &e) < 0)
+		snprintf(a->p->ipset_error, sizeof(a->p->ipset_error), "%s", e.msg);
+	else
+		a->p->ipset_read = true;
+	free(out);
+}
+
 static int gather_in(void *arg, struct ct_err *err)
 {
 	(void)err;
 	struct gather_arg *a = arg;
+	if (a->ipsets)
+		run_ipset(a);
 	run_one(a, CT_POL_IPT_LEGACY, legacy_argv);
 	run_one(a, CT_POL_IPT_NFT, nft_argv);
+	run_one(a, CT_POL_IP6T_LEGACY, legacy6_argv);
+	run_one(a, CT_POL_IP6T_NFT, nft6_argv);
 	run_nft(a);
 	return 0;
 }
@@ -138,6 +167,17 @@ int ct_policy_gather(struct ct_policy *p, const char *netns_spec, double timeout
 		p->no_cap = true;
 		return 0;
 	}
-	struct gather_arg a = {p, timeout_s};
+	struct gather_arg a = {p, timeout_s, false};
+	return ct_netns_run(netns_spec, gather_in, &a, err);
+}
+
+int ct_policy_gather_sets(struct ct_policy *p, const char *netns_spec, double timeout_s,
+			  struct ct_err *err)
+{
+	if (!have_net_admin()) {
+		p->no_cap = true;
+		return 0;
+	}
+	struct gather_arg a = {p, timeout_s, true};
 	return ct_netns_run(netns_spec, gather_in, &a, err);
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reads Felix's policy rules in a network namespace: `iptables-legacy-save -c` and
- * `iptables-nft-save -c` (one text format, parsed by model/policy.c), then libnftables'
- * "list ruleset" as JSON (model/policy_nft.c) for Calico's nftables mode and native rulesets,
- * without the tables iptables-nft-save already printed. Only `-save` is
+ * Reads Felix's policy rules in a network namespace: `iptables-legacy-save -c`,
+ * `iptables-nft-save -c`, `ip6tables-legacy-save -c` and `ip6tables-nft-save -c` (one text
+ * format, parsed by model/policy.c), then libnftables' "list ruleset" as JSON
+ * (model/policy_nft.c) for Calico's nftables mode and native rulesets, without the tables
+ * ip(6)tables-nft-save already printed. Only `-save` is
  * read-only: listing a legacy table with -L or -S creates it, so nothing else is run.
  * I/O only; no printing, no exit.
  */
@@ -24,5 +25,10 @@
  */
 int ct_policy_gather(struct ct_policy *p, const char *netns_spec, double timeout_s,
 		     struct ct_err *err);
+
+/* The same, and `ipset save` (read-only) into p->ipsets (p->ipset_read, or why not in
+ * p->ipset_error): for the encapsulation checks (analysis/encap.h). */
+int ct_policy_gather_sets(struct ct_policy *p, const char *netns_spec, double timeout_s,
+			  struct ct_err *err);
 
 #endif

@@ -520,6 +520,7 @@ echo; [ "${BENCH_SHADOW:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/shad
 echo; CALTRACE="$CALTRACE" bash tests/bench/safefiles.sh || echo "bench: safefiles section failed"
 echo; [ "${BENCH_ORDER:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/sniffmisc.sh || echo "bench: sniff order section failed"
 echo; [ "${BENCH_WRITES:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/writes.sh || echo "bench: writes section failed"
+echo; [ "${BENCH_ENCAP:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/encap.sh || echo "bench: encap section failed"
 echo; CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" bash tests/bench/roundtrip.sh || echo "bench: roundtrip.sh failed"
 echo; CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" bash tests/bench/path.sh || echo "bench: path.sh failed"
 echo; [ "${BENCH_SVC:-1}" = 0 ] || bash tests/bench/svc.sh || echo "bench: svc section failed"

@@ -10,6 +10,14 @@
 #   deny on replaces DENYIFACE's policy with "default.deny-all", a policy with no rules (a
 #   Kubernetes default-deny): its incoming packets end on the end-of-tier DROP. Both commands
 #   rewrite the whole filter table (iptables-restore), so the counters start from zero.
+#
+# Environment: FELIX_ENCAP (ipip | vxlan | none, default none) and FELIX_HOSTS (the nodes'
+# underlay addresses): as Felix does with IPIP or VXLAN on, `up` creates the allow set
+# (ipset cali40all-hosts-net for IPIP, cali40all-vxlan-net for VXLAN, holding FELIX_HOSTS),
+# and both commands put its two rules first in cali-INPUT (INPUT jumps there first): "Allow
+# IPIP packets from Calico hosts" / "Allow IPv4 VXLAN packets from allowed hosts" (from the
+# set, to a local address) and "Drop IPIP packets from non-Calico hosts" / "Drop IPv4 VXLAN
+# packets from non-allowed hosts". FELIX_VXLAN_PORT: the VXLAN port (default 4789).
 # Called by lab.sh; touches nothing outside NS.
 set -eu
 set -o pipefail
@@ -32,6 +40,15 @@ elif [ "$cmd" != up ]; then
 	usage
 fi
 
+encap=${FELIX_ENCAP:-none}
+port=${FELIX_VXLAN_PORT:-4789}
+case "$encap" in
+ipip) set_name=cali40all-hosts-net ;;
+vxlan) set_name=cali40all-vxlan-net ;;
+none) set_name="" ;;
+*) usage ;;
+esac
+
 # a Felix-like rule id: "cali:" and 16 characters derived from the rule's text
 rid() { printf 'cali:%s' "$(printf '%s' "$*" | sha1sum | head -c 16)"; }
 rule() { # CHAIN ARGS...: one rule with its id comment first, as Felix writes them
@@ -51,7 +68,21 @@ ruleset() {
 		echo ":$c - [0:0]"
 	done
 	[ -n "$deny" ] && echo ":cali-pi-default.deny-all - [0:0]"
+	[ -n "$set_name" ] && echo ":cali-INPUT - [0:0]"
 	for i in "$@"; do echo ":cali-fw-$i - [0:0]"; echo ":cali-tw-$i - [0:0]"; done
+	if [ "$encap" = ipip ]; then
+		rule INPUT -j cali-INPUT
+		rule cali-INPUT -p ipencap -m comment --comment '"Allow IPIP packets from Calico hosts"' \
+			-m set --match-set "$set_name" src -m addrtype --dst-type LOCAL -j ACCEPT
+		rule cali-INPUT -p ipencap -m comment --comment '"Drop IPIP packets from non-Calico hosts"' -j DROP
+	elif [ "$encap" = vxlan ]; then
+		rule INPUT -j cali-INPUT
+		rule cali-INPUT -p udp -m comment --comment '"Allow IPv4 VXLAN packets from allowed hosts"' \
+			-m multiport --dports "$port" -m set --match-set "$set_name" src \
+			-m addrtype --dst-type LOCAL -j ACCEPT
+		rule cali-INPUT -p udp -m comment --comment '"Drop IPv4 VXLAN packets from non-allowed hosts"' \
+			-m multiport --dports "$port" -m addrtype --dst-type LOCAL -j DROP
+	fi
 	rule INPUT -i 'cali+' -g cali-wl-to-host
 	rule FORWARD -j cali-FORWARD
 	rule FORWARD -m comment --comment '"Policy explicitly accepted packet."' \
@@ -93,4 +124,10 @@ ruleset() {
 	echo "COMMIT"
 }
 
+if [ -n "$set_name" ] && [ "$cmd" = up ]; then
+	{
+		echo "create $set_name hash:net family inet"
+		for h in ${FELIX_HOSTS:-}; do echo "add $set_name $h"; done
+	} | ip netns exec "$ns" ipset restore -exist
+fi
 ruleset "$@" | ip netns exec "$ns" "iptables-$backend-restore"

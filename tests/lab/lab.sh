@@ -6,8 +6,8 @@
 #        lab.sh env [PREFIX]           shell assignments describing the lab (eval them)
 #        lab.sh fault NAME on|off [PREFIX]
 #                   NAME: proxy_arp route calidown nogw noforward denypolicy pinpeer shadow
-#                   shadowrule; podmtu (vxlan, ipip); badgw (vxlan); birdkill peerdisable badas
-#                   (bgp, bgp2)
+#                   shadowrule; podmtu peernotallowed (vxlan, ipip); badgw (vxlan); encapdrop;
+#                   birdkill peerdisable badas (bgp, bgp2)
 #        lab.sh list                   prefixes of the labs that are up
 #
 # Everything the lab creates carries PREFIX (letters, digits, '-', at most 13 characters;
@@ -669,8 +669,12 @@ cmd_env() {
 # nodes through iptables-nft, so both backends are in every lab; LAB_FELIX_POLICY=0 leaves them out
 felix_policy_backend() { if [ "$1" = 2 ]; then echo legacy; else echo nft; fi; }
 felix_policy() { # NODE up | NODE deny on|off
-	local k=$1 i ifs=()
+	local k=$1 i ifs=() hosts="" encap=none
 	shift
+	# the encapsulation's allow set and rules, as Felix programs them (felix-policy.sh)
+	case "$(mode_of)" in ipip | vxlan) encap=$(mode_of) ;; esac
+	for i in $NODES; do hosts="$hosts ${NODE_IP[$i]}"; done
+	export FELIX_ENCAP=$encap FELIX_HOSTS=$hosts FELIX_VXLAN_PORT=$VXLAN_PORT
 	for i in $PODS; do [ "${POD_NODE[$i]}" = "$k" ] && ifs+=("$(pod_veth "$i")"); done
 	if [ "$1" = up ]; then
 		bash "$LAB_HERE/felix-policy.sh" up "$(node_ns "$k")" "$(felix_policy_backend "$k")" "${ifs[@]}"
@@ -817,11 +821,37 @@ cmd_fault() {
 		ip -n "$node" neigh replace "${NODE_IP[2]}" lladdr "$FAULT_PIN_MAC" nud permanent dev eth0
 		;;
 	pinpeer/off) ip -n "$node" neigh del "${NODE_IP[2]}" dev eth0 2>/dev/null || true ;;
+	encapdrop/on) # n2's input drops the tunnel in a table of its own (not Felix's)
+		k="ip protocol 4"
+		[ "$mode" = vxlan ] && k="udp dport $VXLAN_PORT"
+		ip netns exec "$(node_ns 2)" nft -f - <<-EOF
+			table inet filter {
+				chain input {
+					type filter hook input priority 0; policy accept;
+					$k counter drop
+				}
+			}
+		EOF
+		;;
+	encapdrop/off) ip netns exec "$(node_ns 2)" nft delete table inet filter 2>/dev/null || true ;;
+	peernotallowed/on | peernotallowed/off) # n1's underlay address out of (back in) n2's allow set
+		case "$mode" in
+		ipip) k=cali40all-hosts-net ;;
+		vxlan) k=cali40all-vxlan-net ;;
+		*) DIE_RC=2 die "fault peernotallowed needs a lab in vxlan or ipip mode (this one: $mode)" ;;
+		esac
+		[ "${LAB_FELIX_POLICY:-1}" = 0 ] && DIE_RC=2 die "fault peernotallowed needs the policy chains (LAB_FELIX_POLICY=0)"
+		if [ "$state" = on ]; then
+			ip netns exec "$(node_ns 2)" ipset del "$k" "${NODE_IP[1]}" -exist
+		else
+			ip netns exec "$(node_ns 2)" ipset add "$k" "${NODE_IP[1]}" -exist
+		fi
+		;;
 	birdkill/* | peerdisable/* | badas/*)
 		is_bgp_mode "$mode" || DIE_RC=2 die "fault $name needs a lab in bgp or bgp2 mode (this one: $mode)"
 		fault_bgp "$name" "$state"
 		;;
-	*) DIE_RC=2 die "unknown fault '$name' (proxy_arp route calidown nogw noforward denypolicy birdkill peerdisable badas podmtu badgw pinpeer shadow shadowrule)" ;;
+	*) DIE_RC=2 die "unknown fault '$name' (proxy_arp route calidown nogw noforward denypolicy birdkill peerdisable badas podmtu badgw pinpeer shadow shadowrule encapdrop peernotallowed)" ;;
 	esac
 	fault_mark "$name" "$state"
 	say "fault $name $state in '$P'"
