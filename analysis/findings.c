@@ -31,6 +31,7 @@ const struct ct_finding_def ct_finding_defs[] = {
 	{"vxlan_gateway_no_neigh", CT_SEV_FAIL, "routes", "a VXLAN route's gateway has no permanent neighbour entry"},
 	{"vxlan_gateway_no_fdb", CT_SEV_FAIL, "routes", "a VXLAN route's gateway MAC has no FDB entry on the VXLAN device"},
 	{"borrowed_ip", CT_SEV_INFO, "routes", "a remote route lies inside this node's blackhole block (a borrowed IP)"},
+	{"no_route_to_pod_gateway", CT_SEV_FAIL, "routes", "no route covers 169.254.1.1 (no default route): proxy ARP answers none of the pods"},
 	{"pod_gateway_unroutable", CT_SEV_FAIL, "routes", "the kernel finds no route for 169.254.1.1 from a workload interface: proxy ARP will not answer"},
 	{"pod_gateway_unchecked", CT_SEV_WARN, "routes", "the route for 169.254.1.1 from a workload interface could not be checked: the pod's address is not known"},
 	{"pod_gateway_via_workload", CT_SEV_FAIL, "routes", "169.254.1.1 from a workload interface routes back out of that interface: proxy ARP will not answer"},

@@ -35,6 +35,9 @@ const struct ct_fold_rule ct_fold_rules[] = {
 	 "IPv6 forwarding off: the node routes nothing for its pods' IPv6"},
 	{"forwarding_off", NULL, "pod_gateway_unroutable", CT_FOLD_SUBJECT, "forwarding_off", false,
 	 "forwarding off on caliX: the kernel refuses 169.254.1.1 from its pod"},
+	/* no route covers 169.254.1.1: every pod's gateway check says so */
+	{"no_route_to_pod_gateway", NULL, "pod_gateway_unroutable", CT_FOLD_NS, "no_route", false,
+	 "no route covers 169.254.1.1, so the kernel refuses it from every pod"},
 	/* a workload interface down: the kernel deleted its routes and refuses its pod */
 	{"workload_link_down", NULL, "workload_no_route", CT_FOLD_SUBJECT, NULL, false,
 	 "setting caliX down deletes its pod's routes"},

@@ -288,6 +288,22 @@ bool ct_gw_why(const struct ct_netns *ns, const struct ct_gwcheck *gc, char *buf
 	return true;
 }
 
+/* No route at all covers 169.254.1.1: one cause for every pod of the node, raised
+ * once per namespace; each pod's pod_gateway_unroutable folds under it. */
+static void no_route_root(const struct ct_netns *ns, struct ct_findings *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (!strcmp(f->v[i].def->code, "no_route_to_pod_gateway") &&
+		    !strcmp(f->v[i].netns, ns->name))
+			return;
+	ct_finding_add(f, "no_route_to_pod_gateway", ns->name, "169.254.1.1",
+		       "no route of any table the rules reach covers 169.254.1.1 (no default route)",
+		       "give the node a default route (any gateway, for instance the underlay's "
+		       "router): proxy ARP answers only for an address the node can route",
+		       "no route covers 169.254.1.1: proxy ARP answers none of the pods, and no pod "
+		       "can send through its gateway");
+}
+
 void ct_gw_finding(const struct ct_netns *ns, const struct ct_gwcheck *gc, struct ct_findings *f)
 {
 	const struct ct_link *wl = ct_link_by_ifindex(ns, gc->iif);
@@ -330,6 +346,7 @@ void ct_gw_finding(const struct ct_netns *ns, const struct ct_gwcheck *gc, struc
 		} else {
 			ADD("give the node a default route (any gateway, for instance the underlay's "
 			    "router): proxy ARP answers only for an address the node can route");
+			no_route_root(ns, f);
 		}
 		break;
 	case CT_GW_IP_FORWARD_OFF:

@@ -158,9 +158,9 @@ int ct_links_result_build(const struct ct_node *n, const struct ct_netns *ns,
 	ct_findings_init(&rf);
 	ct_analyze_routes(n, ns, p, NULL, &rf);
 	static const char *const wl_codes[] = {"route_to_missing_link", "route_to_down_link",
-					       "pod_gateway_unroutable", "pod_gateway_unchecked",
-					       "pod_gateway_via_workload"};
-	ct_findings_take(f, &rf, wl_codes, 5);
+					       "no_route_to_pod_gateway", "pod_gateway_unroutable",
+					       "pod_gateway_unchecked", "pod_gateway_via_workload"};
+	ct_findings_take(f, &rf, wl_codes, sizeof(wl_codes) / sizeof(wl_codes[0]));
 	ct_findings_free(&rf);
 	if (nnames)
 		ct_findings_keep(f, names, nnames);

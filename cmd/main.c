@@ -14,7 +14,7 @@ const struct ct_cmd ct_cmds[] = {
 	 "caltrace links\n"
 	 "caltrace --pods kubectl links cali12d4a061371\n"
 	 "caltrace --from node1.json -j links",
-	 "links route_to_missing_link route_to_down_link pod_gateway_unroutable "
+	 "links route_to_missing_link route_to_down_link no_route_to_pod_gateway pod_gateway_unroutable "
 	 "pod_gateway_unchecked pod_gateway_via_workload dump_interrupted"},
 	{"tunnel", cmd_tunnel, CT_NEED_NETLINK | CT_NEED_SNAPSHOT, "",
 	 "encapsulation devices (tunl0, vxlan.calico, wireguard.cali) and the mode they imply", "",

@@ -40,6 +40,7 @@ root_of() {
 	links/pod_route_missing) echo "workload_no_route $V" ;;
 	links/link_down) echo "workload_link_down $V" ;;
 	routes/pod_route_shadowed) echo "workload_route_shadowed $P/32" ;;
+	*/no_route) [ "${NOROUTE_ROOT:-0}" = 1 ] && echo "no_route_to_pod_gateway 169.254.1.1" ;;
 	esac
 }
 
@@ -63,7 +64,9 @@ check() {
 			is "$name: $cmd exits 1 with pod_gateway_unroutable for web-1's cali under $root (fail)" \
 				"$rc $(json_get "$f" '.code') $(json_get "$r" '.severity')" "1 pod_gateway_unroutable fail"
 			is "$name: $cmd: not listed again" "$(json_get "$out" "[.findings[] | select(.code == \"pod_gateway_unroutable\" and .subject == \"$LAB_POD_1_VETH\")] | length")" 0
-			ok_if "$name: $cmd: the root has a command" "$r" test -n "$(json_get "$r" '.run[0] // ""')"
+			# (no route covers 169.254.1.1: which default route to add, caltrace cannot know)
+			[ "$cause" = no_route ] ||
+				ok_if "$name: $cmd: the root has a command" "$r" test -n "$(json_get "$r" '.run[0] // ""')"
 		fi
 		is "$name: $cmd names the cause $cause" \
 			"$(json_get "$f" '.evidence | capture("\\((?<c>[a-z_]+)\\)").c')" "$cause"
@@ -91,7 +94,7 @@ healthy() {
 healthy ""
 
 lab_fault nogw on || not_ok "fault nogw on"
-check "fault nogw" no_route ""
+NOROUTE_ROOT=1 check "fault nogw" no_route ""
 lab_fault nogw off || not_ok "fault nogw off"
 
 for t in throw unreachable prohibit blackhole; do

@@ -1,6 +1,6 @@
 #!/bin/bash
 # One cause, one finding (issue 9): one fault at a time on the lab (vxlan mode: noforward,
-# route, calidown, shadow, shadowrule, badgw; bgp mode: noforward, route, birdkill),
+# route, nogw, calidown, shadow, shadowrule, badgw; bgp mode: noforward, route, nogw, birdkill),
 # `caltrace doctor -j` in the faulty node's namespace gives exactly ONE warn/fail finding, of
 # the fault's root code, and its consequences are exactly what the kernel says broke: the
 # expected codes and subjects come from the lab's variables and from the oracles (sysctl,
@@ -176,6 +176,31 @@ route() {
 	lab_fault route off || not_ok "$mode: fault route off"
 }
 
+# nogw MODE: n1's default route deleted: no route covers 169.254.1.1, one cause for every pod
+nogw() {
+	local mode=$1 out rc want="" i v
+	lab_fault nogw on || {
+		not_ok "$mode: fault nogw on"
+		return
+	}
+	for i in $(pods_of 1); do
+		v=$(lab_var "LAB_POD_${i}_VETH")
+		[ "$(refused "$LAB_N1" "$(lab_var "LAB_POD_${i}_IP")" "$v" 169.254.1.1)" = "Network is unreachable" ] &&
+			want="$want"$'\n'"pod_gateway_unroutable $v"
+	done
+	is "$mode: nogw: the kernel finds no route for 169.254.1.1 from either pod (oracle)" \
+		"$(grep -c . <<<"$want")" 2
+	out=$("$CALTRACE" -n "$LAB_N1" -j doctor --timeout 5)
+	rc=$?
+	one "$mode: nogw: n1 doctor" "$rc" "$out" "no_route_to_pod_gateway 169.254.1.1" "$want"
+	# scoped to one interface: the root, with that interface's consequence only
+	out=$("$CALTRACE" -n "$LAB_N1" -j links "$LAB_POD_2_VETH")
+	rc=$?
+	one "$mode: nogw: links $LAB_POD_2_VETH" "$rc" "$out" "no_route_to_pod_gateway 169.254.1.1" \
+		"pod_gateway_unroutable $LAB_POD_2_VETH"
+	lab_fault nogw off || not_ok "$mode: fault nogw off"
+}
+
 # calidown MODE: web-1's cali down
 calidown() {
 	local mode=$1 out rc want=""
@@ -224,6 +249,7 @@ lab_up vxlan || bail "lab up failed"
 healthy vxlan
 noforward vxlan vxlan.calico
 route vxlan
+nogw vxlan
 calidown vxlan
 shadow vxlan shadow
 shadow vxlan shadowrule
@@ -256,6 +282,7 @@ lab_up bgp || bail "lab up bgp failed"
 healthy bgp
 noforward bgp eth0
 route bgp
+nogw bgp
 
 # birdkill: n2's BIRD dies, its routes stay (persist): every one is stale, one cause
 if lab_fault birdkill on; then
