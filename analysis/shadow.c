@@ -151,11 +151,6 @@ int ct_analyze_shadow(const struct ct_netns *ns, struct ct_findings *f)
 		if (others)
 			snprintf(more, sizeof(more), " (and %zu more %s)", others,
 				 others == 1 ? "path" : "paths");
-		struct ct_finding *x = ct_finding_add(
-			f, "workload_route_shadowed", ns->name, subj, ev,
-			"remove the route or rule that wins, so the workload's own route is used",
-			"traffic to %s %s%s does not leave through %s: %s", d, from, more, wn,
-			expl[0] ? expl : (w->err ? strerror(w->err) : "another route wins"));
 		/* the fold's tags (analysis/fold.h): the pod's address, and forwarding off
 		 * where the traffic arrives (EHOSTUNREACH hides every route then) */
 		const char *why = NULL;
@@ -163,8 +158,22 @@ int ct_analyze_shadow(const struct ct_netns *ns, struct ct_findings *f)
 			why = "ip_forward_off";
 		else if (w->err == EHOSTUNREACH && in && in->forwarding == 0)
 			why = "forwarding_off";
+		struct ct_finding *x = ct_finding_add(
+			f, "workload_route_shadowed", ns->name, subj, ev,
+			why ? "turn forwarding on where the traffic arrives: no route wins over the "
+			      "workload's, the kernel forwards nothing" :
+			      "remove the route or rule that wins, so the workload's own route is used",
+			"traffic to %s %s%s does not leave through %s: %s", d, from, more, wn,
+			expl[0] ? expl : (w->err ? strerror(w->err) : "another route wins"));
 		ct_finding_tag(x, why, d);
-		run_fix(x, ns, &res);
+		/* never a line that deletes the workload's own route: with forwarding off
+		 * the lookup ends on it, refused */
+		if (why && !strcmp(why, "ip_forward_off"))
+			ct_finding_run(x, ns, "sysctl", "-w", "net.ipv4.ip_forward=1", NULL);
+		else if (why && in)
+			ct_finding_run_sysctl(x, ns, "net.ipv4.conf", in->name, "forwarding", "1");
+		else if (!(res.route && res.route->oif == w->wl && res.route->type == RTN_UNICAST))
+			run_fix(x, ns, &res);
 		if (w->iif) {
 			char s[64];
 			ct_finding_run(x, ns, "ip", "route", "get", d, "from",

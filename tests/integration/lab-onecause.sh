@@ -147,6 +147,13 @@ noforward() {
 				"$(grep -E " $v\$" <<<"$want")"
 		fi
 	done
+	# routes ADDR has no forwarding finding of its own: the shadow check stands alone there,
+	# and its fix must turn forwarding on, never delete the workload's own route
+	out=$("$CALTRACE" -n "$LAB_N1" -j routes "$LAB_POD_1_IP")
+	rc=$?
+	x=$(json_get "$out" '[.findings[] | select(.code == "workload_route_shadowed")] | first | .run | join(";")')
+	is "$mode: noforward: routes $LAB_POD_1_IP: workload_route_shadowed's fix turns forwarding on, deletes no route" \
+		"$rc $(grep -c 'sysctl -w net.ipv4.ip_forward=1$' <<<"${x//;/$'\n'}") $(grep -c ' route del ' <<<"${x//;/$'\n'}")" "1 1 0"
 	lab_fault noforward off || not_ok "$mode: fault noforward off"
 }
 
