@@ -142,6 +142,9 @@ int ct_links_result_build(const struct ct_node *n, const struct ct_netns *ns,
 	r->ns = ns;
 	if (ct_workloads(n, ns, p, &r->w, &r->nw) < 0)
 		return -1;
+	/* every workload is checked (whether the node is dual-stack is a fact of all of
+	 * them), then the scope keeps the findings of the named ones */
+	ct_analyze_links(n, ns, p, r->w, r->nw, f);
 	if (nnames) {
 		size_t k = 0;
 		for (size_t i = 0; i < r->nw; i++)
@@ -152,7 +155,6 @@ int ct_links_result_build(const struct ct_node *n, const struct ct_netns *ns,
 				}
 		r->nw = k;
 	}
-	ct_analyze_links(n, ns, p, r->w, r->nw, f);
 	/* route findings that concern workload interfaces belong to this scope too */
 	struct ct_findings rf;
 	ct_findings_init(&rf);
