@@ -29,7 +29,9 @@ static const struct ct_netns *pod_host(struct ct_ctx *c, const struct ct_node *n
 		return NULL;
 	struct ct_gather_opts g = {
 		.netns_spec = peer->path,
-		.what = CT_G_LINKS | CT_G_ROUTES | CT_G_NETCONF,
+		/* the gateway check too: pod_gateway_failed names the host's own refusal, as
+		 * neigh does */
+		.what = CT_G_LINKS | CT_G_ROUTES | CT_G_NETCONF | CT_G_GWCHECK,
 		.prefixes = &c->o.prefixes,
 		.proc_root = c->proc_root,
 	};

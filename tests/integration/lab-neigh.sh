@@ -81,6 +81,12 @@ for mode in $LAB_MODES; do
 			"$(caltrace_gw "$out")" "$(oracle_gw "$LAB_POD_1_NS")"
 		is "$mode: fault $f: exit 1 and finding pod_gateway_failed" \
 			"$rc $(json_get "$out" '[.findings[] | select(.code == "pod_gateway_failed")] | length > 0')" "1 true"
+		# doctor in the pod names the same host-side cause as neigh (both ask the host's kernel)
+		ev=$(json_get "$out" '[.findings[] | select(.code == "pod_gateway_failed")] | first | .evidence')
+		out=$("$CALTRACE" -n "$LAB_POD_1_NS" -j doctor)
+		rc=$?
+		is "$mode: fault $f: doctor in the pod: pod_gateway_failed with neigh's evidence" \
+			"$rc $(json_get "$out" '[.findings[] | select(.code == "pod_gateway_failed")] | first | .evidence')" "1 $ev"
 		lab_fault "$f" off || not_ok "$mode: fault $f off"
 		pings "$LAB_POD_1_NS" "$LAB_POD_3_IP"
 		out=$("$CALTRACE" -n "$LAB_POD_1_NS" -j neigh)
