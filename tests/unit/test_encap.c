@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/fixture.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
@@ -26,43 +28,9 @@
 #include "model/model.h"
 #include "model/policy.h"
 
-static char root[PATH_MAX] = ".";
-
-static void find_root(void)
-{
-	const char *env = getenv("CT_SRCDIR");
-	char exe[PATH_MAX];
-	if (env && *env) {
-		snprintf(root, sizeof(root), "%s", env);
-		return;
-	}
-	ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (l <= 0)
-		return;
-	exe[l] = 0;
-	for (int up = 0; up < 3; up++) {
-		char *s = strrchr(exe, '/');
-		if (s)
-			*s = 0;
-	}
-	char probe[PATH_MAX + 64];
-	snprintf(probe, sizeof(probe), "%s/tests/fixtures/policy", exe);
-	if (access(probe, R_OK) == 0)
-		snprintf(root, sizeof(root), "%s", exe);
-}
-
 static char *slurp(const char *name, size_t *len, char *path, size_t plen)
 {
-	snprintf(path, plen, "%s/tests/fixtures/policy/%s", root, name);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open fixture '%s': %s", path, strerror(errno));
-	char *buf = malloc(1 << 20);
-	assert_non_null(buf);
-	*len = fread(buf, 1, (1 << 20) - 1, f);
-	buf[*len] = 0;
-	fclose(f);
-	return buf;
+	return ct_fx_read("policy", name, len, path, plen);
 }
 
 /* The first line a shell command prints (the oracle), trimmed. */
@@ -630,7 +598,7 @@ static void test_truncation(void **state)
 
 int main(void)
 {
-	find_root();
+	ct_fx_find_root("policy");
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ipt),	       cmocka_unit_test(test_nft),
 	    cmocka_unit_test(test_v6),	       cmocka_unit_test(test_malformed),

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/fixture.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -21,53 +23,9 @@
 
 #include "model/policy.h"
 
-static char root[PATH_MAX] = ".";
-
-static void find_root(void)
-{
-	const char *env = getenv("CT_SRCDIR");
-	char exe[PATH_MAX];
-	if (env && *env) {
-		snprintf(root, sizeof(root), "%s", env);
-		return;
-	}
-	ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (l <= 0)
-		return;
-	exe[l] = 0;
-	for (int up = 0; up < 3; up++) {
-		char *s = strrchr(exe, '/');
-		if (s)
-			*s = 0;
-	}
-	char probe[PATH_MAX + 64];
-	snprintf(probe, sizeof(probe), "%s/tests/fixtures/policy", exe);
-	if (access(probe, R_OK) == 0)
-		snprintf(root, sizeof(root), "%s", exe);
-}
-
 static char *fixture(const char *name, size_t *len, char *path, size_t plen)
 {
-	snprintf(path, plen, "%s/tests/fixtures/policy/%s", root, name);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open fixture '%s': %s", path, strerror(errno));
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-	for (;;) {
-		if (n + 4096 > cap) {
-			cap = cap ? cap * 2 : 65536;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-		size_t r = fread(buf + n, 1, cap - n, f);
-		if (!r)
-			break;
-		n += r;
-	}
-	fclose(f);
-	*len = n;
-	return buf;
+	return ct_fx_read("policy", name, len, path, plen);
 }
 
 /* The first line of an awk program's output as a number (the oracle). */
@@ -539,7 +497,7 @@ static void test_nft_dualstack(void **state)
 
 int main(void)
 {
-	find_root();
+	ct_fx_find_root("policy");
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse_counts),
 	    cmocka_unit_test(test_follow_flat),

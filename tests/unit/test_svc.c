@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/fixture.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
@@ -26,54 +28,9 @@
 
 #include "model/svc.h"
 
-static char root[PATH_MAX] = ".";
-
-static void find_root(void)
-{
-	const char *env = getenv("CT_SRCDIR");
-	char exe[PATH_MAX];
-	if (env && *env) {
-		snprintf(root, sizeof(root), "%s", env);
-		return;
-	}
-	ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (l <= 0)
-		return;
-	exe[l] = 0;
-	for (int up = 0; up < 3; up++) {
-		char *s = strrchr(exe, '/');
-		if (s)
-			*s = 0;
-	}
-	char probe[PATH_MAX + 64];
-	snprintf(probe, sizeof(probe), "%s/tests/fixtures/svc", exe);
-	if (access(probe, R_OK) == 0)
-		snprintf(root, sizeof(root), "%s", exe);
-}
-
 static char *fixture(const char *name, size_t *len)
 {
-	char path[PATH_MAX + 64];
-	snprintf(path, sizeof(path), "%s/tests/fixtures/svc/%s", root, name);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open fixture '%s': %s", path, strerror(errno));
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-	for (;;) {
-		if (n + 4096 > cap) {
-			cap = cap ? cap * 2 : 65536;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-		size_t r = fread(buf + n, 1, cap - n, f);
-		if (!r)
-			break;
-		n += r;
-	}
-	fclose(f);
-	*len = n;
-	return buf;
+	return ct_fx_read("svc", name, len, NULL, 0);
 }
 
 /* What a Service must look like: "VIP PROTO PORT NAME" and its backends, "" for none. */
@@ -627,7 +584,7 @@ static void test_rule_fields(void **state)
 
 int main(void)
 {
-	find_root();
+	ct_fx_find_root("svc");
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_iptables),	   cmocka_unit_test(test_nftables),
 	    cmocka_unit_test(test_merge),	   cmocka_unit_test(test_ipvs),
