@@ -67,6 +67,18 @@ static void service_json(struct ct_out *o, const struct ct_svc *v)
 	ct_out_object_end(o);
 }
 
+/* Did an earlier unknown hop than i give this evidence line? (The hops on a node
+ * that is not known share why and how to see them: said once.) */
+static bool said_before(const struct ct_path *p, size_t i, const char *line)
+{
+	for (size_t j = 0; j < i; j++)
+		if (p->v[j].verdict == CT_HOP_UNKNOWN)
+			for (unsigned k = 0; k < p->v[j].n_evidence; k++)
+				if (!strcmp(p->v[j].evidence[k], line))
+					return true;
+	return false;
+}
+
 void ct_views_path(struct ct_out *o, const struct ct_cluster *c, const struct ct_path_query *q,
 		   const struct ct_path *p, const char *proto)
 {
@@ -153,7 +165,8 @@ void ct_views_path(struct ct_out *o, const struct ct_cluster *c, const struct ct
 			      ct_hop_verdict_names[h->verdict]);
 		ct_out_printf(o, "    %s\n", ct_escape(h->summary, e, sizeof(e)));
 		for (unsigned k = 0; k < h->n_evidence; k++)
-			ct_out_printf(o, "    %s\n", ct_escape(h->evidence[k], e, sizeof(e)));
+			if (h->verdict != CT_HOP_UNKNOWN || !said_before(p, i, h->evidence[k]))
+				ct_out_printf(o, "    %s\n", ct_escape(h->evidence[k], e, sizeof(e)));
 		for (unsigned k = 0; k < h->n_findings; k++)
 			ct_out_printf(o, "    %s: %s\n", h->findings[k].def ? h->findings[k].def->code : "?",
 				      ct_escape(h->findings[k].message, e, sizeof(e)));

@@ -143,6 +143,12 @@ for mode in $LAB_MODES; do
 	got=$(jq -r '[.hops[] | select(.node == null and .kind == "forward")][0].evidence | join(" ")' <<<"$out")
 	case "$got" in *"caltrace snapshot -o FILE"*"--node NAME=@FILE"*) ok "$mode local node only: says how to get the rest" ;;
 	*) not_ok "$mode local node only: says how to get the rest" "$got" ;; esac
+	# in text, what the unknown hops share (why, how to see them) is said once, not per hop
+	out=$("$CALTRACE" --color never -n "$LAB_N1" path "$LAB_POD_1_IP" "$LAB_POD_3_IP" 2>&1)
+	is "$mode local node only: text says how to get the rest once per reason" \
+		"$(grep -F 'caltrace snapshot -o FILE' <<<"$out" | sort | uniq -d | wc -l) $(grep -cF 'caltrace snapshot -o FILE' <<<"$out")" \
+		"0 $(grep -F 'caltrace snapshot -o FILE' <<<"$out" | sort -u | grep -c .)"
+	ok_if "$mode local node only: text says it at all" "$out" grep -qF 'caltrace snapshot -o FILE' <<<"$out"
 
 	# ---- a snapshot node: the same hops as live
 	snap=$TMPD/n2-$mode.json
