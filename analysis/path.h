@@ -73,6 +73,11 @@ struct ct_hop_probe {
 	bool req_seen, rep_seen;
 	unsigned req_n, rep_n; /* how many of the probes */
 	int64_t req_us, rep_us;
+	/* a tunnel's egress or ingress: the node's underlay device, where the packet is
+	 * encapsulated (VXLAN, IPIP), watched too */
+	bool wire_watched;
+	char wire_iface[16];
+	bool wire_req_seen, wire_rep_seen;
 	bool lost_here; /* the first hop where the packet disappears */
 	char cause[256]; /* on that hop: why, "" */
 };

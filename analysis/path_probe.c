@@ -113,9 +113,25 @@ static void judge_stretch(struct ct_path *p, size_t a, size_t b, bool rep)
 	if (!rep && pr->icmp_error[0] && pr->icmp_type == 3 && pr->icmp_code == 4) {
 		static const enum ct_hop_kind ks[] = {CT_HOP_EGRESS, CT_HOP_FORWARD};
 		size_t k = pick(p, a, b, -1, ks, 2);
-		blame(p, k, rep, "%s: %s (the probe is larger than the path allows)", icmp_says(pr),
-		      pr->icmp_error);
+		blame(p, k, rep, "%s: the probe (%u bytes of payload) is larger than the path allows",
+		      pr->icmp_error, pr->size);
 		return;
+	}
+	/* arrived encapsulated on the underlay, never came out of the tunnel device */
+	const struct ct_hop *bh = &p->v[b];
+	if (bh->kind == CT_HOP_INGRESS && bh->probe.wire_watched &&
+	    (rep ? bh->probe.wire_rep_seen : bh->probe.wire_req_seen)) {
+		bool moved = false;
+		for (unsigned i = 0; i < pr->n_moved; i++)
+			moved |= pr->moved[i].node == bh->node && pr->moved[i].hop < 0;
+		if (!moved) {
+			blame(p, b, rep, "%s arrived encapsulated on %s's %s and never came out of %s: "
+			      "dropped before decapsulation (a firewall on %s's input for the tunnel's "
+			      "packets, or a port or VNI that does not match)", what,
+			      bh->node_name[0] ? bh->node_name : "?", bh->probe.wire_iface, bh->subject,
+			      bh->node_name[0] ? bh->node_name : "?");
+			return;
+		}
 	}
 	/* a policy chain's DROP that moved on a hop of the stretch */
 	for (unsigned i = 0; i < pr->n_moved; i++) {

@@ -258,6 +258,25 @@ static const char *hop_ns_path(const struct ct_cluster *cl, const struct ct_hop 
 	return NULL;
 }
 
+/* A tunnel hop (its device a vxlan, ipip or tun link): the device of the node's underlay
+ * address, or NULL. */
+static const char *underlay_of(const struct ct_cluster *cl, const struct ct_hop *h)
+{
+	const struct ct_node *n = h->node >= 0 ? ct_cluster_node(cl, h->node) : NULL;
+	if (!n || !n->ns.n || !n->n_underlay || strcmp(h->netns, n->ns.v[0].name))
+		return NULL;
+	const struct ct_netns *ns = &n->ns.v[0];
+	const struct ct_link *t = ct_link_by_name(ns, h->subject);
+	if (!t || (strcmp(t->kind, "vxlan") && strcmp(t->kind, "ipip") && strcmp(t->kind, "tun")))
+		return NULL;
+	for (size_t i = 0; i < ns->addrs.n; i++)
+		if (ct_ip_eq(&ns->addrs.v[i].pfx.ip, &n->underlay_ips[0])) {
+			const struct ct_link *l = ct_link_by_ifindex(ns, ns->addrs.v[i].ifindex);
+			return l && strcmp(l->name, h->subject) ? l->name : NULL;
+		}
+	return NULL;
+}
+
 static void progress(void *arg, unsigned sent, unsigned received)
 {
 	(void)arg;
@@ -321,15 +340,16 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 		po.progress = progress;
 	/* one watch per (namespace, interface) */
 	size_t nh = path->n;
-	struct ct_probe_watch *w = calloc(nh ? nh : 1, sizeof(*w));
+	struct ct_probe_watch *w = calloc(nh ? 2 * nh : 1, sizeof(*w));
 	int *hw = calloc(nh ? nh : 1, sizeof(*hw));
+	int *hww = calloc(nh ? nh : 1, sizeof(*hww));
 	size_t nw = 0;
 	size_t nn = cl->nodes.n;
 	struct ct_nstat *before = calloc(nn, sizeof(*before));
 	struct ct_nstat *after = calloc(nn, sizeof(*after));
 	bool *onpath = calloc(nn, 1), *nsok = calloc(nn, 1);
 	int rc = 0;
-	if (!w || !hw || !before || !after || !onpath || !nsok) {
+	if (!w || !hw || !hww || !before || !after || !onpath || !nsok) {
 		fprintf(stderr, "caltrace: out of memory\n");
 		rc = CT_EXIT_GATHER;
 		goto out;
@@ -352,6 +372,28 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 			nw++;
 		}
 		hw[k] = (int)i;
+	}
+	/* the underlay device under a tunnel's egress and ingress */
+	for (size_t k = 0; k < nh; k++) {
+		const struct ct_hop *h = &path->v[k];
+		hww[k] = -1;
+		const char *u = (h->kind == CT_HOP_EGRESS || h->kind == CT_HOP_INGRESS) && hw[k] >= 0
+					? underlay_of(cl, h)
+					: NULL;
+		if (!u)
+			continue;
+		char nsp[CT_PATH_LEN];
+		snprintf(nsp, sizeof(nsp), "%s", w[hw[k]].netns);
+		size_t i;
+		for (i = 0; i < nw; i++)
+			if (!strcmp(w[i].netns, nsp) && !strcmp(w[i].iface, u))
+				break;
+		if (i == nw) {
+			snprintf(w[nw].netns, sizeof(w[nw].netns), "%s", nsp);
+			snprintf(w[nw].iface, sizeof(w[nw].iface), "%s", u);
+			nw++;
+		}
+		hww[k] = (int)i;
 	}
 	struct ct_probe pb;
 	if (ct_probe_open(&pb, &po, w, nw, &c->err) < 0) {
@@ -471,9 +513,15 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 	}
 	for (size_t k = 0; k < nh; k++) {
 		struct ct_hop_probe *hp = &path->v[k].probe;
-		if (hw[k] < 0) {
-			continue;
+		if (hww[k] >= 0 && w[hww[k]].src >= 0) {
+			const struct ct_probe_watch *y = &w[hww[k]];
+			hp->wire_watched = true;
+			snprintf(hp->wire_iface, sizeof(hp->wire_iface), "%s", y->iface);
+			hp->wire_req_seen = y->req_seen;
+			hp->wire_rep_seen = y->rep_seen;
 		}
+		if (hw[k] < 0)
+			continue;
 		const struct ct_probe_watch *x = &w[hw[k]];
 		if (x->src < 0)
 			continue;
@@ -495,6 +543,7 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 out:
 	free(w);
 	free(hw);
+	free(hww);
 	free(before);
 	free(after);
 	free(onpath);

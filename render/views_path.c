@@ -89,6 +89,12 @@ static void probe_cell(const struct ct_path *p, size_t i, char *b, size_t len)
 			break;
 		}
 	}
+	if (x->wire_watched) {
+		size_t u = strlen(b);
+		bool ws = h->reverse ? x->wire_rep_seen : x->wire_req_seen;
+		snprintf(b + u, len - u, "; encapsulated on %s: %s", x->wire_iface,
+			 ws ? "seen" : "not seen");
+	}
 	if (x->lost_here) {
 		size_t u = strlen(b);
 		snprintf(b + u, len - u, ", lost here");
@@ -235,6 +241,12 @@ void ct_views_path(struct ct_out *o, const struct ct_cluster *c, const struct ct
 			ct_rec_uint(o, NULL, "reply_count", x->rep_n);
 			ct_rec_int(o, NULL, "request_us", x->req_us, x->req_us != 0, CT_HL_NONE);
 			ct_rec_int(o, NULL, "reply_us", x->rep_us, x->rep_us != 0, CT_HL_NONE);
+			ct_rec_str(o, NULL, "wire_interface", x->wire_watched ? x->wire_iface : NULL,
+				   CT_HL_NONE);
+			ct_rec_bool(o, NULL, "wire_request_seen", x->wire_watched ? x->wire_req_seen : -1,
+				    CT_HL_NONE);
+			ct_rec_bool(o, NULL, "wire_reply_seen", x->wire_watched ? x->wire_rep_seen : -1,
+				    CT_HL_NONE);
 			ct_rec_bool(o, NULL, "lost_here", x->lost_here, CT_HL_NONE);
 			ct_rec_str(o, NULL, "cause", x->cause[0] ? x->cause : NULL, CT_HL_NONE);
 			ct_rec_obj_end(o);
