@@ -147,22 +147,21 @@ static void judge_stretch(struct ct_path *p, size_t a, size_t b, bool rep)
 		      denies ? "path_policy_denies confirmed" : "the policy dropped it");
 		return;
 	}
-	/* a kernel counter that moved on a node of the stretch */
-	for (unsigned i = 0; i < pr->n_moved; i++) {
-		const struct ct_probe_moved *m = &pr->moved[i];
-		const char *says = m->hop < 0 ? counter_says(m->name) : NULL;
-		if (!says)
+	/* a kernel counter that moved on a node of the stretch: the first node on the way */
+	for (size_t j = a; j <= b; j++) {
+		if (p->v[j].node < 0 || (j > a && p->v[j].node == p->v[j - 1].node))
 			continue;
-		bool on = false;
-		for (size_t k = a; k <= b; k++)
-			on |= p->v[k].node == m->node;
-		if (!on)
-			continue;
-		static const enum ct_hop_kind ks[] = {CT_HOP_FORWARD, CT_HOP_INGRESS};
-		size_t k = pick(p, a, b, m->node, ks, 2);
-		blame(p, k, rep, "%s moved by %lld on %s: %s", m->name, (long long)m->delta,
-		      p->v[k].node_name[0] ? p->v[k].node_name : "?", says);
-		return;
+		for (unsigned i = 0; i < pr->n_moved; i++) {
+			const struct ct_probe_moved *m = &pr->moved[i];
+			const char *says = m->hop < 0 ? counter_says(m->name) : NULL;
+			if (!says || m->node != p->v[j].node)
+				continue;
+			static const enum ct_hop_kind ks[] = {CT_HOP_FORWARD, CT_HOP_INGRESS};
+			size_t k = pick(p, j, b, m->node, ks, 2);
+			blame(p, k, rep, "%s moved by %lld on %s: %s", m->name, (long long)m->delta,
+			      p->v[k].node_name[0] ? p->v[k].node_name : "?", says);
+			return;
+		}
 	}
 	if (!rep && pr->icmp_error[0]) {
 		blame(p, b, rep, "%s: %s", icmp_says(pr), pr->icmp_error);
