@@ -75,8 +75,7 @@ const struct ct_cmd ct_cmds[] = {
 	 "SRC, DST: a pod address (IPv4 or IPv6), NAMESPACE/POD, or a node address",
 	 "caltrace path 172.168.135.130 172.168.195.12\n"
 	 "caltrace path --node n2=@node2.json default/web-1 default/web-2\n"
-	 "caltrace --nodes nodes.txt -j path --proto tcp --port 80 10.244.1.5 10.244.2.7\n"
-	 "caltrace --nodes nodes.txt path --probe --size 1440 default/web-1 default/web-2",
+	 "caltrace --nodes nodes.txt path --probe --proto tcp --port 80 10.244.1.5 10.244.2.7",
 	 "path links routes tunnel neigh bgp doctor dump_interrupted"},
 	{"veth-name", cmd_veth_name, CT_NEED_NONE, "NAMESPACE/POD...",
 	 "print the host-side interface name Calico gives a pod", "", "pod", "",
