@@ -118,7 +118,7 @@ for mode in $LAB_MODES; do
 		# ---- podmtu: pod 1 at 1500 behind vxlan.calico at 1450; 1440 bytes of data
 		lab_fault podmtu on || not_ok "$mode podmtu: apply"
 		# the oracle first (DF set; a path MTU the kernel cached shows as "mtu=N" instead)
-		oracle=$(ip netns exec "$LAB_POD_1_NS" ping -n -c 1 -W 2 -M do -s 1440 "$B" 2>&1)
+		oracle=$(ip netns exec "$LAB_POD_1_NS" ping -n -c 1 -W 2 -M "do" -s 1440 "$B" 2>&1)
 		omtu=$(sed -n 's/.*Frag needed and DF set (mtu = \([0-9]*\)).*/\1/p; s/.*mtu=\([0-9]*\).*/\1/p' <<<"$oracle" | head -n 1)
 		probe "$A" "$B" --size 1440
 		is "$mode podmtu --size 1440: exit 1" "$rc" 1
@@ -132,10 +132,11 @@ for mode in $LAB_MODES; do
 		lab_fault podmtu off || not_ok "$mode podmtu: revert"
 
 		# ---- VXLAN dropped on n2's input by an nft rule of our own
-		ip netns exec "$LAB_N2" nft add table inet ctprobe &&
+		if ! { ip netns exec "$LAB_N2" nft add table inet ctprobe &&
 			ip netns exec "$LAB_N2" nft add chain inet ctprobe input '{ type filter hook input priority 0; }' &&
-			ip netns exec "$LAB_N2" nft add rule inet ctprobe input udp dport 4789 counter drop ||
+			ip netns exec "$LAB_N2" nft add rule inet ctprobe input udp dport 4789 counter drop; }; then
 			not_ok "$mode encap drop: the nft rule"
+		fi
 		probe "$A" "$B"
 		nftc=$(ip netns exec "$LAB_N2" nft list table inet ctprobe 2>/dev/null | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
 		ip netns exec "$LAB_N2" nft delete table inet ctprobe || not_ok "$mode encap drop: delete the rule"
