@@ -313,9 +313,12 @@ static void missing_add(struct ct_path_probe *pr, const char *what)
 }
 
 /* Sends the probes and fills path->probe and the hops' probe. 0, or an exit code with a
- * message printed. pols: the policy read before (per node, NULL not read). */
+ * message printed. pols: the policy read before (per node, NULL not read). The capture
+ * handles stay open in *pbp (*pb_open) for the caller to close once the answer is out:
+ * closing a packet socket waits for the kernel (about 25 ms each). */
 static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_path_query *q,
-		     struct ct_path *path, struct ct_policy *const *pols)
+		     struct ct_path *path, struct ct_policy *const *pols, struct ct_probe *pbp,
+		     bool *pb_open)
 {
 	struct ct_path_probe *pr = &path->probe;
 	struct ct_node *sn = q->src.node >= 0 ? ct_cluster_node(cl, q->src.node) : NULL;
@@ -395,11 +398,12 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 		}
 		hww[k] = (int)i;
 	}
-	struct ct_probe pb;
-	if (ct_probe_open(&pb, &po, w, nw, &c->err) < 0) {
+	struct ct_probe *pb = pbp;
+	if (ct_probe_open(pb, &po, w, nw, &c->err) < 0) {
 		rc = ct_report_err(c);
 		goto out;
 	}
+	*pb_open = true;
 	/* the counters before */
 	for (size_t i = 0; i < nn; i++) {
 		struct ct_node *n = ct_cluster_node(cl, (int)i);
@@ -415,8 +419,7 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 		}
 	}
 	struct ct_probe_result r;
-	ct_probe_run(&pb, &r, &c->err);
-	ct_probe_close(&pb);
+	ct_probe_run(pb, &r, &c->err);
 	if (tty)
 		fprintf(stderr, "\r\033[K");
 	/* the counters after: what moved */
@@ -496,7 +499,7 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 	pr->sent = r.sent;
 	pr->received = r.received;
 	pr->rtt_us = r.rtt_us;
-	pr->size = pb.o.size;
+	pr->size = pb->o.size;
 	pr->send_errno = r.send_errno;
 	if (r.icmp) {
 		char f[64];
@@ -622,6 +625,8 @@ int cmd_path(struct ct_ctx *c)
 	ct_path_init(&path);
 	struct ct_svcs svcs;
 	ct_svcs_init(&svcs);
+	struct ct_probe pb;
+	bool pb_open = false;
 
 	if (!local_listed) {
 		if (ct_cluster_load(&cl, "", local_spec, &c->err) < 0) {
@@ -778,7 +783,8 @@ int cmd_path(struct ct_ctx *c)
 			rc = CT_EXIT_USAGE;
 			goto out;
 		}
-		if ((rc = run_probe(c, &cl, &q, &path, (struct ct_policy *const *)polp)) != 0)
+		if ((rc = run_probe(c, &cl, &q, &path, (struct ct_policy *const *)polp, &pb,
+				    &pb_open)) != 0)
 			goto out;
 	}
 	struct ct_node *n0 = ct_cluster_node(&cl, q.src.node >= 0 ? q.src.node : 0);
@@ -791,6 +797,10 @@ int cmd_path(struct ct_ctx *c)
 	if (path.probe.done && path.probe.received < path.probe.sent)
 		rc = CT_EXIT_PROBLEMS;
 out:
+	if (pb_open) {
+		ct_out_flush(&c->out); /* the answer out before the captures close */
+		ct_probe_close(&pb);
+	}
 	ct_path_free(&path);
 	ct_svcs_free(&svcs);
 	for (size_t i = 0; lv && i < cl.nodes.n; i++)

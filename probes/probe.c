@@ -144,7 +144,7 @@ int ct_probe_open(struct ct_probe *pb, const struct ct_probe_opts *o, struct ct_
 		ct_probe_close(pb);
 		return -1;
 	}
-	struct ct_cap_opts co = {.snaplen = 65535, .buffer_kb = 1024};
+	struct ct_cap_opts co = {.snaplen = 65535, .buffer_kb = 128};
 	char flt[256];
 	filter_for(&pb->o, flt, sizeof(flt));
 	for (size_t i = 0; i < nw; i++) {
