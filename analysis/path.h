@@ -177,7 +177,8 @@ struct ct_path_probe {
 	int lost_hop;           /* index in the hops, -1 nothing lost */
 	bool lost_reply;        /* the request arrived, the reply did not */
 	char cause[256];
-	unsigned mtu_largest;   /* --mtu: the largest packet (IP bytes) that passes, 0 unknown */
+	bool mtu_asked;         /* --mtu */
+	unsigned mtu_largest;   /* --mtu: the largest packet (IP bytes) that passes, 0 none */
 };
 
 struct ct_path {

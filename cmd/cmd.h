@@ -49,6 +49,7 @@ enum {
 	CT_OPT_PROBE,
 	CT_OPT_WAIT,
 	CT_OPT_SIZE,
+	CT_OPT_MTU,
 };
 
 #define CT_MAX_NETNS 64        /* -n given several times (sniff) */
@@ -97,6 +98,7 @@ struct ct_opts {
 	double wait;             /* --wait SECONDS, 0: 1 */
 	unsigned size;           /* --size N payload bytes, 0: the default */
 	bool size_set;
+	bool mtu;                /* --mtu */
 	int argc;
 	char **argv; /* positional arguments after the command */
 };

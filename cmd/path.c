@@ -337,7 +337,7 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 	po.count = c->o.count ? (unsigned)c->o.count : 1;
 	po.wait_s = c->o.wait > 0 ? c->o.wait : 1;
 	po.size = c->o.size;
-	po.pmtu_probe = c->o.size_set;
+	po.pmtu_probe = c->o.size_set || c->o.mtu;
 	bool tty = isatty(2) && !c->o.json;
 	if (tty)
 		po.progress = progress;
@@ -493,6 +493,15 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 		}
 		ct_policy_free(&now);
 	}
+	/* --mtu: after the counters, so that its probes do not move them */
+	if (c->o.mtu) {
+		unsigned hi = nh && path->v[0].mtu ? path->v[0].mtu : 1500;
+		if (ct_probe_mtu(pb, hi, &pr->mtu_largest, &c->err) < 0) {
+			rc = ct_report_err(c);
+			goto out;
+		}
+		pr->mtu_asked = true;
+	}
 	/* into the path */
 	pr->done = true;
 	pr->ip_proto = po.proto;
@@ -560,8 +569,12 @@ int cmd_path(struct ct_ctx *c)
 		fprintf(stderr, "caltrace: path takes SRC and DST (a pod address, NAMESPACE/POD or a node address)\n");
 		return CT_EXIT_USAGE;
 	}
-	if (!c->o.probe && (c->o.wait > 0 || c->o.size_set || c->o.count)) {
-		fprintf(stderr, "caltrace: --wait, --size and --count go with --probe\n");
+	if (!c->o.probe && (c->o.wait > 0 || c->o.size_set || c->o.count || c->o.mtu)) {
+		fprintf(stderr, "caltrace: --wait, --size, --count and --mtu go with --probe\n");
+		return CT_EXIT_USAGE;
+	}
+	if (c->o.mtu && c->o.proto && strcmp(c->o.proto, "icmp")) {
+		fprintf(stderr, "caltrace: --mtu probes with ICMP echo, not --proto %s\n", c->o.proto);
 		return CT_EXIT_USAGE;
 	}
 	if (c->o.probe && c->o.proto && strcmp(c->o.proto, "icmp") && !c->o.port) {

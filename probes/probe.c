@@ -500,6 +500,90 @@ int ct_probe_run(struct ct_probe *pb, struct ct_probe_result *r, struct ct_err *
 	return 0;
 }
 
+/* one echo of size bytes of data with sequence seq: 1 answered, 0 not (an ICMP error quoting
+ * it, a send error, or the wait ran out) */
+static int mtu_try(struct ct_probe *pb, unsigned size, uint16_t seq)
+{
+	int s = pb->socks[0];
+	size_t n = 8 + size;
+	uint8_t *b = calloc(1, n);
+	if (!b)
+		return 0;
+	b[0] = 8;
+	b[4] = (uint8_t)(pb->key.id >> 8);
+	b[5] = (uint8_t)pb->key.id;
+	b[6] = (uint8_t)(seq >> 8);
+	b[7] = (uint8_t)seq;
+	uint64_t nonce = pb->nonce ^ seq;
+	memcpy(b + 8, &nonce, 8);
+	uint16_t c = csum(b, n);
+	b[2] = (uint8_t)(c >> 8);
+	b[3] = (uint8_t)c;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	fill_sa(&pb->o.dst, 0, &ss, &sl);
+	ssize_t r = sendto(s, b, n, 0, (struct sockaddr *)&ss, sl);
+	free(b);
+	if (r < 0)
+		return 0;
+	int64_t until = mono_us() + (int64_t)(pb->o.wait_s * 1e6);
+	uint8_t buf[65536];
+	for (;;) {
+		int64_t left = (until - mono_us()) / 1000;
+		if (left < 0)
+			return 0;
+		struct pollfd p = {s, POLLIN, 0};
+		if (poll(&p, 1, (int)left + 1) <= 0)
+			continue;
+		for (int guard = 0; guard < 64; guard++) {
+			ssize_t k = recv(s, buf, sizeof(buf), MSG_DONTWAIT);
+			if (k <= 0)
+				break;
+			struct ct_pkt pk;
+			struct ct_decode_opts dopt;
+			memset(&dopt, 0, sizeof(dopt));
+			ct_pkt_decode(buf, (uint32_t)k, (uint32_t)k, CT_DLT_RAW, &dopt, &pk);
+			const struct ct_pkt_l4 *l4 = &pk.outer_l4;
+			if (!pk.outer.present || !l4->present || l4->proto != IPPROTO_ICMP)
+				continue;
+			if (l4->icmp_type == 0 && l4->icmp_id == pb->key.id && l4->icmp_seq == seq &&
+			    ct_ip_eq(&pk.outer.src, &pb->key.dst))
+				return 1;
+			if ((l4->icmp_type == 3 || l4->icmp_type == 11) && l4->quoted_present &&
+			    l4->quoted.proto == IPPROTO_ICMP && ct_ip_eq(&l4->quoted.src, &pb->key.src) &&
+			    ct_ip_eq(&l4->quoted.dst, &pb->key.dst) && l4->quoted.total_len == 28 + size)
+				return 0;
+		}
+	}
+}
+
+int ct_probe_mtu(struct ct_probe *pb, unsigned hi, unsigned *largest, struct ct_err *err)
+{
+	*largest = 0;
+	if (pb->o.proto != IPPROTO_ICMP || !pb->nsocks)
+		return ct_err_set(err, CT_EXIT_USAGE, "--mtu probes with ICMP echo");
+	if (hi < 36)
+		return 0;
+	uint16_t seq = (uint16_t)(pb->key.seq0 + 0x4000);
+	unsigned lo = 8, top = hi - 28; /* data bytes; lo known good once tried */
+	if (!mtu_try(pb, lo, seq++))
+		return 0;
+	if (mtu_try(pb, top, seq++)) {
+		*largest = hi;
+		return 0;
+	}
+	/* lo passes, top does not */
+	while (top - lo > 1) {
+		unsigned mid = lo + (top - lo) / 2;
+		if (mtu_try(pb, mid, seq++))
+			lo = mid;
+		else
+			top = mid;
+	}
+	*largest = lo + 28;
+	return 0;
+}
+
 /* ---- counters ---- */
 
 struct nsread {

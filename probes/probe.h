@@ -88,6 +88,11 @@ int ct_probe_open(struct ct_probe *pb, const struct ct_probe_opts *o, struct ct_
 		  size_t nw, struct ct_err *err);
 /* Sends the probes one after the other and watches. 0, or -1 with err. */
 int ct_probe_run(struct ct_probe *pb, struct ct_probe_result *r, struct ct_err *err);
+/* --mtu (ICMP only, pmtu_probe set): the largest IP packet, at most hi bytes, for which an
+ * echo comes back, by binary search (each size waits for the reply, an ICMP error quoting
+ * it or o.wait_s). Captures are not read. *largest 0: not even the smallest came back.
+ * 0, or -1 with err. */
+int ct_probe_mtu(struct ct_probe *pb, unsigned hi, unsigned *largest, struct ct_err *err);
 void ct_probe_close(struct ct_probe *pb);
 
 /* Reads /proc/net/snmp and /proc/net/netstat inside netns (as -n takes it, NULL the

@@ -121,6 +121,7 @@ static void probe_summary(struct ct_out *o, const struct ct_path *p)
 			   pr->lost_hop < 0 ? NULL : pr->lost_reply ? "reverse" : "forward", CT_HL_NONE);
 		ct_rec_str(o, NULL, "cause", pr->cause[0] ? pr->cause : NULL, CT_HL_NONE);
 		ct_rec_str(o, NULL, "missing", pr->missing[0] ? pr->missing : NULL, CT_HL_NONE);
+		ct_rec_int(o, NULL, "mtu_largest", pr->mtu_largest, pr->mtu_asked, CT_HL_NONE);
 		ct_rec_arr_begin(o, "moved");
 		for (unsigned i = 0; i < pr->n_moved; i++) {
 			const struct ct_probe_moved *m = &pr->moved[i];
@@ -152,6 +153,14 @@ static void probe_summary(struct ct_out *o, const struct ct_path *p)
 			 h->node_name[0] ? h->node_name : "?", ct_hop_kind_names[h->kind], h->subject,
 			 pr->cause);
 		ct_out_top_str(o, "lost", "lost", b, CT_HL_FAIL);
+	}
+	if (pr->mtu_asked) {
+		if (pr->mtu_largest)
+			snprintf(b, sizeof(b), "%u bytes (probed end to end, DF set)", pr->mtu_largest);
+		else
+			snprintf(b, sizeof(b), "none: not even a 36-byte probe came back");
+		ct_out_top_str(o, "mtu_largest", "largest packet that passes", b,
+			       pr->mtu_largest ? CT_HL_NONE : CT_HL_FAIL);
 	}
 	if (pr->icmp_error[0])
 		ct_out_top_str(o, "icmp_error", "icmp error", pr->icmp_error, CT_HL_WARN);

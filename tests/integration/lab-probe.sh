@@ -9,6 +9,7 @@
 #    iptables-nft-save -c and iptables-legacy-save -c before and after, here);
 #  - podmtu (vxlan) with --size 1440: lost on node 1 with frag-needed (oracle: the kernel's
 #    answer to `ping -M do -s 1440` from the same pod);
+#    --mtu finds the largest packet that passes: vxlan.calico's MTU (oracle: ip -j link);
 #  - an nft rule added here on node 2's input dropping UDP to 4789 (vxlan): lost at n2's
 #    vxlan.calico ingress, seen encapsulated on n2's eth0 (oracle: the rule's own counter);
 #  - usage errors: --wait without --probe, --probe --proto tcp without --port (exit 2).
@@ -129,6 +130,11 @@ for mode in $LAB_MODES; do
 		is "$mode podmtu: lost out of n1" \
 			"$(jq -r '.hops[.probe.lost_hop - 1] | "\(.direction) \(.node) \(.kind)"' <<<"$out")" \
 			"forward n1 egress"
+		# --mtu: the largest packet that passes, against the tunnel device's own MTU
+		probe "$A" "$B" --mtu
+		tmtu=$(ip -n "$LAB_N1" -j link show dev vxlan.calico | jq -r '.[0].mtu')
+		is "$mode podmtu --mtu: the largest packet that passes is vxlan.calico's MTU" \
+			"$(jq -r .probe.mtu_largest <<<"$out")" "$tmtu"
 		lab_fault podmtu off || not_ok "$mode podmtu: revert"
 
 		# ---- VXLAN dropped on n2's input by an nft rule of our own
@@ -158,6 +164,8 @@ for mode in $LAB_MODES; do
 	is "$mode: --wait without --probe is a usage error" "$?" 2
 	out=$("$CALTRACE" -n "$LAB_N1" --nodes "$LAB_NODES_FILE" path --probe --proto tcp "$A" "$B" 2>&1)
 	is "$mode: --probe --proto tcp without --port is a usage error" "$?" 2
+	out=$("$CALTRACE" -n "$LAB_N1" --nodes "$LAB_NODES_FILE" path --probe --mtu --proto udp --port 53 "$A" "$B" 2>&1)
+	is "$mode: --mtu with --proto udp is a usage error" "$?" 2
 	lab_down
 done
 diag "lab-probe.sh took $(($(now_ms) - T0)) ms"
