@@ -71,7 +71,7 @@ const struct ct_cmd ct_cmds[] = {
 	 ""},
 	{"path", cmd_path, CT_NEED_NETLINK | CT_NEED_SETNS | CT_NEED_BIRD | CT_NEED_SNAPSHOT, "SRC DST",
 	 "the static path from SRC to DST hop by hop across nodes, forward and back, each hop with its verdict",
-	 "node nodes proto port to-backend probe count wait size mtu pods timeout", "pod", "node",
+	 "node nodes proto port to-backend probe count wait size mtu user pods timeout", "pod", "node",
 	 "SRC, DST: a pod address (IPv4 or IPv6), NAMESPACE/POD, or a node address",
 	 "caltrace path 172.168.135.130 172.168.195.12\n"
 	 "caltrace path --node n2=@node2.json default/web-1 default/web-2\n"
@@ -175,6 +175,7 @@ const struct ct_opt_note ct_opt_notes[] = {
 	{"path", "netns", "the node the path starts from: a name under /var/run/netns, a path, or pid:PID (with --from, a snapshot is that node)"},
 	{"path", "from", "the local node from a snapshot instead of the live kernel"},
 	{"path", "count", "with --probe: send N probes, one after the other (default 1, at most 100)"},
+	{"path", "user", "with --probe: once the captures, sockets and counter files are open, run as USER"},
 	{"snapshot", "netns", "the network namespace to save: a name under /var/run/netns, a path, or pid:PID"},
 	{"veth-name", "prefix", "workload interface prefixes, comma-separated: the first one names the interface (default $FELIX_INTERFACEPREFIX or cali)"},
 	{NULL, NULL, NULL},

@@ -351,8 +351,11 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 	struct ct_nstat *before = calloc(nn, sizeof(*before));
 	struct ct_nstat *after = calloc(nn, sizeof(*after));
 	bool *onpath = calloc(nn, 1), *nsok = calloc(nn, 1);
+	int(*nsfd)[2] = calloc(nn, sizeof(*nsfd));
+	for (size_t i = 0; nsfd && i < nn; i++)
+		nsfd[i][0] = nsfd[i][1] = -1;
 	int rc = 0;
-	if (!w || !hw || !hww || !before || !after || !onpath || !nsok) {
+	if (!w || !hw || !hww || !nsfd || !before || !after || !onpath || !nsok) {
 		fprintf(stderr, "caltrace: out of memory\n");
 		rc = CT_EXIT_GATHER;
 		goto out;
@@ -411,12 +414,25 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 			continue;
 		struct ct_err e = {0};
 		const char *p = n->ns.v[0].path;
-		nsok[i] = ct_probe_read_nstat(p[0] ? p : NULL, &before[i], &e) == 0;
+		nsok[i] = ct_probe_nstat_open(p[0] ? p : NULL, nsfd[i], &e) == 0 &&
+			  ct_probe_nstat_read(nsfd[i], &before[i], &e) == 0;
 		if (!nsok[i]) {
 			char m[128];
 			snprintf(m, sizeof(m), "kernel counters of %s", n->name);
 			missing_add(pr, m);
 		}
+	}
+	/* -Z: everything that needs privileges is open (captures, sockets, the counters' files);
+	 * the policy chains cannot be read again without CAP_NET_ADMIN */
+	bool dropped = false;
+	if (c->o.user) {
+		struct ct_cap_user u = {0};
+		if (ct_cap_user_lookup(&u, c->o.user, &c->err) < 0 ||
+		    ct_cap_drop_privileges(&u, &c->err) < 0) {
+			rc = ct_report_err(c);
+			goto out;
+		}
+		dropped = true;
 	}
 	struct ct_probe_result r;
 	ct_probe_run(pb, &r, &c->err);
@@ -428,8 +444,7 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 		if (!nsok[i])
 			continue;
 		struct ct_err e = {0};
-		const char *p = n->ns.v[0].path;
-		if (ct_probe_read_nstat(p[0] ? p : NULL, &after[i], &e) < 0) {
+		if (ct_probe_nstat_read(nsfd[i], &after[i], &e) < 0) {
 			char m[128];
 			snprintf(m, sizeof(m), "kernel counters of %s (after)", n->name);
 			missing_add(pr, m);
@@ -448,6 +463,13 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 		if (!pols[i])
 			continue;
 		struct ct_node *n = ct_cluster_node(cl, (int)i);
+		if (dropped) {
+			char m[128];
+			snprintf(m, sizeof(m), "policy counters of %s after the probe (privileges dropped)",
+				 n->name);
+			missing_add(pr, m);
+			continue;
+		}
 		struct ct_policy now;
 		ct_policy_init(&now);
 		const char *nsp = n->ns.v[0].path;
@@ -560,6 +582,9 @@ out:
 	free(after);
 	free(onpath);
 	free(nsok);
+	for (size_t i = 0; nsfd && i < nn; i++)
+		ct_probe_nstat_close(nsfd[i]);
+	free(nsfd);
 	return rc;
 }
 
@@ -571,6 +596,10 @@ int cmd_path(struct ct_ctx *c)
 	}
 	if (!c->o.probe && (c->o.wait > 0 || c->o.size_set || c->o.count || c->o.mtu)) {
 		fprintf(stderr, "caltrace: --wait, --size, --count and --mtu go with --probe\n");
+		return CT_EXIT_USAGE;
+	}
+	if (c->o.user && !c->o.probe) {
+		fprintf(stderr, "caltrace: -Z goes with --probe\n");
 		return CT_EXIT_USAGE;
 	}
 	if (c->o.mtu && c->o.proto && strcmp(c->o.proto, "icmp")) {

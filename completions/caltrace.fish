@@ -148,7 +148,7 @@ function __caltrace_takes
         case sniff
             contains -- $argv[1] interface read write count snaplen inner flows interval max-flows vxlan-port checksums user
         case path
-            contains -- $argv[1] from pods timeout bird-socket node nodes proto port to-backend probe count wait size mtu
+            contains -- $argv[1] from pods timeout bird-socket node nodes proto port to-backend probe count wait size mtu user
         case '*'
             return 1
     end

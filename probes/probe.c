@@ -586,68 +586,87 @@ int ct_probe_mtu(struct ct_probe *pb, unsigned hi, unsigned *largest, struct ct_
 
 /* ---- counters ---- */
 
-struct nsread {
-	struct ct_nstat *s;
+static const char *const nstat_files[] = {"/proc/net/snmp", "/proc/net/netstat"};
+
+struct nsopen {
+	int *fds;
 };
 
-static int read_file(const char *path, char *buf, size_t cap, size_t *len)
+static int nstat_open_in(void *arg, struct ct_err *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
+	struct nsopen *x = arg;
+	for (int i = 0; i < 2; i++) {
+		x->fds[i] = open(nstat_files[i], O_RDONLY | O_CLOEXEC);
+		if (x->fds[i] < 0) {
+			int e = errno;
+			if (i)
+				close(x->fds[0]);
+			x->fds[0] = x->fds[1] = -1;
+			return ct_err_set(err, CT_EXIT_GATHER, "cannot open '%s': %s", nstat_files[i],
+					  strerror(e));
+		}
+	}
+	return 0;
+}
+
+int ct_probe_nstat_open(const char *netns, int fds[2], struct ct_err *err)
+{
+	fds[0] = fds[1] = -1;
+	struct nsopen x = {fds};
+	return ct_netns_run(netns && netns[0] ? netns : NULL, nstat_open_in, &x, err);
+}
+
+void ct_probe_nstat_close(int fds[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+}
+
+/* the whole file from offset 0 (a seq_file: read until 0) */
+static int read_all(int fd, char *buf, size_t cap, size_t *len)
+{
 	size_t n = 0;
 	for (;;) {
 		if (n == cap) {
-			close(fd);
 			errno = EFBIG;
 			return -1;
 		}
-		ssize_t r = read(fd, buf + n, cap - n);
+		ssize_t r = pread(fd, buf + n, cap - n, (off_t)n);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0) {
-			int e = errno;
-			close(fd);
-			errno = e;
+		if (r < 0)
 			return -1;
-		}
 		if (r == 0)
 			break;
 		n += (size_t)r;
 	}
-	close(fd);
 	*len = n;
 	return 0;
 }
 
-static int nstat_in(void *arg, struct ct_err *err)
+int ct_probe_nstat_read(const int fds[2], struct ct_nstat *s, struct ct_err *err)
 {
-	struct nsread *x = arg;
-	static const char *const files[] = {"/proc/net/snmp", "/proc/net/netstat"};
 	char *buf = malloc(1 << 16);
 	if (!buf)
 		return ct_err_set(err, CT_EXIT_GATHER, "out of memory");
-	ct_nstat_init(x->s);
+	ct_nstat_init(s);
 	for (size_t i = 0; i < 2; i++) {
 		size_t len;
-		if (read_file(files[i], buf, 1 << 16, &len) < 0) {
-			int e = errno;
+		if (fds[i] < 0 || read_all(fds[i], buf, 1 << 16, &len) < 0) {
+			int e = fds[i] < 0 ? EBADF : errno;
 			free(buf);
-			return ct_err_set(err, CT_EXIT_GATHER, "cannot read '%s': %s", files[i],
+			return ct_err_set(err, CT_EXIT_GATHER, "cannot read '%s': %s", nstat_files[i],
 					  strerror(e));
 		}
 		char why[128];
-		if (ct_nstat_parse(x->s, buf, len, why, sizeof(why)) < 0) {
+		if (ct_nstat_parse(s, buf, len, why, sizeof(why)) < 0) {
 			free(buf);
-			return ct_err_set(err, CT_EXIT_GATHER, "'%s' %s", files[i], why);
+			return ct_err_set(err, CT_EXIT_GATHER, "'%s' %s", nstat_files[i], why);
 		}
 	}
 	free(buf);
 	return 0;
-}
-
-int ct_probe_read_nstat(const char *netns, struct ct_nstat *s, struct ct_err *err)
-{
-	struct nsread x = {s};
-	return ct_netns_run(netns && netns[0] ? netns : NULL, nstat_in, &x, err);
 }

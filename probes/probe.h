@@ -95,8 +95,12 @@ int ct_probe_run(struct ct_probe *pb, struct ct_probe_result *r, struct ct_err *
 int ct_probe_mtu(struct ct_probe *pb, unsigned hi, unsigned *largest, struct ct_err *err);
 void ct_probe_close(struct ct_probe *pb);
 
-/* Reads /proc/net/snmp and /proc/net/netstat inside netns (as -n takes it, NULL the
- * caller's) into s (emptied first). 0, or -1 with err. */
-int ct_probe_read_nstat(const char *netns, struct ct_nstat *s, struct ct_err *err);
+/* Opens /proc/net/snmp and /proc/net/netstat inside netns (as -n takes it, NULL the
+ * caller's): the files stay bound to that namespace, so they can be read again later
+ * without entering it, and after privileges are dropped. fds[0], fds[1]; 0, or -1 with err. */
+int ct_probe_nstat_open(const char *netns, int fds[2], struct ct_err *err);
+/* Reads both files from their start into s (emptied first). 0, or -1 with err. */
+int ct_probe_nstat_read(const int fds[2], struct ct_nstat *s, struct ct_err *err);
+void ct_probe_nstat_close(int fds[2]);
 
 #endif

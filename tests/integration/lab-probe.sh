@@ -12,6 +12,7 @@
 #    --mtu finds the largest packet that passes: vxlan.calico's MTU (oracle: ip -j link);
 #  - an nft rule added here on node 2's input dropping UDP to 4789 (vxlan): lost at n2's
 #    vxlan.calico ingress, seen encapsulated on n2's eth0 (oracle: the rule's own counter);
+#  - -Z nobody: healthy still, the policy counters after the probe marked not read;
 #  - usage errors: --wait without --probe, --probe --proto tcp without --port (exit 2).
 . "$(dirname "$0")/../lib.sh"
 set -u -o pipefail
@@ -91,6 +92,20 @@ for mode in $LAB_MODES; do
 		got=$(jq -r '[.hops[] | select(.probe.watched) | select((.direction == "forward" and .probe.request_seen != true) or (.direction == "reverse" and .probe.reply_seen != true)) | "\(.direction) \(.kind) \(.node)"] | join("; ")' <<<"$out")
 		is "$mode healthy $pr: every watched hop saw it both ways" "$got" ""
 	done
+
+	# ---- -Z: privileges dropped once everything is open; the counters' files still read
+	out=$("$CALTRACE" -Z nobody -j -n "$LAB_N1" --nodes "$LAB_NODES_FILE" path --probe --wait 2 "$A" "$B" 2>&1)
+	rc=$?
+	is "$mode -Z nobody: exit 0" "$rc" 0
+	is "$mode -Z nobody: sent 1, received 1" "$(jq -r '"\(.probe.sent) \(.probe.received)"' <<<"$out")" "1 1"
+	case "$(jq -r '.probe.missing // ""' <<<"$out")" in
+	*"policy counters of n1 after the probe (privileges dropped)"*) ok "$mode -Z nobody: the policy counters after are marked not read" ;;
+	*) not_ok "$mode -Z nobody: the policy counters after are marked not read" "$(jq -c .probe <<<"$out")" ;;
+	esac
+	case "$(jq -r '.probe.missing // ""' <<<"$out")" in
+	*"kernel counters"*) not_ok "$mode -Z nobody: the kernel counters are still read" "$(jq -c .probe <<<"$out")" ;;
+	*) ok "$mode -Z nobody: the kernel counters are still read" ;;
+	esac
 
 	# ---- denypolicy: pod 3 -> pod 1, Felix's cali-tw of pod 1 drops it
 	chain="cali-tw-$LAB_POD_1_VETH"
