@@ -155,6 +155,7 @@ struct ct_probe_moved {
 	int hop;                /* a hop it belongs to (policy chains), -1 the node as a whole */
 	char name[64];          /* nstat's name (TcpExtIPReversePathFilter), or a chain's rule */
 	int64_t delta;
+	bool link;              /* an interface's drop or error counter ("eth0 rx_dropped") */
 };
 
 #define CT_PROBE_MOVED 32

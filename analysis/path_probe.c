@@ -38,6 +38,10 @@ static const char *counter_says(const char *name)
 		{"UdpInErrors", "UDP input errors (UdpInErrors)"},
 		{"UdpNoPorts", "no socket on that UDP port (UdpNoPorts)"},
 		{"TcpExtTCPBacklogDrop", "the socket backlog was full"},
+		{"ConntrackInvalid", "conntrack found it invalid (Felix drops ctstate INVALID)"},
+		{"ConntrackDrop", "conntrack dropped it (its table is full?)"},
+		{"ConntrackInsertFailed", "conntrack could not insert its entry"},
+		{"ConntrackEarlyDrop", "conntrack evicted entries early (its table is full)"},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (!strcmp(t[i].name, name))
@@ -136,7 +140,7 @@ static void judge_stretch(struct ct_path *p, size_t a, size_t b, bool rep)
 	/* a policy chain's DROP that moved on a hop of the stretch */
 	for (unsigned i = 0; i < pr->n_moved; i++) {
 		const struct ct_probe_moved *m = &pr->moved[i];
-		if (m->hop < 0 || (size_t)m->hop < a || (size_t)m->hop > b)
+		if (m->link || m->hop < 0 || (size_t)m->hop < a || (size_t)m->hop > b)
 			continue;
 		const struct ct_hop *h = &p->v[m->hop];
 		bool denies = false;
@@ -145,6 +149,16 @@ static void judge_stretch(struct ct_path *p, size_t a, size_t b, bool rep)
 				  !strcmp(h->findings[f].def->code, "path_policy_denies");
 		blame(p, (size_t)m->hop, rep, "%s moved by %lld: %s", m->name, (long long)m->delta,
 		      denies ? "path_policy_denies confirmed" : "the policy dropped it");
+		return;
+	}
+	/* an interface on the stretch that counted drops or errors */
+	for (unsigned i = 0; i < pr->n_moved; i++) {
+		const struct ct_probe_moved *m = &pr->moved[i];
+		if (!m->link || m->hop < 0 || (size_t)m->hop < a || (size_t)m->hop > b)
+			continue;
+		const struct ct_hop *h = &p->v[m->hop];
+		blame(p, (size_t)m->hop, rep, "%s moved by %lld on %s: the interface dropped packets",
+		      m->name, (long long)m->delta, h->node_name[0] ? h->node_name : "?");
 		return;
 	}
 	/* a kernel counter that moved on a node of the stretch: the first node on the way */

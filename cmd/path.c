@@ -295,7 +295,8 @@ static bool drop_of_dir(const char *chain, bool to_wl)
 	return false;
 }
 
-static void moved_add(struct ct_path_probe *pr, int node, int hop, const char *name, int64_t d)
+static void moved_add(struct ct_path_probe *pr, int node, int hop, const char *name, int64_t d,
+		      bool link)
 {
 	if (pr->n_moved >= CT_PROBE_MOVED)
 		return;
@@ -304,6 +305,7 @@ static void moved_add(struct ct_path_probe *pr, int node, int hop, const char *n
 	m->hop = hop;
 	snprintf(m->name, sizeof(m->name), "%s", name);
 	m->delta = d;
+	m->link = link;
 }
 
 static void missing_add(struct ct_path_probe *pr, const char *what)
@@ -351,11 +353,15 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 	struct ct_nstat *before = calloc(nn, sizeof(*before));
 	struct ct_nstat *after = calloc(nn, sizeof(*after));
 	bool *onpath = calloc(nn, 1), *nsok = calloc(nn, 1);
-	int(*nsfd)[2] = calloc(nn, sizeof(*nsfd));
+	int(*nsfd)[CT_PROBE_NSTAT_FILES] = calloc(nn, sizeof(*nsfd));
 	for (size_t i = 0; nsfd && i < nn; i++)
-		nsfd[i][0] = nsfd[i][1] = -1;
+		for (int f = 0; f < CT_PROBE_NSTAT_FILES; f++)
+			nsfd[i][f] = -1;
+	/* per node: the interfaces watched in its own namespace, for their drop counters */
+	const char *(*nifs)[32] = calloc(nn, sizeof(*nifs));
+	size_t *nnif = calloc(nn, sizeof(*nnif));
 	int rc = 0;
-	if (!w || !hw || !hww || !nsfd || !before || !after || !onpath || !nsok) {
+	if (!w || !hw || !hww || !nsfd || !nifs || !nnif || !before || !after || !onpath || !nsok) {
 		fprintf(stderr, "caltrace: out of memory\n");
 		rc = CT_EXIT_GATHER;
 		goto out;
@@ -401,6 +407,13 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 		}
 		hww[k] = (int)i;
 	}
+	for (size_t i = 0; i < nw; i++)
+		for (size_t k = 0; k < nn; k++) {
+			const struct ct_node *n = ct_cluster_node(cl, (int)k);
+			if (!strcmp(n->source, "live") && !strcmp(w[i].netns, n->ns.v[0].path) &&
+			    nnif[k] < 32)
+				nifs[k][nnif[k]++] = w[i].iface;
+		}
 	struct ct_probe *pb = pbp;
 	if (ct_probe_open(pb, &po, w, nw, &c->err) < 0) {
 		rc = ct_report_err(c);
@@ -415,7 +428,7 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 		struct ct_err e = {0};
 		const char *p = n->ns.v[0].path;
 		nsok[i] = ct_probe_nstat_open(p[0] ? p : NULL, nsfd[i], &e) == 0 &&
-			  ct_probe_nstat_read(nsfd[i], &before[i], &e) == 0;
+			  ct_probe_nstat_read(nsfd[i], nifs[i], nnif[i], &before[i], &e) == 0;
 		if (!nsok[i]) {
 			char m[128];
 			snprintf(m, sizeof(m), "kernel counters of %s", n->name);
@@ -444,7 +457,7 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 		if (!nsok[i])
 			continue;
 		struct ct_err e = {0};
-		if (ct_probe_nstat_read(nsfd[i], &after[i], &e) < 0) {
+		if (ct_probe_nstat_read(nsfd[i], nifs[i], nnif[i], &after[i], &e) < 0) {
 			char m[128];
 			snprintf(m, sizeof(m), "kernel counters of %s (after)", n->name);
 			missing_add(pr, m);
@@ -453,9 +466,25 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 		for (size_t k = 0; k < after[i].n; k++) {
 			int64_t v0;
 			const struct ct_nstat_ent *x = &after[i].e[k];
-			if (ct_path_probe_counter_known(x->name) && ct_nstat_get(&before[i], x->name, &v0) &&
-			    x->v - v0 >= 1)
-				moved_add(pr, (int)i, -1, x->name, x->v - v0);
+			if (!ct_nstat_get(&before[i], x->name, &v0) || x->v - v0 < 1)
+				continue;
+			const char *sp = strchr(x->name, ' ');
+			if (sp) { /* "IFACE rx_dropped": the first hop on this node with that interface */
+				for (size_t k2 = 0; k2 < nh; k2++) {
+					const struct ct_hop *h = &path->v[k2];
+					size_t il = (size_t)(sp - x->name);
+					bool on = (size_t)h->node == i &&
+						  ((strlen(h->subject) == il && !memcmp(h->subject, x->name, il)) ||
+						   (hww[k2] >= 0 && strlen(w[hww[k2]].iface) == il &&
+						    !memcmp(w[hww[k2]].iface, x->name, il)));
+					if (on) {
+						moved_add(pr, (int)i, (int)k2, x->name, x->v - v0, true);
+						break;
+					}
+				}
+			} else if (ct_path_probe_counter_known(x->name)) {
+				moved_add(pr, (int)i, -1, x->name, x->v - v0, false);
+			}
 		}
 	}
 	/* the policy chains' DROP counters, read again */
@@ -509,7 +538,8 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 					char nm[64];
 					snprintf(nm, sizeof(nm), "%.40s rule %u %s", y->chain, y->rule,
 						 y->target);
-					moved_add(pr, (int)i, (int)k, nm, (int64_t)(y->pkts - x0->pkts));
+					moved_add(pr, (int)i, (int)k, nm, (int64_t)(y->pkts - x0->pkts),
+						  false);
 				}
 			}
 		}
@@ -585,6 +615,8 @@ out:
 	for (size_t i = 0; nsfd && i < nn; i++)
 		ct_probe_nstat_close(nsfd[i]);
 	free(nsfd);
+	free(nifs);
+	free(nnif);
 	return rc;
 }
 

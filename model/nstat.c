@@ -157,6 +157,158 @@ int ct_nstat_parse(struct ct_nstat *s, const char *text, size_t len, char *why, 
 	return 0;
 }
 
+static bool add(struct ct_nstat *s, const char *a, size_t al, const char *b, int64_t v)
+{
+	if (s->n >= CT_NSTAT_MAX || al + strlen(b) + 1 >= CT_NSTAT_NAME)
+		return false;
+	struct ct_nstat_ent *e = &s->e[s->n++];
+	memcpy(e->name, a, al);
+	snprintf(e->name + al, sizeof(e->name) - al, "%s", b);
+	e->v = v;
+	return true;
+}
+
+int ct_netdev_parse(struct ct_nstat *s, const char *text, size_t len, const char *const *ifaces,
+		    size_t n, char *why, size_t whylen)
+{
+	size_t n0 = s->n;
+	unsigned ln = 0;
+	size_t i = 0;
+	while (i < len) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t e = nl ? (size_t)(nl - text) : len;
+		struct line l = {text + i, e - i};
+		ln++;
+		i = nl ? e + 1 : len;
+		if (ln <= 2) {
+			if (!memchr(l.p, '|', l.len)) {
+				s->n = n0;
+				return fail(why, whylen, ln, "not the header of /proc/net/dev");
+			}
+			continue;
+		}
+		const char *c = memchr(l.p, ':', l.len);
+		if (!c) {
+			s->n = n0;
+			return fail(why, whylen, ln, "no ':' after the interface name");
+		}
+		const char *nb = l.p;
+		while (nb < c && *nb == ' ')
+			nb++;
+		size_t nlen = (size_t)(c - nb);
+		if (!nlen || nlen > 15) {
+			s->n = n0;
+			return fail(why, whylen, ln, "an interface name that is empty or too long");
+		}
+		int64_t v[16];
+		struct line r = {c + 1, l.len - (size_t)(c + 1 - l.p)};
+		size_t off = 0;
+		const char *w;
+		size_t wl;
+		int k = 0;
+		while (next_word(&r, &off, &w, &wl)) {
+			if (k == 16 || !parse_int(w, wl, &v[k]) || v[k] < 0) {
+				s->n = n0;
+				return fail(why, whylen, ln, "not 16 decimal counters");
+			}
+			k++;
+		}
+		if (k != 16) {
+			s->n = n0;
+			return fail(why, whylen, ln, "not 16 decimal counters");
+		}
+		bool want = false;
+		for (size_t f = 0; f < n && !want; f++)
+			want = strlen(ifaces[f]) == nlen && !memcmp(ifaces[f], nb, nlen);
+		if (!want)
+			continue;
+		char nm[24];
+		memcpy(nm, nb, nlen);
+		nm[nlen] = ' ';
+		if (!add(s, nm, nlen + 1, "rx_errors", v[2]) || !add(s, nm, nlen + 1, "rx_dropped", v[3]) ||
+		    !add(s, nm, nlen + 1, "tx_errors", v[10]) || !add(s, nm, nlen + 1, "tx_dropped", v[11])) {
+			s->n = n0;
+			return fail(why, whylen, ln, "more than 1024 counters");
+		}
+	}
+	return 0;
+}
+
+int ct_ctstat_parse(struct ct_nstat *s, const char *text, size_t len, char *why, size_t whylen)
+{
+	static const struct {
+		const char *col, *name;
+	} want[] = {
+		{"invalid", "ConntrackInvalid"},
+		{"drop", "ConntrackDrop"},
+		{"insert_failed", "ConntrackInsertFailed"},
+		{"early_drop", "ConntrackEarlyDrop"},
+	};
+	enum { NW = sizeof(want) / sizeof(want[0]) };
+	int col[NW];
+	int64_t sum[NW] = {0};
+	int ncols = 0;
+	unsigned ln = 0;
+	size_t i = 0;
+	for (int k = 0; k < NW; k++)
+		col[k] = -1;
+	while (i < len) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t e = nl ? (size_t)(nl - text) : len;
+		struct line l = {text + i, e - i};
+		ln++;
+		i = nl ? e + 1 : len;
+		size_t off = 0;
+		const char *w;
+		size_t wl;
+		int k = 0;
+		if (ln == 1) {
+			while (next_word(&l, &off, &w, &wl)) {
+				for (int q = 0; q < NW; q++)
+					if (strlen(want[q].col) == wl && !memcmp(want[q].col, w, wl))
+						col[q] = k;
+				k++;
+			}
+			ncols = k;
+			if (!ncols)
+				return fail(why, whylen, ln, "no header");
+			continue;
+		}
+		if (!l.len)
+			continue;
+		while (next_word(&l, &off, &w, &wl)) {
+			if (k == ncols || wl > 16)
+				return fail(why, whylen, ln, "not as many hexadecimal values as the header");
+			uint64_t x = 0;
+			for (size_t q = 0; q < wl; q++) {
+				char ch = w[q];
+				int d = ch >= '0' && ch <= '9'   ? ch - '0'
+					: ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+					: ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+								 : -1;
+				if (d < 0)
+					return fail(why, whylen, ln, "a value that is not hexadecimal");
+				x = x << 4 | (uint64_t)d;
+			}
+			for (int q = 0; q < NW; q++)
+				if (col[q] == k)
+					sum[q] += (int64_t)x;
+			k++;
+		}
+		if (k != ncols)
+			return fail(why, whylen, ln, "not as many hexadecimal values as the header");
+	}
+	if (!ln)
+		return fail(why, whylen, 1, "empty");
+	size_t n0 = s->n;
+	for (int q = 0; q < NW; q++)
+		if (col[q] >= 0 && !add(s, want[q].name, strlen(want[q].name), "", sum[q])) {
+			s->n = n0;
+			return fail(why, whylen, 1, "more than 1024 counters");
+		}
+	return 0;
+}
+
 bool ct_nstat_get(const struct ct_nstat *s, const char *name, int64_t *v)
 {
 	for (size_t i = 0; i < s->n; i++)

@@ -38,6 +38,16 @@ void ct_nstat_init(struct ct_nstat *s);
 /* Adds the counters of one file's text to s. 0, or -1 with why ("line N: ...") and s as it
  * was before the call. More than CT_NSTAT_MAX counters is an error. */
 int ct_nstat_parse(struct ct_nstat *s, const char *text, size_t len, char *why, size_t whylen);
+/* /proc/net/dev: for each interface named in ifaces[0..n) (others skipped), the counters
+ * "IFACE rx_dropped", "IFACE tx_dropped", "IFACE rx_errors", "IFACE tx_errors". Two header
+ * lines, then "NAME: 16 decimal values" a line; a line that fits no rule is an error naming
+ * it (s as it was). */
+int ct_netdev_parse(struct ct_nstat *s, const char *text, size_t len, const char *const *ifaces,
+		    size_t n, char *why, size_t whylen);
+/* /proc/net/stat/nf_conntrack: a header of names, then one line of hexadecimal values per
+ * CPU, summed: "ConntrackInvalid", "ConntrackDrop", "ConntrackInsertFailed",
+ * "ConntrackEarlyDrop" (those the header has). Errors as above. */
+int ct_ctstat_parse(struct ct_nstat *s, const char *text, size_t len, char *why, size_t whylen);
 /* The value of name; false when s has no such counter. */
 bool ct_nstat_get(const struct ct_nstat *s, const char *name, int64_t *v);
 

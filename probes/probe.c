@@ -586,22 +586,25 @@ int ct_probe_mtu(struct ct_probe *pb, unsigned hi, unsigned *largest, struct ct_
 
 /* ---- counters ---- */
 
-static const char *const nstat_files[] = {"/proc/net/snmp", "/proc/net/netstat"};
+static const char *const nstat_files[CT_PROBE_NSTAT_FILES] = {
+	"/proc/net/snmp", "/proc/net/netstat", "/proc/net/dev", "/proc/net/stat/nf_conntrack"};
 
 struct nsopen {
 	int *fds;
 };
 
+void ct_probe_nstat_close(int fds[CT_PROBE_NSTAT_FILES]);
+
 static int nstat_open_in(void *arg, struct ct_err *err)
 {
 	struct nsopen *x = arg;
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < CT_PROBE_NSTAT_FILES; i++) {
 		x->fds[i] = open(nstat_files[i], O_RDONLY | O_CLOEXEC);
+		if (x->fds[i] < 0 && i == 3)
+			break; /* no conntrack in this namespace */
 		if (x->fds[i] < 0) {
 			int e = errno;
-			if (i)
-				close(x->fds[0]);
-			x->fds[0] = x->fds[1] = -1;
+			ct_probe_nstat_close(x->fds);
 			return ct_err_set(err, CT_EXIT_GATHER, "cannot open '%s': %s", nstat_files[i],
 					  strerror(e));
 		}
@@ -609,16 +612,17 @@ static int nstat_open_in(void *arg, struct ct_err *err)
 	return 0;
 }
 
-int ct_probe_nstat_open(const char *netns, int fds[2], struct ct_err *err)
+int ct_probe_nstat_open(const char *netns, int fds[CT_PROBE_NSTAT_FILES], struct ct_err *err)
 {
-	fds[0] = fds[1] = -1;
+	for (int i = 0; i < CT_PROBE_NSTAT_FILES; i++)
+		fds[i] = -1;
 	struct nsopen x = {fds};
 	return ct_netns_run(netns && netns[0] ? netns : NULL, nstat_open_in, &x, err);
 }
 
-void ct_probe_nstat_close(int fds[2])
+void ct_probe_nstat_close(int fds[CT_PROBE_NSTAT_FILES])
 {
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < CT_PROBE_NSTAT_FILES; i++)
 		if (fds[i] >= 0) {
 			close(fds[i]);
 			fds[i] = -1;
@@ -647,22 +651,29 @@ static int read_all(int fd, char *buf, size_t cap, size_t *len)
 	return 0;
 }
 
-int ct_probe_nstat_read(const int fds[2], struct ct_nstat *s, struct ct_err *err)
+int ct_probe_nstat_read(const int fds[CT_PROBE_NSTAT_FILES], const char *const *ifaces, size_t n,
+			struct ct_nstat *s, struct ct_err *err)
 {
-	char *buf = malloc(1 << 16);
+	size_t cap = 1 << 20; /* /proc/net/dev with thousands of veths */
+	char *buf = malloc(cap);
 	if (!buf)
 		return ct_err_set(err, CT_EXIT_GATHER, "out of memory");
 	ct_nstat_init(s);
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < CT_PROBE_NSTAT_FILES; i++) {
 		size_t len;
-		if (fds[i] < 0 || read_all(fds[i], buf, 1 << 16, &len) < 0) {
+		if (i == 3 && fds[i] < 0)
+			break;
+		if (fds[i] < 0 || read_all(fds[i], buf, cap, &len) < 0) {
 			int e = fds[i] < 0 ? EBADF : errno;
 			free(buf);
 			return ct_err_set(err, CT_EXIT_GATHER, "cannot read '%s': %s", nstat_files[i],
 					  strerror(e));
 		}
 		char why[128];
-		if (ct_nstat_parse(s, buf, len, why, sizeof(why)) < 0) {
+		int r = i < 2    ? ct_nstat_parse(s, buf, len, why, sizeof(why))
+			: i == 2 ? ct_netdev_parse(s, buf, len, ifaces, n, why, sizeof(why))
+				 : ct_ctstat_parse(s, buf, len, why, sizeof(why));
+		if (r < 0) {
 			free(buf);
 			return ct_err_set(err, CT_EXIT_GATHER, "'%s' %s", nstat_files[i], why);
 		}

@@ -95,12 +95,17 @@ int ct_probe_run(struct ct_probe *pb, struct ct_probe_result *r, struct ct_err *
 int ct_probe_mtu(struct ct_probe *pb, unsigned hi, unsigned *largest, struct ct_err *err);
 void ct_probe_close(struct ct_probe *pb);
 
-/* Opens /proc/net/snmp and /proc/net/netstat inside netns (as -n takes it, NULL the
+/* Opens /proc/net/snmp, /proc/net/netstat, /proc/net/dev and /proc/net/stat/nf_conntrack
+ * (optional: -1 when absent) inside netns (as -n takes it, NULL the
  * caller's): the files stay bound to that namespace, so they can be read again later
  * without entering it, and after privileges are dropped. fds[0], fds[1]; 0, or -1 with err. */
-int ct_probe_nstat_open(const char *netns, int fds[2], struct ct_err *err);
-/* Reads both files from their start into s (emptied first). 0, or -1 with err. */
-int ct_probe_nstat_read(const int fds[2], struct ct_nstat *s, struct ct_err *err);
-void ct_probe_nstat_close(int fds[2]);
+#define CT_PROBE_NSTAT_FILES 4 /* snmp, netstat, dev, stat/nf_conntrack (when there) */
+int ct_probe_nstat_open(const char *netns, int fds[CT_PROBE_NSTAT_FILES], struct ct_err *err);
+/* Reads the files from their start into s (emptied first): model/nstat.h's names, the
+ * drop and error counters of the interfaces ifaces[0..n) and conntrack's (when its file
+ * could be opened). 0, or -1 with err. */
+int ct_probe_nstat_read(const int fds[CT_PROBE_NSTAT_FILES], const char *const *ifaces, size_t n,
+			struct ct_nstat *s, struct ct_err *err);
+void ct_probe_nstat_close(int fds[CT_PROBE_NSTAT_FILES]);
 
 #endif

@@ -100,6 +100,65 @@ static void test_nstat_bad(void **state)
 	bad(longname, "line 1: a counter name too long");
 }
 
+static void test_netdev_ctstat(void **state)
+{
+	(void)state;
+	static const char dev[] =
+		"Inter-|   Receive                                                |  Transmit\n"
+		" face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n"
+		"    lo:    9801      87    0    0    0     0          0         0     9801      87    0    0    0     0       0          0\n"
+		"  eth0:    1000      10    1    2    0     0          0         0     2000      20    3    4    0     0       0          0\n"
+		"cali0761ccbeace: 5 5 0 9 0 0 0 0 5 5 0 11 0 0 0 0\n";
+	const char *ifs[] = {"eth0", "cali0761ccbeace"};
+	char why[128];
+	int64_t v;
+	ct_nstat_init(&ns);
+	assert_int_equal(ct_netdev_parse(&ns, dev, strlen(dev), ifs, 2, why, sizeof(why)), 0);
+	assert_int_equal(ns.n, 8); /* lo not asked for */
+	assert_true(ct_nstat_get(&ns, "eth0 rx_errors", &v));
+	assert_int_equal(v, 1);
+	assert_true(ct_nstat_get(&ns, "eth0 rx_dropped", &v));
+	assert_int_equal(v, 2);
+	assert_true(ct_nstat_get(&ns, "eth0 tx_errors", &v));
+	assert_int_equal(v, 3);
+	assert_true(ct_nstat_get(&ns, "eth0 tx_dropped", &v));
+	assert_int_equal(v, 4);
+	assert_true(ct_nstat_get(&ns, "cali0761ccbeace tx_dropped", &v));
+	assert_int_equal(v, 11);
+	assert_false(ct_nstat_get(&ns, "lo rx_dropped", &v));
+	/* truncated and malformed lines */
+	char bad[600];
+	snprintf(bad, sizeof(bad), "%.*s  eth0: 1 2 3\n", (int)(strchr(strchr(dev, '\n') + 1, '\n') - dev + 1), dev);
+	ct_nstat_init(&ns);
+	assert_int_equal(ct_netdev_parse(&ns, bad, strlen(bad), ifs, 2, why, sizeof(why)), -1);
+	assert_string_equal(why, "line 3: not 16 decimal counters");
+	assert_int_equal(ct_netdev_parse(&ns, "eth0: 1\n", 8, ifs, 2, why, sizeof(why)), -1);
+	assert_string_equal(why, "line 1: not the header of /proc/net/dev");
+	snprintf(bad, sizeof(bad), "a|\nb|\n  eth0 1 2\n");
+	assert_int_equal(ct_netdev_parse(&ns, bad, strlen(bad), ifs, 2, why, sizeof(why)), -1);
+	assert_string_equal(why, "line 3: no ':' after the interface name");
+	assert_int_equal(ns.n, 0);
+
+	static const char ct[] =
+		"entries  clashres found new invalid ignore delete chainlength insert insert_failed drop early_drop icmp_error  expect_new expect_create expect_delete search_restart\n"
+		"0000000a  00000000 00000000 00000000 0000000f 00000000 00000000 00000000 00000000 00000000 00000001 00000000 00000000  00000000 00000000 00000000 00000000\n"
+		"0000000a  00000000 00000000 00000000 00000001 00000000 00000000 00000000 00000000 00000002 00000000 00000000 00000000  00000000 00000000 00000000 00000000\n";
+	ct_nstat_init(&ns);
+	assert_int_equal(ct_ctstat_parse(&ns, ct, strlen(ct), why, sizeof(why)), 0);
+	assert_true(ct_nstat_get(&ns, "ConntrackInvalid", &v));
+	assert_int_equal(v, 16);
+	assert_true(ct_nstat_get(&ns, "ConntrackDrop", &v));
+	assert_int_equal(v, 1);
+	assert_true(ct_nstat_get(&ns, "ConntrackInsertFailed", &v));
+	assert_int_equal(v, 2);
+	ct_nstat_init(&ns);
+	assert_int_equal(ct_ctstat_parse(&ns, "entries invalid\n0000000g 1\n", 26, why, sizeof(why)), -1);
+	assert_string_equal(why, "line 2: a value that is not hexadecimal");
+	assert_int_equal(ct_ctstat_parse(&ns, "entries invalid\n1\n", 18, why, sizeof(why)), -1);
+	assert_string_equal(why, "line 2: not as many hexadecimal values as the header");
+	assert_int_equal(ns.n, 0);
+}
+
 /* ---- packets ---- */
 
 static void ip4(const char *s, struct ct_ip *ip)
@@ -357,8 +416,8 @@ static void test_judge_policy(void **state)
 	seen_until(&p, false, 6); /* up to the ingress on B */
 	p.probe.n_moved = 2;
 	/* an unrelated counter on A, and the tw chain's DROP on B's policy hop */
-	p.probe.moved[0] = (struct ct_probe_moved){0, -1, "TcpExtIPReversePathFilter", 1};
-	p.probe.moved[1] = (struct ct_probe_moved){1, 7, "cali-tw-x rule 5 DROP", 1};
+	p.probe.moved[0] = (struct ct_probe_moved){0, -1, "TcpExtIPReversePathFilter", 1, false};
+	p.probe.moved[1] = (struct ct_probe_moved){1, 7, "cali-tw-x rule 5 DROP", 1, false};
 	ct_path_probe_judge(&p);
 	assert_int_equal(p.probe.lost_hop, 7);
 	assert_false(p.probe.lost_reply);
@@ -375,8 +434,8 @@ static void test_judge_rp_filter(void **state)
 	seen_until(&p, true, 13); /* the reply leaves B's pod, is gone before A's caliX */
 	p.probe.n_moved = 2;
 	/* on A too, later on the way: the first node that shows a cause wins */
-	p.probe.moved[0] = (struct ct_probe_moved){0, -1, "IpExtInNoRoutes", 2};
-	p.probe.moved[1] = (struct ct_probe_moved){1, -1, "TcpExtIPReversePathFilter", 1};
+	p.probe.moved[0] = (struct ct_probe_moved){0, -1, "IpExtInNoRoutes", 2, false};
+	p.probe.moved[1] = (struct ct_probe_moved){1, -1, "TcpExtIPReversePathFilter", 1, false};
 	ct_path_probe_judge(&p);
 	assert_true(p.probe.lost_reply);
 	assert_int_equal(p.probe.lost_hop, 13); /* B's forwarding decision */
@@ -425,6 +484,14 @@ static void test_judge_decap_and_unexplained(void **state)
 	assert_int_equal(p.probe.lost_hop, 5);
 	assert_string_equal(p.probe.cause,
 			    "the request not seen here; no counter that was read moved to say why");
+	/* an interface on the stretch that counted a drop names the hop */
+	mkpath(&p);
+	seen_until(&p, false, 8);
+	p.probe.n_moved = 1;
+	p.probe.moved[0] = (struct ct_probe_moved){1, 8, "if8 tx_dropped", 1, true};
+	ct_path_probe_judge(&p);
+	assert_int_equal(p.probe.lost_hop, 8);
+	assert_string_equal(p.probe.cause, "if8 tx_dropped moved by 1 on n2: the interface dropped packets");
 	/* a capture that missed a packet later hops saw is skipped */
 	mkpath(&p);
 	seen_until(&p, false, 9);
@@ -438,6 +505,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nstat_ok),
 		cmocka_unit_test(test_nstat_bad),
+		cmocka_unit_test(test_netdev_ctstat),
 		cmocka_unit_test(test_match_icmp),
 		cmocka_unit_test(test_match_tcp_udp),
 		cmocka_unit_test(test_match_vxlan),
