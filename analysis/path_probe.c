@@ -25,23 +25,23 @@ static const char *counter_says(const char *name)
 	static const struct {
 		const char *name, *says;
 	} t[] = {
-		{"TcpExtIPReversePathFilter", "the reverse path filter (rp_filter) dropped it"},
-		{"IpExtInNoRoutes", "no route for it (InNoRoutes)"},
-		{"IpOutNoRoutes", "no route for it (OutNoRoutes)"},
-		{"IpInAddrErrors", "its address is not valid here (InAddrErrors)"},
-		{"IpInHdrErrors", "a bad IP header (InHdrErrors)"},
-		{"IpInDiscards", "the kernel discarded it on input (InDiscards)"},
-		{"IpOutDiscards", "the kernel discarded it on output (OutDiscards)"},
-		{"IpFragFails", "it needed fragmenting and DF was set (FragFails)"},
-		{"IpExtInTruncatedPkts", "it arrived truncated (InTruncatedPkts)"},
-		{"IpExtInCsumErrors", "a bad checksum (InCsumErrors)"},
-		{"UdpInErrors", "UDP input errors (UdpInErrors)"},
-		{"UdpNoPorts", "no socket on that UDP port (UdpNoPorts)"},
-		{"TcpExtTCPBacklogDrop", "the socket backlog was full"},
-		{"ConntrackInvalid", "conntrack found it invalid (Felix drops ctstate INVALID)"},
-		{"ConntrackDrop", "conntrack dropped it (its table is full?)"},
-		{"ConntrackInsertFailed", "conntrack could not insert its entry"},
-		{"ConntrackEarlyDrop", "conntrack evicted entries early (its table is full)"},
+	    {"TcpExtIPReversePathFilter", "the reverse path filter (rp_filter) dropped it"},
+	    {"IpExtInNoRoutes", "no route for it (InNoRoutes)"},
+	    {"IpOutNoRoutes", "no route for it (OutNoRoutes)"},
+	    {"IpInAddrErrors", "its address is not valid here (InAddrErrors)"},
+	    {"IpInHdrErrors", "a bad IP header (InHdrErrors)"},
+	    {"IpInDiscards", "the kernel discarded it on input (InDiscards)"},
+	    {"IpOutDiscards", "the kernel discarded it on output (OutDiscards)"},
+	    {"IpFragFails", "it needed fragmenting and DF was set (FragFails)"},
+	    {"IpExtInTruncatedPkts", "it arrived truncated (InTruncatedPkts)"},
+	    {"IpExtInCsumErrors", "a bad checksum (InCsumErrors)"},
+	    {"UdpInErrors", "UDP input errors (UdpInErrors)"},
+	    {"UdpNoPorts", "no socket on that UDP port (UdpNoPorts)"},
+	    {"TcpExtTCPBacklogDrop", "the socket backlog was full"},
+	    {"ConntrackInvalid", "conntrack found it invalid (Felix drops ctstate INVALID)"},
+	    {"ConntrackDrop", "conntrack dropped it (its table is full?)"},
+	    {"ConntrackInsertFailed", "conntrack could not insert its entry"},
+	    {"ConntrackEarlyDrop", "conntrack evicted entries early (its table is full)"},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (!strcmp(t[i].name, name))
@@ -55,7 +55,7 @@ bool ct_path_probe_counter_known(const char *name)
 }
 
 static void blame(struct ct_path *p, size_t k, bool rep, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 #include <stdarg.h>
 static void blame(struct ct_path *p, size_t k, bool rep, const char *fmt, ...)
@@ -89,7 +89,8 @@ static const char *icmp_says(const struct ct_path_probe *pr)
 {
 	if (pr->icmp_type == 3 && pr->icmp_code == 4)
 		return "frag-needed";
-	if (pr->icmp_type == 3 && (pr->icmp_code == 13 || pr->icmp_code == 9 || pr->icmp_code == 10))
+	if (pr->icmp_type == 3 &&
+	    (pr->icmp_code == 13 || pr->icmp_code == 9 || pr->icmp_code == 10))
 		return "administratively prohibited";
 	if (pr->icmp_type == 3)
 		return "unreachable";
@@ -107,17 +108,21 @@ static void judge_stretch(struct ct_path *p, size_t a, size_t b, bool rep)
 	if (!rep && pr->send_errno) {
 		size_t k = a;
 		if (pr->send_errno == EMSGSIZE)
-			blame(p, k, rep, "EMSGSIZE: the kernel refused to send %u bytes: larger than "
-			      "the MTU of the route out of the source", pr->size);
+			blame(p, k, rep,
+			      "EMSGSIZE: the kernel refused to send %u bytes: larger than "
+			      "the MTU of the route out of the source",
+			      pr->size);
 		else
-			blame(p, k, rep, "the kernel refused to send it: %s", strerror(pr->send_errno));
+			blame(p, k, rep, "the kernel refused to send it: %s",
+			      strerror(pr->send_errno));
 		return;
 	}
 	/* frag-needed: at the egress out of the node that said it */
 	if (!rep && pr->icmp_error[0] && pr->icmp_type == 3 && pr->icmp_code == 4) {
 		static const enum ct_hop_kind ks[] = {CT_HOP_EGRESS, CT_HOP_FORWARD};
 		size_t k = pick(p, a, b, -1, ks, 2);
-		blame(p, k, rep, "%s: the probe (%u bytes of payload) is larger than the path allows",
+		blame(p, k, rep,
+		      "%s: the probe (%u bytes of payload) is larger than the path allows",
 		      pr->icmp_error, pr->size);
 		return;
 	}
@@ -129,11 +134,13 @@ static void judge_stretch(struct ct_path *p, size_t a, size_t b, bool rep)
 		for (unsigned i = 0; i < pr->n_moved; i++)
 			moved |= pr->moved[i].node == bh->node && pr->moved[i].hop < 0;
 		if (!moved) {
-			blame(p, b, rep, "%s arrived encapsulated on %s's %s and never came out of %s: "
-			      "dropped before decapsulation (a firewall on %s's input for the tunnel's "
-			      "packets, or a port or VNI that does not match)", what,
-			      bh->node_name[0] ? bh->node_name : "?", bh->probe.wire_iface, bh->subject,
-			      bh->node_name[0] ? bh->node_name : "?");
+			blame(p, b, rep,
+			      "%s arrived encapsulated on %s's %s and never came out of %s: "
+			      "dropped before decapsulation (a firewall on %s's input for the "
+			      "tunnel's "
+			      "packets, or a port or VNI that does not match)",
+			      what, bh->node_name[0] ? bh->node_name : "?", bh->probe.wire_iface,
+			      bh->subject, bh->node_name[0] ? bh->node_name : "?");
 			return;
 		}
 	}
@@ -157,8 +164,9 @@ static void judge_stretch(struct ct_path *p, size_t a, size_t b, bool rep)
 		if (!m->link || m->hop < 0 || (size_t)m->hop < a || (size_t)m->hop > b)
 			continue;
 		const struct ct_hop *h = &p->v[m->hop];
-		blame(p, (size_t)m->hop, rep, "%s moved by %lld on %s: the interface dropped packets",
-		      m->name, (long long)m->delta, h->node_name[0] ? h->node_name : "?");
+		blame(p, (size_t)m->hop, rep,
+		      "%s moved by %lld on %s: the interface dropped packets", m->name,
+		      (long long)m->delta, h->node_name[0] ? h->node_name : "?");
 		return;
 	}
 	/* a kernel counter that moved on a node of the stretch: the first node on the way */
@@ -219,7 +227,8 @@ static bool judge_dir(struct ct_path *p, bool rep)
 			lost = (size_t)-1;
 			for (size_t k = last_seen + 1; k < p->n; k++) {
 				const struct ct_hop *h = &p->v[k];
-				if (h->reverse == rep && is_step(h) && h->probe.watched && !seen(h, rep)) {
+				if (h->reverse == rep && is_step(h) && h->probe.watched &&
+				    !seen(h, rep)) {
 					lost = k;
 					break;
 				}
@@ -252,7 +261,8 @@ void ct_path_probe_judge(struct ct_path *p)
 	/* every watched hop saw both, yet the source got no answer: the last hop back */
 	for (size_t k = p->n; k-- > 0;) {
 		if (p->v[k].reverse && is_step(&p->v[k])) {
-			blame(p, k, true, "every watched hop saw the reply, the source's socket did "
+			blame(p, k, true,
+			      "every watched hop saw the reply, the source's socket did "
 			      "not get it");
 			return;
 		}

@@ -314,6 +314,24 @@ static void missing_add(struct ct_path_probe *pr, const char *what)
 	snprintf(pr->missing + u, sizeof(pr->missing) - u, "%s%s", u ? "; " : "", what);
 }
 
+/* The first hop on node whose interface (or underlay device watched under it) is name[0..il),
+ * or -1. */
+static int hop_of_iface(const struct ct_path *path, const struct ct_probe_watch *w, const int *hww,
+			int node, const char *name, size_t il)
+{
+	for (size_t k = 0; k < path->n; k++) {
+		const struct ct_hop *h = &path->v[k];
+		if (h->node != node)
+			continue;
+		if (strlen(h->subject) == il && !memcmp(h->subject, name, il))
+			return (int)k;
+		const char *u = hww[k] >= 0 ? w[hww[k]].iface : "";
+		if (strlen(u) == il && !memcmp(u, name, il))
+			return (int)k;
+	}
+	return -1;
+}
+
 /* Sends the probes and fills path->probe and the hops' probe. 0, or an exit code with a
  * message printed. pols: the policy read before (per node, NULL not read). The capture
  * handles stay open in *pbp (*pb_open) for the caller to close once the answer is out:
@@ -325,10 +343,13 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 	struct ct_path_probe *pr = &path->probe;
 	struct ct_node *sn = q->src.node >= 0 ? ct_cluster_node(cl, q->src.node) : NULL;
 	if (!sn || strcmp(sn->source, "live")) {
-		fprintf(stderr, "caltrace: --probe sends from SRC's namespace: SRC must be on a live node\n");
+		fprintf(
+		    stderr,
+		    "caltrace: --probe sends from SRC's namespace: SRC must be on a live node\n");
 		return CT_EXIT_USAGE;
 	}
-	const char *srcns = sn->ns.v[q->src.ns > 0 && (size_t)q->src.ns < sn->ns.n ? q->src.ns : 0].path;
+	int sni = q->src.ns > 0 && (size_t)q->src.ns < sn->ns.n ? q->src.ns : 0;
+	const char *srcns = sn->ns.v[sni].path;
 	struct ct_probe_opts po;
 	memset(&po, 0, sizeof(po));
 	po.src_netns = srcns[0] ? srcns : NULL;
@@ -389,9 +410,8 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 	for (size_t k = 0; k < nh; k++) {
 		const struct ct_hop *h = &path->v[k];
 		hww[k] = -1;
-		const char *u = (h->kind == CT_HOP_EGRESS || h->kind == CT_HOP_INGRESS) && hw[k] >= 0
-					? underlay_of(cl, h)
-					: NULL;
+		bool tun = (h->kind == CT_HOP_EGRESS || h->kind == CT_HOP_INGRESS) && hw[k] >= 0;
+		const char *u = tun ? underlay_of(cl, h) : NULL;
 		if (!u)
 			continue;
 		char nsp[CT_PATH_LEN];
@@ -469,19 +489,11 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 			if (!ct_nstat_get(&before[i], x->name, &v0) || x->v - v0 < 1)
 				continue;
 			const char *sp = strchr(x->name, ' ');
-			if (sp) { /* "IFACE rx_dropped": the first hop on this node with that interface */
-				for (size_t k2 = 0; k2 < nh; k2++) {
-					const struct ct_hop *h = &path->v[k2];
-					size_t il = (size_t)(sp - x->name);
-					bool on = (size_t)h->node == i &&
-						  ((strlen(h->subject) == il && !memcmp(h->subject, x->name, il)) ||
-						   (hww[k2] >= 0 && strlen(w[hww[k2]].iface) == il &&
-						    !memcmp(w[hww[k2]].iface, x->name, il)));
-					if (on) {
-						moved_add(pr, (int)i, (int)k2, x->name, x->v - v0, true);
-						break;
-					}
-				}
+			if (sp) { /* "IFACE rx_dropped" */
+				int hk = hop_of_iface(path, w, hww, (int)i, x->name,
+						      (size_t)(sp - x->name));
+				if (hk >= 0)
+					moved_add(pr, (int)i, hk, x->name, x->v - v0, true);
 			} else if (ct_path_probe_counter_known(x->name)) {
 				moved_add(pr, (int)i, -1, x->name, x->v - v0, false);
 			}
@@ -494,7 +506,8 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 		struct ct_node *n = ct_cluster_node(cl, (int)i);
 		if (dropped) {
 			char m[128];
-			snprintf(m, sizeof(m), "policy counters of %s after the probe (privileges dropped)",
+			snprintf(m, sizeof(m),
+				 "policy counters of %s after the probe (privileges dropped)",
 				 n->name);
 			missing_add(pr, m);
 			continue;
@@ -523,7 +536,8 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 			    strlen(h->subject) <= 8)
 				continue;
 			const char *ifn = h->subject + 8; /* cali-tw- / cali-fw- */
-			const struct ct_wl_policy *a = ct_policy_of(pols[i], ifn), *b = ct_policy_of(&now, ifn);
+			const struct ct_wl_policy *a = ct_policy_of(pols[i], ifn);
+			const struct ct_wl_policy *b = ct_policy_of(&now, ifn);
 			if (!a || !b)
 				continue;
 			for (size_t d = 0; d < b->ndrops; d++) {
@@ -536,10 +550,10 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 					    y->pkts <= x0->pkts)
 						continue;
 					char nm[64];
-					snprintf(nm, sizeof(nm), "%.40s rule %u %s", y->chain, y->rule,
-						 y->target);
-					moved_add(pr, (int)i, (int)k, nm, (int64_t)(y->pkts - x0->pkts),
-						  false);
+					snprintf(nm, sizeof(nm), "%.40s rule %u %s", y->chain,
+						 y->rule, y->target);
+					moved_add(pr, (int)i, (int)k, nm,
+						  (int64_t)(y->pkts - x0->pkts), false);
 				}
 			}
 		}
@@ -569,11 +583,13 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 		pr->icmp_code = r.icmp_code;
 		pr->icmp_mtu = r.icmp_mtu;
 		if (r.icmp_type == 3 && r.icmp_code == 4)
-			snprintf(pr->icmp_error, sizeof(pr->icmp_error), "frag-needed mtu %u from %s",
-				 r.icmp_mtu, r.icmp_from.family ? f : "?");
+			snprintf(pr->icmp_error, sizeof(pr->icmp_error),
+				 "frag-needed mtu %u from %s", r.icmp_mtu,
+				 r.icmp_from.family ? f : "?");
 		else
-			snprintf(pr->icmp_error, sizeof(pr->icmp_error), "ICMP type %u code %u from %s",
-				 r.icmp_type, r.icmp_code, r.icmp_from.family ? f : "?");
+			snprintf(pr->icmp_error, sizeof(pr->icmp_error),
+				 "ICMP type %u code %u from %s", r.icmp_type, r.icmp_code,
+				 r.icmp_from.family ? f : "?");
 	}
 	for (size_t k = 0; k < nh; k++) {
 		struct ct_hop_probe *hp = &path->v[k].probe;
@@ -635,7 +651,8 @@ int cmd_path(struct ct_ctx *c)
 		return CT_EXIT_USAGE;
 	}
 	if (c->o.mtu && c->o.proto && strcmp(c->o.proto, "icmp")) {
-		fprintf(stderr, "caltrace: --mtu probes with ICMP echo, not --proto %s\n", c->o.proto);
+		fprintf(stderr, "caltrace: --mtu probes with ICMP echo, not --proto %s\n",
+			c->o.proto);
 		return CT_EXIT_USAGE;
 	}
 	if (c->o.probe && c->o.proto && strcmp(c->o.proto, "icmp") && !c->o.port) {

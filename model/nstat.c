@@ -97,7 +97,8 @@ static int pair_add(struct ct_nstat *s, const struct line *h, const struct line 
 		if (!a && !b)
 			return 0;
 		if (a != b)
-			return fail(why, whylen, ln + 1, "the value line has not as many words as its header");
+			return fail(why, whylen, ln + 1,
+				    "the value line has not as many words as its header");
 		if (sl + hl >= CT_NSTAT_NAME)
 			return fail(why, whylen, ln, "a counter name too long");
 		int64_t x;
@@ -225,8 +226,10 @@ int ct_netdev_parse(struct ct_nstat *s, const char *text, size_t len, const char
 		char nm[24];
 		memcpy(nm, nb, nlen);
 		nm[nlen] = ' ';
-		if (!add(s, nm, nlen + 1, "rx_errors", v[2]) || !add(s, nm, nlen + 1, "rx_dropped", v[3]) ||
-		    !add(s, nm, nlen + 1, "tx_errors", v[10]) || !add(s, nm, nlen + 1, "tx_dropped", v[11])) {
+		if (!add(s, nm, nlen + 1, "rx_errors", v[2]) ||
+		    !add(s, nm, nlen + 1, "rx_dropped", v[3]) ||
+		    !add(s, nm, nlen + 1, "tx_errors", v[10]) ||
+		    !add(s, nm, nlen + 1, "tx_dropped", v[11])) {
 			s->n = n0;
 			return fail(why, whylen, ln, "more than 1024 counters");
 		}
@@ -239,10 +242,10 @@ int ct_ctstat_parse(struct ct_nstat *s, const char *text, size_t len, char *why,
 	static const struct {
 		const char *col, *name;
 	} want[] = {
-		{"invalid", "ConntrackInvalid"},
-		{"drop", "ConntrackDrop"},
-		{"insert_failed", "ConntrackInsertFailed"},
-		{"early_drop", "ConntrackEarlyDrop"},
+	    {"invalid", "ConntrackInvalid"},
+	    {"drop", "ConntrackDrop"},
+	    {"insert_failed", "ConntrackInsertFailed"},
+	    {"early_drop", "ConntrackEarlyDrop"},
 	};
 	enum { NW = sizeof(want) / sizeof(want[0]) };
 	int col[NW];
@@ -265,7 +268,8 @@ int ct_ctstat_parse(struct ct_nstat *s, const char *text, size_t len, char *why,
 		if (ln == 1) {
 			while (next_word(&l, &off, &w, &wl)) {
 				for (int q = 0; q < NW; q++)
-					if (strlen(want[q].col) == wl && !memcmp(want[q].col, w, wl))
+					if (strlen(want[q].col) == wl &&
+					    !memcmp(want[q].col, w, wl))
 						col[q] = k;
 				k++;
 			}
@@ -278,16 +282,18 @@ int ct_ctstat_parse(struct ct_nstat *s, const char *text, size_t len, char *why,
 			continue;
 		while (next_word(&l, &off, &w, &wl)) {
 			if (k == ncols || wl > 16)
-				return fail(why, whylen, ln, "not as many hexadecimal values as the header");
+				return fail(why, whylen, ln,
+					    "not as many hexadecimal values as the header");
 			uint64_t x = 0;
 			for (size_t q = 0; q < wl; q++) {
 				char ch = w[q];
-				int d = ch >= '0' && ch <= '9'   ? ch - '0'
+				int d = ch >= '0' && ch <= '9'	 ? ch - '0'
 					: ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
 					: ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
 								 : -1;
 				if (d < 0)
-					return fail(why, whylen, ln, "a value that is not hexadecimal");
+					return fail(why, whylen, ln,
+						    "a value that is not hexadecimal");
 				x = x << 4 | (uint64_t)d;
 			}
 			for (int q = 0; q < NW; q++)
@@ -296,7 +302,8 @@ int ct_ctstat_parse(struct ct_nstat *s, const char *text, size_t len, char *why,
 			k++;
 		}
 		if (k != ncols)
-			return fail(why, whylen, ln, "not as many hexadecimal values as the header");
+			return fail(why, whylen, ln,
+				    "not as many hexadecimal values as the header");
 	}
 	if (!ln)
 		return fail(why, whylen, 1, "empty");

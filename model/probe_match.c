@@ -78,8 +78,9 @@ enum ct_probe_dir ct_probe_match(struct ct_probe_key *k, const struct ct_pkt *p,
 	case IPPROTO_UDP:
 		if (fwd)
 			return l4->sport == k->sport && l4->dport == k->dport ? CT_PROBE_REQUEST
-									    : CT_PROBE_NONE;
-		return l4->sport == k->dport && l4->dport == k->sport ? CT_PROBE_REPLY : CT_PROBE_NONE;
+									      : CT_PROBE_NONE;
+		return l4->sport == k->dport && l4->dport == k->sport ? CT_PROBE_REPLY
+								      : CT_PROBE_NONE;
 	}
 	return CT_PROBE_NONE;
 }

@@ -21,11 +21,11 @@
 
 struct ct_probe_key {
 	struct ct_ip src, dst;
-	uint8_t proto;          /* IPPROTO_ICMP, TCP, UDP */
-	uint16_t id;            /* ICMP echo identifier */
-	uint16_t seq0, count;   /* ICMP sequence numbers seq0 .. seq0 + count - 1 */
-	uint16_t sport, dport;  /* TCP, UDP */
-	uint32_t isn;           /* TCP: the SYN's sequence number */
+	uint8_t proto;	       /* IPPROTO_ICMP, TCP, UDP */
+	uint16_t id;	       /* ICMP echo identifier */
+	uint16_t seq0, count;  /* ICMP sequence numbers seq0 .. seq0 + count - 1 */
+	uint16_t sport, dport; /* TCP, UDP */
+	uint32_t isn;	       /* TCP: the SYN's sequence number */
 	bool isn_known;
 };
 

@@ -63,11 +63,13 @@ static int make_socks(void *arg, struct ct_err *err)
 		if (o->proto == IPPROTO_ICMP)
 			s = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
 		else
-			s = socket(o->dst.family, (o->proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM) |
-						  SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+			s = socket(o->dst.family,
+				   (o->proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM) |
+				       SOCK_NONBLOCK | SOCK_CLOEXEC,
+				   0);
 		if (s < 0)
-			return ct_err_set(err, CT_EXIT_GATHER, "cannot open the probe's socket: %s%s",
-					  strerror(errno),
+			return ct_err_set(err, CT_EXIT_GATHER,
+					  "cannot open the probe's socket: %s%s", strerror(errno),
 					  errno == EPERM ? " (it needs CAP_NET_RAW)" : "");
 		pb->socks[pb->nsocks++] = s;
 		int one = 1;
@@ -89,7 +91,8 @@ static int make_socks(void *arg, struct ct_err *err)
 		socklen_t sl;
 		fill_sa(&o->src, 0, &ss, &sl);
 		if (bind(s, (struct sockaddr *)&ss, sl) < 0)
-			return ct_err_set(err, CT_EXIT_GATHER, "cannot bind the probe to its source: %s",
+			return ct_err_set(err, CT_EXIT_GATHER,
+					  "cannot bind the probe to its source: %s",
 					  strerror(errno));
 	}
 	return 0;
@@ -102,8 +105,9 @@ static void filter_for(const struct ct_probe_opts *o, char *b, size_t len)
 	ct_ip_fmt(&o->dst, d, sizeof(d));
 	const char *ipk = o->dst.family == AF_INET6 ? "ip6" : "ip";
 	/* the probe itself, or encapsulated (VXLAN, IPIP): the inner packet is matched later */
-	snprintf(b, len, "(%s host %s and %s host %s) or udp port 4789 or udp port 8472 or ip proto 4",
-		 ipk, s, ipk, d);
+	snprintf(b, len,
+		 "(%s host %s and %s host %s) or udp port 4789 or udp port 8472 or ip proto 4", ipk,
+		 s, ipk, d);
 }
 
 int ct_probe_open(struct ct_probe *pb, const struct ct_probe_opts *o, struct ct_probe_watch *w,
@@ -125,7 +129,8 @@ int ct_probe_open(struct ct_probe *pb, const struct ct_probe_opts *o, struct ct_
 	pb->nw = nw;
 	ct_cap_init(&pb->cap);
 	if (o->proto == IPPROTO_ICMP && o->dst.family != AF_INET)
-		return ct_err_set(err, CT_EXIT_USAGE, "--probe with ICMP sends IPv4 echo only: "
+		return ct_err_set(err, CT_EXIT_USAGE,
+				  "--probe with ICMP sends IPv4 echo only: "
 				  "use --proto tcp or udp for IPv6");
 	uint16_t rnd[2] = {0, 0};
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
@@ -178,8 +183,8 @@ void ct_probe_close(struct ct_probe *pb)
 struct loop {
 	struct ct_probe *pb;
 	struct ct_probe_result *r;
-	bool answered;   /* the current probe's reply came back */
-	unsigned cur;    /* index of the current probe */
+	bool answered;	 /* the current probe's reply came back */
+	unsigned cur;	 /* index of the current probe */
 	int64_t sent_us; /* when it was sent (monotonic) */
 };
 
@@ -271,7 +276,9 @@ static void read_errqueue(struct loop *L, int s)
 	for (int guard = 0; guard < 16; guard++) {
 		char data[256], ctl[512];
 		struct iovec iov = {data, sizeof(data)};
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+		struct msghdr mh = {.msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = ctl,
 				    .msg_controllen = sizeof(ctl)};
 		if (recvmsg(s, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
 			return;
@@ -294,7 +301,8 @@ static void read_errqueue(struct loop *L, int s)
 			struct sockaddr_storage off;
 			size_t need = CMSG_LEN(sizeof(ee)) + sizeof(struct sockaddr_in);
 			if (c->cmsg_len >= need) {
-				memcpy(&off, SO_EE_OFFENDER((struct sock_extended_err *)CMSG_DATA(c)),
+				memcpy(&off,
+				       SO_EE_OFFENDER((struct sock_extended_err *)CMSG_DATA(c)),
 				       sizeof(struct sockaddr_in));
 				if (off.ss_family == AF_INET) {
 					from.family = AF_INET;
@@ -302,8 +310,8 @@ static void read_errqueue(struct loop *L, int s)
 				}
 			}
 			/* port unreachable from DST itself: the request arrived */
-			bool port_unreach = ee.ee_origin == SO_EE_ORIGIN_ICMP ? ee.ee_code == 3
-									     : ee.ee_code == 4;
+			bool port_unreach =
+			    ee.ee_origin == SO_EE_ORIGIN_ICMP ? ee.ee_code == 3 : ee.ee_code == 4;
 			if (port_unreach && (ct_ip_eq(&from, &L->pb->key.dst) || !from.family)) {
 				if (!L->answered) {
 					L->answered = true;
@@ -546,12 +554,14 @@ static int mtu_try(struct ct_probe *pb, unsigned size, uint16_t seq)
 			const struct ct_pkt_l4 *l4 = &pk.outer_l4;
 			if (!pk.outer.present || !l4->present || l4->proto != IPPROTO_ICMP)
 				continue;
-			if (l4->icmp_type == 0 && l4->icmp_id == pb->key.id && l4->icmp_seq == seq &&
-			    ct_ip_eq(&pk.outer.src, &pb->key.dst))
+			if (l4->icmp_type == 0 && l4->icmp_id == pb->key.id &&
+			    l4->icmp_seq == seq && ct_ip_eq(&pk.outer.src, &pb->key.dst))
 				return 1;
 			if ((l4->icmp_type == 3 || l4->icmp_type == 11) && l4->quoted_present &&
-			    l4->quoted.proto == IPPROTO_ICMP && ct_ip_eq(&l4->quoted.src, &pb->key.src) &&
-			    ct_ip_eq(&l4->quoted.dst, &pb->key.dst) && l4->quoted.total_len == 28 + size)
+			    l4->quoted.proto == IPPROTO_ICMP &&
+			    ct_ip_eq(&l4->quoted.src, &pb->key.src) &&
+			    ct_ip_eq(&l4->quoted.dst, &pb->key.dst) &&
+			    l4->quoted.total_len == 28 + size)
 				return 0;
 		}
 	}
@@ -587,7 +597,7 @@ int ct_probe_mtu(struct ct_probe *pb, unsigned hi, unsigned *largest, struct ct_
 /* ---- counters ---- */
 
 static const char *const nstat_files[CT_PROBE_NSTAT_FILES] = {
-	"/proc/net/snmp", "/proc/net/netstat", "/proc/net/dev", "/proc/net/stat/nf_conntrack"};
+    "/proc/net/snmp", "/proc/net/netstat", "/proc/net/dev", "/proc/net/stat/nf_conntrack"};
 
 struct nsopen {
 	int *fds;
@@ -605,8 +615,8 @@ static int nstat_open_in(void *arg, struct ct_err *err)
 		if (x->fds[i] < 0) {
 			int e = errno;
 			ct_probe_nstat_close(x->fds);
-			return ct_err_set(err, CT_EXIT_GATHER, "cannot open '%s': %s", nstat_files[i],
-					  strerror(e));
+			return ct_err_set(err, CT_EXIT_GATHER, "cannot open '%s': %s",
+					  nstat_files[i], strerror(e));
 		}
 	}
 	return 0;
@@ -666,11 +676,11 @@ int ct_probe_nstat_read(const int fds[CT_PROBE_NSTAT_FILES], const char *const *
 		if (fds[i] < 0 || read_all(fds[i], buf, cap, &len) < 0) {
 			int e = fds[i] < 0 ? EBADF : errno;
 			free(buf);
-			return ct_err_set(err, CT_EXIT_GATHER, "cannot read '%s': %s", nstat_files[i],
-					  strerror(e));
+			return ct_err_set(err, CT_EXIT_GATHER, "cannot read '%s': %s",
+					  nstat_files[i], strerror(e));
 		}
 		char why[128];
-		int r = i < 2    ? ct_nstat_parse(s, buf, len, why, sizeof(why))
+		int r = i < 2	 ? ct_nstat_parse(s, buf, len, why, sizeof(why))
 			: i == 2 ? ct_netdev_parse(s, buf, len, ifaces, n, why, sizeof(why))
 				 : ct_ctstat_parse(s, buf, len, why, sizeof(why));
 		if (r < 0) {

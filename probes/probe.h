@@ -40,21 +40,21 @@
 struct ct_probe_watch {
 	char netns[CT_PATH_LEN]; /* as -n takes it, "" the caller's namespace */
 	char iface[CT_PATH_LEN];
-	int src;                 /* capture source, -1 could not be opened (err says why) */
+	int src; /* capture source, -1 could not be opened (err says why) */
 	char err[160];
 	bool req_seen, rep_seen;
 	unsigned req_n, rep_n;
-	int64_t req_us, rep_us;  /* unix microseconds of the first one */
+	int64_t req_us, rep_us; /* unix microseconds of the first one */
 };
 
 struct ct_probe_opts {
-	const char *src_netns;   /* SRC's namespace, as -n takes it; NULL the caller's */
+	const char *src_netns; /* SRC's namespace, as -n takes it; NULL the caller's */
 	struct ct_ip src, dst;
-	uint8_t proto;           /* IPPROTO_ICMP, TCP, UDP */
-	uint16_t port;           /* TCP, UDP destination port */
-	unsigned count;          /* 1 .. CT_PROBE_MAX_COUNT */
-	double wait_s;           /* per probe; <= 0: 1 s */
-	unsigned size;           /* payload bytes (ICMP data, UDP payload); 0: 56 */
+	uint8_t proto;	/* IPPROTO_ICMP, TCP, UDP */
+	uint16_t port;	/* TCP, UDP destination port */
+	unsigned count; /* 1 .. CT_PROBE_MAX_COUNT */
+	double wait_s;	/* per probe; <= 0: 1 s */
+	unsigned size;	/* payload bytes (ICMP data, UDP payload); 0: 56 */
 	bool pmtu_probe;
 	/* called while probes are in flight (NULL: nothing) */
 	void (*progress)(void *arg, unsigned sent, unsigned received);
@@ -63,9 +63,9 @@ struct ct_probe_opts {
 
 struct ct_probe_result {
 	unsigned sent, received;
-	int64_t rtt_us;          /* smallest, -1 none */
+	int64_t rtt_us; /* smallest, -1 none */
 	int send_errno;
-	bool icmp;               /* an ICMP error quoting a probe arrived */
+	bool icmp; /* an ICMP error quoting a probe arrived */
 	uint8_t icmp_type, icmp_code;
 	uint16_t icmp_mtu;
 	struct ct_ip icmp_from;

@@ -107,18 +107,25 @@ static void probe_summary(struct ct_out *o, const struct ct_path *p)
 	char b[512];
 	if (o->json) {
 		ct_out_object_begin(o, "probe", NULL);
-		ct_rec_str(o, NULL, "proto", pr->ip_proto == 6 ? "tcp" : pr->ip_proto == 17 ? "udp" : "icmp",
+		ct_rec_str(o, NULL, "proto",
+			   pr->ip_proto == 6	? "tcp"
+			   : pr->ip_proto == 17 ? "udp"
+						: "icmp",
 			   CT_HL_NONE);
 		ct_rec_uint(o, NULL, "sent", pr->sent);
 		ct_rec_uint(o, NULL, "received", pr->received);
 		ct_rec_int(o, NULL, "rtt_us", pr->rtt_us, pr->rtt_us >= 0, CT_HL_NONE);
 		ct_rec_uint(o, NULL, "size", pr->size);
-		ct_rec_str(o, NULL, "send_error", pr->send_errno ? strerrorname_np(pr->send_errno) : NULL,
+		ct_rec_str(o, NULL, "send_error",
+			   pr->send_errno ? strerrorname_np(pr->send_errno) : NULL, CT_HL_NONE);
+		ct_rec_str(o, NULL, "icmp_error", pr->icmp_error[0] ? pr->icmp_error : NULL,
 			   CT_HL_NONE);
-		ct_rec_str(o, NULL, "icmp_error", pr->icmp_error[0] ? pr->icmp_error : NULL, CT_HL_NONE);
 		ct_rec_int(o, NULL, "lost_hop", pr->lost_hop + 1, pr->lost_hop >= 0, CT_HL_NONE);
 		ct_rec_str(o, NULL, "lost_direction",
-			   pr->lost_hop < 0 ? NULL : pr->lost_reply ? "reverse" : "forward", CT_HL_NONE);
+			   pr->lost_hop < 0 ? NULL
+			   : pr->lost_reply ? "reverse"
+					    : "forward",
+			   CT_HL_NONE);
 		ct_rec_str(o, NULL, "cause", pr->cause[0] ? pr->cause : NULL, CT_HL_NONE);
 		ct_rec_str(o, NULL, "missing", pr->missing[0] ? pr->missing : NULL, CT_HL_NONE);
 		ct_rec_int(o, NULL, "mtu_largest", pr->mtu_largest, pr->mtu_asked, CT_HL_NONE);
@@ -149,14 +156,15 @@ static void probe_summary(struct ct_out *o, const struct ct_path *p)
 	if (pr->lost_hop >= 0) {
 		const struct ct_hop *h = &p->v[pr->lost_hop];
 		snprintf(b, sizeof(b), "%s at hop %d (%s %s %s): %s",
-			 pr->lost_reply ? "the reply is lost" : "the request is lost", pr->lost_hop + 1,
-			 h->node_name[0] ? h->node_name : "?", ct_hop_kind_names[h->kind], h->subject,
-			 pr->cause);
+			 pr->lost_reply ? "the reply is lost" : "the request is lost",
+			 pr->lost_hop + 1, h->node_name[0] ? h->node_name : "?",
+			 ct_hop_kind_names[h->kind], h->subject, pr->cause);
 		ct_out_top_str(o, "lost", "lost", b, CT_HL_FAIL);
 	}
 	if (pr->mtu_asked) {
 		if (pr->mtu_largest)
-			snprintf(b, sizeof(b), "%u bytes (probed end to end, DF set)", pr->mtu_largest);
+			snprintf(b, sizeof(b), "%u bytes (probed end to end, DF set)",
+				 pr->mtu_largest);
 		else
 			snprintf(b, sizeof(b), "none: not even a 36-byte probe came back");
 		ct_out_top_str(o, "mtu_largest", "largest packet that passes", b,
@@ -244,18 +252,20 @@ void ct_views_path(struct ct_out *o, const struct ct_cluster *c, const struct ct
 			const struct ct_hop_probe *x = &h->probe;
 			ct_rec_obj_begin(o, "probe");
 			ct_rec_bool(o, NULL, "watched", x->watched, CT_HL_NONE);
-			ct_rec_bool(o, NULL, "request_seen", x->watched ? x->req_seen : -1, CT_HL_NONE);
-			ct_rec_bool(o, NULL, "reply_seen", x->watched ? x->rep_seen : -1, CT_HL_NONE);
+			ct_rec_bool(o, NULL, "request_seen", x->watched ? x->req_seen : -1,
+				    CT_HL_NONE);
+			ct_rec_bool(o, NULL, "reply_seen", x->watched ? x->rep_seen : -1,
+				    CT_HL_NONE);
 			ct_rec_uint(o, NULL, "request_count", x->req_n);
 			ct_rec_uint(o, NULL, "reply_count", x->rep_n);
 			ct_rec_int(o, NULL, "request_us", x->req_us, x->req_us != 0, CT_HL_NONE);
 			ct_rec_int(o, NULL, "reply_us", x->rep_us, x->rep_us != 0, CT_HL_NONE);
-			ct_rec_str(o, NULL, "wire_interface", x->wire_watched ? x->wire_iface : NULL,
-				   CT_HL_NONE);
-			ct_rec_bool(o, NULL, "wire_request_seen", x->wire_watched ? x->wire_req_seen : -1,
-				    CT_HL_NONE);
-			ct_rec_bool(o, NULL, "wire_reply_seen", x->wire_watched ? x->wire_rep_seen : -1,
-				    CT_HL_NONE);
+			ct_rec_str(o, NULL, "wire_interface",
+				   x->wire_watched ? x->wire_iface : NULL, CT_HL_NONE);
+			ct_rec_bool(o, NULL, "wire_request_seen",
+				    x->wire_watched ? x->wire_req_seen : -1, CT_HL_NONE);
+			ct_rec_bool(o, NULL, "wire_reply_seen",
+				    x->wire_watched ? x->wire_rep_seen : -1, CT_HL_NONE);
 			ct_rec_bool(o, NULL, "lost_here", x->lost_here, CT_HL_NONE);
 			ct_rec_str(o, NULL, "cause", x->cause[0] ? x->cause : NULL, CT_HL_NONE);
 			ct_rec_obj_end(o);

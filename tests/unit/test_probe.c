@@ -25,16 +25,14 @@
 
 /* ---- nstat ---- */
 
-static const char snmp[] =
-	"Ip: Forwarding DefaultTTL InReceives InHdrErrors InAddrErrors\n"
-	"Ip: 1 64 865 0 7\n"
-	"Tcp: RtoAlgorithm MaxConn\n"
-	"Tcp: 1 -1\n";
-static const char netstat[] =
-	"TcpExt: SyncookiesSent IPReversePathFilter\n"
-	"TcpExt: 0 3\n"
-	"IpExt: InNoRoutes InTruncatedPkts\n"
-	"IpExt: 2 0\n";
+static const char snmp[] = "Ip: Forwarding DefaultTTL InReceives InHdrErrors InAddrErrors\n"
+			   "Ip: 1 64 865 0 7\n"
+			   "Tcp: RtoAlgorithm MaxConn\n"
+			   "Tcp: 1 -1\n";
+static const char netstat[] = "TcpExt: SyncookiesSent IPReversePathFilter\n"
+			      "TcpExt: 0 3\n"
+			      "IpExt: InNoRoutes InTruncatedPkts\n"
+			      "IpExt: 2 0\n";
 
 static struct ct_nstat ns;
 
@@ -79,14 +77,16 @@ static void test_nstat_bad(void **state)
 	(void)state;
 	/* truncated: a header without its values, cut inside the values */
 	bad("Ip: Forwarding DefaultTTL\n", "line 1: truncated: a header without its values");
-	bad("Ip: Forwarding DefaultTTL\nIp: 1", "line 2: the value line has not as many words as its header");
+	bad("Ip: Forwarding DefaultTTL\nIp: 1",
+	    "line 2: the value line has not as many words as its header");
 	bad("Ip: A B\nIp: 1 2\nTcp: X\n", "line 3: truncated: a header without its values");
 	/* malformed */
 	bad("Ip: A B\nTcp: 1 2\n", "line 2: the value line's section is not its header's");
 	bad("Ip: A B\nIp: 1 2 3\n", "line 2: the value line has not as many words as its header");
 	bad("Ip: A\nIp: x1\n", "line 2: a value that is not a decimal integer");
 	bad("Ip: A\nIp: -\n", "line 2: a value that is not a decimal integer");
-	bad("Ip: A\nIp: 99999999999999999999999\n", "line 2: a value that is not a decimal integer");
+	bad("Ip: A\nIp: 99999999999999999999999\n",
+	    "line 2: a value that is not a decimal integer");
 	bad("Ip A\nIp 1\n", "line 1: no section before ':'");
 	bad("Ip: A\n\nIp: 1\n", "line 2: an empty line after a header");
 	bad("Ip: A\tB\nIp: 1\n", "line 1: a control character or NUL");
@@ -104,11 +104,14 @@ static void test_netdev_ctstat(void **state)
 {
 	(void)state;
 	static const char dev[] =
-		"Inter-|   Receive                                                |  Transmit\n"
-		" face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n"
-		"    lo:    9801      87    0    0    0     0          0         0     9801      87    0    0    0     0       0          0\n"
-		"  eth0:    1000      10    1    2    0     0          0         0     2000      20    3    4    0     0       0          0\n"
-		"cali0761ccbeace: 5 5 0 9 0 0 0 0 5 5 0 11 0 0 0 0\n";
+	    "Inter-|   Receive                                                |  Transmit\n"
+	    " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets "
+	    "errs drop fifo colls carrier compressed\n"
+	    "    lo:    9801      87    0    0    0     0          0         0     9801      87    "
+	    "0    0    0     0       0          0\n"
+	    "  eth0:    1000      10    1    2    0     0          0         0     2000      20    "
+	    "3    4    0     0       0          0\n"
+	    "cali0761ccbeace: 5 5 0 9 0 0 0 0 5 5 0 11 0 0 0 0\n";
 	const char *ifs[] = {"eth0", "cali0761ccbeace"};
 	char why[128];
 	int64_t v;
@@ -128,7 +131,8 @@ static void test_netdev_ctstat(void **state)
 	assert_false(ct_nstat_get(&ns, "lo rx_dropped", &v));
 	/* truncated and malformed lines */
 	char bad[600];
-	snprintf(bad, sizeof(bad), "%.*s  eth0: 1 2 3\n", (int)(strchr(strchr(dev, '\n') + 1, '\n') - dev + 1), dev);
+	snprintf(bad, sizeof(bad), "%.*s  eth0: 1 2 3\n",
+		 (int)(strchr(strchr(dev, '\n') + 1, '\n') - dev + 1), dev);
 	ct_nstat_init(&ns);
 	assert_int_equal(ct_netdev_parse(&ns, bad, strlen(bad), ifs, 2, why, sizeof(why)), -1);
 	assert_string_equal(why, "line 3: not 16 decimal counters");
@@ -140,9 +144,12 @@ static void test_netdev_ctstat(void **state)
 	assert_int_equal(ns.n, 0);
 
 	static const char ct[] =
-		"entries  clashres found new invalid ignore delete chainlength insert insert_failed drop early_drop icmp_error  expect_new expect_create expect_delete search_restart\n"
-		"0000000a  00000000 00000000 00000000 0000000f 00000000 00000000 00000000 00000000 00000000 00000001 00000000 00000000  00000000 00000000 00000000 00000000\n"
-		"0000000a  00000000 00000000 00000000 00000001 00000000 00000000 00000000 00000000 00000002 00000000 00000000 00000000  00000000 00000000 00000000 00000000\n";
+	    "entries  clashres found new invalid ignore delete chainlength insert insert_failed "
+	    "drop early_drop icmp_error  expect_new expect_create expect_delete search_restart\n"
+	    "0000000a  00000000 00000000 00000000 0000000f 00000000 00000000 00000000 00000000 "
+	    "00000000 00000001 00000000 00000000  00000000 00000000 00000000 00000000\n"
+	    "0000000a  00000000 00000000 00000000 00000001 00000000 00000000 00000000 00000000 "
+	    "00000002 00000000 00000000 00000000  00000000 00000000 00000000 00000000\n";
 	ct_nstat_init(&ns);
 	assert_int_equal(ct_ctstat_parse(&ns, ct, strlen(ct), why, sizeof(why)), 0);
 	assert_true(ct_nstat_get(&ns, "ConntrackInvalid", &v));
@@ -152,7 +159,8 @@ static void test_netdev_ctstat(void **state)
 	assert_true(ct_nstat_get(&ns, "ConntrackInsertFailed", &v));
 	assert_int_equal(v, 2);
 	ct_nstat_init(&ns);
-	assert_int_equal(ct_ctstat_parse(&ns, "entries invalid\n0000000g 1\n", 26, why, sizeof(why)), -1);
+	assert_int_equal(
+	    ct_ctstat_parse(&ns, "entries invalid\n0000000g 1\n", 26, why, sizeof(why)), -1);
 	assert_string_equal(why, "line 2: a value that is not hexadecimal");
 	assert_int_equal(ct_ctstat_parse(&ns, "entries invalid\n1\n", 18, why, sizeof(why)), -1);
 	assert_string_equal(why, "line 2: not as many hexadecimal values as the header");
@@ -216,7 +224,8 @@ static size_t tcp(uint8_t *b, const char *src, const char *dst, uint16_t sp, uin
 {
 	uint8_t *t = b + 20;
 	memset(t, 0, 20);
-	t[0] = (uint8_t)(sp >> 8), t[1] = (uint8_t)sp, t[2] = (uint8_t)(dp >> 8), t[3] = (uint8_t)dp;
+	t[0] = (uint8_t)(sp >> 8), t[1] = (uint8_t)sp, t[2] = (uint8_t)(dp >> 8),
+	t[3] = (uint8_t)dp;
 	for (int k = 0; k < 4; k++) {
 		t[4 + k] = (uint8_t)(seq >> (24 - 8 * k));
 		t[8 + k] = (uint8_t)(ack >> (24 - 8 * k));
@@ -308,8 +317,8 @@ static void test_match_tcp_udp(void **state)
 	assert_int_equal(match(&k, b, n, &idx), CT_PROBE_REQUEST);
 	uint8_t e[200];
 	memset(e, 0, sizeof(e));
-	e[20] = 3, e[21] = 3; /* port unreachable */
-	memcpy(e + 28, b, 36);  /* the quoted request: its IP header and 16 bytes */
+	e[20] = 3, e[21] = 3;  /* port unreachable */
+	memcpy(e + 28, b, 36); /* the quoted request: its IP header and 16 bytes */
 	size_t en = ipv4(e, "10.244.2.5", "10.244.1.2", IPPROTO_ICMP, 8 + 36);
 	assert_int_equal(match(&k, e, en, &idx), CT_PROBE_REPLY);
 	/* the same error from a router on the way: not an answer from DST */
@@ -357,14 +366,14 @@ static void mkpath(struct ct_path *p)
 		int node;
 		bool watched;
 	} t[] = {
-		{false, CT_HOP_POD_EGRESS, 0, true},    {false, CT_HOP_WORKLOAD_IN, 0, true},
-		{false, CT_HOP_POLICY_OUT, 0, false},   {false, CT_HOP_FORWARD, 0, false},
-		{false, CT_HOP_EGRESS, 0, true},        {false, CT_HOP_INGRESS, 1, true},
-		{false, CT_HOP_FORWARD, 1, false},      {false, CT_HOP_POLICY_IN, 1, false},
-		{false, CT_HOP_WORKLOAD_OUT, 1, true},  {false, CT_HOP_POD_INGRESS, 1, true},
-		{false, CT_HOP_MTU, 0, false},          {true, CT_HOP_POD_EGRESS, 1, true},
-		{true, CT_HOP_WORKLOAD_IN, 1, true},    {true, CT_HOP_FORWARD, 1, false},
-		{true, CT_HOP_WORKLOAD_OUT, 0, true},   {true, CT_HOP_POD_INGRESS, 0, true},
+	    {false, CT_HOP_POD_EGRESS, 0, true},   {false, CT_HOP_WORKLOAD_IN, 0, true},
+	    {false, CT_HOP_POLICY_OUT, 0, false},  {false, CT_HOP_FORWARD, 0, false},
+	    {false, CT_HOP_EGRESS, 0, true},	   {false, CT_HOP_INGRESS, 1, true},
+	    {false, CT_HOP_FORWARD, 1, false},	   {false, CT_HOP_POLICY_IN, 1, false},
+	    {false, CT_HOP_WORKLOAD_OUT, 1, true}, {false, CT_HOP_POD_INGRESS, 1, true},
+	    {false, CT_HOP_MTU, 0, false},	   {true, CT_HOP_POD_EGRESS, 1, true},
+	    {true, CT_HOP_WORKLOAD_IN, 1, true},   {true, CT_HOP_FORWARD, 1, false},
+	    {true, CT_HOP_WORKLOAD_OUT, 0, true},  {true, CT_HOP_POD_INGRESS, 0, true},
 	};
 	ct_path_init(p);
 	memset(hops, 0, sizeof(hops));
@@ -422,7 +431,8 @@ static void test_judge_policy(void **state)
 	assert_int_equal(p.probe.lost_hop, 7);
 	assert_false(p.probe.lost_reply);
 	assert_true(p.v[7].probe.lost_here);
-	assert_string_equal(p.probe.cause, "cali-tw-x rule 5 DROP moved by 1: the policy dropped it");
+	assert_string_equal(p.probe.cause,
+			    "cali-tw-x rule 5 DROP moved by 1: the policy dropped it");
 }
 
 static void test_judge_rp_filter(void **state)
@@ -439,8 +449,9 @@ static void test_judge_rp_filter(void **state)
 	ct_path_probe_judge(&p);
 	assert_true(p.probe.lost_reply);
 	assert_int_equal(p.probe.lost_hop, 13); /* B's forwarding decision */
-	assert_string_equal(p.probe.cause, "TcpExtIPReversePathFilter moved by 1 on n2: the reverse "
-					   "path filter (rp_filter) dropped it");
+	assert_string_equal(p.probe.cause,
+			    "TcpExtIPReversePathFilter moved by 1 on n2: the reverse "
+			    "path filter (rp_filter) dropped it");
 }
 
 static void test_judge_send_and_icmp(void **state)
@@ -459,7 +470,8 @@ static void test_judge_send_and_icmp(void **state)
 	p.probe.size = 1440;
 	p.probe.icmp_type = 3;
 	p.probe.icmp_code = 4;
-	snprintf(p.probe.icmp_error, sizeof(p.probe.icmp_error), "frag-needed mtu 1450 from 10.0.0.1");
+	snprintf(p.probe.icmp_error, sizeof(p.probe.icmp_error),
+		 "frag-needed mtu 1450 from 10.0.0.1");
 	ct_path_probe_judge(&p);
 	assert_int_equal(p.probe.lost_hop, 4); /* the egress out of A */
 	assert_non_null(strstr(p.probe.cause, "frag-needed mtu 1450"));
@@ -491,7 +503,8 @@ static void test_judge_decap_and_unexplained(void **state)
 	p.probe.moved[0] = (struct ct_probe_moved){1, 8, "if8 tx_dropped", 1, true};
 	ct_path_probe_judge(&p);
 	assert_int_equal(p.probe.lost_hop, 8);
-	assert_string_equal(p.probe.cause, "if8 tx_dropped moved by 1 on n2: the interface dropped packets");
+	assert_string_equal(p.probe.cause,
+			    "if8 tx_dropped moved by 1 on n2: the interface dropped packets");
 	/* a capture that missed a packet later hops saw is skipped */
 	mkpath(&p);
 	seen_until(&p, false, 9);
@@ -503,17 +516,17 @@ static void test_judge_decap_and_unexplained(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_nstat_ok),
-		cmocka_unit_test(test_nstat_bad),
-		cmocka_unit_test(test_netdev_ctstat),
-		cmocka_unit_test(test_match_icmp),
-		cmocka_unit_test(test_match_tcp_udp),
-		cmocka_unit_test(test_match_vxlan),
-		cmocka_unit_test(test_judge_healthy),
-		cmocka_unit_test(test_judge_policy),
-		cmocka_unit_test(test_judge_rp_filter),
-		cmocka_unit_test(test_judge_send_and_icmp),
-		cmocka_unit_test(test_judge_decap_and_unexplained),
+	    cmocka_unit_test(test_nstat_ok),
+	    cmocka_unit_test(test_nstat_bad),
+	    cmocka_unit_test(test_netdev_ctstat),
+	    cmocka_unit_test(test_match_icmp),
+	    cmocka_unit_test(test_match_tcp_udp),
+	    cmocka_unit_test(test_match_vxlan),
+	    cmocka_unit_test(test_judge_healthy),
+	    cmocka_unit_test(test_judge_policy),
+	    cmocka_unit_test(test_judge_rp_filter),
+	    cmocka_unit_test(test_judge_send_and_icmp),
+	    cmocka_unit_test(test_judge_decap_and_unexplained),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
