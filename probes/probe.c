@@ -149,7 +149,7 @@ int ct_probe_open(struct ct_probe *pb, const struct ct_probe_opts *o, struct ct_
 		ct_probe_close(pb);
 		return -1;
 	}
-	struct ct_cap_opts co = {.snaplen = 65535, .buffer_kb = 128};
+	struct ct_cap_opts co = {.snaplen = 512, .buffer_kb = 1024};
 	char flt[256];
 	filter_for(&pb->o, flt, sizeof(flt));
 	for (size_t i = 0; i < nw; i++) {
@@ -437,7 +437,21 @@ static void on_sock(struct loop *L, int s, short revents)
 	read_errqueue(L, s);
 }
 
-static void pump(struct loop *L, int sock, int64_t until_mono, bool stop_on_answer)
+/* Every capture saw the request and as many replies (the usual end of a round trip: a
+ * path's interfaces carry both ways). A capture may hand a packet over a little after the
+ * socket got the reply. */
+static bool settled(const struct ct_probe *pb)
+{
+	for (size_t i = 0; i < pb->nw; i++) {
+		const struct ct_probe_watch *w = &pb->w[i];
+		if (w->src >= 0 && (!w->req_n || w->req_n > w->rep_n))
+			return false;
+	}
+	return true;
+}
+
+/* stop: 0 at the deadline only, 1 also once the answer is in, 2 also once settled */
+static void pump(struct loop *L, int sock, int64_t until_mono, int stop)
 {
 	struct ct_probe *pb = L->pb;
 	size_t n = pb->cap.n;
@@ -450,7 +464,8 @@ static void pump(struct loop *L, int sock, int64_t until_mono, bool stop_on_answ
 	}
 	for (;;) {
 		int64_t now = mono_us();
-		if (now >= until_mono || (stop_on_answer && L->answered))
+		if (now >= until_mono || (stop == 1 && L->answered) ||
+		    (stop == 2 && L->answered && settled(pb)))
 			break;
 		size_t k = ct_cap_pollfds(&pb->cap, fds, src_of, n);
 		fds[k].fd = sock;
@@ -500,9 +515,10 @@ int ct_probe_run(struct ct_probe *pb, struct ct_probe_result *r, struct ct_err *
 				read_errqueue(&L, sock);
 			continue;
 		}
-		pump(&L, sock, L.sent_us + wait_us, true);
-		/* the captures on the way back may trail the socket by a little */
-		pump(&L, sock, mono_us() + 30000, false);
+		pump(&L, sock, L.sent_us + wait_us, 1);
+		/* the captures on the way back may trail the socket: until each interface that
+		 * saw the request saw the reply, for at most 250 ms */
+		pump(&L, sock, mono_us() + (L.answered ? 250000 : 30000), L.answered ? 2 : 0);
 	}
 	(void)err;
 	return 0;
