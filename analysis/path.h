@@ -156,6 +156,8 @@ struct ct_probe_moved {
 	char name[64];          /* nstat's name (TcpExtIPReversePathFilter), or a chain's rule */
 	int64_t delta;
 	bool link;              /* an interface's drop or error counter ("eth0 rx_dropped") */
+	/* a kernel counter of a pod's namespace (hops with this netns), "" the node's own */
+	char netns[CT_NAME_LEN];
 };
 
 #define CT_PROBE_MOVED 32

@@ -169,14 +169,24 @@ static void judge_stretch(struct ct_path *p, size_t a, size_t b, bool rep)
 		      (long long)m->delta, h->node_name[0] ? h->node_name : "?");
 		return;
 	}
-	/* a kernel counter that moved on a node of the stretch: the first node on the way */
+	/* a kernel counter that moved on a node or in a pod's namespace of the stretch: the
+	 * first on the way */
 	for (size_t j = a; j <= b; j++) {
-		if (p->v[j].node < 0 || (j > a && p->v[j].node == p->v[j - 1].node))
+		if (p->v[j].node < 0)
 			continue;
 		for (unsigned i = 0; i < pr->n_moved; i++) {
 			const struct ct_probe_moved *m = &pr->moved[i];
 			const char *says = m->hop < 0 ? counter_says(m->name) : NULL;
-			if (!says || m->node != p->v[j].node)
+			if (!says)
+				continue;
+			if (m->netns[0]) {
+				if (strcmp(m->netns, p->v[j].netns))
+					continue;
+				blame(p, j, rep, "%s moved by %lld in %s: %s", m->name,
+				      (long long)m->delta, m->netns, says);
+				return;
+			}
+			if (m->node != p->v[j].node || (j > a && p->v[j].node == p->v[j - 1].node))
 				continue;
 			static const enum ct_hop_kind ks[] = {CT_HOP_FORWARD, CT_HOP_INGRESS};
 			size_t k = pick(p, j, b, m->node, ks, 2);

@@ -296,7 +296,7 @@ static bool drop_of_dir(const char *chain, bool to_wl)
 }
 
 static void moved_add(struct ct_path_probe *pr, int node, int hop, const char *name, int64_t d,
-		      bool link)
+		      bool link, const char *netns)
 {
 	if (pr->n_moved >= CT_PROBE_MOVED)
 		return;
@@ -306,6 +306,7 @@ static void moved_add(struct ct_path_probe *pr, int node, int hop, const char *n
 	snprintf(m->name, sizeof(m->name), "%s", name);
 	m->delta = d;
 	m->link = link;
+	snprintf(m->netns, sizeof(m->netns), "%s", netns);
 }
 
 static void missing_add(struct ct_path_probe *pr, const char *what)
@@ -314,14 +315,28 @@ static void missing_add(struct ct_path_probe *pr, const char *what)
 	snprintf(pr->missing + u, sizeof(pr->missing) - u, "%s%s", u ? "; " : "", what);
 }
 
-/* The first hop on node whose interface (or underlay device watched under it) is name[0..il),
- * or -1. */
+/* A namespace on the path whose counters are read before and after (a node's own, or a
+ * pod's). */
+struct site {
+	int node;
+	const char *path;  /* as -n takes it, "" the caller's */
+	const char *netns; /* the hops' netns name */
+	bool host;	   /* the node's own namespace */
+	int fds[CT_PROBE_NSTAT_FILES];
+	bool ok;
+	const char *ifs[32]; /* interfaces watched in it */
+	size_t nif;
+	struct ct_nstat before, after;
+};
+
+/* The first hop in netns whose interface (or underlay device watched under it) is
+ * name[0..il), or -1. */
 static int hop_of_iface(const struct ct_path *path, const struct ct_probe_watch *w, const int *hww,
-			int node, const char *name, size_t il)
+			const char *netns, const char *name, size_t il)
 {
 	for (size_t k = 0; k < path->n; k++) {
 		const struct ct_hop *h = &path->v[k];
-		if (h->node != node)
+		if (strcmp(h->netns, netns))
 			continue;
 		if (strlen(h->subject) == il && !memcmp(h->subject, name, il))
 			return (int)k;
@@ -371,18 +386,10 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 	int *hww = calloc(nh ? nh : 1, sizeof(*hww));
 	size_t nw = 0;
 	size_t nn = cl->nodes.n;
-	struct ct_nstat *before = calloc(nn, sizeof(*before));
-	struct ct_nstat *after = calloc(nn, sizeof(*after));
-	bool *onpath = calloc(nn, 1), *nsok = calloc(nn, 1);
-	int(*nsfd)[CT_PROBE_NSTAT_FILES] = calloc(nn, sizeof(*nsfd));
-	for (size_t i = 0; nsfd && i < nn; i++)
-		for (int f = 0; f < CT_PROBE_NSTAT_FILES; f++)
-			nsfd[i][f] = -1;
-	/* per node: the interfaces watched in its own namespace, for their drop counters */
-	const char *(*nifs)[32] = calloc(nn, sizeof(*nifs));
-	size_t *nnif = calloc(nn, sizeof(*nnif));
+	struct site *st = calloc(nh ? nh : 1, sizeof(*st));
+	size_t nst = 0;
 	int rc = 0;
-	if (!w || !hw || !hww || !nsfd || !nifs || !nnif || !before || !after || !onpath || !nsok) {
+	if (!w || !hw || !hww || !st) {
 		fprintf(stderr, "caltrace: out of memory\n");
 		rc = CT_EXIT_GATHER;
 		goto out;
@@ -390,9 +397,21 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 	for (size_t k = 0; k < nh; k++) {
 		const struct ct_hop *h = &path->v[k];
 		hw[k] = -1;
-		if (h->node >= 0 && (size_t)h->node < nn)
-			onpath[h->node] = true;
 		const char *nsp = hop_ns_path(cl, h);
+		size_t si;
+		for (si = 0; nsp && si < nst; si++)
+			if (!strcmp(st[si].path, nsp))
+				break;
+		if (nsp && si == nst) {
+			const struct ct_node *n = ct_cluster_node(cl, h->node);
+			st[nst] = (struct site){.node = h->node,
+						.path = nsp,
+						.netns = h->netns,
+						.host = !strcmp(h->netns, n->ns.v[0].name)};
+			for (int f = 0; f < CT_PROBE_NSTAT_FILES; f++)
+				st[nst].fds[f] = -1;
+			nst++;
+		}
 		if (!watchable(h->kind) || !nsp || !h->subject[0] || !strcmp(h->subject, "?"))
 			continue;
 		size_t i;
@@ -428,12 +447,9 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 		hww[k] = (int)i;
 	}
 	for (size_t i = 0; i < nw; i++)
-		for (size_t k = 0; k < nn; k++) {
-			const struct ct_node *n = ct_cluster_node(cl, (int)k);
-			if (!strcmp(n->source, "live") && !strcmp(w[i].netns, n->ns.v[0].path) &&
-			    nnif[k] < 32)
-				nifs[k][nnif[k]++] = w[i].iface;
-		}
+		for (size_t k = 0; k < nst; k++)
+			if (!strcmp(w[i].netns, st[k].path) && st[k].nif < 32)
+				st[k].ifs[st[k].nif++] = w[i].iface;
 	struct ct_probe *pb = pbp;
 	if (ct_probe_open(pb, &po, w, nw, &c->err) < 0) {
 		rc = ct_report_err(c);
@@ -441,17 +457,14 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 	}
 	*pb_open = true;
 	/* the counters before */
-	for (size_t i = 0; i < nn; i++) {
-		struct ct_node *n = ct_cluster_node(cl, (int)i);
-		if (!onpath[i] || strcmp(n->source, "live"))
-			continue;
+	for (size_t i = 0; i < nst; i++) {
+		struct site *x = &st[i];
 		struct ct_err e = {0};
-		const char *p = n->ns.v[0].path;
-		nsok[i] = ct_probe_nstat_open(p[0] ? p : NULL, nsfd[i], &e) == 0 &&
-			  ct_probe_nstat_read(nsfd[i], nifs[i], nnif[i], &before[i], &e) == 0;
-		if (!nsok[i]) {
-			char m[128];
-			snprintf(m, sizeof(m), "kernel counters of %s", n->name);
+		x->ok = ct_probe_nstat_open(x->path[0] ? x->path : NULL, x->fds, &e) == 0 &&
+			ct_probe_nstat_read(x->fds, x->ifs, x->nif, &x->before, &e) == 0;
+		if (!x->ok) {
+			char m[CT_NAME_LEN + 32];
+			snprintf(m, sizeof(m), "kernel counters of %s", x->netns);
 			missing_add(pr, m);
 		}
 	}
@@ -472,30 +485,31 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 	if (tty)
 		fprintf(stderr, "\r\033[K");
 	/* the counters after: what moved */
-	for (size_t i = 0; i < nn; i++) {
-		struct ct_node *n = ct_cluster_node(cl, (int)i);
-		if (!nsok[i])
+	for (size_t i = 0; i < nst; i++) {
+		struct site *y = &st[i];
+		if (!y->ok)
 			continue;
 		struct ct_err e = {0};
-		if (ct_probe_nstat_read(nsfd[i], nifs[i], nnif[i], &after[i], &e) < 0) {
-			char m[128];
-			snprintf(m, sizeof(m), "kernel counters of %s (after)", n->name);
+		if (ct_probe_nstat_read(y->fds, y->ifs, y->nif, &y->after, &e) < 0) {
+			char m[CT_NAME_LEN + 32];
+			snprintf(m, sizeof(m), "kernel counters of %s (after)", y->netns);
 			missing_add(pr, m);
 			continue;
 		}
-		for (size_t k = 0; k < after[i].n; k++) {
+		for (size_t k = 0; k < y->after.n; k++) {
 			int64_t v0;
-			const struct ct_nstat_ent *x = &after[i].e[k];
-			if (!ct_nstat_get(&before[i], x->name, &v0) || x->v - v0 < 1)
+			const struct ct_nstat_ent *x = &y->after.e[k];
+			if (!ct_nstat_get(&y->before, x->name, &v0) || x->v - v0 < 1)
 				continue;
 			const char *sp = strchr(x->name, ' ');
 			if (sp) { /* "IFACE rx_dropped" */
-				int hk = hop_of_iface(path, w, hww, (int)i, x->name,
+				int hk = hop_of_iface(path, w, hww, y->netns, x->name,
 						      (size_t)(sp - x->name));
 				if (hk >= 0)
-					moved_add(pr, (int)i, hk, x->name, x->v - v0, true);
+					moved_add(pr, y->node, hk, x->name, x->v - v0, true, "");
 			} else if (ct_path_probe_counter_known(x->name)) {
-				moved_add(pr, (int)i, -1, x->name, x->v - v0, false);
+				moved_add(pr, y->node, -1, x->name, x->v - v0, false,
+					  y->host ? "" : y->netns);
 			}
 		}
 	}
@@ -553,7 +567,7 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 					snprintf(nm, sizeof(nm), "%.40s rule %u %s", y->chain,
 						 y->rule, y->target);
 					moved_add(pr, (int)i, (int)k, nm,
-						  (int64_t)(y->pkts - x0->pkts), false);
+						  (int64_t)(y->pkts - x0->pkts), false, "");
 				}
 			}
 		}
@@ -624,15 +638,9 @@ out:
 	free(w);
 	free(hw);
 	free(hww);
-	free(before);
-	free(after);
-	free(onpath);
-	free(nsok);
-	for (size_t i = 0; nsfd && i < nn; i++)
-		ct_probe_nstat_close(nsfd[i]);
-	free(nsfd);
-	free(nifs);
-	free(nnif);
+	for (size_t i = 0; i < nst; i++)
+		ct_probe_nstat_close(st[i].fds);
+	free(st);
 	return rc;
 }
 

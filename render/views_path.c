@@ -138,6 +138,7 @@ static void probe_summary(struct ct_out *o, const struct ct_path *p)
 				if (p->v[k].node == m->node && p->v[k].node_name[0])
 					nn = p->v[k].node_name;
 			ct_rec_str(o, NULL, "node", nn, CT_HL_NONE);
+			ct_rec_str(o, NULL, "netns", m->netns[0] ? m->netns : NULL, CT_HL_NONE);
 			ct_rec_str(o, NULL, "counter", m->name, CT_HL_NONE);
 			ct_rec_int(o, NULL, "delta", m->delta, true, CT_HL_NONE);
 			ct_rec_int(o, NULL, "hop", m->hop + 1, m->hop >= 0, CT_HL_NONE);

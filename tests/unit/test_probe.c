@@ -425,8 +425,9 @@ static void test_judge_policy(void **state)
 	seen_until(&p, false, 6); /* up to the ingress on B */
 	p.probe.n_moved = 2;
 	/* an unrelated counter on A, and the tw chain's DROP on B's policy hop */
-	p.probe.moved[0] = (struct ct_probe_moved){0, -1, "TcpExtIPReversePathFilter", 1, false};
-	p.probe.moved[1] = (struct ct_probe_moved){1, 7, "cali-tw-x rule 5 DROP", 1, false};
+	p.probe.moved[0] =
+	    (struct ct_probe_moved){0, -1, "TcpExtIPReversePathFilter", 1, false, ""};
+	p.probe.moved[1] = (struct ct_probe_moved){1, 7, "cali-tw-x rule 5 DROP", 1, false, ""};
 	ct_path_probe_judge(&p);
 	assert_int_equal(p.probe.lost_hop, 7);
 	assert_false(p.probe.lost_reply);
@@ -444,8 +445,9 @@ static void test_judge_rp_filter(void **state)
 	seen_until(&p, true, 13); /* the reply leaves B's pod, is gone before A's caliX */
 	p.probe.n_moved = 2;
 	/* on A too, later on the way: the first node that shows a cause wins */
-	p.probe.moved[0] = (struct ct_probe_moved){0, -1, "IpExtInNoRoutes", 2, false};
-	p.probe.moved[1] = (struct ct_probe_moved){1, -1, "TcpExtIPReversePathFilter", 1, false};
+	p.probe.moved[0] = (struct ct_probe_moved){0, -1, "IpExtInNoRoutes", 2, false, ""};
+	p.probe.moved[1] =
+	    (struct ct_probe_moved){1, -1, "TcpExtIPReversePathFilter", 1, false, ""};
 	ct_path_probe_judge(&p);
 	assert_true(p.probe.lost_reply);
 	assert_int_equal(p.probe.lost_hop, 13); /* B's forwarding decision */
@@ -500,11 +502,21 @@ static void test_judge_decap_and_unexplained(void **state)
 	mkpath(&p);
 	seen_until(&p, false, 8);
 	p.probe.n_moved = 1;
-	p.probe.moved[0] = (struct ct_probe_moved){1, 8, "if8 tx_dropped", 1, true};
+	p.probe.moved[0] = (struct ct_probe_moved){1, 8, "if8 tx_dropped", 1, true, ""};
 	ct_path_probe_judge(&p);
 	assert_int_equal(p.probe.lost_hop, 8);
 	assert_string_equal(p.probe.cause,
 			    "if8 tx_dropped moved by 1 on n2: the interface dropped packets");
+	/* a kernel counter of the destination pod's namespace names its hop */
+	mkpath(&p);
+	seen_until(&p, false, 9);
+	snprintf(p.v[9].netns, sizeof(p.v[9].netns), "podB");
+	p.probe.n_moved = 1;
+	p.probe.moved[0] = (struct ct_probe_moved){1, -1, "IpInAddrErrors", 1, false, "podB"};
+	ct_path_probe_judge(&p);
+	assert_int_equal(p.probe.lost_hop, 9);
+	assert_string_equal(p.probe.cause, "IpInAddrErrors moved by 1 in podB: its address is not "
+					   "valid here (InAddrErrors)");
 	/* a capture that missed a packet later hops saw is skipped */
 	mkpath(&p);
 	seen_until(&p, false, 9);
