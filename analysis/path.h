@@ -63,6 +63,24 @@ enum ct_hop_kind {
 extern const char *const ct_hop_kind_names[CT_HOP_KIND__COUNT];
 
 #define CT_HOP_EVIDENCE 6
+
+/* What a capture on a hop's interface saw of the probes (`path --probe`). A hop is watched
+ * when it has an interface (pod eth0, caliX, a tunnel or underlay device) in a namespace
+ * that could be captured; the others (policy, forwarding decision) lie between two watched
+ * hops. Timestamps: unix microseconds of the first packet seen, 0 none. */
+struct ct_hop_probe {
+	bool watched;
+	bool req_seen, rep_seen;
+	unsigned req_n, rep_n; /* how many of the probes */
+	int64_t req_us, rep_us;
+	/* a tunnel's egress or ingress: the node's underlay device, where the packet is
+	 * encapsulated (VXLAN, IPIP), watched too */
+	bool wire_watched;
+	char wire_iface[16];
+	bool wire_req_seen, wire_rep_seen;
+	bool lost_here; /* the first hop where the packet disappears */
+	char cause[256]; /* on that hop: why, "" */
+};
 #define CT_HOP_FINDINGS 6
 
 struct ct_hop {
@@ -80,6 +98,7 @@ struct ct_hop {
 	/* findings about the hop's subject (copies: code, message, fix, run) */
 	struct ct_finding findings[CT_HOP_FINDINGS];
 	unsigned n_findings;
+	struct ct_hop_probe probe; /* `path --probe`: all zero without it */
 };
 
 /* A packet's end: a pod address, or a node address. */
@@ -128,15 +147,64 @@ struct ct_path_query {
 	const char *svc_unreadable;
 };
 
+/* ---- `path --probe`: where a real packet stops, and why ---- */
+
+/* A counter that moved during the probes, on one node (cluster index; -1 the sender). */
+struct ct_probe_moved {
+	int node;
+	int hop;                /* a hop it belongs to (policy chains), -1 the node as a whole */
+	char name[64];          /* nstat's name (TcpExtIPReversePathFilter), or a chain's rule */
+	int64_t delta;
+	bool link;              /* an interface's drop or error counter ("eth0 rx_dropped") */
+	/* a kernel counter of a pod's namespace (hops with this netns), "" the node's own */
+	char netns[CT_NAME_LEN];
+};
+
+#define CT_PROBE_MOVED 32
+
+struct ct_path_probe {
+	bool done;
+	uint8_t ip_proto;
+	unsigned sent, received; /* probes sent, answers back at the source */
+	int64_t rtt_us;          /* the smallest round trip at the source, -1 none */
+	unsigned size;           /* payload bytes of each probe (ICMP data, TCP/UDP payload) */
+	int send_errno;          /* the first send error (EMSGSIZE: larger than the route's MTU) */
+	/* an ICMP error the sender received: "frag-needed mtu 1450 from 172.168.135.128" */
+	char icmp_error[128];
+	uint8_t icmp_type, icmp_code;
+	uint16_t icmp_mtu;
+	struct ct_probe_moved moved[CT_PROBE_MOVED];
+	unsigned n_moved;
+	char missing[256];      /* evidence that could not be read ("policy counters of n2") */
+	/* the result of ct_path_probe_judge */
+	int lost_hop;           /* index in the hops, -1 nothing lost */
+	bool lost_reply;        /* the request arrived, the reply did not */
+	char cause[256];
+	bool mtu_asked;         /* --mtu */
+	unsigned mtu_largest;   /* --mtu: the largest packet (IP bytes) that passes, 0 none */
+};
+
 struct ct_path {
 	struct ct_hop *v;
 	size_t n, cap;
 	uint32_t mtu_forward, mtu_reverse; /* the largest IP packet each way, 0 unknown */
 	char notes[4][256];                /* snapshot ages, nodes not known */
 	unsigned n_notes;
+	struct ct_path_probe probe; /* `path --probe`, done false without it */
 	/* every finding attached to a hop, once (for the findings list) */
 	struct ct_findings findings;
 };
+
+/* Pure: names the first hop where the probes disappear and why, from what each watched
+ * hop saw (p->v[].probe), the ICMP error and send error the sender got, the counters that
+ * moved and the hops' own findings. Sets p->v[k].probe.lost_here and cause, and p->probe's
+ * lost_hop, lost_reply and cause. A request that never comes back and is seen on no watched hop
+ * after the source is lost at the first hop after the last that saw it; a counter on that
+ * stretch that moved names the cause (a policy chain's DROP: path_policy_denies confirmed;
+ * IPReversePathFilter: rp_filter; InNoRoutes/OutNoRoutes: no route; InAddrErrors). */
+void ct_path_probe_judge(struct ct_path *p);
+/* Is name (nstat's) a kernel counter ct_path_probe_judge reads as a cause? */
+bool ct_path_probe_counter_known(const char *name);
 
 void ct_path_init(struct ct_path *p);
 void ct_path_free(struct ct_path *p);

@@ -46,6 +46,10 @@ enum {
 	CT_OPT_PROTO,
 	CT_OPT_PORT,
 	CT_OPT_TO_BACKEND,
+	CT_OPT_PROBE,
+	CT_OPT_WAIT,
+	CT_OPT_SIZE,
+	CT_OPT_MTU,
 };
 
 #define CT_MAX_NETNS 64        /* -n given several times (sniff) */
@@ -90,6 +94,11 @@ struct ct_opts {
 	const char *proto;       /* --proto: icmp, tcp, udp (NULL: icmp) */
 	unsigned short port;     /* --port, 0: none */
 	const char *to_backend;  /* --to-backend: an address (checked by the parser) */
+	bool probe;              /* --probe */
+	double wait;             /* --wait SECONDS, 0: 1 */
+	unsigned size;           /* --size N payload bytes, 0: the default */
+	bool size_set;
+	bool mtu;                /* --mtu */
 	int argc;
 	char **argv; /* positional arguments after the command */
 };

@@ -198,6 +198,27 @@ static int take(struct ct_opts *o, const struct ct_opt *x, const char *arg, stru
 		o->to_backend = arg;
 		return 0;
 	}
+	case CT_OPT_PROBE:
+		o->probe = true;
+		return 0;
+	case CT_OPT_MTU:
+		o->mtu = true;
+		return 0;
+	case CT_OPT_WAIT:
+		errno = 0;
+		o->wait = strtod(arg, &end);
+		if (errno || *end || end == arg || !(o->wait >= 0.01 && o->wait <= 60))
+			return bad_value(err, x, arg);
+		return 0;
+	case CT_OPT_SIZE: {
+		errno = 0;
+		unsigned long long v = strtoull(arg, &end, 10);
+		if (errno || *end || end == arg || arg[0] == '-' || v < 8 || v > 65000)
+			return bad_value(err, x, arg);
+		o->size = (unsigned)v;
+		o->size_set = true;
+		return 0;
+	}
 	case 'Z':
 		o->user = arg;
 		return 0;

@@ -23,6 +23,7 @@
 #include "probes/nl.h"
 #include "probes/pods_exec.h"
 #include "probes/policy.h"
+#include "probes/probe.h"
 #include "probes/route_get.h"
 #include "probes/svc.h"
 #include "render/views_path.h"
@@ -237,10 +238,437 @@ static int backend_check(const char *word, const struct ct_svc *v)
 	return CT_EXIT_USAGE;
 }
 
+/* ---- --probe ---- */
+
+static bool watchable(enum ct_hop_kind k)
+{
+	return k == CT_HOP_POD_EGRESS || k == CT_HOP_WORKLOAD_IN || k == CT_HOP_EGRESS ||
+	       k == CT_HOP_INGRESS || k == CT_HOP_WORKLOAD_OUT || k == CT_HOP_POD_INGRESS;
+}
+
+/* The path of the namespace a hop is in on a live node, or NULL. */
+static const char *hop_ns_path(const struct ct_cluster *cl, const struct ct_hop *h)
+{
+	const struct ct_node *n = h->node >= 0 ? ct_cluster_node(cl, h->node) : NULL;
+	if (!n || strcmp(n->source, "live") || !h->netns[0])
+		return NULL;
+	for (size_t i = 0; i < n->ns.n; i++)
+		if (!strcmp(n->ns.v[i].name, h->netns))
+			return n->ns.v[i].path;
+	return NULL;
+}
+
+/* A tunnel hop (its device a vxlan, ipip or tun link): the device of the node's underlay
+ * address, or NULL. */
+static const char *underlay_of(const struct ct_cluster *cl, const struct ct_hop *h)
+{
+	const struct ct_node *n = h->node >= 0 ? ct_cluster_node(cl, h->node) : NULL;
+	if (!n || !n->ns.n || !n->n_underlay || strcmp(h->netns, n->ns.v[0].name))
+		return NULL;
+	const struct ct_netns *ns = &n->ns.v[0];
+	const struct ct_link *t = ct_link_by_name(ns, h->subject);
+	if (!t || (strcmp(t->kind, "vxlan") && strcmp(t->kind, "ipip") && strcmp(t->kind, "tun")))
+		return NULL;
+	for (size_t i = 0; i < ns->addrs.n; i++)
+		if (ct_ip_eq(&ns->addrs.v[i].pfx.ip, &n->underlay_ips[0])) {
+			const struct ct_link *l = ct_link_by_ifindex(ns, ns->addrs.v[i].ifindex);
+			return l && strcmp(l->name, h->subject) ? l->name : NULL;
+		}
+	return NULL;
+}
+
+static void progress(void *arg, unsigned sent, unsigned received)
+{
+	(void)arg;
+	fprintf(stderr, "\rprobing: sent %u, received %u ", sent, received);
+}
+
+/* a policy hop's chain direction: does this drop belong to it? */
+static bool drop_of_dir(const char *chain, bool to_wl)
+{
+	static const char *const in[] = {"cali-tw-", "cali-pi-", "cali-pri-"};
+	static const char *const out[] = {"cali-fw-", "cali-po-", "cali-pro-"};
+	const char *const *t = to_wl ? in : out;
+	for (int i = 0; i < 3; i++)
+		if (!strncmp(chain, t[i], strlen(t[i])))
+			return true;
+	return false;
+}
+
+static void moved_add(struct ct_path_probe *pr, int node, int hop, const char *name, int64_t d,
+		      bool link, const char *netns)
+{
+	if (pr->n_moved >= CT_PROBE_MOVED)
+		return;
+	struct ct_probe_moved *m = &pr->moved[pr->n_moved++];
+	m->node = node;
+	m->hop = hop;
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	m->delta = d;
+	m->link = link;
+	snprintf(m->netns, sizeof(m->netns), "%s", netns);
+}
+
+static void missing_add(struct ct_path_probe *pr, const char *what)
+{
+	size_t u = strlen(pr->missing);
+	snprintf(pr->missing + u, sizeof(pr->missing) - u, "%s%s", u ? "; " : "", what);
+}
+
+/* A namespace on the path whose counters are read before and after (a node's own, or a
+ * pod's). */
+struct site {
+	int node;
+	const char *path;  /* as -n takes it, "" the caller's */
+	const char *netns; /* the hops' netns name */
+	bool host;	   /* the node's own namespace */
+	int fds[CT_PROBE_NSTAT_FILES];
+	bool ok;
+	const char *ifs[32]; /* interfaces watched in it */
+	size_t nif;
+	struct ct_nstat before, after;
+};
+
+/* The first hop in netns whose interface (or underlay device watched under it) is
+ * name[0..il), or -1. */
+static int hop_of_iface(const struct ct_path *path, const struct ct_probe_watch *w, const int *hww,
+			const char *netns, const char *name, size_t il)
+{
+	for (size_t k = 0; k < path->n; k++) {
+		const struct ct_hop *h = &path->v[k];
+		if (strcmp(h->netns, netns))
+			continue;
+		if (strlen(h->subject) == il && !memcmp(h->subject, name, il))
+			return (int)k;
+		const char *u = hww[k] >= 0 ? w[hww[k]].iface : "";
+		if (strlen(u) == il && !memcmp(u, name, il))
+			return (int)k;
+	}
+	return -1;
+}
+
+/* Sends the probes and fills path->probe and the hops' probe. 0, or an exit code with a
+ * message printed. pols: the policy read before (per node, NULL not read). The capture
+ * handles stay open in *pbp (*pb_open) for the caller to close once the answer is out:
+ * closing a packet socket waits for the kernel (about 25 ms each). */
+static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_path_query *q,
+		     struct ct_path *path, struct ct_policy *const *pols, struct ct_probe *pbp,
+		     bool *pb_open)
+{
+	struct ct_path_probe *pr = &path->probe;
+	struct ct_node *sn = q->src.node >= 0 ? ct_cluster_node(cl, q->src.node) : NULL;
+	if (!sn || strcmp(sn->source, "live")) {
+		fprintf(
+		    stderr,
+		    "caltrace: --probe sends from SRC's namespace: SRC must be on a live node\n");
+		return CT_EXIT_USAGE;
+	}
+	int sni = q->src.ns > 0 && (size_t)q->src.ns < sn->ns.n ? q->src.ns : 0;
+	const char *srcns = sn->ns.v[sni].path;
+	struct ct_probe_opts po;
+	memset(&po, 0, sizeof(po));
+	po.src_netns = srcns[0] ? srcns : NULL;
+	po.src = q->src.ip;
+	po.dst = q->dst.ip;
+	po.proto = q->ip_proto == IPPROTO_ICMPV6 ? IPPROTO_ICMP : q->ip_proto;
+	po.port = q->port;
+	po.count = c->o.count ? (unsigned)c->o.count : 1;
+	po.wait_s = c->o.wait > 0 ? c->o.wait : 1;
+	po.size = c->o.size;
+	po.pmtu_probe = c->o.size_set || c->o.mtu;
+	bool tty = isatty(2) && !c->o.json;
+	if (tty)
+		po.progress = progress;
+	/* one watch per (namespace, interface) */
+	size_t nh = path->n;
+	struct ct_probe_watch *w = calloc(nh ? 2 * nh : 1, sizeof(*w));
+	int *hw = calloc(nh ? nh : 1, sizeof(*hw));
+	int *hww = calloc(nh ? nh : 1, sizeof(*hww));
+	size_t nw = 0;
+	size_t nn = cl->nodes.n;
+	struct site *st = calloc(nh ? nh : 1, sizeof(*st));
+	size_t nst = 0;
+	int rc = 0;
+	if (!w || !hw || !hww || !st) {
+		fprintf(stderr, "caltrace: out of memory\n");
+		rc = CT_EXIT_GATHER;
+		goto out;
+	}
+	for (size_t k = 0; k < nh; k++) {
+		const struct ct_hop *h = &path->v[k];
+		hw[k] = -1;
+		const char *nsp = hop_ns_path(cl, h);
+		size_t si;
+		for (si = 0; nsp && si < nst; si++)
+			if (!strcmp(st[si].path, nsp))
+				break;
+		if (nsp && si == nst) {
+			const struct ct_node *n = ct_cluster_node(cl, h->node);
+			st[nst] = (struct site){.node = h->node,
+						.path = nsp,
+						.netns = h->netns,
+						.host = !strcmp(h->netns, n->ns.v[0].name)};
+			for (int f = 0; f < CT_PROBE_NSTAT_FILES; f++)
+				st[nst].fds[f] = -1;
+			nst++;
+		}
+		if (!watchable(h->kind) || !nsp || !h->subject[0] || !strcmp(h->subject, "?"))
+			continue;
+		size_t i;
+		for (i = 0; i < nw; i++)
+			if (!strcmp(w[i].netns, nsp) && !strcmp(w[i].iface, h->subject))
+				break;
+		if (i == nw) {
+			snprintf(w[nw].netns, sizeof(w[nw].netns), "%s", nsp);
+			snprintf(w[nw].iface, sizeof(w[nw].iface), "%s", h->subject);
+			nw++;
+		}
+		hw[k] = (int)i;
+	}
+	/* the underlay device under a tunnel's egress and ingress */
+	for (size_t k = 0; k < nh; k++) {
+		const struct ct_hop *h = &path->v[k];
+		hww[k] = -1;
+		bool tun = (h->kind == CT_HOP_EGRESS || h->kind == CT_HOP_INGRESS) && hw[k] >= 0;
+		const char *u = tun ? underlay_of(cl, h) : NULL;
+		if (!u)
+			continue;
+		char nsp[CT_PATH_LEN];
+		snprintf(nsp, sizeof(nsp), "%s", w[hw[k]].netns);
+		size_t i;
+		for (i = 0; i < nw; i++)
+			if (!strcmp(w[i].netns, nsp) && !strcmp(w[i].iface, u))
+				break;
+		if (i == nw) {
+			snprintf(w[nw].netns, sizeof(w[nw].netns), "%s", nsp);
+			snprintf(w[nw].iface, sizeof(w[nw].iface), "%s", u);
+			nw++;
+		}
+		hww[k] = (int)i;
+	}
+	for (size_t i = 0; i < nw; i++)
+		for (size_t k = 0; k < nst; k++)
+			if (!strcmp(w[i].netns, st[k].path) && st[k].nif < 32)
+				st[k].ifs[st[k].nif++] = w[i].iface;
+	struct ct_probe *pb = pbp;
+	if (ct_probe_open(pb, &po, w, nw, &c->err) < 0) {
+		rc = ct_report_err(c);
+		goto out;
+	}
+	*pb_open = true;
+	/* the counters before */
+	for (size_t i = 0; i < nst; i++) {
+		struct site *x = &st[i];
+		struct ct_err e = {0};
+		x->ok = ct_probe_nstat_open(x->path[0] ? x->path : NULL, x->fds, &e) == 0 &&
+			ct_probe_nstat_read(x->fds, x->ifs, x->nif, &x->before, &e) == 0;
+		if (!x->ok) {
+			char m[CT_NAME_LEN + 32];
+			snprintf(m, sizeof(m), "kernel counters of %s", x->netns);
+			missing_add(pr, m);
+		}
+	}
+	/* -Z: everything that needs privileges is open (captures, sockets, the counters' files);
+	 * the policy chains cannot be read again without CAP_NET_ADMIN */
+	bool dropped = false;
+	if (c->o.user) {
+		struct ct_cap_user u = {0};
+		if (ct_cap_user_lookup(&u, c->o.user, &c->err) < 0 ||
+		    ct_cap_drop_privileges(&u, &c->err) < 0) {
+			rc = ct_report_err(c);
+			goto out;
+		}
+		dropped = true;
+	}
+	struct ct_probe_result r;
+	ct_probe_run(pb, &r, &c->err);
+	if (tty)
+		fprintf(stderr, "\r\033[K");
+	/* the counters after: what moved */
+	for (size_t i = 0; i < nst; i++) {
+		struct site *y = &st[i];
+		if (!y->ok)
+			continue;
+		struct ct_err e = {0};
+		if (ct_probe_nstat_read(y->fds, y->ifs, y->nif, &y->after, &e) < 0) {
+			char m[CT_NAME_LEN + 32];
+			snprintf(m, sizeof(m), "kernel counters of %s (after)", y->netns);
+			missing_add(pr, m);
+			continue;
+		}
+		for (size_t k = 0; k < y->after.n; k++) {
+			int64_t v0;
+			const struct ct_nstat_ent *x = &y->after.e[k];
+			if (!ct_nstat_get(&y->before, x->name, &v0) || x->v - v0 < 1)
+				continue;
+			const char *sp = strchr(x->name, ' ');
+			if (sp) { /* "IFACE rx_dropped" */
+				int hk = hop_of_iface(path, w, hww, y->netns, x->name,
+						      (size_t)(sp - x->name));
+				if (hk >= 0)
+					moved_add(pr, y->node, hk, x->name, x->v - v0, true, "");
+			} else if (ct_path_probe_counter_known(x->name)) {
+				moved_add(pr, y->node, -1, x->name, x->v - v0, false,
+					  y->host ? "" : y->netns);
+			}
+		}
+	}
+	/* the policy chains' DROP counters, read again */
+	for (size_t i = 0; i < nn; i++) {
+		if (!pols[i])
+			continue;
+		struct ct_node *n = ct_cluster_node(cl, (int)i);
+		if (dropped) {
+			char m[128];
+			snprintf(m, sizeof(m),
+				 "policy counters of %s after the probe (privileges dropped)",
+				 n->name);
+			missing_add(pr, m);
+			continue;
+		}
+		struct ct_policy now;
+		ct_policy_init(&now);
+		const char *nsp = n->ns.v[0].path;
+		struct ct_err e = {0};
+		const char *ifs[256];
+		size_t nif = 0;
+		for (size_t k = 0; k < n->ns.v[0].links.n && nif < 256; k++)
+			if (ct_is_workload(&c->o.prefixes, n->ns.v[0].links.v[k].name))
+				ifs[nif++] = n->ns.v[0].links.v[k].name;
+		if (ct_policy_gather(&now, nsp[0] ? nsp : NULL, c->o.timeout, &e) < 0 ||
+		    ct_policy_follow(&now, ifs, nif) < 0) {
+			char m[128];
+			snprintf(m, sizeof(m), "policy counters of %s (after)", n->name);
+			missing_add(pr, m);
+			ct_policy_free(&now);
+			continue;
+		}
+		for (size_t k = 0; k < nh; k++) {
+			const struct ct_hop *h = &path->v[k];
+			bool in = h->kind == CT_HOP_POLICY_IN;
+			if ((size_t)h->node != i || (!in && h->kind != CT_HOP_POLICY_OUT) ||
+			    strlen(h->subject) <= 8)
+				continue;
+			const char *ifn = h->subject + 8; /* cali-tw- / cali-fw- */
+			const struct ct_wl_policy *a = ct_policy_of(pols[i], ifn);
+			const struct ct_wl_policy *b = ct_policy_of(&now, ifn);
+			if (!a || !b)
+				continue;
+			for (size_t d = 0; d < b->ndrops; d++) {
+				const struct ct_pol_drop *y = &b->drops[d];
+				if (!drop_of_dir(y->chain, in))
+					continue;
+				for (size_t d0 = 0; d0 < a->ndrops; d0++) {
+					const struct ct_pol_drop *x0 = &a->drops[d0];
+					if (strcmp(x0->chain, y->chain) || x0->rule != y->rule ||
+					    y->pkts <= x0->pkts)
+						continue;
+					char nm[64];
+					snprintf(nm, sizeof(nm), "%.40s rule %u %s", y->chain,
+						 y->rule, y->target);
+					moved_add(pr, (int)i, (int)k, nm,
+						  (int64_t)(y->pkts - x0->pkts), false, "");
+				}
+			}
+		}
+		ct_policy_free(&now);
+	}
+	/* --mtu: after the counters, so that its probes do not move them */
+	if (c->o.mtu) {
+		unsigned hi = nh && path->v[0].mtu ? path->v[0].mtu : 1500;
+		if (ct_probe_mtu(pb, hi, &pr->mtu_largest, &c->err) < 0) {
+			rc = ct_report_err(c);
+			goto out;
+		}
+		pr->mtu_asked = true;
+	}
+	/* into the path */
+	pr->done = true;
+	pr->ip_proto = po.proto;
+	pr->sent = r.sent;
+	pr->received = r.received;
+	pr->rtt_us = r.rtt_us;
+	pr->size = pb->o.size;
+	pr->send_errno = r.send_errno;
+	if (r.icmp) {
+		char f[64];
+		ct_ip_fmt(&r.icmp_from, f, sizeof(f));
+		pr->icmp_type = r.icmp_type;
+		pr->icmp_code = r.icmp_code;
+		pr->icmp_mtu = r.icmp_mtu;
+		if (r.icmp_type == 3 && r.icmp_code == 4)
+			snprintf(pr->icmp_error, sizeof(pr->icmp_error),
+				 "frag-needed mtu %u from %s", r.icmp_mtu,
+				 r.icmp_from.family ? f : "?");
+		else
+			snprintf(pr->icmp_error, sizeof(pr->icmp_error),
+				 "ICMP type %u code %u from %s", r.icmp_type, r.icmp_code,
+				 r.icmp_from.family ? f : "?");
+	}
+	for (size_t k = 0; k < nh; k++) {
+		struct ct_hop_probe *hp = &path->v[k].probe;
+		if (hww[k] >= 0 && w[hww[k]].src >= 0) {
+			const struct ct_probe_watch *y = &w[hww[k]];
+			hp->wire_watched = true;
+			snprintf(hp->wire_iface, sizeof(hp->wire_iface), "%s", y->iface);
+			hp->wire_req_seen = y->req_seen;
+			hp->wire_rep_seen = y->rep_seen;
+		}
+		if (hw[k] < 0)
+			continue;
+		const struct ct_probe_watch *x = &w[hw[k]];
+		if (x->src < 0)
+			continue;
+		hp->watched = true;
+		hp->req_seen = x->req_seen;
+		hp->rep_seen = x->rep_seen;
+		hp->req_n = x->req_n;
+		hp->rep_n = x->rep_n;
+		hp->req_us = x->req_us;
+		hp->rep_us = x->rep_us;
+	}
+	for (size_t i = 0; i < nw; i++)
+		if (w[i].src < 0) {
+			char m[200];
+			snprintf(m, sizeof(m), "capture on %s: %s", w[i].iface, w[i].err);
+			missing_add(pr, m);
+		}
+	ct_path_probe_judge(path);
+out:
+	free(w);
+	free(hw);
+	free(hww);
+	for (size_t i = 0; i < nst; i++)
+		ct_probe_nstat_close(st[i].fds);
+	free(st);
+	return rc;
+}
+
 int cmd_path(struct ct_ctx *c)
 {
 	if (c->o.argc != 2) {
 		fprintf(stderr, "caltrace: path takes SRC and DST (a pod address, NAMESPACE/POD or a node address)\n");
+		return CT_EXIT_USAGE;
+	}
+	if (!c->o.probe && (c->o.wait > 0 || c->o.size_set || c->o.count || c->o.mtu)) {
+		fprintf(stderr, "caltrace: --wait, --size, --count and --mtu go with --probe\n");
+		return CT_EXIT_USAGE;
+	}
+	if (c->o.user && !c->o.probe) {
+		fprintf(stderr, "caltrace: -Z goes with --probe\n");
+		return CT_EXIT_USAGE;
+	}
+	if (c->o.mtu && c->o.proto && strcmp(c->o.proto, "icmp")) {
+		fprintf(stderr, "caltrace: --mtu probes with ICMP echo, not --proto %s\n",
+			c->o.proto);
+		return CT_EXIT_USAGE;
+	}
+	if (c->o.probe && c->o.proto && strcmp(c->o.proto, "icmp") && !c->o.port) {
+		fprintf(stderr, "caltrace: --probe with --proto %s needs --port\n", c->o.proto);
+		return CT_EXIT_USAGE;
+	}
+	if (c->o.probe && c->o.count > CT_PROBE_MAX_COUNT) {
+		fprintf(stderr, "caltrace: --count: at most %d probes\n", CT_PROBE_MAX_COUNT);
 		return CT_EXIT_USAGE;
 	}
 	if (c->o.port && (!c->o.proto || !strcmp(c->o.proto, "icmp"))) {
@@ -296,6 +724,8 @@ int cmd_path(struct ct_ctx *c)
 	ct_path_init(&path);
 	struct ct_svcs svcs;
 	ct_svcs_init(&svcs);
+	struct ct_probe pb;
+	bool pb_open = false;
 
 	if (!local_listed) {
 		if (ct_cluster_load(&cl, "", local_spec, &c->err) < 0) {
@@ -446,6 +876,16 @@ int cmd_path(struct ct_ctx *c)
 		rc = CT_EXIT_GATHER;
 		goto out;
 	}
+	if (c->o.probe) {
+		if (sv && !q.to_backend) {
+			fprintf(stderr, "caltrace: --probe to a Service VIP needs --to-backend\n");
+			rc = CT_EXIT_USAGE;
+			goto out;
+		}
+		if ((rc = run_probe(c, &cl, &q, &path, (struct ct_policy *const *)polp, &pb,
+				    &pb_open)) != 0)
+			goto out;
+	}
 	struct ct_node *n0 = ct_cluster_node(&cl, q.src.node >= 0 ? q.src.node : 0);
 	ct_out_begin(&c->out, "path", n0->name, n0->source[0] ? n0->source : "live",
 		     n0->ns.n ? n0->ns.v[0].name : "host", n0->synthetic);
@@ -453,7 +893,13 @@ int cmd_path(struct ct_ctx *c)
 	ct_findings_sort(&path.findings);
 	ct_out_end(&c->out, &path.findings);
 	rc = ct_path_worst(&path) >= CT_HOP_WARN ? CT_EXIT_PROBLEMS : CT_EXIT_OK;
+	if (path.probe.done && path.probe.received < path.probe.sent)
+		rc = CT_EXIT_PROBLEMS;
 out:
+	if (pb_open) {
+		ct_out_flush(&c->out); /* the answer out before the captures close */
+		ct_probe_close(&pb);
+	}
 	ct_path_free(&path);
 	ct_svcs_free(&svcs);
 	for (size_t i = 0; lv && i < cl.nodes.n; i++)

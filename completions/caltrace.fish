@@ -85,7 +85,8 @@ function __caltrace_state
             case --bird-socket
                 set expect sock
             case --color --pods --output --timeout --interface --read --write --count --snaplen \
-                --inner --interval --max-flows --vxlan-port --user --node --nodes --proto --port --to-backend
+                --inner --interval --max-flows --vxlan-port --user --node --nodes --proto --port --to-backend \
+                --wait --size
                 set expect skip
             case '--netns=*'
                 set ns (string replace -r '^[^=]*=' '' -- $t)
@@ -147,7 +148,7 @@ function __caltrace_takes
         case sniff
             contains -- $argv[1] interface read write count snaplen inner flows interval max-flows vxlan-port checksums user
         case path
-            contains -- $argv[1] from pods timeout bird-socket node nodes proto port to-backend
+            contains -- $argv[1] from pods timeout bird-socket node nodes proto port to-backend probe count wait size mtu user
         case '*'
             return 1
     end
@@ -341,6 +342,10 @@ complete -c caltrace -n '__caltrace_takes nodes' -l nodes -r -F -d 'path: the no
 complete -c caltrace -n '__caltrace_takes proto' -l proto -x -a 'icmp tcp udp' -d 'path: the packet\'s protocol'
 complete -c caltrace -n '__caltrace_takes port' -l port -x -d 'path: with --proto tcp or udp, the destination port'
 complete -c caltrace -n '__caltrace_takes to-backend' -l to-backend -x -d 'path: when DST is a Service VIP, trace to this backend of it'
+complete -c caltrace -n '__caltrace_takes probe' -l probe -d 'path: send real packets from SRC and watch every hop'
+complete -c caltrace -n '__caltrace_takes wait' -l wait -x -d 'path --probe: seconds before a probe is lost'
+complete -c caltrace -n '__caltrace_takes size' -l size -x -d 'path --probe: payload bytes of each probe, DF set'
+complete -c caltrace -n '__caltrace_takes mtu' -l mtu -d 'path --probe: find the largest packet that passes end to end'
 
 # arguments
 complete -c caltrace -n '__caltrace_using links' -a '(__caltrace_ifaces workload)' -d 'workload interface'

@@ -79,6 +79,116 @@ static bool said_before(const struct ct_path *p, size_t i, const char *line)
 	return false;
 }
 
+/* The hop's probe column: what its capture saw of the packet of its direction. */
+static void probe_cell(const struct ct_path *p, size_t i, char *b, size_t len)
+{
+	const struct ct_hop *h = &p->v[i];
+	const struct ct_hop_probe *x = &h->probe;
+	if (!x->watched) {
+		snprintf(b, len, "%s", x->lost_here ? "lost here" : "-");
+		return;
+	}
+	bool seen = h->reverse ? x->rep_seen : x->req_seen;
+	snprintf(b, len, "%s %s", h->reverse ? "reply" : "request", seen ? "seen" : "not seen");
+	int64_t t = h->reverse ? x->rep_us : x->req_us;
+	/* latency only against the first hop of the same node and direction that saw it */
+	for (size_t k = 0; seen && k < i; k++) {
+		const struct ct_hop *g = &p->v[k];
+		int64_t t0 = h->reverse ? g->probe.rep_us : g->probe.req_us;
+		if (g->reverse == h->reverse && g->node == h->node && g->probe.watched && t0 && t) {
+			size_t u = strlen(b);
+			snprintf(b + u, len - u, " +%lld us", (long long)(t - t0));
+			break;
+		}
+	}
+	if (x->wire_watched) {
+		size_t u = strlen(b);
+		bool ws = h->reverse ? x->wire_rep_seen : x->wire_req_seen;
+		snprintf(b + u, len - u, "; encapsulated on %s: %s", x->wire_iface,
+			 ws ? "seen" : "not seen");
+	}
+	if (x->lost_here) {
+		size_t u = strlen(b);
+		snprintf(b + u, len - u, ", lost here");
+	}
+}
+
+static void probe_summary(struct ct_out *o, const struct ct_path *p)
+{
+	const struct ct_path_probe *pr = &p->probe;
+	char b[512];
+	if (o->json) {
+		ct_out_object_begin(o, "probe", NULL);
+		ct_rec_str(o, NULL, "proto",
+			   pr->ip_proto == 6	? "tcp"
+			   : pr->ip_proto == 17 ? "udp"
+						: "icmp",
+			   CT_HL_NONE);
+		ct_rec_uint(o, NULL, "sent", pr->sent);
+		ct_rec_uint(o, NULL, "received", pr->received);
+		ct_rec_int(o, NULL, "rtt_us", pr->rtt_us, pr->rtt_us >= 0, CT_HL_NONE);
+		ct_rec_uint(o, NULL, "size", pr->size);
+		ct_rec_str(o, NULL, "send_error",
+			   pr->send_errno ? strerrorname_np(pr->send_errno) : NULL, CT_HL_NONE);
+		ct_rec_str(o, NULL, "icmp_error", pr->icmp_error[0] ? pr->icmp_error : NULL,
+			   CT_HL_NONE);
+		ct_rec_int(o, NULL, "lost_hop", pr->lost_hop + 1, pr->lost_hop >= 0, CT_HL_NONE);
+		ct_rec_str(o, NULL, "lost_direction",
+			   pr->lost_hop < 0 ? NULL
+			   : pr->lost_reply ? "reverse"
+					    : "forward",
+			   CT_HL_NONE);
+		ct_rec_str(o, NULL, "cause", pr->cause[0] ? pr->cause : NULL, CT_HL_NONE);
+		ct_rec_str(o, NULL, "missing", pr->missing[0] ? pr->missing : NULL, CT_HL_NONE);
+		ct_rec_int(o, NULL, "mtu_largest", pr->mtu_largest, pr->mtu_asked, CT_HL_NONE);
+		ct_rec_arr_begin(o, "moved");
+		for (unsigned i = 0; i < pr->n_moved; i++) {
+			const struct ct_probe_moved *m = &pr->moved[i];
+			ct_rec_obj_begin(o, NULL);
+			const char *nn = NULL;
+			for (size_t k = 0; k < p->n && !nn; k++)
+				if (p->v[k].node == m->node && p->v[k].node_name[0])
+					nn = p->v[k].node_name;
+			ct_rec_str(o, NULL, "node", nn, CT_HL_NONE);
+			ct_rec_str(o, NULL, "netns", m->netns[0] ? m->netns : NULL, CT_HL_NONE);
+			ct_rec_str(o, NULL, "counter", m->name, CT_HL_NONE);
+			ct_rec_int(o, NULL, "delta", m->delta, true, CT_HL_NONE);
+			ct_rec_int(o, NULL, "hop", m->hop + 1, m->hop >= 0, CT_HL_NONE);
+			ct_rec_obj_end(o);
+		}
+		ct_rec_arr_end(o);
+		ct_out_object_end(o);
+		return;
+	}
+	snprintf(b, sizeof(b), "sent %u, received %u", pr->sent, pr->received);
+	if (pr->rtt_us >= 0) {
+		size_t u = strlen(b);
+		snprintf(b + u, sizeof(b) - u, ", rtt %.3f ms", (double)pr->rtt_us / 1000.0);
+	}
+	ct_out_top_str(o, "probe", "probe", b, pr->received < pr->sent ? CT_HL_FAIL : CT_HL_OK);
+	if (pr->lost_hop >= 0) {
+		const struct ct_hop *h = &p->v[pr->lost_hop];
+		snprintf(b, sizeof(b), "%s at hop %d (%s %s %s): %s",
+			 pr->lost_reply ? "the reply is lost" : "the request is lost",
+			 pr->lost_hop + 1, h->node_name[0] ? h->node_name : "?",
+			 ct_hop_kind_names[h->kind], h->subject, pr->cause);
+		ct_out_top_str(o, "lost", "lost", b, CT_HL_FAIL);
+	}
+	if (pr->mtu_asked) {
+		if (pr->mtu_largest)
+			snprintf(b, sizeof(b), "%u bytes (probed end to end, DF set)",
+				 pr->mtu_largest);
+		else
+			snprintf(b, sizeof(b), "none: not even a 36-byte probe came back");
+		ct_out_top_str(o, "mtu_largest", "largest packet that passes", b,
+			       pr->mtu_largest ? CT_HL_NONE : CT_HL_FAIL);
+	}
+	if (pr->icmp_error[0])
+		ct_out_top_str(o, "icmp_error", "icmp error", pr->icmp_error, CT_HL_WARN);
+	if (pr->missing[0])
+		ct_out_top_str(o, "missing", "not read", pr->missing, CT_HL_DIM);
+}
+
 void ct_views_path(struct ct_out *o, const struct ct_cluster *c, const struct ct_path_query *q,
 		   const struct ct_path *p, const char *proto)
 {
@@ -122,6 +232,8 @@ void ct_views_path(struct ct_out *o, const struct ct_cluster *c, const struct ct
 	}
 	if (o->json)
 		service_json(o, q->svc);
+	if (p->probe.done)
+		probe_summary(o, p);
 
 	ct_out_section(o, "hops", "hops");
 	for (size_t i = 0; i < p->n; i++) {
@@ -145,6 +257,32 @@ void ct_views_path(struct ct_out *o, const struct ct_cluster *c, const struct ct
 		for (unsigned k = 0; k < h->n_findings; k++)
 			codes[k] = h->findings[k].def ? h->findings[k].def->code : "";
 		ct_rec_strv(o, NULL, "findings", codes, h->n_findings);
+		if (p->probe.done && !o->json) {
+			probe_cell(p, i, b, sizeof(b));
+			ct_rec_str(o, "probe", "probe", b,
+				   h->probe.lost_here ? CT_HL_FAIL : CT_HL_NONE);
+		} else if (p->probe.done) {
+			const struct ct_hop_probe *x = &h->probe;
+			ct_rec_obj_begin(o, "probe");
+			ct_rec_bool(o, NULL, "watched", x->watched, CT_HL_NONE);
+			ct_rec_bool(o, NULL, "request_seen", x->watched ? x->req_seen : -1,
+				    CT_HL_NONE);
+			ct_rec_bool(o, NULL, "reply_seen", x->watched ? x->rep_seen : -1,
+				    CT_HL_NONE);
+			ct_rec_uint(o, NULL, "request_count", x->req_n);
+			ct_rec_uint(o, NULL, "reply_count", x->rep_n);
+			ct_rec_int(o, NULL, "request_us", x->req_us, x->req_us != 0, CT_HL_NONE);
+			ct_rec_int(o, NULL, "reply_us", x->rep_us, x->rep_us != 0, CT_HL_NONE);
+			ct_rec_str(o, NULL, "wire_interface",
+				   x->wire_watched ? x->wire_iface : NULL, CT_HL_NONE);
+			ct_rec_bool(o, NULL, "wire_request_seen",
+				    x->wire_watched ? x->wire_req_seen : -1, CT_HL_NONE);
+			ct_rec_bool(o, NULL, "wire_reply_seen",
+				    x->wire_watched ? x->wire_rep_seen : -1, CT_HL_NONE);
+			ct_rec_bool(o, NULL, "lost_here", x->lost_here, CT_HL_NONE);
+			ct_rec_str(o, NULL, "cause", x->cause[0] ? x->cause : NULL, CT_HL_NONE);
+			ct_rec_obj_end(o);
+		}
 		ct_rec_end(o);
 	}
 	ct_out_section_end(o);

@@ -524,6 +524,7 @@ echo; [ "${BENCH_ENCAP:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/encap
 echo; CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" bash tests/bench/roundtrip.sh || echo "bench: roundtrip.sh failed"
 echo; CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" bash tests/bench/path.sh || echo "bench: path.sh failed"
 echo; [ "${BENCH_SVC:-1}" = 0 ] || bash tests/bench/svc.sh || echo "bench: svc section failed"
+echo; CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" bash tests/bench/probe.sh || echo "bench: probe.sh failed"
 
 cleanup
 for n in "${made[@]}"; do

@@ -1,0 +1,709 @@
+/* SPDX-License-Identifier: MIT */
+#include "probes/probe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "model/pkt.h"
+#include "probes/inns.h"
+
+#define DEFAULT_SIZE 56
+#define MAX_SIZE     65000
+
+static int64_t mono_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+static void fill_sa(const struct ct_ip *ip, uint16_t port, struct sockaddr_storage *ss,
+		    socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (ip->family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, ip->a, 16);
+		*len = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		memcpy(&s4->sin_addr, ip->a, 4);
+		*len = sizeof(*s4);
+	}
+}
+
+struct mk {
+	struct ct_probe *pb;
+};
+
+/* inside SRC's namespace: the sockets */
+static int make_socks(void *arg, struct ct_err *err)
+{
+	struct ct_probe *pb = ((struct mk *)arg)->pb;
+	const struct ct_probe_opts *o = &pb->o;
+	unsigned n = o->proto == IPPROTO_ICMP ? 1 : o->count;
+	for (unsigned i = 0; i < n; i++) {
+		int s;
+		if (o->proto == IPPROTO_ICMP)
+			s = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
+		else
+			s = socket(o->dst.family,
+				   (o->proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM) |
+				       SOCK_NONBLOCK | SOCK_CLOEXEC,
+				   0);
+		if (s < 0)
+			return ct_err_set(err, CT_EXIT_GATHER,
+					  "cannot open the probe's socket: %s%s", strerror(errno),
+					  errno == EPERM ? " (it needs CAP_NET_RAW)" : "");
+		pb->socks[pb->nsocks++] = s;
+		int one = 1;
+		if (o->dst.family == AF_INET) {
+			setsockopt(s, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+			if (o->pmtu_probe) {
+				int v = IP_PMTUDISC_PROBE;
+				setsockopt(s, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof(v));
+			}
+		} else {
+			setsockopt(s, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
+			if (o->pmtu_probe) {
+				int v = IPV6_PMTUDISC_PROBE;
+				setsockopt(s, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &v, sizeof(v));
+			}
+		}
+		/* the source address: the probe leaves from SRC, whatever else the pod has */
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		fill_sa(&o->src, 0, &ss, &sl);
+		if (bind(s, (struct sockaddr *)&ss, sl) < 0)
+			return ct_err_set(err, CT_EXIT_GATHER,
+					  "cannot bind the probe to its source: %s",
+					  strerror(errno));
+	}
+	return 0;
+}
+
+static void filter_for(const struct ct_probe_opts *o, char *b, size_t len)
+{
+	char s[64], d[64];
+	ct_ip_fmt(&o->src, s, sizeof(s));
+	ct_ip_fmt(&o->dst, d, sizeof(d));
+	const char *ipk = o->dst.family == AF_INET6 ? "ip6" : "ip";
+	/* the probe itself, or encapsulated (VXLAN, IPIP): the inner packet is matched later */
+	snprintf(b, len,
+		 "(%s host %s and %s host %s) or udp port 4789 or udp port 8472 or ip proto 4", ipk,
+		 s, ipk, d);
+}
+
+int ct_probe_open(struct ct_probe *pb, const struct ct_probe_opts *o, struct ct_probe_watch *w,
+		  size_t nw, struct ct_err *err)
+{
+	memset(pb, 0, sizeof(*pb));
+	pb->o = *o;
+	if (pb->o.count < 1)
+		pb->o.count = 1;
+	if (pb->o.count > CT_PROBE_MAX_COUNT)
+		pb->o.count = CT_PROBE_MAX_COUNT;
+	if (pb->o.wait_s <= 0)
+		pb->o.wait_s = 1;
+	if (!pb->o.size && pb->o.proto != IPPROTO_TCP)
+		pb->o.size = DEFAULT_SIZE;
+	if (pb->o.size > MAX_SIZE)
+		pb->o.size = MAX_SIZE;
+	pb->w = w;
+	pb->nw = nw;
+	ct_cap_init(&pb->cap);
+	if (o->proto == IPPROTO_ICMP && o->dst.family != AF_INET)
+		return ct_err_set(err, CT_EXIT_USAGE,
+				  "--probe with ICMP sends IPv4 echo only: "
+				  "use --proto tcp or udp for IPv6");
+	uint16_t rnd[2] = {0, 0};
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		rnd[0] = (uint16_t)getpid(), rnd[1] = (uint16_t)mono_us();
+	if (getrandom(&pb->nonce, sizeof(pb->nonce), 0) != sizeof(pb->nonce))
+		pb->nonce = (uint64_t)mono_us() * 2654435761u;
+	pb->key.src = o->src;
+	pb->key.dst = o->dst;
+	pb->key.proto = o->proto;
+	pb->key.id = rnd[0];
+	pb->key.seq0 = rnd[1] & 0x7fff;
+	pb->key.count = (uint16_t)pb->o.count;
+	pb->key.dport = o->port;
+	struct mk m = {pb};
+	if (ct_netns_run(o->src_netns, make_socks, &m, err) < 0) {
+		ct_probe_close(pb);
+		return -1;
+	}
+	struct ct_cap_opts co = {.snaplen = 512, .buffer_kb = 1024};
+	char flt[256];
+	filter_for(&pb->o, flt, sizeof(flt));
+	for (size_t i = 0; i < nw; i++) {
+		struct ct_err e = {0};
+		w[i].src = ct_cap_open_live(&pb->cap, w[i].netns[0] ? w[i].netns : NULL, w[i].iface,
+					    &co, &e);
+		if (w[i].src < 0)
+			snprintf(w[i].err, sizeof(w[i].err), "%s", e.msg);
+	}
+	if (pb->cap.n) {
+		struct ct_err e = {0};
+		if (ct_cap_set_filter(&pb->cap, flt, &e) < 0) {
+			ct_probe_close(pb);
+			return ct_err_set(err, CT_EXIT_GATHER, "probe filter: %s", e.msg);
+		}
+	}
+	return 0;
+}
+
+void ct_probe_close(struct ct_probe *pb)
+{
+	for (unsigned i = 0; i < pb->nsocks; i++)
+		if (pb->socks[i] >= 0)
+			close(pb->socks[i]);
+	pb->nsocks = 0;
+	ct_cap_free(&pb->cap);
+}
+
+/* ---- the loop ---- */
+
+struct loop {
+	struct ct_probe *pb;
+	struct ct_probe_result *r;
+	bool answered;	 /* the current probe's reply came back */
+	unsigned cur;	 /* index of the current probe */
+	int64_t sent_us; /* when it was sent (monotonic) */
+};
+
+static void on_packet(void *arg, size_t src, const struct ct_cap_rec *rec)
+{
+	struct loop *L = arg;
+	struct ct_probe *pb = L->pb;
+	struct ct_pkt p;
+	struct ct_decode_opts dopt;
+	memset(&dopt, 0, sizeof(dopt));
+	ct_pkt_decode(rec->data, rec->caplen, rec->len, pb->cap.src[src].linktype, &dopt, &p);
+	unsigned idx;
+	enum ct_probe_dir d = ct_probe_match(&pb->key, &p, &idx);
+	if (d == CT_PROBE_NONE)
+		return;
+	int64_t us = rec->sec * 1000000 + rec->usec;
+	for (size_t i = 0; i < pb->nw; i++) {
+		struct ct_probe_watch *w = &pb->w[i];
+		if (w->src != (int)src)
+			continue;
+		if (d == CT_PROBE_REQUEST) {
+			if (!w->req_n++)
+				w->req_us = us;
+			w->req_seen = true;
+		} else {
+			if (!w->rep_n++)
+				w->rep_us = us;
+			w->rep_seen = true;
+		}
+	}
+}
+
+static void note_icmp(struct ct_probe_result *r, uint8_t type, uint8_t code, uint16_t mtu,
+		      const struct ct_ip *from)
+{
+	if (r->icmp)
+		return;
+	r->icmp = true;
+	r->icmp_type = type;
+	r->icmp_code = code;
+	r->icmp_mtu = mtu;
+	r->icmp_from = *from;
+}
+
+/* the raw ICMP socket: echo replies and ICMP errors quoting a probe */
+static void read_icmp(struct loop *L, int s)
+{
+	struct ct_probe *pb = L->pb;
+	uint8_t buf[65536];
+	for (int guard = 0; guard < 64; guard++) {
+		ssize_t n = recv(s, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n <= 0)
+			return;
+		struct ct_pkt p;
+		struct ct_decode_opts dopt;
+		memset(&dopt, 0, sizeof(dopt));
+		ct_pkt_decode(buf, (uint32_t)n, (uint32_t)n, CT_DLT_RAW, &dopt, &p);
+		const struct ct_pkt_l4 *l4 = &p.outer_l4;
+		if (!p.outer.present || !l4->present || l4->proto != IPPROTO_ICMP)
+			continue;
+		if (l4->icmp_type == 0) {
+			unsigned idx;
+			if (ct_probe_match(&pb->key, &p, &idx) != CT_PROBE_REPLY || idx != L->cur)
+				continue;
+			/* the nonce at the start of the echo data */
+			size_t off = (size_t)p.outer.hdr_len + 8;
+			uint64_t want = pb->nonce ^ idx;
+			if ((size_t)n < off + 8 || memcmp(buf + off, &want, 8))
+				continue;
+			if (!L->answered) {
+				L->answered = true;
+				L->r->received++;
+				int64_t rtt = mono_us() - L->sent_us;
+				if (L->r->rtt_us < 0 || rtt < L->r->rtt_us)
+					L->r->rtt_us = rtt;
+			}
+		} else if ((l4->icmp_type == 3 || l4->icmp_type == 11) && l4->quoted_present &&
+			   l4->quoted.proto == IPPROTO_ICMP &&
+			   ct_ip_eq(&l4->quoted.src, &pb->key.src) &&
+			   ct_ip_eq(&l4->quoted.dst, &pb->key.dst)) {
+			note_icmp(L->r, l4->icmp_type, l4->icmp_code, l4->icmp_mtu, &p.outer.src);
+		}
+	}
+}
+
+/* TCP, UDP: the error queue (IP_RECVERR) */
+static void read_errqueue(struct loop *L, int s)
+{
+	for (int guard = 0; guard < 16; guard++) {
+		char data[256], ctl[512];
+		struct iovec iov = {data, sizeof(data)};
+		struct msghdr mh = {.msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = ctl,
+				    .msg_controllen = sizeof(ctl)};
+		if (recvmsg(s, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			return;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+			      (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)))
+				continue;
+			struct sock_extended_err ee;
+			if (c->cmsg_len < CMSG_LEN(sizeof(ee)))
+				continue;
+			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+			if (ee.ee_origin == SO_EE_ORIGIN_LOCAL) {
+				if (!L->r->send_errno)
+					L->r->send_errno = (int)ee.ee_errno;
+				continue;
+			}
+			if (ee.ee_origin != SO_EE_ORIGIN_ICMP && ee.ee_origin != SO_EE_ORIGIN_ICMP6)
+				continue;
+			struct ct_ip from = {0};
+			struct sockaddr_storage off;
+			size_t need = CMSG_LEN(sizeof(ee)) + sizeof(struct sockaddr_in);
+			if (c->cmsg_len >= need) {
+				memcpy(&off,
+				       SO_EE_OFFENDER((struct sock_extended_err *)CMSG_DATA(c)),
+				       sizeof(struct sockaddr_in));
+				if (off.ss_family == AF_INET) {
+					from.family = AF_INET;
+					memcpy(from.a, &((struct sockaddr_in *)&off)->sin_addr, 4);
+				}
+			}
+			/* port unreachable from DST itself: the request arrived */
+			bool port_unreach =
+			    ee.ee_origin == SO_EE_ORIGIN_ICMP ? ee.ee_code == 3 : ee.ee_code == 4;
+			if (port_unreach && (ct_ip_eq(&from, &L->pb->key.dst) || !from.family)) {
+				if (!L->answered) {
+					L->answered = true;
+					L->r->received++;
+					int64_t rtt = mono_us() - L->sent_us;
+					if (L->r->rtt_us < 0 || rtt < L->r->rtt_us)
+						L->r->rtt_us = rtt;
+				}
+				continue;
+			}
+			note_icmp(L->r, ee.ee_type, ee.ee_code, (uint16_t)ee.ee_info, &from);
+		}
+	}
+}
+
+static uint16_t csum(const uint8_t *b, size_t n)
+{
+	uint32_t s = 0;
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(b[i] << 8 | b[i + 1]);
+	if (n & 1)
+		s += (uint32_t)b[n - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+static void answered_now(struct loop *L)
+{
+	if (L->answered)
+		return;
+	L->answered = true;
+	L->r->received++;
+	int64_t rtt = mono_us() - L->sent_us;
+	if (L->r->rtt_us < 0 || rtt < L->r->rtt_us)
+		L->r->rtt_us = rtt;
+}
+
+/* sends probe i; 0, or an errno the kernel gave at once */
+static int send_one(struct loop *L, unsigned i, int *sock)
+{
+	struct ct_probe *pb = L->pb;
+	const struct ct_probe_opts *o = &pb->o;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	fill_sa(&o->dst, o->port, &ss, &sl);
+	uint64_t nonce = pb->nonce ^ i;
+	if (o->proto == IPPROTO_ICMP) {
+		*sock = pb->socks[0];
+		size_t n = 8 + (o->size < 8 ? 8 : o->size);
+		uint8_t *b = calloc(1, n);
+		if (!b)
+			return ENOMEM;
+		uint16_t seq = (uint16_t)(pb->key.seq0 + i);
+		b[0] = 8;
+		b[4] = (uint8_t)(pb->key.id >> 8);
+		b[5] = (uint8_t)pb->key.id;
+		b[6] = (uint8_t)(seq >> 8);
+		b[7] = (uint8_t)seq;
+		memcpy(b + 8, &nonce, 8);
+		for (size_t k = 16; k < n; k++)
+			b[k] = (uint8_t)k;
+		uint16_t c = csum(b, n);
+		b[2] = (uint8_t)(c >> 8);
+		b[3] = (uint8_t)c;
+		ssize_t r = sendto(*sock, b, n, 0, (struct sockaddr *)&ss, sl);
+		int e = r < 0 ? errno : 0;
+		free(b);
+		return e;
+	}
+	*sock = pb->socks[i];
+	struct sockaddr_storage me;
+	socklen_t ml = sizeof(me);
+	if (o->proto == IPPROTO_TCP) {
+		int r = connect(*sock, (struct sockaddr *)&ss, sl);
+		if (r < 0 && errno != EINPROGRESS)
+			return errno;
+		if (getsockname(*sock, (struct sockaddr *)&me, &ml) == 0)
+			pb->key.sport = ntohs(((struct sockaddr_in *)&me)->sin_port);
+		pb->key.isn_known = false;
+		return 0;
+	}
+	if (connect(*sock, (struct sockaddr *)&ss, sl) < 0)
+		return errno;
+	if (getsockname(*sock, (struct sockaddr *)&me, &ml) == 0)
+		pb->key.sport = ntohs(((struct sockaddr_in *)&me)->sin_port);
+	size_t n = o->size < 8 ? 8 : o->size;
+	uint8_t *b = calloc(1, n);
+	if (!b)
+		return ENOMEM;
+	memcpy(b, &nonce, 8);
+	ssize_t r = send(*sock, b, n, 0);
+	int e = r < 0 ? errno : 0;
+	free(b);
+	return e;
+}
+
+/* the probe socket is ready */
+static void on_sock(struct loop *L, int s, short revents)
+{
+	const struct ct_probe_opts *o = &L->pb->o;
+	if (o->proto == IPPROTO_ICMP) {
+		read_icmp(L, s);
+		read_errqueue(L, s);
+		return;
+	}
+	if (o->proto == IPPROTO_TCP) {
+		if (!(revents & (POLLOUT | POLLERR | POLLHUP)))
+			return;
+		int e = 0;
+		socklen_t el = sizeof(e);
+		getsockopt(s, SOL_SOCKET, SO_ERROR, &e, &el);
+		if (e == 0 || e == ECONNREFUSED)
+			answered_now(L);
+		else
+			read_errqueue(L, s);
+		return;
+	}
+	char buf[2048];
+	ssize_t n = recv(s, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n >= 0)
+		answered_now(L);
+	read_errqueue(L, s);
+}
+
+/* Every capture saw the request and as many replies (the usual end of a round trip: a
+ * path's interfaces carry both ways). A capture may hand a packet over a little after the
+ * socket got the reply. */
+static bool settled(const struct ct_probe *pb)
+{
+	for (size_t i = 0; i < pb->nw; i++) {
+		const struct ct_probe_watch *w = &pb->w[i];
+		if (w->src >= 0 && (!w->req_n || w->req_n > w->rep_n))
+			return false;
+	}
+	return true;
+}
+
+/* stop: 0 at the deadline only, 1 also once the answer is in, 2 also once settled */
+static void pump(struct loop *L, int sock, int64_t until_mono, int stop)
+{
+	struct ct_probe *pb = L->pb;
+	size_t n = pb->cap.n;
+	struct pollfd *fds = calloc(n + 1, sizeof(*fds));
+	size_t *src_of = calloc(n + 1, sizeof(*src_of));
+	if (!fds || !src_of) {
+		free(fds);
+		free(src_of);
+		return;
+	}
+	for (;;) {
+		int64_t now = mono_us();
+		if (now >= until_mono || (stop == 1 && L->answered) ||
+		    (stop == 2 && L->answered && settled(pb)))
+			break;
+		size_t k = ct_cap_pollfds(&pb->cap, fds, src_of, n);
+		fds[k].fd = sock;
+		fds[k].events = pb->o.proto == IPPROTO_TCP && !L->answered ? POLLOUT : POLLIN;
+		fds[k].revents = 0;
+		int64_t left = (until_mono - now) / 1000 + 1;
+		int r = poll(fds, k + 1, (int)(left > 50 ? 50 : left));
+		if (r < 0 && errno != EINTR)
+			break;
+		for (size_t i = 0; i < k; i++) {
+			struct ct_err e = {0};
+			if (fds[i].revents)
+				ct_cap_dispatch(&pb->cap, src_of[i], 0, on_packet, L, &e);
+		}
+		if (fds[k].revents)
+			on_sock(L, sock, fds[k].revents);
+		if (pb->o.progress)
+			pb->o.progress(pb->o.progress_arg, L->r->sent, L->r->received);
+	}
+	/* what the captures still hold */
+	for (size_t i = 0; i < pb->cap.n; i++) {
+		struct ct_err e = {0};
+		if (pb->cap.src[i].fd >= 0)
+			ct_cap_dispatch(&pb->cap, i, 0, on_packet, L, &e);
+	}
+	free(fds);
+	free(src_of);
+}
+
+int ct_probe_run(struct ct_probe *pb, struct ct_probe_result *r, struct ct_err *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->rtt_us = -1;
+	struct loop L = {.pb = pb, .r = r};
+	int64_t wait_us = (int64_t)(pb->o.wait_s * 1e6);
+	for (unsigned i = 0; i < pb->o.count; i++) {
+		L.cur = i;
+		L.answered = false;
+		int sock = -1;
+		L.sent_us = mono_us();
+		int e = send_one(&L, i, &sock);
+		r->sent++;
+		if (e) {
+			if (!r->send_errno)
+				r->send_errno = e;
+			if (sock >= 0)
+				read_errqueue(&L, sock);
+			continue;
+		}
+		pump(&L, sock, L.sent_us + wait_us, 1);
+		/* the captures on the way back may trail the socket: until each interface that
+		 * saw the request saw the reply, for at most 250 ms */
+		pump(&L, sock, mono_us() + (L.answered ? 250000 : 30000), L.answered ? 2 : 0);
+	}
+	(void)err;
+	return 0;
+}
+
+/* one echo of size bytes of data with sequence seq: 1 answered, 0 not (an ICMP error quoting
+ * it, a send error, or the wait ran out) */
+static int mtu_try(struct ct_probe *pb, unsigned size, uint16_t seq)
+{
+	int s = pb->socks[0];
+	size_t n = 8 + size;
+	uint8_t *b = calloc(1, n);
+	if (!b)
+		return 0;
+	b[0] = 8;
+	b[4] = (uint8_t)(pb->key.id >> 8);
+	b[5] = (uint8_t)pb->key.id;
+	b[6] = (uint8_t)(seq >> 8);
+	b[7] = (uint8_t)seq;
+	uint64_t nonce = pb->nonce ^ seq;
+	memcpy(b + 8, &nonce, 8);
+	uint16_t c = csum(b, n);
+	b[2] = (uint8_t)(c >> 8);
+	b[3] = (uint8_t)c;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	fill_sa(&pb->o.dst, 0, &ss, &sl);
+	ssize_t r = sendto(s, b, n, 0, (struct sockaddr *)&ss, sl);
+	free(b);
+	if (r < 0)
+		return 0;
+	int64_t until = mono_us() + (int64_t)(pb->o.wait_s * 1e6);
+	uint8_t buf[65536];
+	for (;;) {
+		int64_t left = (until - mono_us()) / 1000;
+		if (left < 0)
+			return 0;
+		struct pollfd p = {s, POLLIN, 0};
+		if (poll(&p, 1, (int)left + 1) <= 0)
+			continue;
+		for (int guard = 0; guard < 64; guard++) {
+			ssize_t k = recv(s, buf, sizeof(buf), MSG_DONTWAIT);
+			if (k <= 0)
+				break;
+			struct ct_pkt pk;
+			struct ct_decode_opts dopt;
+			memset(&dopt, 0, sizeof(dopt));
+			ct_pkt_decode(buf, (uint32_t)k, (uint32_t)k, CT_DLT_RAW, &dopt, &pk);
+			const struct ct_pkt_l4 *l4 = &pk.outer_l4;
+			if (!pk.outer.present || !l4->present || l4->proto != IPPROTO_ICMP)
+				continue;
+			if (l4->icmp_type == 0 && l4->icmp_id == pb->key.id &&
+			    l4->icmp_seq == seq && ct_ip_eq(&pk.outer.src, &pb->key.dst))
+				return 1;
+			if ((l4->icmp_type == 3 || l4->icmp_type == 11) && l4->quoted_present &&
+			    l4->quoted.proto == IPPROTO_ICMP &&
+			    ct_ip_eq(&l4->quoted.src, &pb->key.src) &&
+			    ct_ip_eq(&l4->quoted.dst, &pb->key.dst) &&
+			    l4->quoted.total_len == 28 + size)
+				return 0;
+		}
+	}
+}
+
+int ct_probe_mtu(struct ct_probe *pb, unsigned hi, unsigned *largest, struct ct_err *err)
+{
+	*largest = 0;
+	if (pb->o.proto != IPPROTO_ICMP || !pb->nsocks)
+		return ct_err_set(err, CT_EXIT_USAGE, "--mtu probes with ICMP echo");
+	if (hi < 36)
+		return 0;
+	uint16_t seq = (uint16_t)(pb->key.seq0 + 0x4000);
+	unsigned lo = 8, top = hi - 28; /* data bytes; lo known good once tried */
+	if (!mtu_try(pb, lo, seq++))
+		return 0;
+	if (mtu_try(pb, top, seq++)) {
+		*largest = hi;
+		return 0;
+	}
+	/* lo passes, top does not */
+	while (top - lo > 1) {
+		unsigned mid = lo + (top - lo) / 2;
+		if (mtu_try(pb, mid, seq++))
+			lo = mid;
+		else
+			top = mid;
+	}
+	*largest = lo + 28;
+	return 0;
+}
+
+/* ---- counters ---- */
+
+static const char *const nstat_files[CT_PROBE_NSTAT_FILES] = {
+    "/proc/net/snmp", "/proc/net/netstat", "/proc/net/dev", "/proc/net/stat/nf_conntrack"};
+
+struct nsopen {
+	int *fds;
+};
+
+void ct_probe_nstat_close(int fds[CT_PROBE_NSTAT_FILES]);
+
+static int nstat_open_in(void *arg, struct ct_err *err)
+{
+	struct nsopen *x = arg;
+	for (int i = 0; i < CT_PROBE_NSTAT_FILES; i++) {
+		x->fds[i] = open(nstat_files[i], O_RDONLY | O_CLOEXEC);
+		if (x->fds[i] < 0 && i == 3)
+			break; /* no conntrack in this namespace */
+		if (x->fds[i] < 0) {
+			int e = errno;
+			ct_probe_nstat_close(x->fds);
+			return ct_err_set(err, CT_EXIT_GATHER, "cannot open '%s': %s",
+					  nstat_files[i], strerror(e));
+		}
+	}
+	return 0;
+}
+
+int ct_probe_nstat_open(const char *netns, int fds[CT_PROBE_NSTAT_FILES], struct ct_err *err)
+{
+	for (int i = 0; i < CT_PROBE_NSTAT_FILES; i++)
+		fds[i] = -1;
+	struct nsopen x = {fds};
+	return ct_netns_run(netns && netns[0] ? netns : NULL, nstat_open_in, &x, err);
+}
+
+void ct_probe_nstat_close(int fds[CT_PROBE_NSTAT_FILES])
+{
+	for (int i = 0; i < CT_PROBE_NSTAT_FILES; i++)
+		if (fds[i] >= 0) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+}
+
+/* the whole file from offset 0 (a seq_file: read until 0) */
+static int read_all(int fd, char *buf, size_t cap, size_t *len)
+{
+	size_t n = 0;
+	for (;;) {
+		if (n == cap) {
+			errno = EFBIG;
+			return -1;
+		}
+		ssize_t r = pread(fd, buf + n, cap - n, (off_t)n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	*len = n;
+	return 0;
+}
+
+int ct_probe_nstat_read(const int fds[CT_PROBE_NSTAT_FILES], const char *const *ifaces, size_t n,
+			struct ct_nstat *s, struct ct_err *err)
+{
+	size_t cap = 1 << 20; /* /proc/net/dev with thousands of veths */
+	char *buf = malloc(cap);
+	if (!buf)
+		return ct_err_set(err, CT_EXIT_GATHER, "out of memory");
+	ct_nstat_init(s);
+	for (size_t i = 0; i < CT_PROBE_NSTAT_FILES; i++) {
+		size_t len;
+		if (i == 3 && fds[i] < 0)
+			break;
+		if (fds[i] < 0 || read_all(fds[i], buf, cap, &len) < 0) {
+			int e = fds[i] < 0 ? EBADF : errno;
+			free(buf);
+			return ct_err_set(err, CT_EXIT_GATHER, "cannot read '%s': %s",
+					  nstat_files[i], strerror(e));
+		}
+		char why[128];
+		int r = i < 2	 ? ct_nstat_parse(s, buf, len, why, sizeof(why))
+			: i == 2 ? ct_netdev_parse(s, buf, len, ifaces, n, why, sizeof(why))
+				 : ct_ctstat_parse(s, buf, len, why, sizeof(why));
+		if (r < 0) {
+			free(buf);
+			return ct_err_set(err, CT_EXIT_GATHER, "'%s' %s", nstat_files[i], why);
+		}
+	}
+	free(buf);
+	return 0;
+}

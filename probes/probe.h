@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `path --probe`: real packets from inside SRC's network namespace, watched on
+ * every hop's interface at once. I/O only.
+ *
+ *	ct_probe_open(&pb, &o, watches, n, &err);   sockets in SRC's namespace, one capture per
+ *	                                            (namespace, interface), a BPF filter each
+ *	(read the counters before: ct_probe_read_nstat per namespace)
+ *	ct_probe_run(&pb, &res, &err);              send, poll captures and socket, stop at the
+ *	                                            reply or after o.wait_s per probe
+ *	(read the counters after)
+ *	ct_probe_close(&pb);
+ *
+ * ICMP echo from a raw socket (IPv4): identifier, sequence and an 8-byte nonce
+ * at the start of the data, checked in the reply; ICMP errors quoting the
+ * probe (frag-needed, unreachable, admin-prohibited) are read from the same
+ * socket. TCP: a non-blocking connect() (the kernel's own SYN, recognised by
+ * its 4-tuple and ISN, model/probe_match.h); a SYN-ACK or a RST is the reply.
+ * UDP: a datagram whose payload starts with a nonce; a datagram back, or port
+ * unreachable from DST itself, is the reply. TCP and UDP errors come from
+ * IP_RECVERR. Never SO_MARK. With pmtu_probe, IP_MTU_DISCOVER is
+ * IP_PMTUDISC_PROBE: DF set, a cached path MTU ignored; EMSGSIZE is reported.
+ * Every wait has a deadline; nothing blocks.
+ */
+#ifndef CT_PROBES_PROBE_H
+#define CT_PROBES_PROBE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model/err.h"
+#include "model/model.h"
+#include "model/nstat.h"
+#include "model/probe_match.h"
+#include "probes/capture.h"
+
+#define CT_PROBE_MAX_COUNT 100
+
+/* One interface to watch, and what it saw. */
+struct ct_probe_watch {
+	char netns[CT_PATH_LEN]; /* as -n takes it, "" the caller's namespace */
+	char iface[CT_PATH_LEN];
+	int src; /* capture source, -1 could not be opened (err says why) */
+	char err[160];
+	bool req_seen, rep_seen;
+	unsigned req_n, rep_n;
+	int64_t req_us, rep_us; /* unix microseconds of the first one */
+};
+
+struct ct_probe_opts {
+	const char *src_netns; /* SRC's namespace, as -n takes it; NULL the caller's */
+	struct ct_ip src, dst;
+	uint8_t proto;	/* IPPROTO_ICMP, TCP, UDP */
+	uint16_t port;	/* TCP, UDP destination port */
+	unsigned count; /* 1 .. CT_PROBE_MAX_COUNT */
+	double wait_s;	/* per probe; <= 0: 1 s */
+	unsigned size;	/* payload bytes (ICMP data, UDP payload); 0: 56 */
+	bool pmtu_probe;
+	/* called while probes are in flight (NULL: nothing) */
+	void (*progress)(void *arg, unsigned sent, unsigned received);
+	void *progress_arg;
+};
+
+struct ct_probe_result {
+	unsigned sent, received;
+	int64_t rtt_us; /* smallest, -1 none */
+	int send_errno;
+	bool icmp; /* an ICMP error quoting a probe arrived */
+	uint8_t icmp_type, icmp_code;
+	uint16_t icmp_mtu;
+	struct ct_ip icmp_from;
+};
+
+struct ct_probe {
+	struct ct_probe_opts o;
+	struct ct_cap cap;
+	int socks[CT_PROBE_MAX_COUNT]; /* ICMP: socks[0] only; TCP, UDP: one per probe */
+	unsigned nsocks;
+	struct ct_probe_key key;
+	struct ct_probe_watch *w;
+	size_t nw;
+	uint64_t nonce;
+};
+
+/* Opens what the probes need. 0, or -1 with err (SRC's namespace or socket: CT_EXIT_GATHER;
+ * a watch that cannot be opened is not an error: its src is -1 and err says why). */
+int ct_probe_open(struct ct_probe *pb, const struct ct_probe_opts *o, struct ct_probe_watch *w,
+		  size_t nw, struct ct_err *err);
+/* Sends the probes one after the other and watches. 0, or -1 with err. */
+int ct_probe_run(struct ct_probe *pb, struct ct_probe_result *r, struct ct_err *err);
+/* --mtu (ICMP only, pmtu_probe set): the largest IP packet, at most hi bytes, for which an
+ * echo comes back, by binary search (each size waits for the reply, an ICMP error quoting
+ * it or o.wait_s). Captures are not read. *largest 0: not even the smallest came back.
+ * 0, or -1 with err. */
+int ct_probe_mtu(struct ct_probe *pb, unsigned hi, unsigned *largest, struct ct_err *err);
+void ct_probe_close(struct ct_probe *pb);
+
+/* Opens /proc/net/snmp, /proc/net/netstat, /proc/net/dev and /proc/net/stat/nf_conntrack
+ * (optional: -1 when absent) inside netns (as -n takes it, NULL the
+ * caller's): the files stay bound to that namespace, so they can be read again later
+ * without entering it, and after privileges are dropped. fds[0], fds[1]; 0, or -1 with err. */
+#define CT_PROBE_NSTAT_FILES 4 /* snmp, netstat, dev, stat/nf_conntrack (when there) */
+int ct_probe_nstat_open(const char *netns, int fds[CT_PROBE_NSTAT_FILES], struct ct_err *err);
+/* Reads the files from their start into s (emptied first): model/nstat.h's names, the
+ * drop and error counters of the interfaces ifaces[0..n) and conntrack's (when its file
+ * could be opened). 0, or -1 with err. */
+int ct_probe_nstat_read(const int fds[CT_PROBE_NSTAT_FILES], const char *const *ifaces, size_t n,
+			struct ct_nstat *s, struct ct_err *err);
+void ct_probe_nstat_close(int fds[CT_PROBE_NSTAT_FILES]);
+
+#endif
