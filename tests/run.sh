@@ -82,6 +82,7 @@ for s in "$@"; do
 		continue
 	fi
 	echo "# integration: $s"
+	t0=$(date +%s)
 	rm -f "$tmp/rc"
 	# the status goes through a file: in sh, a pipeline's status is tee's
 	{
@@ -91,6 +92,7 @@ for s in "$@"; do
 	rc=$(cat "$tmp/rc" 2>/dev/null)
 	cat "$tmp/one" >>"$log"
 	tap_check "$s" "$tmp/one" "${rc:-255}"
+	echo "# $s: $(($(date +%s) - t0)) s"
 done
 
 tap_summary "$log"
