@@ -70,7 +70,7 @@ const struct ct_cmd ct_cmds[] = {
 	 "caltrace sniff -r capture.pcap -j",
 	 ""},
 	{"path", cmd_path, CT_NEED_NETLINK | CT_NEED_SETNS | CT_NEED_BIRD | CT_NEED_SNAPSHOT, "SRC DST",
-	 "the static path from SRC to DST hop by hop across nodes, forward and back, each hop with its verdict",
+	 "the path from SRC to DST hop by hop across nodes, forward and back, each hop with its verdict; --probe sends real packets",
 	 "node nodes proto port to-backend probe count wait size mtu user pods timeout", "pod", "node",
 	 "SRC, DST: a pod address (IPv4 or IPv6), NAMESPACE/POD, or a node address",
 	 "caltrace path 172.168.135.130 172.168.195.12\n"

@@ -306,7 +306,7 @@ complete -c caltrace -n __caltrace_needs_command -a bgp -d 'BGP sessions from BI
 complete -c caltrace -n __caltrace_needs_command -a doctor -d 'every node check in one run: links, routes, tunnels, neighbours, BGP, and node settings'
 complete -c caltrace -n __caltrace_needs_command -a snapshot -d 'save the node\'s state (host and pod namespaces, BIRD\'s view) as JSON for --from'
 complete -c caltrace -n __caltrace_needs_command -a sniff -d 'capture and decode IPIP and VXLAN traffic, outer and inner, live in several namespaces or from a pcap; flows with --flows'
-complete -c caltrace -n __caltrace_needs_command -a path -d 'the static path from SRC to DST hop by hop across nodes, forward and back, each hop with its verdict'
+complete -c caltrace -n __caltrace_needs_command -a path -d 'the path from SRC to DST hop by hop across nodes, forward and back, each hop with its verdict; --probe sends real packets'
 complete -c caltrace -n __caltrace_needs_command -a veth-name -d 'print the host-side interface name Calico gives a pod'
 complete -c caltrace -n __caltrace_needs_command -a help -d 'show help for caltrace or one command'
 complete -c caltrace -n __caltrace_needs_command -a version -d 'print the version'
