@@ -41,6 +41,7 @@ else
 fi
 export CALTRACE
 # lab modes the scripts loop over (tests/run.sh exports it)
+[ -n "${LAB_MODES:-}" ] || LAB_MODES_DEFAULT=1 # no modes named: a script may add its own
 LAB_MODES=${LAB_MODES:-bgp vxlan}
 # every lab a script brings up gets a prefix unique to this run: ct<pid><letter>-
 LAB_SEQ=0

@@ -39,6 +39,8 @@ cd "$(dirname "$0")/.." || exit 2
 CALTRACE=${CALTRACE:-./caltrace}
 UNIT_DIR=${UNIT_DIR:-build/tests}
 TEST_TIMEOUT=${TEST_TIMEOUT:-900}
+# LAB_MODES_DEFAULT: the caller named no modes (a script may then add a mode of its own)
+[ -n "${LAB_MODES:-}" ] || export LAB_MODES_DEFAULT=1
 export CALTRACE LAB_MODES="${LAB_MODES:-bgp vxlan}"
 CALTRACE_ABS="$(cd "$(dirname "$CALTRACE")" 2>/dev/null && pwd)/$(basename "$CALTRACE")"
 export CALTRACE_ABS

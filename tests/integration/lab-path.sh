@@ -1,5 +1,5 @@
 #!/bin/bash
-# `caltrace path SRC DST` on a lab per mode (bgp, vxlan; ipip when LAB_MODES holds it):
+# `caltrace path SRC DST` on a lab per mode (bgp, vxlan and ipip; LAB_MODES when given):
 #  - healthy: same node, cross node, IPv4 and IPv6 pairs give every hop ok both ways, and the
 #    nodes of the forward path are the nodes of the kernel's own walk (`ip route get DST from
 #    SRC iif DEV` node by node, the next node the one whose underlay or tunnel address is the
@@ -100,6 +100,8 @@ $(jq -c '.hops[] | select(.verdict != "ok") | [.direction,.kind,.node,.verdict,.
 	is "$LAB_MODE $name reverted: healthy again (exit 0)" "$rc" 0
 }
 
+# the fault matrix has an IPIP column: ipip too, unless the caller named the modes
+[ "${LAB_MODES_DEFAULT:-0}" = 1 ] && LAB_MODES="$LAB_MODES ipip"
 for mode in $LAB_MODES; do
 	case "$mode" in bgp | vxlan | ipip) ;; *) continue ;; esac
 	lab_up "$mode" || bail "$mode: lab up"
