@@ -5,7 +5,7 @@ set -e
 PKGS="build-essential pkg-config clang libclang-rt-14-dev libnl-3-dev libnl-route-3-dev
 libpcap-dev libncurses-dev libreadline-dev libjansson-dev libcmocka-dev libssl-dev
 iproute2 bird tshark tcpdump iputils-ping socat jq procps psmisc time zsh fish mandoc groff-base libssh-gcrypt-4
-iptables nftables libnftables-dev util-linux ipset"
+iptables nftables libnftables-dev util-linux ipset tmux"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
