@@ -33,8 +33,13 @@ tmux_start() {
 		at_exit 'tmux_stop'
 		TMUX_STARTED=1
 	fi
-	tmux_cmd new-session -d -s ct -x "$cols" -y "$rows" \
-		"export TERM=xterm-256color LANG=${TMUX_LANG:-C.UTF-8}; $cmd; st=\$?; printf '\\n[exited %d]\\n[stty %s]\\n' \$st \"\$(stty -a | tr '\\n' ' ')\"; exec sleep 100000" || return 1
+	local try
+	for try in 1 2 3 4 5 6 7 8 9 10; do # an old server may still be going away
+		tmux_cmd new-session -d -s ct -x "$cols" -y "$rows" \
+		"export TERM=xterm-256color LANG=${TMUX_LANG:-C.UTF-8}; $cmd; st=\$?; printf '\\n[exited %d]\\n[stty %s]\\n' \$st \"\$(stty -a | tr '\\n' ' ')\"; exec sleep 100000" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	return 1
 }
 
 # tmux_stop: kills this script's server only
