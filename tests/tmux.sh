@@ -72,12 +72,12 @@ tmux_wait_gone() {
 # tmux_wait_exit SECONDS: polls until COMMAND has ended; its status is then in TMUX_STATUS
 tmux_wait_exit() {
 	TMUX_STATUS=""
-	tmux_wait "$1" '^\[exited [0-9]+\]' || return 1
-	TMUX_STATUS=$(tmux_screen | sed -n 's/^\[exited \([0-9]*\)\]$/\1/p' | tail -n 1)
+	tmux_wait "$1" '\[exited [0-9]+\]' || return 1
+	TMUX_STATUS=$(tmux_screen | sed -n 's/.*\[exited \([0-9]*\)\].*/\1/p' | tail -n 1)
 }
 
 # tmux_stty: the terminal's modes after COMMAND ended (tmux_wait_exit first), one line
-tmux_stty() { tmux_cmd capture-pane -p -J -t "$TMUX_PANE" 2>/dev/null | sed -n 's/^\[stty \(.*\)/\1/p' | tr -d '\n'; }
+tmux_stty() { tmux_cmd capture-pane -p -J -t "$TMUX_PANE" 2>/dev/null | sed -n 's/.*\[stty \(.*\)/\1/p' | tr -d '\n'; }
 
 # tmux_pid: the pid of the pane's shell (COMMAND is its child: pgrep -P)
 tmux_pid() { tmux_cmd display-message -p -t "$TMUX_PANE" '#{pane_pid}' 2>/dev/null; }
