@@ -12,30 +12,14 @@
 # and prints the checks' own cost (the difference) as a ratio to the reference.
 # Needs root. Prints figures; exits 0, or 3 when setup fails.
 set -u -o pipefail
-cd "$(dirname "$0")/../.." || exit 3
-CALTRACE=${CALTRACE_ABS:-${CALTRACE:-./caltrace}}
-case $CALTRACE in /*) ;; *) CALTRACE=$PWD/$CALTRACE ;; esac
+. "$(dirname "$0")/lib.sh"
+bench_init encap
 N=${ENCAP_PODS:-1000}
-RUNS=${ENCAP_RUNS:-5}
+RUNS=${ENCAP_RUNS:-$RUNS}
 NS=ctencbench-$$
-TMP=$(mktemp -d /tmp/ct-encap-bench.XXXXXX) || exit 3
-die() {
-	echo "encap bench: $*" >&2
-	cleanup
-	exit 3
-}
-cleanup() {
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-[ "$(id -u)" = 0 ] || { echo "encap bench: needs root (a network namespace); skipped"; exit 0; }
-[ -x "$CALTRACE" ] || die "no caltrace at $CALTRACE"
-for c in iptables-nft-save iptables-legacy-save ipset setpriv jq; do
-	command -v "$c" >/dev/null || { echo "encap bench: no $c; skipped"; exit 0; }
-done
-
-ip netns add "$NS" || die "cannot create namespace $NS"
+bench_need_root
+bench_need_cmd iptables-nft-save iptables-legacy-save ipset setpriv jq
+bench_netns "$NS"
 ifs=()
 for ((i = 0; i < N; i++)); do ifs+=("$(printf 'cali%011x' $((0x5eed0000000 + i)))"); done
 {
@@ -50,23 +34,13 @@ for ((i = 0; i < N; i++)); do ifs+=("$(printf 'cali%011x' $((0x5eed0000000 + i))
 		echo "link set p$i up"
 	done
 } >"$TMP/links.batch"
-ip -n "$NS" -batch "$TMP/links.batch" || die "links batch failed"
+ip -n "$NS" -batch "$TMP/links.batch" || bench_die "links batch failed"
 # a remote VTEP missing from the allow set: the check has something to find
 ip -n "$NS" neigh add 172.168.135.128 lladdr 66:ca:1c:87:80:01 dev vxlan.calico nud permanent ||
-	die "neigh add failed"
+	bench_die "neigh add failed"
 ip -n "$NS" link set vxlan.calico type vxlan id 4096 2>/dev/null
 bridge -n "$NS" fdb append 66:ca:1c:87:80:01 dev vxlan.calico dst 192.168.31.201 self permanent ||
-	die "fdb append failed"
-
-now_us() { date +%s%6N; }
-one_us() {
-	local t0 t1
-	t0=$(now_us)
-	"$@" >/dev/null 2>&1
-	t1=$(now_us)
-	echo $((t1 - t0))
-}
-median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+	bench_die "fdb append failed"
 
 echo
 echo "encap: tunnel's firewall checks, $N workloads' chains in $NS, median of $RUNS runs"
@@ -74,21 +48,21 @@ printf '  %-8s %11s %11s %12s %7s %11s\n' backend tunnel_s no_rules_s encap_cost
 for b in nft legacy; do
 	ip netns exec "$NS" nft flush ruleset 2>/dev/null
 	FELIX_ENCAP=vxlan FELIX_HOSTS="192.168.31.202 192.168.31.203" \
-		bash tests/lab/felix-policy.sh up "$NS" "$b" "${ifs[@]}" || die "felix-policy.sh up $b failed"
+		bash tests/lab/felix-policy.sh up "$NS" "$b" "${ifs[@]}" || bench_die "felix-policy.sh up $b failed"
 	# the check must run (and find the VTEP missing from the set) before it is timed
 	out=$("$CALTRACE" -n "$NS" -j tunnel)
 	got=$(printf '%s' "$out" | jq '[.findings[] | select(.code == "encap_peer_not_allowed")] | length')
-	[ "$got" = 1 ] || die "$b: $got encap_peer_not_allowed findings, not 1"
+	[ "$got" = 1 ] || bench_bench_die "$b: $got encap_peer_not_allowed findings, not 1"
 	ts=() ns=() rs=()
 	for ((r = 0; r < RUNS; r++)); do
-		rs+=("$(one_us ip netns exec "$NS" "iptables-$b-save" -c)")
-		ts+=("$(one_us "$CALTRACE" -n "$NS" -j tunnel)")
-		ns+=("$(one_us ip netns exec "$NS" setpriv --inh-caps=-net_admin --bounding-set=-net_admin \
+		rs+=("$(bench_us ip netns exec "$NS" "iptables-$b-save" -c)")
+		ts+=("$(bench_us "$CALTRACE" -n "$NS" -j tunnel)")
+		ns+=("$(bench_us ip netns exec "$NS" setpriv --inh-caps=-net_admin --bounding-set=-net_admin \
 			"$CALTRACE" -j tunnel)")
 	done
-	t=$(median "${ts[@]}")
-	n=$(median "${ns[@]}")
-	r=$(median "${rs[@]}")
+	t=$(bench_median "${ts[@]}")
+	n=$(bench_median "${ns[@]}")
+	r=$(bench_median "${rs[@]}")
 	awk -v b="$b" -v t="$t" -v n="$n" -v r="$r" 'BEGIN {
 		printf "  %-8s %11.4f %11.4f %12.4f %7.4f %11.2f\n", b, t / 1e6, n / 1e6, (t - n) / 1e6,
 			r / 1e6, (t - n) / r }'

@@ -12,27 +12,14 @@
 # (svctool --ipt/--nft FILE), and the reference; prints the ratios to the reference.
 # Needs root. Prints figures; exits 0, or 3 when setup fails.
 set -u -o pipefail
-cd "$(dirname "$0")/../.." || exit 3
+. "$(dirname "$0")/lib.sh"
+bench_init svc
 N=${SVC_N:-10000}
 RUNS=${SVC_RUNS:-3}
 P=ctsvbench-$$
-TMP=$(mktemp -d /tmp/ct-svc-bench.XXXXXX) || exit 3
-cleanup() {
-	ip netns del "$P-ipt" 2>/dev/null
-	ip netns del "$P-nft" 2>/dev/null
-	rm -rf "$TMP"
-}
-die() {
-	echo "svc bench: $*" >&2
-	cleanup
-	exit 3
-}
-trap cleanup EXIT INT TERM
-[ "$(id -u)" = 0 ] || { echo "svc bench: needs root (a network namespace); skipped"; exit 0; }
-for c in iptables-legacy-restore iptables-legacy-save nft; do
-	command -v "$c" >/dev/null || { echo "svc bench: no $c; skipped"; exit 0; }
-done
-make -s build/tests/svctool >/dev/null || die "cannot build tests/tools/svctool.c"
+bench_need_root
+bench_need_cmd iptables-legacy-restore iptables-legacy-save nft
+make -s build/tests/svctool >/dev/null || bench_die "cannot build tests/tools/svctool.c"
 TOOL=$PWD/build/tests/svctool
 
 # 10.96.0.0/16 VIPs, 10.244.0.0/16 endpoints (i -> two distinct ones)
@@ -80,28 +67,18 @@ ep() { echo "10.244.$(($1 / 250)).$(($1 % 250 + 1))"; }
 	echo '}'
 } >"$TMP/kp.nft"
 
-ip netns add "$P-ipt" || die "cannot create namespace $P-ipt"
-ip netns exec "$P-ipt" iptables-legacy-restore <"$TMP/ipt.rules" || die "iptables-legacy-restore"
-ip netns add "$P-nft" || die "cannot create namespace $P-nft"
-ip netns exec "$P-nft" nft -f "$TMP/kp.nft" || die "nft -f"
-ip netns exec "$P-ipt" iptables-legacy-save -c >"$TMP/ipt.save" || die "iptables-legacy-save"
-ip netns exec "$P-nft" nft -j list table ip kube-proxy >"$TMP/kp.json" || die "nft -j list"
+bench_netns "$P-ipt"
+ip netns exec "$P-ipt" iptables-legacy-restore <"$TMP/ipt.rules" || bench_die "iptables-legacy-restore"
+bench_netns "$P-nft"
+ip netns exec "$P-nft" nft -f "$TMP/kp.nft" || bench_die "nft -f"
+ip netns exec "$P-ipt" iptables-legacy-save -c >"$TMP/ipt.save" || bench_die "iptables-legacy-save"
+ip netns exec "$P-nft" nft -j list table ip kube-proxy >"$TMP/kp.json" || bench_die "nft -j list"
 
 # the reads must be complete before they are timed
 for m in ipt nft; do
 	got=$("$TOOL" -n "$P-$m" list | grep -c ' ok 10\.244\.')
-	[ "$got" = "$N" ] || die "$m: svctool found $got of $N Services with backends"
+	[ "$got" = "$N" ] || bench_bench_die "$m: svctool found $got of $N Services with backends"
 done
-
-now_us() { date +%s%6N; }
-one_us() {
-	local t0 t1
-	t0=$(now_us)
-	"$@" >/dev/null 2>&1
-	t1=$(now_us)
-	echo $((t1 - t0))
-}
-median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 echo
 echo "svc: kube-proxy Services read by probes/svc.c, $N Services x 2 endpoints, median of $RUNS runs"
@@ -109,17 +86,17 @@ printf '  %-16s %10s %10s %10s %12s %12s\n' mode read_s parse_s ref_s read/ref p
 for m in ipt nft; do
 	rd=() ps=() rf=()
 	for ((r = 0; r < RUNS; r++)); do
-		rd+=("$(one_us "$TOOL" -n "$P-$m" list)")
+		rd+=("$(bench_us "$TOOL" -n "$P-$m" list)")
 		if [ "$m" = ipt ]; then
-			ps+=("$(one_us "$TOOL" --ipt "$TMP/ipt.save" list)")
-			rf+=("$(one_us ip netns exec "$P-ipt" iptables-legacy-save -c)")
+			ps+=("$(bench_us "$TOOL" --ipt "$TMP/ipt.save" list)")
+			rf+=("$(bench_us ip netns exec "$P-ipt" iptables-legacy-save -c)")
 		else
-			ps+=("$(one_us "$TOOL" --nft "$TMP/kp.json" list)")
-			rf+=("$(one_us ip netns exec "$P-nft" nft -j list table ip kube-proxy)")
+			ps+=("$(bench_us "$TOOL" --nft "$TMP/kp.json" list)")
+			rf+=("$(bench_us ip netns exec "$P-nft" nft -j list table ip kube-proxy)")
 		fi
 	done
 	awk -v m="$([ "$m" = ipt ] && echo iptables-legacy || echo nftables)" \
-		-v d="$(median "${rd[@]}")" -v p="$(median "${ps[@]}")" -v f="$(median "${rf[@]}")" 'BEGIN {
+		-v d="$(bench_median "${rd[@]}")" -v p="$(bench_median "${ps[@]}")" -v f="$(bench_median "${rf[@]}")" 'BEGIN {
 		printf "  %-16s %10.4f %10.4f %10.4f %12.2f %12.2f\n", m, d / 1e6, p / 1e6, f / 1e6, d / f, p / f }'
 done
 echo "  (read: svctool -n NS list, every source; parse: svctool from the saved text/JSON and"
