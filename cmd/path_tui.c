@@ -60,6 +60,24 @@ static int page_of(const struct ui *u)
 	return u->v.detail_focus ? l.detail_h - 1 : l.list_h;
 }
 
+/* After an ESC: 27 when nothing follows (the Esc key), else the rest of an escape sequence
+ * terminfo did not name (a terminal's own Home or End, inside tmux or screen) is read and
+ * dropped: -1. */
+static int esc_seq(struct ct_tui *t)
+{
+	int k = ct_tui_key(t);
+	if (k == -1)
+		return 27;
+	if (k != '[' && k != 'O')
+		return -1; /* Alt+key */
+	for (int n = 0; n < 16; n++) {
+		k = ct_tui_key(t);
+		if (k == -1 || (k >= 0x40 && k <= 0x7e))
+			break;
+	}
+	return -1;
+}
+
 /* reads every key waiting; returns CT_TUIP_PROBE when one asked for a probe */
 static enum ct_tuip_act keys(struct ui *u)
 {
@@ -67,6 +85,8 @@ static enum ct_tuip_act keys(struct ui *u)
 	bool redraw = false;
 	int k;
 	while ((k = ct_tui_key(&u->t)) != -1) {
+		if (k == 27 && (k = esc_seq(&u->t)) == -1)
+			continue; /* an escape sequence curses does not know: not Esc */
 		enum ct_tuip_act a = ct_tuip_key(&u->v, k, page_of(u));
 		if (a == CT_TUIP_QUIT) {
 			u->quit = true;
@@ -242,6 +262,12 @@ int cmd_path_tui(struct ct_ctx *c, const struct ct_cluster *cl, const struct ct_
 		rc = ct_report_err(c);
 		goto out;
 	}
+	/* Home and End as tmux, screen and the Linux console send them, where TERM's entry
+	 * names others */
+	define_key("\033[1~", KEY_HOME);
+	define_key("\033[4~", KEY_END);
+	define_key("\033[H", KEY_HOME);
+	define_key("\033[F", KEY_END);
 	ct_tuip_draw(&u.t, &u.v);
 	if (c->o.probe)
 		probe_now(&u, probe, arg);

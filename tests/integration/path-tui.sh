@@ -111,6 +111,14 @@ for mode in ${LAB_MODES:-vxlan bgp}; do
 	is "$mode: r again: every hop, both directions" "$(rows)" "$want"
 	tmux_keys r
 	tmux_wait 10 'forward \(SRC to DST\)' || not_ok "$mode: r a third time: forward again" "$(tmux_screen)"
+	# End, Home (as tmux sends them), and keys it does not know (F5, Alt+x) do not quit
+	lastf=$(jq -r '[.hops[] | select(.direction == "forward")][-1].hop' <<<"$J")
+	tmux_keys End
+	tmux_wait 10 "^>$lastf " && ok "$mode: End selects the last forward hop ($lastf)" ||
+		not_ok "$mode: End selects the last forward hop ($lastf)" "$(tmux_screen)"
+	tmux_keys F5 M-x Home
+	tmux_wait 10 '^>1 ' && ok "$mode: F5 and Alt+x are ignored, Home selects hop 1" ||
+		not_ok "$mode: F5 and Alt+x are ignored, Home selects hop 1" "$(tmux_screen)"
 
 	# ---- p: a probe; tcpdump on caliA and pod B's eth0 is the oracle
 	capture_start "$LAB_N1" "$CA" "$TMPD/ca.pcap" 2 15 "icmp and host $A and host $B" || not_ok "$mode: tcpdump on $CA"
