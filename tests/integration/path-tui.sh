@@ -196,6 +196,17 @@ for mode in ${LAB_MODES:-vxlan bgp}; do
 	if tmux_wait_exit 15; then is "$mode denypolicy: q: exit 1" "$TMUX_STATUS" 1; else
 		not_ok "$mode denypolicy: q ends the TUI" "$(tmux_screen)"; fi
 	restored "$mode denypolicy: q restores the terminal"
+	# SIGTERM while a probe is in flight: the probe stops, the terminal comes back, 143
+	start_tui "$B" "$A" --wait 20
+	tmux_wait 30 'forward \(SRC to DST\)' || not_ok "$mode denypolicy: the TUI starts again" "$(tmux_screen)"
+	tmux_keys p
+	tmux_wait 20 'probing: sent 1' || not_ok "$mode denypolicy: probing again" "$(tmux_screen)"
+	pid=""
+	wait_until 10 ct_pid && pid=$(ct_pid)
+	[ -n "$pid" ] && kill -TERM "$pid"
+	if tmux_wait_exit 15; then is "$mode denypolicy: SIGTERM during a probe: exit 143" "$TMUX_STATUS" 143; else
+		not_ok "$mode denypolicy: SIGTERM during a probe ends the TUI (before --wait 20 runs out)" "$(tmux_screen)"; fi
+	restored "$mode denypolicy: SIGTERM during a probe restores the terminal"
 	lab_fault denypolicy off || not_ok "$mode denypolicy: revert"
 
 	# ---- too small; LANG=C and NO_COLOR
