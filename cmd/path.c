@@ -652,12 +652,33 @@ struct tui_probe_arg {
 	const struct ct_path_query *q;
 	struct ct_path *path;
 	struct ct_policy *const *pols;
+	unsigned runs;
 };
 
 static int tui_probe(void *arg)
 {
 	struct tui_probe_arg *a = arg;
 	struct ct_path *p = a->path;
+	/* after the first probe, the policy counters "before" are read again, as --probe
+	 * would read them at its start (else a DROP of an earlier probe would count) */
+	for (size_t i = 0; a->runs && i < a->cl->nodes.n; i++) {
+		struct ct_policy *pol = a->pols[i];
+		const struct ct_node *n = ct_cluster_node(a->cl, (int)i);
+		if (!pol || !n->ns.n)
+			continue;
+		ct_policy_free(pol);
+		ct_policy_init(pol);
+		const char *nsp = n->ns.v[0].path;
+		const char *ifs[256];
+		size_t nif = 0;
+		for (size_t k = 0; k < n->ns.v[0].links.n && nif < 256; k++)
+			if (ct_is_workload(&a->c->o.prefixes, n->ns.v[0].links.v[k].name))
+				ifs[nif++] = n->ns.v[0].links.v[k].name;
+		struct ct_err e = {0};
+		if (ct_policy_gather(pol, nsp[0] ? nsp : NULL, a->c->o.timeout, &e) == 0)
+			ct_policy_follow(pol, ifs, nif);
+	}
+	a->runs++;
 	memset(&p->probe, 0, sizeof(p->probe));
 	for (size_t k = 0; k < p->n; k++)
 		memset(&p->v[k].probe, 0, sizeof(p->v[k].probe));
@@ -910,7 +931,7 @@ int cmd_path(struct ct_ctx *c)
 		goto out;
 	}
 	if (c->o.tui) {
-		struct tui_probe_arg ta = {c, &cl, &q, &path, (struct ct_policy *const *)polp};
+		struct tui_probe_arg ta = {c, &cl, &q, &path, (struct ct_policy *const *)polp, 0};
 		rc = cmd_path_tui(c, &cl, &q, &path, tui_probe, &ta);
 		goto out;
 	}

@@ -40,6 +40,17 @@ rc=$?
 is "--tui with -j: exit 2" "$rc" 2
 is "--tui with -j: one line" "$(printf '%s\n' "$out" | wc -l)" 1
 
+# the sum of the packet counters of the DROP rules in CHAIN, both iptables backends, in NS
+drops() {
+	local ns=$1 chain=$2 b sum=0 n
+	for b in iptables-nft-save iptables-legacy-save; do
+		n=$(ip netns exec "$ns" "$b" -c 2>/dev/null |
+			sed -n "s/^\[\([0-9]*\):[0-9]*\] -A $chain .*-j DROP.*/\1/p" | awk '{s += $1} END {print s + 0}')
+		sum=$((sum + n))
+	done
+	echo "$sum"
+}
+
 # rows: "NUMBER VERDICT KIND" of every hop row on the screen (before any probe)
 rows() { tmux_screen | sed -n 's/^[ >]\([0-9][0-9]*\) *[^ ]* \(ok\|warn\|fail\|unknown\)  *\([a-z_]*\) .*/\1 \2 \3/p'; }
 # oracle_rows DIR: the same from the JSON in $J (forward, reverse, or all)
@@ -192,6 +203,16 @@ for mode in ${LAB_MODES:-vxlan bgp}; do
 	lh=$(jq -r '.probe.lost_hop' <<<"$PJ")
 	case "$(tmux_screen)" in *"request is lost at hop $lh (n1 policy_in $chain): $chain rule"*) ok "$mode denypolicy: the result names hop $lh, as --probe does" ;;
 	*) not_ok "$mode denypolicy: the result names hop $lh, as --probe does" "$(tmux_screen | tail -n 2)" ;; esac
+	# p again: the DROP counter's move is this probe's alone (the oracle: iptables-save -c
+	# before and after, both backends)
+	d0=$(drops "$LAB_N1" "$chain")
+	tmux_keys p
+	tmux_wait 20 'probing: sent 1' || not_ok "$mode denypolicy: a second probe starts" "$(tmux_screen)"
+	tmux_wait 30 'probe: sent 1, received 0' || not_ok "$mode denypolicy: the second probe's result" "$(tmux_screen)"
+	d1=$(drops "$LAB_N1" "$chain")
+	case "$(tmux_screen)" in *"request is lost at hop $lh (n1 policy_in $chain): $chain rule "*" DROP moved by $((d1 - d0)):"*)
+		ok "$mode denypolicy: a second p counts its own drops ($((d1 - d0)), iptables-save -c)" ;;
+	*) not_ok "$mode denypolicy: a second p counts its own drops ($((d1 - d0)), iptables-save -c)" "$(tmux_screen | tail -n 2)" ;; esac
 	tmux_keys q
 	if tmux_wait_exit 15; then is "$mode denypolicy: q: exit 1" "$TMUX_STATUS" 1; else
 		not_ok "$mode denypolicy: q ends the TUI" "$(tmux_screen)"; fi
