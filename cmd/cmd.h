@@ -50,6 +50,7 @@ enum {
 	CT_OPT_WAIT,
 	CT_OPT_SIZE,
 	CT_OPT_MTU,
+	CT_OPT_TUI,
 };
 
 #define CT_MAX_NETNS 64        /* -n given several times (sniff) */
@@ -99,9 +100,12 @@ struct ct_opts {
 	unsigned size;           /* --size N payload bytes, 0: the default */
 	bool size_set;
 	bool mtu;                /* --mtu */
+	bool tui;                /* path --tui */
 	int argc;
 	char **argv; /* positional arguments after the command */
 };
+
+struct ct_probe_tap;
 
 struct ct_ctx {
 	struct ct_opts o;
@@ -111,6 +115,8 @@ struct ct_ctx {
 	/* the command's exit 3 came from writing its output file (-o, -w), not from a
 	 * missing privilege: main adds no "needs CAP_..." line */
 	bool write_failed;
+	/* path --tui: told of what the captures see while a probe is in flight (NULL none) */
+	const struct ct_probe_tap *probe_tap;
 };
 
 struct ct_cmd {
@@ -237,6 +243,21 @@ int cmd_bgp(struct ct_ctx *c);
 int cmd_doctor(struct ct_ctx *c);
 int cmd_sniff(struct ct_ctx *c);
 int cmd_path(struct ct_ctx *c);
+
+/* path --tui (cmd/path_tui.c) */
+struct ct_cluster;
+struct ct_path_query;
+struct ct_path;
+/* Before anything is gathered: --tui with -j, or without a terminal, is a usage error (one
+ * line printed). 0, or the exit status. */
+int cmd_path_tui_check(struct ct_ctx *c);
+/* The full screen over a built path until q, Esc or a signal. probe(arg) sends one probe as
+ * --probe does and fills the path's probe results (0, or an exit status with a message on
+ * standard error, which the screen shows); c->probe_tap is set while it runs. Returns
+ * path's exit status; a signal ends the process by that signal once the terminal is
+ * restored. */
+int cmd_path_tui(struct ct_ctx *c, const struct ct_cluster *cl, const struct ct_path_query *q,
+		 struct ct_path *p, int (*probe)(void *arg), void *arg);
 int cmd_help(struct ct_ctx *c);
 int cmd_version(struct ct_ctx *c);
 

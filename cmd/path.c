@@ -376,9 +376,10 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 	po.wait_s = c->o.wait > 0 ? c->o.wait : 1;
 	po.size = c->o.size;
 	po.pmtu_probe = c->o.size_set || c->o.mtu;
-	bool tty = isatty(2) && !c->o.json;
+	bool tty = isatty(2) && !c->o.json && !c->probe_tap;
 	if (tty)
 		po.progress = progress;
+	po.tap = c->probe_tap; /* path --tui */
 	/* one watch per (namespace, interface) */
 	size_t nh = path->n;
 	struct ct_probe_watch *w = calloc(nh ? 2 * nh : 1, sizeof(*w));
@@ -644,17 +645,70 @@ out:
 	return rc;
 }
 
+/* path --tui's `p`: one probe as --probe sends it, the captures closed after */
+struct tui_probe_arg {
+	struct ct_ctx *c;
+	struct ct_cluster *cl;
+	const struct ct_path_query *q;
+	struct ct_path *path;
+	struct ct_policy *const *pols;
+	unsigned runs;
+};
+
+static int tui_probe(void *arg)
+{
+	struct tui_probe_arg *a = arg;
+	struct ct_path *p = a->path;
+	/* after the first probe, the policy counters "before" are read again, as --probe
+	 * would read them at its start (else a DROP of an earlier probe would count) */
+	for (size_t i = 0; a->runs && i < a->cl->nodes.n; i++) {
+		struct ct_policy *pol = a->pols[i];
+		const struct ct_node *n = ct_cluster_node(a->cl, (int)i);
+		if (!pol || !n->ns.n)
+			continue;
+		ct_policy_free(pol);
+		ct_policy_init(pol);
+		const char *nsp = n->ns.v[0].path;
+		const char *ifs[256];
+		size_t nif = 0;
+		for (size_t k = 0; k < n->ns.v[0].links.n && nif < 256; k++)
+			if (ct_is_workload(&a->c->o.prefixes, n->ns.v[0].links.v[k].name))
+				ifs[nif++] = n->ns.v[0].links.v[k].name;
+		struct ct_err e = {0};
+		if (ct_policy_gather(pol, nsp[0] ? nsp : NULL, a->c->o.timeout, &e) == 0)
+			ct_policy_follow(pol, ifs, nif);
+	}
+	a->runs++;
+	memset(&p->probe, 0, sizeof(p->probe));
+	for (size_t k = 0; k < p->n; k++)
+		memset(&p->v[k].probe, 0, sizeof(p->v[k].probe));
+	if (a->q->svc && !a->q->to_backend) {
+		fprintf(stderr, "caltrace: --probe to a Service VIP needs --to-backend\n");
+		return CT_EXIT_USAGE;
+	}
+	struct ct_probe pb;
+	bool open = false;
+	int rc = run_probe(a->c, a->cl, a->q, p, a->pols, &pb, &open);
+	if (open)
+		ct_probe_close(&pb);
+	return rc;
+}
+
 int cmd_path(struct ct_ctx *c)
 {
+	int rc0;
 	if (c->o.argc != 2) {
 		fprintf(stderr, "caltrace: path takes SRC and DST (a pod address, NAMESPACE/POD or a node address)\n");
 		return CT_EXIT_USAGE;
 	}
-	if (!c->o.probe && (c->o.wait > 0 || c->o.size_set || c->o.count || c->o.mtu)) {
+	bool probing = c->o.probe || c->o.tui; /* --tui probes on p */
+	if (c->o.tui && (rc0 = cmd_path_tui_check(c)) != 0)
+		return rc0;
+	if (!probing && (c->o.wait > 0 || c->o.size_set || c->o.count || c->o.mtu)) {
 		fprintf(stderr, "caltrace: --wait, --size, --count and --mtu go with --probe\n");
 		return CT_EXIT_USAGE;
 	}
-	if (c->o.user && !c->o.probe) {
+	if (c->o.user && !probing) {
 		fprintf(stderr, "caltrace: -Z goes with --probe\n");
 		return CT_EXIT_USAGE;
 	}
@@ -663,11 +717,11 @@ int cmd_path(struct ct_ctx *c)
 			c->o.proto);
 		return CT_EXIT_USAGE;
 	}
-	if (c->o.probe && c->o.proto && strcmp(c->o.proto, "icmp") && !c->o.port) {
+	if (probing && c->o.proto && strcmp(c->o.proto, "icmp") && !c->o.port) {
 		fprintf(stderr, "caltrace: --probe with --proto %s needs --port\n", c->o.proto);
 		return CT_EXIT_USAGE;
 	}
-	if (c->o.probe && c->o.count > CT_PROBE_MAX_COUNT) {
+	if (probing && c->o.count > CT_PROBE_MAX_COUNT) {
 		fprintf(stderr, "caltrace: --count: at most %d probes\n", CT_PROBE_MAX_COUNT);
 		return CT_EXIT_USAGE;
 	}
@@ -874,6 +928,11 @@ int cmd_path(struct ct_ctx *c)
 	if (ct_path_build(&cl, &q, &path) < 0) {
 		fprintf(stderr, "caltrace: out of memory\n");
 		rc = CT_EXIT_GATHER;
+		goto out;
+	}
+	if (c->o.tui) {
+		struct tui_probe_arg ta = {c, &cl, &q, &path, (struct ct_policy *const *)polp, 0};
+		rc = cmd_path_tui(c, &cl, &q, &path, tui_probe, &ta);
 		goto out;
 	}
 	if (c->o.probe) {

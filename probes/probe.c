@@ -186,6 +186,7 @@ struct loop {
 	bool answered;	 /* the current probe's reply came back */
 	unsigned cur;	 /* index of the current probe */
 	int64_t sent_us; /* when it was sent (monotonic) */
+	bool stop;	 /* the tap asked to stop */
 };
 
 static void on_packet(void *arg, size_t src, const struct ct_cap_rec *rec)
@@ -455,7 +456,8 @@ static void pump(struct loop *L, int sock, int64_t until_mono, int stop)
 {
 	struct ct_probe *pb = L->pb;
 	size_t n = pb->cap.n;
-	struct pollfd *fds = calloc(n + 1, sizeof(*fds));
+	const struct ct_probe_tap *tap = pb->o.tap;
+	struct pollfd *fds = calloc(n + 2, sizeof(*fds));
 	size_t *src_of = calloc(n + 1, sizeof(*src_of));
 	if (!fds || !src_of) {
 		free(fds);
@@ -464,15 +466,18 @@ static void pump(struct loop *L, int sock, int64_t until_mono, int stop)
 	}
 	for (;;) {
 		int64_t now = mono_us();
-		if (now >= until_mono || (stop == 1 && L->answered) ||
+		if (now >= until_mono || L->stop || (stop == 1 && L->answered) ||
 		    (stop == 2 && L->answered && settled(pb)))
 			break;
 		size_t k = ct_cap_pollfds(&pb->cap, fds, src_of, n);
 		fds[k].fd = sock;
 		fds[k].events = pb->o.proto == IPPROTO_TCP && !L->answered ? POLLOUT : POLLIN;
 		fds[k].revents = 0;
+		size_t nfd = k + 1;
+		if (tap && tap->fd >= 0)
+			fds[nfd++] = (struct pollfd){.fd = tap->fd, .events = POLLIN};
 		int64_t left = (until_mono - now) / 1000 + 1;
-		int r = poll(fds, k + 1, (int)(left > 50 ? 50 : left));
+		int r = poll(fds, nfd, (int)(left > 50 ? 50 : left));
 		if (r < 0 && errno != EINTR)
 			break;
 		for (size_t i = 0; i < k; i++) {
@@ -484,6 +489,9 @@ static void pump(struct loop *L, int sock, int64_t until_mono, int stop)
 			on_sock(L, sock, fds[k].revents);
 		if (pb->o.progress)
 			pb->o.progress(pb->o.progress_arg, L->r->sent, L->r->received);
+		if (tap && tap->tick &&
+		    tap->tick(tap->arg, pb->w, pb->nw, L->r->sent, L->r->received))
+			L->stop = true;
 	}
 	/* what the captures still hold */
 	for (size_t i = 0; i < pb->cap.n; i++) {
@@ -501,7 +509,7 @@ int ct_probe_run(struct ct_probe *pb, struct ct_probe_result *r, struct ct_err *
 	r->rtt_us = -1;
 	struct loop L = {.pb = pb, .r = r};
 	int64_t wait_us = (int64_t)(pb->o.wait_s * 1e6);
-	for (unsigned i = 0; i < pb->o.count; i++) {
+	for (unsigned i = 0; i < pb->o.count && !L.stop; i++) {
 		L.cur = i;
 		L.answered = false;
 		int sock = -1;

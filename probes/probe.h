@@ -47,6 +47,18 @@ struct ct_probe_watch {
 	int64_t req_us, rep_us; /* unix microseconds of the first one */
 };
 
+/* Told while probes are in flight (`path --tui`): tick is called after every wait of the
+ * loop (at most 50 ms, sooner when fd is readable) with the watches as they stand (req_seen,
+ * rep_seen, counts) and the probes sent and answered so far; returning true stops the
+ * probes (the result holds what was sent until then). fd: one more descriptor the wait
+ * returns for (a terminal's keys), -1 none. */
+struct ct_probe_tap {
+	bool (*tick)(void *arg, const struct ct_probe_watch *w, size_t nw, unsigned sent,
+		     unsigned received);
+	void *arg;
+	int fd;
+};
+
 struct ct_probe_opts {
 	const char *src_netns; /* SRC's namespace, as -n takes it; NULL the caller's */
 	struct ct_ip src, dst;
@@ -59,6 +71,7 @@ struct ct_probe_opts {
 	/* called while probes are in flight (NULL: nothing) */
 	void (*progress)(void *arg, unsigned sent, unsigned received);
 	void *progress_arg;
+	const struct ct_probe_tap *tap; /* NULL: nothing */
 };
 
 struct ct_probe_result {
