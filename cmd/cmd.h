@@ -237,6 +237,7 @@ int cmd_bgp(struct ct_ctx *c);
 int cmd_doctor(struct ct_ctx *c);
 int cmd_sniff(struct ct_ctx *c);
 int cmd_path(struct ct_ctx *c);
+int cmd_shell(struct ct_ctx *c);
 int cmd_help(struct ct_ctx *c);
 int cmd_version(struct ct_ctx *c);
 
@@ -265,6 +266,10 @@ const char *ct_help_opt_text(const struct ct_help_tables *t, const struct ct_cmd
 			     const struct ct_opt *opt, char *buf, size_t len);
 
 void ct_usage(FILE *f);
+/* The whole program for one command line (cmd/main.c): parse, run, finish standard output;
+ * returns the exit status. main calls it, and `caltrace shell` calls it in a forked child
+ * for each command line. */
+int ct_main(int argc, char **argv);
 int ct_help_cmd(FILE *f, const char *name);
 
 #endif

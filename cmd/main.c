@@ -83,6 +83,13 @@ const struct ct_cmd ct_cmds[] = {
 	 "caltrace veth-name default/web-1\n"
 	 "caltrace --prefix tap veth-name kube-system/coredns-5d78c9869d-abcde",
 	 ""},
+	{"shell", cmd_shell, CT_NEED_NONE, "",
+	 "an interactive shell: every command without the caltrace prefix, with completion, history and use NS",
+	 "", "", "", "",
+	 "caltrace shell\n"
+	 "caltrace -n node1 shell\n"
+	 "printf 'links\\ndoctor\\n' | caltrace shell",
+	 ""},
 	{"help", cmd_help, CT_NEED_NONE, "[COMMAND]", "show help for caltrace or one command", "",
 	 "command", "",
 	 "COMMAND: the command to explain; without it, the list of commands",
@@ -229,7 +236,7 @@ int cmd_version(struct ct_ctx *c)
 	return CT_EXIT_OK;
 }
 
-int main(int argc, char **argv)
+int ct_main(int argc, char **argv)
 {
 	struct ct_ctx c;
 	struct ct_parsed p;
@@ -291,4 +298,9 @@ int main(int argc, char **argv)
 out:
 	ct_parsed_free(&p);
 	return ct_stdout_finish(&c.out, rc);
+}
+
+int main(int argc, char **argv)
+{
+	return ct_main(argc, argv);
 }
