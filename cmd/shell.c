@@ -1214,6 +1214,8 @@ static int loop_pipe(struct sh *s)
 		if (rc < 0)
 			break;
 		s->last_rc = rc;
+		if (ferror(stdout)) /* the shell's own output failed: main says why, exit 3 */
+			break;
 	}
 	free(line);
 	return exit_rc >= 0 ? exit_rc : s->last_rc;
