@@ -3,12 +3,14 @@
 # server, a fixed size and TERM) against a VXLAN lab, each check against an independent oracle:
 #   the prompt names the node (the lab's namespace, given with -n);
 #   li<Tab> completes to links, and `links` prints the node's cali interfaces (ip -j link);
+#   path <Tab> offers the node's pod addresses (ip -j route to cali*);
 #   use <Tab> offers the lab's namespaces (ip netns list), and `use NS` moves the prompt there;
 #   a command's error (a bad option) does not end the shell: the next command runs (its output
 #   checked against ip -d -j link);
 #   Ctrl-C at the prompt clears the line (the command typed is never run: its veth name, from
 #   sha1sum, never shows), and Ctrl-C stops a running sniff and the prompt comes back;
-#   exit ends it with status 0 and the terminal's modes restored (icanon echo);
+#   exit ends it with status 0 and the terminal's modes restored (icanon echo), and so does
+#   SIGTERM (status 143);
 #   history: the file is 0600 in a 0700 folder under XDG_STATE_HOME, holds what was typed, and
 #   a second shell's Up arrow shows the first one's commands;
 #   piped (standard input not a terminal): no prompt, one command a line, the exit status of
@@ -62,6 +64,26 @@ for c in $cali; do grep -qF -- "$c" <<<"$screen" || missing="$missing $c"; done
 [ -z "$missing" ] && ok "links prints the node's $(echo "$cali" | wc -l) cali interfaces (ip -j link)" ||
 	not_ok "links prints the node's cali interfaces (ip -j link)" "missing:$missing
 $screen"
+
+# ---------------------------------------------------------------- path <Tab>: pod addresses
+# the routes to the node's workload interfaces, as ip -j route shows them
+ips=$( (ip -n "$N1" -j -4 route show; ip -n "$N1" -j -6 route show) |
+	jq -r '.[] | select((.dev // "") | startswith("cali")) | select(.gateway == null) | .dst' |
+	grep -v / | sort -u)
+[ -n "$ips" ] || bail "the node has routes to its pods (ip -j route)"
+tmux_keys C-l
+tmux_type "path "
+tmux_keys Tab
+sleep 0.3
+tmux_keys Tab
+wait_until 15 eval '[ "$(for a in $ips; do tmux_screen | grep -qF -- "$a" || echo "$a"; done)" = "" ]'
+screen=$(tmux_screen)
+missing=""
+for a in $ips; do grep -qF -- "$a" <<<"$screen" || missing="$missing $a"; done
+[ -z "$missing" ] && ok "path <Tab> offers the node's $(echo "$ips" | wc -l) pod addresses (ip -j route)" ||
+	not_ok "path <Tab> offers the node's pod addresses (ip -j route)" "missing:$missing
+$screen"
+tmux_keys C-u
 
 # ---------------------------------------------------------------- use <Tab>
 # the lab's namespaces share its prefix (and none is a prefix of the switch's), so after the
@@ -196,6 +218,20 @@ tmux_wait_exit 20 || not_ok "it exits" "$(tmux_screen)"
 warn=$(tmux_screen | grep -c 'warning: history')
 is "history through a symbolic link: one warning line, nothing written, exit 0" \
 	"${TMUX_STATUS:-} $warn $([ -e "$T/ro-target" ] && echo written)" "0 1 "
+tmux_stop
+
+# ---------------------------------------------------------------- SIGTERM at the prompt
+tmux_start "$ENVS $CALTRACE -n $N1 shell" 120 60 || bail "tmux did not start"
+tmux_wait 20 "^$P1b\$" || not_ok "a third shell starts" "$(tmux_screen)"
+tmux_type "tun"
+p=$(pgrep -P "$(tmux_pid)" -x caltrace | head -n 1)
+[ -n "$p" ] && kill -TERM "$p"
+if tmux_wait_exit 20; then is "SIGTERM ends the shell: status 143" "$TMUX_STATUS" 143; else
+	not_ok "SIGTERM ends the shell: status 143" "$(tmux_screen)"; fi
+case " $(tmux_stty) " in
+*" icanon "*" echo "*) ok "SIGTERM: the terminal is restored (icanon echo)" ;;
+*) not_ok "SIGTERM: the terminal is restored (icanon echo)" "$(tmux_stty)" ;;
+esac
 tmux_stop
 
 # ---------------------------------------------------------------- piped: no terminal
