@@ -13,6 +13,7 @@
 #   SIGTERM (status 143);
 #   history: the file is 0600 in a 0700 folder under XDG_STATE_HOME, holds what was typed, and
 #   a second shell's Up arrow shows the first one's commands;
+#   bgp <Tab> offers routes and BIRD's BGP peers (birdc show protocols, on a BGP lab);
 #   piped (standard input not a terminal): no prompt, one command a line, the exit status of
 #   the last one.
 # HOME and XDG_STATE_HOME point into a temporary folder, removed at exit.
@@ -251,5 +252,33 @@ is "piped: the last command's status (links on a healthy node, 0)" "$rc" 0
 out=$(printf "veth-name 'a/b\n" | $ENVS "$CALTRACE" shell 2>"$T/err")
 rc=$?
 is "piped: an unbalanced quote is one line on stderr, status 2" "$rc $(wc -l <"$T/err")" "2 1"
+
+# ---------------------------------------------------------------- bgp <Tab>: BIRD's peers
+# a BGP lab: node 1's BIRD, asked with birdc, names the peers
+if lab_up bgp; then
+	birdc_out=$("$LAB_BIRDC" -s "$LAB_N1_BIRD_SOCK" show protocols 2>&1)
+	peers=$(awk '$2 == "BGP" { print $1 }' <<<"$birdc_out" | sort)
+	[ -n "$peers" ] || bail "birdc names node 1's BGP peers" "$birdc_out"
+	P3b="caltrace\($(re "$LAB_N1")\)>"
+	tmux_start "$ENVS $CALTRACE -n $LAB_N1 shell" 120 60 || bail "tmux did not start"
+	tmux_wait 20 "^$P3b\$" || not_ok "a shell on the BGP lab starts" "$(tmux_screen)"
+	tmux_type "bgp "
+	tmux_keys Tab
+	sleep 0.3
+	tmux_keys Tab
+	wait_until 15 eval '[ "$(for a in $peers routes; do tmux_screen | grep -qw -- "$a" || echo "$a"; done)" = "" ]'
+	screen=$(tmux_screen)
+	missing=""
+	for a in $peers routes; do grep -qw -- "$a" <<<"$screen" || missing="$missing $a"; done
+	[ -z "$missing" ] && ok "bgp <Tab> offers routes and BIRD's $(echo "$peers" | wc -l) BGP peers (birdc)" ||
+		not_ok "bgp <Tab> offers routes and BIRD's BGP peers (birdc)" "missing:$missing
+$screen"
+	tmux_keys C-u
+	tmux_keys C-d
+	tmux_wait_exit 20 || not_ok "the shell on the BGP lab ends on Ctrl-D" "$(tmux_screen)"
+	tmux_stop
+else
+	not_ok "lab up (bgp)"
+fi
 
 done_testing
