@@ -85,9 +85,9 @@ const struct ct_cmd ct_cmds[] = {
 	 ""},
 	{"shell", cmd_shell, CT_NEED_NONE, "",
 	 "an interactive shell: every command without the caltrace prefix, with completion, history and use NS",
-	 "", "", "", "",
+	 "pods", "", "", "",
 	 "caltrace shell\n"
-	 "caltrace -n node1 shell\n"
+	 "caltrace -n node1 --pods kubectl shell\n"
 	 "printf 'links\\ndoctor\\n' | caltrace shell",
 	 ""},
 	{"help", cmd_help, CT_NEED_NONE, "[COMMAND]", "show help for caltrace or one command", "",
@@ -184,6 +184,7 @@ const struct ct_opt_note ct_opt_notes[] = {
 	{"path", "count", "with --probe: send N probes, one after the other (default 1, at most 100)"},
 	{"path", "user", "with --probe: once the captures, sockets and counter files are open, run as USER"},
 	{"snapshot", "netns", "the network namespace to save: a name under /var/run/netns, a path, or pid:PID"},
+	{"shell", "pods", "pods for the commands that take --pods, and NAMESPACE/POD completion: kubectl, crictl or a file (not -)"},
 	{"veth-name", "prefix", "workload interface prefixes, comma-separated: the first one names the interface (default $FELIX_INTERFACEPREFIX or cali)"},
 	{NULL, NULL, NULL},
 };

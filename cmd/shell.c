@@ -53,12 +53,14 @@
 #include "probes/gather.h"
 #include "probes/netns.h"
 #include "probes/outfile.h"
+#include "probes/pods_exec.h"
 
 #define HIST_MAX 1000
 #define HIST_READ_MAX (1 << 20) /* bytes of history read at start */
 #define CACHE_SECONDS 5
 #define FETCH_DEADLINE_MS 2500 /* a completion child is killed after it */
 #define BIRD_TIMEOUT_S 1.5
+#define PODS_TIMEOUT_S 2.0 /* kubectl or crictl, killed by ct_pods_load before the deadline */
 #define NODENAME_FILE "/var/lib/calico/nodename"
 
 /* the shell's own verbs, for help and completion */
@@ -83,7 +85,7 @@ struct cache {
 	char key[CT_PATH_LEN + 8];
 	struct timespec at;
 	bool valid;
-	struct strv ifaces, wl_ifaces, pod_ips, peers;
+	struct strv ifaces, wl_ifaces, pod_ips, pod_names, peers;
 };
 
 struct sh {
@@ -573,6 +575,10 @@ static int sh_command(struct sh *s, char **words, int n)
 			argv[k++] = "--color";
 			argv[k++] = (char *)s->color;
 		}
+		if (s->c->o.pods && p.cmd && ct_cmd_takes(p.cmd, "pods") && !user_gave(&p, "pods")) {
+			argv[k++] = "--pods";
+			argv[k++] = (char *)s->c->o.pods;
+		}
 		if (s->c->o.prefix_str && !user_gave(&p, "prefix")) {
 			argv[k++] = "--prefix";
 			argv[k++] = (char *)s->c->o.prefix_str;
@@ -772,6 +778,19 @@ static void fetch_child(const struct sh *s, bool peers, int fd)
 			if (wl && !r->nh_count && ct_ip_fmt(&r->dst.ip, ip, sizeof(ip)))
 				put_line(fd, 'a', ip);
 		}
+		/* --pods: NAMESPACE/POD and the pods' addresses, on every node */
+		if (s->c->o.pods && ct_pods_load(&node, s->c->o.pods, pfx->n ? pfx->list[0] : NULL,
+						 PODS_TIMEOUT_S, &err) == 0) {
+			for (size_t i = 0; i < node.pods.n; i++) {
+				const struct ct_pod *pd = &node.pods.v[i];
+				char nm[2 * CT_NAME_LEN + 2], ip[64];
+				snprintf(nm, sizeof(nm), "%s/%s", pd->ns, pd->name);
+				put_line(fd, 'n', nm);
+				for (int j = 0; j < pd->n_ips && j < 4; j++)
+					if (ct_ip_fmt(&pd->ips[j], ip, sizeof(ip)))
+						put_line(fd, 'a', ip);
+			}
+		}
 	} else {
 		struct ct_bgp_gather_opts bo = {.netns_spec = ns,
 						.socket = s->c->o.bird_socket,
@@ -794,6 +813,7 @@ static void cache_fill(struct sh *s, struct cache *c, bool peers)
 	strv_clear(&c->ifaces);
 	strv_clear(&c->wl_ifaces);
 	strv_clear(&c->pod_ips);
+	strv_clear(&c->pod_names);
 	strv_clear(&c->peers);
 	snprintf(c->key, sizeof(c->key), "%s", key);
 	clock_gettime(CLOCK_MONOTONIC, &c->at);
@@ -868,7 +888,8 @@ static void cache_fill(struct sh *s, struct cache *c, bool peers)
 		if (strlen(l) < 3 || l[1] != ' ' || !printable(l + 2))
 			continue;
 		struct strv *d = l[0] == 'i' ? &c->ifaces : l[0] == 'w' ? &c->wl_ifaces :
-				 l[0] == 'a' ? &c->pod_ips : l[0] == 'p' ? &c->peers : NULL;
+				 l[0] == 'a' ? &c->pod_ips : l[0] == 'n' ? &c->pod_names :
+				 l[0] == 'p' ? &c->peers : NULL;
 		if (d && !strv_has(d, l + 2))
 			strv_add(d, l + 2);
 	}
@@ -1076,9 +1097,12 @@ static char **sh_complete(const char *text, int start, int end)
 				strv_add(&s->cands, "routes");
 			cache_fill(s, &s->peer_cache, true);
 			add_all(&s->cands, &s->peer_cache.peers);
-		} else if (!strcmp(k, "pod") && !strcmp(cmd->name, "path") && nargs < 2) {
+		} else if (!strcmp(k, "pod") && (strcmp(cmd->name, "path") || nargs < 2)) {
+			/* path: NAMESPACE/POD (with --pods) and addresses; veth-name: the names */
 			cache_fill(s, &s->node_cache, false);
-			add_all(&s->cands, &s->node_cache.pod_ips);
+			add_all(&s->cands, &s->node_cache.pod_names);
+			if (!strcmp(cmd->name, "path"))
+				add_all(&s->cands, &s->node_cache.pod_ips);
 		} else if (!strcmp(k, "command") && nargs == 0) {
 			add_commands(&s->cands, false);
 		}
@@ -1227,6 +1251,10 @@ int cmd_shell(struct ct_ctx *c)
 		fprintf(stderr, "caltrace: shell takes no arguments; type commands at its prompt\n");
 		return CT_EXIT_USAGE;
 	}
+	if (c->o.pods && !strcmp(c->o.pods, "-")) {
+		fprintf(stderr, "caltrace: shell --pods takes kubectl, crictl or a file; its standard input is its commands\n");
+		return CT_EXIT_USAGE;
+	}
 	struct sh s;
 	memset(&s, 0, sizeof(s));
 	s.c = c;
@@ -1266,6 +1294,7 @@ int cmd_shell(struct ct_ctx *c)
 		strv_clear(&k->ifaces);
 		strv_clear(&k->wl_ifaces);
 		strv_clear(&k->pod_ips);
+		strv_clear(&k->pod_names);
 		strv_clear(&k->peers);
 	}
 	free(s.line);

@@ -281,6 +281,7 @@ _caltrace()
 		snapshot) cands+=("${_caltrace_snapshot_opts[@]}") ;;
 		sniff) cands+=("${_caltrace_sniff_opts[@]}") ;;
 		path) cands+=("${_caltrace_path_opts[@]}") ;;
+		shell) cands+=(--pods) ;;
 		esac
 	elif [[ -z $cmd ]]; then
 		cands=("${_caltrace_cmds[@]}")

@@ -149,6 +149,8 @@ function __caltrace_takes
             contains -- $argv[1] interface read write count snaplen inner flows interval max-flows vxlan-port checksums user
         case path
             contains -- $argv[1] from pods timeout bird-socket node nodes proto port to-backend probe count wait size mtu user
+        case shell
+            contains -- $argv[1] pods
         case '*'
             return 1
     end

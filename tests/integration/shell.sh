@@ -13,6 +13,7 @@
 #   SIGTERM (status 143);
 #   history: the file is 0600 in a 0700 folder under XDG_STATE_HOME, holds what was typed, and
 #   a second shell's Up arrow shows the first one's commands;
+#   --pods FILE: veth-name <Tab> offers the file's pods, and links gets --pods (its POD column);
 #   bgp <Tab> offers routes and BIRD's BGP peers (birdc show protocols, on a BGP lab);
 #   piped (standard input not a terminal): no prompt, one command a line, the exit status of
 #   the last one.
@@ -252,6 +253,62 @@ is "piped: the last command's status (links on a healthy node, 0)" "$rc" 0
 out=$(printf "veth-name 'a/b\n" | $ENVS "$CALTRACE" shell 2>"$T/err")
 rc=$?
 is "piped: an unbalanced quote is one line on stderr, status 2" "$rc $(wc -l <"$T/err")" "2 1"
+
+# ---------------------------------------------------------------- --pods: names to complete
+# kubectl's JSON for the lab's pods, from the lab's own names (LAB_POD_i_K8S)
+k8s=""
+items=()
+for ((i = 1; i <= LAB_POD_COUNT; i++)); do
+	n=$(lab_var "LAB_POD_${i}_K8S")
+	a=$(lab_var "LAB_POD_${i}_IP")
+	k8s="$k8s$n"$'\n'
+	items+=("$(jq -n --arg ns "${n%%/*}" --arg name "${n#*/}" --arg ip "$a" \
+		'{metadata:{namespace:$ns,name:$name},spec:{nodeName:"n"},status:{phase:"Running",podIP:$ip,podIPs:[{ip:$ip}]}}')")
+done
+printf '%s\n' "${items[@]}" | jq -s '{apiVersion:"v1",kind:"List",items:.}' >"$T/pods.json"
+k8s=$(printf '%s' "$k8s" | sed '/^$/d' | sort)
+[ "$(echo "$k8s" | wc -l)" -ge 2 ] || bail "the lab names its pods (LAB_POD_i_K8S)" "$k8s"
+tmux_start "$ENVS $CALTRACE -n $N1 --pods $T/pods.json shell" 120 60 || bail "tmux did not start"
+tmux_wait 20 "^$P1b\$" || not_ok "a shell with --pods starts" "$(tmux_screen)"
+tmux_type "veth-name "
+tmux_keys Tab
+sleep 0.3
+tmux_keys Tab
+wait_until 15 eval '[ "$(for a in $k8s; do tmux_screen | grep -qF -- "$a" || echo "$a"; done)" = "" ]'
+screen=$(tmux_screen)
+missing=""
+for a in $k8s; do grep -qF -- "$a" <<<"$screen" || missing="$missing $a"; done
+[ -z "$missing" ] && ok "--pods FILE: veth-name <Tab> offers the $(echo "$k8s" | wc -l) pods of the file" ||
+	not_ok "--pods FILE: veth-name <Tab> offers the pods of the file" "missing:$missing
+$screen"
+tmux_keys C-u
+tmux_keys C-l
+tmux_type "links"
+tmux_keys Enter
+# links gets --pods: node 1's veths (named by the lab with sha1sum) show their pods
+want=""
+for ((i = 1; i <= LAB_POD_COUNT; i++)); do
+	[ "$(lab_var "LAB_POD_${i}_NODE")" = 1 ] || continue
+	want="$want $(lab_var "LAB_POD_${i}_VETH") .* $(lab_var "LAB_POD_${i}_K8S")"
+done
+[ -n "$want" ] || bail "the lab has pods on node 1"
+tmux_wait 30 "^$P1b\$"
+screen=$(tmux_screen)
+missing=""
+for ((i = 1; i <= LAB_POD_COUNT; i++)); do
+	[ "$(lab_var "LAB_POD_${i}_NODE")" = 1 ] || continue
+	grep -qE -- "^$(lab_var "LAB_POD_${i}_VETH") .* $(re "$(lab_var "LAB_POD_${i}_K8S")") " <<<"$screen" ||
+		missing="$missing $(lab_var "LAB_POD_${i}_K8S")"
+done
+[ -z "$missing" ] && ok "--pods FILE is passed to links: each veth of node 1 names its pod" ||
+	not_ok "--pods FILE is passed to links: each veth of node 1 names its pod" "missing:$missing
+$screen"
+tmux_keys C-d
+tmux_wait_exit 20 || not_ok "the shell with --pods ends on Ctrl-D" "$(tmux_screen)"
+tmux_stop
+out=$("$CALTRACE" --pods - shell </dev/null 2>"$T/err")
+rc=$?
+is "shell --pods - (its standard input is its commands): exit 2, one line" "$rc $(wc -l <"$T/err")" "2 1"
 
 # ---------------------------------------------------------------- bgp <Tab>: BIRD's peers
 # a BGP lab: node 1's BIRD, asked with birdc, names the peers
