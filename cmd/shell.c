@@ -367,16 +367,11 @@ static void hist_load(struct sh *s)
 		return;
 	}
 	buf[n] = 0;
-	/* the last HIST_MAX lines */
-	size_t lines = 0;
-	char *p = buf + n;
-	while (p > buf && lines <= HIST_MAX) {
-		p--;
-		if (*p == '\n' && p + 1 < buf + n)
-			lines++;
-	}
-	if (lines > HIST_MAX || start)
-		p = strchr(p, '\n') ? strchr(p, '\n') + 1 : buf + n;
+	/* a read that starts inside the file starts inside a line: skip it; stifle_history
+	 * keeps the last HIST_MAX of the others */
+	char *p = buf;
+	if (start)
+		p = strchr(buf, '\n') ? strchr(buf, '\n') + 1 : buf + n;
 	for (char *l = strtok(p, "\n"); l; l = strtok(NULL, "\n"))
 		if (*l)
 			add_history(l);

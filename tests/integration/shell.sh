@@ -12,7 +12,7 @@
 #   exit ends it with status 0 and the terminal's modes restored (icanon echo), and so does
 #   SIGTERM (status 143);
 #   history: the file is 0600 in a 0700 folder under XDG_STATE_HOME, holds what was typed, and
-#   a second shell's Up arrow shows the first one's commands;
+#   a second shell's Up arrow shows the first one's commands; it keeps the last 1000 lines;
 #   --pods FILE: veth-name <Tab> offers the file's pods, and links gets --pods (its POD column);
 #   bgp <Tab> offers routes and BIRD's BGP peers (birdc show protocols, on a BGP lab);
 #   piped (standard input not a terminal): no prompt, one command a line, the exit status of
@@ -206,6 +206,19 @@ tmux_keys C-u
 tmux_keys C-d
 if tmux_wait_exit 20; then is "Ctrl-D ends the shell: status 0" "$TMUX_STATUS" 0; else
 	not_ok "Ctrl-D ends the shell: status 0" "$(tmux_screen)"; fi
+# the history is bounded: 1500 lines in, the last 1000 kept (with the new command last)
+mkdir -p -m 700 "$T/big/caltrace"
+seq 1 1500 | sed 's/^/version # /' >"$T/big/caltrace/history"
+tmux_start "env HOME=$T XDG_STATE_HOME=$T/big $CALTRACE -n $N1 shell" 120 60 || bail "tmux did not start"
+tmux_wait 20 "^$P1b\$" || not_ok "a shell with a long history starts" "$(tmux_screen)"
+tmux_type "tunnel"
+tmux_keys Enter
+tmux_wait 20 "^$P1b\$" || not_ok "it runs tunnel" "$(tmux_screen)"
+tmux_keys C-d
+tmux_wait_exit 20 || not_ok "it ends on Ctrl-D" "$(tmux_screen)"
+h=$T/big/caltrace/history
+is "history of 1500 lines: the last 1000 kept, the new command last" \
+	"$(wc -l <"$h") $(head -n 1 "$h") / $(tail -n 1 "$h")" "1000 version # 502 / tunnel"
 # a history that cannot be written (its folder a symbolic link): one warning line, the shell works
 mkdir -p "$T/ro"
 ln -s "$T/ro-target" "$T/ro/caltrace"
