@@ -207,7 +207,7 @@ tmux_keys C-d
 if tmux_wait_exit 20; then is "Ctrl-D ends the shell: status 0" "$TMUX_STATUS" 0; else
 	not_ok "Ctrl-D ends the shell: status 0" "$(tmux_screen)"; fi
 # the history is bounded: 1500 lines in, the last 1000 kept (with the new command last)
-mkdir -p -m 700 "$T/big/caltrace"
+mkdir -p "$T/big/caltrace" && chmod 700 "$T/big/caltrace"
 seq 1 1500 | sed 's/^/version # /' >"$T/big/caltrace/history"
 tmux_start "env HOME=$T XDG_STATE_HOME=$T/big $CALTRACE -n $N1 shell" 120 60 || bail "tmux did not start"
 tmux_wait 20 "^$P1b\$" || not_ok "a shell with a long history starts" "$(tmux_screen)"
