@@ -55,25 +55,26 @@
 #include "probes/outfile.h"
 #include "probes/pods_exec.h"
 
-#define HIST_MAX 1000
-#define HIST_READ_MAX (1 << 20) /* bytes of history read at start */
-#define CACHE_SECONDS 5
+#define HIST_MAX	  1000
+#define HIST_READ_MAX	  (1 << 20) /* bytes of history read at start */
+#define CACHE_SECONDS	  5
 #define FETCH_DEADLINE_MS 2500 /* a completion child is killed after it */
-#define BIRD_TIMEOUT_S 1.5
-#define PODS_TIMEOUT_S 2.0 /* kubectl or crictl, killed by ct_pods_load before the deadline */
-#define NODENAME_FILE "/var/lib/calico/nodename"
+#define BIRD_TIMEOUT_S	  1.5
+#define PODS_TIMEOUT_S	  2.0 /* kubectl or crictl, killed by ct_pods_load before the deadline */
+#define NODENAME_FILE	  "/var/lib/calico/nodename"
 
 /* the shell's own verbs, for help and completion */
 static const struct {
 	const char *name, *args, *help;
 } verbs[] = {
-	{"use", "[NS]",
-	 "run the commands that follow in namespace NS (as -n NS); alone: back to the namespace the shell started in"},
-	{"set", "[json on|off] [color auto|always|never]",
-	 "-j and --color for the commands that follow; alone: the current settings"},
-	{"help", "[COMMAND]", "the list of commands, or one command's help"},
-	{"exit", "[N]", "leave the shell (also quit and Ctrl-D)"},
-	{"quit", "", "leave the shell"},
+    {"use", "[NS]",
+     "run the commands that follow in namespace NS (as -n NS); alone: back to the namespace the "
+     "shell started in"},
+    {"set", "[json on|off] [color auto|always|never]",
+     "-j and --color for the commands that follow; alone: the current settings"},
+    {"help", "[COMMAND]", "the list of commands, or one command's help"},
+    {"exit", "[N]", "leave the shell (also quit and Ctrl-D)"},
+    {"quit", "", "leave the shell"},
 };
 
 struct strv {
@@ -90,7 +91,7 @@ struct cache {
 
 struct sh {
 	struct ct_ctx *c;
-	const char *start_ns; /* -n given to the shell, NULL: the namespace it runs in */
+	const char *start_ns;	  /* -n given to the shell, NULL: the namespace it runs in */
 	char use_ns[CT_PATH_LEN]; /* `use NS`; "" follows start_ns */
 	bool json;
 	const char *color; /* NULL: not given */
@@ -411,8 +412,8 @@ static void hist_add(struct sh *s, const char *line)
 
 static void child_signals(void)
 {
-	static const int sigs[] = {SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH,
-				   SIGTERM, SIGHUP, SIGPIPE, SIGCHLD};
+	static const int sigs[] = {SIGINT,   SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU,
+				   SIGWINCH, SIGTERM, SIGHUP,  SIGPIPE, SIGCHLD};
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], SIG_DFL);
 	sigset_t none;
@@ -423,9 +424,12 @@ static void child_signals(void)
 static const char *exit_meaning(int rc)
 {
 	switch (rc) {
-	case 1: return "problems found";
-	case 2: return "usage error";
-	case 3: return "could not gather";
+	case 1:
+		return "problems found";
+	case 2:
+		return "usage error";
+	case 3:
+		return "could not gather";
 	}
 	return "";
 }
@@ -570,7 +574,8 @@ static int sh_command(struct sh *s, char **words, int n)
 			argv[k++] = "--color";
 			argv[k++] = (char *)s->color;
 		}
-		if (s->c->o.pods && p.cmd && ct_cmd_takes(p.cmd, "pods") && !user_gave(&p, "pods")) {
+		if (s->c->o.pods && p.cmd && ct_cmd_takes(p.cmd, "pods") &&
+		    !user_gave(&p, "pods")) {
 			argv[k++] = "--pods";
 			argv[k++] = (char *)s->c->o.pods;
 		}
@@ -594,7 +599,8 @@ static int sh_command(struct sh *s, char **words, int n)
 static int verb_use(struct sh *s, char **w, int n)
 {
 	if (n > 2) {
-		fprintf(stderr, "caltrace: use takes one namespace (a name under %s, a path or pid:PID)\n",
+		fprintf(stderr,
+			"caltrace: use takes one namespace (a name under %s, a path or pid:PID)\n",
 			CT_NETNS_DIR);
 		return CT_EXIT_USAGE;
 	}
@@ -631,9 +637,12 @@ static int verb_set(struct sh *s, char **w, int n)
 			s->json = !strcmp(v, "on");
 		} else if (!strcmp(w[i], "color") && v &&
 			   (!strcmp(v, "auto") || !strcmp(v, "always") || !strcmp(v, "never"))) {
-			s->color = !strcmp(v, "always") ? "always" : !strcmp(v, "never") ? "never" : "auto";
+			s->color = !strcmp(v, "always")	 ? "always"
+				   : !strcmp(v, "never") ? "never"
+							 : "auto";
 		} else {
-			fprintf(stderr, "caltrace: set takes json on|off or color auto|always|never\n");
+			fprintf(stderr,
+				"caltrace: set takes json on|off or color auto|always|never\n");
 			return CT_EXIT_USAGE;
 		}
 	}
@@ -882,9 +891,12 @@ static void cache_fill(struct sh *s, struct cache *c, bool peers)
 	for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
 		if (strlen(l) < 3 || l[1] != ' ' || !printable(l + 2))
 			continue;
-		struct strv *d = l[0] == 'i' ? &c->ifaces : l[0] == 'w' ? &c->wl_ifaces :
-				 l[0] == 'a' ? &c->pod_ips : l[0] == 'n' ? &c->pod_names :
-				 l[0] == 'p' ? &c->peers : NULL;
+		struct strv *d = l[0] == 'i'   ? &c->ifaces
+				 : l[0] == 'w' ? &c->wl_ifaces
+				 : l[0] == 'a' ? &c->pod_ips
+				 : l[0] == 'n' ? &c->pod_names
+				 : l[0] == 'p' ? &c->peers
+					       : NULL;
 		if (d && !strv_has(d, l + 2))
 			strv_add(d, l + 2);
 	}
@@ -1077,7 +1089,8 @@ static char **sh_complete(const char *text, int start, int end)
 			else if (!strcmp(v[n - 1], "json"))
 				add_words(&s->cands, (const char *const[]){"on", "off", NULL});
 			else if (!strcmp(v[n - 1], "color"))
-				add_words(&s->cands, (const char *const[]){"auto", "always", "never", NULL});
+				add_words(&s->cands,
+					  (const char *const[]){"auto", "always", "never", NULL});
 		}
 	} else {
 		const char *k = cmd->complete ? cmd->complete : "";
@@ -1087,7 +1100,8 @@ static char **sh_complete(const char *text, int start, int end)
 				add_all(&s->cands, &s->node_cache.wl_ifaces);
 			else
 				add_all(&s->cands, &s->node_cache.ifaces);
-		} else if (!strcmp(k, "peer") && (nargs == 0 || (nargs == 1 && !strcmp(arg1, "routes")))) {
+		} else if (!strcmp(k, "peer") &&
+			   (nargs == 0 || (nargs == 1 && !strcmp(arg1, "routes")))) {
 			if (nargs == 0)
 				strv_add(&s->cands, "routes");
 			cache_fill(s, &s->peer_cache, true);
@@ -1243,11 +1257,13 @@ static int loop_pipe(struct sh *s)
 int cmd_shell(struct ct_ctx *c)
 {
 	if (c->o.argc) {
-		fprintf(stderr, "caltrace: shell takes no arguments; type commands at its prompt\n");
+		fprintf(stderr,
+			"caltrace: shell takes no arguments; type commands at its prompt\n");
 		return CT_EXIT_USAGE;
 	}
 	if (c->o.pods && !strcmp(c->o.pods, "-")) {
-		fprintf(stderr, "caltrace: shell --pods takes kubectl, crictl or a file; its standard input is its commands\n");
+		fprintf(stderr, "caltrace: shell --pods takes kubectl, crictl or a file; its "
+				"standard input is its commands\n");
 		return CT_EXIT_USAGE;
 	}
 	struct sh s;
@@ -1262,7 +1278,8 @@ int cmd_shell(struct ct_ctx *c)
 	if (s.start_ns) { /* as `use` would: a namespace that does not exist ends it here */
 		char path[CT_PATH_LEN], name[CT_NAME_LEN];
 		int fd = -1;
-		if (ct_netns_resolve(s.start_ns, path, sizeof(path), name, sizeof(name), &c->err) == 0)
+		if (ct_netns_resolve(s.start_ns, path, sizeof(path), name, sizeof(name), &c->err) ==
+		    0)
 			fd = ct_ns_open(path, name, &c->err);
 		if (fd < 0)
 			return ct_report_err(c);
