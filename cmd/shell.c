@@ -161,93 +161,6 @@ static const char *cur_ns(const struct sh *s)
 	return s->start_ns;
 }
 
-/* ---- word splitting: whitespace, '...', "..." (backslash escapes " \ $ ` there),
- * backslash outside quotes; no expansion. A '#' starting a word starts a comment. */
-
-struct words {
-	char **v; /* NULL-terminated */
-	int n;
-	char *buf;
-};
-
-static void words_free(struct words *w)
-{
-	free(w->v);
-	free(w->buf);
-	memset(w, 0, sizeof(*w));
-}
-
-/* 0, or -1 with why set (an unbalanced quote, a backslash at the end, no memory).
- * tolerant: an open quote or a final backslash ends the last word instead (for
- * completion, where the line is not finished). */
-static int words_split(const char *line, struct words *w, bool tolerant, const char **why)
-{
-	size_t len = strlen(line);
-	memset(w, 0, sizeof(*w));
-	w->buf = malloc(len + 1);
-	w->v = calloc(len / 2 + 2, sizeof(*w->v));
-	if (!w->buf || !w->v) {
-		words_free(w);
-		*why = "out of memory";
-		return -1;
-	}
-	char *o = w->buf;
-	const char *p = line;
-	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-			p++;
-		if (!*p || *p == '#')
-			break;
-		w->v[w->n++] = o;
-		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
-			if (*p == '\'') {
-				const char *e = strchr(p + 1, '\'');
-				if (!e && !tolerant) {
-					*why = "unbalanced single quote (')";
-					words_free(w);
-					return -1;
-				}
-				if (!e)
-					e = p + strlen(p);
-				memcpy(o, p + 1, (size_t)(e - p - 1));
-				o += e - p - 1;
-				p = *e ? e + 1 : e;
-			} else if (*p == '"') {
-				p++;
-				while (*p && *p != '"') {
-					if (*p == '\\' && p[1] && strchr("\"\\$`", p[1]))
-						p++;
-					*o++ = *p++;
-				}
-				if (!*p && !tolerant) {
-					*why = "unbalanced double quote (\")";
-					words_free(w);
-					return -1;
-				}
-				if (*p)
-					p++;
-			} else if (*p == '\\') {
-				if (!p[1]) {
-					if (!tolerant) {
-						*why = "a backslash ends the line";
-						words_free(w);
-						return -1;
-					}
-					p++;
-					break;
-				}
-				*o++ = p[1];
-				p += 2;
-			} else {
-				*o++ = *p++;
-			}
-		}
-		*o++ = 0;
-	}
-	w->v[w->n] = NULL;
-	return 0;
-}
-
 /* ---- the node's name, for the prompt */
 
 static void node_name(const struct sh *s, char *out, size_t len)
@@ -692,9 +605,9 @@ static int verb_help(struct sh *s, char **w, int n)
 /* One line: 0.. the status, -1: leave with *exit_rc. */
 static int sh_line(struct sh *s, const char *line, int *exit_rc)
 {
-	struct words w;
+	struct ct_words w;
 	const char *why = NULL;
-	if (words_split(line, &w, false, &why) < 0) {
+	if (ct_words_split(line, &w, false, &why) < 0) {
 		fprintf(stderr, "caltrace: %s; nothing run\n", why);
 		return CT_EXIT_USAGE;
 	}
@@ -706,7 +619,7 @@ static int sh_line(struct sh *s, const char *line, int *exit_rc)
 	}
 	int rc = s->last_rc;
 	if (!n) {
-		words_free(&w);
+		ct_words_free(&w);
 		return rc;
 	}
 	if (!strcmp(v[0], "exit") || !strcmp(v[0], "quit")) {
@@ -714,11 +627,11 @@ static int sh_line(struct sh *s, const char *line, int *exit_rc)
 		long x = n == 2 ? strtol(v[1], &end, 10) : 0;
 		if (n > 2 || (n == 2 && (!*v[1] || *end || x < 0 || x > 255))) {
 			fprintf(stderr, "caltrace: %s takes an exit status from 0 to 255\n", v[0]);
-			words_free(&w);
+			ct_words_free(&w);
 			return CT_EXIT_USAGE;
 		}
 		*exit_rc = n == 2 ? (int)x : s->tty ? CT_EXIT_OK : s->last_rc;
-		words_free(&w);
+		ct_words_free(&w);
 		return -1;
 	}
 	if (!strcmp(v[0], "use"))
@@ -729,7 +642,7 @@ static int sh_line(struct sh *s, const char *line, int *exit_rc)
 		rc = verb_help(s, v, n);
 	else
 		rc = sh_command(s, v, n);
-	words_free(&w);
+	ct_words_free(&w);
 	return rc;
 }
 
@@ -1006,9 +919,9 @@ static char **sh_complete(const char *text, int start, int end)
 	rl_attempted_completion_over = 1;
 	strv_clear(&s->cands);
 	char *before = strndup(rl_line_buffer, (size_t)start);
-	struct words w;
+	struct ct_words w;
 	const char *why;
-	if (!before || words_split(before, &w, true, &why) < 0) {
+	if (!before || ct_words_split(before, &w, true, &why) < 0) {
 		free(before);
 		return NULL;
 	}
@@ -1116,7 +1029,7 @@ static char **sh_complete(const char *text, int start, int end)
 			add_commands(&s->cands, false);
 		}
 	}
-	words_free(&w);
+	ct_words_free(&w);
 	free(before);
 	if (!complete && !s->cands.n)
 		return NULL;
