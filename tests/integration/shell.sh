@@ -9,6 +9,7 @@
 #   checked against ip -d -j link);
 #   Ctrl-C at the prompt clears the line (the command typed is never run: its veth name, from
 #   sha1sum, never shows), and Ctrl-C stops a running sniff and the prompt comes back;
+#   a command that crashes (SIGSEGV sent to it) is reported, and the shell prompts again;
 #   exit ends it with status 0 and the terminal's modes restored (icanon echo), and so does
 #   SIGTERM (status 143);
 #   history: the file is 0600 in a 0700 folder under XDG_STATE_HOME, holds what was typed, and
@@ -172,6 +173,20 @@ tmux_keys Enter
 wait_until 10 eval '[ "$(tmux_screen | grep -cxF -- "$version")" -ge 1 ]' &&
 	ok "the shell runs commands after the sniff" || not_ok "the shell runs commands after the sniff" "$(tmux_screen)"
 
+# ---------------------------------------------------------------- a command that crashes
+tmux_keys C-l
+tmux_type "sniff -i eth0"
+tmux_keys Enter
+child=""
+wait_until 20 pgrep -P "$shell_pid" -x caltrace && child=$(pgrep -P "$shell_pid" -x caltrace | head -n 1)
+[ -n "$child" ] && kill -SEGV "$child"
+if [ -n "$child" ] && tmux_wait 20 '^\[killed by signal 11: ' && tmux_wait 20 "^$P2b\$" &&
+	kill -0 "$shell_pid" 2>/dev/null; then
+	ok "a command that crashes (SIGSEGV): the shell says so and prompts again"
+else
+	not_ok "a command that crashes (SIGSEGV): the shell says so and prompts again" "$(tmux_screen)"
+fi
+
 # ---------------------------------------------------------------- exit restores the terminal
 tmux_type "exit"
 tmux_keys Enter
@@ -200,8 +215,8 @@ tmux_keys Up
 tmux_wait 10 "^${P1}exit\$" && ok "second shell: Up shows the first shell's last command (exit)" ||
 	not_ok "second shell: Up shows the first shell's last command (exit)" "$(tmux_screen)"
 tmux_keys Up
-tmux_wait 10 "^${P1}version\$" && ok "second shell: Up again shows the one before (version)" ||
-	not_ok "second shell: Up again shows the one before (version)" "$(tmux_screen)"
+tmux_wait 10 "^${P1}sniff -i eth0\$" && ok "second shell: Up again shows the one before (sniff -i eth0)" ||
+	not_ok "second shell: Up again shows the one before (sniff -i eth0)" "$(tmux_screen)"
 tmux_keys C-u
 tmux_keys C-d
 if tmux_wait_exit 20; then is "Ctrl-D ends the shell: status 0" "$TMUX_STATUS" 0; else
