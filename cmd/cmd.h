@@ -258,6 +258,7 @@ int cmd_path_tui_check(struct ct_ctx *c);
  * restored. */
 int cmd_path_tui(struct ct_ctx *c, const struct ct_cluster *cl, const struct ct_path_query *q,
 		 struct ct_path *p, int (*probe)(void *arg), void *arg);
+int cmd_shell(struct ct_ctx *c);
 int cmd_help(struct ct_ctx *c);
 int cmd_version(struct ct_ctx *c);
 
@@ -285,7 +286,23 @@ size_t ct_help_codes(const struct ct_cmd *c, const char **v, size_t n);
 const char *ct_help_opt_text(const struct ct_help_tables *t, const struct ct_cmd *c,
 			     const struct ct_opt *opt, char *buf, size_t len);
 
+/* ---- command-line words for `caltrace shell` (cmd/shellwords.c): pure */
+struct ct_words {
+	char **v; /* the words, NULL-terminated */
+	int n;
+	char *buf; /* owns their bytes */
+};
+/* line -> w. 0, or -1 with *why set to what is wrong (an unbalanced quote, a backslash that
+ * ends the line, no memory) and w empty. tolerant: an open quote or a final backslash ends the
+ * last word instead (completion, where the line is not finished). Free w with ct_words_free. */
+int ct_words_split(const char *line, struct ct_words *w, bool tolerant, const char **why);
+void ct_words_free(struct ct_words *w);
+
 void ct_usage(FILE *f);
+/* The whole program for one command line (cmd/main.c): parse, run, finish standard output;
+ * returns the exit status. main calls it, and `caltrace shell` calls it in a forked child
+ * for each command line. */
+int ct_main(int argc, char **argv);
 int ct_help_cmd(FILE *f, const char *name);
 
 #endif

@@ -83,6 +83,13 @@ const struct ct_cmd ct_cmds[] = {
 	 "caltrace veth-name default/web-1\n"
 	 "caltrace --prefix tap veth-name kube-system/coredns-5d78c9869d-abcde",
 	 ""},
+	{"shell", cmd_shell, CT_NEED_NONE, "",
+	 "an interactive shell: every command without the caltrace prefix, with completion, history and use NS",
+	 "pods", "", "", "",
+	 "caltrace shell\n"
+	 "caltrace -n node1 --pods kubectl shell\n"
+	 "printf 'links\\ndoctor\\n' | caltrace shell",
+	 ""},
 	{"help", cmd_help, CT_NEED_NONE, "[COMMAND]", "show help for caltrace or one command", "",
 	 "command", "",
 	 "COMMAND: the command to explain; without it, the list of commands",
@@ -179,6 +186,7 @@ const struct ct_opt_note ct_opt_notes[] = {
 	{"path", "count", "with --probe: send N probes, one after the other (default 1, at most 100)"},
 	{"path", "user", "with --probe: once the captures, sockets and counter files are open, run as USER"},
 	{"snapshot", "netns", "the network namespace to save: a name under /var/run/netns, a path, or pid:PID"},
+	{"shell", "pods", "pods for the commands that take --pods, and NAMESPACE/POD completion: kubectl, crictl or a file (not -)"},
 	{"veth-name", "prefix", "workload interface prefixes, comma-separated: the first one names the interface (default $FELIX_INTERFACEPREFIX or cali)"},
 	{NULL, NULL, NULL},
 };
@@ -231,7 +239,7 @@ int cmd_version(struct ct_ctx *c)
 	return CT_EXIT_OK;
 }
 
-int main(int argc, char **argv)
+int ct_main(int argc, char **argv)
 {
 	struct ct_ctx c;
 	struct ct_parsed p;
@@ -293,4 +301,9 @@ int main(int argc, char **argv)
 out:
 	ct_parsed_free(&p);
 	return ct_stdout_finish(&c.out, rc);
+}
+
+int main(int argc, char **argv)
+{
+	return ct_main(argc, argv);
 }

@@ -5,7 +5,7 @@
 # tests/integration/docs.sh fails when this file, `caltrace --help` and the man
 # page disagree. Needs no bash-completion helpers.
 
-_caltrace_cmds=(links tunnel routes neigh bgp doctor snapshot sniff path veth-name help version)
+_caltrace_cmds=(links tunnel routes neigh bgp doctor snapshot sniff path veth-name shell help version)
 # options every command takes
 _caltrace_global_opts=(-n --netns -j --json --color --prefix -h --help -V --version)
 # options only some commands take
@@ -281,6 +281,7 @@ _caltrace()
 		snapshot) cands+=("${_caltrace_snapshot_opts[@]}") ;;
 		sniff) cands+=("${_caltrace_sniff_opts[@]}") ;;
 		path) cands+=("${_caltrace_path_opts[@]}") ;;
+		shell) cands+=(--pods) ;;
 		esac
 	elif [[ -z $cmd ]]; then
 		cands=("${_caltrace_cmds[@]}")

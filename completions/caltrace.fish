@@ -149,6 +149,8 @@ function __caltrace_takes
             contains -- $argv[1] interface read write count snaplen inner flows interval max-flows vxlan-port checksums user
         case path
             contains -- $argv[1] from pods timeout bird-socket node nodes proto port to-backend probe count wait size mtu user tui
+        case shell
+            contains -- $argv[1] pods
         case '*'
             return 1
     end
@@ -308,6 +310,7 @@ complete -c caltrace -n __caltrace_needs_command -a snapshot -d 'save the node\'
 complete -c caltrace -n __caltrace_needs_command -a sniff -d 'capture and decode IPIP and VXLAN traffic, outer and inner, live in several namespaces or from a pcap; flows with --flows'
 complete -c caltrace -n __caltrace_needs_command -a path -d 'the path from SRC to DST hop by hop across nodes, forward and back, each hop with its verdict; --probe sends real packets'
 complete -c caltrace -n __caltrace_needs_command -a veth-name -d 'print the host-side interface name Calico gives a pod'
+complete -c caltrace -n __caltrace_needs_command -a shell -d 'an interactive shell: every command without the caltrace prefix, with completion, history and use NS'
 complete -c caltrace -n __caltrace_needs_command -a help -d 'show help for caltrace or one command'
 complete -c caltrace -n __caltrace_needs_command -a version -d 'print the version'
 
@@ -356,4 +359,4 @@ complete -c caltrace -n '__caltrace_using bgp 0' -a routes -d 'BIRD\'s routes ag
 complete -c caltrace -n __caltrace_bgp_wants_peer -a '(__caltrace_bgp_peers)' -d 'BGP peer'
 complete -c caltrace -n '__caltrace_using path 0' -a '(__caltrace_pod_ips)' -d 'pod address'
 complete -c caltrace -n '__caltrace_using path 1' -a '(__caltrace_pod_ips)' -d 'pod address'
-complete -c caltrace -n '__caltrace_using help 0' -a 'links tunnel routes neigh bgp doctor snapshot sniff path veth-name help version'
+complete -c caltrace -n '__caltrace_using help 0' -a 'links tunnel routes neigh bgp doctor snapshot sniff path veth-name shell help version'

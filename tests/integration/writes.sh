@@ -89,6 +89,7 @@ args_for() {
 	veth-name) ARGS=(default/podA kube-system/coredns-1) ;;
 	path) ARGS=(--from "$FIX" 172.168.195.3 172.168.195.5) ;;
 	help | version) ARGS=() ;;
+	shell) ARGS=() ;; # its commands come on standard input (RUN_IN)
 	*)
 		# a new command: the fixture when it reads snapshots, else nothing; the baseline
 		# check below fails when that prints nothing, so that it gets its line here
@@ -102,11 +103,14 @@ args_for() {
 	esac
 }
 
+# what caltrace reads on standard input: the commands `caltrace shell` runs (the others read none)
+RUN_IN=$TMP/shell.in
+printf 'help routes\nversion\n' >"$RUN_IN"
 # run OUT ERR ARGS...: caltrace with stdout to OUT (a file or /dev/full); sets RC
 run() {
 	local o=$1 e=$2
 	shift 2
-	timeout 60 "$CALTRACE" "$@" >"$o" 2>"$e"
+	timeout 60 "$CALTRACE" "$@" <"$RUN_IN" >"$o" 2>"$e"
 	RC=$?
 }
 
