@@ -209,7 +209,15 @@ static void judge_stretch(struct ct_path *p, size_t a, size_t b, bool rep)
 		}
 	}
 	if (!rep && pr->icmp_error[0]) {
-		blame(p, b, rep, "%s: %s", icmp_says(pr), pr->icmp_error);
+		/* at the hop of the stretch whose own checks fail (the forwarding decision that
+		 * has no route), else where the capture lost it */
+		size_t k = b;
+		for (size_t j = a; j <= b; j++)
+			if (p->v[j].verdict == CT_HOP_FAIL) {
+				k = j;
+				break;
+			}
+		blame(p, k, rep, "%s: %s", icmp_says(pr), pr->icmp_error);
 		return;
 	}
 	/* the stretch's own checks */

@@ -122,7 +122,8 @@ static void probe_cell(const struct ct_path *p, size_t i, bool rev, char *b, siz
 }
 
 /* one direction's members of the probe object (the forward's, or its "reverse" member's) */
-static void probe_json(struct ct_out *o, const struct ct_path *p, const struct ct_path_probe *pr)
+static void probe_json(struct ct_out *o, const struct ct_path *p, const struct ct_path_probe *pr,
+		       bool rev)
 {
 	ct_rec_str(o, NULL, "proto",
 		   pr->ip_proto == 6	? "tcp"
@@ -142,8 +143,8 @@ static void probe_json(struct ct_out *o, const struct ct_path *p, const struct c
 		ct_rec_int(o, NULL, "lost_hop", pr->lost_hop + 1, pr->lost_hop >= 0, CT_HL_NONE);
 		ct_rec_str(o, NULL, "lost_direction",
 			   pr->lost_hop < 0 ? NULL
-			   : pr->lost_reply ? "reverse"
-					    : "forward",
+			   : pr->lost_reply != rev ? "reverse"
+						   : "forward",
 			   CT_HL_NONE);
 		ct_rec_str(o, NULL, "cause", pr->cause[0] ? pr->cause : NULL, CT_HL_NONE);
 		ct_rec_str(o, NULL, "missing", pr->missing[0] ? pr->missing : NULL, CT_HL_NONE);
@@ -174,10 +175,10 @@ static void probe_summary(struct ct_out *o, const struct ct_path *p)
 	char b[512];
 	if (o->json) {
 		ct_out_object_begin(o, "probe", NULL);
-		probe_json(o, p, pr);
+		probe_json(o, p, pr, false);
 		if (rp->done) {
 			ct_rec_obj_begin(o, "reverse");
-			probe_json(o, p, rp);
+			probe_json(o, p, rp, true);
 			ct_rec_obj_end(o);
 		} else {
 			ct_rec_str(o, NULL, "reverse", NULL, CT_HL_NONE);

@@ -13,6 +13,19 @@
 #  - an nft rule added here on node 2's input dropping UDP to 4789 (vxlan): lost at n2's
 #    vxlan.calico ingress, seen encapsulated on n2's eth0 (oracle: the rule's own counter);
 #  - -Z nobody: healthy still, the policy counters after the probe marked not read;
+#  - the reverse probe (DST -> SRC, sent from DST's namespace after the forward one): on the
+#    healthy pair both directions answered, its request seen on every watched reverse hop
+#    and its reply on every forward one, against tcpdump on caliA and pod B's eth0;
+#  - one-way fault: denypolicy with Felix's RELATED,ESTABLISHED accept put first in pod 1's
+#    cali-tw (added here): pod 1 -> pod 3 answered, pod 3 -> pod 1 (the reverse probe) lost
+#    at n1's policy_in, exit 1 (oracle: tcpdump on n1's ingress device sees the reverse
+#    request, on caliA it does not; the chain's DROP counters moved);
+#  - DST a node address: the reverse probe not sent, a note, exit 0;
+#  - ICMPv6 (pods' IPv6 addresses): a same-node pair answered, checked against tshark on pod
+#    2's eth0 (ICMPv6 128/129) and `ping -6` from the same pod; pod 2's /128 route deleted on
+#    n1: lost at n1's forwarding decision with ICMPv6 no-route, as `ping -6` says, and the
+#    capture on pod 2's caliX saw no request; a cross-node pair when n1 has an IPv6 route
+#    to it (`ip -6 route get`);
 #  - usage errors: --wait without --probe, --probe --proto tcp without --port (exit 2).
 . "$(dirname "$0")/../lib.sh"
 set -u -o pipefail
@@ -37,6 +50,22 @@ seen() {
 		 | if $d == "forward" then .request_seen else .reply_seen end' <<<"$out" 2>/dev/null
 }
 
+# rseen NETNS IFACE DIR: the reverse probe's request_seen (on a reverse hop) or reply_seen
+# (on a forward hop) in $out
+rseen() {
+	jq -r --arg n "$1" --arg i "$2" --arg d "$3" \
+		'[.hops[] | select(.netns == $n and .subject == $i and .direction == $d)][0].reverse_probe
+		 | if $d == "reverse" then .request_seen else .reply_seen end' <<<"$out" 2>/dev/null
+}
+
+# the watched hops that missed a packet of their direction, for probe P (probe, reverse_probe)
+missed() {
+	jq -r --arg p "$1" '[.hops[] | select(.[$p].watched)
+		| select(((.direction == "forward") == ($p == "probe") and .[$p].request_seen != true)
+			or ((.direction == "forward") != ($p == "probe") and .[$p].reply_seen != true))
+		| "\(.direction) \(.kind) \(.node) \(.subject)"] | join("; ")' <<<"$out"
+}
+
 # the sum of the packet counters of the DROP rules in CHAIN, both iptables backends, in NS
 drops() {
 	local ns=$1 chain=$2 b sum=0 n
@@ -50,9 +79,9 @@ drops() {
 
 healthy_icmp() {
 	local a=$1 b=$2 ca=$3 pb=$4 n1=$5
-	capture_start "$n1" "$ca" "$TMPD/ca.pcap" 2 10 "icmp and host $a and host $b" || return
+	capture_start "$n1" "$ca" "$TMPD/ca.pcap" 4 10 "icmp and host $a and host $b" || return
 	local p1=$CAPTURE_PID
-	capture_start "$pb" eth0 "$TMPD/pb.pcap" 2 10 "icmp and host $a and host $b" || return
+	capture_start "$pb" eth0 "$TMPD/pb.pcap" 4 10 "icmp and host $a and host $b" || return
 	local p2=$CAPTURE_PID
 	probe "$a" "$b"
 	wait "$p1" "$p2" 2>/dev/null
@@ -74,7 +103,76 @@ healthy_icmp() {
 			"$(seen "$want_ns" "$want_if" forward)" "$([ "$req" -ge 1 ] && echo true || echo false)"
 		is "$LAB_MODE healthy icmp: caltrace on $want_if in $want_ns says reply seen" \
 			"$(seen "$want_ns" "$want_if" reverse)" "$([ "$rep" -ge 1 ] && echo true || echo false)"
+		# the reverse probe: its request from B, its reply from A
+		req=$(tshark_fields "$TMPD/$f.pcap" "icmp.type == 8 && ip.src == $b" icmp.seq | wc -l)
+		rep=$(tshark_fields "$TMPD/$f.pcap" "icmp.type == 0 && ip.src == $a" icmp.seq | wc -l)
+		is "$LAB_MODE healthy icmp: tcpdump on $want_if in $want_ns saw the reverse request and reply" "$req $rep" "1 1"
+		is "$LAB_MODE healthy icmp: caltrace on $want_if in $want_ns says reverse request seen" \
+			"$(rseen "$want_ns" "$want_if" reverse)" "$([ "$req" -ge 1 ] && echo true || echo false)"
+		is "$LAB_MODE healthy icmp: caltrace on $want_if in $want_ns says reverse reply seen" \
+			"$(rseen "$want_ns" "$want_if" forward)" "$([ "$rep" -ge 1 ] && echo true || echo false)"
 	done
+	is "$LAB_MODE healthy icmp: the reverse probe sent 1, received 1" \
+		"$(jq -r '"\(.probe.reverse.sent) \(.probe.reverse.received) \(.probe.reverse_not_sent)"' <<<"$out")" "1 1 null"
+	is "$LAB_MODE healthy icmp: every watched hop saw the reverse probe's request back and its reply forward" \
+		"$(missed reverse_probe)" ""
+}
+
+# ICMPv6 between pods 1 and 2 (both on n1), then with pod 2's /128 route deleted
+icmp6_same_node() {
+	local a=$LAB_POD_1_IP6 b=$LAB_POD_2_IP6 cb=$LAB_POD_2_VETH o6
+	capture_start "$LAB_POD_2_NS" eth0 "$TMPD/v6.pcap" 4 10 "icmp6 and host $a and host $b" || return
+	local p1=$CAPTURE_PID
+	probe "$a" "$b"
+	wait "$p1" 2>/dev/null
+	o6=$(ip netns exec "$LAB_POD_1_NS" ping -6 -n -c 1 -W 2 "$b" 2>&1)
+	local orc=$?
+	is "$LAB_MODE icmpv6 $a -> $b: exit 0, as ping -6 (exit $orc)" "$rc" "$orc"
+	is "$LAB_MODE icmpv6: icmpv6 echo sent 1, received 1, both ways" \
+		"$(jq -r '"\(.probe.proto) \(.probe.sent) \(.probe.received) \(.probe.reverse.sent) \(.probe.reverse.received)"' <<<"$out")" "icmpv6 1 1 1 1"
+	local req rep rreq rrep
+	req=$(tshark_fields "$TMPD/v6.pcap" "icmpv6.type == 128 && ipv6.src == $a" icmpv6.echo.identifier | wc -l)
+	rep=$(tshark_fields "$TMPD/v6.pcap" "icmpv6.type == 129 && ipv6.src == $b" icmpv6.echo.identifier | wc -l)
+	rreq=$(tshark_fields "$TMPD/v6.pcap" "icmpv6.type == 128 && ipv6.src == $b" icmpv6.echo.identifier | wc -l)
+	rrep=$(tshark_fields "$TMPD/v6.pcap" "icmpv6.type == 129 && ipv6.src == $a" icmpv6.echo.identifier | wc -l)
+	is "$LAB_MODE icmpv6: tshark on pod 2's eth0 saw echo request, reply, reverse request, reverse reply" \
+		"$req $rep $rreq $rrep" "1 1 1 1"
+	is "$LAB_MODE icmpv6: caltrace on pod 2's eth0: request, reply, reverse request, reverse reply seen" \
+		"$(seen "$LAB_POD_2_NS" eth0 forward) $(seen "$LAB_POD_2_NS" eth0 reverse) $(rseen "$LAB_POD_2_NS" eth0 reverse) $(rseen "$LAB_POD_2_NS" eth0 forward)" \
+		"$([ "$req" = 1 ] && echo true || echo false) $([ "$rep" = 1 ] && echo true || echo false) $([ "$rreq" = 1 ] && echo true || echo false) $([ "$rrep" = 1 ] && echo true || echo false)"
+	is "$LAB_MODE icmpv6: every watched hop saw both probes" "$(missed probe)|$(missed reverse_probe)" "|"
+	# the fault: pod 2's /128 route gone on n1
+	ip -n "$LAB_N1" -6 route del "$b" dev "$cb" || not_ok "$LAB_MODE icmpv6 no route: delete the route"
+	capture_start "$LAB_N1" "$cb" "$TMPD/v6cb.pcap" 1 4 "icmp6 and src $a and dst $b" || return
+	p1=$CAPTURE_PID
+	probe "$a" "$b"
+	wait "$p1" 2>/dev/null
+	o6=$(ip netns exec "$LAB_POD_1_NS" ping -6 -n -c 1 -W 2 "$b" 2>&1)
+	orc=$?
+	ip -n "$LAB_N1" -6 route replace "$b" dev "$cb" || not_ok "$LAB_MODE icmpv6 no route: restore the route"
+	is "$LAB_MODE icmpv6 no route: exit 1 (ping -6 exit $orc)" "$rc $([ "$orc" != 0 ] && echo 1)" "1 1"
+	is "$LAB_MODE icmpv6 no route: the capture on pod 2's $cb saw no request" \
+		"$(tshark_fields "$TMPD/v6cb.pcap" "icmpv6.type == 128" icmpv6.echo.identifier | wc -l)" 0
+	is "$LAB_MODE icmpv6 no route: lost at n1's forwarding decision" \
+		"$(jq -r '.hops[.probe.lost_hop - 1] | "\(.direction) \(.node) \(.kind)"' <<<"$out")" "forward n1 forward"
+	case "$o6" in
+	*"No route"*)
+		case "$(jq -r '.probe.icmp_error // ""' <<<"$out")" in
+		"no-route (ICMPv6 type 1 code 0) from "*) ok "$LAB_MODE icmpv6 no route: ICMPv6 no-route reported, as ping -6 says" ;;
+		*) not_ok "$LAB_MODE icmpv6 no route: ICMPv6 no-route reported, as ping -6 says" "$(jq -c .probe <<<"$out")" ;;
+		esac
+		;;
+	*) not_ok "$LAB_MODE icmpv6 no route: ping -6 says No route" "$o6" ;;
+	esac
+	# a cross-node pair, when node 1 has an IPv6 route to it
+	if ip -n "$LAB_N1" -6 route get "$LAB_POD_3_IP6" >/dev/null 2>&1; then
+		probe "$a" "$LAB_POD_3_IP6"
+		o6=$(ip netns exec "$LAB_POD_1_NS" ping -6 -n -c 1 -W 2 "$LAB_POD_3_IP6" 2>&1)
+		orc=$?
+		is "$LAB_MODE icmpv6 cross-node: exit $orc, as ping -6" "$rc" "$orc"
+	else
+		diag "$LAB_MODE: n1 has no IPv6 route to pod 3: the cross-node ICMPv6 pair is not tried"
+	fi
 }
 
 for mode in $LAB_MODES; do
@@ -83,6 +181,17 @@ for mode in $LAB_MODES; do
 	A=$LAB_POD_1_IP B=$LAB_POD_3_IP
 
 	healthy_icmp "$A" "$B" "$LAB_POD_1_VETH" "$LAB_POD_3_NS" "$LAB_N1"
+	if [ -n "${LAB_POD_1_IP6:-}" ]; then
+		icmp6_same_node
+	else
+		diag "$mode: the lab's pods have no IPv6 addresses: ICMPv6 not tried"
+	fi
+
+	# ---- DST a node address: no pod namespace to send the reverse probe from
+	probe "$A" "$LAB_N2_IP"
+	is "$mode to a node address: exit 0, answered" "$rc $(jq -r '"\(.probe.sent) \(.probe.received)"' <<<"$out")" "0 1 1"
+	is "$mode to a node address: the reverse probe not sent, and why" \
+		"$(jq -r '"\(.probe.reverse) \(.probe.reverse_not_sent)"' <<<"$out")" "null DST is the address of node n2, not a pod"
 
 	for pp in tcp:80 udp:53; do
 		pr=${pp%:*} port=${pp#*:}
@@ -126,6 +235,45 @@ for mode in $LAB_MODES; do
 	is "$mode denypolicy: request seen on n1's ingress side, not on caliX nor pod eth0" \
 		"$(seen "$LAB_N1" "$LAB_POD_1_VETH" forward) $(seen "$LAB_POD_1_NS" eth0 forward)" "false false"
 	is "$mode denypolicy: request seen leaving pod 3" "$(seen "$LAB_POD_3_NS" eth0 forward)" true
+	# ---- one way only: Felix's RELATED,ESTABLISHED accept first in the chain lets the
+	# replies to pod 1's own probes in; pod 3 -> pod 1 (the reverse probe) is still denied
+	ipt=iptables-legacy # the backend that holds the chain
+	case "$(ip netns exec "$LAB_N1" iptables-nft-save 2>/dev/null)" in *":$chain "*) ipt=iptables-nft ;; esac
+	ip netns exec "$LAB_N1" "$ipt" -I "$chain" 1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT ||
+		not_ok "$mode one-way: the ESTABLISHED rule"
+	ingress=$(jq -r '[.hops[] | select(.node == "n1" and .kind == "ingress")][0].subject' <<<"$out")
+	capture_start "$LAB_N1" "$ingress" "$TMPD/in.pcap" 20 6 "icmp or udp port 4789" || true
+	p1=$CAPTURE_PID
+	capture_start "$LAB_N1" "$LAB_POD_1_VETH" "$TMPD/ca1.pcap" 20 6 "icmp and host $A and host $B" || true
+	p2=$CAPTURE_PID
+	d0=$(drops "$LAB_N1" "$chain")
+	probe "$A" "$B"
+	d1=$(drops "$LAB_N1" "$chain")
+	kill "$p1" "$p2" 2>/dev/null
+	wait "$p1" "$p2" 2>/dev/null
+	ip netns exec "$LAB_N1" "$ipt" -D "$chain" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT ||
+		not_ok "$mode one-way: remove the ESTABLISHED rule"
+	is "$mode one-way: exit 1" "$rc" 1
+	is "$mode one-way: forward answered, reverse lost" \
+		"$(jq -r '"\(.probe.sent) \(.probe.received) \(.probe.reverse.sent) \(.probe.reverse.received)"' <<<"$out")" "1 1 1 0"
+	# the oracle: the reverse request (echo from B) reached n1's ingress, never caliA
+	rin=$(tshark_fields "$TMPD/in.pcap" "icmp.type == 8 && ip.src == $B" icmp.seq | wc -l)
+	rca=$(tshark_fields "$TMPD/ca1.pcap" "icmp.type == 8 && ip.src == $B" icmp.seq | wc -l)
+	fca=$(tshark_fields "$TMPD/ca1.pcap" "icmp.type == 0 && ip.src == $B" icmp.seq | wc -l)
+	is "$mode one-way: tcpdump: reverse request on n1's $ingress, not on caliA; forward reply on caliA" \
+		"$rin $rca $fca" "1 0 1"
+	is "$mode one-way: caltrace agrees on n1's $ingress and caliA" \
+		"$(rseen "$LAB_N1" "$ingress" reverse) $(rseen "$LAB_N1" "$LAB_POD_1_VETH" reverse) $(seen "$LAB_N1" "$LAB_POD_1_VETH" reverse)" \
+		"true false true"
+	ok_if "$mode one-way: the oracle's $chain DROP counters moved" "$d0 -> $d1" [ "$d1" -gt "$d0" ]
+	is "$mode one-way: the reverse probe lost at the policy_in hop of n1, its request" \
+		"$(jq -r '.hops[.probe.reverse.lost_hop - 1] | "\(.direction) \(.kind) \(.node) \(.subject) \(.reverse_probe.lost_here)"' <<<"$out") $(jq -r .probe.reverse.lost_direction <<<"$out")" \
+		"reverse policy_in n1 $chain true reverse"
+	case "$(jq -r .probe.reverse.cause <<<"$out")" in
+	"$chain rule "*" DROP moved by "*": path_policy_denies confirmed") ok "$mode one-way: the DROP counter named for the reverse probe" ;;
+	*) not_ok "$mode one-way: the DROP counter named for the reverse probe" "$(jq -c .probe.reverse <<<"$out")" ;;
+	esac
+	is "$mode one-way: the forward probe has no lost hop" "$(jq -r .probe.lost_hop <<<"$out")" null
 	lab_fault denypolicy off || not_ok "$mode denypolicy: revert"
 	probe "$B" "$A"
 	is "$mode denypolicy reverted: exit 0" "$rc" 0
