@@ -36,7 +36,8 @@ enum ct_probe_dir { CT_PROBE_NONE = 0, CT_PROBE_REQUEST, CT_PROBE_REPLY };
  * to: the probe's source. Decoded into *p as if captured with an IPv6 header (payload length
  * len, next header 58, hop limit 64) built in front of it, so that ct_probe_match and an
  * error's quoted packet read the same as in a capture. Untrusted bytes: a message shorter
- * than an ICMPv6 header decodes as truncated, one that cannot fit an IPv6 payload
+ * than an ICMPv6 header decodes as invalid (its own length cannot hold the header), an
+ * error whose quote is cut has no quoted packet, one that cannot fit an IPv6 payload
  * (> 65535 bytes) or a family that is not AF_INET6 is refused. 0, or -1 (p->status then
  * CT_PKT_INVALID). */
 int ct_probe_icmp6_decode(const uint8_t *msg, size_t len, const struct ct_ip *from,
