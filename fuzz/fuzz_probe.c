@@ -88,6 +88,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ct_decode_opts o;
 	memset(&o, 0, sizeof(o));
 	ct_pkt_decode(data, (uint32_t)size, (uint32_t)size, CT_DLT_RAW, &o, &p);
+	size_t off;
+	if (ct_probe_payload_off(&p, CT_DLT_RAW, &off))
+		CHECK(off >= 8 + 20 && (p.status != CT_PKT_OK || off <= size));
 	key_from(&k, data, protos[data[37] % 3]);
 	match_ok(&k, &p);
 	k.src.family = k.dst.family = AF_INET;

@@ -160,3 +160,42 @@ bool ct_probe_icmp_too_big(bool v6, uint8_t type, uint8_t code)
 {
 	return v6 ? type == 2 : type == 3 && code == 4;
 }
+
+bool ct_probe_payload_off(const struct ct_pkt *p, int linktype, size_t *off)
+{
+	const struct ct_pkt_ip *ip = ct_pkt_top_ip(p);
+	const struct ct_pkt_l4 *l4 = ct_pkt_top_l4(p);
+	if (!ip || !l4 || !ip->present || !l4->present || ip->frag_off)
+		return false;
+	bool echo = (l4->proto == IPPROTO_ICMP && (l4->icmp_type == 0 || l4->icmp_type == 8)) ||
+		    (l4->proto == IPPROTO_ICMPV6 && (l4->icmp_type == 128 || l4->icmp_type == 129));
+	if (!echo && l4->proto != IPPROTO_UDP)
+		return false;
+	size_t at;
+	if (ip == &p->inner) {
+		at = p->inner_ip_off;
+	} else {
+		switch (linktype) {
+		case CT_DLT_EN10MB:
+			at = 14 + 4 * (size_t)p->n_vlan;
+			break;
+		case CT_DLT_LINUX_SLL:
+			at = 16;
+			break;
+		case CT_DLT_LINUX_SLL2:
+			at = 20;
+			break;
+		case CT_DLT_RAW:
+		case 101:
+		case 14:
+		case 228:
+		case 229:
+			at = 0;
+			break;
+		default:
+			return false;
+		}
+	}
+	*off = at + ip->hdr_len + 8;
+	return true;
+}

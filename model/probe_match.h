@@ -51,6 +51,13 @@ const char *ct_probe_icmp_name(bool v6, uint8_t type, uint8_t code);
 /* Is it an error that says the packet was too big (v4 frag-needed, v6 packet-too-big)? */
 bool ct_probe_icmp_too_big(bool v6, uint8_t type, uint8_t code);
 
+/* Where the probe's own bytes start in the frame p was decoded from (linktype as given to
+ * ct_pkt_decode): the first byte after the innermost ICMP or ICMPv6 echo header or UDP
+ * header, where the probes put their 8-byte nonce. false when p has no such layer, it is a
+ * later fragment, or the link type is not one ct_pkt_decode knows. The offset may lie past
+ * the captured bytes: the caller compares it with its caplen. */
+bool ct_probe_payload_off(const struct ct_pkt *p, int linktype, size_t *off);
+
 /* The direction of p for k, and for ICMP the index of the probe (0 .. count-1) in *idx
  * (0 for TCP and UDP). A TCP SYN seen while !k->isn_known fixes k->isn. */
 enum ct_probe_dir ct_probe_match(struct ct_probe_key *k, const struct ct_pkt *p, unsigned *idx);

@@ -272,9 +272,21 @@ static void on_packet(void *arg, size_t src, const struct ct_cap_rec *rec)
 	memset(&dopt, 0, sizeof(dopt));
 	ct_pkt_decode(rec->data, rec->caplen, rec->len, pb->cap.src[src].linktype, &dopt, &p);
 	unsigned idx;
-	enum ct_probe_dir d = ct_probe_match(&cur_side(pb)->key, &p, &idx);
+	struct ct_probe_side *sd = cur_side(pb);
+	enum ct_probe_dir d = ct_probe_match(&sd->key, &p, &idx);
 	if (d == CT_PROBE_NONE)
 		return;
+	/* the nonce, where the probe carries it and the capture holds it: an ICMP echo's data
+	 * both ways, a UDP request's payload (DST's answer need not echo it) */
+	size_t off;
+	bool udp = pb->o.proto == IPPROTO_UDP;
+	if ((!udp || d == CT_PROBE_REQUEST) && !is_icmp(ct_pkt_top_l4(&p)->proto) == udp &&
+	    ct_probe_payload_off(&p, pb->cap.src[src].linktype, &off) &&
+	    off + 8 <= rec->caplen) {
+		uint64_t want = sd->nonce ^ (udp ? L->cur : idx);
+		if (memcmp(rec->data + off, &want, 8))
+			return;
+	}
 	int64_t us = rec->sec * 1000000 + rec->usec;
 	for (size_t i = 0; i < pb->nw; i++) {
 		struct ct_probe_watch *w = &pb->w[i];

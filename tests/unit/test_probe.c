@@ -500,6 +500,48 @@ static void test_icmp6_decode_bad(void **state)
 	assert_int_equal(p.status, CT_PKT_INVALID);
 }
 
+/* where the nonce is: after the echo header, raw and under Ethernet with a VLAN tag */
+static void test_payload_off(void **state)
+{
+	(void)state;
+	uint8_t f[256];
+	struct ct_pkt p;
+	struct ct_decode_opts o;
+	memset(&o, 0, sizeof(o));
+	size_t off;
+	size_t n = echo(f, "10.244.1.2", "10.244.2.5", 8, 1, 1);
+	ct_pkt_decode(f, (uint32_t)n, (uint32_t)n, CT_DLT_RAW, &o, &p);
+	assert_true(ct_probe_payload_off(&p, CT_DLT_RAW, &off));
+	assert_int_equal(off, 28);
+	/* Ethernet, one 802.1Q tag */
+	memset(f, 0, 18);
+	f[12] = 0x81, f[13] = 0x00, f[16] = 0x08, f[17] = 0x00;
+	n = echo(f + 18, "10.244.1.2", "10.244.2.5", 0, 1, 1);
+	ct_pkt_decode(f, (uint32_t)(18 + n), (uint32_t)(18 + n), CT_DLT_EN10MB, &o, &p);
+	assert_int_equal(p.status, CT_PKT_OK);
+	assert_true(ct_probe_payload_off(&p, CT_DLT_EN10MB, &off));
+	assert_int_equal(off, 18 + 28);
+	/* not an echo (a TCP SYN), an unknown link type: none */
+	n = tcp(f, "10.244.1.2", "10.244.2.5", 1, 2, 3, 0, 0x02);
+	ct_pkt_decode(f, (uint32_t)n, (uint32_t)n, CT_DLT_RAW, &o, &p);
+	assert_false(ct_probe_payload_off(&p, CT_DLT_RAW, &off));
+	n = echo(f, "10.244.1.2", "10.244.2.5", 8, 1, 1);
+	ct_pkt_decode(f, (uint32_t)n, (uint32_t)n, CT_DLT_RAW, &o, &p);
+	assert_false(ct_probe_payload_off(&p, 9999, &off));
+	/* an ICMPv6 error: no nonce there */
+	uint8_t m[128];
+	struct ct_ip a, b;
+	ip6("fd00::2", &a);
+	ip6("fd00::3", &b);
+	n = err6(m, 1, 1, 0, "fd00::2", "fd00::3", 1, 1);
+	ct_probe_icmp6_decode(m, n, &b, &a, &p);
+	assert_false(ct_probe_payload_off(&p, CT_DLT_RAW, &off));
+	n = echo6(m, 129, 1, 1);
+	ct_probe_icmp6_decode(m, n, &b, &a, &p);
+	assert_true(ct_probe_payload_off(&p, CT_DLT_RAW, &off));
+	assert_int_equal(off, 48);
+}
+
 static void test_icmp_names(void **state)
 {
 	(void)state;
@@ -758,6 +800,7 @@ int main(void)
 	    cmocka_unit_test(test_icmp6_decode),
 	    cmocka_unit_test(test_icmp6_decode_bad),
 	    cmocka_unit_test(test_icmp_names),
+	    cmocka_unit_test(test_payload_off),
 	    cmocka_unit_test(test_judge_reverse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
