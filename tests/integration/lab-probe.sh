@@ -24,8 +24,9 @@
 #  - ICMPv6 (pods' IPv6 addresses): a same-node pair answered, checked against tshark on pod
 #    2's eth0 (ICMPv6 128/129) and `ping -6` from the same pod; pod 2's /128 route deleted on
 #    n1: lost at n1's forwarding decision with ICMPv6 no-route, as `ping -6` says, and the
-#    capture on pod 2's caliX saw no request; a cross-node pair when n1 has an IPv6 route
-#    to it (`ip -6 route get`);
+#    capture on pod 2's caliX saw no request; pod 2's caliX at MTU 1280 and --size 1300:
+#    packet-too-big with the MTU `ping -6 -M do` hears; a cross-node pair when n1 has an
+#    IPv6 route to it (`ip -6 route get`);
 #  - usage errors: --wait without --probe, --probe --proto tcp without --port (exit 2).
 . "$(dirname "$0")/../lib.sh"
 set -u -o pipefail
@@ -164,6 +165,20 @@ icmp6_same_node() {
 		;;
 	*) not_ok "$LAB_MODE icmpv6 no route: ping -6 says No route" "$o6" ;;
 	esac
+	# packet too big: pod 2's caliX at 1280 on n1, 1300 bytes of data from pod 1 (at 1450)
+	ip -n "$LAB_N1" link set dev "$cb" mtu 1280 || not_ok "$LAB_MODE icmpv6 too big: set the MTU"
+	o6=$(ip netns exec "$LAB_POD_1_NS" ping -6 -n -c 1 -W 2 -M "do" -s 1300 "$b" 2>&1)
+	local omtu
+	omtu=$(sed -n 's/.*Packet too big: mtu=\([0-9]*\).*/\1/p; s/.*mtu=\([0-9]*\).*/\1/p' <<<"$o6" | head -n 1)
+	probe "$a" "$b" --size 1300
+	ip -n "$LAB_N1" link set dev "$cb" mtu 1450 || not_ok "$LAB_MODE icmpv6 too big: restore the MTU"
+	is "$LAB_MODE icmpv6 too big: exit 1" "$rc" 1
+	ok_if "$LAB_MODE icmpv6 too big: ping -6 -M do hears packet too big" "$o6" [ -n "$omtu" ]
+	is "$LAB_MODE icmpv6 too big: caltrace reports packet-too-big with ping's mtu" \
+		"$(jq -r '.probe.icmp_error // .probe.send_error' <<<"$out" | sed 's/ from .*//')" \
+		"packet-too-big mtu ${omtu:-?}"
+	is "$LAB_MODE icmpv6 too big: lost at n1's forwarding decision" \
+		"$(jq -r '.hops[.probe.lost_hop - 1] | "\(.direction) \(.node) \(.kind)"' <<<"$out")" "forward n1 forward"
 	# a cross-node pair, when node 1 has an IPv6 route to it
 	if ip -n "$LAB_N1" -6 route get "$LAB_POD_3_IP6" >/dev/null 2>&1; then
 		probe "$a" "$LAB_POD_3_IP6"
