@@ -182,9 +182,14 @@ icmp6_same_node() {
 	# a cross-node pair, when node 1 has an IPv6 route to it
 	if ip -n "$LAB_N1" -6 route get "$LAB_POD_3_IP6" >/dev/null 2>&1; then
 		probe "$a" "$LAB_POD_3_IP6"
-		o6=$(ip netns exec "$LAB_POD_1_NS" ping -6 -n -c 1 -W 2 "$LAB_POD_3_IP6" 2>&1)
+		local back
+		ip netns exec "$LAB_POD_1_NS" ping -6 -n -c 1 -W 2 "$LAB_POD_3_IP6" >/dev/null 2>&1
 		orc=$?
-		is "$LAB_MODE icmpv6 cross-node: exit $orc, as ping -6" "$rc" "$orc"
+		ip netns exec "$LAB_POD_3_NS" ping -6 -n -c 1 -W 2 "$a" >/dev/null 2>&1
+		back=$?
+		is "$LAB_MODE icmpv6 cross-node: answered each way as ping -6 from each pod says" \
+			"$(jq -r '"\(.probe.received) \(.probe.reverse.received)"' <<<"$out")" \
+			"$([ "$orc" = 0 ] && echo 1 || echo 0) $([ "$back" = 0 ] && echo 1 || echo 0)"
 	else
 		diag "$LAB_MODE: n1 has no IPv6 route to pod 3: the cross-node ICMPv6 pair is not tried"
 	fi
