@@ -20,7 +20,8 @@
 #    cali-tw (added here): pod 1 -> pod 3 answered, pod 3 -> pod 1 (the reverse probe) lost
 #    at n1's policy_in, exit 1 (oracle: tcpdump on n1's ingress device sees the reverse
 #    request, on caliA it does not; the chain's DROP counters moved);
-#  - DST a node address: the reverse probe not sent, a note, exit 0;
+#  - DST a node address, or a pod on a snapshot node: the reverse probe not sent, a note
+#    saying why, exit 0;
 #  - ICMPv6 (pods' IPv6 addresses): a same-node pair answered, checked against tshark on pod
 #    2's eth0 (ICMPv6 128/129) and `ping -6` from the same pod; pod 2's /128 route deleted on
 #    n1: lost at n1's forwarding decision with ICMPv6 no-route, as `ping -6` says, and the
@@ -221,6 +222,16 @@ for mode in $LAB_MODES; do
 		got=$(jq -r '[.hops[] | select(.probe.watched) | select((.direction == "forward" and .probe.request_seen != true) or (.direction == "reverse" and .probe.reply_seen != true)) | "\(.direction) \(.kind) \(.node)"] | join("; ")' <<<"$out")
 		is "$mode healthy $pr: every watched hop saw it both ways" "$got" ""
 	done
+
+	# ---- DST a pod on a snapshot node: its namespace is not within reach
+	snap=$TMPD/n2-$mode.json
+	"$CALTRACE" -n "$LAB_N2" snapshot -o "$snap" >/dev/null 2>&1 || not_ok "$mode: snapshot of n2"
+	out=$("$CALTRACE" -j -n "$LAB_N1" --node "n1=$LAB_N1" --node "n2=@$snap" --node "n3=$LAB_N3" \
+		path --probe --wait 2 "$A" "$B" 2>&1)
+	rc=$?
+	is "$mode to a pod on a snapshot node: exit 0, answered, the reverse probe not sent and why" \
+		"$rc $(jq -r '"\(.probe.received) \(.probe.reverse) \(.probe.reverse_not_sent)"' <<<"$out")" \
+		"0 1 null DST's node n2 is a snapshot"
 
 	# ---- -Z: privileges dropped once everything is open; the counters' files still read
 	out=$("$CALTRACE" -Z nobody -j -n "$LAB_N1" --nodes "$LAB_NODES_FILE" path --probe --wait 2 "$A" "$B" 2>&1)
