@@ -344,6 +344,8 @@ void ct_views_path(struct ct_out *o, const struct ct_cluster *c, const struct ct
 			hop_probe_json(o, "probe", &h->probe);
 			if (p->rprobe.done)
 				hop_probe_json(o, "reverse_probe", &h->rprobe);
+			else
+				ct_rec_str(o, NULL, "reverse_probe", NULL, CT_HL_NONE);
 		}
 		ct_rec_end(o);
 	}
