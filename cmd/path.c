@@ -350,7 +350,8 @@ static int hop_of_iface(const struct ct_path *path, const struct ct_probe_watch 
 /* The counters of every site read again (after), and those that moved since before
  * into pr. */
 static void kernel_moved(struct ct_path_probe *pr, struct ct_path *path,
-			 const struct ct_probe_watch *w, const int *hww, struct site *st, size_t nst)
+			 const struct ct_probe_watch *w, const int *hww, struct site *st,
+			 size_t nst)
 {
 	for (size_t i = 0; i < nst; i++) {
 		struct site *y = &st[i];
@@ -482,8 +483,9 @@ static void fill_result(struct ct_path_probe *pr, const struct ct_probe_result *
 		snprintf(pr->icmp_error, sizeof(pr->icmp_error), "%s mtu %u from %s", nm,
 			 r->icmp_mtu, from);
 	else if (v6 && nm)
-		snprintf(pr->icmp_error, sizeof(pr->icmp_error), "%s (ICMPv6 type %u code %u) from %s",
-			 nm, r->icmp_type, r->icmp_code, from);
+		snprintf(pr->icmp_error, sizeof(pr->icmp_error),
+			 "%s (ICMPv6 type %u code %u) from %s", nm, r->icmp_type, r->icmp_code,
+			 from);
 	else
 		snprintf(pr->icmp_error, sizeof(pr->icmp_error), "ICMP%s type %u code %u from %s",
 			 v6 ? "v6" : "", r->icmp_type, r->icmp_code, from);
@@ -583,10 +585,10 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 	struct site *st = calloc(nh ? nh : 1, sizeof(*st));
 	size_t nst = 0;
 	int rc = 0;
-	struct ct_policy *pnow = NULL;         /* the policy read after the forward probe */
+	struct ct_policy *pnow = NULL; /* the policy read after the forward probe */
 	bool *pnow_ok = NULL;
 	struct ct_policy **pnowp = NULL;
-	struct ct_probe_watch *rw = NULL;      /* what the captures saw of the reverse probe */
+	struct ct_probe_watch *rw = NULL; /* what the captures saw of the reverse probe */
 	if (!w || !hw || !hww || !st) {
 		fprintf(stderr, "caltrace: out of memory\n");
 		rc = CT_EXIT_GATHER;

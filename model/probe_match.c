@@ -91,8 +91,8 @@ int ct_probe_icmp6_decode(const uint8_t *msg, size_t len, const struct ct_ip *fr
 			  const struct ct_ip *to, struct ct_pkt *p)
 {
 	memset(p, 0, sizeof(*p));
-	if (!from || !to || from->family != AF_INET6 || to->family != AF_INET6 ||
-	    len > 65535 || (len && !msg)) {
+	if (!from || !to || from->family != AF_INET6 || to->family != AF_INET6 || len > 65535 ||
+	    (len && !msg)) {
 		p->status = CT_PKT_INVALID;
 		p->fault = "icmpv6";
 		return -1;
@@ -123,10 +123,10 @@ int ct_probe_icmp6_decode(const uint8_t *msg, size_t len, const struct ct_ip *fr
 const char *ct_probe_icmp_name(bool v6, uint8_t type, uint8_t code)
 {
 	if (v6) {
-		static const char *const unreach[] = {
-		    "no-route",		"admin-prohibited",	 "beyond-scope",
-		    "address-unreachable", "port-unreachable",	 "source-policy-failed",
-		    "reject-route"};
+		static const char *const unreach[] = {"no-route",	  "admin-prohibited",
+						      "beyond-scope",	  "address-unreachable",
+						      "port-unreachable", "source-policy-failed",
+						      "reject-route"};
 		if (type == 1)
 			return code < sizeof(unreach) / sizeof(unreach[0]) ? unreach[code] : NULL;
 		if (type == 2)

@@ -281,8 +281,7 @@ static void on_packet(void *arg, size_t src, const struct ct_cap_rec *rec)
 	size_t off;
 	bool udp = pb->o.proto == IPPROTO_UDP;
 	if ((!udp || d == CT_PROBE_REQUEST) && !is_icmp(ct_pkt_top_l4(&p)->proto) == udp &&
-	    ct_probe_payload_off(&p, pb->cap.src[src].linktype, &off) &&
-	    off + 8 <= rec->caplen) {
+	    ct_probe_payload_off(&p, pb->cap.src[src].linktype, &off) && off + 8 <= rec->caplen) {
 		uint64_t want = sd->nonce ^ (udp ? L->cur : idx);
 		if (memcmp(rec->data + off, &want, 8))
 			return;
@@ -337,7 +336,8 @@ static bool quotes_probe(const struct ct_probe_side *sd, const struct ct_pkt_l4 
 {
 	bool err = v6 ? l4->icmp_type >= 1 && l4->icmp_type <= 4
 		      : l4->icmp_type == 3 || l4->icmp_type == 11;
-	return err && l4->quoted_present && l4->quoted.proto == (v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP) &&
+	return err && l4->quoted_present &&
+	       l4->quoted.proto == (v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP) &&
 	       ct_ip_eq(&l4->quoted.src, &sd->key.src) && ct_ip_eq(&l4->quoted.dst, &sd->key.dst);
 }
 
@@ -437,22 +437,24 @@ static void read_errqueue(struct loop *L, int s)
 				memset(&off, 0, sizeof(off));
 				memcpy(&off,
 				       SO_EE_OFFENDER((struct sock_extended_err *)CMSG_DATA(c)),
-				       room < sizeof(struct sockaddr_in6) ? room
-									   : sizeof(struct sockaddr_in6));
+				       room < sizeof(struct sockaddr_in6)
+					   ? room
+					   : sizeof(struct sockaddr_in6));
 				if (off.ss_family == AF_INET) {
 					from.family = AF_INET;
 					memcpy(from.a, &((struct sockaddr_in *)&off)->sin_addr, 4);
 				} else if (off.ss_family == AF_INET6 &&
 					   room >= sizeof(struct sockaddr_in6)) {
 					from.family = AF_INET6;
-					memcpy(from.a, &((struct sockaddr_in6 *)&off)->sin6_addr, 16);
+					memcpy(from.a, &((struct sockaddr_in6 *)&off)->sin6_addr,
+					       16);
 				}
 			}
 			/* port unreachable from DST itself: the request arrived */
 			bool port_unreach =
 			    ee.ee_origin == SO_EE_ORIGIN_ICMP ? ee.ee_code == 3 : ee.ee_code == 4;
-			if (port_unreach && (ct_ip_eq(&from, &cur_side(L->pb)->key.dst) ||
-					     !from.family)) {
+			if (port_unreach &&
+			    (ct_ip_eq(&from, &cur_side(L->pb)->key.dst) || !from.family)) {
 				answered_now(L);
 				continue;
 			}
@@ -724,7 +726,8 @@ static int mtu_try(struct ct_probe *pb, unsigned size, uint16_t seq)
 			const uint8_t *msg;
 			size_t mlen;
 			bool none;
-			if (icmp_recv(s, v6, &sd->src, buf, sizeof(buf), &pk, &msg, &mlen, &none) < 0) {
+			if (icmp_recv(s, v6, &sd->src, buf, sizeof(buf), &pk, &msg, &mlen, &none) <
+			    0) {
 				if (none)
 					break;
 				continue;

@@ -20,8 +20,8 @@
  * socket filtered to echo replies and errors; both hand over the message
  * without its IPv6 header (model/probe_match.h, ct_probe_icmp6_decode). Errors
  * (destination unreachable with its code, packet too big with its MTU) come
- * from the socket itself (raw) and from IPV6_RECVERR. TCP: a non-blocking connect() (the kernel's own SYN, recognised by
- * its 4-tuple and ISN, model/probe_match.h); a SYN-ACK or a RST is the reply.
+ * from the socket itself (raw) and from IPV6_RECVERR. TCP: a non-blocking connect() (the kernel's
+ *own SYN, recognised by its 4-tuple and ISN, model/probe_match.h); a SYN-ACK or a RST is the reply.
  * UDP: a datagram whose payload starts with a nonce; a datagram back, or port
  * unreachable from DST itself, is the reply. TCP and UDP errors come from
  * IP_RECVERR. Never SO_MARK. With pmtu_probe, IP_MTU_DISCOVER is
@@ -60,7 +60,7 @@ struct ct_probe_watch {
 struct ct_probe_opts {
 	const char *src_netns; /* SRC's namespace, as -n takes it; NULL the caller's */
 	struct ct_ip src, dst;
-	bool reverse; /* set by ct_probe_open_reverse */
+	bool reverse;	/* set by ct_probe_open_reverse */
 	uint8_t proto;	/* IPPROTO_ICMP (ICMPv6 echo for IPv6: either value), TCP, UDP */
 	uint16_t port;	/* TCP, UDP destination port */
 	unsigned count; /* 1 .. CT_PROBE_MAX_COUNT */

@@ -142,7 +142,7 @@ static void probe_json(struct ct_out *o, const struct ct_path *p, const struct c
 			   CT_HL_NONE);
 		ct_rec_int(o, NULL, "lost_hop", pr->lost_hop + 1, pr->lost_hop >= 0, CT_HL_NONE);
 		ct_rec_str(o, NULL, "lost_direction",
-			   pr->lost_hop < 0 ? NULL
+			   pr->lost_hop < 0	   ? NULL
 			   : pr->lost_reply != rev ? "reverse"
 						   : "forward",
 			   CT_HL_NONE);
