@@ -50,6 +50,7 @@ enum {
 	CT_OPT_WAIT,
 	CT_OPT_SIZE,
 	CT_OPT_MTU,
+	CT_OPT_NO_REVERSE,
 };
 
 #define CT_MAX_NETNS 64        /* -n given several times (sniff) */
@@ -99,6 +100,7 @@ struct ct_opts {
 	unsigned size;           /* --size N payload bytes, 0: the default */
 	bool size_set;
 	bool mtu;                /* --mtu */
+	bool no_reverse;         /* --no-reverse: path --probe sends SRC -> DST only */
 	int argc;
 	char **argv; /* positional arguments after the command */
 };

@@ -658,7 +658,11 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 	*pb_open = true;
 	/* the reverse probe's sockets in DST's namespace, before privileges drop */
 	struct ct_path_probe *rp = &path->rprobe;
-	const char *dstns = reverse_from(cl, q, rp->not_sent, sizeof(rp->not_sent));
+	const char *dstns = NULL;
+	if (c->o.no_reverse)
+		snprintf(rp->not_sent, sizeof(rp->not_sent), "--no-reverse");
+	else
+		dstns = reverse_from(cl, q, rp->not_sent, sizeof(rp->not_sent));
 	bool rev = false;
 	if (dstns) {
 		struct ct_err e = {0};
@@ -777,8 +781,10 @@ int cmd_path(struct ct_ctx *c)
 		fprintf(stderr, "caltrace: path takes SRC and DST (a pod address, NAMESPACE/POD or a node address)\n");
 		return CT_EXIT_USAGE;
 	}
-	if (!c->o.probe && (c->o.wait > 0 || c->o.size_set || c->o.count || c->o.mtu)) {
-		fprintf(stderr, "caltrace: --wait, --size, --count and --mtu go with --probe\n");
+	if (!c->o.probe &&
+	    (c->o.wait > 0 || c->o.size_set || c->o.count || c->o.mtu || c->o.no_reverse)) {
+		fprintf(stderr,
+			"caltrace: --wait, --size, --count, --mtu and --no-reverse go with --probe\n");
 		return CT_EXIT_USAGE;
 	}
 	if (c->o.user && !c->o.probe) {

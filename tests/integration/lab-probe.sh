@@ -28,7 +28,9 @@
 #    capture on pod 2's caliX saw no request; pod 2's caliX at MTU 1280 and --size 1300:
 #    packet-too-big with the MTU `ping -6 -M do` hears; a cross-node pair when n1 has an
 #    IPv6 route to it (`ip -6 route get`);
-#  - usage errors: --wait without --probe, --probe --proto tcp without --port (exit 2).
+#  - --no-reverse: only SRC -> DST, answered under the one-way fault, the exit status the
+#    static path's;
+#  - usage errors: --wait without --probe, --no-reverse without --probe, --probe --proto tcp without --port (exit 2).
 . "$(dirname "$0")/../lib.sh"
 set -u -o pipefail
 need_root
@@ -282,6 +284,16 @@ for mode in $LAB_MODES; do
 	d1=$(drops "$LAB_N1" "$chain")
 	kill "$p1" "$p2" 2>/dev/null
 	wait "$p1" "$p2" 2>/dev/null
+	saved=$out
+	# --no-reverse asks only whether pod 1 reaches pod 3: yes; the exit status is then the
+	# static path's own (its reverse policy hop sees the deny)
+	"$CALTRACE" -j -n "$LAB_N1" --nodes "$LAB_NODES_FILE" path "$A" "$B" >/dev/null 2>&1
+	src=$?
+	probe "$A" "$B" --no-reverse
+	is "$mode one-way --no-reverse: exit as the static path ($src), answered, the reverse probe not sent" \
+		"$rc $(jq -r '"\(.probe.received) \(.probe.reverse) \(.probe.reverse_not_sent) \(.hops[0].reverse_probe)"' <<<"$out")" \
+		"$src 1 null --no-reverse null"
+	out=$saved
 	ip netns exec "$LAB_N1" "$ipt" -D "$chain" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT ||
 		not_ok "$mode one-way: remove the ESTABLISHED rule"
 	is "$mode one-way: exit 1" "$rc" 1
@@ -356,6 +368,8 @@ for mode in $LAB_MODES; do
 	# ---- usage
 	out=$("$CALTRACE" -n "$LAB_N1" --nodes "$LAB_NODES_FILE" path --wait 1 "$A" "$B" 2>&1)
 	is "$mode: --wait without --probe is a usage error" "$?" 2
+	out=$("$CALTRACE" -n "$LAB_N1" --nodes "$LAB_NODES_FILE" path --no-reverse "$A" "$B" 2>&1)
+	is "$mode: --no-reverse without --probe is a usage error" "$?" 2
 	out=$("$CALTRACE" -n "$LAB_N1" --nodes "$LAB_NODES_FILE" path --probe --proto tcp "$A" "$B" 2>&1)
 	is "$mode: --probe --proto tcp without --port is a usage error" "$?" 2
 	out=$("$CALTRACE" -n "$LAB_N1" --nodes "$LAB_NODES_FILE" path --probe --mtu --proto udp --port 53 "$A" "$B" 2>&1)
