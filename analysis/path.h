@@ -169,6 +169,7 @@ struct ct_path_probe {
 	bool done;
 	bool v6;          /* IPv6: ICMPv6 echo, ICMPv6 errors */
 	uint8_t ip_proto;
+	int icmp_id;             /* ICMP echo: the identifier the probes carry, -1 none */
 	unsigned sent, received; /* probes sent, answers back at the source */
 	int64_t rtt_us;          /* the smallest round trip at the source, -1 none */
 	unsigned size;           /* payload bytes of each probe (ICMP data, TCP/UDP payload) */

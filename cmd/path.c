@@ -460,9 +460,10 @@ static void policy_moved(struct ct_ctx *c, struct ct_cluster *cl, struct ct_path
 
 /* One direction's result into pr. */
 static void fill_result(struct ct_path_probe *pr, const struct ct_probe_result *r, uint8_t proto,
-			unsigned size, bool v6)
+			unsigned size, bool v6, const struct ct_probe_side *sd)
 {
 	pr->done = true;
+	pr->icmp_id = proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6 ? sd->key.id : -1;
 	pr->v6 = v6;
 	pr->ip_proto = proto == IPPROTO_ICMP && v6 ? IPPROTO_ICMPV6 : proto;
 	pr->sent = r->sent;
@@ -728,7 +729,7 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 		for (size_t i = 0; i < nn; i++)
 			pnowp[i] = pnow_ok[i] ? &pnow[i] : NULL;
 		policy_moved(c, cl, path, rp, pnowp, dropped, NULL, NULL);
-		fill_result(rp, &rr, po.proto, pb->o.size, po.dst.family == AF_INET6);
+		fill_result(rp, &rr, po.proto, pb->o.size, po.dst.family == AF_INET6, &pb->side[1]);
 		fill_hops(path, rw, hw, hww, true);
 		for (size_t i = 0; i < nw; i++)
 			if (rw[i].src < 0) {
@@ -747,7 +748,7 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 		pr->mtu_asked = true;
 	}
 	/* into the path */
-	fill_result(pr, &r, po.proto, pb->o.size, po.dst.family == AF_INET6);
+	fill_result(pr, &r, po.proto, pb->o.size, po.dst.family == AF_INET6, &pb->side[0]);
 	fill_hops(path, w, hw, hww, false);
 	for (size_t i = 0; i < nw; i++)
 		if (w[i].src < 0) {

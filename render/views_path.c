@@ -132,6 +132,7 @@ static void probe_json(struct ct_out *o, const struct ct_path *p, const struct c
 					: "icmp",
 		   CT_HL_NONE);
 	{
+		ct_rec_int(o, NULL, "icmp_id", pr->icmp_id, pr->icmp_id >= 0, CT_HL_NONE);
 		ct_rec_uint(o, NULL, "sent", pr->sent);
 		ct_rec_uint(o, NULL, "received", pr->received);
 		ct_rec_int(o, NULL, "rtt_us", pr->rtt_us, pr->rtt_us >= 0, CT_HL_NONE);

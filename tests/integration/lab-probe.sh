@@ -95,21 +95,25 @@ healthy_icmp() {
 	is "$LAB_MODE healthy icmp: every watched hop saw the request forward and the reply back" "$got" ""
 	got=$(jq -r '[.hops[] | select(.probe.watched)] | length' <<<"$out")
 	ok_if "$LAB_MODE healthy icmp: at least 8 hops watched" "$got watched" [ "${got:-0}" -ge 8 ]
-	# the oracle: tcpdump on caliA and pod B's eth0 saw the echo and its reply
+	# the oracle: tcpdump on caliA and pod B's eth0 saw the echo and its reply, with the
+	# identifier each probe says it used
+	local id rid
+	id=$(jq -r '.probe.icmp_id // -1' <<<"$out")
+	rid=$(jq -r '.probe.reverse.icmp_id // -1' <<<"$out")
 	for f in ca pb; do
 		local want_ns want_if
 		if [ $f = ca ]; then want_ns=$n1 want_if=$ca; else want_ns=$pb want_if=eth0; fi
 		local req rep
-		req=$(tshark_fields "$TMPD/$f.pcap" "icmp.type == 8 && ip.src == $a" icmp.seq | wc -l)
-		rep=$(tshark_fields "$TMPD/$f.pcap" "icmp.type == 0 && ip.src == $b" icmp.seq | wc -l)
+		req=$(tshark_fields "$TMPD/$f.pcap" "icmp.type == 8 && ip.src == $a && icmp.ident == $id" icmp.seq | wc -l)
+		rep=$(tshark_fields "$TMPD/$f.pcap" "icmp.type == 0 && ip.src == $b && icmp.ident == $id" icmp.seq | wc -l)
 		is "$LAB_MODE healthy icmp: tcpdump on $want_if in $want_ns saw the request and the reply" "$req $rep" "1 1"
 		is "$LAB_MODE healthy icmp: caltrace on $want_if in $want_ns says request seen" \
 			"$(seen "$want_ns" "$want_if" forward)" "$([ "$req" -ge 1 ] && echo true || echo false)"
 		is "$LAB_MODE healthy icmp: caltrace on $want_if in $want_ns says reply seen" \
 			"$(seen "$want_ns" "$want_if" reverse)" "$([ "$rep" -ge 1 ] && echo true || echo false)"
 		# the reverse probe: its request from B, its reply from A
-		req=$(tshark_fields "$TMPD/$f.pcap" "icmp.type == 8 && ip.src == $b" icmp.seq | wc -l)
-		rep=$(tshark_fields "$TMPD/$f.pcap" "icmp.type == 0 && ip.src == $a" icmp.seq | wc -l)
+		req=$(tshark_fields "$TMPD/$f.pcap" "icmp.type == 8 && ip.src == $b && icmp.ident == $rid" icmp.seq | wc -l)
+		rep=$(tshark_fields "$TMPD/$f.pcap" "icmp.type == 0 && ip.src == $a && icmp.ident == $rid" icmp.seq | wc -l)
 		is "$LAB_MODE healthy icmp: tcpdump on $want_if in $want_ns saw the reverse request and reply" "$req $rep" "1 1"
 		is "$LAB_MODE healthy icmp: caltrace on $want_if in $want_ns says reverse request seen" \
 			"$(rseen "$want_ns" "$want_if" reverse)" "$([ "$req" -ge 1 ] && echo true || echo false)"
@@ -134,12 +138,15 @@ icmp6_same_node() {
 	is "$LAB_MODE icmpv6 $a -> $b: exit 0, as ping -6 (exit $orc)" "$rc" "$orc"
 	is "$LAB_MODE icmpv6: icmpv6 echo sent 1, received 1, both ways" \
 		"$(jq -r '"\(.probe.proto) \(.probe.sent) \(.probe.received) \(.probe.reverse.sent) \(.probe.reverse.received)"' <<<"$out")" "icmpv6 1 1 1 1"
-	local req rep rreq rrep
-	req=$(tshark_fields "$TMPD/v6.pcap" "icmpv6.type == 128 && ipv6.src == $a" icmpv6.echo.identifier | wc -l)
-	rep=$(tshark_fields "$TMPD/v6.pcap" "icmpv6.type == 129 && ipv6.src == $b" icmpv6.echo.identifier | wc -l)
-	rreq=$(tshark_fields "$TMPD/v6.pcap" "icmpv6.type == 128 && ipv6.src == $b" icmpv6.echo.identifier | wc -l)
-	rrep=$(tshark_fields "$TMPD/v6.pcap" "icmpv6.type == 129 && ipv6.src == $a" icmpv6.echo.identifier | wc -l)
-	is "$LAB_MODE icmpv6: tshark on pod 2's eth0 saw echo request, reply, reverse request, reverse reply" \
+	local req rep rreq rrep id rid
+	# the echoes carrying each probe's own identifier (tshark prints it in hexadecimal)
+	id=$(jq -r '.probe.icmp_id // -1' <<<"$out")
+	rid=$(jq -r '.probe.reverse.icmp_id // -1' <<<"$out")
+	req=$(tshark_fields "$TMPD/v6.pcap" "icmpv6.type == 128 && ipv6.src == $a && icmpv6.echo.identifier == $id" icmpv6.echo.identifier | wc -l)
+	rep=$(tshark_fields "$TMPD/v6.pcap" "icmpv6.type == 129 && ipv6.src == $b && icmpv6.echo.identifier == $id" icmpv6.echo.identifier | wc -l)
+	rreq=$(tshark_fields "$TMPD/v6.pcap" "icmpv6.type == 128 && ipv6.src == $b && icmpv6.echo.identifier == $rid" icmpv6.echo.identifier | wc -l)
+	rrep=$(tshark_fields "$TMPD/v6.pcap" "icmpv6.type == 129 && ipv6.src == $a && icmpv6.echo.identifier == $rid" icmpv6.echo.identifier | wc -l)
+	is "$LAB_MODE icmpv6: tshark on pod 2's eth0 saw echo request, reply, reverse request, reverse reply with the probes' identifiers" \
 		"$req $rep $rreq $rrep" "1 1 1 1"
 	is "$LAB_MODE icmpv6: caltrace on pod 2's eth0: request, reply, reverse request, reverse reply seen" \
 		"$(seen "$LAB_POD_2_NS" eth0 forward) $(seen "$LAB_POD_2_NS" eth0 reverse) $(rseen "$LAB_POD_2_NS" eth0 reverse) $(rseen "$LAB_POD_2_NS" eth0 forward)" \
