@@ -99,6 +99,9 @@ struct ct_hop {
 	struct ct_finding findings[CT_HOP_FINDINGS];
 	unsigned n_findings;
 	struct ct_hop_probe probe; /* `path --probe`: all zero without it */
+	/* the reverse probe (DST -> SRC): its request travels the reverse hops, its reply the
+	 * forward ones; all zero when it was not sent */
+	struct ct_hop_probe rprobe;
 };
 
 /* A packet's end: a pod address, or a node address. */
@@ -164,7 +167,9 @@ struct ct_probe_moved {
 
 struct ct_path_probe {
 	bool done;
+	bool v6;          /* IPv6: ICMPv6 echo, ICMPv6 errors */
 	uint8_t ip_proto;
+	int icmp_id;             /* ICMP echo: the identifier the probes carry, -1 none */
 	unsigned sent, received; /* probes sent, answers back at the source */
 	int64_t rtt_us;          /* the smallest round trip at the source, -1 none */
 	unsigned size;           /* payload bytes of each probe (ICMP data, TCP/UDP payload) */
@@ -182,6 +187,8 @@ struct ct_path_probe {
 	char cause[256];
 	bool mtu_asked;         /* --mtu */
 	unsigned mtu_largest;   /* --mtu: the largest packet (IP bytes) that passes, 0 none */
+	/* the reverse probe only: why it was not sent ("DST is a node address"), "" */
+	char not_sent[200];
 };
 
 struct ct_path {
@@ -191,6 +198,8 @@ struct ct_path {
 	char notes[4][256];                /* snapshot ages, nodes not known */
 	unsigned n_notes;
 	struct ct_path_probe probe; /* `path --probe`, done false without it */
+	/* the same probes from DST to SRC (done false when not sent: not_sent says why) */
+	struct ct_path_probe rprobe;
 	/* every finding attached to a hop, once (for the findings list) */
 	struct ct_findings findings;
 };
@@ -203,6 +212,9 @@ struct ct_path {
  * stretch that moved names the cause (a policy chain's DROP: path_policy_denies confirmed;
  * IPReversePathFilter: rp_filter; InNoRoutes/OutNoRoutes: no route; InAddrErrors). */
 void ct_path_probe_judge(struct ct_path *p);
+/* The same for the reverse probe (p->rprobe, p->v[].rprobe): its request goes along the
+ * reverse hops and its reply along the forward ones. */
+void ct_path_probe_judge_reverse(struct ct_path *p);
 /* Is name (nstat's) a kernel counter ct_path_probe_judge reads as a cause? */
 bool ct_path_probe_counter_known(const char *name);
 

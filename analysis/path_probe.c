@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "analysis/path.h"
+#include "model/probe_match.h"
 
 static bool is_step(const struct ct_hop *h)
 {
@@ -87,6 +88,17 @@ static size_t pick(const struct ct_path *p, size_t a, size_t b, int node,
 
 static const char *icmp_says(const struct ct_path_probe *pr)
 {
+	if (pr->v6) {
+		if (pr->icmp_type == 2)
+			return "packet too big";
+		if (pr->icmp_type == 1 && pr->icmp_code == 1)
+			return "administratively prohibited";
+		if (pr->icmp_type == 1)
+			return "unreachable";
+		if (pr->icmp_type == 3)
+			return "time exceeded";
+		return "an ICMP error";
+	}
 	if (pr->icmp_type == 3 && pr->icmp_code == 4)
 		return "frag-needed";
 	if (pr->icmp_type == 3 &&
@@ -118,7 +130,8 @@ static void judge_stretch(struct ct_path *p, size_t a, size_t b, bool rep)
 		return;
 	}
 	/* frag-needed: at the egress out of the node that said it */
-	if (!rep && pr->icmp_error[0] && pr->icmp_type == 3 && pr->icmp_code == 4) {
+	if (!rep && pr->icmp_error[0] &&
+	    ct_probe_icmp_too_big(pr->v6, pr->icmp_type, pr->icmp_code)) {
 		static const enum ct_hop_kind ks[] = {CT_HOP_EGRESS, CT_HOP_FORWARD};
 		size_t k = pick(p, a, b, -1, ks, 2);
 		blame(p, k, rep,
@@ -196,7 +209,15 @@ static void judge_stretch(struct ct_path *p, size_t a, size_t b, bool rep)
 		}
 	}
 	if (!rep && pr->icmp_error[0]) {
-		blame(p, b, rep, "%s: %s", icmp_says(pr), pr->icmp_error);
+		/* at the hop of the stretch whose own checks fail (the forwarding decision that
+		 * has no route), else where the capture lost it */
+		size_t k = b;
+		for (size_t j = a; j <= b; j++)
+			if (p->v[j].verdict == CT_HOP_FAIL) {
+				k = j;
+				break;
+			}
+		blame(p, k, rep, "%s: %s", icmp_says(pr), pr->icmp_error);
 		return;
 	}
 	/* the stretch's own checks */
@@ -282,4 +303,28 @@ void ct_path_probe_judge(struct ct_path *p)
 			blame(p, k, false, "no answer, and no watched hop to say where it stopped");
 			return;
 		}
+}
+
+/* The forward judge on the path seen from DST: each hop's rprobe in place of its probe,
+ * rprobe in place of probe, and every hop's direction turned around (the reverse hops carry
+ * this probe's request), then everything put back. */
+static void turn(struct ct_path *p)
+{
+	struct ct_path_probe t = p->probe;
+	p->probe = p->rprobe;
+	p->rprobe = t;
+	for (size_t k = 0; k < p->n; k++) {
+		struct ct_hop *h = &p->v[k];
+		struct ct_hop_probe x = h->probe;
+		h->probe = h->rprobe;
+		h->rprobe = x;
+		h->reverse = !h->reverse;
+	}
+}
+
+void ct_path_probe_judge_reverse(struct ct_path *p)
+{
+	turn(p);
+	ct_path_probe_judge(p);
+	turn(p);
 }

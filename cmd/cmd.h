@@ -51,6 +51,7 @@ enum {
 	CT_OPT_SIZE,
 	CT_OPT_MTU,
 	CT_OPT_TUI,
+	CT_OPT_NO_REVERSE,
 };
 
 #define CT_MAX_NETNS 64        /* -n given several times (sniff) */
@@ -101,6 +102,7 @@ struct ct_opts {
 	bool size_set;
 	bool mtu;                /* --mtu */
 	bool tui;                /* path --tui */
+	bool no_reverse;         /* --no-reverse: path --probe sends SRC -> DST only */
 	int argc;
 	char **argv; /* positional arguments after the command */
 };

@@ -71,7 +71,7 @@ const struct ct_cmd ct_cmds[] = {
 	 ""},
 	{"path", cmd_path, CT_NEED_NETLINK | CT_NEED_SETNS | CT_NEED_BIRD | CT_NEED_SNAPSHOT, "SRC DST",
 	 "the path from SRC to DST hop by hop across nodes, forward and back, each hop with its verdict; --probe sends real packets",
-	 "node nodes proto port to-backend probe count wait size mtu user pods timeout tui", "pod", "node",
+	 "node nodes proto port to-backend probe count wait size mtu no-reverse user pods timeout tui", "pod", "node",
 	 "SRC, DST: a pod address (IPv4 or IPv6), NAMESPACE/POD, or a node address",
 	 "caltrace path 172.168.135.130 172.168.195.12\n"
 	 "caltrace path --node n2=@node2.json default/web-1 default/web-2\n"
@@ -163,6 +163,8 @@ const struct ct_opt ct_opts_table[] = {
 	 "with --probe: N bytes of payload in each probe (default 56), sent with DF set (IP_PMTUDISC_PROBE)", ""},
 	{CT_OPT_MTU, "mtu", NULL, NULL,
 	 "with --probe (ICMP): also find the largest packet that passes end to end, DF set (binary search)", ""},
+	{CT_OPT_NO_REVERSE, "no-reverse", NULL, NULL,
+	 "with --probe: do not also probe from DST back to SRC", ""},
 	{CT_OPT_TUI, "tui", NULL, NULL,
 	 "full screen: the hops, a detail pane, the reverse path on r and a live probe on p (keys in caltrace(1))", ""},
 	{'h', "help", NULL, NULL, "show help", ""},

@@ -207,6 +207,9 @@ static int take(struct ct_opts *o, const struct ct_opt *x, const char *arg, stru
 	case CT_OPT_TUI:
 		o->tui = true;
 		return 0;
+	case CT_OPT_NO_REVERSE:
+		o->no_reverse = true;
+		return 0;
 	case CT_OPT_WAIT:
 		errno = 0;
 		o->wait = strtod(arg, &end);

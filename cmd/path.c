@@ -347,6 +347,203 @@ static int hop_of_iface(const struct ct_path *path, const struct ct_probe_watch 
 	return -1;
 }
 
+/* The counters of every site read again (after), and those that moved since before
+ * into pr. */
+static void kernel_moved(struct ct_path_probe *pr, struct ct_path *path,
+			 const struct ct_probe_watch *w, const int *hww, struct site *st,
+			 size_t nst)
+{
+	for (size_t i = 0; i < nst; i++) {
+		struct site *y = &st[i];
+		if (!y->ok)
+			continue;
+		struct ct_err e = {0};
+		if (ct_probe_nstat_read(y->fds, y->ifs, y->nif, &y->after, &e) < 0) {
+			char m[CT_NAME_LEN + 32];
+			snprintf(m, sizeof(m), "kernel counters of %s (after)", y->netns);
+			missing_add(pr, m);
+			y->ok = false;
+			continue;
+		}
+		for (size_t k = 0; k < y->after.n; k++) {
+			int64_t v0;
+			const struct ct_nstat_ent *x = &y->after.e[k];
+			if (!ct_nstat_get(&y->before, x->name, &v0) || x->v - v0 < 1)
+				continue;
+			const char *sp = strchr(x->name, ' ');
+			if (sp) { /* "IFACE rx_dropped" */
+				int hk = hop_of_iface(path, w, hww, y->netns, x->name,
+						      (size_t)(sp - x->name));
+				if (hk >= 0)
+					moved_add(pr, y->node, hk, x->name, x->v - v0, true, "");
+			} else if (ct_path_probe_counter_known(x->name)) {
+				moved_add(pr, y->node, -1, x->name, x->v - v0, false,
+					  y->host ? "" : y->netns);
+			}
+		}
+	}
+}
+
+/* The policy chains' DROP counters read again on every node whose chains were read before
+ * (before[i]), those that moved into pr. now (per node, or NULL): keeps what was read, for
+ * the next comparison (now_ok[i] says it was). */
+static void policy_moved(struct ct_ctx *c, struct ct_cluster *cl, struct ct_path *path,
+			 struct ct_path_probe *pr, struct ct_policy *const *before, bool dropped,
+			 struct ct_policy *now_keep, bool *now_ok)
+{
+	size_t nn = cl->nodes.n, nh = path->n;
+	for (size_t i = 0; i < nn; i++) {
+		if (!before[i])
+			continue;
+		struct ct_node *n = ct_cluster_node(cl, (int)i);
+		if (dropped) {
+			char m[128];
+			snprintf(m, sizeof(m),
+				 "policy counters of %s after the probe (privileges dropped)",
+				 n->name);
+			missing_add(pr, m);
+			continue;
+		}
+		struct ct_policy now;
+		ct_policy_init(&now);
+		const char *nsp = n->ns.v[0].path;
+		struct ct_err e = {0};
+		const char *ifs[256];
+		size_t nif = 0;
+		for (size_t k = 0; k < n->ns.v[0].links.n && nif < 256; k++)
+			if (ct_is_workload(&c->o.prefixes, n->ns.v[0].links.v[k].name))
+				ifs[nif++] = n->ns.v[0].links.v[k].name;
+		if (ct_policy_gather(&now, nsp[0] ? nsp : NULL, c->o.timeout, &e) < 0 ||
+		    ct_policy_follow(&now, ifs, nif) < 0) {
+			char m[128];
+			snprintf(m, sizeof(m), "policy counters of %s (after)", n->name);
+			missing_add(pr, m);
+			ct_policy_free(&now);
+			continue;
+		}
+		for (size_t k = 0; k < nh; k++) {
+			const struct ct_hop *h = &path->v[k];
+			bool in = h->kind == CT_HOP_POLICY_IN;
+			if ((size_t)h->node != i || (!in && h->kind != CT_HOP_POLICY_OUT) ||
+			    strlen(h->subject) <= 8)
+				continue;
+			const char *ifn = h->subject + 8; /* cali-tw- / cali-fw- */
+			const struct ct_wl_policy *a = ct_policy_of(before[i], ifn);
+			const struct ct_wl_policy *b = ct_policy_of(&now, ifn);
+			if (!a || !b)
+				continue;
+			for (size_t d = 0; d < b->ndrops; d++) {
+				const struct ct_pol_drop *y = &b->drops[d];
+				if (!drop_of_dir(y->chain, in))
+					continue;
+				for (size_t d0 = 0; d0 < a->ndrops; d0++) {
+					const struct ct_pol_drop *x0 = &a->drops[d0];
+					if (strcmp(x0->chain, y->chain) || x0->rule != y->rule ||
+					    y->pkts <= x0->pkts)
+						continue;
+					char nm[64];
+					snprintf(nm, sizeof(nm), "%.40s rule %u %s", y->chain,
+						 y->rule, y->target);
+					moved_add(pr, (int)i, (int)k, nm,
+						  (int64_t)(y->pkts - x0->pkts), false, "");
+				}
+			}
+		}
+		if (now_keep) {
+			now_keep[i] = now;
+			now_ok[i] = true;
+		} else {
+			ct_policy_free(&now);
+		}
+	}
+}
+
+/* One direction's result into pr. */
+static void fill_result(struct ct_path_probe *pr, const struct ct_probe_result *r, uint8_t proto,
+			unsigned size, bool v6, const struct ct_probe_side *sd)
+{
+	pr->done = true;
+	pr->icmp_id = proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6 ? sd->key.id : -1;
+	pr->v6 = v6;
+	pr->ip_proto = proto == IPPROTO_ICMP && v6 ? IPPROTO_ICMPV6 : proto;
+	pr->sent = r->sent;
+	pr->received = r->received;
+	pr->rtt_us = r->rtt_us;
+	pr->size = size;
+	pr->send_errno = r->send_errno;
+	if (!r->icmp)
+		return;
+	char f[64];
+	ct_ip_fmt(&r->icmp_from, f, sizeof(f));
+	const char *from = r->icmp_from.family ? f : "?";
+	pr->icmp_type = r->icmp_type;
+	pr->icmp_code = r->icmp_code;
+	pr->icmp_mtu = r->icmp_mtu;
+	const char *nm = ct_probe_icmp_name(v6, r->icmp_type, r->icmp_code);
+	if (ct_probe_icmp_too_big(v6, r->icmp_type, r->icmp_code))
+		snprintf(pr->icmp_error, sizeof(pr->icmp_error), "%s mtu %u from %s", nm,
+			 r->icmp_mtu, from);
+	else if (v6 && nm)
+		snprintf(pr->icmp_error, sizeof(pr->icmp_error),
+			 "%s (ICMPv6 type %u code %u) from %s", nm, r->icmp_type, r->icmp_code,
+			 from);
+	else
+		snprintf(pr->icmp_error, sizeof(pr->icmp_error), "ICMP%s type %u code %u from %s",
+			 v6 ? "v6" : "", r->icmp_type, r->icmp_code, from);
+}
+
+/* What each hop's capture saw of one direction's probes (rev: the reverse probe's). */
+static void fill_hops(struct ct_path *path, const struct ct_probe_watch *w, const int *hw,
+		      const int *hww, bool rev)
+{
+	for (size_t k = 0; k < path->n; k++) {
+		struct ct_hop_probe *hp = rev ? &path->v[k].rprobe : &path->v[k].probe;
+		if (hww[k] >= 0 && w[hww[k]].src >= 0) {
+			const struct ct_probe_watch *y = &w[hww[k]];
+			hp->wire_watched = true;
+			snprintf(hp->wire_iface, sizeof(hp->wire_iface), "%s", y->iface);
+			hp->wire_req_seen = y->req_seen;
+			hp->wire_rep_seen = y->rep_seen;
+		}
+		if (hw[k] < 0)
+			continue;
+		const struct ct_probe_watch *x = &w[hw[k]];
+		if (x->src < 0)
+			continue;
+		hp->watched = true;
+		hp->req_seen = x->req_seen;
+		hp->rep_seen = x->rep_seen;
+		hp->req_n = x->req_n;
+		hp->rep_n = x->rep_n;
+		hp->req_us = x->req_us;
+		hp->rep_us = x->rep_us;
+	}
+}
+
+/* DST's namespace, for the reverse probe: its path (as -n takes it), or NULL with why. */
+static const char *reverse_from(struct ct_cluster *cl, const struct ct_path_query *q, char *why,
+				size_t len)
+{
+	const struct ct_node *n = q->dst.node >= 0 ? ct_cluster_node(cl, q->dst.node) : NULL;
+	if (!n) {
+		snprintf(why, len, "no known node holds DST");
+		return NULL;
+	}
+	if (q->dst.is_node) {
+		snprintf(why, len, "DST is the address of node %s, not a pod", n->name);
+		return NULL;
+	}
+	if (strcmp(n->source, "live")) {
+		snprintf(why, len, "DST's node %s is a snapshot", n->name);
+		return NULL;
+	}
+	if (q->dst.ns <= 0 || (size_t)q->dst.ns >= n->ns.n) {
+		snprintf(why, len, "DST's pod namespace was not found on %s", n->name);
+		return NULL;
+	}
+	return n->ns.v[q->dst.ns].path;
+}
+
 /* Sends the probes and fills path->probe and the hops' probe. 0, or an exit code with a
  * message printed. pols: the policy read before (per node, NULL not read). The capture
  * handles stay open in *pbp (*pb_open) for the caller to close once the answer is out:
@@ -370,7 +567,7 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 	po.src_netns = srcns[0] ? srcns : NULL;
 	po.src = q->src.ip;
 	po.dst = q->dst.ip;
-	po.proto = q->ip_proto == IPPROTO_ICMPV6 ? IPPROTO_ICMP : q->ip_proto;
+	po.proto = q->ip_proto;
 	po.port = q->port;
 	po.count = c->o.count ? (unsigned)c->o.count : 1;
 	po.wait_s = c->o.wait > 0 ? c->o.wait : 1;
@@ -390,6 +587,10 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 	struct site *st = calloc(nh ? nh : 1, sizeof(*st));
 	size_t nst = 0;
 	int rc = 0;
+	struct ct_policy *pnow = NULL; /* the policy read after the forward probe */
+	bool *pnow_ok = NULL;
+	struct ct_policy **pnowp = NULL;
+	struct ct_probe_watch *rw = NULL; /* what the captures saw of the reverse probe */
 	if (!w || !hw || !hww || !st) {
 		fprintf(stderr, "caltrace: out of memory\n");
 		rc = CT_EXIT_GATHER;
@@ -457,6 +658,21 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 		goto out;
 	}
 	*pb_open = true;
+	/* the reverse probe's sockets in DST's namespace, before privileges drop */
+	struct ct_path_probe *rp = &path->rprobe;
+	const char *dstns = NULL;
+	if (c->o.no_reverse)
+		snprintf(rp->not_sent, sizeof(rp->not_sent), "--no-reverse");
+	else
+		dstns = reverse_from(cl, q, rp->not_sent, sizeof(rp->not_sent));
+	bool rev = false;
+	if (dstns) {
+		struct ct_err e = {0};
+		if (ct_probe_open_reverse(pb, dstns[0] ? dstns : NULL, &e) == 0)
+			rev = true;
+		else
+			snprintf(rp->not_sent, sizeof(rp->not_sent), "%s", e.msg);
+	}
 	/* the counters before */
 	for (size_t i = 0; i < nst; i++) {
 		struct site *x = &st[i];
@@ -486,93 +702,42 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 	if (tty)
 		fprintf(stderr, "\r\033[K");
 	/* the counters after: what moved */
-	for (size_t i = 0; i < nst; i++) {
-		struct site *y = &st[i];
-		if (!y->ok)
-			continue;
-		struct ct_err e = {0};
-		if (ct_probe_nstat_read(y->fds, y->ifs, y->nif, &y->after, &e) < 0) {
-			char m[CT_NAME_LEN + 32];
-			snprintf(m, sizeof(m), "kernel counters of %s (after)", y->netns);
-			missing_add(pr, m);
-			continue;
-		}
-		for (size_t k = 0; k < y->after.n; k++) {
-			int64_t v0;
-			const struct ct_nstat_ent *x = &y->after.e[k];
-			if (!ct_nstat_get(&y->before, x->name, &v0) || x->v - v0 < 1)
-				continue;
-			const char *sp = strchr(x->name, ' ');
-			if (sp) { /* "IFACE rx_dropped" */
-				int hk = hop_of_iface(path, w, hww, y->netns, x->name,
-						      (size_t)(sp - x->name));
-				if (hk >= 0)
-					moved_add(pr, y->node, hk, x->name, x->v - v0, true, "");
-			} else if (ct_path_probe_counter_known(x->name)) {
-				moved_add(pr, y->node, -1, x->name, x->v - v0, false,
-					  y->host ? "" : y->netns);
-			}
-		}
+	kernel_moved(pr, path, w, hww, st, nst);
+	pnow = calloc(nn ? nn : 1, sizeof(*pnow));
+	pnow_ok = calloc(nn ? nn : 1, sizeof(*pnow_ok));
+	if (!pnow || !pnow_ok) {
+		fprintf(stderr, "caltrace: out of memory\n");
+		rc = CT_EXIT_GATHER;
+		goto out;
 	}
-	/* the policy chains' DROP counters, read again */
-	for (size_t i = 0; i < nn; i++) {
-		if (!pols[i])
-			continue;
-		struct ct_node *n = ct_cluster_node(cl, (int)i);
-		if (dropped) {
-			char m[128];
-			snprintf(m, sizeof(m),
-				 "policy counters of %s after the probe (privileges dropped)",
-				 n->name);
-			missing_add(pr, m);
-			continue;
+	policy_moved(c, cl, path, pr, pols, dropped, rev ? pnow : NULL, pnow_ok);
+	/* the reverse probe, once the forward one is counted; its counters from there */
+	if (rev) {
+		rw = calloc(nw ? nw : 1, sizeof(*rw));
+		pnowp = calloc(nn ? nn : 1, sizeof(*pnowp));
+		if (!rw || !pnowp) {
+			fprintf(stderr, "caltrace: out of memory\n");
+			rc = CT_EXIT_GATHER;
+			goto out;
 		}
-		struct ct_policy now;
-		ct_policy_init(&now);
-		const char *nsp = n->ns.v[0].path;
-		struct ct_err e = {0};
-		const char *ifs[256];
-		size_t nif = 0;
-		for (size_t k = 0; k < n->ns.v[0].links.n && nif < 256; k++)
-			if (ct_is_workload(&c->o.prefixes, n->ns.v[0].links.v[k].name))
-				ifs[nif++] = n->ns.v[0].links.v[k].name;
-		if (ct_policy_gather(&now, nsp[0] ? nsp : NULL, c->o.timeout, &e) < 0 ||
-		    ct_policy_follow(&now, ifs, nif) < 0) {
-			char m[128];
-			snprintf(m, sizeof(m), "policy counters of %s (after)", n->name);
-			missing_add(pr, m);
-			ct_policy_free(&now);
-			continue;
-		}
-		for (size_t k = 0; k < nh; k++) {
-			const struct ct_hop *h = &path->v[k];
-			bool in = h->kind == CT_HOP_POLICY_IN;
-			if ((size_t)h->node != i || (!in && h->kind != CT_HOP_POLICY_OUT) ||
-			    strlen(h->subject) <= 8)
-				continue;
-			const char *ifn = h->subject + 8; /* cali-tw- / cali-fw- */
-			const struct ct_wl_policy *a = ct_policy_of(pols[i], ifn);
-			const struct ct_wl_policy *b = ct_policy_of(&now, ifn);
-			if (!a || !b)
-				continue;
-			for (size_t d = 0; d < b->ndrops; d++) {
-				const struct ct_pol_drop *y = &b->drops[d];
-				if (!drop_of_dir(y->chain, in))
-					continue;
-				for (size_t d0 = 0; d0 < a->ndrops; d0++) {
-					const struct ct_pol_drop *x0 = &a->drops[d0];
-					if (strcmp(x0->chain, y->chain) || x0->rule != y->rule ||
-					    y->pkts <= x0->pkts)
-						continue;
-					char nm[64];
-					snprintf(nm, sizeof(nm), "%.40s rule %u %s", y->chain,
-						 y->rule, y->target);
-					moved_add(pr, (int)i, (int)k, nm,
-						  (int64_t)(y->pkts - x0->pkts), false, "");
-				}
+		for (size_t i = 0; i < nst; i++)
+			st[i].before = st[i].after;
+		struct ct_probe_result rr;
+		ct_probe_run_reverse(pb, rw, &rr, &c->err);
+		if (tty)
+			fprintf(stderr, "\r\033[K");
+		kernel_moved(rp, path, rw, hww, st, nst);
+		for (size_t i = 0; i < nn; i++)
+			pnowp[i] = pnow_ok[i] ? &pnow[i] : NULL;
+		policy_moved(c, cl, path, rp, pnowp, dropped, NULL, NULL);
+		fill_result(rp, &rr, po.proto, pb->o.size, po.dst.family == AF_INET6, &pb->side[1]);
+		fill_hops(path, rw, hw, hww, true);
+		for (size_t i = 0; i < nw; i++)
+			if (rw[i].src < 0) {
+				char m[200];
+				snprintf(m, sizeof(m), "capture on %s: %s", rw[i].iface, rw[i].err);
+				missing_add(rp, m);
 			}
-		}
-		ct_policy_free(&now);
 	}
 	/* --mtu: after the counters, so that its probes do not move them */
 	if (c->o.mtu) {
@@ -584,50 +749,8 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 		pr->mtu_asked = true;
 	}
 	/* into the path */
-	pr->done = true;
-	pr->ip_proto = po.proto;
-	pr->sent = r.sent;
-	pr->received = r.received;
-	pr->rtt_us = r.rtt_us;
-	pr->size = pb->o.size;
-	pr->send_errno = r.send_errno;
-	if (r.icmp) {
-		char f[64];
-		ct_ip_fmt(&r.icmp_from, f, sizeof(f));
-		pr->icmp_type = r.icmp_type;
-		pr->icmp_code = r.icmp_code;
-		pr->icmp_mtu = r.icmp_mtu;
-		if (r.icmp_type == 3 && r.icmp_code == 4)
-			snprintf(pr->icmp_error, sizeof(pr->icmp_error),
-				 "frag-needed mtu %u from %s", r.icmp_mtu,
-				 r.icmp_from.family ? f : "?");
-		else
-			snprintf(pr->icmp_error, sizeof(pr->icmp_error),
-				 "ICMP type %u code %u from %s", r.icmp_type, r.icmp_code,
-				 r.icmp_from.family ? f : "?");
-	}
-	for (size_t k = 0; k < nh; k++) {
-		struct ct_hop_probe *hp = &path->v[k].probe;
-		if (hww[k] >= 0 && w[hww[k]].src >= 0) {
-			const struct ct_probe_watch *y = &w[hww[k]];
-			hp->wire_watched = true;
-			snprintf(hp->wire_iface, sizeof(hp->wire_iface), "%s", y->iface);
-			hp->wire_req_seen = y->req_seen;
-			hp->wire_rep_seen = y->rep_seen;
-		}
-		if (hw[k] < 0)
-			continue;
-		const struct ct_probe_watch *x = &w[hw[k]];
-		if (x->src < 0)
-			continue;
-		hp->watched = true;
-		hp->req_seen = x->req_seen;
-		hp->rep_seen = x->rep_seen;
-		hp->req_n = x->req_n;
-		hp->rep_n = x->rep_n;
-		hp->req_us = x->req_us;
-		hp->rep_us = x->rep_us;
-	}
+	fill_result(pr, &r, po.proto, pb->o.size, po.dst.family == AF_INET6, &pb->side[0]);
+	fill_hops(path, w, hw, hww, false);
 	for (size_t i = 0; i < nw; i++)
 		if (w[i].src < 0) {
 			char m[200];
@@ -635,7 +758,16 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 			missing_add(pr, m);
 		}
 	ct_path_probe_judge(path);
+	if (rev)
+		ct_path_probe_judge_reverse(path);
 out:
+	for (size_t i = 0; pnow_ok && i < nn; i++)
+		if (pnow_ok[i])
+			ct_policy_free(&pnow[i]);
+	free(pnow);
+	free(pnow_ok);
+	free(pnowp);
+	free(rw);
 	free(w);
 	free(hw);
 	free(hww);
@@ -704,8 +836,10 @@ int cmd_path(struct ct_ctx *c)
 	bool probing = c->o.probe || c->o.tui; /* --tui probes on p */
 	if (c->o.tui && (rc0 = cmd_path_tui_check(c)) != 0)
 		return rc0;
-	if (!probing && (c->o.wait > 0 || c->o.size_set || c->o.count || c->o.mtu)) {
-		fprintf(stderr, "caltrace: --wait, --size, --count and --mtu go with --probe\n");
+	if (!probing &&
+	    (c->o.wait > 0 || c->o.size_set || c->o.count || c->o.mtu || c->o.no_reverse)) {
+		fprintf(stderr,
+			"caltrace: --wait, --size, --count, --mtu and --no-reverse go with --probe\n");
 		return CT_EXIT_USAGE;
 	}
 	if (c->o.user && !probing) {
@@ -952,7 +1086,8 @@ int cmd_path(struct ct_ctx *c)
 	ct_findings_sort(&path.findings);
 	ct_out_end(&c->out, &path.findings);
 	rc = ct_path_worst(&path) >= CT_HOP_WARN ? CT_EXIT_PROBLEMS : CT_EXIT_OK;
-	if (path.probe.done && path.probe.received < path.probe.sent)
+	if ((path.probe.done && path.probe.received < path.probe.sent) ||
+	    (path.rprobe.done && path.rprobe.received < path.rprobe.sent))
 		rc = CT_EXIT_PROBLEMS;
 out:
 	if (pb_open) {

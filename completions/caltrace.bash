@@ -16,7 +16,7 @@ _caltrace_doctor_opts=(--from --bird-socket --timeout --pods)
 _caltrace_snapshot_opts=(--pods -o --output --timeout --bird-socket)
 _caltrace_sniff_opts=(-i --interface -r --read -w --write -c --count -s --snaplen --inner --flows
 	--interval --max-flows --vxlan-port --checksums -Z --user)
-_caltrace_path_opts=(--from --pods --timeout --bird-socket --node --nodes --proto --port --to-backend --probe -c --count --wait --size --mtu -Z --user --tui)
+_caltrace_path_opts=(--from --pods --timeout --bird-socket --node --nodes --proto --port --to-backend --probe -c --count --wait --size --mtu --no-reverse -Z --user --tui)
 # short options that take a value, by their long name
 declare -gA _caltrace_short_arg=([n]=netns [o]=output [i]=interface [r]=read [w]=write [c]=count
 	[s]=snaplen [Z]=user)
@@ -273,7 +273,7 @@ _caltrace()
 	elif ((!dashdash)) && [[ $cur == -* ]]; then
 		cands=("${_caltrace_global_opts[@]}")
 		case $cmd in
-		"") cands+=(--from --exported "${_caltrace_snapshot_opts[@]}" "${_caltrace_sniff_opts[@]}" --node --nodes --proto --port --to-backend --probe --wait --size --mtu --tui) ;; # every option
+		"") cands+=(--from --exported "${_caltrace_snapshot_opts[@]}" "${_caltrace_sniff_opts[@]}" --node --nodes --proto --port --to-backend --probe --wait --size --mtu --no-reverse --tui) ;; # every option
 		links) cands+=("${_caltrace_links_opts[@]}") ;;
 		tunnel | routes | neigh) cands+=("${_caltrace_model_opts[@]}") ;;
 		bgp) cands+=("${_caltrace_bgp_opts[@]}") ;;

@@ -148,7 +148,7 @@ function __caltrace_takes
         case sniff
             contains -- $argv[1] interface read write count snaplen inner flows interval max-flows vxlan-port checksums user
         case path
-            contains -- $argv[1] from pods timeout bird-socket node nodes proto port to-backend probe count wait size mtu user tui
+            contains -- $argv[1] from pods timeout bird-socket node nodes proto port to-backend probe count wait size mtu no-reverse user tui
         case shell
             contains -- $argv[1] pods
         case '*'
@@ -349,6 +349,7 @@ complete -c caltrace -n '__caltrace_takes probe' -l probe -d 'path: send real pa
 complete -c caltrace -n '__caltrace_takes wait' -l wait -x -d 'path --probe: seconds before a probe is lost'
 complete -c caltrace -n '__caltrace_takes size' -l size -x -d 'path --probe: payload bytes of each probe, DF set'
 complete -c caltrace -n '__caltrace_takes mtu' -l mtu -d 'path --probe: find the largest packet that passes end to end'
+complete -c caltrace -n '__caltrace_takes no-reverse' -l no-reverse -d 'path --probe: do not also probe from DST back to SRC'
 complete -c caltrace -n '__caltrace_takes tui' -l tui -d 'path: full screen, the reverse path on r, a live probe on p'
 
 # arguments

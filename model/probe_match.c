@@ -2,6 +2,8 @@
 #include "model/probe_match.h"
 
 #include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
 
 static bool icmp_proto(uint8_t p)
 {
@@ -83,4 +85,117 @@ enum ct_probe_dir ct_probe_match(struct ct_probe_key *k, const struct ct_pkt *p,
 								      : CT_PROBE_NONE;
 	}
 	return CT_PROBE_NONE;
+}
+
+int ct_probe_icmp6_decode(const uint8_t *msg, size_t len, const struct ct_ip *from,
+			  const struct ct_ip *to, struct ct_pkt *p)
+{
+	memset(p, 0, sizeof(*p));
+	if (!from || !to || from->family != AF_INET6 || to->family != AF_INET6 || len > 65535 ||
+	    (len && !msg)) {
+		p->status = CT_PKT_INVALID;
+		p->fault = "icmpv6";
+		return -1;
+	}
+	uint8_t *b = malloc(40 + len);
+	if (!b) {
+		p->status = CT_PKT_INVALID;
+		p->fault = "icmpv6";
+		return -1;
+	}
+	memset(b, 0, 40);
+	b[0] = 0x60;
+	b[4] = (uint8_t)(len >> 8);
+	b[5] = (uint8_t)len;
+	b[6] = 58;
+	b[7] = 64;
+	memcpy(b + 8, from->a, 16);
+	memcpy(b + 24, to->a, 16);
+	if (len)
+		memcpy(b + 40, msg, len);
+	struct ct_decode_opts o;
+	memset(&o, 0, sizeof(o));
+	ct_pkt_decode(b, (uint32_t)(40 + len), (uint32_t)(40 + len), CT_DLT_RAW, &o, p);
+	free(b);
+	return 0;
+}
+
+const char *ct_probe_icmp_name(bool v6, uint8_t type, uint8_t code)
+{
+	if (v6) {
+		static const char *const unreach[] = {"no-route",	  "admin-prohibited",
+						      "beyond-scope",	  "address-unreachable",
+						      "port-unreachable", "source-policy-failed",
+						      "reject-route"};
+		if (type == 1)
+			return code < sizeof(unreach) / sizeof(unreach[0]) ? unreach[code] : NULL;
+		if (type == 2)
+			return "packet-too-big";
+		if (type == 3)
+			return "time-exceeded";
+		return NULL;
+	}
+	if (type == 11)
+		return "time-exceeded";
+	if (type != 3)
+		return NULL;
+	switch (code) {
+	case 0:
+		return "net-unreachable";
+	case 1:
+		return "host-unreachable";
+	case 3:
+		return "port-unreachable";
+	case 4:
+		return "frag-needed";
+	case 9:
+	case 10:
+	case 13:
+		return "admin-prohibited";
+	}
+	return NULL;
+}
+
+bool ct_probe_icmp_too_big(bool v6, uint8_t type, uint8_t code)
+{
+	return v6 ? type == 2 : type == 3 && code == 4;
+}
+
+bool ct_probe_payload_off(const struct ct_pkt *p, int linktype, size_t *off)
+{
+	const struct ct_pkt_ip *ip = ct_pkt_top_ip(p);
+	const struct ct_pkt_l4 *l4 = ct_pkt_top_l4(p);
+	if (!ip || !l4 || !ip->present || !l4->present || ip->frag_off)
+		return false;
+	bool echo = (l4->proto == IPPROTO_ICMP && (l4->icmp_type == 0 || l4->icmp_type == 8)) ||
+		    (l4->proto == IPPROTO_ICMPV6 && (l4->icmp_type == 128 || l4->icmp_type == 129));
+	if (!echo && l4->proto != IPPROTO_UDP)
+		return false;
+	size_t at;
+	if (ip == &p->inner) {
+		at = p->inner_ip_off;
+	} else {
+		switch (linktype) {
+		case CT_DLT_EN10MB:
+			at = 14 + 4 * (size_t)p->n_vlan;
+			break;
+		case CT_DLT_LINUX_SLL:
+			at = 16;
+			break;
+		case CT_DLT_LINUX_SLL2:
+			at = 20;
+			break;
+		case CT_DLT_RAW:
+		case 101:
+		case 14:
+		case 228:
+		case 229:
+			at = 0;
+			break;
+		default:
+			return false;
+		}
+	}
+	*off = at + ip->hdr_len + 8;
+	return true;
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/errqueue.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <poll.h>
@@ -50,20 +51,51 @@ static void fill_sa(const struct ct_ip *ip, uint16_t port, struct sockaddr_stora
 
 struct mk {
 	struct ct_probe *pb;
+	struct ct_probe_side *sd;
 };
 
-/* inside SRC's namespace: the sockets */
+static bool is_icmp(uint8_t proto)
+{
+	return proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6;
+}
+
+/* ICMPv6 echo: a ping socket when ping_group_range allows it here, else a raw one that lets
+ * only echo replies and errors through */
+static int icmp6_socket(struct ct_probe_side *sd)
+{
+	int s = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+	if (s >= 0) {
+		sd->ping6 = true;
+		return s;
+	}
+	s = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+	if (s < 0)
+		return -1;
+	struct icmp6_filter f;
+	ICMP6_FILTER_SETBLOCKALL(&f);
+	ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
+	ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
+	ICMP6_FILTER_SETPASS(ICMP6_PACKET_TOO_BIG, &f);
+	ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
+	ICMP6_FILTER_SETPASS(ICMP6_PARAM_PROB, &f);
+	setsockopt(s, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
+	return s;
+}
+
+/* inside the sending namespace (SRC's, or DST's for the reverse probe): the sockets */
 static int make_socks(void *arg, struct ct_err *err)
 {
-	struct ct_probe *pb = ((struct mk *)arg)->pb;
-	const struct ct_probe_opts *o = &pb->o;
-	unsigned n = o->proto == IPPROTO_ICMP ? 1 : o->count;
+	struct ct_probe_side *sd = ((struct mk *)arg)->sd;
+	const struct ct_probe_opts *o = &((struct mk *)arg)->pb->o;
+	unsigned n = is_icmp(o->proto) ? 1 : o->count;
 	for (unsigned i = 0; i < n; i++) {
 		int s;
-		if (o->proto == IPPROTO_ICMP)
+		if (is_icmp(o->proto) && sd->dst.family == AF_INET6)
+			s = icmp6_socket(sd);
+		else if (is_icmp(o->proto))
 			s = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
 		else
-			s = socket(o->dst.family,
+			s = socket(sd->dst.family,
 				   (o->proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM) |
 				       SOCK_NONBLOCK | SOCK_CLOEXEC,
 				   0);
@@ -71,9 +103,9 @@ static int make_socks(void *arg, struct ct_err *err)
 			return ct_err_set(err, CT_EXIT_GATHER,
 					  "cannot open the probe's socket: %s%s", strerror(errno),
 					  errno == EPERM ? " (it needs CAP_NET_RAW)" : "");
-		pb->socks[pb->nsocks++] = s;
+		sd->socks[sd->nsocks++] = s;
 		int one = 1;
-		if (o->dst.family == AF_INET) {
+		if (sd->dst.family == AF_INET) {
 			setsockopt(s, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
 			if (o->pmtu_probe) {
 				int v = IP_PMTUDISC_PROBE;
@@ -89,13 +121,45 @@ static int make_socks(void *arg, struct ct_err *err)
 		/* the source address: the probe leaves from SRC, whatever else the pod has */
 		struct sockaddr_storage ss;
 		socklen_t sl;
-		fill_sa(&o->src, 0, &ss, &sl);
+		fill_sa(&sd->src, 0, &ss, &sl);
 		if (bind(s, (struct sockaddr *)&ss, sl) < 0)
 			return ct_err_set(err, CT_EXIT_GATHER,
 					  "cannot bind the probe to its source: %s",
 					  strerror(errno));
+		/* a ping socket's identifier is its port, chosen by the kernel at bind */
+		if (sd->ping6) {
+			struct sockaddr_in6 me;
+			socklen_t ml = sizeof(me);
+			if (getsockname(s, (struct sockaddr *)&me, &ml) < 0)
+				return ct_err_set(err, CT_EXIT_GATHER,
+						  "cannot read the ping socket's identifier: %s",
+						  strerror(errno));
+			sd->key.id = ntohs(me.sin6_port);
+		}
 	}
 	return 0;
+}
+
+/* a side's key and nonce, fresh random values */
+static void side_init(struct ct_probe_side *sd, const struct ct_probe_opts *o,
+		      const struct ct_ip *src, const struct ct_ip *dst)
+{
+	uint16_t rnd[2] = {0, 0};
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		rnd[0] = (uint16_t)(getpid() + (src == &o->dst)), rnd[1] = (uint16_t)mono_us();
+	if (getrandom(&sd->nonce, sizeof(sd->nonce), 0) != sizeof(sd->nonce))
+		sd->nonce = (uint64_t)mono_us() * 2654435761u;
+	sd->src = *src;
+	sd->dst = *dst;
+	sd->key.src = *src;
+	sd->key.dst = *dst;
+	sd->key.proto = is_icmp(o->proto)
+			    ? (dst->family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP)
+			    : o->proto;
+	sd->key.id = rnd[0];
+	sd->key.seq0 = rnd[1] & 0x7fff;
+	sd->key.count = (uint16_t)o->count;
+	sd->key.dport = o->port;
 }
 
 static void filter_for(const struct ct_probe_opts *o, char *b, size_t len)
@@ -125,30 +189,19 @@ int ct_probe_open(struct ct_probe *pb, const struct ct_probe_opts *o, struct ct_
 		pb->o.size = DEFAULT_SIZE;
 	if (pb->o.size > MAX_SIZE)
 		pb->o.size = MAX_SIZE;
+	if (pb->o.proto == IPPROTO_ICMPV6)
+		pb->o.proto = IPPROTO_ICMP;
 	pb->w = w;
 	pb->nw = nw;
 	ct_cap_init(&pb->cap);
-	if (o->proto == IPPROTO_ICMP && o->dst.family != AF_INET)
-		return ct_err_set(err, CT_EXIT_USAGE,
-				  "--probe with ICMP sends IPv4 echo only: "
-				  "use --proto tcp or udp for IPv6");
-	uint16_t rnd[2] = {0, 0};
-	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
-		rnd[0] = (uint16_t)getpid(), rnd[1] = (uint16_t)mono_us();
-	if (getrandom(&pb->nonce, sizeof(pb->nonce), 0) != sizeof(pb->nonce))
-		pb->nonce = (uint64_t)mono_us() * 2654435761u;
-	pb->key.src = o->src;
-	pb->key.dst = o->dst;
-	pb->key.proto = o->proto;
-	pb->key.id = rnd[0];
-	pb->key.seq0 = rnd[1] & 0x7fff;
-	pb->key.count = (uint16_t)pb->o.count;
-	pb->key.dport = o->port;
-	struct mk m = {pb};
+	side_init(&pb->side[0], &pb->o, &o->src, &o->dst);
+	side_init(&pb->side[1], &pb->o, &o->dst, &o->src);
+	struct mk m = {pb, &pb->side[0]};
 	if (ct_netns_run(o->src_netns, make_socks, &m, err) < 0) {
 		ct_probe_close(pb);
 		return -1;
 	}
+	pb->o.reverse = false;
 	struct ct_cap_opts co = {.snaplen = 512, .buffer_kb = 1024};
 	char flt[256];
 	filter_for(&pb->o, flt, sizeof(flt));
@@ -169,13 +222,35 @@ int ct_probe_open(struct ct_probe *pb, const struct ct_probe_opts *o, struct ct_
 	return 0;
 }
 
+int ct_probe_open_reverse(struct ct_probe *pb, const char *dst_netns, struct ct_err *err)
+{
+	struct mk m = {pb, &pb->side[1]};
+	if (ct_netns_run(dst_netns, make_socks, &m, err) < 0) {
+		struct ct_probe_side *sd = &pb->side[1];
+		for (unsigned i = 0; i < sd->nsocks; i++)
+			close(sd->socks[i]);
+		sd->nsocks = 0;
+		return -1;
+	}
+	pb->o.reverse = true;
+	return 0;
+}
+
 void ct_probe_close(struct ct_probe *pb)
 {
-	for (unsigned i = 0; i < pb->nsocks; i++)
-		if (pb->socks[i] >= 0)
-			close(pb->socks[i]);
-	pb->nsocks = 0;
+	for (int k = 0; k < 2; k++) {
+		struct ct_probe_side *sd = &pb->side[k];
+		for (unsigned i = 0; i < sd->nsocks; i++)
+			if (sd->socks[i] >= 0)
+				close(sd->socks[i]);
+		sd->nsocks = 0;
+	}
 	ct_cap_free(&pb->cap);
+}
+
+static struct ct_probe_side *cur_side(struct ct_probe *pb)
+{
+	return &pb->side[pb->cur];
 }
 
 /* ---- the loop ---- */
@@ -198,9 +273,20 @@ static void on_packet(void *arg, size_t src, const struct ct_cap_rec *rec)
 	memset(&dopt, 0, sizeof(dopt));
 	ct_pkt_decode(rec->data, rec->caplen, rec->len, pb->cap.src[src].linktype, &dopt, &p);
 	unsigned idx;
-	enum ct_probe_dir d = ct_probe_match(&pb->key, &p, &idx);
+	struct ct_probe_side *sd = cur_side(pb);
+	enum ct_probe_dir d = ct_probe_match(&sd->key, &p, &idx);
 	if (d == CT_PROBE_NONE)
 		return;
+	/* the nonce, where the probe carries it and the capture holds it: an ICMP echo's data
+	 * both ways, a UDP request's payload (DST's answer need not echo it) */
+	size_t off;
+	bool udp = pb->o.proto == IPPROTO_UDP;
+	if ((!udp || d == CT_PROBE_REQUEST) && !is_icmp(ct_pkt_top_l4(&p)->proto) == udp &&
+	    ct_probe_payload_off(&p, pb->cap.src[src].linktype, &off) && off + 8 <= rec->caplen) {
+		uint64_t want = sd->nonce ^ (udp ? L->cur : idx);
+		if (memcmp(rec->data + off, &want, 8))
+			return;
+	}
 	int64_t us = rec->sec * 1000000 + rec->usec;
 	for (size_t i = 0; i < pb->nw; i++) {
 		struct ct_probe_watch *w = &pb->w[i];
@@ -230,44 +316,91 @@ static void note_icmp(struct ct_probe_result *r, uint8_t type, uint8_t code, uin
 	r->icmp_from = *from;
 }
 
-/* the raw ICMP socket: echo replies and ICMP errors quoting a probe */
-static void read_icmp(struct loop *L, int s)
+static void answered_now(struct loop *L);
+
+/* an echo reply (decoded in p, its ICMP message at msg[0..n)): the current probe's? */
+static void echo_reply(struct loop *L, const struct ct_pkt *p, const uint8_t *msg, size_t n)
 {
-	struct ct_probe *pb = L->pb;
-	uint8_t buf[65536];
-	for (int guard = 0; guard < 64; guard++) {
-		ssize_t n = recv(s, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n <= 0)
-			return;
-		struct ct_pkt p;
+	struct ct_probe_side *sd = cur_side(L->pb);
+	unsigned idx;
+	if (ct_probe_match(&sd->key, p, &idx) != CT_PROBE_REPLY || idx != L->cur)
+		return;
+	/* the nonce at the start of the echo data */
+	uint64_t want = sd->nonce ^ idx;
+	if (n < 16 || memcmp(msg + 8, &want, 8))
+		return;
+	answered_now(L);
+}
+
+/* an ICMP error quoting one of the current side's probes */
+static bool quotes_probe(const struct ct_probe_side *sd, const struct ct_pkt_l4 *l4, bool v6)
+{
+	bool err = v6 ? l4->icmp_type >= 1 && l4->icmp_type <= 4
+		      : l4->icmp_type == 3 || l4->icmp_type == 11;
+	return err && l4->quoted_present &&
+	       l4->quoted.proto == (v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP) &&
+	       ct_ip_eq(&l4->quoted.src, &sd->key.src) && ct_ip_eq(&l4->quoted.dst, &sd->key.dst);
+}
+
+/* One message from an ICMP socket, decoded into p: 0, or -1 when nothing (more) is there or
+ * it is not ICMP. The ICMP message itself: *msg, *mlen. IPv4 raw sockets hand over the IP
+ * header too; ICMPv6 sockets do not. */
+static int icmp_recv(int s, bool v6, const struct ct_ip *me, uint8_t *buf, size_t cap,
+		     struct ct_pkt *p, const uint8_t **msg, size_t *mlen, bool *none)
+{
+	struct sockaddr_in6 from;
+	socklen_t fl = sizeof(from);
+	*none = false;
+	ssize_t n = recvfrom(s, buf, cap, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+	if (n <= 0) {
+		*none = true;
+		return -1;
+	}
+	if (v6) {
+		struct ct_ip f = {.family = AF_INET6};
+		if (fl < sizeof(from) || from.sin6_family != AF_INET6)
+			return -1;
+		memcpy(f.a, &from.sin6_addr, 16);
+		if (ct_probe_icmp6_decode(buf, (size_t)n, &f, me, p) < 0)
+			return -1;
+		*msg = buf;
+		*mlen = (size_t)n;
+	} else {
 		struct ct_decode_opts dopt;
 		memset(&dopt, 0, sizeof(dopt));
-		ct_pkt_decode(buf, (uint32_t)n, (uint32_t)n, CT_DLT_RAW, &dopt, &p);
-		const struct ct_pkt_l4 *l4 = &p.outer_l4;
-		if (!p.outer.present || !l4->present || l4->proto != IPPROTO_ICMP)
+		ct_pkt_decode(buf, (uint32_t)n, (uint32_t)n, CT_DLT_RAW, &dopt, p);
+		if (!p->outer.present || (size_t)p->outer.hdr_len > (size_t)n)
+			return -1;
+		*msg = buf + p->outer.hdr_len;
+		*mlen = (size_t)n - p->outer.hdr_len;
+	}
+	if (!p->outer.present || !p->outer_l4.present ||
+	    p->outer_l4.proto != (v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP))
+		return -1;
+	return 0;
+}
+
+/* the ICMP socket: echo replies and ICMP errors quoting a probe */
+static void read_icmp(struct loop *L, int s)
+{
+	struct ct_probe_side *sd = cur_side(L->pb);
+	bool v6 = sd->dst.family == AF_INET6;
+	uint8_t buf[65536];
+	for (int guard = 0; guard < 64; guard++) {
+		struct ct_pkt p;
+		const uint8_t *msg;
+		size_t mlen;
+		bool none;
+		if (icmp_recv(s, v6, &sd->src, buf, sizeof(buf), &p, &msg, &mlen, &none) < 0) {
+			if (none)
+				return;
 			continue;
-		if (l4->icmp_type == 0) {
-			unsigned idx;
-			if (ct_probe_match(&pb->key, &p, &idx) != CT_PROBE_REPLY || idx != L->cur)
-				continue;
-			/* the nonce at the start of the echo data */
-			size_t off = (size_t)p.outer.hdr_len + 8;
-			uint64_t want = pb->nonce ^ idx;
-			if ((size_t)n < off + 8 || memcmp(buf + off, &want, 8))
-				continue;
-			if (!L->answered) {
-				L->answered = true;
-				L->r->received++;
-				int64_t rtt = mono_us() - L->sent_us;
-				if (L->r->rtt_us < 0 || rtt < L->r->rtt_us)
-					L->r->rtt_us = rtt;
-			}
-		} else if ((l4->icmp_type == 3 || l4->icmp_type == 11) && l4->quoted_present &&
-			   l4->quoted.proto == IPPROTO_ICMP &&
-			   ct_ip_eq(&l4->quoted.src, &pb->key.src) &&
-			   ct_ip_eq(&l4->quoted.dst, &pb->key.dst)) {
-			note_icmp(L->r, l4->icmp_type, l4->icmp_code, l4->icmp_mtu, &p.outer.src);
 		}
+		const struct ct_pkt_l4 *l4 = &p.outer_l4;
+		if (l4->icmp_type == (v6 ? 129 : 0))
+			echo_reply(L, &p, msg, mlen);
+		else if (quotes_probe(sd, l4, v6))
+			note_icmp(L->r, l4->icmp_type, l4->icmp_code, l4->icmp_mtu, &p.outer.src);
 	}
 }
 
@@ -300,27 +433,30 @@ static void read_errqueue(struct loop *L, int s)
 				continue;
 			struct ct_ip from = {0};
 			struct sockaddr_storage off;
-			size_t need = CMSG_LEN(sizeof(ee)) + sizeof(struct sockaddr_in);
-			if (c->cmsg_len >= need) {
+			size_t room = c->cmsg_len - CMSG_LEN(sizeof(ee));
+			if (c->cmsg_len >= CMSG_LEN(sizeof(ee)) + sizeof(struct sockaddr_in)) {
+				memset(&off, 0, sizeof(off));
 				memcpy(&off,
 				       SO_EE_OFFENDER((struct sock_extended_err *)CMSG_DATA(c)),
-				       sizeof(struct sockaddr_in));
+				       room < sizeof(struct sockaddr_in6)
+					   ? room
+					   : sizeof(struct sockaddr_in6));
 				if (off.ss_family == AF_INET) {
 					from.family = AF_INET;
 					memcpy(from.a, &((struct sockaddr_in *)&off)->sin_addr, 4);
+				} else if (off.ss_family == AF_INET6 &&
+					   room >= sizeof(struct sockaddr_in6)) {
+					from.family = AF_INET6;
+					memcpy(from.a, &((struct sockaddr_in6 *)&off)->sin6_addr,
+					       16);
 				}
 			}
 			/* port unreachable from DST itself: the request arrived */
 			bool port_unreach =
 			    ee.ee_origin == SO_EE_ORIGIN_ICMP ? ee.ee_code == 3 : ee.ee_code == 4;
-			if (port_unreach && (ct_ip_eq(&from, &L->pb->key.dst) || !from.family)) {
-				if (!L->answered) {
-					L->answered = true;
-					L->r->received++;
-					int64_t rtt = mono_us() - L->sent_us;
-					if (L->r->rtt_us < 0 || rtt < L->r->rtt_us)
-						L->r->rtt_us = rtt;
-				}
+			if (port_unreach &&
+			    (ct_ip_eq(&from, &cur_side(L->pb)->key.dst) || !from.family)) {
+				answered_now(L);
 				continue;
 			}
 			note_icmp(L->r, ee.ee_type, ee.ee_code, (uint16_t)ee.ee_info, &from);
@@ -351,39 +487,52 @@ static void answered_now(struct loop *L)
 		L->r->rtt_us = rtt;
 }
 
+/* an echo request of size data bytes (at least 8: the nonce), sequence seq; 0 or errno */
+static int send_echo(const struct ct_probe_side *sd, int s, unsigned size, uint16_t seq,
+		     uint64_t nonce)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	fill_sa(&sd->dst, 0, &ss, &sl);
+	size_t n = 8 + (size < 8 ? 8 : size);
+	uint8_t *b = calloc(1, n);
+	if (!b)
+		return ENOMEM;
+	bool v6 = sd->dst.family == AF_INET6;
+	b[0] = v6 ? 128 : 8;
+	b[4] = (uint8_t)(sd->key.id >> 8);
+	b[5] = (uint8_t)sd->key.id;
+	b[6] = (uint8_t)(seq >> 8);
+	b[7] = (uint8_t)seq;
+	memcpy(b + 8, &nonce, 8);
+	for (size_t k = 16; k < n; k++)
+		b[k] = (uint8_t)k;
+	if (!v6) { /* ICMPv6: the kernel sums it, with the pseudo-header */
+		uint16_t c = csum(b, n);
+		b[2] = (uint8_t)(c >> 8);
+		b[3] = (uint8_t)c;
+	}
+	ssize_t r = sendto(s, b, n, 0, (struct sockaddr *)&ss, sl);
+	int e = r < 0 ? errno : 0;
+	free(b);
+	return e;
+}
+
 /* sends probe i; 0, or an errno the kernel gave at once */
 static int send_one(struct loop *L, unsigned i, int *sock)
 {
 	struct ct_probe *pb = L->pb;
+	struct ct_probe_side *sd = cur_side(pb);
 	const struct ct_probe_opts *o = &pb->o;
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	fill_sa(&o->dst, o->port, &ss, &sl);
-	uint64_t nonce = pb->nonce ^ i;
-	if (o->proto == IPPROTO_ICMP) {
-		*sock = pb->socks[0];
-		size_t n = 8 + (o->size < 8 ? 8 : o->size);
-		uint8_t *b = calloc(1, n);
-		if (!b)
-			return ENOMEM;
-		uint16_t seq = (uint16_t)(pb->key.seq0 + i);
-		b[0] = 8;
-		b[4] = (uint8_t)(pb->key.id >> 8);
-		b[5] = (uint8_t)pb->key.id;
-		b[6] = (uint8_t)(seq >> 8);
-		b[7] = (uint8_t)seq;
-		memcpy(b + 8, &nonce, 8);
-		for (size_t k = 16; k < n; k++)
-			b[k] = (uint8_t)k;
-		uint16_t c = csum(b, n);
-		b[2] = (uint8_t)(c >> 8);
-		b[3] = (uint8_t)c;
-		ssize_t r = sendto(*sock, b, n, 0, (struct sockaddr *)&ss, sl);
-		int e = r < 0 ? errno : 0;
-		free(b);
-		return e;
+	fill_sa(&sd->dst, o->port, &ss, &sl);
+	uint64_t nonce = sd->nonce ^ i;
+	if (is_icmp(o->proto)) {
+		*sock = sd->socks[0];
+		return send_echo(sd, *sock, o->size, (uint16_t)(sd->key.seq0 + i), nonce);
 	}
-	*sock = pb->socks[i];
+	*sock = sd->socks[i];
 	struct sockaddr_storage me;
 	socklen_t ml = sizeof(me);
 	if (o->proto == IPPROTO_TCP) {
@@ -391,14 +540,14 @@ static int send_one(struct loop *L, unsigned i, int *sock)
 		if (r < 0 && errno != EINPROGRESS)
 			return errno;
 		if (getsockname(*sock, (struct sockaddr *)&me, &ml) == 0)
-			pb->key.sport = ntohs(((struct sockaddr_in *)&me)->sin_port);
-		pb->key.isn_known = false;
+			sd->key.sport = ntohs(((struct sockaddr_in *)&me)->sin_port);
+		sd->key.isn_known = false;
 		return 0;
 	}
 	if (connect(*sock, (struct sockaddr *)&ss, sl) < 0)
 		return errno;
 	if (getsockname(*sock, (struct sockaddr *)&me, &ml) == 0)
-		pb->key.sport = ntohs(((struct sockaddr_in *)&me)->sin_port);
+		sd->key.sport = ntohs(((struct sockaddr_in *)&me)->sin_port);
 	size_t n = o->size < 8 ? 8 : o->size;
 	uint8_t *b = calloc(1, n);
 	if (!b)
@@ -414,7 +563,7 @@ static int send_one(struct loop *L, unsigned i, int *sock)
 static void on_sock(struct loop *L, int s, short revents)
 {
 	const struct ct_probe_opts *o = &L->pb->o;
-	if (o->proto == IPPROTO_ICMP) {
+	if (is_icmp(o->proto)) {
 		read_icmp(L, s);
 		read_errqueue(L, s);
 		return;
@@ -503,7 +652,7 @@ static void pump(struct loop *L, int sock, int64_t until_mono, int stop)
 	free(src_of);
 }
 
-int ct_probe_run(struct ct_probe *pb, struct ct_probe_result *r, struct ct_err *err)
+static int run_side(struct ct_probe *pb, struct ct_probe_result *r, struct ct_err *err)
 {
 	memset(r, 0, sizeof(*r));
 	r->rtt_us = -1;
@@ -532,31 +681,44 @@ int ct_probe_run(struct ct_probe *pb, struct ct_probe_result *r, struct ct_err *
 	return 0;
 }
 
+int ct_probe_run(struct ct_probe *pb, struct ct_probe_result *r, struct ct_err *err)
+{
+	pb->cur = 0;
+	return run_side(pb, r, err);
+}
+
+int ct_probe_run_reverse(struct ct_probe *pb, struct ct_probe_watch *rw, struct ct_probe_result *r,
+			 struct ct_err *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->rtt_us = -1;
+	if (!pb->o.reverse || !pb->side[1].nsocks)
+		return ct_err_set(err, CT_EXIT_USAGE, "no reverse probe was opened");
+	for (size_t i = 0; i < pb->nw; i++) {
+		memset(&rw[i], 0, sizeof(rw[i]));
+		memcpy(rw[i].netns, pb->w[i].netns, sizeof(rw[i].netns));
+		memcpy(rw[i].iface, pb->w[i].iface, sizeof(rw[i].iface));
+		memcpy(rw[i].err, pb->w[i].err, sizeof(rw[i].err));
+		rw[i].src = pb->w[i].src;
+	}
+	struct ct_probe_watch *fw = pb->w;
+	pb->w = rw;
+	pb->cur = 1;
+	int rc = run_side(pb, r, err);
+	pb->cur = 0;
+	pb->w = fw;
+	return rc;
+}
+
 /* one echo of size bytes of data with sequence seq: 1 answered, 0 not (an ICMP error quoting
  * it, a send error, or the wait ran out) */
 static int mtu_try(struct ct_probe *pb, unsigned size, uint16_t seq)
 {
-	int s = pb->socks[0];
-	size_t n = 8 + size;
-	uint8_t *b = calloc(1, n);
-	if (!b)
-		return 0;
-	b[0] = 8;
-	b[4] = (uint8_t)(pb->key.id >> 8);
-	b[5] = (uint8_t)pb->key.id;
-	b[6] = (uint8_t)(seq >> 8);
-	b[7] = (uint8_t)seq;
-	uint64_t nonce = pb->nonce ^ seq;
-	memcpy(b + 8, &nonce, 8);
-	uint16_t c = csum(b, n);
-	b[2] = (uint8_t)(c >> 8);
-	b[3] = (uint8_t)c;
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	fill_sa(&pb->o.dst, 0, &ss, &sl);
-	ssize_t r = sendto(s, b, n, 0, (struct sockaddr *)&ss, sl);
-	free(b);
-	if (r < 0)
+	struct ct_probe_side *sd = &pb->side[0];
+	int s = sd->socks[0];
+	bool v6 = sd->dst.family == AF_INET6;
+	unsigned ovh = v6 ? 48 : 28;
+	if (send_echo(sd, s, size, seq, sd->nonce ^ seq))
 		return 0;
 	int64_t until = mono_us() + (int64_t)(pb->o.wait_s * 1e6);
 	uint8_t buf[65536];
@@ -568,24 +730,37 @@ static int mtu_try(struct ct_probe *pb, unsigned size, uint16_t seq)
 		if (poll(&p, 1, (int)left + 1) <= 0)
 			continue;
 		for (int guard = 0; guard < 64; guard++) {
-			ssize_t k = recv(s, buf, sizeof(buf), MSG_DONTWAIT);
-			if (k <= 0)
-				break;
 			struct ct_pkt pk;
-			struct ct_decode_opts dopt;
-			memset(&dopt, 0, sizeof(dopt));
-			ct_pkt_decode(buf, (uint32_t)k, (uint32_t)k, CT_DLT_RAW, &dopt, &pk);
-			const struct ct_pkt_l4 *l4 = &pk.outer_l4;
-			if (!pk.outer.present || !l4->present || l4->proto != IPPROTO_ICMP)
+			const uint8_t *msg;
+			size_t mlen;
+			bool none;
+			if (icmp_recv(s, v6, &sd->src, buf, sizeof(buf), &pk, &msg, &mlen, &none) <
+			    0) {
+				if (none)
+					break;
 				continue;
-			if (l4->icmp_type == 0 && l4->icmp_id == pb->key.id &&
-			    l4->icmp_seq == seq && ct_ip_eq(&pk.outer.src, &pb->key.dst))
+			}
+			const struct ct_pkt_l4 *l4 = &pk.outer_l4;
+			if (l4->icmp_type == (v6 ? 129 : 0) && l4->icmp_id == sd->key.id &&
+			    l4->icmp_seq == seq && ct_ip_eq(&pk.outer.src, &sd->key.dst))
 				return 1;
-			if ((l4->icmp_type == 3 || l4->icmp_type == 11) && l4->quoted_present &&
-			    l4->quoted.proto == IPPROTO_ICMP &&
-			    ct_ip_eq(&l4->quoted.src, &pb->key.src) &&
-			    ct_ip_eq(&l4->quoted.dst, &pb->key.dst) &&
-			    l4->quoted.total_len == 28 + size)
+			if (quotes_probe(sd, l4, v6) && l4->quoted.total_len == ovh + size)
+				return 0;
+		}
+		/* the error queue (a ping socket's only way to hear of an error): drained, each
+		 * entry carries the echo it quotes, this one's sequence ends the try */
+		for (int guard = 0; guard < 64; guard++) {
+			uint8_t data[64];
+			char ctl[512];
+			struct iovec iov = {data, sizeof(data)};
+			struct msghdr mh = {.msg_iov = &iov,
+					    .msg_iovlen = 1,
+					    .msg_control = ctl,
+					    .msg_controllen = sizeof(ctl)};
+			ssize_t k = recvmsg(s, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
+			if (k < 0)
+				break;
+			if (k >= 8 && (uint16_t)(data[6] << 8 | data[7]) == seq)
 				return 0;
 		}
 	}
@@ -594,12 +769,14 @@ static int mtu_try(struct ct_probe *pb, unsigned size, uint16_t seq)
 int ct_probe_mtu(struct ct_probe *pb, unsigned hi, unsigned *largest, struct ct_err *err)
 {
 	*largest = 0;
-	if (pb->o.proto != IPPROTO_ICMP || !pb->nsocks)
+	struct ct_probe_side *sd = &pb->side[0];
+	if (!is_icmp(pb->o.proto) || !sd->nsocks)
 		return ct_err_set(err, CT_EXIT_USAGE, "--mtu probes with ICMP echo");
-	if (hi < 36)
+	unsigned ovh = sd->dst.family == AF_INET6 ? 48 : 28;
+	if (hi < ovh + 8)
 		return 0;
-	uint16_t seq = (uint16_t)(pb->key.seq0 + 0x4000);
-	unsigned lo = 8, top = hi - 28; /* data bytes; lo known good once tried */
+	uint16_t seq = (uint16_t)(sd->key.seq0 + 0x4000);
+	unsigned lo = 8, top = hi - ovh; /* data bytes; lo known good once tried */
 	if (!mtu_try(pb, lo, seq++))
 		return 0;
 	if (mtu_try(pb, top, seq++)) {
@@ -614,7 +791,7 @@ int ct_probe_mtu(struct ct_probe *pb, unsigned hi, unsigned *largest, struct ct_
 		else
 			top = mid;
 	}
-	*largest = lo + 28;
+	*largest = lo + ovh;
 	return 0;
 }
 

@@ -79,23 +79,31 @@ static bool said_before(const struct ct_path *p, size_t i, const char *line)
 	return false;
 }
 
-/* The hop's probe column: what its capture saw of the packet of its direction. */
-static void probe_cell(const struct ct_path *p, size_t i, char *b, size_t len)
+static const struct ct_hop_probe *hop_probe(const struct ct_hop *h, bool rev)
+{
+	return rev ? &h->rprobe : &h->probe;
+}
+
+/* The hop's probe column: what its capture saw of the packet of its direction (rev: of the
+ * reverse probe, whose request takes the reverse hops). */
+static void probe_cell(const struct ct_path *p, size_t i, bool rev, char *b, size_t len)
 {
 	const struct ct_hop *h = &p->v[i];
-	const struct ct_hop_probe *x = &h->probe;
+	const struct ct_hop_probe *x = hop_probe(h, rev);
+	bool back = h->reverse != rev; /* this hop carries the reply */
 	if (!x->watched) {
 		snprintf(b, len, "%s", x->lost_here ? "lost here" : "-");
 		return;
 	}
-	bool seen = h->reverse ? x->rep_seen : x->req_seen;
-	snprintf(b, len, "%s %s", h->reverse ? "reply" : "request", seen ? "seen" : "not seen");
-	int64_t t = h->reverse ? x->rep_us : x->req_us;
+	bool seen = back ? x->rep_seen : x->req_seen;
+	snprintf(b, len, "%s %s", back ? "reply" : "request", seen ? "seen" : "not seen");
+	int64_t t = back ? x->rep_us : x->req_us;
 	/* latency only against the first hop of the same node and direction that saw it */
 	for (size_t k = 0; seen && k < i; k++) {
 		const struct ct_hop *g = &p->v[k];
-		int64_t t0 = h->reverse ? g->probe.rep_us : g->probe.req_us;
-		if (g->reverse == h->reverse && g->node == h->node && g->probe.watched && t0 && t) {
+		const struct ct_hop_probe *gx = hop_probe(g, rev);
+		int64_t t0 = back ? gx->rep_us : gx->req_us;
+		if (g->reverse == h->reverse && g->node == h->node && gx->watched && t0 && t) {
 			size_t u = strlen(b);
 			snprintf(b + u, len - u, " +%lld us", (long long)(t - t0));
 			break;
@@ -103,7 +111,7 @@ static void probe_cell(const struct ct_path *p, size_t i, char *b, size_t len)
 	}
 	if (x->wire_watched) {
 		size_t u = strlen(b);
-		bool ws = h->reverse ? x->wire_rep_seen : x->wire_req_seen;
+		bool ws = back ? x->wire_rep_seen : x->wire_req_seen;
 		snprintf(b + u, len - u, "; encapsulated on %s: %s", x->wire_iface,
 			 ws ? "seen" : "not seen");
 	}
@@ -113,17 +121,18 @@ static void probe_cell(const struct ct_path *p, size_t i, char *b, size_t len)
 	}
 }
 
-static void probe_summary(struct ct_out *o, const struct ct_path *p)
+/* one direction's members of the probe object (the forward's, or its "reverse" member's) */
+static void probe_json(struct ct_out *o, const struct ct_path *p, const struct ct_path_probe *pr,
+		       bool rev)
 {
-	const struct ct_path_probe *pr = &p->probe;
-	char b[512];
-	if (o->json) {
-		ct_out_object_begin(o, "probe", NULL);
-		ct_rec_str(o, NULL, "proto",
-			   pr->ip_proto == 6	? "tcp"
-			   : pr->ip_proto == 17 ? "udp"
-						: "icmp",
-			   CT_HL_NONE);
+	ct_rec_str(o, NULL, "proto",
+		   pr->ip_proto == 6	? "tcp"
+		   : pr->ip_proto == 17 ? "udp"
+		   : pr->ip_proto == 58 ? "icmpv6"
+					: "icmp",
+		   CT_HL_NONE);
+	{
+		ct_rec_int(o, NULL, "icmp_id", pr->icmp_id, pr->icmp_id >= 0, CT_HL_NONE);
 		ct_rec_uint(o, NULL, "sent", pr->sent);
 		ct_rec_uint(o, NULL, "received", pr->received);
 		ct_rec_int(o, NULL, "rtt_us", pr->rtt_us, pr->rtt_us >= 0, CT_HL_NONE);
@@ -134,9 +143,9 @@ static void probe_summary(struct ct_out *o, const struct ct_path *p)
 			   CT_HL_NONE);
 		ct_rec_int(o, NULL, "lost_hop", pr->lost_hop + 1, pr->lost_hop >= 0, CT_HL_NONE);
 		ct_rec_str(o, NULL, "lost_direction",
-			   pr->lost_hop < 0 ? NULL
-			   : pr->lost_reply ? "reverse"
-					    : "forward",
+			   pr->lost_hop < 0	   ? NULL
+			   : pr->lost_reply != rev ? "reverse"
+						   : "forward",
 			   CT_HL_NONE);
 		ct_rec_str(o, NULL, "cause", pr->cause[0] ? pr->cause : NULL, CT_HL_NONE);
 		ct_rec_str(o, NULL, "missing", pr->missing[0] ? pr->missing : NULL, CT_HL_NONE);
@@ -157,6 +166,26 @@ static void probe_summary(struct ct_out *o, const struct ct_path *p)
 			ct_rec_obj_end(o);
 		}
 		ct_rec_arr_end(o);
+	}
+}
+
+static void probe_summary(struct ct_out *o, const struct ct_path *p)
+{
+	const struct ct_path_probe *pr = &p->probe;
+	const struct ct_path_probe *rp = &p->rprobe;
+	char b[512];
+	if (o->json) {
+		ct_out_object_begin(o, "probe", NULL);
+		probe_json(o, p, pr, false);
+		if (rp->done) {
+			ct_rec_obj_begin(o, "reverse");
+			probe_json(o, p, rp, true);
+			ct_rec_obj_end(o);
+		} else {
+			ct_rec_str(o, NULL, "reverse", NULL, CT_HL_NONE);
+		}
+		ct_rec_str(o, NULL, "reverse_not_sent", rp->not_sent[0] ? rp->not_sent : NULL,
+			   CT_HL_NONE);
 		ct_out_object_end(o);
 		return;
 	}
@@ -187,6 +216,52 @@ static void probe_summary(struct ct_out *o, const struct ct_path *p)
 		ct_out_top_str(o, "icmp_error", "icmp error", pr->icmp_error, CT_HL_WARN);
 	if (pr->missing[0])
 		ct_out_top_str(o, "missing", "not read", pr->missing, CT_HL_DIM);
+	/* the reverse probe: DST -> SRC */
+	if (!rp->done) {
+		if (rp->not_sent[0]) {
+			snprintf(b, sizeof(b), "not sent: %s", rp->not_sent);
+			ct_out_top_str(o, "reverse_probe", "reverse probe", b, CT_HL_DIM);
+		}
+		return;
+	}
+	snprintf(b, sizeof(b), "sent %u, received %u", rp->sent, rp->received);
+	if (rp->rtt_us >= 0) {
+		size_t u = strlen(b);
+		snprintf(b + u, sizeof(b) - u, ", rtt %.3f ms", (double)rp->rtt_us / 1000.0);
+	}
+	ct_out_top_str(o, "reverse_probe", "reverse probe", b,
+		       rp->received < rp->sent ? CT_HL_FAIL : CT_HL_OK);
+	if (rp->lost_hop >= 0) {
+		const struct ct_hop *h = &p->v[rp->lost_hop];
+		snprintf(b, sizeof(b), "%s at hop %d (%s %s %s): %s",
+			 rp->lost_reply ? "its reply is lost" : "its request is lost",
+			 rp->lost_hop + 1, h->node_name[0] ? h->node_name : "?",
+			 ct_hop_kind_names[h->kind], h->subject, rp->cause);
+		ct_out_top_str(o, "reverse_lost", "reverse lost", b, CT_HL_FAIL);
+	}
+	if (rp->icmp_error[0])
+		ct_out_top_str(o, "reverse_icmp_error", "reverse icmp error", rp->icmp_error,
+			       CT_HL_WARN);
+}
+
+static void hop_probe_json(struct ct_out *o, const char *key, const struct ct_hop_probe *x)
+{
+	ct_rec_obj_begin(o, key);
+	ct_rec_bool(o, NULL, "watched", x->watched, CT_HL_NONE);
+	ct_rec_bool(o, NULL, "request_seen", x->watched ? x->req_seen : -1, CT_HL_NONE);
+	ct_rec_bool(o, NULL, "reply_seen", x->watched ? x->rep_seen : -1, CT_HL_NONE);
+	ct_rec_uint(o, NULL, "request_count", x->req_n);
+	ct_rec_uint(o, NULL, "reply_count", x->rep_n);
+	ct_rec_int(o, NULL, "request_us", x->req_us, x->req_us != 0, CT_HL_NONE);
+	ct_rec_int(o, NULL, "reply_us", x->rep_us, x->rep_us != 0, CT_HL_NONE);
+	ct_rec_str(o, NULL, "wire_interface", x->wire_watched ? x->wire_iface : NULL, CT_HL_NONE);
+	ct_rec_bool(o, NULL, "wire_request_seen", x->wire_watched ? x->wire_req_seen : -1,
+		    CT_HL_NONE);
+	ct_rec_bool(o, NULL, "wire_reply_seen", x->wire_watched ? x->wire_rep_seen : -1,
+		    CT_HL_NONE);
+	ct_rec_bool(o, NULL, "lost_here", x->lost_here, CT_HL_NONE);
+	ct_rec_str(o, NULL, "cause", x->cause[0] ? x->cause : NULL, CT_HL_NONE);
+	ct_rec_obj_end(o);
 }
 
 void ct_views_path(struct ct_out *o, const struct ct_cluster *c, const struct ct_path_query *q,
@@ -258,30 +333,20 @@ void ct_views_path(struct ct_out *o, const struct ct_cluster *c, const struct ct
 			codes[k] = h->findings[k].def ? h->findings[k].def->code : "";
 		ct_rec_strv(o, NULL, "findings", codes, h->n_findings);
 		if (p->probe.done && !o->json) {
-			probe_cell(p, i, b, sizeof(b));
+			probe_cell(p, i, false, b, sizeof(b));
 			ct_rec_str(o, "probe", "probe", b,
 				   h->probe.lost_here ? CT_HL_FAIL : CT_HL_NONE);
+			if (p->rprobe.done) {
+				probe_cell(p, i, true, b, sizeof(b));
+				ct_rec_str(o, "reverse probe", "reverse_probe", b,
+					   h->rprobe.lost_here ? CT_HL_FAIL : CT_HL_NONE);
+			}
 		} else if (p->probe.done) {
-			const struct ct_hop_probe *x = &h->probe;
-			ct_rec_obj_begin(o, "probe");
-			ct_rec_bool(o, NULL, "watched", x->watched, CT_HL_NONE);
-			ct_rec_bool(o, NULL, "request_seen", x->watched ? x->req_seen : -1,
-				    CT_HL_NONE);
-			ct_rec_bool(o, NULL, "reply_seen", x->watched ? x->rep_seen : -1,
-				    CT_HL_NONE);
-			ct_rec_uint(o, NULL, "request_count", x->req_n);
-			ct_rec_uint(o, NULL, "reply_count", x->rep_n);
-			ct_rec_int(o, NULL, "request_us", x->req_us, x->req_us != 0, CT_HL_NONE);
-			ct_rec_int(o, NULL, "reply_us", x->rep_us, x->rep_us != 0, CT_HL_NONE);
-			ct_rec_str(o, NULL, "wire_interface",
-				   x->wire_watched ? x->wire_iface : NULL, CT_HL_NONE);
-			ct_rec_bool(o, NULL, "wire_request_seen",
-				    x->wire_watched ? x->wire_req_seen : -1, CT_HL_NONE);
-			ct_rec_bool(o, NULL, "wire_reply_seen",
-				    x->wire_watched ? x->wire_rep_seen : -1, CT_HL_NONE);
-			ct_rec_bool(o, NULL, "lost_here", x->lost_here, CT_HL_NONE);
-			ct_rec_str(o, NULL, "cause", x->cause[0] ? x->cause : NULL, CT_HL_NONE);
-			ct_rec_obj_end(o);
+			hop_probe_json(o, "probe", &h->probe);
+			if (p->rprobe.done)
+				hop_probe_json(o, "reverse_probe", &h->rprobe);
+			else
+				ct_rec_str(o, NULL, "reverse_probe", NULL, CT_HL_NONE);
 		}
 		ct_rec_end(o);
 	}

@@ -2,8 +2,10 @@
 /* Unit tests for the pure parts of `path --probe`: the /proc/net/snmp and
  * /proc/net/netstat parser (model/nstat.c) with truncated and malformed input,
  * matching a decoded packet to a probe (model/probe_match.c) on packets built
- * here byte by byte, and the verdict (analysis/path_probe.c) on hand-made hop
- * lists. The expectations come from the bytes and hops built here. */
+ * here byte by byte, ICMPv6 messages as an ICMPv6 socket hands them over (no
+ * IPv6 header: ct_probe_icmp6_decode) whole, truncated and malformed, and the
+ * verdict (analysis/path_probe.c) on hand-made hop lists, both probes. The
+ * expectations come from the bytes and hops built here (RFC 4443 for ICMPv6). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -352,6 +354,218 @@ static void test_match_vxlan(void **state)
 	assert_int_equal(match(&k, b, n, &idx), CT_PROBE_REQUEST);
 }
 
+/* ---- ICMPv6 from a socket ---- */
+
+static void ip6(const char *s, struct ct_ip *ip)
+{
+	memset(ip, 0, sizeof(*ip));
+	ip->family = AF_INET6;
+	assert_int_equal(inet_pton(AF_INET6, s, ip->a), 1);
+}
+
+/* an ICMPv6 echo message (no IPv6 header) at b: 8 bytes of header, 8 of data */
+static size_t echo6(uint8_t *b, uint8_t type, uint16_t id, uint16_t seq)
+{
+	memset(b, 0, 16);
+	b[0] = type;
+	b[4] = (uint8_t)(id >> 8);
+	b[5] = (uint8_t)id;
+	b[6] = (uint8_t)(seq >> 8);
+	b[7] = (uint8_t)seq;
+	return 16;
+}
+
+/* an ICMPv6 error (type, code, its 32-bit field) quoting an echo request src -> dst: the
+ * quoted IPv6 header (payload length 16) and the echo */
+static size_t err6(uint8_t *b, uint8_t type, uint8_t code, uint32_t field, const char *src,
+		   const char *dst, uint16_t id, uint16_t seq)
+{
+	memset(b, 0, 8 + 40 + 16);
+	b[0] = type;
+	b[1] = code;
+	for (int k = 0; k < 4; k++)
+		b[4 + k] = (uint8_t)(field >> (24 - 8 * k));
+	uint8_t *q = b + 8;
+	q[0] = 0x60;
+	q[5] = 16;
+	q[6] = 58;
+	q[7] = 64;
+	inet_pton(AF_INET6, src, q + 8);
+	inet_pton(AF_INET6, dst, q + 24);
+	echo6(q + 40, 128, id, seq);
+	return 8 + 40 + 16;
+}
+
+static void test_icmp6_decode(void **state)
+{
+	(void)state;
+	struct ct_ip a, b;
+	ip6("fd00:172:168:1::2", &a);
+	ip6("fd00:172:168:1::3", &b);
+	struct ct_probe_key k;
+	memset(&k, 0, sizeof(k));
+	k.src = a;
+	k.dst = b;
+	k.proto = IPPROTO_ICMPV6;
+	k.id = 0xbeef;
+	k.seq0 = 10;
+	k.count = 2;
+	uint8_t m[128];
+	struct ct_pkt p;
+	unsigned idx;
+	/* an echo reply from DST: the reply to probe 1 */
+	size_t n = echo6(m, 129, 0xbeef, 11);
+	assert_int_equal(ct_probe_icmp6_decode(m, n, &b, &a, &p), 0);
+	assert_int_equal(p.status, CT_PKT_OK);
+	assert_int_equal(p.outer_l4.proto, IPPROTO_ICMPV6);
+	assert_int_equal(p.outer_l4.icmp_type, 129);
+	assert_int_equal(ct_probe_match(&k, &p, &idx), CT_PROBE_REPLY);
+	assert_int_equal(idx, 1);
+	/* an echo request (type 128) the other way, another identifier: not it */
+	n = echo6(m, 128, 0xbeef, 11);
+	ct_probe_icmp6_decode(m, n, &b, &a, &p);
+	assert_int_equal(ct_probe_match(&k, &p, &idx), CT_PROBE_NONE);
+	n = echo6(m, 129, 0xbeee, 11);
+	ct_probe_icmp6_decode(m, n, &b, &a, &p);
+	assert_int_equal(ct_probe_match(&k, &p, &idx), CT_PROBE_NONE);
+	/* destination unreachable, admin-prohibited (code 1), from a router, quoting probe 0 */
+	struct ct_ip r;
+	ip6("fe80::ecee:eeff:feee:eeee", &r);
+	n = err6(m, 1, 1, 0, "fd00:172:168:1::2", "fd00:172:168:1::3", 0xbeef, 10);
+	assert_int_equal(ct_probe_icmp6_decode(m, n, &r, &a, &p), 0);
+	assert_int_equal(p.status, CT_PKT_OK);
+	assert_int_equal(p.outer_l4.icmp_type, 1);
+	assert_int_equal(p.outer_l4.icmp_code, 1);
+	assert_true(p.outer_l4.quoted_present);
+	assert_int_equal(p.outer_l4.quoted.proto, IPPROTO_ICMPV6);
+	assert_true(ct_ip_eq(&p.outer_l4.quoted.src, &a));
+	assert_true(ct_ip_eq(&p.outer_l4.quoted.dst, &b));
+	assert_int_equal(p.outer_l4.quoted.total_len, 56);
+	assert_true(ct_ip_eq(&p.outer.src, &r));
+	/* packet too big: the MTU from the 32-bit field */
+	n = err6(m, 2, 0, 1280, "fd00:172:168:1::2", "fd00:172:168:1::3", 0xbeef, 10);
+	ct_probe_icmp6_decode(m, n, &r, &a, &p);
+	assert_int_equal(p.outer_l4.icmp_mtu, 1280);
+	/* an MTU beyond 16 bits is clamped, not wrapped */
+	n = err6(m, 2, 0, 0x10005, "fd00:172:168:1::2", "fd00:172:168:1::3", 0xbeef, 10);
+	ct_probe_icmp6_decode(m, n, &r, &a, &p);
+	assert_int_equal(p.outer_l4.icmp_mtu, 65535);
+	/* port unreachable from DST itself quoting the request: it arrived */
+	n = err6(m, 1, 4, 0, "fd00:172:168:1::2", "fd00:172:168:1::3", 0xbeef, 10);
+	/* a UDP probe here: the quoted protocol and ports are compared (the ports are the
+	 * quoted echo's first four bytes: type 128, code 0, checksum 0) */
+	k.proto = IPPROTO_UDP;
+	k.sport = 0x8000;
+	k.dport = 0;
+	m[8 + 6] = IPPROTO_UDP;
+	ct_probe_icmp6_decode(m, n, &b, &a, &p);
+	assert_int_equal(p.status, CT_PKT_OK);
+	assert_int_equal(ct_probe_match(&k, &p, &idx), CT_PROBE_REPLY);
+	k.proto = IPPROTO_ICMPV6;
+}
+
+static void test_icmp6_decode_bad(void **state)
+{
+	(void)state;
+	struct ct_ip a, b, v4;
+	ip6("fd00::2", &a);
+	ip6("fd00::3", &b);
+	ip4("10.0.0.1", &v4);
+	uint8_t m[128];
+	struct ct_pkt p;
+	/* shorter than an ICMPv6 header: the message's own length cannot hold one (invalid,
+	 * as the decoder says of a header longer than its stated length), in every length */
+	size_t n = echo6(m, 129, 1, 1);
+	for (size_t cut = 0; cut < 8; cut++) {
+		assert_int_equal(ct_probe_icmp6_decode(m, cut, &b, &a, &p), 0);
+		assert_int_equal(p.status, CT_PKT_INVALID);
+		assert_false(p.outer_l4.present);
+	}
+	/* an error whose quoted header is cut: the error decodes, the quote is not there */
+	n = err6(m, 1, 3, 0, "fd00::2", "fd00::3", 1, 1);
+	assert_int_equal(ct_probe_icmp6_decode(m, 8 + 20, &b, &a, &p), 0);
+	assert_int_equal(p.outer_l4.icmp_type, 1);
+	assert_false(p.outer_l4.quoted_present);
+	/* a quoted header that is not IPv6 (version 4 nibble): no quote */
+	n = err6(m, 1, 3, 0, "fd00::2", "fd00::3", 1, 1);
+	m[8] = 0x45;
+	ct_probe_icmp6_decode(m, n, &b, &a, &p);
+	assert_false(p.outer_l4.quoted_present && p.outer_l4.quoted.version == 6);
+	/* refused: IPv4 addresses, a message too long for an IPv6 payload, no bytes */
+	assert_int_equal(ct_probe_icmp6_decode(m, 16, &v4, &a, &p), -1);
+	assert_int_equal(p.status, CT_PKT_INVALID);
+	assert_int_equal(ct_probe_icmp6_decode(m, 65536, &b, &a, &p), -1);
+	assert_int_equal(ct_probe_icmp6_decode(NULL, 16, &b, &a, &p), -1);
+	assert_int_equal(ct_probe_icmp6_decode(NULL, 0, &b, &a, &p), 0);
+	assert_int_equal(p.status, CT_PKT_INVALID);
+}
+
+/* where the nonce is: after the echo header, raw and under Ethernet with a VLAN tag */
+static void test_payload_off(void **state)
+{
+	(void)state;
+	uint8_t f[256];
+	struct ct_pkt p;
+	struct ct_decode_opts o;
+	memset(&o, 0, sizeof(o));
+	size_t off;
+	size_t n = echo(f, "10.244.1.2", "10.244.2.5", 8, 1, 1);
+	ct_pkt_decode(f, (uint32_t)n, (uint32_t)n, CT_DLT_RAW, &o, &p);
+	assert_true(ct_probe_payload_off(&p, CT_DLT_RAW, &off));
+	assert_int_equal(off, 28);
+	/* Ethernet, one 802.1Q tag */
+	memset(f, 0, 18);
+	f[12] = 0x81, f[13] = 0x00, f[16] = 0x08, f[17] = 0x00;
+	n = echo(f + 18, "10.244.1.2", "10.244.2.5", 0, 1, 1);
+	ct_pkt_decode(f, (uint32_t)(18 + n), (uint32_t)(18 + n), CT_DLT_EN10MB, &o, &p);
+	assert_int_equal(p.status, CT_PKT_OK);
+	assert_true(ct_probe_payload_off(&p, CT_DLT_EN10MB, &off));
+	assert_int_equal(off, 18 + 28);
+	/* not an echo (a TCP SYN), an unknown link type: none */
+	n = tcp(f, "10.244.1.2", "10.244.2.5", 1, 2, 3, 0, 0x02);
+	ct_pkt_decode(f, (uint32_t)n, (uint32_t)n, CT_DLT_RAW, &o, &p);
+	assert_false(ct_probe_payload_off(&p, CT_DLT_RAW, &off));
+	n = echo(f, "10.244.1.2", "10.244.2.5", 8, 1, 1);
+	ct_pkt_decode(f, (uint32_t)n, (uint32_t)n, CT_DLT_RAW, &o, &p);
+	assert_false(ct_probe_payload_off(&p, 9999, &off));
+	/* an ICMPv6 error: no nonce there */
+	uint8_t m[128];
+	struct ct_ip a, b;
+	ip6("fd00::2", &a);
+	ip6("fd00::3", &b);
+	n = err6(m, 1, 1, 0, "fd00::2", "fd00::3", 1, 1);
+	ct_probe_icmp6_decode(m, n, &b, &a, &p);
+	assert_false(ct_probe_payload_off(&p, CT_DLT_RAW, &off));
+	n = echo6(m, 129, 1, 1);
+	ct_probe_icmp6_decode(m, n, &b, &a, &p);
+	assert_true(ct_probe_payload_off(&p, CT_DLT_RAW, &off));
+	assert_int_equal(off, 48);
+}
+
+static void test_icmp_names(void **state)
+{
+	(void)state;
+	/* RFC 4443: type 1 codes 0 no route, 1 admin-prohibited, 3 address unreachable,
+	 * 4 port unreachable; type 2 packet too big; type 3 time exceeded */
+	assert_string_equal(ct_probe_icmp_name(true, 1, 0), "no-route");
+	assert_string_equal(ct_probe_icmp_name(true, 1, 1), "admin-prohibited");
+	assert_string_equal(ct_probe_icmp_name(true, 1, 3), "address-unreachable");
+	assert_string_equal(ct_probe_icmp_name(true, 1, 4), "port-unreachable");
+	assert_string_equal(ct_probe_icmp_name(true, 2, 0), "packet-too-big");
+	assert_string_equal(ct_probe_icmp_name(true, 3, 0), "time-exceeded");
+	assert_null(ct_probe_icmp_name(true, 1, 200));
+	assert_null(ct_probe_icmp_name(true, 129, 0));
+	/* RFC 792 / 1812 */
+	assert_string_equal(ct_probe_icmp_name(false, 3, 4), "frag-needed");
+	assert_string_equal(ct_probe_icmp_name(false, 3, 13), "admin-prohibited");
+	assert_string_equal(ct_probe_icmp_name(false, 3, 1), "host-unreachable");
+	assert_null(ct_probe_icmp_name(false, 3, 2));
+	assert_true(ct_probe_icmp_too_big(true, 2, 0));
+	assert_false(ct_probe_icmp_too_big(true, 3, 4));
+	assert_true(ct_probe_icmp_too_big(false, 3, 4));
+	assert_false(ct_probe_icmp_too_big(false, 2, 0));
+}
+
 /* ---- the verdict ---- */
 
 static struct ct_hop hops[16];
@@ -525,6 +739,50 @@ static void test_judge_decap_and_unexplained(void **state)
 	assert_int_equal(p.probe.lost_hop, 9);
 }
 
+/* the reverse probe: its request takes the reverse hops, its reply the forward ones */
+static void test_judge_reverse(void **state)
+{
+	(void)state;
+	struct ct_path p;
+	mkpath(&p);
+	/* the forward probe answered */
+	seen_until(&p, false, 99);
+	seen_until(&p, true, 99);
+	p.probe.received = 1;
+	/* the reverse one: seen leaving B (hops 11, 12), not at A's caliX (14) */
+	p.rprobe.done = true;
+	p.rprobe.sent = 1;
+	for (size_t i = 0; i < p.n; i++)
+		p.v[i].rprobe.watched = p.v[i].probe.watched;
+	p.v[11].rprobe.req_seen = p.v[12].rprobe.req_seen = true;
+	p.rprobe.n_moved = 1;
+	p.rprobe.moved[0] = (struct ct_probe_moved){0, 13, "cali-tw-a rule 5 DROP", 1, false, ""};
+	ct_path_probe_judge(&p);
+	ct_path_probe_judge_reverse(&p);
+	assert_int_equal(p.probe.lost_hop, -1);
+	assert_int_equal(p.rprobe.lost_hop, 13);
+	assert_false(p.rprobe.lost_reply);
+	assert_true(p.v[13].rprobe.lost_here);
+	assert_false(p.v[13].probe.lost_here);
+	assert_string_equal(p.rprobe.cause,
+			    "cali-tw-a rule 5 DROP moved by 1: the policy dropped it");
+	/* everything put back where it was */
+	assert_true(p.v[11].reverse);
+	assert_false(p.v[0].reverse);
+	assert_true(p.v[11].probe.rep_seen);
+	assert_int_equal(p.probe.received, 1);
+	/* its reply lost on the forward hops: after A's caliX (1), before the egress (4) */
+	for (size_t i = 11; i < 16; i++)
+		p.v[i].rprobe.req_seen = true;
+	p.v[0].rprobe.rep_seen = p.v[1].rprobe.rep_seen = true;
+	p.rprobe.n_moved = 0;
+	ct_path_probe_judge_reverse(&p);
+	assert_true(p.rprobe.lost_reply);
+	assert_int_equal(p.rprobe.lost_hop, 4);
+	assert_string_equal(p.rprobe.cause,
+			    "the reply not seen here; no counter that was read moved to say why");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -539,6 +797,11 @@ int main(void)
 	    cmocka_unit_test(test_judge_rp_filter),
 	    cmocka_unit_test(test_judge_send_and_icmp),
 	    cmocka_unit_test(test_judge_decap_and_unexplained),
+	    cmocka_unit_test(test_icmp6_decode),
+	    cmocka_unit_test(test_icmp6_decode_bad),
+	    cmocka_unit_test(test_icmp_names),
+	    cmocka_unit_test(test_payload_off),
+	    cmocka_unit_test(test_judge_reverse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
