@@ -841,6 +841,10 @@ static int egress_hop(struct ctx *x, bool rev, int node, const struct fwd *fw, s
 		const struct ct_cluster_owner *om = ne ? ct_cluster_by_vtep_mac(x->c, ne->lladdr) : NULL;
 		if (!ow)
 			ow = om;
+		/* the FDB entry's destination is the node's underlay address (IPv6 for
+		 * vxlan-v6.calico, whose VTEP the cluster index does not hold) */
+		if (!ow && fd)
+			ow = ct_cluster_by_underlay(x->c, &fd->dst);
 		hop_sum(h, "vxlan VTEP %s lladdr %s (%s), fdb dst %s, mtu %u", gb, mb,
 			ne ? nud_name(ne->state) : "no neighbour", ob, ol->mtu);
 		if (!ne || !fd) {
@@ -860,10 +864,11 @@ static int egress_hop(struct ctx *x, bool rev, int node, const struct fwd *fw, s
 				ct_findings_free(&tmp);
 			}
 		}
-		const struct ct_link *ul = underlay_link(n, AF_INET);
+		uint8_t ofam = fd && fd->dst.family == AF_INET6 ? AF_INET6 : AF_INET;
+		const struct ct_link *ul = underlay_link(n, ofam);
 		mtu_take(x, ol->mtu);
-		if (ul && ul->mtu > 50)
-			mtu_take(x, ul->mtu - overhead_of(EG_VXLAN, AF_INET));
+		if (ul && ul->mtu > overhead_of(EG_VXLAN, ofam))
+			mtu_take(x, ul->mtu - overhead_of(EG_VXLAN, ofam));
 		break;
 	}
 	case EG_IPIP: {
@@ -941,14 +946,28 @@ static void route_source_hop(struct ctx *x, bool rev, int node, const struct fwd
 	ct_prefix_fmt(&fw->route->dst, rb, sizeof(rb));
 	if (!strcmp(own, "bird")) {
 		const struct ct_node *to = node_of(x, nx->node);
-		const struct ct_bgp_peer *pr = peer_for(n, to);
-		if (!pr && n->bgp)
+		/* BIRD 1.x serves one family per daemon: a route of the other family is the
+		 * other daemon's (bird6 for IPv6), whose answers were not read */
+		uint8_t bf = ct_bgp_family(n->bgp);
+		bool other = bf && fw->route->dst.ip.family != bf;
+		const struct ct_bgp_peer *pr = other ? NULL : peer_for(n, to);
+		if (!pr && n->bgp && !other)
 			for (size_t i = 0; i < n->bgp->n_peers && !pr; i++)
 				if (ct_ip_eq(&n->bgp->peers[i].neighbor, &fw->gw))
 					pr = &n->bgp->peers[i];
-		struct ct_hop *h = hop_add(x, rev, CT_HOP_ROUTE_SOURCE, node, 0, pr ? pr->name : "bird");
+		const char *daemon = bf == AF_INET ? "bird6" : "bird";
+		struct ct_hop *h = hop_add(x, rev, CT_HOP_ROUTE_SOURCE, node, 0,
+					   pr ? pr->name : other ? daemon : "bird");
 		if (!h)
 			return;
+		if (other) {
+			h->verdict = CT_HOP_UNKNOWN;
+			hop_sum(h, "route %s proto bird, from %s: not asked (the BIRD asked is 1.x and serves IPv%c only)",
+				rb, daemon, bf == AF_INET ? '4' : '6');
+			hop_ev(h, "expected: %s's session to %s Established (%s -s ITS_SOCKET show protocols)",
+			       daemon, to ? to->name : "the next node", bf == AF_INET ? "birdc6" : "birdc");
+			return;
+		}
 		if (n->bgp_error[0]) {
 			hop_claim(x, h, node, 0, NULL, "bird_unreachable", NULL);
 			verdict_at_least(h, CT_HOP_UNKNOWN);
@@ -991,6 +1010,10 @@ static const struct ct_link *ingress_link(const struct ctx *x, int node, const s
 	const struct ct_netns *ns = &n->ns.v[0];
 	switch (nx->kind) {
 	case EG_VXLAN:
+		/* the device of the same name (vxlan.calico, vxlan-v6.calico), else Calico's */
+		if (nx->dev[0] && ct_link_by_name(ns, nx->dev) &&
+		    !strcmp(ct_link_by_name(ns, nx->dev)->kind, "vxlan"))
+			return ct_link_by_name(ns, nx->dev);
 		return ct_link_by_name(ns, CT_VTEP_NAME) ? ct_link_by_name(ns, CT_VTEP_NAME)
 							 : ct_link_by_name(ns, nx->dev);
 	case EG_IPIP:
