@@ -7,7 +7,7 @@
 #        lab.sh fault NAME on|off [PREFIX]
 #                   NAME: proxy_arp route calidown nogw noforward denypolicy pinpeer shadow
 #                   shadowrule; podmtu peernotallowed (vxlan, ipip); badgw (vxlan); encapdrop;
-#                   birdkill peerdisable badas (bgp, bgp2)
+#                   birdkill peerdisable badas asymrp (bgp, bgp2)
 #        lab.sh list                   prefixes of the labs that are up
 #
 # Everything the lab creates carries PREFIX (letters, digits, '-', at most 13 characters;
@@ -82,6 +82,11 @@ FAULT_BADAS_NODE=3  # badas: n3 expects ...
 FAULT_BADAS_PEER=1  # ... n1 to be in ...
 BAD_AS=64513        # ... this AS
 BGP_FAULTS="birdkill peerdisable badas"
+# asymrp: a second underlay link between n1 and n2 (eth1 in both, addresses inside the lab), n2's
+# route back to the first half of n1's block (web-1 and db-1) over it, strict rp_filter on n2
+ASYM_NET=192.168.32
+ASYM_A=1 # the pods of this node send ...
+ASYM_B=2 # ... to this node, whose return leaves by eth1
 
 # ---------------------------------------------------------------- helpers
 say() { [ "${LAB_QUIET:-0}" = 1 ] || echo "lab: $*" >&2; }
@@ -973,7 +978,25 @@ cmd_fault() {
 		is_bgp_mode "$mode" || DIE_RC=2 die "fault $name needs a lab in bgp or bgp2 mode (this one: $mode)"
 		fault_bgp "$name" "$state"
 		;;
-	*) DIE_RC=2 die "unknown fault '$name' (proxy_arp route calidown nogw noforward denypolicy birdkill peerdisable badas podmtu badgw pinpeer shadow shadowrule encapdrop peernotallowed)" ;;
+	asymrp/on) # n2 answers n1's pods by another link than theirs arrive on, rp_filter strict
+		is_bgp_mode "$mode" || DIE_RC=2 die "fault asymrp needs a lab in bgp or bgp2 mode (this one: $mode)"
+		local na nb
+		na=$(node_ns "$ASYM_A") nb=$(node_ns "$ASYM_B")
+		ip -n "$na" link show eth1 >/dev/null 2>&1 || ip -n "$na" link add eth1 type veth peer name eth1 netns "$nb"
+		ip -n "$na" addr replace "$ASYM_NET.$((200 + ASYM_A))/24" dev eth1
+		ip -n "$nb" addr replace "$ASYM_NET.$((200 + ASYM_B))/24" dev eth1
+		ip -n "$na" link set eth1 up
+		ip -n "$nb" link set eth1 up
+		# a static /27 (BIRD leaves proto static alone) beats BIRD's /26 via eth0
+		k=${NODE_BLOCK[$ASYM_A]%/*}
+		ip -n "$nb" route replace "$k/27" via "$ASYM_NET.$((200 + ASYM_A))" dev eth1 proto static
+		ns_sysctl "$nb" net/ipv4/conf/all/rp_filter=1 net/ipv4/conf/eth0/rp_filter=1
+		;;
+	asymrp/off)
+		ip -n "$(node_ns "$ASYM_A")" link del eth1 2>/dev/null || true # both ends, and the /27
+		ns_sysctl "$(node_ns "$ASYM_B")" net/ipv4/conf/all/rp_filter=0 net/ipv4/conf/eth0/rp_filter=0
+		;;
+	*) DIE_RC=2 die "unknown fault '$name' (proxy_arp route calidown nogw noforward denypolicy birdkill peerdisable badas asymrp podmtu badgw pinpeer shadow shadowrule encapdrop peernotallowed)" ;;
 	esac
 	fault_mark "$name" "$state"
 	say "fault $name $state in '$P'"
