@@ -1399,10 +1399,13 @@ static void mtu_hop(struct ctx *x, bool rev, const struct ct_path_end *s)
 	struct ct_hop *h = hop_add(x, rev, CT_HOP_MTU, s->node, s->ns > 0 ? s->ns : 0, "mtu");
 	if (!h)
 		return;
+	/* the sender's MTU: the first MTU on the way, when that hop is on the sender's node (with
+	 * the sender's node unknown, the first one known is some arrival device, not the sender's) */
 	uint32_t first = 0;
 	for (size_t i = 0; i < x->out->n; i++)
 		if (x->out->v[i].reverse == rev && x->out->v[i].mtu) {
-			first = x->out->v[i].mtu;
+			if (s->node >= 0 && x->out->v[i].node == s->node)
+				first = x->out->v[i].mtu;
 			break;
 		}
 	if (rev)
@@ -1415,8 +1418,12 @@ static void mtu_hop(struct ctx *x, bool rev, const struct ct_path_end *s)
 		hop_sum(h, "no MTU known on the way");
 		return;
 	}
-	hop_sum(h, "largest IP packet end to end: %u bytes (the sender's interface: %u)", x->mtu,
-		first);
+	if (first)
+		hop_sum(h, "largest IP packet end to end: %u bytes (the sender's interface: %u)", x->mtu,
+			first);
+	else
+		hop_sum(h, "largest IP packet end to end: %u bytes (the sender's interface: unknown)",
+			x->mtu);
 	if (first > x->mtu) {
 		char ev[320], msg[320];
 		snprintf(ev, sizeof(ev), "sender's MTU %u; the path carries %u (encapsulation included)",
