@@ -182,6 +182,7 @@ struct ct_bgp_check {
 struct ct_bgp_match {
 	const struct ct_bgp *b;
 	bool kernel_export;
+	uint8_t family;          /* ct_bgp_family(b): kernel routes of another family are not b's */
 	struct ct_bgp_check *cv; /* b->n_routes entries, by BIRD index */
 	uint32_t *heads, *next;  /* exact-prefix index over b->routes */
 	size_t nb;

@@ -157,6 +157,7 @@ int ct_bgp_match_init(struct ct_bgp_match *m, const struct ct_bgp *b, bool kerne
 	memset(m, 0, sizeof(*m));
 	m->b = b;
 	m->kernel_export = kernel_export;
+	m->family = ct_bgp_family(b);
 	if (n >= UINT32_MAX)
 		return -1;
 	/* one bucket a route on average: the chains stay short and the heads small */
@@ -193,6 +194,9 @@ void ct_bgp_match_free(struct ct_bgp_match *m)
 int ct_bgp_match_route(struct ct_bgp_match *m, const struct ct_route *r)
 {
 	if (r->table != RT_TABLE_MAIN)
+		return 0;
+	/* a BIRD 1.x daemon of one family: the other family's routes are the other daemon's */
+	if (m->family && r->dst.ip.family != m->family)
 		return 0;
 	const struct ct_bgp *b = m->b;
 	bool exported = false;

@@ -92,6 +92,7 @@ const struct ct_finding_def ct_finding_defs[] = {
 	{"path_next_hop_wrong_mac", CT_SEV_FAIL, "path", "the underlay next hop's neighbour entry holds a MAC that is not the next node's interface MAC"},
 	{"path_mtu", CT_SEV_WARN, "path", "the sender's MTU is larger than the path carries, encapsulation included"},
 	{"path_asymmetric", CT_SEV_WARN, "path", "replies cross other nodes than requests"},
+	{"path_rp_filter_asymmetric", CT_SEV_FAIL, "path", "a node refuses packets arriving on an interface in strict rp_filter mode because its route back to their source leaves by another interface"},
 	{"path_service_no_endpoints", CT_SEV_FAIL, "path", "DST is a Service VIP without endpoints: kube-proxy rejects its packets"},
 	/* internal */
 	{"dump_interrupted", CT_SEV_WARN, "all", "a netlink dump stayed inconsistent after retries (the table changed while it was read)"},

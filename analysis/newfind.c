@@ -271,6 +271,7 @@ int ct_newfind_routes(const struct ct_node *n, const struct ct_netns *ns,
 	/* a route is judged only against a source that names nodes: BGP for any
 	 * route, the FDB for vxlan.calico's routes and Felix's underlay ones */
 	bool by_bgp = false, by_fdb = false;
+	uint8_t bgp_family = n->bgp ? ct_bgp_family(n->bgp) : 0; /* BIRD 1.x: one family */
 	if (n->bgp && n->bgp->n_peers) {
 		by_bgp = true;
 		for (size_t i = 0; i < n->bgp->n_peers && rc == 0; i++)
@@ -312,7 +313,7 @@ int ct_newfind_routes(const struct ct_node *n, const struct ct_netns *ns,
 		const struct ct_link *l = ct_link_by_ifindex(ns, r->oif);
 		if (!l || ct_is_workload(p, l->name) || !strcmp(l->kind, "wireguard"))
 			continue;
-		bool judged = by_bgp || (by_fdb && (!strcmp(l->kind, "vxlan") ||
+		bool judged = (by_bgp && (!bgp_family || r->dst.ip.family == bgp_family)) || (by_fdb && (!strcmp(l->kind, "vxlan") ||
 						    (!is_encap(l) && r->protocol == RTPROT_FELIX)));
 		if (!judged || !pod_block_route(&blk, r) || ipset_has(&known, &r->gw))
 			continue;

@@ -673,6 +673,91 @@ static void route_origin(const struct ctx *x, const struct ct_node *n, int dst_n
 		snprintf(buf, len, "BIRD (BGP) or Felix: neither is known to program it here");
 }
 
+/* The ingress hop of node in direction rev just added (the packet's arrival), or NULL. */
+static struct ct_hop *last_ingress(struct ctx *x, bool rev, int node)
+{
+	for (size_t i = x->out->n; i-- > 0;) {
+		struct ct_hop *h = &x->out->v[i];
+		if (h->reverse == rev && h->node == node && h->kind == CT_HOP_INGRESS)
+			return h;
+		if (h->reverse == rev && h->node != node)
+			break;
+	}
+	return NULL;
+}
+
+/* The kernel refused an IPv4 packet arriving on il by its reverse-path check (EINVAL, EXDEV
+ * before Linux 6.13, the model naming the check), il is in strict mode, and the node's route
+ * back to the source leaves by another device: strict rp_filter with an asymmetric return.
+ * A finding on the arrival (ingress) hop and on the forwarding decision; true when made. */
+static bool rpf_asymmetric(struct ctx *x, struct ct_hop *h, int node, const struct ct_link *il,
+			   const struct ct_ip *src, const struct ct_ip *dst, int err,
+			   const struct ct_lookup_result *mr, bool kernel)
+{
+	const struct ct_node *n = node_of(x, node);
+	const struct ct_netns *ns = &n->ns.v[0];
+	if (!il || src->family != AF_INET || (err != EINVAL && err != EXDEV) ||
+	    mr->why != CT_LOOKUP_RPF || il->eff_rp_filter != 1)
+		return false;
+	/* the route back to the source: the kernel's own output lookup, else the model's */
+	struct ct_lookup_query rq = {.dst = *src};
+	struct ct_path_fib_answer ka;
+	int roif = 0;
+	struct ct_ip rgw = {0};
+	if (kernel && x->q->fib.lookup && x->q->fib.lookup(x->q->fib.arg, node, &rq, &ka) == 0 &&
+	    !ka.err) {
+		roif = ka.oif;
+		rgw = ka.gw;
+	} else if (mr->rpf_route) {
+		const struct ct_nexthop *nh;
+		struct ct_nexthop tmp;
+		ct_route_nexthops(mr->rpf_route, &nh, &tmp);
+		roif = nh[0].oif;
+		rgw = nh[0].gw;
+	}
+	const struct ct_link *rl = roif ? ct_link_by_ifindex(ns, roif) : NULL;
+	if (!rl || rl->ifindex == il->ifindex)
+		return false;
+	char sb[64], db[64], gb[64] = "", rb[64] = "", ev[320], msg[320], fix[256];
+	ct_ip_fmt(src, sb, sizeof(sb));
+	ct_ip_fmt(dst, db, sizeof(db));
+	if (ct_ip_is_set(&rgw))
+		ct_ip_fmt(&rgw, gb, sizeof(gb));
+	if (mr->rpf_route)
+		ct_prefix_fmt(&mr->rpf_route->dst, rb, sizeof(rb));
+	char back[160];
+	snprintf(back, sizeof(back), "%s%s%s%s%sdev %s", rb, rb[0] ? " " : "", gb[0] ? "via " : "",
+		 gb, gb[0] ? " " : "", rl->name);
+	snprintf(ev, sizeof(ev),
+		 "route lookup %s from %s iif %s: %s (errno %d); rp_filter on %s: 1 (strict; "
+		 "all %d, %s %d); route back to %s: %s",
+		 db, sb, il->name, strerror(err), err, il->name, ns->conf.rp_filter, il->name,
+		 il->rp_filter, sb, back);
+	snprintf(msg, sizeof(msg),
+		 "%s drops %s -> %s arriving on %s: strict rp_filter there, and its route back to %s "
+		 "leaves by %s (an asymmetric return)",
+		 n->name, sb, db, il->name, sb, rl->name);
+	snprintf(fix, sizeof(fix),
+		 "set loose reverse-path filtering (rp_filter=2) on %s, as Calico does for asymmetric "
+		 "routes, or make the route back to %s leave by %s",
+		 il->name, sb, il->name);
+	struct ct_hop *ih = last_ingress(x, h->reverse, node);
+	struct ct_hop *on = ih ? ih : h;
+	struct ct_findings tmp;
+	ct_findings_init(&tmp);
+	struct ct_finding *f = hop_finding(x, on, &tmp, "path_rp_filter_asymmetric", ev, fix, msg);
+	ct_finding_run_sysctl(f, ns, "net.ipv4.conf", il->name, "rp_filter", "2");
+	hop_attach_all(x, on, &tmp);
+	if (on != h)
+		hop_attach_all(x, h, &tmp);
+	ct_findings_free(&tmp);
+	if (ih) {
+		hop_ev(ih, "the kernel refuses what arrives here from %s: strict rp_filter, the route back leaves by %s",
+		       sb, rl->name);
+	}
+	return true;
+}
+
 static int forward_hop(struct ctx *x, bool rev, int node, int iif, const struct ct_ip *src,
 		       const struct ct_ip *dst, int dst_node, struct fwd *out)
 {
@@ -735,6 +820,8 @@ static int forward_hop(struct ctx *x, bool rev, int node, int iif, const struct 
 		hop_sum(h, "refused: %s: %s", strerror(out->err), why);
 		if (origin[0])
 			hop_ev(h, "the route should come from %s", origin);
+		if (!hop_has_fail(h) && mrc == 0)
+			rpf_asymmetric(x, h, node, il, src, dst, out->err, &mr, kernel);
 		if (!hop_has_fail(h)) {
 			char msg[320], ev[320];
 			snprintf(msg, sizeof(msg), "%s does not forward %s -> %s%s%s: %s", n->name, sb, db,
@@ -841,6 +928,10 @@ static int egress_hop(struct ctx *x, bool rev, int node, const struct fwd *fw, s
 		const struct ct_cluster_owner *om = ne ? ct_cluster_by_vtep_mac(x->c, ne->lladdr) : NULL;
 		if (!ow)
 			ow = om;
+		/* the FDB entry's destination is the node's underlay address (IPv6 for
+		 * vxlan-v6.calico, whose VTEP the cluster index does not hold) */
+		if (!ow && fd)
+			ow = ct_cluster_by_underlay(x->c, &fd->dst);
 		hop_sum(h, "vxlan VTEP %s lladdr %s (%s), fdb dst %s, mtu %u", gb, mb,
 			ne ? nud_name(ne->state) : "no neighbour", ob, ol->mtu);
 		if (!ne || !fd) {
@@ -860,10 +951,11 @@ static int egress_hop(struct ctx *x, bool rev, int node, const struct fwd *fw, s
 				ct_findings_free(&tmp);
 			}
 		}
-		const struct ct_link *ul = underlay_link(n, AF_INET);
+		uint8_t ofam = fd && fd->dst.family == AF_INET6 ? AF_INET6 : AF_INET;
+		const struct ct_link *ul = underlay_link(n, ofam);
 		mtu_take(x, ol->mtu);
-		if (ul && ul->mtu > 50)
-			mtu_take(x, ul->mtu - overhead_of(EG_VXLAN, AF_INET));
+		if (ul && ul->mtu > overhead_of(EG_VXLAN, ofam))
+			mtu_take(x, ul->mtu - overhead_of(EG_VXLAN, ofam));
 		break;
 	}
 	case EG_IPIP: {
@@ -941,14 +1033,28 @@ static void route_source_hop(struct ctx *x, bool rev, int node, const struct fwd
 	ct_prefix_fmt(&fw->route->dst, rb, sizeof(rb));
 	if (!strcmp(own, "bird")) {
 		const struct ct_node *to = node_of(x, nx->node);
-		const struct ct_bgp_peer *pr = peer_for(n, to);
-		if (!pr && n->bgp)
+		/* BIRD 1.x serves one family per daemon: a route of the other family is the
+		 * other daemon's (bird6 for IPv6), whose answers were not read */
+		uint8_t bf = ct_bgp_family(n->bgp);
+		bool other = bf && fw->route->dst.ip.family != bf;
+		const struct ct_bgp_peer *pr = other ? NULL : peer_for(n, to);
+		if (!pr && n->bgp && !other)
 			for (size_t i = 0; i < n->bgp->n_peers && !pr; i++)
 				if (ct_ip_eq(&n->bgp->peers[i].neighbor, &fw->gw))
 					pr = &n->bgp->peers[i];
-		struct ct_hop *h = hop_add(x, rev, CT_HOP_ROUTE_SOURCE, node, 0, pr ? pr->name : "bird");
+		const char *daemon = bf == AF_INET ? "bird6" : "bird";
+		struct ct_hop *h = hop_add(x, rev, CT_HOP_ROUTE_SOURCE, node, 0,
+					   pr ? pr->name : other ? daemon : "bird");
 		if (!h)
 			return;
+		if (other) {
+			h->verdict = CT_HOP_UNKNOWN;
+			hop_sum(h, "route %s proto bird, from %s: not asked (the BIRD asked is 1.x and serves IPv%c only)",
+				rb, daemon, bf == AF_INET ? '4' : '6');
+			hop_ev(h, "expected: %s's session to %s Established (%s -s ITS_SOCKET show protocols)",
+			       daemon, to ? to->name : "the next node", bf == AF_INET ? "birdc6" : "birdc");
+			return;
+		}
 		if (n->bgp_error[0]) {
 			hop_claim(x, h, node, 0, NULL, "bird_unreachable", NULL);
 			verdict_at_least(h, CT_HOP_UNKNOWN);
@@ -991,6 +1097,10 @@ static const struct ct_link *ingress_link(const struct ctx *x, int node, const s
 	const struct ct_netns *ns = &n->ns.v[0];
 	switch (nx->kind) {
 	case EG_VXLAN:
+		/* the device of the same name (vxlan.calico, vxlan-v6.calico), else Calico's */
+		if (nx->dev[0] && ct_link_by_name(ns, nx->dev) &&
+		    !strcmp(ct_link_by_name(ns, nx->dev)->kind, "vxlan"))
+			return ct_link_by_name(ns, nx->dev);
 		return ct_link_by_name(ns, CT_VTEP_NAME) ? ct_link_by_name(ns, CT_VTEP_NAME)
 							 : ct_link_by_name(ns, nx->dev);
 	case EG_IPIP:
@@ -1289,10 +1399,13 @@ static void mtu_hop(struct ctx *x, bool rev, const struct ct_path_end *s)
 	struct ct_hop *h = hop_add(x, rev, CT_HOP_MTU, s->node, s->ns > 0 ? s->ns : 0, "mtu");
 	if (!h)
 		return;
+	/* the sender's MTU: the first MTU on the way, when that hop is on the sender's node (with
+	 * the sender's node unknown, the first one known is some arrival device, not the sender's) */
 	uint32_t first = 0;
 	for (size_t i = 0; i < x->out->n; i++)
 		if (x->out->v[i].reverse == rev && x->out->v[i].mtu) {
-			first = x->out->v[i].mtu;
+			if (s->node >= 0 && x->out->v[i].node == s->node)
+				first = x->out->v[i].mtu;
 			break;
 		}
 	if (rev)
@@ -1305,8 +1418,12 @@ static void mtu_hop(struct ctx *x, bool rev, const struct ct_path_end *s)
 		hop_sum(h, "no MTU known on the way");
 		return;
 	}
-	hop_sum(h, "largest IP packet end to end: %u bytes (the sender's interface: %u)", x->mtu,
-		first);
+	if (first)
+		hop_sum(h, "largest IP packet end to end: %u bytes (the sender's interface: %u)", x->mtu,
+			first);
+	else
+		hop_sum(h, "largest IP packet end to end: %u bytes (the sender's interface: unknown)",
+			x->mtu);
 	if (first > x->mtu) {
 		char ev[320], msg[320];
 		snprintf(ev, sizeof(ev), "sender's MTU %u; the path carries %u (encapsulation included)",

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "model/bgp.h"
 #include "model/plural.h"
@@ -492,12 +493,22 @@ void ct_analyze_bird_absent_mode(const struct ct_node *n, const struct ct_netns 
 	if (cn)
 		ct_finding_run(x, NULL, "kubectl", "-n", cn->ns, "logs", cn->name, "-c", "calico-node",
 			       NULL);
-	/* with no BIRD to program them, the kernel's BIRD routes are leftovers */
-	size_t stale = 0;
+	/* with no BIRD to program them, the kernel's BIRD routes are leftovers: those of the
+	 * family it serves. Calico runs BIRD 1.x, one daemon per family, and the one asked is
+	 * bird (IPv4); IPv6 routes are bird6's, not judged here, unless it answered before as
+	 * BIRD 2 (both families in one daemon) */
+	uint8_t fam = n->bgp && n->bgp->status.flavour == CT_BIRD_V2 ? 0 : AF_INET;
+	if (fam && (strstr(why, "bird6") || (n->bgp && strstr(n->bgp->socket, "bird6"))))
+		fam = AF_INET6; /* the socket asked was bird6's */
+	size_t stale = 0, other = 0;
 	for (size_t i = 0; i < ns->routes.n; i++) {
 		const struct ct_route *r = &ns->routes.v[i];
 		if (r->protocol != RTPROT_BIRD || r->table != RT_TABLE_MAIN)
 			continue;
+		if (fam && r->dst.ip.family != fam) {
+			other++;
+			continue;
+		}
 		char d[64], ev[200];
 		ct_prefix_fmt(&r->dst, d, sizeof(d));
 		snprintf(ev, sizeof(ev), "kernel: %s proto bird; no BIRD is running to keep it current", d);
@@ -507,8 +518,10 @@ void ct_analyze_bird_absent_mode(const struct ct_node *n, const struct ct_netns 
 			       ns, "ip", "route", "del", d, "proto", "bird", NULL);
 		stale++;
 	}
-	snprintf(note, len, "BIRD unreachable; %zu kernel %s of protocol bird left", stale,
-		 ct_plural(stale, "route", "routes"));
+	snprintf(note, len, "BIRD unreachable; %zu kernel %s of protocol bird left%s", stale,
+		 ct_plural(stale, "route", "routes"),
+		 !other ? "" : fam == AF_INET ? " (IPv6 ones: bird6's, not judged)"
+					     : " (IPv4 ones: bird's, not judged)");
 }
 
 static void area_sum(struct ct_doctor_area *a, const struct ct_findings *f)

@@ -133,6 +133,25 @@ struct gjob {
 	bool pol_ok;
 };
 
+/* Felix's policy on live node n into pol (once: *pinit says it was read; the Services read
+ * reuses its rulesets); true when it was gathered and its chains followed. */
+static bool read_policy(struct ct_ctx *c, struct ct_node *n, struct ct_policy *pol, char *pinit)
+{
+	ct_policy_init(pol);
+	*pinit = 1;
+	const char *nsp = n->ns.v[0].path;
+	struct ct_err perr = {0};
+	if (ct_policy_gather(pol, nsp[0] ? nsp : NULL, c->o.timeout, &perr) != 0)
+		return false;
+	const char *ifs[256];
+	size_t nif = 0;
+	const struct ct_netns *h = &n->ns.v[0];
+	for (size_t k = 0; k < h->links.n && nif < 256; k++)
+		if (ct_is_workload(&c->o.prefixes, h->links.v[k].name))
+			ifs[nif++] = h->links.v[k].name;
+	return ct_policy_follow(pol, ifs, nif) == 0;
+}
+
 static void gather_node(struct gjob *j)
 {
 	struct ct_node *n = j->n;
@@ -156,21 +175,9 @@ static void gather_node(struct gjob *j)
 		if (ct_bgp_gather(n, &g, &berr) < 0)
 			snprintf(n->bgp_error, sizeof(n->bgp_error), "%s", berr.msg);
 	}
-	if (!j->pol)
+	if (!j->pol || *j->pinit) /* not wanted, or read already (with the Services) */
 		return;
-	ct_policy_init(j->pol);
-	*j->pinit = 1;
-	const char *nsp = n->ns.v[0].path;
-	struct ct_err perr = {0};
-	if (ct_policy_gather(j->pol, nsp[0] ? nsp : NULL, j->c->o.timeout, &perr) == 0) {
-		const char *ifs[256];
-		size_t nif = 0;
-		const struct ct_netns *h = &n->ns.v[0];
-		for (size_t k = 0; k < h->links.n && nif < 256; k++)
-			if (ct_is_workload(&j->c->o.prefixes, h->links.v[k].name))
-				ifs[nif++] = h->links.v[k].name;
-		j->pol_ok = ct_policy_follow(j->pol, ifs, nif) == 0;
-	}
+	j->pol_ok = read_policy(j->c, n, j->pol, j->pinit);
 }
 
 static uint8_t proto_of(const char *p, uint8_t family)
@@ -183,9 +190,12 @@ static uint8_t proto_of(const char *p, uint8_t family)
 }
 
 /* The Services of node sn (live: kube-proxy's rules read in its namespace; snapshot: what
- * the model holds, IPVS addresses and eBPF). 0, or -1 when a live namespace cannot be
- * entered (err set). */
-static int read_services(struct ct_ctx *c, struct ct_node *n, struct ct_svcs *s, struct ct_err *err)
+ * the model holds, IPVS addresses and eBPF). On a live node the policy read (pol, *pinit,
+ * *pol_ok: read_policy's) comes first and its rulesets are the Services' too: the
+ * `*tables-save` commands run once. 0, or -1 when a live namespace cannot be entered (err
+ * set). */
+static int read_services(struct ct_ctx *c, struct ct_node *n, struct ct_svcs *s,
+			 struct ct_policy *pol, char *pinit, bool *pol_ok, struct ct_err *err)
 {
 	if (strcmp(n->source, "live")) {
 		if (n->ns.n)
@@ -194,7 +204,9 @@ static int read_services(struct ct_ctx *c, struct ct_node *n, struct ct_svcs *s,
 		return 0;
 	}
 	const char *nsp = n->ns.n ? n->ns.v[0].path : "";
-	return ct_svc_gather(s, nsp[0] ? nsp : NULL, c->o.timeout, err);
+	if (!*pinit)
+		*pol_ok = read_policy(c, n, pol, pinit);
+	return ct_svc_gather_from_policy(s, pol, nsp[0] ? nsp : NULL, c->o.timeout, err);
 }
 
 /* What says that a node's Services cannot be read, or NULL. */
@@ -978,9 +990,11 @@ int cmd_path(struct ct_ctx *c)
 	const struct ct_svc *sv = NULL;
 	const char *svc_why = NULL;
 	int svc_node = q.src.node >= 0 ? q.src.node : 0;
+	bool svc_pol_ok = false; /* the policy read the Services read made on svc_node */
 	if (c->o.to_backend || q.dst.node < 0 || q.dst.is_node) {
 		struct ct_err serr = {0};
-		if (read_services(c, ct_cluster_node(&cl, svc_node), &svcs, &serr) == 0) {
+		if (read_services(c, ct_cluster_node(&cl, svc_node), &svcs, &pols[svc_node],
+				  &pinit[svc_node], &svc_pol_ok, &serr) == 0) {
 			uint8_t sp = c->o.proto && strcmp(c->o.proto, "icmp")
 					     ? ct_svc_proto_parse(c->o.proto)
 					     : 0;
@@ -1046,8 +1060,9 @@ int cmd_path(struct ct_ctx *c)
 			}
 		j->pol = (int)i == q.src.node || (int)i == q.dst.node ? &pols[i] : NULL;
 		j->pinit = &pinit[i];
+		j->pol_ok = (int)i == svc_node && svc_pol_ok;
 		gather_node(j);
-		if (j->pol_ok)
+		if (j->pol && j->pol_ok)
 			polp[i] = &pols[i];
 	}
 	free(jobs);

@@ -168,6 +168,12 @@ struct ct_bgp {
 
 void ct_bgp_init(struct ct_bgp *b);
 void ct_bgp_free(struct ct_bgp *b);
+/* The one address family a BIRD 1.x daemon serves (BIRD 1.x runs one daemon per
+ * family: `bird` for IPv4, `bird6` for IPv6, each with its own socket): AF_INET
+ * or AF_INET6 when b is a 1.x BIRD whose peers (else routes) are all of that
+ * family; 0 when it serves both (BIRD 2) or nothing tells. Routes of the other
+ * family are the other daemon's: this one's answers cannot judge them. */
+uint8_t ct_bgp_family(const struct ct_bgp *b);
 
 /* The interned copy of a (equal contents, same pointer) in b; NULL when out of
  * memory. It lives as long as b. */

@@ -330,6 +330,30 @@ void ct_bgp_init(struct ct_bgp *b)
 	memset(b, 0, sizeof(*b));
 }
 
+uint8_t ct_bgp_family(const struct ct_bgp *b)
+{
+	uint8_t fam = 0;
+	if (!b || b->status.flavour != CT_BIRD_V1)
+		return 0;
+	for (size_t i = 0; i < b->n_peers; i++) {
+		uint8_t f = b->peers[i].neighbor.family;
+		if (f != AF_INET && f != AF_INET6)
+			continue;
+		if (fam && f != fam)
+			return 0;
+		fam = f;
+	}
+	if (fam)
+		return fam;
+	for (size_t i = 0; i < b->n_routes; i++) {
+		uint8_t f = b->routes[i].dst.ip.family;
+		if (fam && f != fam)
+			return 0;
+		fam = f;
+	}
+	return fam;
+}
+
 static void rattrs_free(struct ct_bgp_rattrs *t);
 
 void ct_bgp_free(struct ct_bgp *b)

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "model/policy.h"
 #include "probes/inns.h"
 #include "probes/pods_exec.h"
 
@@ -190,15 +191,20 @@ out:
 	close(fd);
 }
 
+static void check_ebpf(struct ct_svcs *s)
+{
+	if (if_nametoindex("bpfin.cali")) {
+		s->ebpf = true;
+		s->read[CT_SVC_EBPF] = true;
+	}
+}
+
 static int gather_in(void *arg, struct ct_err *err)
 {
 	(void)err;
 	struct gather_arg *a = arg;
 	struct ct_svcs *s = a->s;
-	if (if_nametoindex("bpfin.cali")) {
-		s->ebpf = true;
-		s->read[CT_SVC_EBPF] = true;
-	}
+	check_ebpf(s);
 	run_save(s, CT_SVC_IPT_LEGACY, "iptables-legacy-save", a->timeout_s);
 	run_save(s, CT_SVC_IPT_LEGACY, "ip6tables-legacy-save", a->timeout_s);
 	run_save(s, CT_SVC_IPT_NFT, "iptables-nft-save", a->timeout_s);
@@ -206,6 +212,52 @@ static int gather_in(void *arg, struct ct_err *err)
 	run_nft(s);
 	run_ipvs(s);
 	return 0;
+}
+
+/* what the policy read left out: kube-proxy's nftables tables, IPVS, eBPF */
+static int gather_rest_in(void *arg, struct ct_err *err)
+{
+	(void)err;
+	struct gather_arg *a = arg;
+	check_ebpf(a->s);
+	run_nft(a->s);
+	run_ipvs(a->s);
+	return 0;
+}
+
+/* One ruleset of the policy read, as run_save would have read it. */
+static void from_policy(struct ct_svcs *s, int src, const struct ct_policy *p, int b)
+{
+	static const char *const bins[CT_POL_NBACKENDS] = {
+		[CT_POL_IPT_LEGACY] = "iptables-legacy-save",
+		[CT_POL_IPT_NFT] = "iptables-nft-save",
+		[CT_POL_IP6T_LEGACY] = "ip6tables-legacy-save",
+		[CT_POL_IP6T_NFT] = "ip6tables-nft-save",
+	};
+	struct ct_err e = {0};
+	if (p->error[b][0])
+		set_error(s, src, p->error[b], NULL);
+	else if (ct_svc_from_ipt(s, &p->rs[b], src, &e) < 0)
+		set_error(s, src, bins[b], e.msg);
+	else
+		s->read[src] = true;
+}
+
+int ct_svc_gather_from_policy(struct ct_svcs *s, const struct ct_policy *p,
+			      const char *netns_spec, double timeout_s, struct ct_err *err)
+{
+	if (p->no_cap || !have_net_admin()) {
+		s->no_cap = true;
+		return 0;
+	}
+	from_policy(s, CT_SVC_IPT_LEGACY, p, CT_POL_IPT_LEGACY);
+	from_policy(s, CT_SVC_IPT_LEGACY, p, CT_POL_IP6T_LEGACY);
+	from_policy(s, CT_SVC_IPT_NFT, p, CT_POL_IPT_NFT);
+	from_policy(s, CT_SVC_IPT_NFT, p, CT_POL_IP6T_NFT);
+	struct gather_arg a = {s, timeout_s};
+	int rc = ct_netns_run(netns_spec, gather_rest_in, &a, err);
+	ct_svcs_finish(s);
+	return rc;
 }
 
 int ct_svc_gather(struct ct_svcs *s, const char *netns_spec, double timeout_s, struct ct_err *err)

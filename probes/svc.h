@@ -29,4 +29,15 @@
  */
 int ct_svc_gather(struct ct_svcs *s, const char *netns_spec, double timeout_s, struct ct_err *err);
 
+/*
+ * The same, for a namespace whose policy was just read (ct_policy_gather on the same
+ * netns_spec): the Services of the rulesets that read already holds (its iptables-legacy,
+ * iptables-nft, ip6tables-legacy and ip6tables-nft ones, through ct_svc_from_ipt; a backend
+ * that failed there fails here with its reason), so that no `*tables-save` runs twice; only
+ * kube-proxy's nftables tables, /proc/net/ip_vs and kube-ipvs0 are read in the namespace.
+ */
+struct ct_policy;
+int ct_svc_gather_from_policy(struct ct_svcs *s, const struct ct_policy *p,
+			      const char *netns_spec, double timeout_s, struct ct_err *err);
+
 #endif

@@ -13,7 +13,8 @@
 #           caliA` (prod/db-3's address from the underlay's gateway: a source that is not the
 #           pod's, for the reverse-path check);
 #   node B, when B is not A: `DST from SRC iif IIF` with IIF the device the packet arrives on
-#           there (eth0 in BGP modes, vxlan.calico, tunl0), and `DST`.
+#           there (eth0 in BGP modes, vxlan.calico, tunl0; for IPv6, which crosses nodes too:
+#           vxlan-v6.calico in vxlan mode, eth0 in the others), and `DST`.
 # Each node's queries go, in one process each, to the kernel (`ip -j -force -batch`: `route get
 # ARGS` and `route get fibmatch ARGS`, in the node's namespace) and to the model (rtnltool batch
 # on the node's snapshot). They agree when
@@ -42,12 +43,15 @@ TMPD=$(mktemp -d /tmp/ct-agree.XXXXXX) || bail "mktemp"
 
 FAULTS="shadow shadowrule route calidown nogw noforward"
 
-# the device a packet from another node arrives on, per mode
+# the device a packet from another node arrives on, per mode and family (4, 6): IPv6 crosses
+# vxlan-v6.calico in vxlan mode, and the underlay natively in the others (tunl0 has no IPv6)
 in_dev() {
-	case "$1" in
-	bgp | bgp2) echo eth0 ;;
-	vxlan) echo vxlan.calico ;;
-	ipip) echo tunl0 ;;
+	case "$1/$2" in
+	bgp*) echo eth0 ;;
+	vxlan/6) echo vxlan-v6.calico ;;
+	vxlan/*) echo vxlan.calico ;;
+	ipip/6) echo eth0 ;;
+	ipip/*) echo tunl0 ;;
 	esac
 }
 
@@ -75,7 +79,7 @@ queries() {
 					echo "$dst from $src iif $(lab_var "LAB_POD_${i}_VETH")"
 					echo "$dst"
 				elif [ "$b" = "$k" ]; then
-					echo "$dst from $src iif $(in_dev "$mode")"
+					echo "$dst from $src iif $(in_dev "$mode" "${fam:-4}")"
 					echo "$dst"
 				fi
 			done
@@ -260,6 +264,27 @@ check_fault_seen() {
 	fi
 }
 
+# cross6 MODE: on every node, the kernel forwards each pod's IPv6 packet to every pod of the
+# other nodes (a unicast route, no error) and its lookups, checked above, cross nodes: the lab
+# programs IPv6 between nodes
+cross6() {
+	local mode=$1 k blk n bad
+	[ -n "$LAB_POD_1_IP6" ] || return 0
+	for k in 1 2 3; do
+		blk=$(lab_var "LAB_N${k}_BLOCK6")
+		blk=${blk%%::/*}:
+		n=$(paste -d'|' "$TMPD/$mode-healthy-n$k.q" "$TMPD/$mode-healthy-n$k.k" |
+			awk -F'|' -v b="$blk" '{ split($1, w, " ") } w[1] ~ /:/ && index(w[1], b) != 1 && $1 ~ / iif cali/' |
+			tee "$TMPD/$mode-cross6-n$k" | wc -l)
+		bad=$(grep -v '|type=unicast ' "$TMPD/$mode-cross6-n$k")
+		if [ "$n" -ge 8 ] && [ -z "$bad" ]; then
+			ok "$mode: n$k forwards its pods' IPv6 packets to the other nodes' pods ($n pairs, kernel)"
+		else
+			not_ok "$mode: n$k forwards its pods' IPv6 packets to the other nodes' pods" "$n pairs; refused: $bad"
+		fi
+	done
+}
+
 for mode in ${LAB_MODES:-bgp vxlan}; do
 	t0=$(now_ms)
 	if ! lab_up "$mode"; then
@@ -267,6 +292,7 @@ for mode in ${LAB_MODES:-bgp vxlan}; do
 		continue
 	fi
 	check_state "$mode" healthy
+	cross6 "$mode"
 	for f in $FAULTS; do
 		if ! lab_fault "$f" on; then
 			not_ok "$mode: fault $f on"

@@ -173,6 +173,35 @@ is "... reverse nodes as the kernel walks them back" \
 is "... it arrives at the backend's pod on n2" \
 	"$(jq -r '[.hops[] | select(.direction == "forward" and .kind == "pod_ingress") | .node] | join(" ")' <<<"$out" 2>&1)" n2
 
+# ---- one read of the rulesets: with --to-backend, the Services and Felix's policy of n1 (the
+# source's node) both come from one run of each `*tables-save`. Wrappers first on PATH log
+# each run with the network namespace it ran in (the kernel's inode), then run the real one.
+WRAP=$(mktemp -d /tmp/ctsvcwrap.XXXXXX) || bail "mktemp"
+at_exit "rm -rf '$WRAP'"
+SAVES="iptables-legacy-save iptables-nft-save ip6tables-legacy-save ip6tables-nft-save"
+for b in $SAVES; do
+	real=$(command -v "$b") || continue
+	printf '#!/bin/sh\necho "%s $(readlink /proc/self/ns/net)" >>"%s/log"\nexec "%s" "$@"\n' \
+		"$b" "$WRAP" "$real" >"$WRAP/$b"
+	chmod +x "$WRAP/$b"
+done
+: >"$WRAP/log"
+out=$(PATH="$WRAP:$PATH" "$CALTRACE" -j -n "$LAB_N1" --node "n1=$LAB_N1" --node "n2=$LAB_N2" \
+	--node "n3=$LAB_N3" path --proto udp --port 53 --to-backend "$BE1" "$SRC" "$VIP_DNS" 2>&1)
+rc=$?
+is "--to-backend with the wrappers: exit 0" "$rc" 0
+n1net=$(ip netns exec "$LAB_N1" readlink /proc/self/ns/net)
+n2net=$(ip netns exec "$LAB_N2" readlink /proc/self/ns/net)
+for b in $SAVES; do
+	[ -x "$WRAP/$b" ] || continue
+	is "--to-backend: $b runs once in n1 (Services and policy share it)" \
+		"$(grep -cxF "$b $n1net" "$WRAP/log")" 1
+	is "--to-backend: $b runs once in n2 (the backend's node: policy)" \
+		"$(grep -cxF "$b $n2net" "$WRAP/log")" 1
+done
+is "--to-backend: the DNAT hop still lists the backends" \
+	"$(jq -r '[.hops[] | select(.kind == "service")][0].verdict' <<<"$out" 2>&1)" ok
+
 # ---- usage errors: one line, exit 2
 out=$("$CALTRACE" -n "$LAB_N1" --node "n2=$LAB_N2" path --proto udp --port 53 --to-backend "$LAB_POD_4_IP" \
 	"$SRC" "$VIP_DNS" 2>&1)

@@ -1,5 +1,7 @@
 #!/bin/bash
 # `caltrace path SRC DST` on a lab per mode (bgp, vxlan and ipip; LAB_MODES when given):
+#  - IPv6 across nodes (bird6 in bgp, vxlan-v6.calico in vxlan, native in ipip): each hop of
+#    two pairs against the kernel (ip -6 route get, ip -j -6 neigh, bridge -j fdb);
 #  - healthy: same node, cross node, IPv4 and IPv6 pairs give every hop ok both ways, and the
 #    nodes of the forward path are the nodes of the kernel's own walk (`ip route get DST from
 #    SRC iif DEV` node by node, the next node the one whose underlay or tunnel address is the
@@ -48,15 +50,86 @@ kernel_walk() {
 		case "$dev" in cali*) break ;; esac
 		k=""
 		for r in 1 2 3; do
-			[ "$gw" = "$(lab_var "LAB_N${r}_IP")" ] || [ "$gw" = "$(lab_var "LAB_N${r}_TUN_IP")" ] && k=$r
+			case "$gw" in
+			"$(lab_var "LAB_N${r}_IP")" | "$(lab_var "LAB_N${r}_TUN_IP")") k=$r ;;
+			"$(lab_var "LAB_N${r}_IP6")" | "$(lab_var "LAB_N${r}_TUN_IP6")") k=$r ;;
+			esac
 		done
 		[ -n "$k" ] || {
 			echo "${seq# } via $gw"
 			return
 		}
-		case "$LAB_MODE" in vxlan) iif=vxlan.calico ;; ipip) iif=tunl0 ;; *) iif=eth0 ;; esac
+		iif=$(arrival_dev "$fam")
 	done
 	echo "${seq# }"
+}
+
+# the device a packet from another node arrives on (family 4 or 6): IPv6 crosses vxlan-v6.calico
+# in vxlan mode and the underlay natively otherwise (tunl0 carries no IPv6)
+arrival_dev() {
+	case "$LAB_MODE/$1" in
+	vxlan/6) echo vxlan-v6.calico ;;
+	vxlan/*) echo vxlan.calico ;;
+	ipip/4) echo tunl0 ;;
+	*) echo eth0 ;;
+	esac
+}
+
+# hop_sum DIR KIND NODE: that hop's "subject|summary" in $out
+hop_sum() {
+	jq -r --arg d "$1" --arg k "$2" --arg n "$3" \
+		'[.hops[] | select(.direction == $d and .kind == $k and (.node // "-") == $n)][0]
+		 | if . == null then "none" else "\(.subject)|\(.summary)" end' <<<"$out" 2>/dev/null
+}
+
+# has LABEL HAYSTACK NEEDLE: ok when NEEDLE is in HAYSTACK
+has() {
+	case "$2" in *"$3"*) ok "$1" ;; *) not_ok "$1" "'$3' is not in: $2" ;; esac
+}
+
+# path6_oracle S D: the forward IPv6 path from pod S to pod D on another node, hop by hop against
+# the kernel: node A's forwarding (`ip -6 route get DST from SRC iif caliA`), its egress (the
+# gateway's neighbour entry from `ip -j -6 neigh`, and for VXLAN the FDB entry of its MAC from
+# `bridge -j fdb`), the next node (the one whose IPv6 underlay or VTEP address that is), its
+# arrival device and forwarding (`ip -6 route get ... iif DEV` there) to pod D's cali
+path6_oracle() {
+	local s=$1 d=$2 sip dip a b nsa nsb j gw dev mac fdst got nb iif
+	sip=$(lab_var "LAB_POD_${s}_IP6") dip=$(lab_var "LAB_POD_${d}_IP6")
+	a=$(lab_var "LAB_POD_${s}_NODE") b=$(lab_var "LAB_POD_${d}_NODE")
+	nsa=$(lab_var "LAB_N$a") nsb=$(lab_var "LAB_N$b")
+	# real packets first, so the next hop's neighbour entry exists
+	ip netns exec "$(lab_var "LAB_POD_${s}_NS")" ping -6 -c 2 -i 0.2 -W 2 "$dip" >/dev/null 2>&1 ||
+		diag "$LAB_MODE: ping -6 $sip -> $dip failed"
+	path "$sip" "$dip"
+	is "$LAB_MODE IPv6 $sip -> $dip (n$a -> n$b): exit 0" "$rc" 0
+	j=$(ip -n "$nsa" -6 -j route get "$dip" from "$sip" iif "$(lab_var "LAB_POD_${s}_VETH")")
+	gw=$(jq -r '.[0].gateway // ""' <<<"$j") dev=$(jq -r '.[0].dev // ""' <<<"$j")
+	[ -n "$gw" ] && [ -n "$dev" ] || not_ok "$LAB_MODE IPv6: the kernel's route on n$a" "$j"
+	has "$LAB_MODE IPv6 forward on n$a: via $gw dev $dev, as ip -6 route get says" \
+		"$(hop_sum forward forward "n$a")" "via $gw dev $dev "
+	got=$(hop_sum forward egress "n$a")
+	is "$LAB_MODE IPv6 egress on n$a: device $dev" "${got%%|*}" "$dev"
+	mac=$(ip -n "$nsa" -j -6 neigh show "$gw" dev "$dev" | jq -r '.[0].lladdr // ""')
+	[ -n "$mac" ] || not_ok "$LAB_MODE IPv6: n$a has a neighbour entry for $gw on $dev" "none"
+	has "$LAB_MODE IPv6 egress on n$a: $gw's MAC $mac, as ip -j -6 neigh says" "$got" "$gw lladdr $mac "
+	nb=$gw
+	if [ "$LAB_MODE" = vxlan ]; then
+		fdst=$(ip netns exec "$nsa" bridge -j fdb show dev "$dev" |
+			jq -r --arg m "$mac" '[.[] | select(.mac == $m and .dst != null)][0].dst // ""')
+		[ -n "$fdst" ] || not_ok "$LAB_MODE IPv6: n$a has an FDB entry for $mac on $dev" "none"
+		has "$LAB_MODE IPv6 egress on n$a: FDB dst $fdst, as bridge -j fdb says" "$got" "fdb dst $fdst,"
+		nb=$fdst
+	fi
+	is "$LAB_MODE IPv6: the next node's IPv6 underlay address is $nb" "$(lab_var "LAB_N${b}_IP6")" "$nb"
+	iif=$(arrival_dev 6)
+	is "$LAB_MODE IPv6 ingress on n$b: $iif" "$(hop_sum forward ingress "n$b" | cut -d'|' -f1)" "$iif"
+	j=$(ip -n "$nsb" -6 -j route get "$dip" from "$sip" iif "$iif")
+	dev=$(jq -r '.[0].dev // ""' <<<"$j")
+	is "$LAB_MODE IPv6: the kernel on n$b sends it to pod $d's cali" "$dev" "$(lab_var "LAB_POD_${d}_VETH")"
+	has "$LAB_MODE IPv6 forward on n$b: dev $dev, as ip -6 route get says" \
+		"$(hop_sum forward forward "n$b")" "dev $dev "
+	is "$LAB_MODE IPv6 $sip -> $dip: the pod's own hops ok" \
+		"$(jq -r '[.hops[] | select(.verdict != "ok" and .kind != "route_source") | .kind] | join(" ")' <<<"$out")" ""
 }
 
 # hop_codes DIR KIND NODE: "verdict code,code" of the first such hop in $out
@@ -107,7 +180,7 @@ for mode in $LAB_MODES; do
 	lab_up "$mode" || bail "$mode: lab up"
 
 	# ---- healthy pairs, both directions, against the kernel's walk
-	pairs="1:2:4 1:3:4 3:5:4 6:1:4 1:2:6"
+	pairs="1:2:4 1:3:4 3:5:4 6:1:4 1:2:6 1:3:6 6:1:6"
 	for pr in $pairs; do
 		IFS=: read -r s d fam <<<"$pr"
 		if [ "$fam" = 6 ]; then
@@ -118,7 +191,10 @@ for mode in $LAB_MODES; do
 		fi
 		path "$sip" "$dip"
 		is "$mode healthy $sip -> $dip: exit 0" "$rc" 0
-		bad=$(jq -r '[.hops[] | select(.verdict != "ok") | "\(.direction) \(.kind) \(.node) \(.verdict)"] | join("; ")' <<<"$out" 2>&1)
+		# BIRD 1.x: caltrace asks bird (IPv4); IPv6 routes are bird6's, said to be not asked
+		bad=$(jq -r '[.hops[] | select(.verdict != "ok")
+			| select((.kind == "route_source" and .verdict == "unknown" and (.summary | test("from bird6: not asked"))) | not)
+			| "\(.direction) \(.kind) \(.node) \(.verdict)"] | join("; ")' <<<"$out" 2>&1)
 		is "$mode healthy $sip -> $dip: every hop ok both ways" "$bad" ""
 		got=$(jq -r '[.hops[] | select(.direction == "forward" and .kind == "forward") | .node] | join(" ")' <<<"$out")
 		is "$mode healthy $sip -> $dip: forward nodes as the kernel walks them" "$got" \
@@ -127,6 +203,17 @@ for mode in $LAB_MODES; do
 		is "$mode healthy $dip -> $sip: reverse nodes as the kernel walks them" "$got" \
 			"$(kernel_walk "$d" "$s" "$fam")"
 	done
+
+	# ---- IPv6 across nodes, each hop against the kernel
+	if [ -n "$LAB_POD_1_IP6" ]; then
+		path6_oracle 1 3
+		path6_oracle 6 2
+		if [ "$mode" = bgp ]; then
+			path "$LAB_POD_1_IP6" "$LAB_POD_3_IP6"
+			has "bgp IPv6: the route's source is bird6, not asked" "$(hop_sum forward route_source n1)" \
+				"bird6|route $LAB_N2_BLOCK6 proto bird, from bird6: not asked"
+		fi
+	fi
 
 	# ---- a pod by its name, found through its veth
 	out=$("$CALTRACE" -j -n "$LAB_N1" --node "n1=$LAB_N1" --node "n2=$LAB_N2" path \

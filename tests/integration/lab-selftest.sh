@@ -229,11 +229,15 @@ n$k: $s"
 	[ -z "$bad" ] && ok "bgp: birdc shows both Mesh_ sessions Established on every node" ||
 		not_ok "bgp: birdc shows both Mesh_ sessions Established on every node" "${bad#?}"
 	# Calico's rule: the peer with the higher address connects, so n1 only accepts (local port
-	# 179) and n3 only connects (remote port 179); the kernel's sockets say who did what
-	ip179=$(ip netns exec "$LAB_N1" ss -Htn state established '( sport = :179 )' | wc -l)
-	is "bgp: n1 (lowest address) accepted both sessions (ss)" "$ip179" 2
-	ip179=$(ip netns exec "$LAB_N3" ss -Htn state established '( dport = :179 )' | wc -l)
-	is "bgp: n3 (highest address) opened both sessions (ss)" "$ip179" 2
+	# 179) and n3 only connects (remote port 179); the kernel's sockets say who did what (bird's
+	# mesh over IPv4, and bird6's over IPv6 when the lab has IPv6)
+	for fam in 4 6; do
+		[ "$fam" = 6 ] && [ -z "$LAB_N1_IP6" ] && continue
+		ip179=$(ip netns exec "$LAB_N1" ss -"$fam" -Htn state established '( sport = :179 )' | wc -l)
+		is "bgp: n1 (lowest address) accepted both IPv$fam sessions (ss)" "$ip179" 2
+		ip179=$(ip netns exec "$LAB_N3" ss -"$fam" -Htn state established '( dport = :179 )' | wc -l)
+		is "bgp: n3 (highest address) opened both IPv$fam sessions (ss)" "$ip179" 2
+	done
 	bad=""
 	for k in 1 2 3; do
 		routes=$(ip -n "$(lab_var "LAB_N$k")" -j route show proto bird)

@@ -7,7 +7,7 @@
 #        lab.sh fault NAME on|off [PREFIX]
 #                   NAME: proxy_arp route calidown nogw noforward denypolicy pinpeer shadow
 #                   shadowrule; podmtu peernotallowed (vxlan, ipip); badgw (vxlan); encapdrop;
-#                   birdkill peerdisable badas (bgp, bgp2)
+#                   birdkill peerdisable badas asymrp (bgp, bgp2)
 #        lab.sh list                   prefixes of the labs that are up
 #
 # Everything the lab creates carries PREFIX (letters, digits, '-', at most 13 characters;
@@ -57,6 +57,15 @@ NODE_BLOCK=(- 172.168.135.128/26 172.168.195.0/26 172.168.61.64/26)
 NODE_TUN_IP=(- 172.168.135.128 172.168.195.0 172.168.61.64) # vxlan.calico / tunl0 address
 NODE_VTEP_MAC=(- 66:ca:1c:87:80:01 66:ca:1c:c3:00:02 66:ca:1c:3d:40:03)
 NODE_BLOCK6=(- fd00:172:168:1::/122 fd00:172:168:2::/122 fd00:172:168:3::/122)
+# IPv6 (when on): the nodes' underlay addresses on eth0, and in vxlan mode Felix's second VTEP
+# vxlan-v6.calico (VNI 4096, port 4790, IPv6 underlay, MTU 1430: 70 bytes of overhead), the
+# block's first address /128 on it, its own MAC per node
+UNDERLAY6_PLEN=64
+NODE_IP6=(- fd00:192:168:31::201 fd00:192:168:31::202 fd00:192:168:31::203)
+NODE_TUN_IP6=(- fd00:172:168:1:: fd00:172:168:2:: fd00:172:168:3::)
+NODE_VTEP_MAC6=(- 66:ca:1c:87:86:01 66:ca:1c:c3:06:02 66:ca:1c:3d:46:03)
+VXLAN6_PORT=4790
+VXLAN6_DEV=vxlan-v6.calico
 PODS="1 2 3 4 5 6"
 POD_NODE=(- 1 1 2 2 3 3)
 POD_K8S=(- default/web-1 default/db-1 default/web-2 default/db-2 default/web-3 prod/db-3)
@@ -73,6 +82,11 @@ FAULT_BADAS_NODE=3  # badas: n3 expects ...
 FAULT_BADAS_PEER=1  # ... n1 to be in ...
 BAD_AS=64513        # ... this AS
 BGP_FAULTS="birdkill peerdisable badas"
+# asymrp: a second underlay link between n1 and n2 (eth1 in both, addresses inside the lab), n2's
+# route back to the first half of n1's block (web-1 and db-1) over it, strict rp_filter on n2
+ASYM_NET=192.168.32
+ASYM_A=1 # the pods of this node send ...
+ASYM_B=2 # ... to this node, whose return leaves by eth1
 
 # ---------------------------------------------------------------- helpers
 say() { [ "${LAB_QUIET:-0}" = 1 ] || echo "lab: $*" >&2; }
@@ -272,6 +286,74 @@ birdc_to() {
 	"$(lab_birdc)" -s "$(bird_sock "$k")" "$@"
 }
 
+# ---- bird6: mode bgp with IPv6 on runs the system's bird6 (BIRD 1.x has one daemon per address
+# family) next to bird in every node, with its own configuration (tests/lab/bird6.cfg.in), log,
+# control socket and pid file in the state folder; its mesh peers the nodes' IPv6 underlay
+# addresses and exports each node's /122 block. (bgp2 gets no IPv6 routes between nodes.)
+bird6_cfg() { echo "$(lab_dir)/bird6-n$1.cfg"; }
+bird6_sock() { echo "$(lab_dir)/bird6-n$1.ctl"; }
+bird6_pidfile() { echo "$(lab_dir)/bird6-n$1.pid"; }
+bird6_on() { [ "$(mode_of)" = bgp ] && ipv6_on; }
+
+bird6_write_cfg() {
+	local k=$1 r mesh="" tmpl
+	for r in $NODES; do
+		[ "$r" = "$k" ] && continue
+		mesh+="
+# For peer /host/node$r/ip_addr_v6
+protocol bgp Mesh_${NODE_IP6[$r]//:/_} from bgp_template {
+  neighbor ${NODE_IP6[$r]} as $AS;
+  source address ${NODE_IP6[$k]};  # The local address we use for the TCP connection"
+		if [[ "${NODE_IP6[$r]}" > "${NODE_IP6[$k]}" ]]; then
+			mesh+="
+  passive on; # Mesh is unidirectional, peer will connect to us."
+		fi
+		mesh+="
+  graceful restart time 120;
+}
+"
+	done
+	tmpl=$(<"$LAB_HERE/bird6.cfg.in")
+	tmpl=${tmpl//@NODE@/n$k}
+	tmpl=${tmpl//@NODE_IP@/${NODE_IP[$k]}}
+	tmpl=${tmpl//@NODE_IP6@/${NODE_IP6[$k]}}
+	tmpl=${tmpl//@BLOCK6@/${NODE_BLOCK6[$k]}}
+	tmpl=${tmpl//@POOL6@/$POOL6}
+	tmpl=${tmpl//@AS@/$AS}
+	tmpl=${tmpl//@LOG@/$(lab_dir)/bird6-n$k.log}
+	tmpl=${tmpl//@MESH@/$mesh}
+	printf '%s\n' "$tmpl" >"$(bird6_cfg "$k").tmp"
+	bird6 -p -c "$(bird6_cfg "$k").tmp" || die "bird6 rejects $(bird6_cfg "$k").tmp"
+	mv "$(bird6_cfg "$k").tmp" "$(bird6_cfg "$k")"
+}
+
+bird6_start() {
+	local k=$1 i
+	rm -f "$(bird6_pidfile "$k")"
+	ip netns exec "$(node_ns "$k")" bird6 -c "$(bird6_cfg "$k")" -s "$(bird6_sock "$k")" \
+		-P "$(bird6_pidfile "$k")" </dev/null >>"$(lab_dir)/bird6-n$k.log" 2>&1 ||
+		die "bird6 did not start in $(node_ns "$k") (see $(lab_dir)/bird6-n$k.log)"
+	for i in $(seq 50); do
+		[ -s "$(bird6_pidfile "$k")" ] && return 0
+		sleep 0.1
+	done
+	die "bird6 in $(node_ns "$k") wrote no pid file"
+}
+
+# bird6's mesh Established, its blackhole and the other nodes' /122 blocks in the kernel
+bgp6_node_ready() {
+	local k=$1 r est routes
+	est=$(birdc6 -s "$(bird6_sock "$k")" show protocols 2>/dev/null | grep -c '^Mesh_.*Established') ||
+		return 1
+	[ "$est" = 2 ] || return 1
+	routes=$(ip -n "$(node_ns "$k")" -6 route show proto bird) || return 1
+	grep -qE "^blackhole ${NODE_BLOCK6[$k]}( |$)" <<<"$routes" || return 1
+	for r in $NODES; do
+		[ "$r" = "$k" ] && continue
+		grep -q "^${NODE_BLOCK6[$r]} via ${NODE_IP6[$r]} dev eth0 " <<<"$routes" || return 1
+	done
+}
+
 # all of n's mesh sessions Established, its own blackhole and the other blocks in the kernel
 # (BIRD 2 adds "metric 32" to its kernel routes)
 bgp_node_ready() {
@@ -284,6 +366,7 @@ bgp_node_ready() {
 		[ "$r" = "$k" ] && continue
 		grep -q "^${NODE_BLOCK[$r]} via ${NODE_IP[$r]} dev eth0 " <<<"$routes" || return 1
 	done
+	if bird6_on; then bgp6_node_ready "$k"; fi
 }
 
 bgp_wait() {
@@ -298,6 +381,10 @@ bgp_wait() {
 				echo "--- $(node_ns "$k"): birdc show protocols; ip route show proto bird" >&2
 				birdc_to "$k" show protocols >&2 || true
 				ip -n "$(node_ns "$k")" route show proto bird >&2 || true
+				if bird6_on; then
+					birdc6 -s "$(bird6_sock "$k")" show protocols >&2 || true
+					ip -n "$(node_ns "$k")" -6 route show proto bird >&2 || true
+				fi
 			done
 			die "BGP mesh not ready after ${LAB_BGP_TIMEOUT}s"
 		fi
@@ -352,6 +439,7 @@ up_node() {
 	ip -n "$sw" link set "$port" master "${P}br" up
 	ip -n "$ns" link set eth0 address "${NODE_MAC[$k]}" up
 	ip -n "$ns" addr add "${NODE_IP[$k]}/$UNDERLAY_PLEN" dev eth0
+	if ipv6_on; then ip -n "$ns" addr add "${NODE_IP6[$k]}/$UNDERLAY6_PLEN" dev eth0 nodad; fi
 	# without a default route the node never proxy-answers for 169.254.1.1
 	ip -n "$ns" route add default via "$GW" dev eth0
 }
@@ -395,6 +483,22 @@ up_vxlan() {
 			onlink proto 80
 	done
 	ip -n "$ns" route add blackhole "${NODE_BLOCK[$k]}" proto 80
+	ipv6_on || return 0
+	# IPv6 as Felix programs it: a second VTEP over the IPv6 underlay
+	ip -n "$ns" link add "$VXLAN6_DEV" address "${NODE_VTEP_MAC6[$k]}" mtu 1430 type vxlan \
+		id "$VNI" dstport "$VXLAN6_PORT" local "${NODE_IP6[$k]}" dev eth0 nolearning
+	ip -n "$ns" link set "$VXLAN6_DEV" up
+	ip -n "$ns" addr add "${NODE_TUN_IP6[$k]}/128" dev "$VXLAN6_DEV" nodad
+	for r in $NODES; do
+		[ "$r" = "$k" ] && continue
+		ip -n "$ns" -6 neigh add "${NODE_TUN_IP6[$r]}" lladdr "${NODE_VTEP_MAC6[$r]}" \
+			dev "$VXLAN6_DEV" nud permanent
+		ip netns exec "$ns" bridge fdb add "${NODE_VTEP_MAC6[$r]}" dev "$VXLAN6_DEV" \
+			dst "${NODE_IP6[$r]}" self permanent
+		ip -n "$ns" -6 route add "${NODE_BLOCK6[$r]}" via "${NODE_TUN_IP6[$r]}" dev "$VXLAN6_DEV" \
+			onlink proto 80
+	done
+	ip -n "$ns" -6 route add blackhole "${NODE_BLOCK6[$k]}" proto 80
 }
 
 # does this kernel create ipip links? (tried in a scratch namespace, never in the host's)
@@ -435,6 +539,14 @@ up_ipip() {
 		ip -n "$ns" route add "${NODE_BLOCK[$r]}" via "${NODE_IP[$r]}" dev tunl0 onlink proto 80
 	done
 	ip -n "$ns" route add blackhole "${NODE_BLOCK[$k]}" proto 80
+	ipv6_on || return 0
+	# tunl0 carries no IPv6: Calico routes it natively between nodes (calico-node's bird6 would
+	# program these; this mode runs no BIRD, so they are static, via each peer's IPv6 underlay)
+	for r in $NODES; do
+		[ "$r" = "$k" ] && continue
+		ip -n "$ns" -6 route add "${NODE_BLOCK6[$r]}" via "${NODE_IP6[$r]}" dev eth0 proto static
+	done
+	ip -n "$ns" -6 route add blackhole "${NODE_BLOCK6[$k]}" proto static
 }
 
 # ---------------------------------------------------------------- commands
@@ -451,6 +563,10 @@ cmd_up() {
 	if [ "$mode" = bgp ]; then
 		command -v bird >/dev/null && command -v birdc >/dev/null ||
 			DIE_RC=3 die "BIRD 1.6 is missing (apt-get install bird, or make deps)"
+		if [ "${LAB_IPV6:-1}" = 1 ] && [ -d /proc/sys/net/ipv6 ]; then
+			command -v bird6 >/dev/null && command -v birdc6 >/dev/null ||
+				DIE_RC=3 die "bird6 is missing (Debian's bird package has it; or LAB_IPV6=0)"
+		fi
 	fi
 	for ns in $(all_ns); do
 		ns_exists "$ns" && DIE_RC=3 die "namespace '$ns' exists already; run: lab.sh down $P"
@@ -488,6 +604,10 @@ cmd_up() {
 	v6=0
 	ipv6_on && v6=1
 	echo "$v6" >"$(lab_dir)/ipv6"
+	# Calico gives the workloads the smallest MTU of the encapsulations in use: with IPv6 VXLAN
+	# (vxlan-v6.calico, 70 bytes of overhead) that is 1430
+	if [ "$mode" = vxlan ] && [ "$v6" = 1 ]; then mtu=1430; fi
+	echo "$mtu" >"$(lab_dir)/pod-mtu"
 
 	for ns in $(sw_ns) $(for k in $NODES; do node_ns "$k"; done) \
 		$(for i in $PODS; do pod_ns "$i"; done); do
@@ -503,7 +623,9 @@ cmd_up() {
 	case "$mode" in
 	bgp | bgp2)
 		for k in $NODES; do bird_write_cfg "$k"; done
+		if bird6_on; then for k in $NODES; do bird6_write_cfg "$k"; done; fi
 		for k in $NODES; do bird_start "$k"; done
+		if bird6_on; then for k in $NODES; do bird6_start "$k"; done; fi
 		bgp_wait
 		;;
 	vxlan)
@@ -561,7 +683,7 @@ cmd_down() {
 	# 0. the nodes file first: nothing reads a lab that is going away
 	rm -f -- "$(nodes_file)" "$(nodes_file).tmp"
 	# 1. the daemons the lab started, by pid file (checked: alive and started by this lab)
-	for f in "$dir"/bird-n*.pid "$dir"/tunencap-n*.pid; do
+	for f in "$dir"/bird-n*.pid "$dir"/bird6-n*.pid "$dir"/tunencap-n*.pid; do
 		[ -f "$f" ] || continue
 		pid=$(cat "$f" 2>/dev/null || true)
 		pid_ours "$pid" || continue
@@ -634,6 +756,7 @@ cmd_env() {
 		q "LAB_N${k}_MAC" "${NODE_MAC[$k]}"
 		q "LAB_N${k}_BLOCK" "${NODE_BLOCK[$k]}"
 		q "LAB_N${k}_BLOCK6" "$(v6 "${NODE_BLOCK6[$k]}")"
+		q "LAB_N${k}_IP6" "$(v6 "${NODE_IP6[$k]}")"
 		q "LAB_N${k}_PODS" "${pods# }"
 		q "LAB_N${k}_POD_IDS" "$(for i in $PODS; do [ "${POD_NODE[$i]}" = "$k" ] && echo "$i"; done | xargs)"
 		q "LAB_N${k}_PEER" "Mesh_${NODE_IP[$k]//./_}" # how the other nodes name their session to it
@@ -642,11 +765,15 @@ cmd_env() {
 			q "LAB_N${k}_BIRD_SOCK" "$(bird_sock "$k")"
 			q "LAB_N${k}_BIRD_PIDFILE" "$(bird_pidfile "$k")"
 			q "LAB_N${k}_BIRD_CFG" "$(bird_cfg "$k")"
+			if bird6_on; then q "LAB_N${k}_BIRD6_SOCK" "$(bird6_sock "$k")"; fi
 			;;
 		vxlan)
 			q "LAB_N${k}_TUN_DEV" vxlan.calico
 			q "LAB_N${k}_TUN_IP" "${NODE_TUN_IP[$k]}"
 			q "LAB_N${k}_VTEP_MAC" "${NODE_VTEP_MAC[$k]}"
+			q "LAB_N${k}_TUN_DEV6" "$(v6 "$VXLAN6_DEV")"
+			q "LAB_N${k}_TUN_IP6" "$(v6 "${NODE_TUN_IP6[$k]}")"
+			q "LAB_N${k}_VTEP_MAC6" "$(v6 "${NODE_VTEP_MAC6[$k]}")"
 			;;
 		ipip)
 			q "LAB_N${k}_TUN_DEV" tunl0
@@ -806,7 +933,7 @@ cmd_fault() {
 		felix_policy "${POD_NODE[$FAULT_POD]}" deny "$state"
 		;;
 	podmtu/on | podmtu/off) # the pod's veth, both ends, at the underlay's MTU (over the tunnel's limit)
-		case "$mode" in vxlan) k=1450 ;; ipip) k=1480 ;; *) DIE_RC=2 die "fault podmtu needs a lab in vxlan or ipip mode (this one: $mode)" ;; esac
+		case "$mode" in vxlan | ipip) k=$(cat "$(lab_dir)/pod-mtu") ;; *) DIE_RC=2 die "fault podmtu needs a lab in vxlan or ipip mode (this one: $mode)" ;; esac
 		[ "$state" = on ] && k=$(ip -n "$node" -j link show dev eth0 | sed -n 's/.*"mtu":\([0-9]*\).*/\1/p')
 		ip -n "$node" link set dev "$cali" mtu "$k"
 		ip -n "$(pod_ns "$FAULT_POD")" link set dev eth0 mtu "$k"
@@ -851,7 +978,25 @@ cmd_fault() {
 		is_bgp_mode "$mode" || DIE_RC=2 die "fault $name needs a lab in bgp or bgp2 mode (this one: $mode)"
 		fault_bgp "$name" "$state"
 		;;
-	*) DIE_RC=2 die "unknown fault '$name' (proxy_arp route calidown nogw noforward denypolicy birdkill peerdisable badas podmtu badgw pinpeer shadow shadowrule encapdrop peernotallowed)" ;;
+	asymrp/on) # n2 answers n1's pods by another link than theirs arrive on, rp_filter strict
+		is_bgp_mode "$mode" || DIE_RC=2 die "fault asymrp needs a lab in bgp or bgp2 mode (this one: $mode)"
+		local na nb
+		na=$(node_ns "$ASYM_A") nb=$(node_ns "$ASYM_B")
+		ip -n "$na" link show eth1 >/dev/null 2>&1 || ip -n "$na" link add eth1 type veth peer name eth1 netns "$nb"
+		ip -n "$na" addr replace "$ASYM_NET.$((200 + ASYM_A))/24" dev eth1
+		ip -n "$nb" addr replace "$ASYM_NET.$((200 + ASYM_B))/24" dev eth1
+		ip -n "$na" link set eth1 up
+		ip -n "$nb" link set eth1 up
+		# a static /27 (BIRD leaves proto static alone) beats BIRD's /26 via eth0
+		k=${NODE_BLOCK[$ASYM_A]%/*}
+		ip -n "$nb" route replace "$k/27" via "$ASYM_NET.$((200 + ASYM_A))" dev eth1 proto static
+		ns_sysctl "$nb" net/ipv4/conf/all/rp_filter=1 net/ipv4/conf/eth0/rp_filter=1
+		;;
+	asymrp/off)
+		ip -n "$(node_ns "$ASYM_A")" link del eth1 2>/dev/null || true # both ends, and the /27
+		ns_sysctl "$(node_ns "$ASYM_B")" net/ipv4/conf/all/rp_filter=0 net/ipv4/conf/eth0/rp_filter=0
+		;;
+	*) DIE_RC=2 die "unknown fault '$name' (proxy_arp route calidown nogw noforward denypolicy birdkill peerdisable badas asymrp podmtu badgw pinpeer shadow shadowrule encapdrop peernotallowed)" ;;
 	esac
 	fault_mark "$name" "$state"
 	say "fault $name $state in '$P'"

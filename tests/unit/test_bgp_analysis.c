@@ -191,6 +191,43 @@ static void test_kernel_crosscheck(void **state)
 	ct_node_free(&n);
 }
 
+/* BIRD 1.x serves one family per daemon (bird, bird6): the IPv6 proto bird
+ * routes beside an IPv4 bird are bird6's, never its stale routes; BIRD 2
+ * serves both, and judges both. */
+static void test_family(void **state)
+{
+	(void)state;
+	struct ct_node n;
+	struct ct_netns *ns;
+	node_with_bird(&n, &ns);
+	assert_int_equal(ct_bgp_family(n.bgp), 0); /* nothing tells */
+	n.bgp->status.flavour = CT_BIRD_V1;
+	add_peer(n.bgp, "192.168.31.202", "up", "Established", "");
+	add_broute(n.bgp, "172.168.0.64/26", "192.168.31.202");
+	add_kroute(ns, "172.168.0.64/26", "192.168.31.202", RTN_UNICAST);
+	add_kroute(ns, "fd00:172:168:2::/122", "fd00:192:168:31::202", RTN_UNICAST);
+	add_kroute(ns, "172.168.9.0/26", "192.168.31.209", RTN_UNICAST);
+	assert_int_equal(ct_bgp_family(n.bgp), AF_INET);
+	struct ct_findings f;
+	ct_findings_init(&f);
+	assert_int_equal(ct_analyze_bgp(&n, ns, n.bgp, true, NULL, NULL, &f), 0);
+	assert_true(has_code(&f, "bgp_route_stale", "172.168.9.0/26"));
+	assert_false(has_code(&f, "bgp_route_stale", "fd00:172:168:2::/122"));
+	ct_findings_free(&f);
+	/* BIRD 2: one daemon, both families */
+	n.bgp->status.flavour = CT_BIRD_V2;
+	assert_int_equal(ct_bgp_family(n.bgp), 0);
+	ct_findings_init(&f);
+	ct_analyze_bgp(&n, ns, n.bgp, true, NULL, NULL, &f);
+	assert_true(has_code(&f, "bgp_route_stale", "fd00:172:168:2::/122"));
+	ct_findings_free(&f);
+	/* a 1.x daemon with peers of both families: nothing tells which is its own */
+	n.bgp->status.flavour = CT_BIRD_V1;
+	add_peer(n.bgp, "fd00:192:168:31::203", "up", "Established", "");
+	assert_int_equal(ct_bgp_family(n.bgp), 0);
+	ct_node_free(&n);
+}
+
 /* Findings as "code subject" lines, in order. */
 static void findings_text(const struct ct_findings *f, char *out, size_t len)
 {
@@ -472,6 +509,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_causes),
 		cmocka_unit_test(test_kernel_crosscheck),
+		cmocka_unit_test(test_family),
 		cmocka_unit_test(test_stream_match),
 		cmocka_unit_test(test_mesh_large),
 		cmocka_unit_test(test_mesh_incomplete),

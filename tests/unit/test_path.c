@@ -231,6 +231,52 @@ static void test_route_missing(void **st)
 	world_free(&w);
 }
 
+/* B answers A's pods by a second link (eth1) while their packets arrive on eth0, in strict
+ * rp_filter mode there: B's ingress fails with path_rp_filter_asymmetric, whose fix makes
+ * eth0 loose; loose mode (2) passes */
+static void test_rp_filter_asymmetric(void **st)
+{
+	(void)st;
+	struct world w;
+	world_init(&w, true);
+	struct ct_netns *h = &ct_cluster_node(&w.c, 1)->ns.v[0];
+	add_link(h, ETH1, "eth1", true, 1, 0);
+	struct ct_link *l = ct_link_by_name(h, "eth1");
+	l->oper = CT_OPER_UP;
+	l->flags |= 0x10000;
+	add_addr(h, ETH1, "10.0.1.2/24");
+	add_route(h, RTN_UNICAST, "10.0.1.0/24", NULL, ETH1, RT_TABLE_MAIN, 0);
+	add_route(h, RTN_UNICAST, "10.244.1.0/27", "10.0.1.1", ETH1, RT_TABLE_MAIN, 0);
+	l = ct_link_by_name(h, "eth0");
+	l->rp_filter = l->eff_rp_filter = 1;
+	assert_int_equal(ct_netns_index(h), 0);
+	assert_int_equal(ct_path_build(&w.c, &w.q, &w.p), 0);
+	const struct ct_hop *in = find_hop(&w.p, false, CT_HOP_INGRESS, "B");
+	assert_non_null(in);
+	assert_int_equal(in->verdict, CT_HOP_FAIL);
+	assert_true(has_code(in, "path_rp_filter_asymmetric"));
+	const struct ct_finding *x = NULL;
+	for (unsigned i = 0; i < in->n_findings; i++)
+		if (!strcmp(in->findings[i].def->code, "path_rp_filter_asymmetric"))
+			x = &in->findings[i];
+	assert_non_null(x);
+	assert_string_equal(x->run[0], "sysctl -w net.ipv4.conf.eth0.rp_filter=2");
+	assert_non_null(strstr(x->evidence, "rp_filter on eth0: 1 (strict; all 0, eth0 1)"));
+	assert_non_null(strstr(x->evidence, "route back to 10.244.1.2: 10.244.1.0/27 via 10.0.1.1 dev eth1"));
+	const struct ct_hop *f = find_hop(&w.p, false, CT_HOP_FORWARD, "B");
+	assert_true(has_code(f, "path_rp_filter_asymmetric"));
+	/* loose: the packet passes */
+	l->rp_filter = l->eff_rp_filter = 2;
+	ct_path_free(&w.p);
+	ct_path_init(&w.p);
+	assert_int_equal(ct_path_build(&w.c, &w.q, &w.p), 0);
+	in = find_hop(&w.p, false, CT_HOP_INGRESS, "B");
+	assert_non_null(in);
+	assert_false(has_code(in, "path_rp_filter_asymmetric"));
+	assert_int_equal(in->verdict, CT_HOP_OK);
+	world_free(&w);
+}
+
 static void test_wrong_mac(void **st)
 {
 	(void)st;
@@ -538,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_only_local),
 		cmocka_unit_test(test_route_missing),
 		cmocka_unit_test(test_wrong_mac),
+		cmocka_unit_test(test_rp_filter_asymmetric),
 		cmocka_unit_test(test_pod_without_default),
 		cmocka_unit_test(test_mtu_budget),
 		cmocka_unit_test(test_ebpf_unknown),
