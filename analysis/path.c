@@ -1424,7 +1424,14 @@ static void mtu_hop(struct ctx *x, bool rev, const struct ct_path_end *s)
 	else
 		hop_sum(h, "largest IP packet end to end: %u bytes (the sender's interface: unknown)",
 			x->mtu);
-	if (first > x->mtu) {
+	if (first > x->mtu && s->ns <= 0) {
+		/* the node itself sends (its tunnel device's MTU, e.g. vxlan.calico's 1450 where the
+		 * pods have 1430 for IPv6 VXLAN): the hop that is too small is the node's own
+		 * forwarding or the next node's, whose frag-needed reaches the node's kernel, which
+		 * lowers its path MTU; not a workload misconfiguration */
+		hop_ev(h, "the sender is a node: its kernel learns the path MTU of %u from the "
+			  "frag-needed the smaller hop sends", x->mtu);
+	} else if (first > x->mtu) {
 		char ev[320], msg[320];
 		snprintf(ev, sizeof(ev), "sender's MTU %u; the path carries %u (encapsulation included)",
 			 first, x->mtu);

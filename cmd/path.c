@@ -832,7 +832,13 @@ static int tui_probe(void *arg)
 	}
 	struct ct_probe pb;
 	bool open = false;
+	/* p sends the forward probe only: the screen lights the forward hops with the request
+	 * and the reverse hops with its reply (a reverse probe's own drops would be counted
+	 * into the forward probe's policy counters) */
+	bool nr = a->c->o.no_reverse;
+	a->c->o.no_reverse = true;
 	int rc = run_probe(a->c, a->cl, a->q, p, a->pols, &pb, &open);
+	a->c->o.no_reverse = nr;
 	if (open)
 		ct_probe_close(&pb);
 	return rc;
