@@ -133,11 +133,33 @@ struct gjob {
 	bool pol_ok;
 };
 
+/* A snapshot node: the rules it holds (snapshot 1.1) move to j->pol and are followed for its
+ * workloads; an older snapshot holds none (the policy hops say so). */
+static void snapshot_node_policy(struct gjob *j)
+{
+	struct ct_node *n = j->n;
+	if (!j->pol || !n->policy || !n->ns.n)
+		return;
+	*j->pol = *n->policy;
+	free(n->policy);
+	n->policy = NULL;
+	*j->pinit = 1;
+	const char *ifs[256];
+	size_t nif = 0;
+	const struct ct_netns *h = &n->ns.v[0];
+	for (size_t k = 0; k < h->links.n && nif < 256; k++)
+		if (ct_is_workload(&j->c->o.prefixes, h->links.v[k].name))
+			ifs[nif++] = h->links.v[k].name;
+	j->pol_ok = ct_policy_follow(j->pol, ifs, nif) == 0;
+}
+
 static void gather_node(struct gjob *j)
 {
 	struct ct_node *n = j->n;
-	if (strcmp(n->source, "live"))
+	if (strcmp(n->source, "live")) {
+		snapshot_node_policy(j);
 		return;
+	}
 	/* BIRD only where its routes are (or a socket was named): finding a BIRD that is not
 	 * there means scanning every process */
 	bool bird = j->sock != NULL;
@@ -519,6 +541,8 @@ static int run_probe(struct ct_ctx *c, struct ct_cluster *cl, const struct ct_pa
 		if (!pols[i])
 			continue;
 		struct ct_node *n = ct_cluster_node(cl, (int)i);
+		if (strcmp(n->source, "live"))
+			continue; /* a snapshot's counters stay as it recorded them */
 		if (dropped) {
 			char m[128];
 			snprintf(m, sizeof(m),
@@ -664,7 +688,7 @@ static int tui_probe(void *arg)
 	for (size_t i = 0; a->runs && i < a->cl->nodes.n; i++) {
 		struct ct_policy *pol = a->pols[i];
 		const struct ct_node *n = ct_cluster_node(a->cl, (int)i);
-		if (!pol || !n->ns.n)
+		if (!pol || !n->ns.n || strcmp(n->source, "live"))
 			continue;
 		ct_policy_free(pol);
 		ct_policy_init(pol);
