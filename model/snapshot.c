@@ -813,14 +813,11 @@ static int get_ifindex(struct ld *l, json_t *o, const char *w, const char *k, bo
 }
 
 /* A 64-bit counter: an integer >= 0, or a decimal string above INT64_MAX. */
-static int get_u64(struct ld *l, json_t *o, const char *w, const char *k, uint64_t *out)
+static bool u64_val(json_t *v, uint64_t *out)
 {
-	json_t *v = member(l, o, w, k);
-	if (!v)
-		return -1;
 	if (json_is_integer(v) && json_integer_value(v) >= 0) {
 		*out = (uint64_t)json_integer_value(v);
-		return 0;
+		return true;
 	}
 	if (json_is_string(v)) {
 		const char *s = json_string_value(v);
@@ -831,10 +828,20 @@ static int get_u64(struct ld *l, json_t *o, const char *w, const char *k, uint64
 			unsigned long long x = strtoull(s, &end, 10);
 			if (!errno && !*end) {
 				*out = x;
-				return 0;
+				return true;
 			}
 		}
 	}
+	return false;
+}
+
+static int get_u64(struct ld *l, json_t *o, const char *w, const char *k, uint64_t *out)
+{
+	json_t *v = member(l, o, w, k);
+	if (!v)
+		return -1;
+	if (u64_val(v, out))
+		return 0;
 	return fail(l, w, k, "expected an unsigned 64-bit integer");
 }
 
@@ -1553,17 +1560,12 @@ static int opt_str(struct ld *l, json_t *o, const char *w, const char *k, char *
 static int get_pair(struct ld *l, json_t *o, const char *w, const char *k, uint64_t *a,
 		    uint64_t *b)
 {
-	json_t *v = NULL, *t;
+	json_t *v = NULL;
 	if (get_arr(l, o, w, k, &v))
 		return -1;
 	if (json_array_size(v) != 2)
 		return fail(l, w, k, "expected [packets, bytes]");
-	t = json_pack("{sOsO}", "p", json_array_get(v, 0), "b", json_array_get(v, 1));
-	if (!t)
-		return fail(l, w, k, "out of memory");
-	int rc = get_u64(l, t, w, "p", a) || get_u64(l, t, w, "b", b) ? -1 : 0;
-	json_decref(t);
-	if (rc)
+	if (!u64_val(json_array_get(v, 0), a) || !u64_val(json_array_get(v, 1), b))
 		return fail(l, w, k, "expected [packets, bytes] as unsigned 64-bit integers");
 	return 0;
 }
