@@ -102,6 +102,15 @@ if lab_fault denypolicy on; then
 		grep -qx "cali-tw-$LAB_POD_1_VETH rule $rule: DROP end_of_tier, $pk packets" <<<"$ev"
 	is "denypolicy path: the path_policy_denies finding is the live one" \
 		"$(pfind "$out")" "$(pfind "$out_live")"
+	# --probe: real packets from pod 3; n1's counters are the snapshot's and are not read again
+	out=$("$CALTRACE" -j -n "$LAB_N2" --node "n1=@$TMPD/deny.json" --node "n2=$LAB_N2" \
+		--node "n3=$LAB_N3" path --probe --wait 1 "$LAB_POD_3_IP" "$LAB_POD_1_IP" 2>&1)
+	rc=$?
+	is "denypolicy path --probe, n1 from its snapshot: exit 1, nothing received" \
+		"$rc $(json_get "$out" '.probe.received')" "1 0"
+	is "denypolicy path --probe: n1's policy counters neither re-read nor missing" \
+		"$(json_get "$out" '[.probe.moved[]? | select(.node == "n1")] | length') $(json_get "$out" '.probe.missing // "" | test("policy counters of n1")')" \
+		"0 false"
 	lab_fault denypolicy off || not_ok "denypolicy off"
 else
 	not_ok "denypolicy on"
