@@ -162,6 +162,19 @@ else
 	not_ok "peernotallowed on"
 fi
 
+# ---- a workload Felix has not programmed: workload_policy_missing from the snapshot too
+ip -n "$LAB_N1" link add cali0newpod0000 type veth peer name ctnp0
+"$CALTRACE" -n "$LAB_N1" snapshot -o "$TMPD/new.json" 2>/dev/null
+live=$("$CALTRACE" -n "$LAB_N1" -j links)
+from=$("$CALTRACE" --from "$TMPD/new.json" -j links)
+rc=$?
+ip -n "$LAB_N1" link del cali0newpod0000
+is "new workload without chains, links --from: exit 1 and workload_policy_missing" \
+	"$rc $(pcodes "$from")" "1 workload_policy_missing cali0newpod0000"
+ok_if "new workload: no cali-fw-cali0newpod0000 in iptables-nft-save (the oracle)" "" \
+	bash -c "! ip netns exec '$LAB_N1' iptables-nft-save | grep -q 'cali-fw-cali0newpod0000'"
+is "new workload, links --from: the finding is the live one" "$(pfind "$from")" "$(pfind "$live")"
+
 # ---- an older snapshot (no policy member) and one taken without CAP_NET_ADMIN
 jq 'del(.policy) | .schema_version = "1.0"' "$TMPD/h1.json" >"$TMPD/old1.json"
 from=$("$CALTRACE" --from "$TMPD/old1.json" -j links)
