@@ -437,6 +437,15 @@ static const struct ct_ipt_chain *chain_any(const struct ct_ipt_ruleset *rs, con
 	return NULL;
 }
 
+/* On a snapshot node the counters are those it recorded: say how old they are. */
+static void policy_snapshot_age(struct ctx *x, struct ct_hop *h, const struct ct_node *n)
+{
+	if (!strcmp(n->source, "live"))
+		return;
+	long long age = x->q->now - n->taken_at;
+	hop_ev(h, "counters as of the snapshot, %lld s ago", age < 0 ? 0 : age);
+}
+
 /* A policy hop: the chain of the workload in that direction, its policies, and
  * whether every policy of its tier is empty (nothing can pass: the end-of-tier
  * rule drops). */
@@ -520,6 +529,7 @@ static void policy_hop(struct ctx *x, bool rev, int node, const struct ct_link *
 	hop_sum(h, "%s: %u %s, %zu drop %s (%llu packets dropped)",
 		ct_pol_backend_names[w->backend], npol, npol == 1 ? "policy" : "policies",
 		w->ndrops, w->ndrops == 1 ? "rule" : "rules", (unsigned long long)pk);
+	policy_snapshot_age(x, h, n);
 	if (names[0])
 		hop_ev(h, "policies: %s", names);
 	for (size_t i = 0; i < w->ndrops && i < 3; i++)

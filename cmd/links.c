@@ -11,23 +11,30 @@
 #include "probes/policy.h"
 #include "render/views.h"
 
-/* Felix's policy for the shown workloads: read live in the command's namespace (not from a
- * snapshot, which holds no rules), followed per interface, and its findings. The text line
- * names the backends read; a note says why the column could not be filled. */
-static int links_policy(struct ct_ctx *c, const struct ct_netns *ns, struct ct_links_result *r,
-			struct ct_policy *pol, struct ct_findings *f, char *note, size_t notelen)
+/* Felix's policy for the shown workloads: read live in the command's namespace, or taken
+ * from a snapshot's "policy" (its target namespace only; a snapshot written before 1.1
+ * holds no rules: no column then, as before), followed per interface, and its findings.
+ * The text line names the backends read; a note says why the column could not be filled. */
+static int links_policy(struct ct_ctx *c, struct ct_node *n, const struct ct_netns *ns,
+			struct ct_links_result *r, struct ct_policy *pol, struct ct_findings *f,
+			char *note, size_t notelen)
 {
 	note[0] = 0;
-	if (c->o.from)
-		return 0;
-	if (ct_link_by_name(ns, "bpfin.cali")) {
+	if (c->o.from) {
+		if (!n->policy || ns != &n->ns.v[0])
+			return 0;
+		*pol = *n->policy; /* the rules move to the command: freed with pol */
+		free(n->policy);
+		n->policy = NULL;
+	}
+	if (pol->bpf || ct_link_by_name(ns, "bpfin.cali")) {
 		pol->bpf = true;
 		snprintf(note, notelen, "Calico's eBPF dataplane is active (bpfin.cali): policy "
 			 "lives in BPF programs and is not read");
 		r->policy = pol;
 		return 0;
 	}
-	if (ct_policy_gather(pol, c->o.netns, c->o.timeout, &c->err) < 0)
+	if (!c->o.from && ct_policy_gather(pol, c->o.netns, c->o.timeout, &c->err) < 0)
 		return -1;
 	if (pol->no_cap) {
 		snprintf(note, notelen, "reading the firewall rules needs CAP_NET_ADMIN: POLICY "
@@ -88,7 +95,7 @@ int cmd_links(struct ct_ctx *c)
 	struct ct_policy pol;
 	char note[768], read[128] = "";
 	ct_policy_init(&pol);
-	if (links_policy(c, ns, &r, &pol, &f, note, sizeof(note)) < 0) {
+	if (links_policy(c, &n, ns, &r, &pol, &f, note, sizeof(note)) < 0) {
 		ct_policy_free(&pol);
 		ct_findings_free(&f);
 		ct_links_result_free(&r);

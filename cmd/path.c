@@ -133,6 +133,18 @@ struct gjob {
 	bool pol_ok;
 };
 
+/* Follows the chains of node n's workloads in pol; true when that worked. */
+static bool follow_workloads(struct ct_ctx *c, const struct ct_node *n, struct ct_policy *pol)
+{
+	const char *ifs[256];
+	size_t nif = 0;
+	const struct ct_netns *h = &n->ns.v[0];
+	for (size_t k = 0; k < h->links.n && nif < 256; k++)
+		if (ct_is_workload(&c->o.prefixes, h->links.v[k].name))
+			ifs[nif++] = h->links.v[k].name;
+	return ct_policy_follow(pol, ifs, nif) == 0;
+}
+
 /* Felix's policy on live node n into pol (once: *pinit says it was read; the Services read
  * reuses its rulesets); true when it was gathered and its chains followed. */
 static bool read_policy(struct ct_ctx *c, struct ct_node *n, struct ct_policy *pol, char *pinit)
@@ -143,20 +155,30 @@ static bool read_policy(struct ct_ctx *c, struct ct_node *n, struct ct_policy *p
 	struct ct_err perr = {0};
 	if (ct_policy_gather(pol, nsp[0] ? nsp : NULL, c->o.timeout, &perr) != 0)
 		return false;
-	const char *ifs[256];
-	size_t nif = 0;
-	const struct ct_netns *h = &n->ns.v[0];
-	for (size_t k = 0; k < h->links.n && nif < 256; k++)
-		if (ct_is_workload(&c->o.prefixes, h->links.v[k].name))
-			ifs[nif++] = h->links.v[k].name;
-	return ct_policy_follow(pol, ifs, nif) == 0;
+	return follow_workloads(c, n, pol);
+}
+
+/* A snapshot node: the rules it holds (snapshot 1.1) move to j->pol and are followed for its
+ * workloads; an older snapshot holds none (the policy hops say so). */
+static void snapshot_node_policy(struct gjob *j)
+{
+	struct ct_node *n = j->n;
+	if (!j->pol || !n->policy || !n->ns.n)
+		return;
+	*j->pol = *n->policy;
+	free(n->policy);
+	n->policy = NULL;
+	*j->pinit = 1;
+	j->pol_ok = follow_workloads(j->c, n, j->pol);
 }
 
 static void gather_node(struct gjob *j)
 {
 	struct ct_node *n = j->n;
-	if (strcmp(n->source, "live"))
+	if (strcmp(n->source, "live")) {
+		snapshot_node_policy(j);
 		return;
+	}
 	/* BIRD only where its routes are (or a socket was named): finding a BIRD that is not
 	 * there means scanning every process */
 	bool bird = j->sock != NULL;
@@ -408,6 +430,8 @@ static void policy_moved(struct ct_ctx *c, struct ct_cluster *cl, struct ct_path
 		if (!before[i])
 			continue;
 		struct ct_node *n = ct_cluster_node(cl, (int)i);
+		if (strcmp(n->source, "live"))
+			continue; /* a snapshot's counters stay as it recorded them */
 		if (dropped) {
 			char m[128];
 			snprintf(m, sizeof(m),
@@ -808,7 +832,7 @@ static int tui_probe(void *arg)
 	for (size_t i = 0; a->runs && i < a->cl->nodes.n; i++) {
 		struct ct_policy *pol = a->pols[i];
 		const struct ct_node *n = ct_cluster_node(a->cl, (int)i);
-		if (!pol || !n->ns.n)
+		if (!pol || !n->ns.n || strcmp(n->source, "live"))
 			continue;
 		ct_policy_free(pol);
 		ct_policy_init(pol);

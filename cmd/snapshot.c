@@ -7,10 +7,33 @@
 
 #include "cmd/cmd.h"
 #include "model/bgp_json.h"
+#include "model/policy.h"
 #include "model/snapshot.h"
+#include "probes/policy.h"
 #include "probes/gather.h"
 #include "probes/outfile.h"
 #include "model/plural.h"
+
+/* Felix's rules in the target namespace, as links and tunnel read them live (with the ipset
+ * sets), kept in n->policy for the file's "policy" member. Best effort, like BIRD's view:
+ * a namespace that cannot be entered leaves its reason in every backend's error. */
+static int snapshot_policy(struct ct_ctx *c, struct ct_node *n, const struct ct_netns *ns)
+{
+	struct ct_policy *p = calloc(1, sizeof(*p));
+	if (!p)
+		return ct_err_set(&c->err, CT_EXIT_GATHER, "out of memory");
+	ct_policy_init(p);
+	n->policy = p;
+	if (ct_link_by_name(ns, "bpfin.cali")) {
+		p->bpf = true; /* policy lives in BPF programs: nothing to read */
+		return 0;
+	}
+	struct ct_err e = {0};
+	if (ct_policy_gather_sets(p, c->o.netns, c->o.timeout, &e) < 0)
+		for (int b = 0; b < CT_POL_NBACKENDS; b++)
+			snprintf(p->error[b], sizeof(p->error[b]), "%s", e.msg);
+	return 0;
+}
 
 int cmd_snapshot(struct ct_ctx *c)
 {
@@ -32,6 +55,10 @@ int cmd_snapshot(struct ct_ctx *c)
 	struct ct_netns *ns;
 	unsigned pod_what = CT_G_ALL & ~(CT_G_PODNS | CT_G_NSNAMES | CT_G_NODEINFO);
 	if (ct_load_node(c, &n, CT_G_ALL | CT_G_WLROUTE, pod_what, &ns) < 0) {
+		ct_node_free(&n);
+		return ct_report_err(c);
+	}
+	if (snapshot_policy(c, &n, ns) < 0) {
 		ct_node_free(&n);
 		return ct_report_err(c);
 	}

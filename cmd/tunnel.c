@@ -9,12 +9,35 @@
 #include "probes/policy.h"
 #include "render/views.h"
 
+/* --from: the rules the snapshot holds (1.1), of its target namespace; a snapshot written
+ * before holds none, and nothing is checked, as before. */
+static void encap_check_snapshot(struct ct_ctx *c, const struct ct_node *n,
+				 const struct ct_netns *ns, struct ct_findings *f, char *note,
+				 size_t notelen)
+{
+	const struct ct_policy *pol = n->policy;
+	if (!pol || ns != &n->ns.v[0])
+		return;
+	struct ct_encap_use u = ct_encap_use(ns);
+	if (!u.ipip && !u.vxlan && !u.vxlan6)
+		return;
+	if (pol->no_cap)
+		snprintf(note, notelen, "the snapshot was taken without CAP_NET_ADMIN: "
+			 "encap_blocked and encap_peer_not_allowed not checked");
+	else
+		ct_encap_analyze(pol, ns, n->bgp, &c->o.prefixes, f);
+	if (!note[0] && !pol->no_cap && !pol->ipset_read && ct_encap_needs_ipsets(pol, ns))
+		snprintf(note, notelen, "%s: encap_peer_not_allowed not checked", pol->ipset_error);
+}
+
 void ct_encap_check(struct ct_ctx *c, const struct ct_node *n, const struct ct_netns *ns,
 		    struct ct_findings *f, char *note, size_t notelen)
 {
 	note[0] = 0;
-	if (c->o.from)
-		return; /* a snapshot holds no rules */
+	if (c->o.from) {
+		encap_check_snapshot(c, n, ns, f, note, notelen);
+		return;
+	}
 	struct ct_encap_use u = ct_encap_use(ns);
 	if (!u.ipip && !u.vxlan && !u.vxlan6)
 		return;

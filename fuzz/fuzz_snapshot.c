@@ -2,13 +2,17 @@
 /*
  * libFuzzer target for the snapshot loader: any bytes must load or fail with
  * a message, never crash. What loads must also survive a round trip: writing
- * it and loading that again succeeds, and writes the very same bytes.
+ * it and loading that again succeeds, and writes the very same bytes. Felix's
+ * rules a snapshot holds (its "policy" member; seed:
+ * tests/fixtures/policy/snapshot-with-policy.json) are followed for the target
+ * namespace's interfaces, as links and path do with them.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/policy.h"
 #include "model/snapshot.h"
 
 static char *write_mem(const struct ct_node *n, size_t *len)
@@ -37,6 +41,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort(); /* a failure always explains itself */
 		ct_node_free(&n);
 		return 0;
+	}
+	if (n.policy && n.ns.n) {
+		const struct ct_netns *h = &n.ns.v[0];
+		const char *ifs[64];
+		size_t nif = 0;
+		for (size_t k = 0; k < h->links.n && nif < 64; k++)
+			ifs[nif++] = h->links.v[k].name;
+		if (ct_policy_follow(n.policy, ifs, nif) < 0)
+			abort(); /* only out of memory fails */
 	}
 	char *w1 = write_mem(&n, &len1);
 	if (ct_snapshot_load_buf(&m, w1, len1, &err)) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "model.h"
 #include "bgp.h"
+#include "model/policy.h"
 #include "model/rtnl.h"
 
 #include <arpa/inet.h>
@@ -71,6 +72,10 @@ void ct_node_free(struct ct_node *n)
 	if (n->bgp) {
 		ct_bgp_free(n->bgp);
 		free(n->bgp);
+	}
+	if (n->policy) {
+		ct_policy_free(n->policy);
+		free(n->policy);
 	}
 	memset(n, 0, sizeof(*n));
 }

@@ -274,6 +274,9 @@ struct ct_node {
 	struct ct_bgp *bgp; /* BIRD's view (model/bgp.h), NULL when not gathered */
 	char bgp_error[512]; /* why BIRD could not be asked, "" when it answered */
 	int dump_intr;  /* dumps that stayed inconsistent after retries */
+	/* Felix's rules as `caltrace snapshot` read them (model/policy.h), NULL when the
+	 * snapshot holds none (taken by an older caltrace) or the node is live */
+	struct ct_policy *policy;
 };
 
 struct ct_bgp;

@@ -14,6 +14,7 @@
 #include "model/names.h"
 #include "model/bgp.h"
 #include "model/bgp_json.h"
+#include "model/policy.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -472,6 +473,153 @@ static void write_netns(struct wr *w, const struct ct_node *n, const struct ct_n
 	fputs("}", w->f);
 }
 
+/* ---- Felix's rules (1.1): struct ct_policy's rulesets and sets, as read ---- */
+
+static json_t *j_pair(uint64_t a, uint64_t b)
+{
+	json_t *v = json_array();
+	if (json_array_append_new(v, j_u64(a)) || json_array_append_new(v, j_u64(b))) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* what a rule records beyond its defaults (false, "", 0): a rule is one short line */
+static json_t *polrule_json(struct wr *w, const struct ct_ipt_rule *r)
+{
+	json_t *o = json_object();
+	if (r->counted)
+		put(w, o, "counters", j_pair(r->pkts, r->bytes));
+	if (r->target[0])
+		put(w, o, "target", j_str(r->target, sizeof(r->target)));
+	if (r->is_goto)
+		put(w, o, "goto", json_true());
+	if (r->in_if[0])
+		put(w, o, "in_if", j_str(r->in_if, sizeof(r->in_if)));
+	if (r->in_neg)
+		put(w, o, "in_neg", json_true());
+	if (r->out_if[0])
+		put(w, o, "out_if", j_str(r->out_if, sizeof(r->out_if)));
+	if (r->out_neg)
+		put(w, o, "out_neg", json_true());
+	if (r->other_match)
+		put(w, o, "other_match", json_true());
+	if (r->has_proto)
+		put(w, o, "proto", json_integer(r->proto));
+	if (r->proto_neg)
+		put(w, o, "proto_neg", json_true());
+	if (r->ndport) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < r->ndport && i < CT_POL_PORTS; i++) {
+			json_t *p = json_array();
+			if (json_array_append_new(p, json_integer(r->dport[i].lo)) ||
+			    json_array_append_new(p, json_integer(r->dport[i].hi)) ||
+			    json_array_append_new(a, p))
+				w->bad = true;
+		}
+		put(w, o, "dports", a);
+	}
+	if (r->dport_neg)
+		put(w, o, "dport_neg", json_true());
+	if (r->set[0])
+		put(w, o, "set", j_str(r->set, sizeof(r->set)));
+	if (r->set_neg)
+		put(w, o, "set_neg", json_true());
+	if (r->dst_local)
+		put(w, o, "dst_local", json_true());
+	if (r->unparsed)
+		put(w, o, "unparsed", json_true());
+	if (r->handle)
+		put(w, o, "handle", j_u64(r->handle));
+	if (r->id[0])
+		put(w, o, "id", j_str(r->id, sizeof(r->id)));
+	if (r->comment[0])
+		put(w, o, "comment", j_str(r->comment, sizeof(r->comment)));
+	const struct ct_ipt_svcm *s = &r->svc;
+	if (s->dst[0] || s->dst_neg || s->proto[0] || s->dport[0] || s->to_dest[0]) {
+		json_t *v = json_object();
+		put(w, v, "dst", j_str(s->dst, sizeof(s->dst)));
+		put(w, v, "dst_neg", json_boolean(s->dst_neg));
+		put(w, v, "proto", j_str(s->proto, sizeof(s->proto)));
+		put(w, v, "dport", j_str(s->dport, sizeof(s->dport)));
+		put(w, v, "to_dest", j_str(s->to_dest, sizeof(s->to_dest)));
+		put(w, o, "svc", v);
+	}
+	return o;
+}
+
+static json_t *polchain_json(struct wr *w, const struct ct_ipt_ruleset *rs,
+			     const struct ct_ipt_chain *c)
+{
+	json_t *o = json_object(), *a = json_array();
+	put(w, o, "table", j_str(c->table, sizeof(c->table)));
+	put(w, o, "name", j_str(c->name, sizeof(c->name)));
+	put(w, o, "policy", j_str(c->policy, sizeof(c->policy)));
+	if (c->hook[0])
+		put(w, o, "hook", j_str(c->hook, sizeof(c->hook)));
+	put(w, o, "counters", j_pair(c->pkts, c->bytes));
+	for (size_t k = 0; k < c->n && (size_t)c->first + k < rs->nrules; k++)
+		if (json_array_append_new(a, polrule_json(w, &rs->rules[c->first + k])))
+			w->bad = true;
+	put(w, o, "rules", a);
+	return o;
+}
+
+/* sets with their members as written ("10.0.0.0/8", "a-b"): the loader parses them again */
+static json_t *polsets_json(struct wr *w, const struct ct_pol_sets *s)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < s->n; i++) {
+		const struct ct_pol_set *x = &s->v[i];
+		json_t *o = json_object(), *m = json_array();
+		put(w, o, "table", j_str(x->table, sizeof(x->table)));
+		put(w, o, "name", j_str(x->name, sizeof(x->name)));
+		for (size_t k = 0; k < x->n; k++)
+			if (json_array_append_new(m, j_str(x->m[k].text, sizeof(x->m[k].text))))
+				w->bad = true;
+		put(w, o, "members", m);
+		if (json_array_append_new(a, o))
+			w->bad = true;
+	}
+	return a;
+}
+
+/* "policy":{scalars,"ipset":{..},"backends":[one backend's head, then a chain a line]} */
+static void write_policy(struct wr *w, const struct ct_policy *p)
+{
+	json_t *h = json_object(), *ip = json_object();
+	put(w, h, "no_cap", json_boolean(p->no_cap));
+	put(w, h, "bpf", json_boolean(p->bpf));
+	put(w, ip, "read", json_boolean(p->ipset_read));
+	put(w, ip, "error", j_str(p->ipset_error, sizeof(p->ipset_error)));
+	put(w, ip, "sets", polsets_json(w, &p->ipsets));
+	put(w, h, "ipset", ip);
+	fputc('{', w->f);
+	if (!h || json_dumpf(h, w->f, JSON_COMPACT | JSON_EMBED))
+		w->bad = true;
+	json_decref(h);
+	fputs(",\n\"backends\":[", w->f);
+	for (int b = 0; b < CT_POL_NBACKENDS; b++) {
+		const struct ct_ipt_ruleset *rs = &p->rs[b];
+		json_t *bh = json_object();
+		put(w, bh, "backend", json_string(ct_pol_backend_names[b]));
+		put(w, bh, "read", json_boolean(p->read[b]));
+		put(w, bh, "error", j_str(p->error[b], sizeof(p->error[b])));
+		put(w, bh, "tables", j_u64(rs->ntables));
+		put(w, bh, "sets", polsets_json(w, &rs->sets));
+		fputs(b ? ",\n{" : "\n{", w->f);
+		if (!bh || json_dumpf(bh, w->f, JSON_COMPACT | JSON_EMBED))
+			w->bad = true;
+		json_decref(bh);
+		fputs(",\"chains\":[", w->f);
+		for (size_t i = 0; i < rs->nchains; i++)
+			emit(w, polchain_json(w, rs, &rs->chains[i]), i);
+		fputs("]}", w->f);
+	}
+	fputs("]}", w->f);
+}
+
 int ct_snapshot_write(const struct ct_node *n, FILE *f, struct ct_err *err)
 {
 	struct wr w = {.f = f};
@@ -491,8 +639,10 @@ int ct_snapshot_write(const struct ct_node *n, FILE *f, struct ct_err *err)
 					  quote(je.text, 160, q, sizeof(q)));
 	}
 
+	/* 1.1 added "policy": a snapshot without it stays a 1.0 one, byte for byte */
 	fprintf(f, "{\"schema_version\":\"%s\",\"command\":\"snapshot\",\"synthetic\":%s,\n\"node\":",
-		CT_SNAPSHOT_SCHEMA, n->synthetic ? "true" : "false");
+		n->policy ? CT_SNAPSHOT_SCHEMA_POLICY : CT_SNAPSHOT_SCHEMA,
+		n->synthetic ? "true" : "false");
 	dump(&w, node_json(&w, n));
 	fputs(",\n\"netns\":[", f);
 	for (size_t i = 0; i < n->ns.n; i++) {
@@ -513,6 +663,10 @@ int ct_snapshot_write(const struct ct_node *n, FILE *f, struct ct_err *err)
 		dump(&w, bgp); /* releases bgp */
 	else
 		fputs("null", f);
+	if (n->policy) {
+		fputs(",\n\"policy\":", f);
+		write_policy(&w, n->policy);
+	}
 	fputs(",\n\"items\":[],\"findings\":[]}\n", f);
 
 	errno = 0;
@@ -659,14 +813,11 @@ static int get_ifindex(struct ld *l, json_t *o, const char *w, const char *k, bo
 }
 
 /* A 64-bit counter: an integer >= 0, or a decimal string above INT64_MAX. */
-static int get_u64(struct ld *l, json_t *o, const char *w, const char *k, uint64_t *out)
+static bool u64_val(json_t *v, uint64_t *out)
 {
-	json_t *v = member(l, o, w, k);
-	if (!v)
-		return -1;
 	if (json_is_integer(v) && json_integer_value(v) >= 0) {
 		*out = (uint64_t)json_integer_value(v);
-		return 0;
+		return true;
 	}
 	if (json_is_string(v)) {
 		const char *s = json_string_value(v);
@@ -677,10 +828,20 @@ static int get_u64(struct ld *l, json_t *o, const char *w, const char *k, uint64
 			unsigned long long x = strtoull(s, &end, 10);
 			if (!errno && !*end) {
 				*out = x;
-				return 0;
+				return true;
 			}
 		}
 	}
+	return false;
+}
+
+static int get_u64(struct ld *l, json_t *o, const char *w, const char *k, uint64_t *out)
+{
+	json_t *v = member(l, o, w, k);
+	if (!v)
+		return -1;
+	if (u64_val(v, out))
+		return 0;
 	return fail(l, w, k, "expected an unsigned 64-bit integer");
 }
 
@@ -1377,6 +1538,249 @@ static int load_pod(struct ld *l, json_t *o, const char *w, void *ctx)
 	return 0;
 }
 
+/* ---- Felix's rules (1.1) ---- */
+
+#define POL_MAX_CHAINS (1u << 20) /* per backend */
+#define POL_MAX_RULES (1u << 24)  /* per backend */
+#define POL_MAX_MEMBERS (1u << 24) /* per set */
+
+static int opt_bool(struct ld *l, json_t *o, const char *w, const char *k, bool *out)
+{
+	*out = false;
+	return json_object_get(o, k) ? get_bool(l, o, w, k, out) : 0;
+}
+
+static int opt_str(struct ld *l, json_t *o, const char *w, const char *k, char *buf, size_t size)
+{
+	buf[0] = 0;
+	return json_object_get(o, k) ? get_str(l, o, w, k, buf, size) : 0;
+}
+
+/* [PKTS, BYTES], each as get_u64 takes a counter */
+static int get_pair(struct ld *l, json_t *o, const char *w, const char *k, uint64_t *a,
+		    uint64_t *b)
+{
+	json_t *v = NULL;
+	if (get_arr(l, o, w, k, &v))
+		return -1;
+	if (json_array_size(v) != 2)
+		return fail(l, w, k, "expected [packets, bytes]");
+	if (!u64_val(json_array_get(v, 0), a) || !u64_val(json_array_get(v, 1), b))
+		return fail(l, w, k, "expected [packets, bytes] as unsigned 64-bit integers");
+	return 0;
+}
+
+struct polctx {
+	struct ct_ipt_ruleset *rs;
+	uint32_t chain;
+	struct ct_pol_set *set;
+};
+
+static int load_dports(struct ld *l, json_t *o, const char *w, struct ct_ipt_rule *r)
+{
+	json_t *a = NULL;
+	if (get_arr(l, o, w, "dports", &a))
+		return -1;
+	if (json_array_size(a) == 0 || json_array_size(a) > CT_POL_PORTS)
+		return fail(l, w, "dports", "expected 1 to %d port ranges", CT_POL_PORTS);
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *p = json_array_get(a, i), *lo, *hi;
+		if (!json_is_array(p) || json_array_size(p) != 2 ||
+		    !json_is_integer(lo = json_array_get(p, 0)) ||
+		    !json_is_integer(hi = json_array_get(p, 1)) || json_integer_value(lo) < 0 ||
+		    json_integer_value(lo) > UINT16_MAX || json_integer_value(hi) < 0 ||
+		    json_integer_value(hi) > UINT16_MAX)
+			return fail(l, w, "dports", "range %zu: expected [LOW, HIGH], ports from 0 to 65535",
+				    i);
+		r->dport[i].lo = (uint16_t)json_integer_value(lo);
+		r->dport[i].hi = (uint16_t)json_integer_value(hi);
+	}
+	r->ndport = (uint8_t)json_array_size(a);
+	return 0;
+}
+
+static int load_polrule(struct ld *l, json_t *o, const char *w, void *ctx)
+{
+	struct polctx *pc = ctx;
+	struct ct_ipt_ruleset *rs = pc->rs;
+	if (rs->nrules >= POL_MAX_RULES)
+		return fail(l, w, NULL, "more than %u rules", POL_MAX_RULES);
+	if (rs->nrules == rs->caprules) {
+		size_t nc = rs->caprules ? rs->caprules * 2 : 64;
+		void *v = realloc(rs->rules, nc * sizeof(*rs->rules));
+		if (!v)
+			return fail(l, w, NULL, "out of memory");
+		rs->rules = v;
+		rs->caprules = nc;
+	}
+	struct ct_ipt_rule *r = &rs->rules[rs->nrules];
+	memset(r, 0, sizeof(*r));
+	r->chain = pc->chain;
+	long long x;
+	char sw[160];
+	if (json_object_get(o, "counters")) {
+		if (get_pair(l, o, w, "counters", &r->pkts, &r->bytes))
+			return -1;
+		r->counted = true;
+	}
+	if (opt_str(l, o, w, "target", r->target, sizeof(r->target)) ||
+	    opt_bool(l, o, w, "goto", &r->is_goto) ||
+	    opt_str(l, o, w, "in_if", r->in_if, sizeof(r->in_if)) ||
+	    opt_bool(l, o, w, "in_neg", &r->in_neg) ||
+	    opt_str(l, o, w, "out_if", r->out_if, sizeof(r->out_if)) ||
+	    opt_bool(l, o, w, "out_neg", &r->out_neg) ||
+	    opt_bool(l, o, w, "other_match", &r->other_match) ||
+	    opt_bool(l, o, w, "proto_neg", &r->proto_neg) ||
+	    opt_bool(l, o, w, "dport_neg", &r->dport_neg) ||
+	    opt_str(l, o, w, "set", r->set, sizeof(r->set)) ||
+	    opt_bool(l, o, w, "set_neg", &r->set_neg) ||
+	    opt_bool(l, o, w, "dst_local", &r->dst_local) ||
+	    opt_bool(l, o, w, "unparsed", &r->unparsed) ||
+	    opt_str(l, o, w, "id", r->id, sizeof(r->id)) ||
+	    opt_str(l, o, w, "comment", r->comment, sizeof(r->comment)))
+		return -1;
+	if (json_object_get(o, "proto")) {
+		if (get_int(l, o, w, "proto", 0, UINT8_MAX, &x))
+			return -1;
+		r->has_proto = true;
+		r->proto = (uint8_t)x;
+	}
+	if (json_object_get(o, "dports") && load_dports(l, o, w, r))
+		return -1;
+	if (json_object_get(o, "handle") && get_u64(l, o, w, "handle", &r->handle))
+		return -1;
+	if (json_object_get(o, "svc")) {
+		json_t *s = NULL;
+		struct ct_ipt_svcm *m = &r->svc;
+		snprintf(sw, sizeof(sw), "%s.svc", w);
+		if (get_obj(l, o, w, "svc", false, &s) ||
+		    get_str(l, s, sw, "dst", m->dst, sizeof(m->dst)) ||
+		    get_bool(l, s, sw, "dst_neg", &m->dst_neg) ||
+		    get_str(l, s, sw, "proto", m->proto, sizeof(m->proto)) ||
+		    get_str(l, s, sw, "dport", m->dport, sizeof(m->dport)) ||
+		    get_str(l, s, sw, "to_dest", m->to_dest, sizeof(m->to_dest)))
+			return -1;
+	}
+	rs->nrules++;
+	return 0;
+}
+
+static int load_polchain(struct ld *l, json_t *o, const char *w, void *ctx)
+{
+	struct polctx *pc = ctx;
+	struct ct_ipt_ruleset *rs = pc->rs;
+	if (rs->nchains >= POL_MAX_CHAINS)
+		return fail(l, w, NULL, "more than %u chains", POL_MAX_CHAINS);
+	if (rs->nchains == rs->capchains) {
+		size_t nc = rs->capchains ? rs->capchains * 2 : 16;
+		void *v = realloc(rs->chains, nc * sizeof(*rs->chains));
+		if (!v)
+			return fail(l, w, NULL, "out of memory");
+		rs->chains = v;
+		rs->capchains = nc;
+	}
+	struct ct_ipt_chain *c = &rs->chains[rs->nchains];
+	memset(c, 0, sizeof(*c));
+	if (get_str(l, o, w, "table", c->table, sizeof(c->table)) ||
+	    get_str(l, o, w, "name", c->name, sizeof(c->name)) ||
+	    get_str(l, o, w, "policy", c->policy, sizeof(c->policy)) ||
+	    opt_str(l, o, w, "hook", c->hook, sizeof(c->hook)) ||
+	    get_pair(l, o, w, "counters", &c->pkts, &c->bytes))
+		return -1;
+	if (!c->name[0])
+		return fail(l, w, "name", "empty chain name");
+	/* its rules follow the rules before: rules[first .. first+n) */
+	c->first = (uint32_t)rs->nrules;
+	pc->chain = (uint32_t)rs->nchains;
+	rs->nchains++;
+	if (each(l, o, w, "rules", load_polrule, pc))
+		return -1;
+	rs->chains[pc->chain].n = (uint32_t)(rs->nrules - rs->chains[pc->chain].first);
+	return 0;
+}
+
+static int load_polset(struct ld *l, json_t *o, const char *w, void *ctx)
+{
+	struct ct_pol_sets *s = ctx;
+	json_t *a = NULL;
+	char q[200], mk[32];
+	void *v = realloc(s->v, (s->n + 1) * sizeof(*s->v));
+	if (!v)
+		return fail(l, w, NULL, "out of memory");
+	s->v = v;
+	struct ct_pol_set *x = &s->v[s->n++];
+	memset(x, 0, sizeof(*x));
+	if (get_str(l, o, w, "table", x->table, sizeof(x->table)) ||
+	    get_str(l, o, w, "name", x->name, sizeof(x->name)) || get_arr(l, o, w, "members", &a))
+		return -1;
+	size_t n = json_array_size(a);
+	if (n > POL_MAX_MEMBERS)
+		return fail(l, w, "members", "more than %u members", POL_MAX_MEMBERS);
+	if (n && !(x->m = calloc(n, sizeof(*x->m))))
+		return fail(l, w, NULL, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_array_get(a, i);
+		const char *t;
+		size_t len;
+		snprintf(mk, sizeof(mk), "members[%zu]", i);
+		if (str_val(l, e, w, mk, false, &t, &len))
+			return -1;
+		if (len >= sizeof(x->m[0].text) || !ct_pol_member_parse(&x->m[x->n], t))
+			return fail(l, w, mk, "expected an address, ADDR/LEN or ADDR-ADDR, got '%s'",
+				    quote(t, 40, q, sizeof(q)));
+		x->n++;
+	}
+	return 0;
+}
+
+static int load_polbackend(struct ld *l, json_t *o, const char *w, void *ctx)
+{
+	struct ct_policy *p = ctx;
+	const char *name;
+	size_t len;
+	long long nt;
+	int b;
+	if (get_raw(l, o, w, "backend", false, &name, &len))
+		return -1;
+	for (b = 0; b < CT_POL_NBACKENDS; b++)
+		if (!strcmp(name, ct_pol_backend_names[b]))
+			break;
+	if (b == CT_POL_NBACKENDS)
+		return 0; /* a backend a later 1.x knows: left out, as unknown keys are */
+	struct ct_ipt_ruleset *rs = &p->rs[b];
+	if (rs->nchains || rs->ntables || p->read[b] || p->error[b][0])
+		return fail(l, w, "backend", "'%s' appears twice", ct_pol_backend_names[b]);
+	struct polctx pc = {rs, 0, NULL};
+	if (get_bool(l, o, w, "read", &p->read[b]) ||
+	    get_str(l, o, w, "error", p->error[b], sizeof(p->error[b])) ||
+	    get_int(l, o, w, "tables", 0, UINT32_MAX, &nt) ||
+	    each(l, o, w, "sets", load_polset, &rs->sets) ||
+	    each(l, o, w, "chains", load_polchain, &pc))
+		return -1;
+	rs->ntables = (size_t)nt;
+	return 0;
+}
+
+/* The "policy" member into a new n->policy (freed with the node). */
+static int load_policy(struct ld *l, json_t *o, struct ct_node *n)
+{
+	const char *w = "policy";
+	json_t *ip = NULL;
+	struct ct_policy *p = calloc(1, sizeof(*p));
+	if (!p)
+		return fail(l, w, NULL, "out of memory");
+	ct_policy_init(p);
+	n->policy = p;
+	if (get_bool(l, o, w, "no_cap", &p->no_cap) || get_bool(l, o, w, "bpf", &p->bpf) ||
+	    get_obj(l, o, w, "ipset", false, &ip) ||
+	    get_bool(l, ip, "policy.ipset", "read", &p->ipset_read) ||
+	    get_str(l, ip, "policy.ipset", "error", p->ipset_error, sizeof(p->ipset_error)) ||
+	    each(l, ip, "policy.ipset", "sets", load_polset, &p->ipsets) ||
+	    each(l, o, w, "backends", load_polbackend, p))
+		return -1;
+	return 0;
+}
+
 /* "1", "1.0", "1.7.2" are 1.x */
 static bool schema_is_v1(const char *s)
 {
@@ -1446,6 +1850,14 @@ static int load_doc(struct ld *l, json_t *root, struct ct_node *n)
 		return -1;
 	if (!json_is_null(v) && !(n->bgp_json = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)))
 		return fail(l, "", "bgp", "out of memory");
+	/* 1.1: Felix's rules; older snapshots have none (n->policy stays NULL) */
+	v = json_object_get(root, "policy");
+	if (v && !json_is_null(v)) {
+		if (!json_is_object(v))
+			return fail(l, "", "policy", "expected an object or null");
+		if (load_policy(l, v, n))
+			return -1;
+	}
 	return 0;
 }
 

@@ -36,6 +36,7 @@
 #include "model/model.h"
 
 #define CT_SNAPSHOT_SCHEMA "1.0"
+#define CT_SNAPSHOT_SCHEMA_POLICY "1.1" /* with the "policy" member */
 
 /* Streams n to f, item by item. 0, or -1 with err set (CT_EXIT_GATHER) when
  * writing fails or bgp_json is not valid JSON. */

@@ -527,6 +527,7 @@ echo; [ "${BENCH_SVC:-1}" = 0 ] || bash tests/bench/svc.sh || echo "bench: svc s
 echo; CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" bash tests/bench/probe.sh || echo "bench: probe.sh failed"
 echo; CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" bash tests/bench/pathtui.sh || echo "bench: pathtui.sh failed"
 echo; CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" bash tests/bench/shell.sh || echo "bench: shell.sh failed"
+echo; CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" bash tests/bench/snappol.sh || echo "bench: snappol.sh failed"
 
 cleanup
 for n in "${made[@]}"; do
