@@ -50,6 +50,8 @@ enum {
 	CT_OPT_WAIT,
 	CT_OPT_SIZE,
 	CT_OPT_MTU,
+	CT_OPT_POLICY_INTERVAL,
+	CT_OPT_LOG,
 };
 
 #define CT_MAX_NETNS 64        /* -n given several times (sniff) */
@@ -99,6 +101,11 @@ struct ct_opts {
 	unsigned size;           /* --size N payload bytes, 0: the default */
 	bool size_set;
 	bool mtu;                /* --mtu */
+	/* top */
+	bool batch;              /* -b */
+	double delay;            /* -d SECONDS, 0: 1 */
+	double policy_interval;  /* --policy-interval SECONDS, 0: 10 */
+	const char *log_file;    /* --log FILE */
 	int argc;
 	char **argv; /* positional arguments after the command */
 };
@@ -237,6 +244,7 @@ int cmd_bgp(struct ct_ctx *c);
 int cmd_doctor(struct ct_ctx *c);
 int cmd_sniff(struct ct_ctx *c);
 int cmd_path(struct ct_ctx *c);
+int cmd_top(struct ct_ctx *c);
 int cmd_help(struct ct_ctx *c);
 int cmd_version(struct ct_ctx *c);
 

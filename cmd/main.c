@@ -77,6 +77,15 @@ const struct ct_cmd ct_cmds[] = {
 	 "caltrace path --node n2=@node2.json default/web-1 default/web-2\n"
 	 "caltrace --nodes nodes.txt path --probe --proto tcp --port 80 10.244.1.5 10.244.2.7",
 	 "path links routes tunnel neigh bgp doctor dump_interrupted"},
+	{"top", cmd_top, CT_NEED_NETLINK | CT_NEED_SETNS | CT_NEED_BIRD | CT_NEED_SNAPSHOT, "",
+	 "a live dashboard of the node: workloads, tunnels, BGP peers, neighbours, drops, findings and events; -b for text",
+	 "batch delay count log policy-interval timeout", "", "",
+	 "",
+	 "caltrace top\n"
+	 "caltrace top -b -c 5 -d 2\n"
+	 "caltrace -j top -b -c 1 -n node1\n"
+	 "caltrace --from node1.json top",
+	 "links routes tunnel neigh bgp doctor dump_interrupted"},
 	{"veth-name", cmd_veth_name, CT_NEED_NONE, "NAMESPACE/POD...",
 	 "print the host-side interface name Calico gives a pod", "", "pod", "",
 	 "NAMESPACE/POD: a pod's namespace and name, as Kubernetes writes them",
@@ -156,6 +165,14 @@ const struct ct_opt ct_opts_table[] = {
 	 "with --probe: N bytes of payload in each probe (default 56), sent with DF set (IP_PMTUDISC_PROBE)", ""},
 	{CT_OPT_MTU, "mtu", NULL, NULL,
 	 "with --probe (ICMP): also find the largest packet that passes end to end, DF set (binary search)", ""},
+	{'b', "batch", NULL, NULL,
+	 "batch mode: no curses, one frame of the panes as text (or JSON with -j) per tick on standard output", ""},
+	{'d', "delay", "SECONDS", "seconds between 0.05 and 86400",
+	 "seconds between two frames (default 1)", ""},
+	{CT_OPT_POLICY_INTERVAL, "policy-interval", "SECONDS", "seconds between 1 and 86400",
+	 "seconds between two reads of Felix's policy drop counters (default 10)", ""},
+	{CT_OPT_LOG, "log", "FILE", "a file name",
+	 "also write each event (interfaces added or removed, routes withdrawn, BGP changes, resyncs) to FILE", "file"},
 	{'h', "help", NULL, NULL, "show help", ""},
 	{'V', "version", NULL, NULL, "print the version", ""},
 	{0, NULL, NULL, NULL, NULL, NULL},
@@ -177,6 +194,10 @@ const struct ct_opt_note ct_opt_notes[] = {
 	{"path", "count", "with --probe: send N probes, one after the other (default 1, at most 100)"},
 	{"path", "user", "with --probe: once the captures, sockets and counter files are open, run as USER"},
 	{"snapshot", "netns", "the network namespace to save: a name under /var/run/netns, a path, or pid:PID"},
+	{"top", "count", "stop after N frames (default: run until q or a signal)"},
+	{"top", "timeout", "seconds each BIRD query and each policy read may take before it is abandoned (default 10)"},
+	{"top", "netns", "the node namespace to watch: a name under /var/run/netns, a path, or pid:PID (with --from, a namespace of the snapshot)"},
+	{"top", "json", "with -b: one JSON object a line per frame (NDJSON; see caltrace(1) for the keys)"},
 	{"veth-name", "prefix", "workload interface prefixes, comma-separated: the first one names the interface (default $FELIX_INTERFACEPREFIX or cali)"},
 	{NULL, NULL, NULL},
 };
