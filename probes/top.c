@@ -288,6 +288,7 @@ static void bird_child(struct ct_top_src *s, int fd)
 		.socket = s->o.bird_socket,
 		.proc_root = s->o.proc_root,
 		.timeout_s = s->o.timeout_s > 0 ? s->o.timeout_s : 10,
+		.routes = true, /* the route checks of the live doctor compare them with the kernel's */
 	};
 	struct ct_err err = {0};
 	int rc = ct_bgp_gather(&n, &g, &err);
