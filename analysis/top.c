@@ -254,7 +254,10 @@ int ct_top_frame_build(const struct ct_top_input *in, struct ct_top_frame *fr)
 	h->netns = ns->name;
 	h->source = in->source ? in->source : "live";
 	h->mode = fr->tunnels.mode ? fr->tunnels.mode : "none";
-	h->bird = in->bgp ? "up" : in->bird_pending ? "?" : "down";
+	/* not allowed to ask is not knowing: "?", the note says why */
+	bool denied = in->bird_error && (strstr(in->bird_error, "ermission denied") ||
+					 strstr(in->bird_error, "CAP_"));
+	h->bird = in->bgp ? "up" : in->bird_pending || denied ? "?" : "down";
 	h->bird_note = in->bgp ? "" : in->bird_error ? in->bird_error : "";
 	h->workloads = fr->nwl;
 	h->tunnels = fr->ntun;

@@ -82,9 +82,8 @@ const struct ct_cmd ct_cmds[] = {
 	 "batch delay count log policy-interval timeout", "", "",
 	 "",
 	 "caltrace top\n"
-	 "caltrace top -b -c 5 -d 2\n"
-	 "caltrace -j top -b -c 1 -n node1\n"
-	 "caltrace --from node1.json top",
+	 "caltrace top -b -c 5 -d 2 --log events.txt\n"
+	 "caltrace -j top -b -c 1 -n node1",
 	 "links routes tunnel neigh bgp doctor dump_interrupted"},
 	{"veth-name", cmd_veth_name, CT_NEED_NONE, "NAMESPACE/POD...",
 	 "print the host-side interface name Calico gives a pod", "", "pod", "",
