@@ -151,6 +151,9 @@ int ct_top_frame_build(const struct ct_top_input *in, struct ct_top_frame *fr)
 {
 	memset(fr, 0, sizeof(*fr));
 	const struct ct_netns *ns = in->ns;
+	fr->n = in->n;
+	fr->ns = ns;
+	fr->pfx = in->pfx;
 	fr->findings = in->findings;
 	fr->events = in->events;
 	fr->nevents = in->nevents;

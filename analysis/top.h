@@ -151,6 +151,9 @@ struct ct_top_header {
 
 struct ct_top_frame {
 	struct ct_top_header h;
+	const struct ct_node *n;   /* what the frame was built from */
+	const struct ct_netns *ns;
+	const struct ct_prefixes *pfx;
 	struct ct_workload *wl_src; /* owned (ct_workloads) */
 	struct ct_top_wl *wl;
 	size_t nwl;

@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "analysis/top.h"
 #include "cmd/cmd.h"
 #include "probes/gather.h"
 #include "probes/top.h"
+#include "render/tui_top.h"
 #include "render/views_top.h"
 
 static volatile sig_atomic_t stop_sig;
@@ -57,20 +59,188 @@ static int put_frame(struct ct_ctx *c, const struct ct_top_frame *fr)
 	return e;
 }
 
-static int top_tui_frozen(struct ct_ctx *c, const struct ct_top_frame *fr)
+/* Hands the terminal to `caltrace path SRC DST --tui` (the same binary) and takes it back. */
+static void run_path(struct ct_ctx *c, struct ct_top_ui *u, const char *netns, const char *arg)
 {
-	(void)fr;
-	(void)c;
-	fprintf(stderr, "caltrace: the curses dashboard is not built yet; use top -b\n");
-	return CT_EXIT_USAGE;
+	char a[128] = "", b[128] = "";
+	if (sscanf(arg, "%127s %127s", a, b) != 2)
+		return;
+	def_prog_mode();
+	endwin();
+	struct sigaction ign, old_int, old_quit;
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGINT, &ign, &old_int); /* Ctrl-C is the child's */
+	sigaction(SIGQUIT, &ign, &old_quit);
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
+		char *argv[12];
+		int k = 0;
+		argv[k++] = "caltrace";
+		if (netns) {
+			argv[k++] = "-n";
+			argv[k++] = (char *)netns;
+		}
+		if (c->o.prefix_str) {
+			argv[k++] = "--prefix";
+			argv[k++] = (char *)c->o.prefix_str;
+		}
+		argv[k++] = "path";
+		argv[k++] = a;
+		argv[k++] = b;
+		argv[k++] = "--tui";
+		argv[k] = NULL;
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	int st = 0;
+	if (pid > 0)
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	reset_prog_mode();
+	refresh();
+	ct_top_ui_invalidate(u);
+	if (pid < 0)
+		snprintf(u->msg, sizeof(u->msg), "path: fork: %s", strerror(errno));
+	else if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+		snprintf(u->msg, sizeof(u->msg), "path: could not run caltrace");
+	else if (WIFEXITED(st) && WEXITSTATUS(st) == 2)
+		snprintf(u->msg, sizeof(u->msg), "path %s %s --tui: usage error (see caltrace help path)", a, b);
 }
 
-static int top_tui(struct ct_ctx *c, struct ct_top_src *s)
+static int top_tui_frozen(struct ct_ctx *c, struct ct_top_frame *fr)
 {
-	(void)s;
-	(void)c;
-	fprintf(stderr, "caltrace: the curses dashboard is not built yet; use top -b\n");
-	return CT_EXIT_USAGE;
+	struct ct_top_ui *u = calloc(1, sizeof(*u));
+	if (!u) {
+		ct_err_set(&c->err, CT_EXIT_GATHER, "out of memory");
+		return ct_report_err(c);
+	}
+	if (ct_top_ui_open(u, c->o.color, &c->err) < 0) {
+		free(u);
+		return ct_report_err(c);
+	}
+	bool draw = true, quit = false;
+	while (!quit && !ct_tui_signal()) {
+		if (draw)
+			ct_top_ui_draw(u, fr);
+		draw = false;
+		struct pollfd pfd = {.fd = ct_tui_fd(&u->t), .events = POLLIN};
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			break;
+		int k;
+		char arg[256];
+		while ((k = ct_tui_key(&u->t)) != -1) {
+			enum ct_top_act a = ct_top_ui_key(u, k, fr, arg, sizeof(arg));
+			if (a == CT_TOP_ACT_QUIT)
+				quit = true;
+			else if (a == CT_TOP_ACT_USE)
+				snprintf(u->msg, sizeof(u->msg), "a snapshot: run caltrace --from FILE -n NS top");
+			else if (a == CT_TOP_ACT_PATH)
+				run_path(c, u, c->o.netns, arg);
+			draw = draw || a != CT_TOP_ACT_NONE;
+		}
+	}
+	ct_top_ui_close(u);
+	free(u);
+	ct_tui_reraise();
+	return CT_EXIT_OK;
+}
+
+/* The live dashboard: the engine's fds and the keyboard in one poll loop. While paused,
+ * nothing is read (the frame's pointers into the model stay valid); events queue in the
+ * kernel meanwhile, and a resync follows if they overflowed. */
+static int top_tui(struct ct_ctx *c, struct ct_top_src **sp, struct ct_top_opts *to)
+{
+	struct ct_top_src *s = *sp;
+	struct ct_top_ui *u = calloc(1, sizeof(*u));
+	if (!u) {
+		ct_err_set(&c->err, CT_EXIT_GATHER, "out of memory");
+		return ct_report_err(c);
+	}
+	if (ct_top_ui_open(u, c->o.color, &c->err) < 0) {
+		free(u);
+		return ct_report_err(c);
+	}
+	struct ct_top_frame fr;
+	bool have = false, need = true, draw = true, quit = false;
+	struct ct_err err = {0};
+	char nsbuf[256];
+	while (!quit && !ct_tui_signal()) {
+		if (!u->paused && ct_top_due(s)) {
+			ct_top_tick(s, &err);
+			need = true;
+		}
+		if (need) {
+			if (have)
+				ct_top_frame_free(&fr);
+			have = ct_top_frame(s, &fr) == 0;
+			need = false;
+			draw = true;
+		}
+		if (draw && have)
+			ct_top_ui_draw(u, &fr);
+		draw = false;
+		struct pollfd pfd[CT_TOP_MAXFDS + 1];
+		size_t n = u->paused ? 0 : ct_top_fds(s, pfd);
+		pfd[n] = (struct pollfd){.fd = ct_tui_fd(&u->t), .events = POLLIN};
+		int r = poll(pfd, n + 1, u->paused ? -1 : ct_top_timeout_ms(s));
+		if (r < 0 && errno != EINTR)
+			break;
+		int k;
+		char arg[256];
+		while (have && (k = ct_tui_key(&u->t)) != -1) {
+			enum ct_top_act a = ct_top_ui_key(u, k, &fr, arg, sizeof(arg));
+			if (a == CT_TOP_ACT_QUIT) {
+				quit = true;
+				break;
+			}
+			if (a == CT_TOP_ACT_USE) {
+				struct ct_top_src *ns = calloc(1, sizeof(*ns));
+				struct ct_err e2 = {0};
+				snprintf(nsbuf, sizeof(nsbuf), "%s", arg);
+				struct ct_top_opts o2 = *to;
+				o2.netns_spec = nsbuf;
+				if (ns && ct_top_open(ns, &o2, &e2) == 0) {
+					ct_top_frame_free(&fr);
+					have = false;
+					ct_top_close(s);
+					free(s);
+					*sp = s = ns;
+					*to = o2;
+					to->netns_spec = NULL; /* nsbuf changes; the engine keeps its copy */
+					need = true;
+					snprintf(u->msg, sizeof(u->msg), "watching %s", s->lv.node.ns.v[0].name);
+					memset(u->sel, 0, sizeof(u->sel));
+					memset(u->off, 0, sizeof(u->off));
+					break;
+				}
+				free(ns);
+				char e[200];
+				snprintf(u->msg, sizeof(u->msg), "use: %s",
+					 ct_tui_text(&u->t, e, sizeof(e), e2.msg));
+			} else if (a == CT_TOP_ACT_PATH) {
+				run_path(c, u, s->o.netns_spec, arg);
+			} else if (a == CT_TOP_ACT_PAUSE && !u->paused) {
+				need = true;
+			}
+			draw = draw || a != CT_TOP_ACT_NONE;
+		}
+		if (!quit && !u->paused && r > 0 && have) {
+			ct_top_service(s, pfd, n, &err);
+			need = true;
+		} else if (!quit && !u->paused && have && s->bird.pid + s->pol.pid > 0) {
+			ct_top_service(s, pfd, 0, &err); /* the children's deadlines */
+		}
+	}
+	if (have)
+		ct_top_frame_free(&fr);
+	ct_top_ui_close(u);
+	free(u);
+	return CT_EXIT_OK;
 }
 
 /* --from: a frozen frame of the snapshot (no rates: one set of counters). */
@@ -248,8 +418,9 @@ int cmd_top(struct ct_ctx *c)
 		}
 		return rc;
 	}
-	rc = top_tui(c, s);
+	rc = top_tui(c, &s, &to);
 	ct_top_close(s);
 	free(s);
+	ct_tui_reraise(); /* ended by SIGTERM, SIGINT, SIGHUP: by that signal, the terminal restored */
 	return rc;
 }
