@@ -138,7 +138,8 @@ tmux_wait_exit "$WAIT" && is "q quits a terminal too small" "$TMUX_STATUS" 0 || 
 TMUX_LANG=C tmux_start "NO_COLOR=1 $TOP" 120 40 || bail "tmux did not start"
 tmux_wait "$WAIT" "^ $first " && ok "LANG=C NO_COLOR=1: the workloads are listed" ||
 	not_ok "LANG=C NO_COLOR=1: the workloads are listed" "$(tmux_screen)"
-tmux_has '^(ok|warn|fail)( |$)' && ok "LANG=C: the severity is a plain word" || not_ok "LANG=C: the severity is an ASCII glyph and a word" "$(tmux_screen)"
+tmux_has '^[+!Xi] (ok|warn|fail|info)( |$)' && ok "LANG=C: the severity is an ASCII glyph and a word" ||
+	not_ok "LANG=C: the severity is an ASCII glyph and a word" "$(tmux_screen)"
 if tmux_screen_escapes | grep -q $'\e\\[3[0-7]m\|\e\\[38;5'; then
 	not_ok "NO_COLOR: no colour escapes on the screen" "$(tmux_screen_escapes | head -5 | cat -v)"
 else
