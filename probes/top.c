@@ -166,16 +166,64 @@ static void read_stats(struct ct_top_src *s)
 	ct_top_ctrs_sort(c);
 }
 
+/* a /proc file from offset 0 into s->nbuf (a seq_file: read until 0) */
+static int read_proc(struct ct_top_src *s, int fd, size_t *len)
+{
+	size_t n = 0;
+	for (;;) {
+		if (s->nbuf_cap - n < 4096) {
+			size_t nc = s->nbuf_cap ? s->nbuf_cap * 2 : 65536;
+			if (nc > (4u << 20))
+				return -EFBIG;
+			char *b = realloc(s->nbuf, nc);
+			if (!b)
+				return -ENOMEM;
+			s->nbuf = b;
+			s->nbuf_cap = nc;
+		}
+		ssize_t r = pread(fd, s->nbuf + n, s->nbuf_cap - n - 1, (off_t)n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	s->nbuf[n] = 0;
+	*len = n;
+	return 0;
+}
+
+/* the SNMP counters (snmp, netstat) and conntrack's, without /proc/net/dev: the link
+ * counters come from RTM_GETSTATS, and that file costs a line per interface */
 static void read_nstat(struct ct_top_src *s)
 {
+	static const char *const names[CT_PROBE_NSTAT_FILES] = {
+		"/proc/net/snmp", "/proc/net/netstat", "/proc/net/dev", "/proc/net/stat/nf_conntrack"};
 	if (!s->nstat_open)
 		return;
 	int k = !s->ncur;
-	struct ct_err e = {0};
-	if (ct_probe_nstat_read(s->nstat_fds, NULL, 0, s->nst[k], &e) < 0) {
-		snprintf(s->nstat_note, sizeof(s->nstat_note), "%s", e.msg);
-		s->nst_have[k] = false;
-		return;
+	ct_nstat_init(s->nst[k]);
+	for (int i = 0; i < CT_PROBE_NSTAT_FILES; i++) {
+		if (i == 2 || (i == 3 && s->nstat_fds[i] < 0))
+			continue;
+		size_t len = 0;
+		char why[128];
+		int r = s->nstat_fds[i] < 0 ? -EBADF : read_proc(s, s->nstat_fds[i], &len);
+		if (r < 0) {
+			snprintf(s->nstat_note, sizeof(s->nstat_note), "cannot read '%s': %s", names[i],
+				 strerror(-r));
+			s->nst_have[k] = false;
+			return;
+		}
+		r = i < 2 ? ct_nstat_parse(s->nst[k], s->nbuf, len, why, sizeof(why))
+			  : ct_ctstat_parse(s->nst[k], s->nbuf, len, why, sizeof(why));
+		if (r < 0) {
+			snprintf(s->nstat_note, sizeof(s->nstat_note), "'%s' %s", names[i], why);
+			s->nst_have[k] = false;
+			return;
+		}
 	}
 	s->nstat_note[0] = 0;
 	s->nst_have[k] = true;
@@ -325,6 +373,15 @@ static void bgp_diff(struct ct_top_src *s, const struct ct_bgp *old, const struc
 
 static void bird_done(struct ct_top_src *s)
 {
+	/* the same answer as the last one (the usual case): nothing changed, nothing to redo */
+	if (s->bird_asked && s->bird_last && s->bird.len == s->bird_last_len &&
+	    !memcmp(s->bird.buf, s->bird_last, s->bird.len))
+		return;
+	free(s->bird_last);
+	s->bird_last = malloc(s->bird.len + 1);
+	s->bird_last_len = s->bird_last ? s->bird.len : 0;
+	if (s->bird_last)
+		memcpy(s->bird_last, s->bird.buf, s->bird.len + 1);
 	struct ct_bgp *b = calloc(1, sizeof(*b));
 	char error[512] = "";
 	struct ct_err err = {0};
@@ -586,6 +643,10 @@ void ct_top_close(struct ct_top_src *s)
 	}
 	free(s->polv);
 	s->polv = NULL;
+	free(s->nbuf);
+	s->nbuf = NULL;
+	free(s->bird_last);
+	s->bird_last = NULL;
 	ct_findings_free(&s->findings);
 	if (s->log_open) {
 		struct ct_err e = {0};
@@ -677,13 +738,15 @@ int ct_top_tick(struct ct_top_src *s, struct ct_err *err)
 		struct ct_err e = {0};
 		if (ct_live_poll(&s->lv, &e) == 0)
 			s->dirty = true;
-		s->next_slow = now + ms_of(s->o.slow_interval_s, 10);
+		s->next_slow = now + ms_of(s->o.slow_interval_s, 30);
 	}
 	read_stats(s);
 	read_nstat(s);
 	char why[200];
 	if (s->bird.pid == 0 && now >= s->bird.next) {
-		s->bird.next = now + ms_of(s->o.bird_interval_s, 3);
+		/* a BIRD that is not there is asked less often (15 s): finding out costs a fork,
+		 * a socket search and the kernel's TCP table */
+		s->bird.next = now + (s->bird_asked && !s->bgp ? 15000 : ms_of(s->o.bird_interval_s, 3));
 		if (child_start(&s->bird, bird_child, s, why, sizeof(why)) < 0)
 			snprintf(s->bird_error, sizeof(s->bird_error), "%s", why);
 	}

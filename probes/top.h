@@ -9,9 +9,10 @@
  *   namespace asking only IFLA_STATS_LINK_64 (not a link dump);
  * - the kernel's SNMP counters of the node namespace on the tick (files
  *   opened once in it: probes/probe.h's nstat files);
- * - the fields no event announces (sysctls, neighbour tables): ct_live_poll
- *   every slow interval;
- * - BIRD every bird interval and Felix's policy drop counters every policy
+ * - the fields no event announces (sysctls, neighbour tables, the kernel's
+ *   forwarding decision per workload): ct_live_poll every slow interval (30 s);
+ * - BIRD every bird interval (3 s; 15 s while it cannot be reached) and
+ *   Felix's policy drop counters every policy
  *   interval, each in a child process (fork) that writes its answer to a pipe
  *   the loop polls; a child that is not done by its deadline is killed
  *   (SIGKILL) and reported, so a hung BIRD or iptables never freezes the loop;
@@ -48,7 +49,7 @@ struct ct_top_opts {
 	double tick_s;           /* -d */
 	double bird_interval_s;  /* 0: 3 s */
 	double policy_interval_s; /* 0: 10 s */
-	double slow_interval_s;   /* 0: 10 s (ct_live_poll) */
+	double slow_interval_s;   /* 0: 30 s (ct_live_poll) */
 	const char *log_path;    /* --log, NULL none */
 	bool no_policy;          /* never read the policy counters */
 };
@@ -79,11 +80,15 @@ struct ct_top_src {
 	int ncur; /* nst[ncur] latest */
 	bool nst_have[2];
 	char nstat_note[200];
+	char *nbuf; /* the /proc files' text */
+	size_t nbuf_cap;
 	/* BIRD */
 	struct ct_top_child bird;
 	struct ct_bgp *bgp; /* last answer, NULL: none or BIRD down */
 	bool bird_asked;
 	char bird_error[512];
+	char *bird_last; /* the last answer as the child wrote it */
+	size_t bird_last_len;
 	/* policy */
 	struct ct_top_child pol;
 	struct ct_top_poldrop *polv;

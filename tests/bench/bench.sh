@@ -525,6 +525,7 @@ echo; CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" bash tests/bench/roundtrip.sh || e
 echo; CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" bash tests/bench/path.sh || echo "bench: path.sh failed"
 echo; [ "${BENCH_SVC:-1}" = 0 ] || bash tests/bench/svc.sh || echo "bench: svc section failed"
 echo; CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" bash tests/bench/probe.sh || echo "bench: probe.sh failed"
+echo; [ "${BENCH_TOP:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/top.sh || echo "bench: top section failed"
 
 cleanup
 for n in "${made[@]}"; do
