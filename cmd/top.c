@@ -185,6 +185,11 @@ static int top_tui(struct ct_ctx *c, struct ct_top_src **sp, struct ct_top_opts 
 		if (draw && have)
 			ct_top_ui_draw(u, &fr);
 		draw = false;
+		/* after the screen shows the change: the findings come on the next draw */
+		if (!u->paused && have && ct_top_update_findings(s, false) > 0) {
+			need = true;
+			continue;
+		}
 		struct pollfd pfd[CT_TOP_MAXFDS + 1];
 		size_t n = u->paused ? 0 : ct_top_fds(s, pfd);
 		pfd[n] = (struct pollfd){.fd = ct_tui_fd(&u->t), .events = POLLIN};
@@ -340,6 +345,12 @@ static int top_batch(struct ct_ctx *c, struct ct_top_src *s)
 			wait_children(s, &err);
 		if (stop_sig)
 			break;
+		/* the first and the last frame carry current findings (the exit status) */
+		bool last = c->o.count && frames + 1 >= c->o.count;
+		if ((frames == 0 || last) && ct_top_update_findings(s, true) < 0) {
+			ct_err_set(&c->err, CT_EXIT_GATHER, "out of memory");
+			return ct_report_err(c);
+		}
 		struct ct_top_frame fr;
 		if (ct_top_frame(s, &fr) < 0) {
 			ct_err_set(&c->err, CT_EXIT_GATHER, "out of memory");
@@ -358,6 +369,7 @@ static int top_batch(struct ct_ctx *c, struct ct_top_src *s)
 		frames++;
 		if (c->o.count && frames >= c->o.count)
 			break;
+		ct_top_update_findings(s, false); /* after the frame: it is not delayed by them */
 		wait_tick(s, &err);
 		if (stop_sig)
 			break;

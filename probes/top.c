@@ -759,21 +759,37 @@ int ct_top_tick(struct ct_top_src *s, struct ct_err *err)
 	return rc;
 }
 
+int ct_top_update_findings(struct ct_top_src *s, bool force)
+{
+	int64_t t0 = ct_top_mono_ms();
+	if (!s->dirty || (!force && s->have_findings && t0 < s->next_findings))
+		return 0;
+	struct ct_node *n = &s->lv.node;
+	struct ct_findings f;
+	ct_findings_init(&f);
+	n->bgp = s->bgp;
+	snprintf(n->bgp_error, sizeof(n->bgp_error), "%s",
+		 s->bgp ? "" : s->bird_asked ? s->bird_error : "BIRD not asked yet");
+	int r = ct_top_findings(n, &n->ns.v[0], s->o.prefixes, &f);
+	n->bgp = NULL;
+	if (r < 0) {
+		ct_findings_free(&f);
+		return -1;
+	}
+	ct_findings_free(&s->findings);
+	s->findings = f;
+	s->dirty = false;
+	s->have_findings = true;
+	/* a node with thousands of findings takes a while: never more than a fifth of the time */
+	s->next_findings = ct_top_mono_ms() + 4 * (ct_top_mono_ms() - t0);
+	return 1;
+}
+
 int ct_top_frame(struct ct_top_src *s, struct ct_top_frame *fr)
 {
 	struct ct_node *n = &s->lv.node;
-	if (s->dirty) {
-		ct_findings_free(&s->findings);
-		ct_findings_init(&s->findings);
-		n->bgp = s->bgp;
-		snprintf(n->bgp_error, sizeof(n->bgp_error), "%s",
-			 s->bgp ? "" : s->bird_asked ? s->bird_error : "BIRD not asked yet");
-		int r = ct_top_findings(n, &n->ns.v[0], s->o.prefixes, &s->findings);
-		n->bgp = NULL;
-		if (r < 0)
-			return -1;
-		s->dirty = false;
-	}
+	if (!s->have_findings && ct_top_update_findings(s, true) < 0)
+		return -1;
 	const struct ct_top_ctrs *cur = s->ctr[s->cur].at_ms ? &s->ctr[s->cur] : NULL;
 	const struct ct_top_ctrs *prev = s->ctr[!s->cur].at_ms ? &s->ctr[!s->cur] : NULL;
 	int k = s->ncur;

@@ -104,6 +104,8 @@ struct ct_top_src {
 	/* findings of the live doctor, recomputed when the model or BIRD changed */
 	struct ct_findings findings;
 	bool dirty;
+	bool have_findings;
+	int64_t next_findings; /* monotonic ms */
 	int64_t model_at; /* unix ms the model was last current */
 	unsigned seen_resyncs;
 	char live_note[256];
@@ -132,9 +134,16 @@ bool ct_top_due(const struct ct_top_src *s);
  * children when they are due. 0 or -1 with err. */
 int ct_top_tick(struct ct_top_src *s, struct ct_err *err);
 
-/* The frame of the current state (analysis/top.h); free with ct_top_frame_free.
+/* The frame of the current state (analysis/top.h); free with ct_top_frame_free. Its
+ * findings are the last ones ct_top_update_findings made (the first frame makes them).
  * 0 or -1 (memory). */
 int ct_top_frame(struct ct_top_src *s, struct ct_top_frame *fr);
+/* Runs the live doctor again when the model or BIRD's answer changed since the last run,
+ * and (unless force) when a fifth of the time since then was not spent on it already:
+ * on a node with thousands of findings this keeps the latency of a change to the screen
+ * (the frame comes first, with the findings before the change). 1 when it ran, 0 when not,
+ * -1 (memory). */
+int ct_top_update_findings(struct ct_top_src *s, bool force);
 
 /* Adds an event (time now) and appends it to the log. */
 void ct_top_event(struct ct_top_src *s, const char *kind, const char *fmt, ...)
