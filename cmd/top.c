@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* caltrace top: the live dashboard (curses), or -b: one frame of the panes per tick. */
 #include <errno.h>
-#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -169,7 +168,7 @@ static int top_tui(struct ct_ctx *c, struct ct_top_src **sp, struct ct_top_opts 
 	struct ct_top_frame fr;
 	bool have = false, need = true, draw = true, quit = false;
 	struct ct_err err = {0};
-	char nsbuf[256];
+	char *use_ns = NULL; /* the namespace of the last :use (the engine's o points to it) */
 	while (!quit && !ct_tui_signal()) {
 		if (!u->paused && ct_top_due(s)) {
 			ct_top_tick(s, &err);
@@ -207,17 +206,20 @@ static int top_tui(struct ct_ctx *c, struct ct_top_src **sp, struct ct_top_opts 
 			if (a == CT_TOP_ACT_USE) {
 				struct ct_top_src *ns = calloc(1, sizeof(*ns));
 				struct ct_err e2 = {0};
-				snprintf(nsbuf, sizeof(nsbuf), "%s", arg);
+				char *spec = strdup(arg);
 				struct ct_top_opts o2 = *to;
-				o2.netns_spec = nsbuf;
-				if (ns && ct_top_open(ns, &o2, &e2) == 0) {
+				o2.netns_spec = spec;
+				/* another namespace has its own BIRD: found there, not --bird-socket's */
+				o2.bird_socket = NULL;
+				if (ns && spec && ct_top_open(ns, &o2, &e2) == 0) {
 					ct_top_frame_free(&fr);
 					have = false;
 					ct_top_close(s);
 					free(s);
 					*sp = s = ns;
 					*to = o2;
-					to->netns_spec = NULL; /* nsbuf changes; the engine keeps its copy */
+					free(use_ns);
+					use_ns = spec;
 					need = true;
 					snprintf(u->msg, sizeof(u->msg), "watching %s", s->lv.node.ns.v[0].name);
 					memset(u->sel, 0, sizeof(u->sel));
@@ -225,6 +227,7 @@ static int top_tui(struct ct_ctx *c, struct ct_top_src **sp, struct ct_top_opts 
 					break;
 				}
 				free(ns);
+				free(spec);
 				char e[200];
 				snprintf(u->msg, sizeof(u->msg), "use: %s",
 					 ct_tui_text(&u->t, e, sizeof(e), e2.msg));
@@ -246,6 +249,10 @@ static int top_tui(struct ct_ctx *c, struct ct_top_src **sp, struct ct_top_opts 
 		ct_top_frame_free(&fr);
 	ct_top_ui_close(u);
 	free(u);
+	/* the engine still points to use_ns: it is closed first by the caller */
+	*to = (struct ct_top_opts){0};
+	(*sp)->o.netns_spec = NULL;
+	free(use_ns);
 	return CT_EXIT_OK;
 }
 
@@ -399,10 +406,6 @@ int cmd_top(struct ct_ctx *c)
 		.policy_interval_s = c->o.policy_interval > 0 ? c->o.policy_interval : 10,
 		.log_path = c->o.log_file,
 	};
-	/* the frame's arrays are freed and made again every tick: keep them in the heap rather
-	 * than in fresh mmap()s, which cost page faults at 1000 interfaces */
-	mallopt(M_MMAP_THRESHOLD, 32 << 20);
-	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	struct ct_top_src *s = calloc(1, sizeof(*s));
 	if (!s) {
 		ct_err_set(&c->err, CT_EXIT_GATHER, "out of memory");

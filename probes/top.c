@@ -738,7 +738,7 @@ int ct_top_tick(struct ct_top_src *s, struct ct_err *err)
 		struct ct_err e = {0};
 		if (ct_live_poll(&s->lv, &e) == 0)
 			s->dirty = true;
-		s->next_slow = now + ms_of(s->o.slow_interval_s, 30);
+		s->next_slow = now + ms_of(s->o.slow_interval_s, 60);
 	}
 	read_stats(s);
 	read_nstat(s);

@@ -10,7 +10,7 @@
  * - the kernel's SNMP counters of the node namespace on the tick (files
  *   opened once in it: probes/probe.h's nstat files);
  * - the fields no event announces (sysctls, neighbour tables, the kernel's
- *   forwarding decision per workload): ct_live_poll every slow interval (30 s);
+ *   forwarding decision per workload): ct_live_poll every slow interval (60 s);
  * - BIRD every bird interval (3 s; 15 s while it cannot be reached) and
  *   Felix's policy drop counters every policy
  *   interval, each in a child process (fork) that writes its answer to a pipe
@@ -49,7 +49,7 @@ struct ct_top_opts {
 	double tick_s;           /* -d */
 	double bird_interval_s;  /* 0: 3 s */
 	double policy_interval_s; /* 0: 10 s */
-	double slow_interval_s;   /* 0: 30 s (ct_live_poll) */
+	double slow_interval_s;   /* 0: 60 s (ct_live_poll) */
 	const char *log_path;    /* --log, NULL none */
 	bool no_policy;          /* never read the policy counters */
 };

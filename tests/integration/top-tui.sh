@@ -104,6 +104,25 @@ else
 	skip ":path hands the terminal to path --tui" "caltrace help path lists no --tui yet"
 fi
 
+# p on the selected workload pre-fills :path with its pod address; Esc cancels
+ip_first=$(ip -n "$N1" -j -4 route show dev "$first" | jq -r '.[0].dst')
+tmux_keys g p
+tmux_wait 10 ":path $ip_first ?$" && ok "p pre-fills :path with the selected pod ($ip_first)" ||
+	not_ok "p pre-fills :path with the selected pod ($ip_first)" "$(tmux_screen | tail -n 2)"
+tmux_keys Escape
+# :use NS watches another namespace: node 2's workloads (ip -j link there)
+N2=$LAB_N2
+n2first=$(ip -n "$N2" -j link show | jq -r '.[] | select(.ifname | startswith("cali")) | .ifname' | sort | head -n 1)
+tmux_type ":use $N2"
+tmux_keys Enter
+tmux_wait "$WAIT" "netns $N2 " && tmux_wait "$WAIT" "^ $n2first " && ok ":use $N2 shows node 2 and its workload $n2first" ||
+	not_ok ":use $N2 shows node 2 and its workload $n2first" "$(tmux_screen)"
+tmux_has "^ $first " && not_ok ":use: node 1's workloads are gone" "$(tmux_screen)" || ok ":use: node 1's workloads are gone"
+tmux_type ":use ctnosuchns$$"
+tmux_keys Enter
+tmux_wait 20 "use: .*ctnosuchns$$" && ok ":use of a namespace that does not exist says so and stays" ||
+	not_ok ":use of a namespace that does not exist says so and stays" "$(tmux_screen)"
+
 # q: exit 0, terminal restored
 tmux_keys q
 if tmux_wait_exit "$WAIT"; then
