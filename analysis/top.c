@@ -160,6 +160,11 @@ int ct_top_frame_build(const struct ct_top_input *in, struct ct_top_frame *fr)
 	fr->stats_note = in->stats_note ? in->stats_note : "";
 	fr->nstat_note = in->nstat_note ? in->nstat_note : "";
 	fr->pol_note = in->pol_note ? in->pol_note : "";
+	fr->flows_note = in->flows_note ? in->flows_note : "";
+	fr->flows = in->flows;
+	fr->nflows = in->nflows;
+	fr->flows_total = in->flows_total;
+	fr->flows_on = in->flows_on;
 	int64_t dt = in->prev && in->cur ? in->cur->at_ms - in->prev->at_ms : 0;
 
 	/* workloads */

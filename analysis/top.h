@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "analysis/analysis.h"
+#include "analysis/flows.h"
 #include "analysis/findings.h"
 #include "model/bgp.h"
 #include "model/model.h"
@@ -94,6 +95,11 @@ struct ct_top_input {
 	const char *live_note;                   /* the header's message ("" none) */
 	const char *source;                      /* "live" or the snapshot */
 	unsigned ticks;
+	/* --flows: the top flows, ranked by bytes (NULL and 0 without --flows) */
+	const struct ct_flow_sum *flows;
+	size_t nflows, flows_total;
+	bool flows_on;
+	const char *flows_note;                  /* why the flows are unknown, "" */
 };
 
 struct ct_top_wl {
@@ -169,7 +175,10 @@ struct ct_top_frame {
 	const struct ct_findings *findings;
 	const struct ct_top_event *events;
 	size_t nevents;
-	const char *stats_note, *nstat_note, *pol_note;
+	const char *stats_note, *nstat_note, *pol_note, *flows_note;
+	const struct ct_flow_sum *flows; /* --flows: the top ones (the engine's) */
+	size_t nflows, flows_total;
+	bool flows_on;
 	/* a filter for panes (the dashboard's '/'): rows whose name holds it */
 	char filter[64];
 };

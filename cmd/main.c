@@ -79,7 +79,7 @@ const struct ct_cmd ct_cmds[] = {
 	 "path links routes tunnel neigh bgp doctor dump_interrupted"},
 	{"top", cmd_top, CT_NEED_NETLINK | CT_NEED_SETNS | CT_NEED_BIRD | CT_NEED_SNAPSHOT, "",
 	 "a live dashboard of the node: workloads, tunnels, BGP peers, neighbours, drops, findings and events; -b for text",
-	 "batch delay count log policy-interval timeout", "", "",
+	 "batch delay count log policy-interval flows timeout", "", "",
 	 "",
 	 "caltrace top\n"
 	 "caltrace top -b -c 5 -d 2 --log events.txt\n"
@@ -194,6 +194,7 @@ const struct ct_opt_note ct_opt_notes[] = {
 	{"path", "user", "with --probe: once the captures, sockets and counter files are open, run as USER"},
 	{"snapshot", "netns", "the network namespace to save: a name under /var/run/netns, a path, or pid:PID"},
 	{"top", "count", "stop after N frames (default: run until q or a signal)"},
+	{"top", "flows", "add a pane of the live encapsulated flows (IPIP, VXLAN) captured on any interface, one-way flows marked (needs CAP_NET_RAW)"},
 	{"top", "timeout", "seconds each BIRD query and each policy read may take before it is abandoned (default 10)"},
 	{"top", "netns", "the node namespace to watch: a name under /var/run/netns, a path, or pid:PID (with --from, a namespace of the snapshot)"},
 	{"top", "json", "with -b: one JSON object a line per frame (NDJSON; see caltrace(1) for the keys)"},

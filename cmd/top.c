@@ -405,6 +405,7 @@ int cmd_top(struct ct_ctx *c)
 		.tick_s = c->o.delay > 0 ? c->o.delay : 1,
 		.policy_interval_s = c->o.policy_interval > 0 ? c->o.policy_interval : 10,
 		.log_path = c->o.log_file,
+		.flows = c->o.flows,
 	};
 	struct ct_top_src *s = calloc(1, sizeof(*s));
 	if (!s) {

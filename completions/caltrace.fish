@@ -150,7 +150,7 @@ function __caltrace_takes
         case path
             contains -- $argv[1] from pods timeout bird-socket node nodes proto port to-backend probe count wait size mtu user
         case top
-            contains -- $argv[1] from timeout bird-socket batch delay count log policy-interval
+            contains -- $argv[1] from timeout bird-socket batch delay count log policy-interval flows
         case '*'
             return 1
     end
@@ -338,7 +338,7 @@ complete -c caltrace -n '__caltrace_takes log' -l log -r -F -d 'top: also write 
 complete -c caltrace -n '__caltrace_takes policy-interval' -l policy-interval -x -d 'top: seconds between two reads of the policy drop counters'
 complete -c caltrace -n '__caltrace_takes snaplen' -s s -l snaplen -x -d 'sniff: capture at most N bytes of each packet'
 complete -c caltrace -n '__caltrace_takes inner' -l inner -x -d 'sniff: only packets whose inner packet matches the pcap filter'
-complete -c caltrace -n '__caltrace_takes flows' -l flows -d 'sniff: print flows instead of packets'
+complete -c caltrace -n '__caltrace_takes flows' -l flows -d 'sniff: print flows instead of packets; top: a pane of the live flows'
 complete -c caltrace -n '__caltrace_takes interval' -l interval -x -d 'sniff --flows: also report the top flows every SECONDS'
 complete -c caltrace -n '__caltrace_takes max-flows' -l max-flows -x -d 'sniff --flows: keep at most N flow entries'
 complete -c caltrace -n '__caltrace_takes vxlan-port' -l vxlan-port -x -d 'sniff: decode UDP to PORT as VXLAN'

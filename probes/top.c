@@ -15,6 +15,7 @@
 
 #include "model/bgp_json.h"
 #include "model/esc.h"
+#include "model/pkt.h"
 #include "model/policy.h"
 #include "probes/bgp_gather.h"
 #include "probes/policy.h"
@@ -561,6 +562,64 @@ static void child_service(struct ct_top_src *s, struct ct_top_child *c, bool rea
 	}
 }
 
+/* ---------------------------------------------------------------- flows */
+
+#define TOP_FLOWS 20 /* flows kept in a frame */
+
+static void on_packet(void *arg, size_t src, const struct ct_cap_rec *r)
+{
+	struct ct_top_src *s = arg;
+	const struct ct_cap_src *cs = &s->cap.src[src];
+	ct_pkt_decode(r->data, r->caplen, r->len, cs->linktype, &s->dopts, s->pkt);
+	if (s->pkt->status != CT_PKT_OK)
+		return;
+	uint64_t ts = (uint64_t)r->sec * 1000000u + (uint64_t)(uint32_t)r->usec;
+	/* one interface id per capture source: "any" names none, and a packet seen on two
+	 * interfaces of the node counts once per interface (analysis/flows.h) */
+	uint16_t iface = (uint16_t)(cs->any ? (uint16_t)s->pkt->sll_ifindex : src);
+	if (ct_flows_add(&s->flows, s->pkt, ts, iface) < 0)
+		snprintf(s->flows_note, sizeof(s->flows_note), "flows: out of memory");
+}
+
+static void flows_open(struct ct_top_src *s, const struct ct_top_opts *o)
+{
+	struct ct_err e = {0};
+	s->pkt = calloc(1, sizeof(*s->pkt));
+	if (!s->pkt || ct_flows_init(&s->flows, 65536) < 0) {
+		snprintf(s->flows_note, sizeof(s->flows_note), "flows: out of memory");
+		return;
+	}
+	s->flows_init = true;
+	ct_cap_init(&s->cap);
+	struct ct_cap_opts co = {.snaplen = 256};
+	if (ct_cap_open_live(&s->cap, o->netns_spec, "any", &co, &e) < 0 ||
+	    ct_cap_set_filter(&s->cap, "ip proto 4 or udp port 4789 or udp port 8472", &e) < 0) {
+		snprintf(s->flows_note, sizeof(s->flows_note), "flows not captured: %s", e.msg);
+		ct_cap_free(&s->cap);
+		return;
+	}
+	s->cap_open = true;
+}
+
+/* the top flows for the frame (ranked now) */
+static void flows_rank(struct ct_top_src *s)
+{
+	if (!s->flows_init)
+		return;
+	struct ct_flows_view v;
+	uint64_t now = (uint64_t)wall_ms() * 1000u;
+	ct_flows_flush(&s->flows);
+	if (ct_flows_rank_top(&s->flows, now, TOP_FLOWS, &v) < 0)
+		return;
+	if (!s->fsum)
+		s->fsum = calloc(TOP_FLOWS, sizeof(*s->fsum));
+	s->nfsum = 0;
+	s->fsum_total = v.n;
+	for (size_t i = 0; s->fsum && i < v.n_v && i < TOP_FLOWS; i++)
+		ct_flow_summary(&s->flows, v.v[i].head, now, &s->fsum[s->nfsum++]);
+	ct_flows_view_free(&v);
+}
+
 /* ---------------------------------------------------------------- the loop */
 
 int ct_top_open(struct ct_top_src *s, const struct ct_top_opts *o, struct ct_err *err)
@@ -606,6 +665,8 @@ int ct_top_open(struct ct_top_src *s, const struct ct_top_opts *o, struct ct_err
 		snprintf(s->nstat_note, sizeof(s->nstat_note), "%s", e.msg);
 	else
 		s->nstat_open = true;
+	if (o->flows)
+		flows_open(s, o);
 	s->model_at = wall_ms();
 	s->dirty = true;
 	if (o->no_policy)
@@ -643,6 +704,16 @@ void ct_top_close(struct ct_top_src *s)
 	}
 	free(s->polv);
 	s->polv = NULL;
+	if (s->cap_open)
+		ct_cap_free(&s->cap);
+	s->cap_open = false;
+	if (s->flows_init)
+		ct_flows_free(&s->flows);
+	s->flows_init = false;
+	free(s->pkt);
+	s->pkt = NULL;
+	free(s->fsum);
+	s->fsum = NULL;
 	free(s->nbuf);
 	s->nbuf = NULL;
 	free(s->bird_last);
@@ -663,6 +734,10 @@ size_t ct_top_fds(const struct ct_top_src *s, struct pollfd *pfd)
 		pfd[n++] = (struct pollfd){.fd = s->bird.fd, .events = POLLIN};
 	if (s->pol.fd >= 0)
 		pfd[n++] = (struct pollfd){.fd = s->pol.fd, .events = POLLIN};
+	if (s->cap_open) {
+		size_t src_of[CT_TOP_MAXFDS];
+		n += ct_cap_pollfds(&s->cap, pfd + n, src_of, CT_TOP_MAXFDS - n);
+	}
 	return n;
 }
 
@@ -700,6 +775,14 @@ int ct_top_service(struct ct_top_src *s, const struct pollfd *pfd, size_t n, str
 			bird = true;
 		else if (pfd[i].fd == s->pol.fd)
 			pol = true;
+		else if (s->cap_open)
+			for (size_t k = 0; k < s->cap.n; k++)
+				if (s->cap.src[k].fd == pfd[i].fd) {
+					struct ct_err e = {0};
+					if (ct_cap_dispatch(&s->cap, k, 1000, on_packet, s, &e) < 0)
+						snprintf(s->flows_note, sizeof(s->flows_note),
+							 "flows: %s", e.msg);
+				}
 	}
 	if (live)
 		live_step(s, err, &rc);
@@ -821,6 +904,14 @@ int ct_top_frame(struct ct_top_src *s, struct ct_top_frame *fr)
 		.live_note = s->live_note,
 		.source = "live",
 		.ticks = s->ticks,
+		.flows_on = s->o.flows,
+		.flows_note = s->flows_note,
 	};
+	if (s->o.flows) {
+		flows_rank(s);
+		in.flows = s->fsum;
+		in.nflows = s->nfsum;
+		in.flows_total = s->fsum_total;
+	}
 	return ct_top_frame_build(&in, fr);
 }

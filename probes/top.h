@@ -35,6 +35,7 @@
 
 #include "analysis/top.h"
 #include "model/err.h"
+#include "probes/capture.h"
 #include "probes/live.h"
 #include "probes/nl.h"
 #include "probes/outfile.h"
@@ -52,6 +53,7 @@ struct ct_top_opts {
 	double slow_interval_s;   /* 0: 60 s (ct_live_poll) */
 	const char *log_path;    /* --log, NULL none */
 	bool no_policy;          /* never read the policy counters */
+	bool flows;              /* --flows: capture encapsulated traffic on "any" */
 };
 
 struct ct_top_child {
@@ -111,6 +113,16 @@ struct ct_top_src {
 	char live_note[256];
 	int64_t next_tick, next_slow; /* monotonic ms */
 	unsigned ticks;
+	/* --flows */
+	struct ct_cap cap;
+	bool cap_open;
+	struct ct_flows flows;
+	bool flows_init;
+	struct ct_decode_opts dopts;
+	struct ct_pkt *pkt;
+	struct ct_flow_sum *fsum; /* the top flows of the last frame */
+	size_t nfsum, fsum_total;
+	char flows_note[256];
 };
 
 /* Opens the live model and the counter sources. 0, or -1 with err (exit 3:
@@ -120,7 +132,7 @@ void ct_top_close(struct ct_top_src *s);
 
 /* The descriptors to poll (events, children's pipes) into pfd (room for
  * CT_TOP_MAXFDS); returns how many. */
-#define CT_TOP_MAXFDS 4
+#define CT_TOP_MAXFDS 8
 size_t ct_top_fds(const struct ct_top_src *s, struct pollfd *pfd);
 /* Handles what poll() returned (pfd as ct_top_fds filled it, n entries) and
  * the children's deadlines. 0, or -1 with err (the model is then stale; a later

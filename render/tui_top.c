@@ -10,7 +10,8 @@
 #include "render/views_top.h"
 
 static const char *const pane_names[CT_TP_COUNT] = {
-	"workloads", "tunnels", "BGP peers", "neighbour tables", "drops by reason", "findings", "events",
+	"workloads", "tunnels", "BGP peers", "neighbour tables", "drops by reason", "flows", "findings",
+	"events",
 };
 static const char *const sort_names[] = {"name", "from pod", "to pod", "drops"};
 
@@ -22,6 +23,7 @@ static const struct ct_view *pane_view(int p)
 	case CT_TP_PEERS: return &ct_view_top_peers;
 	case CT_TP_NEIGH: return &ct_view_top_neigh;
 	case CT_TP_DROPS: return &ct_view_top_drops;
+	case CT_TP_FLOWS: return &ct_view_top_flows;
 	case CT_TP_EVENTS: return &ct_view_top_events;
 	default: return NULL; /* findings: drawn from the findings themselves */
 	}
@@ -255,6 +257,10 @@ static void draw_pane(struct ct_top_ui *u, const struct ct_top_frame *fr, int p,
 		snprintf(t + tl, sizeof(t) - (size_t)tl, "  ? %s", fr->pol_note);
 	else if (p == CT_TP_DROPS && fr->nstat_note[0])
 		snprintf(t + tl, sizeof(t) - (size_t)tl, "  ? %s", fr->nstat_note);
+	else if (p == CT_TP_FLOWS && fr->flows_note[0])
+		snprintf(t + tl, sizeof(t) - (size_t)tl, "  ? %s", fr->flows_note);
+	else if (p == CT_TP_FLOWS)
+		snprintf(t + tl, sizeof(t) - (size_t)tl, "  of %zu, one-way marked", fr->flows_total);
 	else if (p == CT_TP_PEERS && !strcmp(fr->h.bird, "down"))
 		snprintf(t + tl, sizeof(t) - (size_t)tl, "  BIRD down: %s", fr->h.bird_note);
 	else if (p == CT_TP_PEERS && !strcmp(fr->h.bird, "?"))
@@ -466,16 +472,18 @@ void ct_top_ui_draw(struct ct_top_ui *u, struct ct_top_frame *fr)
 	} else {
 		/* every pane gets a title, a header and one row; the rest by need, workloads first */
 		int hgt[CT_TP_COUNT], body = y1 - y0, used = 0;
-		static const int cap[CT_TP_COUNT] = {1 << 20, 4, 6, 2, 4, 6, 5};
+		static const int cap[CT_TP_COUNT] = {1 << 20, 4, 6, 2, 4, 6, 6, 5};
 		static const int order[CT_TP_COUNT] = {CT_TP_WORKLOADS, CT_TP_PEERS, CT_TP_FINDINGS,
-						       CT_TP_TUNNELS, CT_TP_EVENTS, CT_TP_NEIGH,
-						       CT_TP_DROPS};
+						       CT_TP_FLOWS, CT_TP_TUNNELS, CT_TP_EVENTS,
+						       CT_TP_NEIGH, CT_TP_DROPS};
 		for (int p = 0; p < CT_TP_COUNT; p++) {
-			hgt[p] = 3;
-			used += 3;
+			hgt[p] = p == CT_TP_FLOWS && !fr->flows_on ? 0 : 3;
+			used += hgt[p];
 		}
 		for (int k = 0; k < CT_TP_COUNT && used < body; k++) {
 			int p = order[k];
+			if (!hgt[p])
+				continue;
 			int want = (int)pane_count(fr, p);
 			if (want > cap[p])
 				want = cap[p];
@@ -492,6 +500,8 @@ void ct_top_ui_draw(struct ct_top_ui *u, struct ct_top_frame *fr)
 		hgt[CT_TP_WORKLOADS] += body - used > 0 ? body - used : 0;
 		int y = y0;
 		for (int p = 0; p < CT_TP_COUNT && y < y1; p++) {
+			if (!hgt[p])
+				continue;
 			int hh = hgt[p] < y1 - y ? hgt[p] : y1 - y;
 			draw_pane(u, fr, p, y, hh);
 			y += hh;
@@ -618,10 +628,14 @@ enum ct_top_act ct_top_ui_key(struct ct_top_ui *u, int key, const struct ct_top_
 		return CT_TOP_ACT_DRAW;
 	case '\t':
 		u->pane = (u->pane + 1) % CT_TP_COUNT;
+		if (u->pane == CT_TP_FLOWS && !fr->flows_on)
+			u->pane++;
 		u->detail = false;
 		return CT_TOP_ACT_DRAW;
 	case CT_TUI_KEY(KEY_BTAB):
 		u->pane = (u->pane + CT_TP_COUNT - 1) % CT_TP_COUNT;
+		if (u->pane == CT_TP_FLOWS && !fr->flows_on)
+			u->pane--;
 		u->detail = false;
 		return CT_TOP_ACT_DRAW;
 	case 'j':

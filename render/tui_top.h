@@ -29,7 +29,7 @@
 #include "render/tui.h"
 
 enum ct_top_pane { CT_TP_WORKLOADS, CT_TP_TUNNELS, CT_TP_PEERS, CT_TP_NEIGH, CT_TP_DROPS,
-		   CT_TP_FINDINGS, CT_TP_EVENTS, CT_TP_COUNT };
+		   CT_TP_FLOWS, CT_TP_FINDINGS, CT_TP_EVENTS, CT_TP_COUNT };
 
 enum ct_top_act {
 	CT_TOP_ACT_NONE,  /* nothing new to show */

@@ -325,6 +325,52 @@ static const void *drop_row(const void *ctx, size_t i)
 const struct ct_view ct_view_top_drops = {"drops", "drops by reason", false, CT_VIEW_COLS(drop_cols),
 					   drop_count, drop_row};
 
+/* ================================================================ flows */
+
+#define FL() ROW(struct ct_flow_sum, x); (void)ctx_
+CELL(fl_src) { FL(); ct_cell_str(c, ct_ip_fmt(&x->src, c->buf, sizeof(c->buf))); }
+CELL(fl_dst) { FL(); ct_cell_str(c, ct_ip_fmt(&x->dst, c->buf, sizeof(c->buf))); }
+CELL(fl_proto)
+{
+	FL();
+	const char *n = x->proto == 6 ? "tcp" : x->proto == 17 ? "udp" : x->proto == 1 ? "icmp"
+		      : x->proto == 58 ? "icmp6" : NULL;
+	if (!n)
+		snprintf(c->buf, sizeof(c->buf), "%u", x->proto);
+	ct_cell_str(c, n ? n : c->buf);
+}
+CELL(fl_sport) { FL(); ct_cell_int(c, x->sport, x->proto == 6 || x->proto == 17); }
+CELL(fl_dport) { FL(); ct_cell_int(c, x->dport, x->proto == 6 || x->proto == 17); }
+CELL(fl_pk0) { FL(); ct_cell_uint(c, x->packets[0]); }
+CELL(fl_pk1) { FL(); ct_cell_uint(c, x->packets[1]); }
+CELL(fl_by0) { FL(); ct_cell_uint(c, x->bytes[0]); }
+CELL(fl_by1) { FL(); ct_cell_uint(c, x->bytes[1]); }
+CELL(fl_oneway) { FL(); ct_cell_bool(c, x->one_way); }
+COLOR(fl_oneway_hl) { FL(); return x->one_way ? CT_HL_WARN : CT_HL_NONE; }
+CELL(fl_note) { FL(); ct_cell_str(c, x->note); }
+
+static const struct ct_view_col flow_cols[] = {
+	{"src", "SRC", CT_ALIGN_AUTO, 15, fl_src, NULL, NULL},
+	{"dst", "DST", CT_ALIGN_AUTO, 15, fl_dst, NULL, NULL},
+	{"proto", "PROTO", CT_ALIGN_AUTO, 5, fl_proto, NULL, NULL},
+	{"sport", "SPORT", CT_ALIGN_AUTO, 5, fl_sport, NULL, NULL},
+	{"dport", "DPORT", CT_ALIGN_AUTO, 5, fl_dport, NULL, NULL},
+	{"packets", "PKTS", CT_ALIGN_AUTO, 7, fl_pk0, NULL, NULL},
+	{"reply_packets", "REPLY_PKTS", CT_ALIGN_AUTO, 10, fl_pk1, NULL, NULL},
+	{"bytes", NULL, CT_ALIGN_AUTO, 0, fl_by0, NULL, NULL},
+	{"reply_bytes", NULL, CT_ALIGN_AUTO, 0, fl_by1, NULL, NULL},
+	{"one_way", "ONE_WAY", CT_ALIGN_AUTO, 7, fl_oneway, fl_oneway_hl, NULL},
+	{"note", "NOTE", CT_ALIGN_AUTO, 30, fl_note, NULL, NULL},
+};
+
+static size_t flow_count(const void *ctx) { return ((const struct ct_top_frame *)ctx)->nflows; }
+static const void *flow_row(const void *ctx, size_t i)
+{
+	return &((const struct ct_top_frame *)ctx)->flows[i];
+}
+const struct ct_view ct_view_top_flows = {"flows", "flows (encapsulated, top by bytes)", false,
+					   CT_VIEW_COLS(flow_cols), flow_count, flow_row};
+
 /* ================================================================ events */
 
 #define EV() ROW(struct ct_top_event, x); (void)ctx_
@@ -350,7 +396,8 @@ const struct ct_view ct_view_top_events = {"events", "events", false, CT_VIEW_CO
 
 const struct ct_view *const ct_views_top_panes[] = {
 	&ct_view_top_header, &ct_view_top_workloads, &ct_view_top_tunnels, &ct_view_top_peers,
-	&ct_view_top_neigh,  &ct_view_top_drops,     &ct_view_top_events,  NULL,
+	&ct_view_top_neigh,  &ct_view_top_drops,     &ct_view_top_flows,   &ct_view_top_events,
+	NULL,
 };
 
 void ct_views_top(struct ct_out *o, const struct ct_top_frame *fr)
@@ -362,8 +409,14 @@ void ct_views_top(struct ct_out *o, const struct ct_top_frame *fr)
 		ct_out_top_str(o, "drops_note", "drops note", fr->nstat_note, CT_HL_NONE);
 	if (fr->pol_note[0])
 		ct_out_top_str(o, "policy_note", "policy note", fr->pol_note, CT_HL_NONE);
-	for (size_t i = 0; ct_views_top_panes[i]; i++)
+	if (fr->flows_on && fr->flows_note[0])
+		ct_out_top_str(o, "flows_note", "flows note", fr->flows_note, CT_HL_NONE);
+	for (size_t i = 0; ct_views_top_panes[i]; i++) {
+		/* the flows pane exists with --flows only */
+		if (ct_views_top_panes[i] == &ct_view_top_flows && !fr->flows_on)
+			continue;
 		ct_view_write(o, ct_views_top_panes[i], fr);
+	}
 	ct_out_end(o, fr->findings);
 }
 

@@ -10,6 +10,8 @@
 #   removed; SIGTERM ends it with status 143;
 # - killing node 2's BIRD (lab fault birdkill) turns node 1's peer for node 2 to not Established
 #   with a cause, as birdc on node 1 shows it;
+# - --flows (a VXLAN lab): a pod's ping to a pod on node 2 is a flow with ping's own count of
+#   requests and replies, and a ping to an address of node 2's block without a pod is one-way;
 # - a namespace that does not exist: exit 3, and -j without -b is a usage error.
 set -u -o pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -143,6 +145,36 @@ exit_agrees "exit status agrees with the findings under birdkill" "$(
 	echo $?
 )" "$(cat "$TMPD/bk")"
 lab_fault birdkill off || diag "fault birdkill off failed"
+
+# ---------------------------------------------------------------- --flows (a VXLAN lab)
+lab_up vxlan || bail "lab up vxlan"
+N1=$LAB_N1
+SRC=$LAB_POD_1_IP
+DST=$LAB_POD_3_IP
+NOPOD=${DST%.*}.50 # in node 2's block, no pod: the requests cross, nothing answers
+"$CALTRACE" -n "$N1" -j top -b -d 0.5 --flows >"$TMPD/flows" 2>"$TMPD/flows.err" &
+TOP_PID=$!
+wait_until "$WAIT" grep -q . "$TMPD/flows" || bail "top --flows started" "$(cat "$TMPD/flows.err")"
+pingout=$(ip netns exec "$LAB_POD_1_NS" ping -n -c 4 -i 0.2 -W 2 "$DST" 2>&1)
+got=$(printf '%s
+' "$pingout" | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+ip netns exec "$LAB_POD_1_NS" ping -n -c 3 -i 0.2 -W 1 "$NOPOD" >/dev/null 2>&1
+flow_seen() {
+	l=$(tail -n 1 "$TMPD/flows")
+	[ "$(json_get "$l" "[.flows[] | select(.src == \"$SRC\" and .dst == \"$NOPOD\")] | length")" = 1 ] &&
+		[ "$(json_get "$l" ".flows[] | select(.src == \"$SRC\" and .dst == \"$DST\") | .reply_packets")" = "$got" ]
+}
+if wait_until "$WAIT" flow_seen; then ok "--flows: the ping's flow is there"; else not_ok "--flows: the ping's flow is there" "$(tail -n 1 "$TMPD/flows" | jq -c '.flows, .flows_note')"; fi
+l=$(tail -n 1 "$TMPD/flows")
+json_eq "--flows: $SRC -> $DST has ping's requests and replies ($got)" "$l" \
+	".flows[] | select(.src == \"$SRC\" and .dst == \"$DST\") | \"\(.proto) \(.packets) \(.reply_packets) \(.one_way)\"" "icmp 4 $got false"
+json_eq "--flows: $SRC -> $NOPOD (no pod) is one-way" "$l" \
+	".flows[] | select(.src == \"$SRC\" and .dst == \"$NOPOD\") | \"\(.packets) \(.reply_packets) \(.one_way)\"" "3 0 true"
+kill -TERM "$TOP_PID"
+wait "$TOP_PID" 2>/dev/null
+TOP_PID=""
+out=$("$CALTRACE" -n "$N1" -j top -b -c 1 2>/dev/null)
+json_ok "without --flows there is no flows pane" "$out" 'has("flows") | not'
 
 # ---------------------------------------------------------------- errors
 "$CALTRACE" -n ctnosuchns$$ top -b -c 1 >/dev/null 2>"$TMPD/err"
