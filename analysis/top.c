@@ -22,7 +22,8 @@ void ct_top_ctrs_free(struct ct_top_ctrs *c)
 
 static int ctr_cmp(const void *a, const void *b)
 {
-	int x = ((const struct ct_top_ctr *)a)->ifindex, y = ((const struct ct_top_ctr *)b)->ifindex;
+	int x = ((const struct ct_top_ctr *)a)->ifindex,
+	    y = ((const struct ct_top_ctr *)b)->ifindex;
 	return (x > y) - (x < y);
 }
 
@@ -67,20 +68,20 @@ void ct_top_rate(const struct ct_stats *prev, const struct ct_stats *cur, int64_
 }
 
 const char *const ct_top_drop_counters[][2] = {
-	{"TcpExtIPReversePathFilter", "reverse path filter"},
-	{"IpExtInNoRoutes", "no route"},
-	{"IpOutNoRoutes", "no route (sent)"},
-	{"IpInAddrErrors", "bad destination address"},
-	{"IpInHdrErrors", "bad IP header"},
-	{"IpInDiscards", "discarded on input"},
-	{"IpOutDiscards", "discarded on output"},
-	{"IpExtInCsumErrors", "bad checksum"},
-	{"Ip6InNoRoutes", "no route (IPv6)"},
-	{"Ip6InAddrErrors", "bad destination address (IPv6)"},
-	{"ConntrackInvalid", "conntrack invalid"},
-	{"ConntrackDrop", "conntrack table full"},
-	{"ConntrackInsertFailed", "conntrack insert failed"},
-	{NULL, NULL},
+    {"TcpExtIPReversePathFilter", "reverse path filter"},
+    {"IpExtInNoRoutes", "no route"},
+    {"IpOutNoRoutes", "no route (sent)"},
+    {"IpInAddrErrors", "bad destination address"},
+    {"IpInHdrErrors", "bad IP header"},
+    {"IpInDiscards", "discarded on input"},
+    {"IpOutDiscards", "discarded on output"},
+    {"IpExtInCsumErrors", "bad checksum"},
+    {"Ip6InNoRoutes", "no route (IPv6)"},
+    {"Ip6InAddrErrors", "bad destination address (IPv6)"},
+    {"ConntrackInvalid", "conntrack invalid"},
+    {"ConntrackDrop", "conntrack table full"},
+    {"ConntrackInsertFailed", "conntrack insert failed"},
+    {NULL, NULL},
 };
 
 bool ct_top_peer_cause(const struct ct_bgp_peer *p, char *buf, size_t len)
@@ -123,7 +124,8 @@ static void ntbl_count(const struct ct_netns *ns, struct ct_top_ntbl *x)
 		const struct ct_neigh *e = &ns->neighs.v[i];
 		if (e->flags & NTF_PROXY)
 			continue;
-		if ((x->t->family == 2 && e->dst.family != 2) || (x->t->family == 10 && e->dst.family != 10))
+		if ((x->t->family == 2 && e->dst.family != 2) ||
+		    (x->t->family == 10 && e->dst.family != 10))
 			continue;
 		if (e->state & NUD_REACHABLE)
 			x->reachable++;
@@ -278,8 +280,8 @@ int ct_top_frame_build(const struct ct_top_input *in, struct ct_top_frame *fr)
 		h->warn += s == CT_SEV_WARN;
 		h->info += s == CT_SEV_INFO;
 	}
-	h->age_s = in->model_at && in->now >= in->model_at ? (double)(in->now - in->model_at) / 1000.0
-							    : 0;
+	h->age_s =
+	    in->model_at && in->now >= in->model_at ? (double)(in->now - in->model_at) / 1000.0 : 0;
 	h->resyncs = in->resyncs;
 	h->stale = in->stale;
 	h->note = in->live_note ? in->live_note : "";

@@ -51,7 +51,7 @@ const struct ct_stats *ct_top_ctrs_get(const struct ct_top_ctrs *c, int ifindex)
 struct ct_top_rate {
 	bool known;
 	double rx_pps, tx_pps, rx_bps, tx_bps; /* bits per second */
-	uint64_t errors, dropped;              /* in the interval, rx + tx */
+	uint64_t errors, dropped;	       /* in the interval, rx + tx */
 };
 void ct_top_rate(const struct ct_stats *prev, const struct ct_stats *cur, int64_t dt_ms,
 		 struct ct_top_rate *r);
@@ -60,7 +60,8 @@ void ct_top_rate(const struct ct_stats *prev, const struct ct_stats *cur, int64_
  * change, resync). */
 struct ct_top_event {
 	int64_t at; /* unix milliseconds */
-	char kind[16]; /* "link_added", "link_removed", "route_withdrawn", "bgp", "resync", "note" */
+	char
+	    kind[16]; /* "link_added", "link_removed", "route_withdrawn", "bgp", "resync", "note" */
 	char text[224];
 };
 
@@ -75,39 +76,40 @@ struct ct_top_input {
 	const struct ct_netns *ns; /* the node namespace */
 	const struct ct_prefixes *pfx;
 	const struct ct_top_ctrs *prev, *cur; /* NULL: none (no rates) */
-	bool stats_ok; const char *stats_note;   /* counters could not be read: why */
+	bool stats_ok;
+	const char *stats_note;			       /* counters could not be read: why */
 	const struct ct_nstat *nstat_prev, *nstat_cur; /* NULL: none */
 	int64_t nstat_dt_ms;
-	const char *nstat_note;                  /* "" or why the SNMP counters are unknown */
-	const struct ct_bgp *bgp;                /* BIRD's last answer, NULL none */
-	const char *bird_error;                  /* why BIRD could not be asked, "" */
-	bool bird_pending;                       /* not asked yet */
-	const struct ct_top_poldrop *pol;        /* policy drops, NULL: unknown */
+	const char *nstat_note;		  /* "" or why the SNMP counters are unknown */
+	const struct ct_bgp *bgp;	  /* BIRD's last answer, NULL none */
+	const char *bird_error;		  /* why BIRD could not be asked, "" */
+	bool bird_pending;		  /* not asked yet */
+	const struct ct_top_poldrop *pol; /* policy drops, NULL: unknown */
 	size_t npol;
-	const char *pol_note;                    /* why unknown, "" */
-	const struct ct_findings *findings;      /* the live doctor's (not owned) */
-	const struct ct_top_event *events;       /* oldest first */
+	const char *pol_note;		    /* why unknown, "" */
+	const struct ct_findings *findings; /* the live doctor's (not owned) */
+	const struct ct_top_event *events;  /* oldest first */
 	size_t nevents;
-	int64_t now;                             /* unix milliseconds */
-	int64_t model_at;                        /* when the model was last known current */
+	int64_t now;	  /* unix milliseconds */
+	int64_t model_at; /* when the model was last known current */
 	unsigned resyncs;
-	bool stale;                              /* events lost, no resync yet */
-	const char *live_note;                   /* the header's message ("" none) */
-	const char *source;                      /* "live" or the snapshot */
+	bool stale;	       /* events lost, no resync yet */
+	const char *live_note; /* the header's message ("" none) */
+	const char *source;    /* "live" or the snapshot */
 	unsigned ticks;
 	/* --flows: the top flows, ranked by bytes (NULL and 0 without --flows) */
 	const struct ct_flow_sum *flows;
 	size_t nflows, flows_total;
 	bool flows_on;
-	const char *flows_note;                  /* why the flows are unknown, "" */
+	const char *flows_note; /* why the flows are unknown, "" */
 };
 
 struct ct_top_wl {
 	const struct ct_workload *w;
 	char pod[2 * CT_NAME_LEN + 2]; /* "ns/name", "" unknown */
-	struct ct_top_rate r;          /* rx: from the pod, tx: to the pod */
+	struct ct_top_rate r;	       /* rx: from the pod, tx: to the pod */
 	bool have_ctr;
-	struct ct_stats total;         /* the counters as read */
+	struct ct_stats total; /* the counters as read */
 	bool pol_known;
 	uint64_t pol_dropped;
 };
@@ -128,8 +130,8 @@ struct ct_top_peer {
 struct ct_top_ntbl {
 	const struct ct_neightbl *t;
 	unsigned reachable, stale, failed, incomplete, permanent, other;
-	uint32_t gc;      /* entries the collector can take */
-	int pressure;     /* -1 none, CT_SEV_WARN, CT_SEV_FAIL */
+	uint32_t gc;  /* entries the collector can take */
+	int pressure; /* -1 none, CT_SEV_WARN, CT_SEV_FAIL */
 };
 
 struct ct_top_drop {
@@ -143,21 +145,21 @@ struct ct_top_drop {
 
 struct ct_top_header {
 	const char *node, *netns, *source, *mode;
-	const char *bird;       /* "up", "down", "?" (not asked yet) */
-	const char *bird_note;  /* BIRD's error when down */
+	const char *bird;      /* "up", "down", "?" (not asked yet) */
+	const char *bird_note; /* BIRD's error when down */
 	size_t workloads, tunnels, peers, peers_up, routes, neighs;
 	size_t fail, warn, info; /* findings by severity */
-	double age_s;            /* the model's age */
+	double age_s;		 /* the model's age */
 	unsigned resyncs;
 	bool stale;
-	const char *note;        /* resync message, "" */
+	const char *note; /* resync message, "" */
 	unsigned tick;
-	int64_t at;              /* unix milliseconds of the frame */
+	int64_t at; /* unix milliseconds of the frame */
 };
 
 struct ct_top_frame {
 	struct ct_top_header h;
-	const struct ct_node *n;   /* what the frame was built from */
+	const struct ct_node *n; /* what the frame was built from */
 	const struct ct_netns *ns;
 	const struct ct_prefixes *pfx;
 	struct ct_workload *wl_src; /* owned (ct_workloads) */

@@ -109,7 +109,8 @@ static void run_path(struct ct_ctx *c, struct ct_top_ui *u, const char *netns, c
 	else if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
 		snprintf(u->msg, sizeof(u->msg), "path: could not run caltrace");
 	else if (WIFEXITED(st) && WEXITSTATUS(st) == 2)
-		snprintf(u->msg, sizeof(u->msg), "path %s %s --tui: usage error (see caltrace help path)", a, b);
+		snprintf(u->msg, sizeof(u->msg),
+			 "path %s %s --tui: usage error (see caltrace help path)", a, b);
 }
 
 static int top_tui_frozen(struct ct_ctx *c, struct ct_top_frame *fr)
@@ -138,7 +139,8 @@ static int top_tui_frozen(struct ct_ctx *c, struct ct_top_frame *fr)
 			if (a == CT_TOP_ACT_QUIT)
 				quit = true;
 			else if (a == CT_TOP_ACT_USE)
-				snprintf(u->msg, sizeof(u->msg), "a snapshot: run caltrace --from FILE -n NS top");
+				snprintf(u->msg, sizeof(u->msg),
+					 "a snapshot: run caltrace --from FILE -n NS top");
 			else if (a == CT_TOP_ACT_PATH)
 				run_path(c, u, c->o.netns, arg);
 			draw = draw || a != CT_TOP_ACT_NONE;
@@ -209,7 +211,8 @@ static int top_tui(struct ct_ctx *c, struct ct_top_src **sp, struct ct_top_opts 
 				char *spec = strdup(arg);
 				struct ct_top_opts o2 = *to;
 				o2.netns_spec = spec;
-				/* another namespace has its own BIRD: found there, not --bird-socket's */
+				/* another namespace has its own BIRD: found there, not
+				 * --bird-socket's */
 				o2.bird_socket = NULL;
 				if (ns && spec && ct_top_open(ns, &o2, &e2) == 0) {
 					ct_top_frame_free(&fr);
@@ -221,7 +224,8 @@ static int top_tui(struct ct_ctx *c, struct ct_top_src **sp, struct ct_top_opts 
 					free(use_ns);
 					use_ns = spec;
 					need = true;
-					snprintf(u->msg, sizeof(u->msg), "watching %s", s->lv.node.ns.v[0].name);
+					snprintf(u->msg, sizeof(u->msg), "watching %s",
+						 s->lv.node.ns.v[0].name);
 					memset(u->sel, 0, sizeof(u->sel));
 					memset(u->off, 0, sizeof(u->off));
 					break;
@@ -280,19 +284,19 @@ static int top_from(struct ct_ctx *c)
 	ct_top_ctrs_sort(&cur);
 	cur.at_ms = 1;
 	struct ct_top_input in = {
-		.n = &n,
-		.ns = ns,
-		.pfx = &c->o.prefixes,
-		.cur = &cur,
-		.stats_ok = true,
-		.nstat_note = "a snapshot holds no SNMP counters",
-		.bgp = n.bgp,
-		.bird_error = n.bgp_error,
-		.pol_note = "a snapshot holds no policy counters",
-		.findings = &f,
-		.now = n.taken_at * 1000,
-		.model_at = n.taken_at * 1000,
-		.source = n.source,
+	    .n = &n,
+	    .ns = ns,
+	    .pfx = &c->o.prefixes,
+	    .cur = &cur,
+	    .stats_ok = true,
+	    .nstat_note = "a snapshot holds no SNMP counters",
+	    .bgp = n.bgp,
+	    .bird_error = n.bgp_error,
+	    .pol_note = "a snapshot holds no policy counters",
+	    .findings = &f,
+	    .now = n.taken_at * 1000,
+	    .model_at = n.taken_at * 1000,
+	    .source = n.source,
 	};
 	struct ct_top_frame fr;
 	int rc = CT_EXIT_GATHER;
@@ -397,15 +401,15 @@ int cmd_top(struct ct_ctx *c)
 	if (c->o.from)
 		return top_from(c);
 	struct ct_top_opts to = {
-		.netns_spec = c->o.netns,
-		.prefixes = &c->o.prefixes,
-		.proc_root = c->proc_root,
-		.bird_socket = c->o.bird_socket,
-		.timeout_s = c->o.timeout,
-		.tick_s = c->o.delay > 0 ? c->o.delay : 1,
-		.policy_interval_s = c->o.policy_interval > 0 ? c->o.policy_interval : 10,
-		.log_path = c->o.log_file,
-		.flows = c->o.flows,
+	    .netns_spec = c->o.netns,
+	    .prefixes = &c->o.prefixes,
+	    .proc_root = c->proc_root,
+	    .bird_socket = c->o.bird_socket,
+	    .timeout_s = c->o.timeout,
+	    .tick_s = c->o.delay > 0 ? c->o.delay : 1,
+	    .policy_interval_s = c->o.policy_interval > 0 ? c->o.policy_interval : 10,
+	    .log_path = c->o.log_file,
+	    .flows = c->o.flows,
 	};
 	struct ct_top_src *s = calloc(1, sizeof(*s));
 	if (!s) {
@@ -442,6 +446,7 @@ int cmd_top(struct ct_ctx *c)
 	rc = top_tui(c, &s, &to);
 	ct_top_close(s);
 	free(s);
-	ct_tui_reraise(); /* ended by SIGTERM, SIGINT, SIGHUP: by that signal, the terminal restored */
+	ct_tui_reraise(); /* ended by SIGTERM, SIGINT, SIGHUP: by that signal, the terminal restored
+			   */
 	return rc;
 }

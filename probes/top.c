@@ -115,11 +115,13 @@ static bool observe(const struct ct_rtnl_msg *m, int ns_index, void *arg)
 static int stats_msg(struct nlmsghdr *h, void *arg)
 {
 	struct ct_top_ctrs *c = arg;
-	if (h->nlmsg_type != RTM_NEWSTATS || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct if_stats_msg)))
+	if (h->nlmsg_type != RTM_NEWSTATS ||
+	    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct if_stats_msg)))
 		return 0;
 	const struct if_stats_msg *ifsm = NLMSG_DATA(h);
 	size_t left = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifsm));
-	const struct rtattr *rta = (const struct rtattr *)((const char *)ifsm + NLMSG_ALIGN(sizeof(*ifsm)));
+	const struct rtattr *rta =
+	    (const struct rtattr *)((const char *)ifsm + NLMSG_ALIGN(sizeof(*ifsm)));
 	for (; RTA_OK(rta, left); rta = RTA_NEXT(rta, left)) {
 		if (rta->rta_type != IFLA_STATS_LINK_64)
 			continue;
@@ -137,8 +139,9 @@ static int stats_msg(struct nlmsghdr *h, void *arg)
 		}
 		struct ct_top_ctr *x = &c->v[c->n++];
 		x->ifindex = ifsm->ifindex;
-		x->s = (struct ct_stats){st.rx_packets, st.tx_packets, st.rx_bytes, st.tx_bytes,
-					 st.rx_errors, st.tx_errors, st.rx_dropped, st.tx_dropped};
+		x->s =
+		    (struct ct_stats){st.rx_packets, st.tx_packets, st.rx_bytes,   st.tx_bytes,
+				      st.rx_errors,  st.tx_errors,  st.rx_dropped, st.tx_dropped};
 	}
 	return 0;
 }
@@ -201,7 +204,7 @@ static int read_proc(struct ct_top_src *s, int fd, size_t *len)
 static void read_nstat(struct ct_top_src *s)
 {
 	static const char *const names[CT_PROBE_NSTAT_FILES] = {
-		"/proc/net/snmp", "/proc/net/netstat", "/proc/net/dev", "/proc/net/stat/nf_conntrack"};
+	    "/proc/net/snmp", "/proc/net/netstat", "/proc/net/dev", "/proc/net/stat/nf_conntrack"};
 	if (!s->nstat_open)
 		return;
 	int k = !s->ncur;
@@ -213,8 +216,8 @@ static void read_nstat(struct ct_top_src *s)
 		char why[128];
 		int r = s->nstat_fds[i] < 0 ? -EBADF : read_proc(s, s->nstat_fds[i], &len);
 		if (r < 0) {
-			snprintf(s->nstat_note, sizeof(s->nstat_note), "cannot read '%s': %s", names[i],
-				 strerror(-r));
+			snprintf(s->nstat_note, sizeof(s->nstat_note), "cannot read '%s': %s",
+				 names[i], strerror(-r));
 			s->nst_have[k] = false;
 			return;
 		}
@@ -333,11 +336,11 @@ static void bird_child(struct ct_top_src *s, int fd)
 	struct ct_node n;
 	ct_node_init(&n);
 	struct ct_bgp_gather_opts g = {
-		.netns_spec = s->o.netns_spec,
-		.socket = s->o.bird_socket,
-		.proc_root = s->o.proc_root,
-		.timeout_s = s->o.timeout_s > 0 ? s->o.timeout_s : 10,
-		.routes = true, /* the route checks of the live doctor compare them with the kernel's */
+	    .netns_spec = s->o.netns_spec,
+	    .socket = s->o.bird_socket,
+	    .proc_root = s->o.proc_root,
+	    .timeout_s = s->o.timeout_s > 0 ? s->o.timeout_s : 10,
+	    .routes = true, /* the route checks of the live doctor compare them with the kernel's */
 	};
 	struct ct_err err = {0};
 	int rc = ct_bgp_gather(&n, &g, &err);
@@ -391,7 +394,8 @@ static void bird_done(struct ct_top_src *s)
 	if (!b)
 		return;
 	ct_bgp_init(b);
-	if (!s->bird.len || ct_bgp_from_json(s->bird.buf, "BIRD", b, error, sizeof(error), &err) < 0) {
+	if (!s->bird.len ||
+	    ct_bgp_from_json(s->bird.buf, "BIRD", b, error, sizeof(error), &err) < 0) {
 		ct_bgp_free(b);
 		free(b);
 		snprintf(s->bird_error, sizeof(s->bird_error), "%s",
@@ -427,7 +431,8 @@ static void pol_child(struct ct_top_src *s, int fd)
 	ct_policy_init(&pol);
 	char line[512];
 	int n;
-	if (ct_policy_gather(&pol, s->o.netns_spec, s->o.timeout_s > 0 ? s->o.timeout_s : 10, &err) < 0) {
+	if (ct_policy_gather(&pol, s->o.netns_spec, s->o.timeout_s > 0 ? s->o.timeout_s : 10,
+			     &err) < 0) {
 		n = snprintf(line, sizeof(line), "error %s\n", err.msg);
 		write_all(fd, line, (size_t)n);
 		_exit(0);
@@ -452,7 +457,8 @@ static void pol_child(struct ct_top_src *s, int fd)
 		const struct ct_wl_policy *w = ct_policy_of(&pol, names[i]);
 		if (!w)
 			continue;
-		n = snprintf(line, sizeof(line), "%s %llu\n", names[i], (unsigned long long)w->dropped);
+		n = snprintf(line, sizeof(line), "%s %llu\n", names[i],
+			     (unsigned long long)w->dropped);
 		write_all(fd, line, (size_t)n);
 	}
 	_exit(0);
@@ -545,7 +551,8 @@ static void child_service(struct ct_top_src *s, struct ct_top_child *c, bool rea
 		if (c == &s->bird) {
 			bool was = s->bgp != NULL;
 			snprintf(s->bird_error, sizeof(s->bird_error),
-				 "BIRD did not answer within %.0f s", s->o.timeout_s > 0 ? s->o.timeout_s : 10);
+				 "BIRD did not answer within %.0f s",
+				 s->o.timeout_s > 0 ? s->o.timeout_s : 10);
 			if (s->bgp) {
 				ct_bgp_free(s->bgp);
 				free(s->bgp);
@@ -556,7 +563,8 @@ static void child_service(struct ct_top_src *s, struct ct_top_child *c, bool rea
 			if (was)
 				ct_top_event(s, "bgp", "BIRD down: %s", s->bird_error);
 		} else {
-			snprintf(s->pol_note, sizeof(s->pol_note), "%s did not answer in time", what);
+			snprintf(s->pol_note, sizeof(s->pol_note), "%s did not answer in time",
+				 what);
 			s->pol_known = false;
 		}
 	}
@@ -644,11 +652,11 @@ int ct_top_open(struct ct_top_src *s, const struct ct_top_opts *o, struct ct_err
 		s->log_open = true;
 	}
 	struct ct_live_opts lo = {
-		.netns_spec = o->netns_spec,
-		.prefixes = o->prefixes,
-		.proc_root = o->proc_root,
-		.drop = observe,
-		.drop_arg = s,
+	    .netns_spec = o->netns_spec,
+	    .prefixes = o->prefixes,
+	    .proc_root = o->proc_root,
+	    .drop = observe,
+	    .drop_arg = s,
 	};
 	if (ct_live_open(&s->lv, &lo, err) < 0) {
 		ct_top_close(s);
@@ -829,7 +837,8 @@ int ct_top_tick(struct ct_top_src *s, struct ct_err *err)
 	if (s->bird.pid == 0 && now >= s->bird.next) {
 		/* a BIRD that is not there is asked less often (15 s): finding out costs a fork,
 		 * a socket search and the kernel's TCP table */
-		s->bird.next = now + (s->bird_asked && !s->bgp ? 15000 : ms_of(s->o.bird_interval_s, 3));
+		s->bird.next =
+		    now + (s->bird_asked && !s->bgp ? 15000 : ms_of(s->o.bird_interval_s, 3));
 		if (child_start(&s->bird, bird_child, s, why, sizeof(why)) < 0)
 			snprintf(s->bird_error, sizeof(s->bird_error), "%s", why);
 	}
@@ -852,7 +861,9 @@ int ct_top_update_findings(struct ct_top_src *s, bool force)
 	ct_findings_init(&f);
 	n->bgp = s->bgp;
 	snprintf(n->bgp_error, sizeof(n->bgp_error), "%s",
-		 s->bgp ? "" : s->bird_asked ? s->bird_error : "BIRD not asked yet");
+		 s->bgp		 ? ""
+		 : s->bird_asked ? s->bird_error
+				 : "BIRD not asked yet");
 	int r = ct_top_findings(n, &n->ns.v[0], s->o.prefixes, &f);
 	n->bgp = NULL;
 	if (r < 0) {
@@ -877,35 +888,35 @@ int ct_top_frame(struct ct_top_src *s, struct ct_top_frame *fr)
 	const struct ct_top_ctrs *prev = s->ctr[!s->cur].at_ms ? &s->ctr[!s->cur] : NULL;
 	int k = s->ncur;
 	struct ct_top_input in = {
-		.n = n,
-		.ns = &n->ns.v[0],
-		.pfx = s->o.prefixes,
-		.prev = prev,
-		.cur = cur,
-		.stats_ok = cur != NULL,
-		.stats_note = s->stats_note,
-		.nstat_cur = s->nst_have[k] ? s->nst[k] : NULL,
-		.nstat_prev = s->nst_have[!k] ? s->nst[!k] : NULL,
-		.nstat_dt_ms = s->nst_at[k] - s->nst_at[!k],
-		.nstat_note = s->nstat_note,
-		.bgp = s->bgp,
-		.bird_error = s->bird_error,
-		.bird_pending = !s->bird_asked,
-		.pol = s->pol_known ? s->polv : NULL,
-		.npol = s->npol,
-		.pol_note = s->pol_note,
-		.findings = &s->findings,
-		.events = s->ev,
-		.nevents = s->nev,
-		.now = wall_ms(),
-		.model_at = s->model_at,
-		.resyncs = s->lv.resyncs,
-		.stale = s->lv.stale,
-		.live_note = s->live_note,
-		.source = "live",
-		.ticks = s->ticks,
-		.flows_on = s->o.flows,
-		.flows_note = s->flows_note,
+	    .n = n,
+	    .ns = &n->ns.v[0],
+	    .pfx = s->o.prefixes,
+	    .prev = prev,
+	    .cur = cur,
+	    .stats_ok = cur != NULL,
+	    .stats_note = s->stats_note,
+	    .nstat_cur = s->nst_have[k] ? s->nst[k] : NULL,
+	    .nstat_prev = s->nst_have[!k] ? s->nst[!k] : NULL,
+	    .nstat_dt_ms = s->nst_at[k] - s->nst_at[!k],
+	    .nstat_note = s->nstat_note,
+	    .bgp = s->bgp,
+	    .bird_error = s->bird_error,
+	    .bird_pending = !s->bird_asked,
+	    .pol = s->pol_known ? s->polv : NULL,
+	    .npol = s->npol,
+	    .pol_note = s->pol_note,
+	    .findings = &s->findings,
+	    .events = s->ev,
+	    .nevents = s->nev,
+	    .now = wall_ms(),
+	    .model_at = s->model_at,
+	    .resyncs = s->lv.resyncs,
+	    .stale = s->lv.stale,
+	    .live_note = s->live_note,
+	    .source = "live",
+	    .ticks = s->ticks,
+	    .flows_on = s->o.flows,
+	    .flows_note = s->flows_note,
 	};
 	if (s->o.flows) {
 		flows_rank(s);

@@ -45,24 +45,24 @@ struct ct_top_opts {
 	const char *netns_spec; /* -n; NULL: the current namespace */
 	const struct ct_prefixes *prefixes;
 	const char *proc_root;
-	const char *bird_socket; /* NULL: discovered */
-	double timeout_s;        /* each child's deadline (BIRD, policy) */
-	double tick_s;           /* -d */
-	double bird_interval_s;  /* 0: 3 s */
+	const char *bird_socket;  /* NULL: discovered */
+	double timeout_s;	  /* each child's deadline (BIRD, policy) */
+	double tick_s;		  /* -d */
+	double bird_interval_s;	  /* 0: 3 s */
 	double policy_interval_s; /* 0: 10 s */
-	double slow_interval_s;   /* 0: 60 s (ct_live_poll) */
-	const char *log_path;    /* --log, NULL none */
-	bool no_policy;          /* never read the policy counters */
-	bool flows;              /* --flows: capture encapsulated traffic on "any" */
+	double slow_interval_s;	  /* 0: 60 s (ct_live_poll) */
+	const char *log_path;	  /* --log, NULL none */
+	bool no_policy;		  /* never read the policy counters */
+	bool flows;		  /* --flows: capture encapsulated traffic on "any" */
 };
 
 struct ct_top_child {
-	pid_t pid;      /* 0: none running */
-	int fd;         /* the pipe's read end, -1 */
+	pid_t pid; /* 0: none running */
+	int fd;	   /* the pipe's read end, -1 */
 	char *buf;
 	size_t len, cap;
 	int64_t deadline; /* monotonic ms */
-	int64_t next;     /* monotonic ms of the next start */
+	int64_t next;	  /* monotonic ms of the next start */
 	unsigned runs, timeouts;
 };
 
@@ -108,7 +108,7 @@ struct ct_top_src {
 	bool dirty;
 	bool have_findings;
 	int64_t next_findings; /* monotonic ms */
-	int64_t model_at; /* unix ms the model was last current */
+	int64_t model_at;      /* unix ms the model was last current */
 	unsigned seen_resyncs;
 	char live_note[256];
 	int64_t next_tick, next_slow; /* monotonic ms */
@@ -159,7 +159,7 @@ int ct_top_update_findings(struct ct_top_src *s, bool force);
 
 /* Adds an event (time now) and appends it to the log. */
 void ct_top_event(struct ct_top_src *s, const char *kind, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Monotonic milliseconds. */
 int64_t ct_top_mono_ms(void);

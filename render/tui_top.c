@@ -10,22 +10,30 @@
 #include "render/views_top.h"
 
 static const char *const pane_names[CT_TP_COUNT] = {
-	"workloads", "tunnels", "BGP peers", "neighbour tables", "drops by reason", "flows", "findings",
-	"events",
+    "workloads",       "tunnels", "BGP peers", "neighbour tables",
+    "drops by reason", "flows",	  "findings",  "events",
 };
 static const char *const sort_names[] = {"name", "from pod", "to pod", "drops"};
 
 static const struct ct_view *pane_view(int p)
 {
 	switch (p) {
-	case CT_TP_WORKLOADS: return &ct_view_top_workloads;
-	case CT_TP_TUNNELS: return &ct_view_top_tunnels;
-	case CT_TP_PEERS: return &ct_view_top_peers;
-	case CT_TP_NEIGH: return &ct_view_top_neigh;
-	case CT_TP_DROPS: return &ct_view_top_drops;
-	case CT_TP_FLOWS: return &ct_view_top_flows;
-	case CT_TP_EVENTS: return &ct_view_top_events;
-	default: return NULL; /* findings: drawn from the findings themselves */
+	case CT_TP_WORKLOADS:
+		return &ct_view_top_workloads;
+	case CT_TP_TUNNELS:
+		return &ct_view_top_tunnels;
+	case CT_TP_PEERS:
+		return &ct_view_top_peers;
+	case CT_TP_NEIGH:
+		return &ct_view_top_neigh;
+	case CT_TP_DROPS:
+		return &ct_view_top_drops;
+	case CT_TP_FLOWS:
+		return &ct_view_top_flows;
+	case CT_TP_EVENTS:
+		return &ct_view_top_events;
+	default:
+		return NULL; /* findings: drawn from the findings themselves */
 	}
 }
 
@@ -62,11 +70,12 @@ static void hash_bytes(uint64_t *h, const void *p, size_t n)
 	}
 }
 
-static void ln_add(struct line *l, int x, int maxw, enum ct_tui_role r, bool untrusted, const char *s)
+static void ln_add(struct line *l, int x, int maxw, enum ct_tui_role r, bool untrusted,
+		   const char *s)
 {
 	size_t len = strlen(s);
-	if (l->n == (int)(sizeof(l->seg) / sizeof(l->seg[0])) || l->used + len + 1 > sizeof(l->text) ||
-	    maxw <= 0)
+	if (l->n == (int)(sizeof(l->seg) / sizeof(l->seg[0])) ||
+	    l->used + len + 1 > sizeof(l->text) || maxw <= 0)
 		return;
 	struct seg *g = &l->seg[l->n++];
 	*g = (struct seg){x, maxw, r, untrusted, l->used};
@@ -185,8 +194,8 @@ static void row_line(struct ct_top_ui *u, const struct ct_top_frame *fr, int p, 
 		ct_view_cell(col, row, fr, &c);
 		const char *s = ct_cell_text(&c, buf, sizeof(buf));
 		/* not read for want of a privilege or a source: "?" rather than "-" */
-		if (c.null && p == CT_TP_WORKLOADS && col->key && !strcmp(col->key, "policy_dropped") &&
-		    fr->pol_note[0])
+		if (c.null && p == CT_TP_WORKLOADS && col->key &&
+		    !strcmp(col->key, "policy_dropped") && fr->pol_note[0])
 			s = "?";
 		/* rates read better with a unit */
 		char rb[32];
@@ -195,11 +204,12 @@ static void row_line(struct ct_top_ui *u, const struct ct_top_frame *fr, int p, 
 			s = rb;
 		}
 		enum ct_tui_role r = selected ? CT_TUI_SELECTED
-				   : c.null ? CT_TUI_DIM
-					    : ct_tui_role_hl(ct_view_color(col, row, fr));
+				     : c.null ? CT_TUI_DIM
+					      : ct_tui_role_hl(ct_view_color(col, row, fr));
 		int cw = (int)strlen(s);
 		int cx = ct_view_align(col, &c) == CT_ALIGN_RIGHT && cw < w ? x + w - cw : x;
-		ln_add(l, cx, maxw - (cx - x), r, c.type == CT_CELL_STR || c.type == CT_CELL_STRV, s);
+		ln_add(l, cx, maxw - (cx - x), r, c.type == CT_CELL_STR || c.type == CT_CELL_STRV,
+		       s);
 		x += w + 1;
 	}
 }
@@ -260,7 +270,8 @@ static void draw_pane(struct ct_top_ui *u, const struct ct_top_frame *fr, int p,
 	else if (p == CT_TP_FLOWS && fr->flows_note[0])
 		snprintf(t + tl, sizeof(t) - (size_t)tl, "  ? %s", fr->flows_note);
 	else if (p == CT_TP_FLOWS)
-		snprintf(t + tl, sizeof(t) - (size_t)tl, "  of %zu, one-way marked", fr->flows_total);
+		snprintf(t + tl, sizeof(t) - (size_t)tl, "  of %zu, one-way marked",
+			 fr->flows_total);
 	else if (p == CT_TP_PEERS && !strcmp(fr->h.bird, "down"))
 		snprintf(t + tl, sizeof(t) - (size_t)tl, "  BIRD down: %s", fr->h.bird_note);
 	else if (p == CT_TP_PEERS && !strcmp(fr->h.bird, "?"))
@@ -283,22 +294,22 @@ static void draw_pane(struct ct_top_ui *u, const struct ct_top_frame *fr, int p,
 /* ---------------------------------------------------------------- overlays */
 
 static const char *const help_lines[] = {
-	"caltrace top: keys",
-	"",
-	"  ?            this help (Esc or ? closes it)",
-	"  q            quit",
-	"  Esc          back: close a card, the help, the input line, the filter",
-	"  Tab S-Tab    next / previous pane",
-	"  Up Down j k  move in the pane      PgUp PgDn g G: page, first, last",
-	"  Enter        detail card of the selected row (a workload: its health card)",
-	"  /            filter rows by name (Enter applies, Esc clears)",
-	"  s            sort the workloads: name, from pod, to pod, drops",
-	"  space        pause / resume (events queue meanwhile)",
-	"  :            command: use NS | path SRC DST | q",
-	"  p            on a workload: :path <its pod> ",
-	"",
-	"Colours are by meaning and always come with a word: fail, warn, info, ok.",
-	NULL,
+    "caltrace top: keys",
+    "",
+    "  ?            this help (Esc or ? closes it)",
+    "  q            quit",
+    "  Esc          back: close a card, the help, the input line, the filter",
+    "  Tab S-Tab    next / previous pane",
+    "  Up Down j k  move in the pane      PgUp PgDn g G: page, first, last",
+    "  Enter        detail card of the selected row (a workload: its health card)",
+    "  /            filter rows by name (Enter applies, Esc clears)",
+    "  s            sort the workloads: name, from pod, to pod, drops",
+    "  space        pause / resume (events queue meanwhile)",
+    "  :            command: use NS | path SRC DST | q",
+    "  p            on a workload: :path <its pod> ",
+    "",
+    "Colours are by meaning and always come with a word: fail, warn, info, ok.",
+    NULL,
 };
 
 static void draw_lines(struct ct_top_ui *u, int y0, int y1, const char *const *v, size_t n,
@@ -328,13 +339,13 @@ static void draw_detail(struct ct_top_ui *u, const struct ct_top_frame *fr, int 
 	size_t i = idx[u->sel[p] < rows ? u->sel[p] : 0];
 	struct ct_cell c;
 	char buf[256];
-#define ADD(...)                                                                   \
-	do {                                                                       \
-		if (n < 128) {                                                     \
-			snprintf(store[n], sizeof(store[n]), __VA_ARGS__);         \
-			v[n] = store[n];                                           \
-			n++;                                                       \
-		}                                                                  \
+#define ADD(...)                                                                                   \
+	do {                                                                                       \
+		if (n < 128) {                                                                     \
+			snprintf(store[n], sizeof(store[n]), __VA_ARGS__);                         \
+			v[n] = store[n];                                                           \
+			n++;                                                                       \
+		}                                                                                  \
 	} while (0)
 	if (p == CT_TP_FINDINGS) {
 		const struct ct_finding *f = &fr->findings->v[i];
@@ -363,15 +374,14 @@ static void draw_detail(struct ct_top_ui *u, const struct ct_top_frame *fr, int 
 			ADD("%-18s %s", col->key, ct_cell_text(&c, buf, sizeof(buf)));
 		}
 		ADD("%-18s %s", "pod", x->pod[0] ? x->pod : "-");
-		ADD("%-18s rx %llu pkts %llu bytes, tx %llu pkts %llu bytes",
-		    "counters", (unsigned long long)x->total.rx_packets,
-		    (unsigned long long)x->total.rx_bytes, (unsigned long long)x->total.tx_packets,
-		    (unsigned long long)x->total.tx_bytes);
+		ADD("%-18s rx %llu pkts %llu bytes, tx %llu pkts %llu bytes", "counters",
+		    (unsigned long long)x->total.rx_packets, (unsigned long long)x->total.rx_bytes,
+		    (unsigned long long)x->total.tx_packets, (unsigned long long)x->total.tx_bytes);
 		for (size_t k = 0; fr->findings && k < fr->findings->n; k++) {
 			const struct ct_finding *f = &fr->findings->v[k];
 			if (strstr(f->subject, x->w->link->name))
-				ADD("%s %s: %s", ct_tui_sev_word(&u->t, sev_role(f->sev)), f->def->code,
-				    f->message);
+				ADD("%s %s: %s", ct_tui_sev_word(&u->t, sev_role(f->sev)),
+				    f->def->code, f->message);
 		}
 	} else {
 		for (size_t k = 0; k < vw->ncols; k++) {
@@ -401,13 +411,20 @@ static int wl_cmp(const void *a, const void *b)
 	const struct ct_top_wl *x = a, *y = b;
 	double dx = 0, dy = 0;
 	switch (wl_cmp_mode) {
-	case 1: dx = x->r.rx_bps; dy = y->r.rx_bps; break;
-	case 2: dx = x->r.tx_bps; dy = y->r.tx_bps; break;
+	case 1:
+		dx = x->r.rx_bps;
+		dy = y->r.rx_bps;
+		break;
+	case 2:
+		dx = x->r.tx_bps;
+		dy = y->r.tx_bps;
+		break;
 	case 3:
 		dx = (double)(x->total.rx_dropped + x->total.tx_dropped);
 		dy = (double)(y->total.rx_dropped + y->total.tx_dropped);
 		break;
-	default: break;
+	default:
+		break;
 	}
 	if (dx != dy)
 		return dx < dy ? 1 : -1; /* the busiest first */
@@ -444,9 +461,9 @@ void ct_top_ui_draw(struct ct_top_ui *u, struct ct_top_frame *fr)
 	snprintf(t, sizeof(t),
 		 "caltrace top  node %s  netns %s  mode %s  BIRD %s  workloads %zu  peers %zu/%zu  "
 		 "routes %zu  findings %zu fail %zu warn  age %.0f ms  resyncs %u%s%s",
-		 h->node, h->netns, h->mode, h->bird, h->workloads, h->peers_up, h->peers, h->routes,
-		 h->fail, h->warn, h->age_s * 1000, h->resyncs, h->stale ? "  STALE" : "",
-		 u->paused ? "  [paused]" : "");
+		 h->node, h->netns, h->mode, h->bird, h->workloads, h->peers_up, h->peers,
+		 h->routes, h->fail, h->warn, h->age_s * 1000, h->resyncs,
+		 h->stale ? "  STALE" : "", u->paused ? "  [paused]" : "");
 	put_text(u, 0, CT_TUI_TITLE, t, true);
 	struct line l;
 	ln_init(&l);
@@ -470,12 +487,13 @@ void ct_top_ui_draw(struct ct_top_ui *u, struct ct_top_frame *fr)
 	} else if (u->detail) {
 		draw_detail(u, fr, y0, y1);
 	} else {
-		/* every pane gets a title, a header and one row; the rest by need, workloads first */
+		/* every pane gets a title, a header and one row; the rest by need, workloads first
+		 */
 		int hgt[CT_TP_COUNT], body = y1 - y0, used = 0;
 		static const int cap[CT_TP_COUNT] = {1 << 20, 4, 6, 2, 4, 6, 6, 5};
-		static const int order[CT_TP_COUNT] = {CT_TP_WORKLOADS, CT_TP_PEERS, CT_TP_FINDINGS,
-						       CT_TP_FLOWS, CT_TP_TUNNELS, CT_TP_EVENTS,
-						       CT_TP_NEIGH, CT_TP_DROPS};
+		static const int order[CT_TP_COUNT] = {
+		    CT_TP_WORKLOADS, CT_TP_PEERS,  CT_TP_FINDINGS, CT_TP_FLOWS,
+		    CT_TP_TUNNELS,   CT_TP_EVENTS, CT_TP_NEIGH,	   CT_TP_DROPS};
 		for (int p = 0; p < CT_TP_COUNT; p++) {
 			hgt[p] = p == CT_TP_FLOWS && !fr->flows_on ? 0 : 3;
 			used += hgt[p];
@@ -513,10 +531,14 @@ void ct_top_ui_draw(struct ct_top_ui *u, struct ct_top_frame *fr)
 	else if (u->msg[0])
 		snprintf(t, sizeof(t), "%s", u->msg);
 	else
-		snprintf(t, sizeof(t), "? help  q quit  Tab pane  Enter detail  / filter  s sort  "
-				       "space pause  : command  p path from a pod");
-	put_text(u, rows - 1, u->input ? CT_TUI_NORMAL : u->msg[0] ? CT_TUI_WARN : CT_TUI_DIM, t,
-		 true);
+		snprintf(t, sizeof(t),
+			 "? help  q quit  Tab pane  Enter detail  / filter  s sort  "
+			 "space pause  : command  p path from a pod");
+	put_text(u, rows - 1,
+		 u->input    ? CT_TUI_NORMAL
+		 : u->msg[0] ? CT_TUI_WARN
+			     : CT_TUI_DIM,
+		 t, true);
 	u->valid = true;
 	refresh();
 }
@@ -696,7 +718,8 @@ enum ct_top_act ct_top_ui_key(struct ct_top_ui *u, int key, const struct ct_top_
 			u->linelen = strlen(u->line);
 			return CT_TOP_ACT_DRAW;
 		}
-		snprintf(u->msg, sizeof(u->msg), "p: select a workload first (Tab to the workloads)");
+		snprintf(u->msg, sizeof(u->msg),
+			 "p: select a workload first (Tab to the workloads)");
 		return CT_TOP_ACT_DRAW;
 	default:
 		return CT_TOP_ACT_NONE;

@@ -28,39 +28,48 @@
 #include "model/err.h"
 #include "render/tui.h"
 
-enum ct_top_pane { CT_TP_WORKLOADS, CT_TP_TUNNELS, CT_TP_PEERS, CT_TP_NEIGH, CT_TP_DROPS,
-		   CT_TP_FLOWS, CT_TP_FINDINGS, CT_TP_EVENTS, CT_TP_COUNT };
+enum ct_top_pane {
+	CT_TP_WORKLOADS,
+	CT_TP_TUNNELS,
+	CT_TP_PEERS,
+	CT_TP_NEIGH,
+	CT_TP_DROPS,
+	CT_TP_FLOWS,
+	CT_TP_FINDINGS,
+	CT_TP_EVENTS,
+	CT_TP_COUNT
+};
 
 enum ct_top_act {
-	CT_TOP_ACT_NONE,  /* nothing new to show */
-	CT_TOP_ACT_DRAW,  /* the screen must be drawn again */
+	CT_TOP_ACT_NONE, /* nothing new to show */
+	CT_TOP_ACT_DRAW, /* the screen must be drawn again */
 	CT_TOP_ACT_QUIT,
 	CT_TOP_ACT_PAUSE, /* pause toggled: u->paused says which */
-	CT_TOP_ACT_USE,   /* :use NS: arg holds NS */
+	CT_TOP_ACT_USE,	  /* :use NS: arg holds NS */
 	CT_TOP_ACT_PATH,  /* :path SRC DST: arg holds "SRC DST" */
 };
 
 #define CT_TOP_UI_MIN_ROWS 24
 #define CT_TOP_UI_MIN_COLS 80
-#define CT_TOP_UI_MAXROWS 512
+#define CT_TOP_UI_MAXROWS  512
 
 struct ct_top_ui {
 	struct ct_tui t;
-	int pane;                    /* the focused pane */
-	size_t sel[CT_TP_COUNT];     /* selected row among those shown */
-	size_t off[CT_TP_COUNT];     /* first row shown */
+	int pane;		 /* the focused pane */
+	size_t sel[CT_TP_COUNT]; /* selected row among those shown */
+	size_t off[CT_TP_COUNT]; /* first row shown */
 	bool paused;
-	bool help;                   /* the help overlay */
-	bool detail;                 /* the detail card of the selected row */
-	int input;                   /* 0 none, '/' filter, ':' command */
-	char line[256];              /* what is being typed */
+	bool help;	/* the help overlay */
+	bool detail;	/* the detail card of the selected row */
+	int input;	/* 0 none, '/' filter, ':' command */
+	char line[256]; /* what is being typed */
 	size_t linelen;
-	char filter[64];             /* applied to every pane */
-	int sort;                    /* workloads: 0 name, 1 from pod, 2 to pod, 3 drops */
-	char msg[256];               /* a one-line message (errors of commands) */
+	char filter[64]; /* applied to every pane */
+	int sort;	 /* workloads: 0 name, 1 from pod, 2 to pod, 3 drops */
+	char msg[256];	 /* a one-line message (errors of commands) */
 	/* the line cache: a hash of what each row shows */
 	uint64_t drawn[CT_TOP_UI_MAXROWS];
-	bool valid;                  /* the cache matches the screen */
+	bool valid; /* the cache matches the screen */
 	int rows_seen, cols_seen;
 	bool too_small;
 };

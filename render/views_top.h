@@ -14,8 +14,7 @@
 /* ctx: struct ct_top_frame. Rows: the header (one), struct ct_top_wl, ct_top_tun,
  * ct_top_peer, ct_top_ntbl, ct_top_drop, ct_flow_sum (--flows), ct_top_event (newest first). */
 extern const struct ct_view ct_view_top_header, ct_view_top_workloads, ct_view_top_tunnels,
-	ct_view_top_peers, ct_view_top_neigh, ct_view_top_drops, ct_view_top_flows,
-	ct_view_top_events;
+    ct_view_top_peers, ct_view_top_neigh, ct_view_top_drops, ct_view_top_flows, ct_view_top_events;
 /* The panes in the order they are shown, NULL-terminated (header first). */
 extern const struct ct_view *const ct_views_top_panes[];
 

@@ -61,16 +61,21 @@ static void ctrs_add(struct ct_top_ctrs *c, int ifindex, struct ct_stats s)
 static void test_rate_two_sets(void **state)
 {
 	(void)state;
-	struct ct_stats a = {.rx_packets = 100, .tx_packets = 50, .rx_bytes = 10000, .tx_bytes = 4000};
-	struct ct_stats b = {.rx_packets = 300, .tx_packets = 50, .rx_bytes = 30000, .tx_bytes = 5000,
-			     .rx_dropped = 3, .tx_errors = 2};
+	struct ct_stats a = {
+	    .rx_packets = 100, .tx_packets = 50, .rx_bytes = 10000, .tx_bytes = 4000};
+	struct ct_stats b = {.rx_packets = 300,
+			     .tx_packets = 50,
+			     .rx_bytes = 30000,
+			     .tx_bytes = 5000,
+			     .rx_dropped = 3,
+			     .tx_errors = 2};
 	struct ct_top_rate r;
 	ct_top_rate(&a, &b, 2000, &r); /* over 2 s */
 	assert_true(r.known);
-	assert_true(r.rx_pps == 100.0);         /* 200 packets / 2 s */
+	assert_true(r.rx_pps == 100.0); /* 200 packets / 2 s */
 	assert_true(r.tx_pps == 0.0);
-	assert_true(r.rx_bps == 80000.0);       /* 20000 bytes * 8 / 2 s */
-	assert_true(r.tx_bps == 4000.0);        /* 1000 * 8 / 2 */
+	assert_true(r.rx_bps == 80000.0); /* 20000 bytes * 8 / 2 s */
+	assert_true(r.tx_bps == 4000.0);  /* 1000 * 8 / 2 */
 	assert_int_equal(r.dropped, 3);
 	assert_int_equal(r.errors, 2);
 	/* no previous read, or no time between them: unknown, never a made-up zero */
@@ -88,8 +93,8 @@ static void test_rate_wrap64(void **state)
 	struct ct_top_rate r;
 	ct_top_rate(&a, &b, 1000, &r);
 	assert_true(r.known);
-	assert_true(r.rx_pps == 20.0);     /* 10 to the top, 10 after the wrap */
-	assert_true(r.rx_bps == 16000.0);  /* 2000 bytes */
+	assert_true(r.rx_pps == 20.0);	  /* 10 to the top, 10 after the wrap */
+	assert_true(r.rx_bps == 16000.0); /* 2000 bytes */
 }
 
 static void test_ctrs_lookup(void **state)
@@ -137,14 +142,20 @@ static void test_frame_removed_iface(void **state)
 
 	struct ct_findings f;
 	ct_findings_init(&f);
-	struct ct_top_input in = {.n = &n, .ns = ns, .pfx = &pfx, .prev = &prev, .cur = &cur,
-				  .findings = &f, .now = 5000, .model_at = 4000};
+	struct ct_top_input in = {.n = &n,
+				  .ns = ns,
+				  .pfx = &pfx,
+				  .prev = &prev,
+				  .cur = &cur,
+				  .findings = &f,
+				  .now = 5000,
+				  .model_at = 4000};
 	struct ct_top_frame fr;
 	assert_int_equal(ct_top_frame_build(&in, &fr), 0);
 	assert_int_equal(fr.nwl, 2);
 	assert_string_equal(fr.wl[0].w->link->name, "cali1111111111a");
 	assert_true(fr.wl[0].r.known);
-	assert_true(fr.wl[0].r.rx_pps == 5.0);  /* from the pod */
+	assert_true(fr.wl[0].r.rx_pps == 5.0);	/* from the pod */
 	assert_true(fr.wl[0].r.tx_pps == 20.0); /* to the pod */
 	assert_true(fr.wl[0].r.rx_bps == 4000.0);
 	assert_string_equal(fr.wl[1].w->link->name, "cali2222222222b");
@@ -215,13 +226,10 @@ int main(void)
 {
 	ct_prefixes_parse("cali", &pfx);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rate_two_sets),
-		cmocka_unit_test(test_rate_wrap64),
-		cmocka_unit_test(test_ctrs_lookup),
-		cmocka_unit_test(test_frame_removed_iface),
-		cmocka_unit_test(test_peer_cause),
-		cmocka_unit_test(test_json_compact),
-		cmocka_unit_test(test_rate_text),
+	    cmocka_unit_test(test_rate_two_sets), cmocka_unit_test(test_rate_wrap64),
+	    cmocka_unit_test(test_ctrs_lookup),	  cmocka_unit_test(test_frame_removed_iface),
+	    cmocka_unit_test(test_peer_cause),	  cmocka_unit_test(test_json_compact),
+	    cmocka_unit_test(test_rate_text),
 	};
 	return cmocka_run_group_tests_name("top", tests, NULL, NULL);
 }
