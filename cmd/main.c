@@ -193,7 +193,7 @@ const struct ct_opt_note ct_opt_notes[] = {
 	{"path", "count", "with --probe: send N probes, one after the other (default 1, at most 100)"},
 	{"path", "user", "with --probe: once the captures, sockets and counter files are open, run as USER"},
 	{"snapshot", "netns", "the network namespace to save: a name under /var/run/netns, a path, or pid:PID"},
-	{"top", "count", "stop after N frames (default: run until q or a signal)"},
+	{"top", "count", "with -b: stop after N frames (default: run until a signal)"},
 	{"top", "flows", "add a pane of the live encapsulated flows (IPIP, VXLAN) captured on any interface, one-way flows marked (needs CAP_NET_RAW)"},
 	{"top", "timeout", "seconds each BIRD query and each policy read may take before it is abandoned (default 10)"},
 	{"top", "netns", "the node namespace to watch: a name under /var/run/netns, a path, or pid:PID (with --from, a namespace of the snapshot)"},

@@ -3,7 +3,8 @@
 # against the kernel read independently (ip -j in the node's namespace), a fresh `caltrace links
 # -j`, and birdc on node 1:
 # - one frame lists node 1's workload interfaces with the state, MTU, MAC and pod IPs ip -j gives;
-#   its exit status agrees with its findings, and a text frame names the same interfaces;
+#   its exit status agrees with its findings, and a text frame names the same interfaces; so does
+#   the frozen frame of a snapshot (--from);
 # - under churn (veths and routes added and removed in node 1 while `top -b -j -d 0.2` runs), the
 #   frames polled after the churn stops reach the same interfaces with the same state, MTU, MAC
 #   and pod IPs as `links -j` and as ip -j; the events list and --log FILE name the veths added and
@@ -66,6 +67,14 @@ for name in $(printf '%s\n' "$want" | cut -d' ' -f1); do
 	check "text frame lists $name" grep -q "^$name " <<<"$txt"
 done
 check "text frame has the panes" grep -q '^BGP peers$' <<<"$txt"
+
+# --from: a frozen frame of a snapshot of node 1 has the same workloads as ip -j
+"$CALTRACE" -n "$N1" snapshot --bird-socket "$SOCK1" -o "$TMPD/snap.json" 2>"$TMPD/err"
+out=$("$CALTRACE" --from "$TMPD/snap.json" -j top -b 2>"$TMPD/err")
+rc=$?
+is "--from: the snapshot's workloads are ip -j's" "$(top_rows "$out")" "$want"
+json_eq "--from: the source is the snapshot" "$out" '.header.source' "$TMPD/snap.json"
+exit_agrees "--from: exit status agrees with the findings" "$rc" "$out"
 
 # ---------------------------------------------------------------- churn
 "$CALTRACE" -n "$N1" -j top -b -d 0.2 --bird-socket "$SOCK1" --log "$TMPD/events.log" \
