@@ -14,7 +14,7 @@
 # second for the same time (what a script polling the counters would cost), and the ratio.
 # Latency: `top -b -j -d 0.2` runs; a veth is added (the time taken just before `ip link add`); the
 # first frame listing it carries its time (header.at): the difference, 5 times, median and worst;
-# the reference: `ip monitor link` in the same namespace, stamped as its line arrives.
+# the reference: `ip -ts monitor link` in the same namespace (ip stamps the line it prints).
 # Soak: SOAK_SECONDS (default 600) of veth and route churn (100 workloads) under `top -b -j -d 1`:
 # VmRSS a quarter into the churn and at the end (goal: growth < 1 MB; the idle RSS after a 10 s
 # warm-up and the highest are printed too), then, once the churn stopped,
@@ -148,9 +148,8 @@ awk -v b="$batch" -v t="$tui" -v r="$refpct" 'BEGIN {
 "$CALTRACE" -n "$NS" -j top -b -d 0.2 >>"$TMP/frames" 2>"$TMP/top.err" &
 TP=$!
 PIDS+=("$TP")
-ip -n "$NS" monitor link 2>/dev/null | while IFS= read -r l; do
-	printf '%s %s\n' "$(date +%s%3N)" "$l"
-done >"$TMP/mon" &
+# ip stamps each line itself (-ts: local time, microseconds)
+ip -n "$NS" -ts monitor link >"$TMP/mon" 2>/dev/null &
 PIDS+=("$!")
 sleep 3
 lat=()
@@ -163,12 +162,13 @@ for k in 1 2 3 4 5; do
 	at=$(grep -a -m1 "$name" "$TMP/frames" | jq -r '.header.at' 2>/dev/null)
 	ms=$(date -d "$at" +%s%3N 2>/dev/null)
 	[ -n "$ms" ] && lat+=($((ms - t0)))
-	m=$(grep -m1 "$name" "$TMP/mon" | cut -d' ' -f1)
+	m=$(grep -m1 "$name" "$TMP/mon" | sed -n 's/^\[\([^]]*\)\].*/\1/p')
+	m=$(date -d "$m" +%s%3N 2>/dev/null)
 	[ -n "$m" ] && mon+=($((m - t0)))
 	: >"$TMP/frames"
 	sleep 0.5
 done
 kill "$TP"
 echo "  latency netlink change -> frame (top -b -d 0.2): median $(bench_median "${lat[@]}") ms, worst $(printf '%s\n' "${lat[@]}" | sort -n | tail -n 1) ms (goal <= 1000 ms)"
-echo "  reference ip monitor link (line read):           median $(bench_median "${mon[@]}") ms"
+echo "  reference ip -ts monitor link (its own stamp):    median $(bench_median "${mon[@]}") ms"
 exit 0
