@@ -84,6 +84,14 @@ bench: deps
 	$(MAKE) all
 	sh tests/bench/bench.sh
 
+# caltrace top under veth and route churn for SOAK_SECONDS (default 600): RSS growth and panes
+# equal to a fresh dump afterwards (tests/bench/top.sh)
+SOAK_SECONDS ?= 600
+.PHONY: soak
+soak: deps
+	$(MAKE) all
+	SOAK_SECONDS=$(SOAK_SECONDS) CALTRACE=build/caltrace bash tests/bench/top.sh soak
+
 FUZZ_CC ?= clang
 FUZZ_COMMON := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE -DCT_VERSION=\"$(VERSION)\" -I. $(PKG_CFLAGS)
 FUZZ_FLAGS := -fsanitize=fuzzer $(FUZZ_COMMON)

@@ -52,6 +52,8 @@ enum {
 	CT_OPT_MTU,
 	CT_OPT_TUI,
 	CT_OPT_NO_REVERSE,
+	CT_OPT_POLICY_INTERVAL,
+	CT_OPT_LOG,
 };
 
 #define CT_MAX_NETNS 64        /* -n given several times (sniff) */
@@ -103,6 +105,11 @@ struct ct_opts {
 	bool mtu;                /* --mtu */
 	bool tui;                /* path --tui */
 	bool no_reverse;         /* --no-reverse: path --probe sends SRC -> DST only */
+	/* top */
+	bool batch;              /* -b */
+	double delay;            /* -d SECONDS, 0: 1 */
+	double policy_interval;  /* --policy-interval SECONDS, 0: 10 */
+	const char *log_file;    /* --log FILE */
 	int argc;
 	char **argv; /* positional arguments after the command */
 };
@@ -261,6 +268,7 @@ int cmd_path_tui_check(struct ct_ctx *c);
 int cmd_path_tui(struct ct_ctx *c, const struct ct_cluster *cl, const struct ct_path_query *q,
 		 struct ct_path *p, int (*probe)(void *arg), void *arg);
 int cmd_shell(struct ct_ctx *c);
+int cmd_top(struct ct_ctx *c);
 int cmd_help(struct ct_ctx *c);
 int cmd_version(struct ct_ctx *c);
 

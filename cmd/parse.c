@@ -256,6 +256,24 @@ static int take(struct ct_opts *o, const struct ct_opt *x, const char *arg, stru
 	case CT_OPT_EXPORTED:
 		o->exported = true;
 		return 0;
+	case 'b':
+		o->batch = true;
+		return 0;
+	case 'd':
+		errno = 0;
+		o->delay = strtod(arg, &end);
+		if (errno || *end || end == arg || !(o->delay >= 0.05 && o->delay <= 86400))
+			return bad_value(err, x, arg);
+		return 0;
+	case CT_OPT_POLICY_INTERVAL:
+		errno = 0;
+		o->policy_interval = strtod(arg, &end);
+		if (errno || *end || end == arg || !(o->policy_interval >= 1 && o->policy_interval <= 86400))
+			return bad_value(err, x, arg);
+		return 0;
+	case CT_OPT_LOG:
+		o->log_file = arg;
+		return 0;
 	case CT_OPT_TIMEOUT:
 		errno = 0;
 		o->timeout = strtod(arg, &end);

@@ -5,7 +5,7 @@
 # tests/integration/docs.sh fails when this file, `caltrace --help` and the man
 # page disagree. Needs no bash-completion helpers.
 
-_caltrace_cmds=(links tunnel routes neigh bgp doctor snapshot sniff path veth-name shell help version)
+_caltrace_cmds=(links tunnel routes neigh bgp doctor snapshot sniff path top veth-name shell help version)
 # options every command takes
 _caltrace_global_opts=(-n --netns -j --json --color --prefix -h --help -V --version)
 # options only some commands take
@@ -17,9 +17,10 @@ _caltrace_snapshot_opts=(--pods -o --output --timeout --bird-socket)
 _caltrace_sniff_opts=(-i --interface -r --read -w --write -c --count -s --snaplen --inner --flows
 	--interval --max-flows --vxlan-port --checksums -Z --user)
 _caltrace_path_opts=(--from --pods --timeout --bird-socket --node --nodes --proto --port --to-backend --probe -c --count --wait --size --mtu --no-reverse -Z --user --tui)
+_caltrace_top_opts=(--from --timeout --bird-socket -b --batch -d --delay -c --count --log --policy-interval --flows)
 # short options that take a value, by their long name
 declare -gA _caltrace_short_arg=([n]=netns [o]=output [i]=interface [r]=read [w]=write [c]=count
-	[s]=snaplen [Z]=user)
+	[s]=snaplen [Z]=user [d]=delay)
 
 # _caltrace_ip NS ARGS...: runs ip(8) in network namespace NS as -n takes it
 # (a name under /var/run/netns, a path, or pid:PID); "" is the current one.
@@ -196,7 +197,7 @@ _caltrace()
 			--netns | --from | --prefix | --bird-socket | --color | --pods | --output | --timeout | \
 				--interface | --read | --write | --count | --snaplen | --inner | --interval | \
 				--max-flows | --vxlan-port | --user | --node | --nodes | --proto | --port | --to-backend | \
-				--wait | --size)
+				--wait | --size | --delay | --log | --policy-interval)
 				expect=${t#--} ;;
 			--node=*) nodes+=("${t#*=}") ;;
 			--nodes=*) nodesf=${t#*=} ;;
@@ -210,7 +211,7 @@ _caltrace()
 				# a cluster of short options: -jn NS, -nNS, -jc5
 				for ((k = 1; k < ${#t}; k++)); do
 					ch=${t:k:1}
-					[[ $ch == [jhV] ]] && continue
+					[[ $ch == [jhVb] ]] && continue
 					[[ -n ${_caltrace_short_arg[$ch]-} ]] || break
 					if ((k + 1 < ${#t})); then
 						[[ $ch == n ]] && ns=${t:k+1} nss+=("$ns")
@@ -245,7 +246,7 @@ _caltrace()
 		n | netns) mapfile -t cands < <(_caltrace_netns "$from" "$val") ;;
 		color) cands=(auto always never) ;;
 		pods) cands=(kubectl crictl -) files=1 ;;
-		from | output | bird-socket | read | write | nodes) files=1 ;;
+		from | output | bird-socket | read | write | nodes | log) files=1 ;;
 		proto) cands=(icmp tcp udp) ;;
 		node)
 			# NAME=NETNS or NAME=@FILE: after "NAME=", namespaces and @files
@@ -273,7 +274,7 @@ _caltrace()
 	elif ((!dashdash)) && [[ $cur == -* ]]; then
 		cands=("${_caltrace_global_opts[@]}")
 		case $cmd in
-		"") cands+=(--from --exported "${_caltrace_snapshot_opts[@]}" "${_caltrace_sniff_opts[@]}" --node --nodes --proto --port --to-backend --probe --wait --size --mtu --no-reverse --tui) ;; # every option
+		"") cands+=(--from --exported "${_caltrace_snapshot_opts[@]}" "${_caltrace_sniff_opts[@]}" --node --nodes --proto --port --to-backend --probe --wait --size --mtu --no-reverse --tui -b --batch -d --delay --log --policy-interval) ;; # every option
 		links) cands+=("${_caltrace_links_opts[@]}") ;;
 		tunnel | routes | neigh) cands+=("${_caltrace_model_opts[@]}") ;;
 		bgp) cands+=("${_caltrace_bgp_opts[@]}") ;;
@@ -282,6 +283,7 @@ _caltrace()
 		sniff) cands+=("${_caltrace_sniff_opts[@]}") ;;
 		path) cands+=("${_caltrace_path_opts[@]}") ;;
 		shell) cands+=(--pods) ;;
+		top) cands+=("${_caltrace_top_opts[@]}") ;;
 		esac
 	elif [[ -z $cmd ]]; then
 		cands=("${_caltrace_cmds[@]}")

@@ -61,14 +61,14 @@ function __caltrace_state
                 set expect ''
                 continue
         end
-        if string match -qr -- '^-[jhV]*[noirwcsZ]$' $t
+        if string match -qr -- '^-[jhVb]*[noirwcsZd]$' $t
             # short options ending in one that takes a value: -n NS, -jn NS
             string match -q -- '*n' $t; and set expect netns; or set expect skip
             continue
         end
-        if string match -qr -- '^-[jhV]*[noirwcsZ].' $t
+        if string match -qr -- '^-[jhVb]*[noirwcsZd].' $t
             # ... with its value attached: -nNS, -jc5
-            set -l v (string replace -r -- '^-[jhV]*' '' $t)
+            set -l v (string replace -r -- '^-[jhVb]*' '' $t)
             if string match -q -- 'n*' $v
                 set ns (string sub -s 2 -- $v)
                 set -a nss $ns
@@ -86,7 +86,7 @@ function __caltrace_state
                 set expect sock
             case --color --pods --output --timeout --interface --read --write --count --snaplen \
                 --inner --interval --max-flows --vxlan-port --user --node --nodes --proto --port --to-backend \
-                --wait --size
+                --wait --size --delay --log --policy-interval
                 set expect skip
             case '--netns=*'
                 set ns (string replace -r '^[^=]*=' '' -- $t)
@@ -151,6 +151,8 @@ function __caltrace_takes
             contains -- $argv[1] from pods timeout bird-socket node nodes proto port to-backend probe count wait size mtu no-reverse user tui
         case shell
             contains -- $argv[1] pods
+        case top
+            contains -- $argv[1] from timeout bird-socket batch delay count log policy-interval flows
         case '*'
             return 1
     end
@@ -309,6 +311,7 @@ complete -c caltrace -n __caltrace_needs_command -a doctor -d 'every node check 
 complete -c caltrace -n __caltrace_needs_command -a snapshot -d 'save the node\'s state (host and pod namespaces, BIRD\'s view) as JSON for --from'
 complete -c caltrace -n __caltrace_needs_command -a sniff -d 'capture and decode IPIP and VXLAN traffic, outer and inner, live in several namespaces or from a pcap; flows with --flows'
 complete -c caltrace -n __caltrace_needs_command -a path -d 'the path from SRC to DST hop by hop across nodes, forward and back, each hop with its verdict; --probe sends real packets'
+complete -c caltrace -n __caltrace_needs_command -a top -d 'a live dashboard of the node: workloads, tunnels, BGP peers, neighbours, drops, findings and events; -b for text'
 complete -c caltrace -n __caltrace_needs_command -a veth-name -d 'print the host-side interface name Calico gives a pod'
 complete -c caltrace -n __caltrace_needs_command -a shell -d 'an interactive shell: every command without the caltrace prefix, with completion, history and use NS'
 complete -c caltrace -n __caltrace_needs_command -a help -d 'show help for caltrace or one command'
@@ -332,9 +335,13 @@ complete -c caltrace -n '__caltrace_takes interface' -s i -l interface -x -a '(_
 complete -c caltrace -n '__caltrace_takes read' -s r -l read -r -F -d 'sniff: read packets from a pcap or pcapng file'
 complete -c caltrace -n '__caltrace_takes write' -s w -l write -r -F -d 'sniff: write the packets to a pcap file'
 complete -c caltrace -n '__caltrace_takes count' -s c -l count -x -d 'sniff: stop after N packets'
+complete -c caltrace -n '__caltrace_takes batch' -s b -l batch -d 'top: no curses, one frame per tick on standard output'
+complete -c caltrace -n '__caltrace_takes delay' -s d -l delay -x -d 'top: seconds between two frames'
+complete -c caltrace -n '__caltrace_takes log' -l log -r -F -d 'top: also write each event to FILE'
+complete -c caltrace -n '__caltrace_takes policy-interval' -l policy-interval -x -d 'top: seconds between two reads of the policy drop counters'
 complete -c caltrace -n '__caltrace_takes snaplen' -s s -l snaplen -x -d 'sniff: capture at most N bytes of each packet'
 complete -c caltrace -n '__caltrace_takes inner' -l inner -x -d 'sniff: only packets whose inner packet matches the pcap filter'
-complete -c caltrace -n '__caltrace_takes flows' -l flows -d 'sniff: print flows instead of packets'
+complete -c caltrace -n '__caltrace_takes flows' -l flows -d 'sniff: print flows instead of packets; top: a pane of the live flows'
 complete -c caltrace -n '__caltrace_takes interval' -l interval -x -d 'sniff --flows: also report the top flows every SECONDS'
 complete -c caltrace -n '__caltrace_takes max-flows' -l max-flows -x -d 'sniff --flows: keep at most N flow entries'
 complete -c caltrace -n '__caltrace_takes vxlan-port' -l vxlan-port -x -d 'sniff: decode UDP to PORT as VXLAN'
@@ -360,4 +367,4 @@ complete -c caltrace -n '__caltrace_using bgp 0' -a routes -d 'BIRD\'s routes ag
 complete -c caltrace -n __caltrace_bgp_wants_peer -a '(__caltrace_bgp_peers)' -d 'BGP peer'
 complete -c caltrace -n '__caltrace_using path 0' -a '(__caltrace_pod_ips)' -d 'pod address'
 complete -c caltrace -n '__caltrace_using path 1' -a '(__caltrace_pod_ips)' -d 'pod address'
-complete -c caltrace -n '__caltrace_using help 0' -a 'links tunnel routes neigh bgp doctor snapshot sniff path veth-name shell help version'
+complete -c caltrace -n '__caltrace_using help 0' -a 'links tunnel routes neigh bgp doctor snapshot sniff path top veth-name shell help version'
