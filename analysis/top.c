@@ -267,7 +267,11 @@ int ct_top_frame_build(const struct ct_top_input *in, struct ct_top_frame *fr)
 	/* not allowed to ask is not knowing: "?", the note says why */
 	bool denied = in->bird_error && (strstr(in->bird_error, "ermission denied") ||
 					 strstr(in->bird_error, "CAP_"));
-	h->bird = in->bgp ? "up" : in->bird_pending || denied ? "?" : "down";
+	/* no BIRD and none expected (VXLAN mode: doctor's bgp_not_running) is not a BIRD down */
+	bool none = false;
+	for (size_t i = 0; !in->bgp && in->findings && i < in->findings->n; i++)
+		none |= !strcmp(in->findings->v[i].def->code, "bgp_not_running");
+	h->bird = in->bgp ? "up" : in->bird_pending || denied ? "?" : none ? "none" : "down";
 	h->bird_note = in->bgp ? "" : in->bird_error ? in->bird_error : "";
 	h->workloads = fr->nwl;
 	h->tunnels = fr->ntun;

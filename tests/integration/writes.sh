@@ -88,6 +88,7 @@ args_for() {
 	sniff) ARGS=(-r "$PCAP") ;;
 	veth-name) ARGS=(default/podA kube-system/coredns-1) ;;
 	path) ARGS=(--from "$FIX" 172.168.195.3 172.168.195.5) ;;
+	top) ARGS=(--from "$FIX" -b -c 2 -d 0.05) ;; # batch: the dashboard needs a terminal
 	help | version) ARGS=() ;;
 	shell) ARGS=() ;; # its commands come on standard input (RUN_IN)
 	*)
