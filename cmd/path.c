@@ -202,6 +202,48 @@ static void gather_node(struct gjob *j)
 	j->pol_ok = read_policy(j->c, n, j->pol, j->pinit);
 }
 
+/* A node's IPv6 BIRD (bird6), read for an IPv6 path. */
+struct bird6 {
+	struct ct_bgp b;
+	bool init;
+	char error[512];
+};
+
+/* bird6 on live node n, when it has IPv6 `proto bird` routes and its BIRD is not BIRD 2
+ * (which serves both families on the socket read already): into *o and its answer a. */
+static void gather_bird6(struct ct_ctx *c, struct ct_node *n, const char *spec, struct bird6 *o,
+			 struct ct_path_bird6 *a)
+{
+	if (strcmp(n->source, "live") || !n->ns.n ||
+	    (n->bgp && n->bgp->status.flavour == CT_BIRD_V2))
+		return;
+	const struct ct_netns *h0 = &n->ns.v[0];
+	bool bird = false;
+	for (size_t k = 0; k < h0->routes.n && !bird; k++)
+		bird = h0->routes.v[k].protocol == 12 /* RTPROT_BIRD */ &&
+		       h0->routes.v[k].dst.ip.family == AF_INET6;
+	if (!bird)
+		return;
+	ct_bgp_init(&o->b);
+	o->init = true;
+	struct ct_bgp_gather_opts g = {
+		.netns_spec = spec[0] ? spec : NULL,
+		.proc_root = c->proc_root,
+		.timeout_s = c->o.timeout,
+		.routes = true,
+		.ipv6 = true,
+	};
+	struct ct_err berr = {0};
+	a->asked = true;
+	if (ct_bgp_gather_bgp(&o->b, &g, &berr) < 0) {
+		snprintf(o->error, sizeof(o->error), "%s", berr.msg);
+		a->error = o->error;
+		return;
+	}
+	a->b = &o->b;
+	a->error = "";
+}
+
 static uint8_t proto_of(const char *p, uint8_t family)
 {
 	if (p && !strcmp(p, "tcp"))
@@ -950,6 +992,8 @@ int cmd_path(struct ct_ctx *c)
 	struct ct_policy *pols = NULL;
 	const struct ct_policy **polp = NULL;
 	char *pinit = NULL;
+	struct bird6 *b6 = NULL;
+	struct ct_path_bird6 *b6a = NULL;
 	struct ct_path path;
 	ct_path_init(&path);
 	struct ct_svcs svcs;
@@ -976,7 +1020,9 @@ int cmd_path(struct ct_ctx *c)
 	pols = calloc(nn, sizeof(*pols));
 	polp = calloc(nn, sizeof(*polp));
 	pinit = calloc(nn, 1);
-	if (!lv || !pols || !polp || !pinit) {
+	b6 = calloc(nn, sizeof(*b6));
+	b6a = calloc(nn, sizeof(*b6a));
+	if (!lv || !pols || !polp || !pinit || !b6 || !b6a) {
 		fprintf(stderr, "caltrace: out of memory\n");
 		rc = CT_EXIT_GATHER;
 		goto out;
@@ -1094,8 +1140,11 @@ int cmd_path(struct ct_ctx *c)
 		gather_node(j);
 		if (j->pol && j->pol_ok)
 			polp[i] = &pols[i];
+		if (q.dst.ip.family == AF_INET6)
+			gather_bird6(c, j->n, j->spec, &b6[i], &b6a[i]);
 	}
 	free(jobs);
+	q.bird6 = b6a;
 	struct fibctx fc = {&cl, lv};
 	q.ip_proto = proto_of(c->o.proto, q.dst.ip.family);
 	q.port = c->o.port;
@@ -1148,6 +1197,11 @@ out:
 		if (pinit[i])
 			ct_policy_free(&pols[i]);
 	free(pinit);
+	for (size_t i = 0; b6 && i < cl.nodes.n; i++)
+		if (b6[i].init)
+			ct_bgp_free(&b6[i].b);
+	free(b6);
+	free(b6a);
 	free(lv);
 	free(pols);
 	free(polp);
