@@ -1049,8 +1049,8 @@ static bool route_source_bird6(struct ctx *x, bool rev, int node, const struct f
 		if (!h)
 			return true;
 		h->verdict = CT_HOP_UNKNOWN;
-		hop_sum(h, "route %s proto bird; bird6 cannot be asked: %s", rb,
-			b6->error && b6->error[0] ? b6->error : "no answer");
+		hop_sum(h, "route %s proto bird; bird6 cannot be asked", rb);
+		hop_ev(h, "%s", b6->error && b6->error[0] ? b6->error : "no answer");
 		hop_ev(h, "expected: bird6's session to %s Established (birdc6 -s ITS_SOCKET show protocols)",
 		       to ? to->name : "the next node");
 		return true;
