@@ -303,6 +303,12 @@ is "nft: ... the service object names it, read from nftables" \
 	"$(jq -r '.service | "\(.vip) \(.port) \(.proto) \(.name) \(.source) \(.no_endpoints)"' <<<"$out" 2>&1)" \
 	"$NVIP_DNS 53 udp kube-system/kube-dns:dns nftables false"
 
+# the kernel rejects it: a connect from pod 1 is refused (the rule's ICMP port unreachable)
+cout=$(ip netns exec "$(lab_var LAB_POD_1_NS)" timeout 5 bash -c "exec 3<>/dev/tcp/$NVIP_EMPTY/80" 2>&1)
+case "$cout" in
+*"Connection refused"*) ok "nft oracle: the kernel refuses $NVIP_EMPTY:80 from pod 1" ;;
+*) not_ok "nft oracle: the kernel refuses $NVIP_EMPTY:80 from pod 1" "$cout" ;;
+esac
 path --proto tcp --port 80 "$SRC" "$NVIP_EMPTY"
 is "nft: path to $NVIP_EMPTY:80/tcp (no endpoints): exit 1" "$rc" 1
 is "nft: ... the service hop fails with path_service_no_endpoints" \
