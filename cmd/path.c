@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -209,10 +210,30 @@ struct bird6 {
 	char error[512];
 };
 
+/* bird6's socket beside a bird socket that was named (--bird-socket, bird= of --nodes): the
+ * same folder, "bird" in the file name turned into "bird6" (Calico's bird.ctl and bird6.ctl,
+ * the lab's bird-n1.ctl and bird6-n1.ctl), when that is a socket; else "" (then it is looked
+ * for as bird's is: a bird6 process in the namespace, bird6.ctl at its usual paths). */
+static void bird6_beside(const char *sock, char *out, size_t len)
+{
+	out[0] = 0;
+	if (!sock)
+		return;
+	const char *base = strrchr(sock, '/');
+	base = base ? base + 1 : sock;
+	if (strncmp(base, "bird", 4) || base[4] == '6')
+		return;
+	int w = snprintf(out, len, "%.*s6%s", (int)(base + 4 - sock), sock, base + 4);
+	struct stat sb;
+	if (w < 0 || (size_t)w >= len || stat(out, &sb) < 0 || !S_ISSOCK(sb.st_mode))
+		out[0] = 0;
+}
+
 /* bird6 on live node n, when it has IPv6 `proto bird` routes and its BIRD is not BIRD 2
- * (which serves both families on the socket read already): into *o and its answer a. */
-static void gather_bird6(struct ct_ctx *c, struct ct_node *n, const char *spec, struct bird6 *o,
-			 struct ct_path_bird6 *a)
+ * (which serves both families on the socket read already): into *o and its answer a. sock:
+ * bird's socket when one was named, else NULL. */
+static void gather_bird6(struct ct_ctx *c, struct ct_node *n, const char *spec, const char *sock,
+			 struct bird6 *o, struct ct_path_bird6 *a)
 {
 	if (strcmp(n->source, "live") || !n->ns.n ||
 	    (n->bgp && n->bgp->status.flavour == CT_BIRD_V2))
@@ -226,8 +247,11 @@ static void gather_bird6(struct ct_ctx *c, struct ct_node *n, const char *spec, 
 		return;
 	ct_bgp_init(&o->b);
 	o->init = true;
+	char s6[CT_PATH_LEN];
+	bird6_beside(sock, s6, sizeof(s6));
 	struct ct_bgp_gather_opts g = {
 		.netns_spec = spec[0] ? spec : NULL,
+		.socket = s6[0] ? s6 : NULL,
 		.proc_root = c->proc_root,
 		.timeout_s = c->o.timeout,
 		.routes = true,
@@ -1141,7 +1165,7 @@ int cmd_path(struct ct_ctx *c)
 		if (j->pol && j->pol_ok)
 			polp[i] = &pols[i];
 		if (q.dst.ip.family == AF_INET6)
-			gather_bird6(c, j->n, j->spec, &b6[i], &b6a[i]);
+			gather_bird6(c, j->n, j->spec, j->sock, &b6[i], &b6a[i]);
 	}
 	free(jobs);
 	q.bird6 = b6a;
