@@ -269,6 +269,13 @@ for mode in $LAB_MODES; do
 			path "$LAB_POD_1_IP6" "$LAB_POD_3_IP6"
 			bird6_hop "bgp IPv6 n1 -> n2" forward 1 "$LAB_POD_3_IP6" ok
 			bird6_hop "bgp IPv6 n1 -> n2" reverse 2 "$LAB_POD_1_IP6" ok
+			# --nodes names bird's sockets (bird=): bird6's is the one beside it
+			out=$("$CALTRACE" -j -n "$LAB_N1" --nodes "$LAB_NODES_FILE" path "$LAB_POD_1_IP6" \
+				"$LAB_POD_3_IP6" 2>&1)
+			rc=$?
+			is "bgp IPv6 --nodes with bird=: exit 0, n1's bird6 the socket beside n1's bird" \
+				"$rc $(jq -r '[.hops[] | select(.kind == "route_source" and .node == "n1")][0].evidence[0]' <<<"$out" 2>&1)" \
+				"0 bird6 at $LAB_DIR/bird6-n1.ctl: Established"
 			bird6_kill
 		fi
 	fi
