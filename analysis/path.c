@@ -1031,6 +1031,78 @@ static int egress_hop(struct ctx *x, bool rev, int node, const struct fwd *fw, s
 	return 0;
 }
 
+/* An IPv6 `proto bird` route where the node's bird6 was asked (x->q->bird6): the peer that
+ * BIRD's route came from (the protocol of bird6's exported route for that prefix, else the
+ * peer of the next node or of the gateway) and its session, with bird6's findings about that
+ * peer. False when bird6 was not asked: the caller says so. */
+static bool route_source_bird6(struct ctx *x, bool rev, int node, const struct fwd *fw,
+			       const struct next *nx, const char *rb)
+{
+	const struct ct_path_bird6 *b6 = x->q->bird6 ? &x->q->bird6[node] : NULL;
+	if (!b6 || !b6->asked || fw->route->dst.ip.family != AF_INET6)
+		return false;
+	const struct ct_node *n = node_of(x, node);
+	const struct ct_node *to = node_of(x, nx->node);
+	const struct ct_bgp *b = b6->b;
+	if (!b) {
+		struct ct_hop *h = hop_add(x, rev, CT_HOP_ROUTE_SOURCE, node, 0, "bird6");
+		if (!h)
+			return true;
+		h->verdict = CT_HOP_UNKNOWN;
+		hop_sum(h, "route %s proto bird; bird6 cannot be asked", rb);
+		hop_ev(h, "%s", b6->error && b6->error[0] ? b6->error : "no answer");
+		hop_ev(h, "expected: bird6's session to %s Established (birdc6 -s ITS_SOCKET show protocols)",
+		       to ? to->name : "the next node");
+		return true;
+	}
+	const struct ct_bgp_peer *pr = NULL;
+	const char *via = NULL; /* the protocol bird6's route names */
+	for (size_t i = 0; i < b->n_routes && !via; i++) {
+		const struct ct_bgp_route *r = &b->routes[i];
+		if (r->primary && r->at && r->dst.len == fw->route->dst.len &&
+		    ct_ip_eq(&r->dst.ip, &fw->route->dst.ip))
+			via = r->at->proto;
+	}
+	for (size_t i = 0; via && i < b->n_peers && !pr; i++)
+		if (!strcmp(b->peers[i].name, via))
+			pr = &b->peers[i];
+	for (size_t i = 0; to && !pr && i < b->n_peers; i++)
+		for (int k = 0; k < to->n_underlay && !pr; k++)
+			if (ct_ip_eq(&b->peers[i].neighbor, &to->underlay_ips[k]))
+				pr = &b->peers[i];
+	for (size_t i = 0; !pr && i < b->n_peers; i++)
+		if (ct_ip_eq(&b->peers[i].neighbor, &fw->gw))
+			pr = &b->peers[i];
+	struct ct_hop *h = hop_add(x, rev, CT_HOP_ROUTE_SOURCE, node, 0, pr ? pr->name : "bird6");
+	if (!h)
+		return true;
+	if (!pr) {
+		h->verdict = CT_HOP_UNKNOWN;
+		hop_sum(h, "route %s proto bird; bird6 (%s) has no BGP peer for its gateway", rb,
+			b->socket);
+		return true;
+	}
+	char nb[64];
+	ct_ip_fmt(&pr->neighbor, nb, sizeof(nb));
+	bool est = !strcasecmp(pr->bgp_state, "Established");
+	hop_sum(h, "route %s from BGP peer %s (%s, bird6): %s", rb, pr->name, nb,
+		pr->bgp_state[0] ? pr->bgp_state : pr->state);
+	hop_ev(h, "bird6 at %s%s%s", b->socket, pr->info[0] ? ": " : "", pr->info);
+	if (pr->last_error[0])
+		hop_ev(h, "last error: %s", pr->last_error);
+	/* bird6's own findings about this peer and this route, as doctor makes them for bird */
+	struct ct_findings tmp;
+	ct_findings_init(&tmp);
+	if (n && n->ns.n && ct_analyze_bgp(n, &n->ns.v[0], b, true, NULL, NULL, &tmp) == 0)
+		for (size_t i = 0; i < tmp.n; i++)
+			if (subject_is(tmp.v[i].subject, pr->name) || subject_is(tmp.v[i].subject, rb))
+				hop_attach(x, h, &tmp.v[i]);
+	ct_findings_free(&tmp);
+	if (!est)
+		verdict_at_least(h, CT_HOP_WARN);
+	return true;
+}
+
 static void route_source_hop(struct ctx *x, bool rev, int node, const struct fwd *fw,
 			     const struct next *nx)
 {
@@ -1042,6 +1114,8 @@ static void route_source_hop(struct ctx *x, bool rev, int node, const struct fwd
 	char rb[64];
 	ct_prefix_fmt(&fw->route->dst, rb, sizeof(rb));
 	if (!strcmp(own, "bird")) {
+		if (route_source_bird6(x, rev, node, fw, nx, rb))
+			return;
 		const struct ct_node *to = node_of(x, nx->node);
 		/* BIRD 1.x serves one family per daemon: a route of the other family is the
 		 * other daemon's (bird6 for IPv6), whose answers were not read */

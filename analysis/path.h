@@ -39,6 +39,8 @@
 #include "model/policy.h"
 #include "model/svc.h"
 
+struct ct_bgp;
+
 enum ct_hop_verdict { CT_HOP_OK = 0, CT_HOP_UNKNOWN, CT_HOP_WARN, CT_HOP_FAIL, CT_HOP__COUNT };
 extern const char *const ct_hop_verdict_names[CT_HOP__COUNT];
 
@@ -128,6 +130,12 @@ struct ct_path_fib {
 	void *arg;
 };
 
+struct ct_path_bird6 {
+	bool asked;
+	const struct ct_bgp *b; /* its answers, NULL when it could not be asked */
+	const char *error;	/* why not ("" when it answered) */
+};
+
 struct ct_path_query {
 	struct ct_path_end src, dst;
 	uint8_t ip_proto; /* IPPROTO_ICMP (or ICMPV6), TCP, UDP */
@@ -148,6 +156,10 @@ struct ct_path_query {
 	/* the Services of svc_node cannot be read (eBPF dataplane, no CAP_NET_ADMIN): why,
 	 * NULL. With a DST no known node holds, the forward path gets an unknown service hop. */
 	const char *svc_unreadable;
+	/* per node (cluster index), NULL: not read. A node's IPv6 BIRD where BIRD 1.x serves
+	 * IPv4 only (bird6 beside bird), asked for an IPv6 path: the route-source hop of an
+	 * IPv6 `proto bird` route reads it instead of saying bird6 was not asked */
+	const struct ct_path_bird6 *bird6;
 };
 
 /* ---- `path --probe`: where a real packet stops, and why ---- */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -200,6 +201,71 @@ static void gather_node(struct gjob *j)
 	if (!j->pol || *j->pinit) /* not wanted, or read already (with the Services) */
 		return;
 	j->pol_ok = read_policy(j->c, n, j->pol, j->pinit);
+}
+
+/* A node's IPv6 BIRD (bird6), read for an IPv6 path. */
+struct bird6 {
+	struct ct_bgp b;
+	bool init;
+	char error[512];
+};
+
+/* bird6's socket beside a bird socket that was named (--bird-socket, bird= of --nodes): the
+ * same folder, "bird" in the file name turned into "bird6" (Calico's bird.ctl and bird6.ctl,
+ * the lab's bird-n1.ctl and bird6-n1.ctl), when that is a socket; else "" (then it is looked
+ * for as bird's is: a bird6 process in the namespace, bird6.ctl at its usual paths). */
+static void bird6_beside(const char *sock, char *out, size_t len)
+{
+	out[0] = 0;
+	if (!sock)
+		return;
+	const char *base = strrchr(sock, '/');
+	base = base ? base + 1 : sock;
+	if (strncmp(base, "bird", 4) || base[4] == '6')
+		return;
+	int w = snprintf(out, len, "%.*s6%s", (int)(base + 4 - sock), sock, base + 4);
+	struct stat sb;
+	if (w < 0 || (size_t)w >= len || stat(out, &sb) < 0 || !S_ISSOCK(sb.st_mode))
+		out[0] = 0;
+}
+
+/* bird6 on live node n, when it has IPv6 `proto bird` routes and its BIRD is not BIRD 2
+ * (which serves both families on the socket read already): into *o and its answer a. sock:
+ * bird's socket when one was named, else NULL. */
+static void gather_bird6(struct ct_ctx *c, struct ct_node *n, const char *spec, const char *sock,
+			 struct bird6 *o, struct ct_path_bird6 *a)
+{
+	if (strcmp(n->source, "live") || !n->ns.n ||
+	    (n->bgp && n->bgp->status.flavour == CT_BIRD_V2))
+		return;
+	const struct ct_netns *h0 = &n->ns.v[0];
+	bool bird = false;
+	for (size_t k = 0; k < h0->routes.n && !bird; k++)
+		bird = h0->routes.v[k].protocol == 12 /* RTPROT_BIRD */ &&
+		       h0->routes.v[k].dst.ip.family == AF_INET6;
+	if (!bird)
+		return;
+	ct_bgp_init(&o->b);
+	o->init = true;
+	char s6[CT_PATH_LEN];
+	bird6_beside(sock, s6, sizeof(s6));
+	struct ct_bgp_gather_opts g = {
+		.netns_spec = spec[0] ? spec : NULL,
+		.socket = s6[0] ? s6 : NULL,
+		.proc_root = c->proc_root,
+		.timeout_s = c->o.timeout,
+		.routes = true,
+		.ipv6 = true,
+	};
+	struct ct_err berr = {0};
+	a->asked = true;
+	if (ct_bgp_gather_bgp(&o->b, &g, &berr) < 0) {
+		snprintf(o->error, sizeof(o->error), "%s", berr.msg);
+		a->error = o->error;
+		return;
+	}
+	a->b = &o->b;
+	a->error = "";
 }
 
 static uint8_t proto_of(const char *p, uint8_t family)
@@ -950,6 +1016,8 @@ int cmd_path(struct ct_ctx *c)
 	struct ct_policy *pols = NULL;
 	const struct ct_policy **polp = NULL;
 	char *pinit = NULL;
+	struct bird6 *b6 = NULL;
+	struct ct_path_bird6 *b6a = NULL;
 	struct ct_path path;
 	ct_path_init(&path);
 	struct ct_svcs svcs;
@@ -976,7 +1044,9 @@ int cmd_path(struct ct_ctx *c)
 	pols = calloc(nn, sizeof(*pols));
 	polp = calloc(nn, sizeof(*polp));
 	pinit = calloc(nn, 1);
-	if (!lv || !pols || !polp || !pinit) {
+	b6 = calloc(nn, sizeof(*b6));
+	b6a = calloc(nn, sizeof(*b6a));
+	if (!lv || !pols || !polp || !pinit || !b6 || !b6a) {
 		fprintf(stderr, "caltrace: out of memory\n");
 		rc = CT_EXIT_GATHER;
 		goto out;
@@ -1094,8 +1164,11 @@ int cmd_path(struct ct_ctx *c)
 		gather_node(j);
 		if (j->pol && j->pol_ok)
 			polp[i] = &pols[i];
+		if (q.dst.ip.family == AF_INET6)
+			gather_bird6(c, j->n, j->spec, j->sock, &b6[i], &b6a[i]);
 	}
 	free(jobs);
+	q.bird6 = b6a;
 	struct fibctx fc = {&cl, lv};
 	q.ip_proto = proto_of(c->o.proto, q.dst.ip.family);
 	q.port = c->o.port;
@@ -1148,6 +1221,11 @@ out:
 		if (pinit[i])
 			ct_policy_free(&pols[i]);
 	free(pinit);
+	for (size_t i = 0; b6 && i < cl.nodes.n; i++)
+		if (b6[i].init)
+			ct_bgp_free(&b6[i].b);
+	free(b6);
+	free(b6a);
 	free(lv);
 	free(pols);
 	free(polp);

@@ -89,7 +89,7 @@ static int gather_here(struct ct_bgp *b, const struct ct_bgp_gather_opts *o, str
 	/* the kernel's view first: it stays useful when BIRD cannot be reached */
 	if (!o->route_query && ct_tcp179_dump(b, &e2) < 0)
 		b->have_sessions = false;
-	if (ct_bird_find_socket(o->socket, 0, o->proc_root, path, sizeof(path), how, sizeof(how), err) < 0)
+	if (ct_bird_find_socket(o->socket, o->ipv6, o->proc_root, path, sizeof(path), how, sizeof(how), err) < 0)
 		return -1;
 	snprintf(b->socket, sizeof(b->socket), "%s", path);
 	b->cap_hit = NULL;
@@ -152,6 +152,12 @@ int ct_bgp_gather(struct ct_node *n, const struct ct_bgp_gather_opts *o, struct 
 		ct_bgp_init(n->bgp);
 	}
 	struct here_arg h = {.b = n->bgp, .o = o};
+	return ct_netns_run(o->netns_spec, here_cb, &h, err);
+}
+
+int ct_bgp_gather_bgp(struct ct_bgp *b, const struct ct_bgp_gather_opts *o, struct ct_err *err)
+{
+	struct here_arg h = {.b = b, .o = o};
 	return ct_netns_run(o->netns_spec, here_cb, &h, err);
 }
 

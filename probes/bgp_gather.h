@@ -16,12 +16,19 @@ struct ct_bgp_gather_opts {
 	bool routes;            /* also `show route export <kernel> all` */
 	const char *route_query; /* instead of everything else: only this `show route ... all`,
 				    replacing n->bgp->routes */
+	bool ipv6;              /* discover the IPv6 daemon's socket (bird6, BIRD 1.x) */
 };
 
 /* Fills n->bgp (allocated when NULL): the kernel's TCP sessions on port 179,
  * then BIRD's status, protocols and (with routes) exported routes. On error
  * n->bgp keeps what was gathered before it (the sessions at least). */
 int ct_bgp_gather(struct ct_node *n, const struct ct_bgp_gather_opts *o, struct ct_err *err);
+
+/* The same into b (set up with ct_bgp_init), for a second BIRD of the node: with o->ipv6 and
+ * no o->socket, the socket of a bird6 process in the namespace (else bird6.ctl at its usual
+ * paths), as ct_bird_find_socket finds it. `path` reads bird6 this way for an IPv6 route
+ * of BIRD 1.x. 0, or -1 with err (b keeps what was gathered before the error). */
+int ct_bgp_gather_bgp(struct ct_bgp *b, const struct ct_bgp_gather_opts *o, struct ct_err *err);
 
 /* Where a streamed route dump hands its routes. */
 struct ct_route_sink {

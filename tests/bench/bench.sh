@@ -528,6 +528,7 @@ echo; CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" bash tests/bench/probe.sh || echo 
 echo; CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" bash tests/bench/pathtui.sh || echo "bench: pathtui.sh failed"
 echo; CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" bash tests/bench/shell.sh || echo "bench: shell.sh failed"
 echo; CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" bash tests/bench/snappol.sh || echo "bench: snappol.sh failed"
+echo; CALTRACE="$CALTRACE" BENCH_RUNS="$RUNS" bash tests/bench/bird6.sh || echo "bench: bird6.sh failed"
 echo; [ "${BENCH_TOP:-1}" = 0 ] || CALTRACE="$CALTRACE" bash tests/bench/top.sh || echo "bench: top section failed"
 
 cleanup

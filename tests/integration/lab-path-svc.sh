@@ -9,12 +9,15 @@
 #  - --to-backend a backend on n2: the service hop, then the hops to that pod, all ok, the
 #    service hop before n1's policy_out, the nodes of the forward and reverse paths those of
 #    the kernel's own `ip route get` walk;
-#  - --to-backend an address that is no backend, or without a VIP DST: exit 2, one line.
+#  - --to-backend an address that is no backend, or without a VIP DST: exit 2, one line;
+#  - then kube-proxy's nftables mode instead (table ip kube-proxy on n1, nft -f): the VIP a
+#    Service with the backends `nft -j list table ip kube-proxy` leads to (jq, the oracle), one
+#    in no-endpoint-services fails, --to-backend traces to a backend on n3 with the DNAT hop.
 # The rules are removed at the end (the lab's teardown removes the namespaces anyway).
 . "$(dirname "$0")/../lib.sh"
 set -u -o pipefail
 need_root
-need_cmd ip jq awk sort iptables-nft-restore iptables-nft-save iptables-nft
+need_cmd ip jq awk sort nft iptables-nft-restore iptables-nft-save iptables-nft
 need_caltrace
 
 case " ${LAB_MODES:-bgp vxlan} " in
@@ -221,5 +224,117 @@ is "--to-backend not-an-ip: exit 2" "$rc" 2
 
 kube_clean
 is "the rules are gone" "$(ip netns exec "$LAB_N1" iptables-nft-save | grep -c KUBE-)" 0
+
+# ---- kube-proxy's nftables mode (pkg/proxy/nftables/proxier.go): table ip kube-proxy on n1
+# alone (the iptables rules are gone), its own VIPs; the oracle is `nft -j list table ip
+# kube-proxy` followed with jq from the service-ips map to the dnat statements
+NVIP_DNS=10.96.$a.11 NVIP_EMPTY=10.96.$a.21
+nft_rules() {
+	cat <<EOF
+table ip kube-proxy {
+	map service-ips {
+		type ipv4_addr . inet_proto . inet_service : verdict
+		elements = { $NVIP_DNS . udp . 53 : goto service-TCOU7JCQ-kube-system/kube-dns/udp/dns }
+	}
+	map no-endpoint-services {
+		type ipv4_addr . inet_proto . inet_service : verdict
+		elements = { $NVIP_EMPTY . tcp . 80 comment "default/empty:http" : goto reject-chain }
+	}
+	chain reject-chain {
+		reject
+	}
+	chain mark-for-masquerade {
+		mark set mark or 0x4000
+	}
+	chain services {
+		ip daddr . meta l4proto . th dport vmap @service-ips
+	}
+	chain filter-prerouting {
+		type filter hook prerouting priority dstnat - 10; policy accept;
+		ct state new ip daddr . meta l4proto . th dport vmap @no-endpoint-services
+	}
+	chain nat-prerouting {
+		type nat hook prerouting priority dstnat; policy accept;
+		jump services
+	}
+	chain service-TCOU7JCQ-kube-system/kube-dns/udp/dns {
+		ip daddr $NVIP_DNS ip saddr != $LAB_POOL jump mark-for-masquerade
+		numgen random mod 2 vmap { 0 : goto endpoint-DNS1AAAA-kube-system/kube-dns/udp/dns__$BE1/53, 1 : goto endpoint-DNS2BBBB-kube-system/kube-dns/udp/dns__$BE2/53 }
+	}
+	chain endpoint-DNS1AAAA-kube-system/kube-dns/udp/dns__$BE1/53 {
+		ip saddr $BE1 jump mark-for-masquerade
+		meta l4proto udp dnat to $BE1:53
+	}
+	chain endpoint-DNS2BBBB-kube-system/kube-dns/udp/dns__$BE2/53 {
+		ip saddr $BE2 jump mark-for-masquerade
+		meta l4proto udp dnat to $BE2:53
+	}
+}
+EOF
+}
+nft_rules | ip netns exec "$LAB_N1" nft -f - || bail "nft -f (table ip kube-proxy)"
+nft_clean() { ip netns exec "$LAB_N1" nft delete table ip kube-proxy 2>/dev/null; }
+nj=$(ip netns exec "$LAB_N1" nft -j list table ip kube-proxy) || bail "nft -j list table ip kube-proxy"
+# the oracle: VIP's element of service-ips, its chain followed down to the dnat statements
+nft_be=$(jq -r --arg vip "$NVIP_DNS" '
+	.nftables as $all
+	| def rules($c): $all[] | .rule? | select(. != null and .chain == $c);
+	  def dnats($c; $d): if $d > 8 then empty else
+		(rules($c) | .expr[] | .dnat? | select(. != null) | "\(.addr):\(.port)"),
+		(rules($c) | [.. | objects | (.goto?, .jump?) | select(. != null) | .target] | .[]
+		 | select(. != "mark-for-masquerade") as $t | dnats($t; $d + 1)) end;
+	$all[] | .map? | select(. != null and .name == "service-ips") | .elem[]
+	| select(.[0].concat[0] == $vip) | (.[1].goto // .[1].jump).target | [dnats(.; 0)]
+	| unique | join(" ")' <<<"$nj")
+is "nft oracle: the Service's two dnat targets" "$(wc -w <<<"$nft_be")" 2
+is "nft oracle: $NVIP_EMPTY is in no-endpoint-services, not in service-ips" \
+	"$(jq -r --arg vip "$NVIP_EMPTY" '[.nftables[] | .map? | select(. != null)
+		| select(any(.elem[]; ((.[0].concat // .[0].elem.val.concat) // [])[0] == $vip)) | .name] | join(" ")' <<<"$nj")" \
+	"no-endpoint-services"
+
+path --proto udp --port 53 "$SRC" "$NVIP_DNS"
+is "nft: path to $NVIP_DNS:53/udp: exit 0" "$rc" 0
+is "nft: ... one hop: service on n1, ok" \
+	"$(jq -r '[.hops[] | "\(.direction) \(.kind) \(.node) \(.verdict)"] | join("; ")' <<<"$out" 2>&1)" \
+	"forward service n1 ok"
+is "nft: ... its backends are the dnat targets nft -j shows" \
+	"$(jq -r '[.service.backends[] | "\(.ip):\(.port)"] | sort | join(" ")' <<<"$out" 2>&1)" "$nft_be"
+is "nft: ... the service object names it, read from nftables" \
+	"$(jq -r '.service | "\(.vip) \(.port) \(.proto) \(.name) \(.source) \(.no_endpoints)"' <<<"$out" 2>&1)" \
+	"$NVIP_DNS 53 udp kube-system/kube-dns:dns nftables false"
+
+# the kernel rejects it: a connect from pod 1 is refused (the rule's ICMP port unreachable)
+cout=$(ip netns exec "$(lab_var LAB_POD_1_NS)" timeout 5 bash -c "exec 3<>/dev/tcp/$NVIP_EMPTY/80" 2>&1)
+case "$cout" in
+*"Connection refused"*) ok "nft oracle: the kernel refuses $NVIP_EMPTY:80 from pod 1" ;;
+*) not_ok "nft oracle: the kernel refuses $NVIP_EMPTY:80 from pod 1" "$cout" ;;
+esac
+path --proto tcp --port 80 "$SRC" "$NVIP_EMPTY"
+is "nft: path to $NVIP_EMPTY:80/tcp (no endpoints): exit 1" "$rc" 1
+is "nft: ... the service hop fails with path_service_no_endpoints" \
+	"$(jq -r '[.hops[] | "\(.kind) \(.node) \(.verdict) \(.findings | join(","))"] | join("; ")' <<<"$out" 2>&1)" \
+	"service n1 fail path_service_no_endpoints"
+is "nft: ... service.no_endpoints, no backend, named by the element's comment" \
+	"$(jq -r '.service | "\(.no_endpoints) \(.backends | length) \(.name)"' <<<"$out" 2>&1)" \
+	"true 0 default/empty:http"
+
+path --proto udp --port 53 --to-backend "$BE2" "$SRC" "$NVIP_DNS"
+is "nft: --to-backend $BE2: exit 0" "$rc" 0
+is "nft: ... every hop ok" \
+	"$(jq -r '[.hops[] | select(.verdict != "ok") | "\(.direction) \(.kind) \(.node) \(.verdict)"] | join("; ")' <<<"$out" 2>&1)" ""
+is "nft: ... the service hop (the DNAT) before n1's policy" \
+	"$(jq -r '[.hops[] | select(.direction == "forward") | .kind][0:4] | join(" ")' <<<"$out" 2>&1)" \
+	"pod_egress workload_in service policy_out"
+is "nft: ... the service hop says the DNAT" \
+	"$(jq -r '.hops[] | select(.kind == "service") | .summary | split(":")[0:3] | join(":")' <<<"$out" 2>&1)" \
+	"$NVIP_DNS:53 -> $BE2:53"
+is "nft: ... forward nodes as the kernel walks them to the backend" \
+	"$(jq -r '[.hops[] | select(.direction == "forward" and .kind == "forward") | .node] | join(" ")' <<<"$out" 2>&1)" \
+	"$(kernel_walk 1 5)"
+
+nft_clean
+ip netns exec "$LAB_N1" nft list table ip kube-proxy >/dev/null 2>&1
+is "the nft table is gone" "$?" 1
 lab_down
+
 done_testing

@@ -1,7 +1,9 @@
 #!/bin/bash
 # `caltrace path SRC DST` on a lab per mode (bgp, vxlan and ipip; LAB_MODES when given):
 #  - IPv6 across nodes (bird6 in bgp, vxlan-v6.calico in vxlan, native in ipip): each hop of
-#    two pairs against the kernel (ip -6 route get, ip -j -6 neigh, bridge -j fdb);
+#    two pairs against the kernel (ip -6 route get, ip -j -6 neigh, bridge -j fdb); in bgp the
+#    route-source hops against bird6 (birdc6: the route's peer and its state), also with n2's
+#    bird6 killed (lab fault bird6kill);
 #  - healthy: same node, cross node, IPv4 and IPv6 pairs give every hop ok both ways, and the
 #    nodes of the forward path are the nodes of the kernel's own walk (`ip route get DST from
 #    SRC iif DEV` node by node, the next node the one whose underlay or tunnel address is the
@@ -132,6 +134,62 @@ path6_oracle() {
 		"$(jq -r '[.hops[] | select(.verdict != "ok" and .kind != "route_source") | .kind] | join(" ")' <<<"$out")" ""
 }
 
+# bird6_hop LABEL DIR K DST VERDICT: node K's route-source hop (direction DIR) in $out for an
+# IPv6 DST against bird6 itself (the oracle): the protocol `birdc6 show route for DST all` names
+# (the BGP peer), that peer's address (`show protocols all PEER`) and its state (`show
+# protocols`); VERDICT: ok when Established, else what the hop must say
+bird6_hop() {
+	local label=$1 dir=$2 k=$3 dst=$4 want=$5 sock r peer addr state got
+	sock=$LAB_DIR/bird6-n$k.ctl
+	r=$(birdc6 -s "$sock" show route for "$dst" all 2>&1)
+	peer=$(sed -n 's/^[^ ]* via .*\[\([^ ]*\) .*\] \*.*/\1/p' <<<"$r" | head -n 1)
+	[ -n "$peer" ] || not_ok "$label: birdc6 on n$k names the route's protocol" "$r"
+	addr=$(birdc6 -s "$sock" show protocols all "$peer" 2>&1 | sed -n 's/^ *Neighbor address: *//p')
+	state=$(birdc6 -s "$sock" show protocols "$peer" 2>&1 | awk -v p="$peer" '$1 == p { print $6 }')
+	got=$(hop_sum "$dir" route_source "n$k")
+	is "$label: n$k's route source is the peer birdc6 names ($peer)" "${got%%|*}" "$peer"
+	has "$label: ... its address and state as birdc6 shows them" "$got" "($addr, bird6): $state"
+	is "$label: ... verdict" "$(hop_of "$dir" route_source "n$k" | cut -d' ' -f1)" "$want"
+}
+
+# bird6_kill: n2's bird6 killed (lab fault bird6kill): n1 keeps n2's IPv6 block (graceful
+# restart) and its session to n2 goes Passive (n1 waits: Calico's one-way mesh), n3's to n2
+# Active, Connection refused: the route-source hops warn and fail with bird6's states; n2's
+# own is unknown (bird6 cannot be asked); exit 1. Reverted: every hop ok again.
+bird6_kill() {
+	local end got
+	lab_fault bird6kill on >/dev/null 2>&1 || {
+		not_ok "bgp bird6kill: apply the fault"
+		return
+	}
+	# n3 connects to n2 (the higher address connects): refused, once it tried
+	end=$(($(now_ms) + 20000))
+	until birdc6 -s "$LAB_DIR/bird6-n3.ctl" show protocols 2>&1 | grep -q '^Mesh_.*Connection refused'; do
+		[ "$(now_ms)" -lt "$end" ] || break
+		sleep 0.3
+	done
+	path "$LAB_POD_5_IP6" "$LAB_POD_3_IP6"
+	is "bgp bird6kill n3 -> n2: exit 1" "$rc" 1
+	bird6_hop "bgp bird6kill n3 -> n2" forward 3 "$LAB_POD_3_IP6" fail
+	has "bgp bird6kill n3 -> n2: the cause" "$(hop_of forward route_source n3)" bgp_connection_refused
+	path "$LAB_POD_1_IP6" "$LAB_POD_3_IP6"
+	is "bgp bird6kill n1 -> n2: exit 1" "$rc" 1
+	bird6_hop "bgp bird6kill n1 -> n2" forward 1 "$LAB_POD_3_IP6" warn
+	has "bgp bird6kill n1 -> n2: the cause" "$(hop_of forward route_source n1)" bgp_passive_waiting
+	is "bgp bird6kill: n2's own route source is unknown" "$(hop_of reverse route_source n2)" "unknown "
+	has "bgp bird6kill: ... bird6 cannot be asked" "$(hop_sum reverse route_source n2)" \
+		"bird6|route $LAB_N1_BLOCK6 proto bird; bird6 cannot be asked"
+	lab_fault bird6kill off >/dev/null 2>&1 || not_ok "bgp bird6kill: revert the fault"
+	end=$(($(now_ms) + 30000))
+	while :; do
+		path "$LAB_POD_1_IP6" "$LAB_POD_3_IP6"
+		[ "$rc" = 0 ] && break
+		[ "$(now_ms)" -lt "$end" ] || break
+		sleep 0.3
+	done
+	is "bgp bird6kill reverted: healthy again (exit 0)" "$rc" 0
+}
+
 # hop_codes DIR KIND NODE: "verdict code,code" of the first such hop in $out
 hop_of() {
 	jq -r --arg d "$1" --arg k "$2" --arg n "$3" \
@@ -191,9 +249,8 @@ for mode in $LAB_MODES; do
 		fi
 		path "$sip" "$dip"
 		is "$mode healthy $sip -> $dip: exit 0" "$rc" 0
-		# BIRD 1.x: caltrace asks bird (IPv4); IPv6 routes are bird6's, said to be not asked
+		# BIRD 1.x: caltrace asks bird for IPv4 routes and bird6 for IPv6 ones
 		bad=$(jq -r '[.hops[] | select(.verdict != "ok")
-			| select((.kind == "route_source" and .verdict == "unknown" and (.summary | test("from bird6: not asked"))) | not)
 			| "\(.direction) \(.kind) \(.node) \(.verdict)"] | join("; ")' <<<"$out" 2>&1)
 		is "$mode healthy $sip -> $dip: every hop ok both ways" "$bad" ""
 		got=$(jq -r '[.hops[] | select(.direction == "forward" and .kind == "forward") | .node] | join(" ")' <<<"$out")
@@ -210,8 +267,16 @@ for mode in $LAB_MODES; do
 		path6_oracle 6 2
 		if [ "$mode" = bgp ]; then
 			path "$LAB_POD_1_IP6" "$LAB_POD_3_IP6"
-			has "bgp IPv6: the route's source is bird6, not asked" "$(hop_sum forward route_source n1)" \
-				"bird6|route $LAB_N2_BLOCK6 proto bird, from bird6: not asked"
+			bird6_hop "bgp IPv6 n1 -> n2" forward 1 "$LAB_POD_3_IP6" ok
+			bird6_hop "bgp IPv6 n1 -> n2" reverse 2 "$LAB_POD_1_IP6" ok
+			# --nodes names bird's sockets (bird=): bird6's is the one beside it
+			out=$("$CALTRACE" -j -n "$LAB_N1" --nodes "$LAB_NODES_FILE" path "$LAB_POD_1_IP6" \
+				"$LAB_POD_3_IP6" 2>&1)
+			rc=$?
+			is "bgp IPv6 --nodes with bird=: exit 0, n1's bird6 the socket beside n1's bird" \
+				"$rc $(jq -r '[.hops[] | select(.kind == "route_source" and .node == "n1")][0].evidence[0]' <<<"$out" 2>&1)" \
+				"0 bird6 at $LAB_DIR/bird6-n1.ctl: Established"
+			bird6_kill
 		fi
 	fi
 

@@ -7,7 +7,7 @@
 #        lab.sh fault NAME on|off [PREFIX]
 #                   NAME: proxy_arp route calidown nogw noforward denypolicy pinpeer shadow
 #                   shadowrule; podmtu peernotallowed (vxlan, ipip); badgw (vxlan); encapdrop;
-#                   birdkill peerdisable badas asymrp (bgp, bgp2)
+#                   birdkill peerdisable badas asymrp (bgp, bgp2); bird6kill (bgp with IPv6)
 #        lab.sh list                   prefixes of the labs that are up
 #
 # Everything the lab creates carries PREFIX (letters, digits, '-', at most 13 characters;
@@ -75,13 +75,13 @@ POD_IP6=(- fd00:172:168:1::2 fd00:172:168:1::3 fd00:172:168:2::2 fd00:172:168:2:
 FAULT_POD=1 # faults on a workload hit n1's first pod (default/web-1)
 FAULT_BADGW=172.168.9.9           # badgw: a gateway that is no node
 FAULT_PIN_MAC=02:00:00:00:00:99     # pinpeer: the wrong MAC
-FAULT_BIRD_NODE=2   # birdkill: n2's BIRD dies
+FAULT_BIRD_NODE=2   # birdkill: n2's BIRD dies (bird6kill: n2's bird6)
 FAULT_DISABLE_NODE=1 # peerdisable: n1 disables its session to ...
 FAULT_DISABLE_PEER=2 # ... n2
 FAULT_BADAS_NODE=3  # badas: n3 expects ...
 FAULT_BADAS_PEER=1  # ... n1 to be in ...
 BAD_AS=64513        # ... this AS
-BGP_FAULTS="birdkill peerdisable badas"
+BGP_FAULTS="birdkill peerdisable badas bird6kill"
 # asymrp: a second underlay link between n1 and n2 (eth1 in both, addresses inside the lab), n2's
 # route back to the first half of n1's block (web-1 and db-1) over it, strict rp_filter on n2
 ASYM_NET=192.168.32
@@ -842,6 +842,20 @@ fault_bgp() {
 		pid_ours "$pid" || bird_start "$k"
 		bgp_wait_unless "$name"
 		;;
+	bird6kill/on) # the same for bird6: its peers keep its routes (graceful restart), stale
+		k=$FAULT_BIRD_NODE
+		pid=$(cat "$(bird6_pidfile "$k")" 2>/dev/null || true)
+		if pid_ours "$pid"; then
+			kill -KILL "$pid"
+			while pid_alive "$pid"; do sleep 0.05; done
+		fi
+		;;
+	bird6kill/off)
+		k=$FAULT_BIRD_NODE
+		pid=$(cat "$(bird6_pidfile "$k")" 2>/dev/null || true)
+		pid_ours "$pid" || bird6_start "$k"
+		bgp_wait_unless "$name"
+		;;
 	peerdisable/on)
 		k=$FAULT_DISABLE_NODE
 		out=$(birdc_to "$k" disable "Mesh_${NODE_IP[$FAULT_DISABLE_PEER]//./_}" 2>&1) ||
@@ -978,6 +992,10 @@ cmd_fault() {
 		is_bgp_mode "$mode" || DIE_RC=2 die "fault $name needs a lab in bgp or bgp2 mode (this one: $mode)"
 		fault_bgp "$name" "$state"
 		;;
+	bird6kill/*)
+		bird6_on || DIE_RC=2 die "fault bird6kill needs a lab in bgp mode with IPv6 (this one: $mode)"
+		fault_bgp "$name" "$state"
+		;;
 	asymrp/on) # n2 answers n1's pods by another link than theirs arrive on, rp_filter strict
 		is_bgp_mode "$mode" || DIE_RC=2 die "fault asymrp needs a lab in bgp or bgp2 mode (this one: $mode)"
 		local na nb
@@ -996,7 +1014,7 @@ cmd_fault() {
 		ip -n "$(node_ns "$ASYM_A")" link del eth1 2>/dev/null || true # both ends, and the /27
 		ns_sysctl "$(node_ns "$ASYM_B")" net/ipv4/conf/all/rp_filter=0 net/ipv4/conf/eth0/rp_filter=0
 		;;
-	*) DIE_RC=2 die "unknown fault '$name' (proxy_arp route calidown nogw noforward denypolicy birdkill peerdisable badas asymrp podmtu badgw pinpeer shadow shadowrule encapdrop peernotallowed)" ;;
+	*) DIE_RC=2 die "unknown fault '$name' (proxy_arp route calidown nogw noforward denypolicy birdkill bird6kill peerdisable badas asymrp podmtu badgw pinpeer shadow shadowrule encapdrop peernotallowed)" ;;
 	esac
 	fault_mark "$name" "$state"
 	say "fault $name $state in '$P'"

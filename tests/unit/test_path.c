@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "analysis/path.h"
+#include "model/bgp.h"
 #include "model/model.h"
 
 #include "nsbuild.h"
@@ -483,6 +484,107 @@ static void test_service_unreadable(void **st)
 	world_free(&w);
 }
 
+/* An IPv6 path between two BGP nodes whose routes are BIRD's (proto bird): node A's
+ * route-source hop reads the bird6 answers given in the query (the peer of bird6's route
+ * for the prefix, its address and state), is unknown saying why when bird6 could not be
+ * asked, and keeps saying BIRD was not asked without them. */
+static void world6_init(struct world *w)
+{
+	memset(w, 0, sizeof(*w));
+	assert_int_equal(ct_prefixes_parse("cali", &w->pf), 0);
+	ct_cluster_init(&w->c, &w->pf);
+	struct ct_node n;
+	build_node(&n, "A", "fd00::1", mac_a, "fd00:244:1::2", "fd00:244:2::/122", "fd00::2", mac_b);
+	struct ct_netns *h = &n.ns.v[0];
+	for (size_t i = 0; i < h->routes.n; i++)
+		if (h->routes.v[i].dst.len == 122)
+			h->routes.v[i].protocol = RTPROT_BIRD;
+	assert_int_equal(ct_cluster_add(&w->c, &n), 0);
+	build_node(&n, "B", "fd00::2", mac_b, "fd00:244:2::5", "fd00:244:1::/122", "fd00::1", mac_a);
+	assert_int_equal(ct_cluster_add(&w->c, &n), 1);
+	ct_path_init(&w->p);
+	char why[256];
+	assert_int_equal(ct_path_end_resolve(&w->c, &w->pf, "fd00:244:1::2", &w->q.src, why, sizeof(why)), 0);
+	assert_int_equal(ct_path_end_resolve(&w->c, &w->pf, "fd00:244:2::5", &w->q.dst, why, sizeof(why)), 0);
+	w->q.ip_proto = 58;
+	w->q.now = 1060;
+	w->q.prefixes = &w->pf;
+}
+
+static void test_route_source_bird6(void **st)
+{
+	(void)st;
+	/* bird6 on A: two peers; the route to B's block came from Mesh_fd00__2, now Active */
+	struct ct_bgp b;
+	ct_bgp_init(&b);
+	b.peers = calloc(2, sizeof(*b.peers));
+	assert_non_null(b.peers);
+	b.n_peers = 2;
+	snprintf(b.peers[0].name, sizeof(b.peers[0].name), "Mesh_fd00__9");
+	ip_(&b.peers[0].neighbor, "fd00::9");
+	snprintf(b.peers[0].bgp_state, sizeof(b.peers[0].bgp_state), "Established");
+	snprintf(b.peers[1].name, sizeof(b.peers[1].name), "Mesh_fd00__2");
+	ip_(&b.peers[1].neighbor, "fd00::2");
+	snprintf(b.peers[1].proto, sizeof(b.peers[1].proto), "BGP");
+	snprintf(b.peers[1].state, sizeof(b.peers[1].state), "start");
+	snprintf(b.peers[1].bgp_state, sizeof(b.peers[1].bgp_state), "Active");
+	snprintf(b.socket, sizeof(b.socket), "/run/bird6.ctl");
+	struct ct_bgp_rattr at = {0};
+	ip_(&at.via, "fd00::2");
+	snprintf(at.proto, sizeof(at.proto), "Mesh_fd00__2");
+	snprintf(at.dev, sizeof(at.dev), "eth0");
+	struct ct_prefix d;
+	assert_int_equal(ct_prefix_parse("fd00:244:2::/122", &d), 0);
+	assert_int_equal(ct_bgp_route_add(&b, &d, true, &at), 0);
+
+	struct world w;
+	world6_init(&w);
+	struct ct_path_bird6 b6[2] = {{.asked = true, .b = &b, .error = ""}, {0}};
+	w.q.bird6 = b6;
+	assert_int_equal(ct_path_build(&w.c, &w.q, &w.p), 0);
+	const struct ct_hop *h = find_hop(&w.p, false, CT_HOP_ROUTE_SOURCE, "A");
+	assert_non_null(h);
+	assert_string_equal(h->subject, "Mesh_fd00__2");
+	assert_true(h->verdict >= CT_HOP_WARN);
+	assert_non_null(strstr(h->summary, "route fd00:244:2::/122 from BGP peer Mesh_fd00__2 (fd00::2, bird6): Active"));
+	world_free(&w);
+
+	/* Established: ok */
+	snprintf(b.peers[1].bgp_state, sizeof(b.peers[1].bgp_state), "Established");
+	snprintf(b.peers[1].state, sizeof(b.peers[1].state), "up");
+	world6_init(&w);
+	w.q.bird6 = b6;
+	assert_int_equal(ct_path_build(&w.c, &w.q, &w.p), 0);
+	h = find_hop(&w.p, false, CT_HOP_ROUTE_SOURCE, "A");
+	assert_non_null(h);
+	assert_int_equal(h->verdict, CT_HOP_OK);
+	world_free(&w);
+
+	/* bird6 could not be asked: unknown, the error as evidence */
+	b6[0].b = NULL;
+	b6[0].error = "cannot connect to '/run/bird6.ctl': Connection refused";
+	world6_init(&w);
+	w.q.bird6 = b6;
+	assert_int_equal(ct_path_build(&w.c, &w.q, &w.p), 0);
+	h = find_hop(&w.p, false, CT_HOP_ROUTE_SOURCE, "A");
+	assert_non_null(h);
+	assert_string_equal(h->subject, "bird6");
+	assert_int_equal(h->verdict, CT_HOP_UNKNOWN);
+	assert_string_equal(h->summary, "route fd00:244:2::/122 proto bird; bird6 cannot be asked");
+	assert_string_equal(h->evidence[0], b6[0].error);
+	world_free(&w);
+
+	/* not asked at all: as before */
+	world6_init(&w);
+	assert_int_equal(ct_path_build(&w.c, &w.q, &w.p), 0);
+	h = find_hop(&w.p, false, CT_HOP_ROUTE_SOURCE, "A");
+	assert_non_null(h);
+	assert_string_equal(h->subject, "bird");
+	assert_int_equal(h->verdict, CT_HOP_UNKNOWN);
+	world_free(&w);
+	ct_bgp_free(&b);
+}
+
 static void test_end_resolve(void **st)
 {
 	(void)st;
@@ -591,6 +693,7 @@ int main(void)
 		cmocka_unit_test(test_service_vip),
 		cmocka_unit_test(test_service_to_backend),
 		cmocka_unit_test(test_service_unreadable),
+		cmocka_unit_test(test_route_source_bird6),
 		cmocka_unit_test(test_end_resolve),
 		cmocka_unit_test(test_nodes_good),
 		cmocka_unit_test(test_nodes_bad),
