@@ -254,6 +254,8 @@ fault denypolicy on
 example "fault: a deny-all policy for $LAB_POD_1_K8S (lab.sh fault denypolicy on); the path to it from $LAB_POD_3_K8S" \
 	-n "$LAB_N1" --nodes "$LAB_NODES_FILE" path "$LAB_POD_3_K8S" "$LAB_POD_1_K8S"
 fault denypolicy off
+example "no fault: one frame of the live dashboard as text (top -b, as procps top -b does)" \
+	-n "$LAB_N1" top -b -c 1
 BG=sniff_traffic LIMIT=60 example "no fault: $LAB_POD_1_K8S pings $LAB_POD_3_K8S; 4 packets captured on both nodes' underlay at once" \
 	sniff -i "$LAB_N1:eth0" -i "$LAB_N2:eth0" -c 4 --inner icmp
 
