@@ -8,7 +8,9 @@
  * - link counters on the refresh tick: one RTM_GETSTATS dump in the node
  *   namespace asking only IFLA_STATS_LINK_64 (not a link dump);
  * - the kernel's SNMP counters of the node namespace on the tick (files
- *   opened once in it: probes/probe.h's nstat files);
+ *   opened once in it: probes/probe.h's nstat files), and the drop counters of
+ *   every pod namespace the model knows (files opened once in each when it
+ *   appears, up to what RLIMIT_NOFILE allows; the others are shown as `?`);
  * - the fields no event announces (sysctls, neighbour tables, the kernel's
  *   forwarding decision per workload): ct_live_poll every slow interval (60 s);
  * - BIRD every bird interval (3 s; 15 s while it cannot be reached) and
@@ -66,6 +68,14 @@ struct ct_top_child {
 	unsigned runs, timeouts;
 };
 
+/* A pod namespace's SNMP files (probes/probe.h's nstat files, /proc/net/dev closed). */
+struct ct_top_podfd {
+	int fds[CT_PROBE_NSTAT_FILES];
+	bool open;
+	bool seen; /* in the model at the last sync */
+	int64_t at; /* monotonic ms of the last read */
+};
+
 struct ct_top_src {
 	struct ct_top_opts o;
 	struct ct_live lv;
@@ -82,6 +92,13 @@ struct ct_top_src {
 	int ncur; /* nst[ncur] latest */
 	bool nst_have[2];
 	char nstat_note[200];
+	/* the pod namespaces' drop counters: their files opened once in each (when the
+	 * namespace first appears), read on the tick; pnd and podfd have npnd entries */
+	struct ct_top_nsdrops *pnd;
+	struct ct_top_podfd *podfd;
+	size_t npnd, pnd_cap;
+	size_t pod_budget;	     /* namespaces that may hold files open (RLIMIT_NOFILE) */
+	struct ct_nstat *pscratch; /* one pod namespace's counters while they are read */
 	char *nbuf; /* the /proc files' text */
 	size_t nbuf_cap;
 	/* BIRD */

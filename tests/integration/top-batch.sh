@@ -5,6 +5,8 @@
 # - one frame lists node 1's workload interfaces with the state, MTU, MAC and pod IPs ip -j gives;
 #   its exit status agrees with its findings, and a text frame names the same interfaces; so does
 #   the frozen frame of a snapshot (--from);
+# - drops by reason per namespace: a ping without a route inside pod 1's namespace is counted in
+#   that namespace's IpOutNoRoutes row, as `nstat -az` there reads it;
 # - under churn (veths and routes added and removed in node 1 while `top -b -j -d 0.2` runs), the
 #   frames polled after the churn stops reach the same interfaces with the same state, MTU, MAC
 #   and pod IPs as `links -j` and as ip -j; the events list and --log FILE name the veths added and
@@ -75,6 +77,26 @@ rc=$?
 is "--from: the snapshot's workloads are ip -j's" "$(top_rows "$out")" "$want"
 json_eq "--from: the source is the snapshot" "$out" '.header.source' "$TMPD/snap.json"
 exit_agrees "--from: exit status agrees with the findings" "$rc" "$out"
+
+# ---------------------------------------------------------------- drops in a pod namespace
+# a throw route in pod 1's namespace: its ping finds no route (ENETUNREACH), and the kernel counts
+# IpOutNoRoutes there, not in the node's namespace; the oracle is nstat in the pod's namespace
+POD1=$LAB_POD_1_NS
+ip -n "$POD1" route add throw 198.51.100.0/24 || diag "cannot add the throw route"
+ip netns exec "$POD1" ping -n -c 1 -W 1 198.51.100.7 >/dev/null 2>&1
+ip netns exec "$POD1" ping -n -c 1 -W 1 198.51.100.8 >/dev/null 2>&1
+out=$("$CALTRACE" -n "$N1" -j top -b -c 1 --bird-socket "$SOCK1" 2>"$TMPD/err")
+rc=$?
+oracle=$(ip netns exec "$POD1" nstat -az IpOutNoRoutes | awk '$1 == "IpOutNoRoutes" { print $2 }')
+check "nstat counts the pod's sends without a route ($oracle)" [ "${oracle:-0}" -ge 2 ]
+is "drops: pod 1's namespace has nstat's IpOutNoRoutes" \
+	"$(json_get "$out" ".drops[] | select(.netns == \"$POD1\" and .counter == \"IpOutNoRoutes\") | .value")" \
+	"$oracle"
+json_ok "drops: the node's namespace keeps its whole list" "$out" \
+	"[.drops[] | select(.netns == \"$N1\")] | length >= 8"
+json_ok "drops: pod namespaces show only non-zero counters" "$out" \
+	"[.drops[] | select(.netns != \"$N1\" and .counter != \"?\" and .value == 0)] | length == 0"
+ip -n "$POD1" route del throw 198.51.100.0/24 2>/dev/null
 
 # ---------------------------------------------------------------- churn
 "$CALTRACE" -n "$N1" -j top -b -d 0.2 --bird-socket "$SOCK1" --log "$TMPD/events.log" \
