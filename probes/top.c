@@ -600,9 +600,12 @@ static void pol_child(struct ct_top_src *s, int fd)
 	const char **names = calloc(ns->links.n + 1, sizeof(*names));
 	if (!names)
 		_exit(0);
-	for (size_t i = 0; i < ns->links.n; i++)
-		if (ct_is_workload(s->o.prefixes, ns->links.v[i].name))
-			names[nn++] = ns->links.v[i].name;
+	if (s->pol_focus_run)
+		names[nn++] = s->pol_focus; /* the selected workload only */
+	else
+		for (size_t i = 0; i < ns->links.n; i++)
+			if (ct_is_workload(s->o.prefixes, ns->links.v[i].name))
+				names[nn++] = ns->links.v[i].name;
 	if (ct_policy_follow(&pol, names, nn) < 0)
 		_exit(0);
 	const char *head = ct_policy_any_read(&pol) ? "ok\n" : "none\n";
@@ -618,9 +621,48 @@ static void pol_child(struct ct_top_src *s, int fd)
 	_exit(0);
 }
 
+/* The answer of a read of the selected workload only: its entry is updated (or added); a
+ * failed read changes nothing (the periodic read reports the errors). */
+static void pol_focus_done(struct ct_top_src *s)
+{
+	char *p = s->pol.buf, *end = p + s->pol.len;
+	char *nl = memchr(p, '\n', (size_t)(end - p));
+	if (!nl || strncmp(p, "ok\n", 3) != 0)
+		return;
+	s->pol_focus_reads++;
+	char *q = nl + 1, *e = memchr(q, '\n', (size_t)(end - q));
+	if (!e)
+		return;
+	*e = 0;
+	char *sp = strchr(q, ' ');
+	unsigned long long v;
+	if (!sp || (size_t)(sp - q) >= CT_IFNAMSIZ || sscanf(sp + 1, "%llu", &v) != 1)
+		return;
+	*sp = 0;
+	if (!s->pol_known)
+		return; /* no periodic answer yet: the rows are unknown, one row alone is not
+			 * the pane */
+	for (size_t i = 0; i < s->npol; i++)
+		if (!strcmp(s->polv[i].iface, q)) {
+			s->polv[i].dropped = v;
+			return;
+		}
+	void *nv = realloc(s->polv, (s->npol + 1) * sizeof(*s->polv));
+	if (!nv)
+		return;
+	s->polv = nv;
+	snprintf(s->polv[s->npol].iface, CT_IFNAMSIZ, "%s", q);
+	s->polv[s->npol++].dropped = v;
+}
+
 /* The child's lines: "ok" | "none" | "nocap" | "error MSG", then "IFACE DROPPED" lines. */
 static void pol_done(struct ct_top_src *s)
 {
+	if (s->pol_focus_run) {
+		s->pol_focus_run = false;
+		pol_focus_done(s);
+		return;
+	}
 	char *p = s->pol.buf, *end = p + s->pol.len;
 	char *nl = memchr(p, '\n', (size_t)(end - p));
 	s->npol = 0;
@@ -716,6 +758,8 @@ static void child_service(struct ct_top_src *s, struct ct_top_child *c, bool rea
 			s->dirty = true;
 			if (was)
 				ct_top_event(s, "bgp", "BIRD down: %s", s->bird_error);
+		} else if (s->pol_focus_run) {
+			s->pol_focus_run = false; /* the periodic read says what is wrong */
 		} else {
 			snprintf(s->pol_note, sizeof(s->pol_note), "%s did not answer in time",
 				 what);
@@ -1019,11 +1063,21 @@ int ct_top_tick(struct ct_top_src *s, struct ct_err *err)
 	}
 	if (!s->o.no_policy && s->pol.pid == 0 && now >= s->pol.next) {
 		s->pol.next = now + ms_of(s->o.policy_interval_s, 10);
+		s->pol_focus_run = false;
 		if (child_start(&s->pol, pol_child, s, why, sizeof(why)) < 0)
 			snprintf(s->pol_note, sizeof(s->pol_note), "%s", why);
+	} else if (!s->o.no_policy && s->pol.pid == 0 && s->pol_focus[0] && s->pol_known) {
+		s->pol_focus_run = true;
+		if (child_start(&s->pol, pol_child, s, why, sizeof(why)) < 0)
+			s->pol_focus_run = false;
 	}
 	s->ticks++;
 	return rc;
+}
+
+void ct_top_set_focus(struct ct_top_src *s, const char *iface)
+{
+	snprintf(s->pol_focus, sizeof(s->pol_focus), "%s", iface ? iface : "");
 }
 
 int ct_top_update_findings(struct ct_top_src *s, bool force)

@@ -14,8 +14,8 @@
  * - the fields no event announces (sysctls, neighbour tables, the kernel's
  *   forwarding decision per workload): ct_live_poll every slow interval (60 s);
  * - BIRD every bird interval (3 s; 15 s while it cannot be reached) and
- *   Felix's policy drop counters every policy
- *   interval, each in a child process (fork) that writes its answer to a pipe
+ *   Felix's policy drop counters every policy interval (the selected
+ *   workload's, ct_top_set_focus, on every tick), each in a child process (fork) that writes its answer to a pipe
  *   the loop polls; a child that is not done by its deadline is killed
  *   (SIGKILL) and reported, so a hung BIRD or iptables never freezes the loop;
  * - an events list (interfaces added or removed, routes withdrawn in the node
@@ -114,6 +114,11 @@ struct ct_top_src {
 	size_t npol;
 	bool pol_known;
 	char pol_note[256];
+	/* the workload selected in the dashboard: its counter is read on every tick (the
+	 * others keep the policy interval); "" none */
+	char pol_focus[CT_IFNAMSIZ];
+	bool pol_focus_run; /* the running policy child reads pol_focus only */
+	unsigned pol_focus_reads;
 	/* events */
 	struct ct_top_event ev[CT_TOP_EVENTS];
 	size_t nev;
@@ -173,6 +178,11 @@ int ct_top_frame(struct ct_top_src *s, struct ct_top_frame *fr);
  * (the frame comes first, with the findings before the change). 1 when it ran, 0 when not,
  * -1 (memory). */
 int ct_top_update_findings(struct ct_top_src *s, bool force);
+
+/* The workload interface selected in the dashboard (NULL or "": none): while it is set, its
+ * policy drop counter is read on every tick, in the same kind of child as the periodic read
+ * (never blocking the loop); the other workloads keep --policy-interval. */
+void ct_top_set_focus(struct ct_top_src *s, const char *iface);
 
 /* Adds an event (time now) and appends it to the log. */
 void ct_top_event(struct ct_top_src *s, const char *kind, const char *fmt, ...)
