@@ -843,7 +843,7 @@ int ct_top_open(struct ct_top_src *s, const struct ct_top_opts *o, struct ct_err
 		return ct_err_set(err, CT_EXIT_GATHER, "out of memory");
 	}
 	if (o->log_path) {
-		if (ct_outfile_open(&s->log, o->log_path, 0, err) < 0) {
+		if (ct_outfile_open(&s->log, o->log_path, CT_OUTFILE_APPEND, err) < 0) {
 			ct_top_close(s);
 			return -1;
 		}
