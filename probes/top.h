@@ -10,7 +10,8 @@
  * - the kernel's SNMP counters of the node namespace on the tick (files
  *   opened once in it: probes/probe.h's nstat files), and the drop counters of
  *   every pod namespace the model knows (files opened once in each when it
- *   appears, up to what RLIMIT_NOFILE allows; the others are shown as `?`);
+ *   appears, up to what RLIMIT_NOFILE allows; the others are shown as `?`),
+ *   a new one at once, then each every 5 ticks in turn (a fifth a tick);
  * - the fields no event announces (sysctls, neighbour tables, the kernel's
  *   forwarding decision per workload): ct_live_poll every slow interval (60 s);
  * - BIRD every bird interval (3 s; 15 s while it cannot be reached) and
@@ -73,6 +74,7 @@ struct ct_top_podfd {
 	int fds[CT_PROBE_NSTAT_FILES];
 	bool open;
 	bool seen; /* in the model at the last sync */
+	uint64_t inode; /* the namespace's inode when opened (the model's), 0 unknown */
 	int64_t at; /* monotonic ms of the last read */
 };
 
@@ -98,6 +100,7 @@ struct ct_top_src {
 	struct ct_top_podfd *podfd;
 	size_t npnd, pnd_cap;
 	size_t pod_budget;	     /* namespaces that may hold files open (RLIMIT_NOFILE) */
+	size_t pod_next;	     /* the next one to read in turn */
 	struct ct_nstat *pscratch; /* one pod namespace's counters while they are read */
 	char *nbuf; /* the /proc files' text */
 	size_t nbuf_cap;
