@@ -240,7 +240,17 @@ int ct_top_frame_build(const struct ct_top_input *in, struct ct_top_frame *fr)
 	size_t nd = 0;
 	while (ct_top_drop_counters[nd][0])
 		nd++;
-	fr->drops = calloc(nd, sizeof(*fr->drops));
+	size_t pd = 0; /* rows of the pod namespaces */
+	for (size_t i = 0; in->podns && i < in->npodns; i++) {
+		const struct ct_top_nsdrops *e = &in->podns[i];
+		if (!e->known) {
+			pd++;
+			continue;
+		}
+		for (size_t k = 0; k < nd && k < CT_TOP_DROPS_MAX; k++)
+			pd += (e->have >> k & 1) && e->v[k] != 0;
+	}
+	fr->drops = calloc(nd + pd, sizeof(*fr->drops));
 	if (!fr->drops)
 		goto oom;
 	for (size_t i = 0; in->nstat_cur && i < nd; i++) {
@@ -256,6 +266,30 @@ int ct_top_frame_build(const struct ct_top_input *in, struct ct_top_frame *fr)
 		    ct_nstat_get(in->nstat_prev, x->counter, &pv) && v >= pv) {
 			x->rate_known = true;
 			x->per_s = (double)(v - pv) * 1000.0 / (double)in->nstat_dt_ms;
+		}
+	}
+	for (size_t i = 0; in->podns && i < in->npodns; i++) {
+		const struct ct_top_nsdrops *e = &in->podns[i];
+		if (!e->known) {
+			struct ct_top_drop *x = &fr->drops[fr->ndrops++];
+			x->netns = e->netns;
+			x->unknown = true;
+			x->counter = "?";
+			x->reason = e->note[0] ? e->note : "not read";
+			continue;
+		}
+		for (size_t k = 0; k < nd && k < CT_TOP_DROPS_MAX; k++) {
+			if (!(e->have >> k & 1) || e->v[k] == 0)
+				continue;
+			struct ct_top_drop *x = &fr->drops[fr->ndrops++];
+			x->netns = e->netns;
+			x->counter = ct_top_drop_counters[k][0];
+			x->reason = ct_top_drop_counters[k][1];
+			x->value = e->v[k];
+			if ((e->phave >> k & 1) && e->dt_ms > 0 && e->v[k] >= e->pv[k]) {
+				x->rate_known = true;
+				x->per_s = (double)(e->v[k] - e->pv[k]) * 1000.0 / (double)e->dt_ms;
+			}
 		}
 	}
 	/* header */

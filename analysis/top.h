@@ -71,6 +71,18 @@ struct ct_top_poldrop {
 	uint64_t dropped;
 };
 
+/* The drop counters (ct_top_drop_counters' order) of one pod namespace, as the engine read
+ * them on the last two ticks. */
+#define CT_TOP_DROPS_MAX 16
+struct ct_top_nsdrops {
+	char netns[CT_PATH_LEN]; /* the namespace's name in the model */
+	bool known;		 /* false: not read, note says why */
+	char note[160];
+	int64_t v[CT_TOP_DROPS_MAX], pv[CT_TOP_DROPS_MAX]; /* this read, the one before */
+	uint32_t have, phave;				   /* bit i: v[i] / pv[i] read */
+	int64_t dt_ms;					   /* between the two reads */
+};
+
 struct ct_top_input {
 	const struct ct_node *n;
 	const struct ct_netns *ns; /* the node namespace */
@@ -81,6 +93,10 @@ struct ct_top_input {
 	const struct ct_nstat *nstat_prev, *nstat_cur; /* NULL: none */
 	int64_t nstat_dt_ms;
 	const char *nstat_note;		  /* "" or why the SNMP counters are unknown */
+	/* the pod namespaces' drop counters: a row per non-zero counter (a pod namespace
+	 * whose counters are all zero has none), one `?` row for a namespace not read */
+	const struct ct_top_nsdrops *podns;
+	size_t npodns;
 	const struct ct_bgp *bgp;	  /* BIRD's last answer, NULL none */
 	const char *bird_error;		  /* why BIRD could not be asked, "" */
 	bool bird_pending;		  /* not asked yet */
@@ -136,6 +152,7 @@ struct ct_top_ntbl {
 
 struct ct_top_drop {
 	const char *netns;
+	bool unknown; /* a pod namespace not read: counter "?", reason says why */
 	const char *counter; /* the kernel's name ("TcpExtIPReversePathFilter") */
 	const char *reason;  /* what it means ("reverse path filter") */
 	int64_t value;

@@ -173,6 +173,10 @@ static int top_tui(struct ct_ctx *c, struct ct_top_src **sp, struct ct_top_opts 
 	char *use_ns = NULL; /* the namespace of the last :use (the engine's o points to it) */
 	while (!quit && !ct_tui_signal()) {
 		if (!u->paused && ct_top_due(s)) {
+			char wl[CT_IFNAMSIZ];
+			ct_top_set_focus(s, have && ct_top_ui_selected_wl(u, &fr, wl, sizeof(wl))
+						? wl
+						: NULL);
 			ct_top_tick(s, &err);
 			need = true;
 		}
@@ -228,6 +232,7 @@ static int top_tui(struct ct_ctx *c, struct ct_top_src **sp, struct ct_top_opts 
 						 s->lv.node.ns.v[0].name);
 					memset(u->sel, 0, sizeof(u->sel));
 					memset(u->off, 0, sizeof(u->off));
+					u->picked = false;
 					break;
 				}
 				free(ns);

@@ -157,6 +157,16 @@ static int refuse(const struct ct_outfile *of, mode_t m, struct ct_err *err)
 			  kind_phrase(m));
 }
 
+/* CT_OUTFILE_APPEND takes regular files only: a symbolic link as ever, and a FIFO or a
+ * device as well. */
+static int refuse_append(const struct ct_outfile *of, mode_t m, struct ct_err *err)
+{
+	if (S_ISFIFO(m) || S_ISCHR(m))
+		return ct_err_set(err, CT_EXIT_GATHER,
+				  "cannot append to '%s': it is not a regular file", of->path);
+	return refuse(of, m, err);
+}
+
 /* A new file in path's folder, renamed over path at close. Signals that would end the
  * process are held back while it exists. */
 static int open_temp(struct ct_outfile *of, struct ct_err *err)
@@ -199,10 +209,13 @@ static int open_temp(struct ct_outfile *of, struct ct_err *err)
 }
 
 /* Opens what lstat saw (st) without following a link, and checks it is still that. */
-static int open_existing(struct ct_outfile *of, const struct stat *st, struct ct_err *err)
+static int open_existing(struct ct_outfile *of, const struct stat *st, unsigned flags,
+			 struct ct_err *err)
 {
+	bool append = (flags & CT_OUTFILE_APPEND) != 0;
 	/* O_NONBLOCK is not used: a FIFO's open waits for its reader, as a shell's > does */
-	int fd = open(of->path, O_WRONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	int fd = open(of->path,
+		      O_WRONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC | (append ? O_APPEND : 0));
 	if (fd < 0) {
 		if (errno == ELOOP)
 			return refuse(of, S_IFLNK, err);
@@ -215,7 +228,7 @@ static int open_existing(struct ct_outfile *of, const struct stat *st, struct ct
 		return ct_err_errno(err, e, "write to", of->path);
 	}
 	if ((now.st_mode & S_IFMT) != (st->st_mode & S_IFMT) || now.st_dev != st->st_dev ||
-	    now.st_ino != st->st_ino) {
+	    now.st_ino != st->st_ino || (append && !S_ISREG(now.st_mode))) {
 		close(fd);
 		if (!S_ISREG(now.st_mode) && !S_ISFIFO(now.st_mode) && !S_ISCHR(now.st_mode))
 			return refuse(of, now.st_mode, err);
@@ -226,7 +239,7 @@ static int open_existing(struct ct_outfile *of, const struct stat *st, struct ct
 	of->fd = fd;
 	if (S_ISREG(now.st_mode)) {
 		of->kind = CT_OUTFILE_REGULAR;
-		if (ftruncate(fd, 0) < 0) {
+		if (!append && ftruncate(fd, 0) < 0) {
 			int e = errno;
 			drop(of);
 			return ct_outfile_write_err(of, e, err);
@@ -264,9 +277,11 @@ int ct_outfile_open(struct ct_outfile *of, const char *path, unsigned flags, str
 						  "cannot write to '%s': it names a folder", path);
 			if (flags & CT_OUTFILE_REPLACE)
 				return open_temp(of, err);
-			int fd = open(
-			    path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC,
-			    0666);
+			bool append = (flags & CT_OUTFILE_APPEND) != 0;
+			int fd = open(path,
+				      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY |
+					  O_CLOEXEC | (append ? O_APPEND : 0),
+				      append ? 0600 : 0666);
 			if (fd < 0 && errno == EEXIST)
 				continue;
 			if (fd < 0)
@@ -275,12 +290,14 @@ int ct_outfile_open(struct ct_outfile *of, const char *path, unsigned flags, str
 			of->kind = CT_OUTFILE_NEW;
 			return make_stream(of, err);
 		}
+		if ((flags & CT_OUTFILE_APPEND) && !S_ISREG(st.st_mode))
+			return refuse_append(of, st.st_mode, err);
 		if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))
-			return open_existing(of, &st, err);
+			return open_existing(of, &st, flags, err);
 		if ((flags & CT_OUTFILE_REPLACE) && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
 			return open_temp(of, err);
 		if (S_ISREG(st.st_mode))
-			return open_existing(of, &st, err);
+			return open_existing(of, &st, flags, err);
 		return refuse(of, st.st_mode, err);
 	}
 	return ct_err_set(err, CT_EXIT_GATHER,
@@ -293,6 +310,11 @@ int ct_outfile_check(const char *path, unsigned flags, struct ct_err *err)
 	struct stat st;
 	if (!strcmp(path, "-") || lstat(path, &st) < 0)
 		return 0; /* standard output, or a file to create: ct_outfile_open says the rest */
+	if ((flags & CT_OUTFILE_APPEND) && !S_ISREG(st.st_mode)) {
+		struct ct_outfile of = {.fd = -1};
+		snprintf(of.path, sizeof(of.path), "%s", path);
+		return refuse_append(&of, st.st_mode, err);
+	}
 	if (S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) ||
 	    (S_ISLNK(st.st_mode) && (flags & CT_OUTFILE_REPLACE)))
 		return 0;

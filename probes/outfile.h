@@ -28,6 +28,13 @@
  * cannot leave it behind; ct_outfile_close and ct_outfile_abort remove it and
  * let them through.
  *
+ * With CT_OUTFILE_APPEND (top --log), PATH must be a regular file or missing:
+ * a missing one is created with O_EXCL|O_NOFOLLOW and mode 0600 (less the
+ * umask), an existing one is opened with O_APPEND|O_NOFOLLOW, checked to be
+ * what lstat saw, and never truncated; a symbolic link, a FIFO, a device or
+ * anything else is refused ("cannot append to 'PATH': it is not a regular
+ * file"). "-" is still standard output.
+ *
  * Every byte goes through of.f, a stream whose writes record the first errno
  * in of.werr, so an error is known with its reason even when the writer
  * (libpcap's pcap_dump) ignores it. Messages: "writing 'PATH': REASON",
@@ -54,6 +61,7 @@ enum ct_outfile_kind {
 };
 
 #define CT_OUTFILE_REPLACE 1u /* write a new file and rename it over path (see above) */
+#define CT_OUTFILE_APPEND  2u /* top --log: regular files only, see above */
 
 struct ct_outfile {
 	FILE *f;  /* the stream to write; NULL once closed */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -235,6 +236,181 @@ static void read_nstat(struct ct_top_src *s)
 	s->ncur = k;
 }
 
+/* ---------------------------------------------------------------- pod namespaces */
+
+static void podfd_close(struct ct_top_podfd *f)
+{
+	if (f->open)
+		ct_probe_nstat_close(f->fds);
+	f->open = false;
+}
+
+static size_t pods_open_count(const struct ct_top_src *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->npnd; i++)
+		n += s->podfd[i].open;
+	return n;
+}
+
+/* Opens a pod namespace's files (in it), keeping snmp, netstat and conntrack's. */
+static void pod_open(struct ct_top_src *s, size_t i, const struct ct_netns *ns)
+{
+	struct ct_top_nsdrops *d = &s->pnd[i];
+	struct ct_top_podfd *f = &s->podfd[i];
+	if (!ns->path[0]) {
+		snprintf(d->note, sizeof(d->note), "not read: no path to enter the namespace");
+		return;
+	}
+	if (pods_open_count(s) >= s->pod_budget) {
+		snprintf(d->note, sizeof(d->note),
+			 "not read: more pod namespaces than open files allow (ulimit -n)");
+		return;
+	}
+	struct ct_err e = {0};
+	if (ct_probe_nstat_open(ns->path, f->fds, &e) < 0) {
+		char q[140];
+		snprintf(d->note, sizeof(d->note), "not read: %s", ct_esc_str(q, sizeof(q), e.msg));
+		return;
+	}
+	if (f->fds[2] >= 0) { /* /proc/net/dev: the link counters come from elsewhere */
+		close(f->fds[2]);
+		f->fds[2] = -1;
+	}
+	f->open = true;
+	d->note[0] = 0;
+}
+
+/* Follows the model's pod namespaces (ns.v[1..]): a new one is opened, a gone one closed. */
+static void pods_sync(struct ct_top_src *s)
+{
+	const struct ct_node *n = &s->lv.node;
+	for (size_t i = 0; i < s->npnd; i++)
+		s->podfd[i].seen = false;
+	for (size_t k = 1; k < n->ns.n; k++) {
+		const struct ct_netns *ns = &n->ns.v[k];
+		size_t j = s->npnd;
+		if (k - 1 < s->npnd && !strcmp(s->pnd[k - 1].netns, ns->name))
+			j = k - 1; /* the usual case: the same order as before */
+		for (size_t q = 0; j == s->npnd && q < s->npnd; q++)
+			if (!strcmp(s->pnd[q].netns, ns->name))
+				j = q;
+		if (j < s->npnd && s->podfd[j].inode != ns->inode) {
+			/* a new namespace under an old name: read the new one */
+			podfd_close(&s->podfd[j]);
+			s->podfd[j].inode = ns->inode;
+			s->podfd[j].at = 0;
+			s->pnd[j].known = false;
+			pod_open(s, j, ns);
+		}
+		if (j < s->npnd) {
+			s->podfd[j].seen = true;
+			continue;
+		}
+		if (s->npnd == s->pnd_cap) {
+			size_t nc = s->pnd_cap ? s->pnd_cap * 2 : 16;
+			void *a = realloc(s->pnd, nc * sizeof(*s->pnd));
+			if (!a)
+				return;
+			s->pnd = a;
+			void *b = realloc(s->podfd, nc * sizeof(*s->podfd));
+			if (!b)
+				return;
+			s->podfd = b;
+			s->pnd_cap = nc;
+		}
+		struct ct_top_nsdrops *d = &s->pnd[s->npnd];
+		struct ct_top_podfd *f = &s->podfd[s->npnd];
+		memset(d, 0, sizeof(*d));
+		memset(f, 0, sizeof(*f));
+		for (int q = 0; q < CT_PROBE_NSTAT_FILES; q++)
+			f->fds[q] = -1;
+		f->seen = true;
+		f->inode = ns->inode;
+		snprintf(d->netns, sizeof(d->netns), "%s", ns->name);
+		s->npnd++;
+		pod_open(s, s->npnd - 1, ns);
+	}
+	size_t w = 0;
+	for (size_t i = 0; i < s->npnd; i++) {
+		if (!s->podfd[i].seen) {
+			podfd_close(&s->podfd[i]);
+			continue;
+		}
+		if (w != i) {
+			s->pnd[w] = s->pnd[i];
+			s->podfd[w] = s->podfd[i];
+		}
+		w++;
+	}
+	s->npnd = w;
+}
+
+/* Reads one pod namespace's drop counters into pnd[i] (the last read becomes the previous). */
+static void pod_read(struct ct_top_src *s, size_t i)
+{
+	static const char *const names[CT_PROBE_NSTAT_FILES] = {
+	    "/proc/net/snmp", "/proc/net/netstat", "/proc/net/dev", "/proc/net/stat/nf_conntrack"};
+	struct ct_top_nsdrops *d = &s->pnd[i];
+	struct ct_top_podfd *f = &s->podfd[i];
+	if (!f->open)
+		return;
+	ct_nstat_init(s->pscratch);
+	for (int k = 0; k < CT_PROBE_NSTAT_FILES; k++) {
+		if (f->fds[k] < 0)
+			continue;
+		size_t len = 0;
+		char why[128];
+		int r = read_proc(s, f->fds[k], &len);
+		if (r < 0) {
+			snprintf(d->note, sizeof(d->note), "not read: cannot read '%s': %s",
+				 names[k], strerror(-r));
+			d->known = false;
+			return;
+		}
+		r = k < 2 ? ct_nstat_parse(s->pscratch, s->nbuf, len, why, sizeof(why))
+			  : ct_ctstat_parse(s->pscratch, s->nbuf, len, why, sizeof(why));
+		if (r < 0) {
+			snprintf(d->note, sizeof(d->note), "not read: '%s' %s", names[k], why);
+			d->known = false;
+			return;
+		}
+	}
+	int64_t now = ct_top_mono_ms();
+	memcpy(d->pv, d->v, sizeof(d->v));
+	d->phave = d->known ? d->have : 0;
+	d->dt_ms = f->at ? now - f->at : 0;
+	d->have = 0;
+	for (size_t k = 0; ct_top_drop_counters[k][0] && k < CT_TOP_DROPS_MAX; k++)
+		if (ct_nstat_get(s->pscratch, ct_top_drop_counters[k][0], &d->v[k]))
+			d->have |= 1u << k;
+	f->at = now;
+	d->known = true;
+	d->note[0] = 0;
+}
+
+/* A pod namespace costs about 0.1 ms a read (the kernel prints three files, we parse them):
+ * each tick reads the new ones and a fifth of the others in turn, so each is read every
+ * POD_TICKS ticks and a node of 1000 pods stays cheap. */
+#define POD_TICKS 5
+
+static void read_pods(struct ct_top_src *s)
+{
+	if (!s->pscratch)
+		return;
+	pods_sync(s);
+	size_t n = s->npnd, budget = (n + POD_TICKS - 1) / POD_TICKS;
+	for (size_t i = 0; i < n; i++)
+		if (!s->podfd[i].at)
+			pod_read(s, i); /* new: read at once (the first frame has them all) */
+	for (size_t k = 0; k < budget && n; k++) {
+		size_t i = (s->pod_next + k) % n;
+		if (s->podfd[i].at)
+			pod_read(s, i);
+	}
+	s->pod_next = n ? (s->pod_next + budget) % n : 0;
+}
+
 /* ---------------------------------------------------------------- children */
 
 static void child_reset(struct ct_top_child *c)
@@ -446,9 +622,12 @@ static void pol_child(struct ct_top_src *s, int fd)
 	const char **names = calloc(ns->links.n + 1, sizeof(*names));
 	if (!names)
 		_exit(0);
-	for (size_t i = 0; i < ns->links.n; i++)
-		if (ct_is_workload(s->o.prefixes, ns->links.v[i].name))
-			names[nn++] = ns->links.v[i].name;
+	if (s->pol_focus_run)
+		names[nn++] = s->pol_focus; /* the selected workload only */
+	else
+		for (size_t i = 0; i < ns->links.n; i++)
+			if (ct_is_workload(s->o.prefixes, ns->links.v[i].name))
+				names[nn++] = ns->links.v[i].name;
 	if (ct_policy_follow(&pol, names, nn) < 0)
 		_exit(0);
 	const char *head = ct_policy_any_read(&pol) ? "ok\n" : "none\n";
@@ -464,9 +643,48 @@ static void pol_child(struct ct_top_src *s, int fd)
 	_exit(0);
 }
 
+/* The answer of a read of the selected workload only: its entry is updated (or added); a
+ * failed read changes nothing (the periodic read reports the errors). */
+static void pol_focus_done(struct ct_top_src *s)
+{
+	char *p = s->pol.buf, *end = p + s->pol.len;
+	char *nl = memchr(p, '\n', (size_t)(end - p));
+	if (!nl || strncmp(p, "ok\n", 3) != 0)
+		return;
+	s->pol_focus_reads++;
+	char *q = nl + 1, *e = memchr(q, '\n', (size_t)(end - q));
+	if (!e)
+		return;
+	*e = 0;
+	char *sp = strchr(q, ' ');
+	unsigned long long v;
+	if (!sp || (size_t)(sp - q) >= CT_IFNAMSIZ || sscanf(sp + 1, "%llu", &v) != 1)
+		return;
+	*sp = 0;
+	if (!s->pol_known)
+		return; /* no periodic answer yet: the rows are unknown, one row alone is not
+			 * the pane */
+	for (size_t i = 0; i < s->npol; i++)
+		if (!strcmp(s->polv[i].iface, q)) {
+			s->polv[i].dropped = v;
+			return;
+		}
+	void *nv = realloc(s->polv, (s->npol + 1) * sizeof(*s->polv));
+	if (!nv)
+		return;
+	s->polv = nv;
+	snprintf(s->polv[s->npol].iface, CT_IFNAMSIZ, "%s", q);
+	s->polv[s->npol++].dropped = v;
+}
+
 /* The child's lines: "ok" | "none" | "nocap" | "error MSG", then "IFACE DROPPED" lines. */
 static void pol_done(struct ct_top_src *s)
 {
+	if (s->pol_focus_run) {
+		s->pol_focus_run = false;
+		pol_focus_done(s);
+		return;
+	}
 	char *p = s->pol.buf, *end = p + s->pol.len;
 	char *nl = memchr(p, '\n', (size_t)(end - p));
 	s->npol = 0;
@@ -562,6 +780,8 @@ static void child_service(struct ct_top_src *s, struct ct_top_child *c, bool rea
 			s->dirty = true;
 			if (was)
 				ct_top_event(s, "bgp", "BIRD down: %s", s->bird_error);
+		} else if (s->pol_focus_run) {
+			s->pol_focus_run = false; /* the periodic read says what is wrong */
 		} else {
 			snprintf(s->pol_note, sizeof(s->pol_note), "%s did not answer in time",
 				 what);
@@ -645,7 +865,7 @@ int ct_top_open(struct ct_top_src *s, const struct ct_top_opts *o, struct ct_err
 		return ct_err_set(err, CT_EXIT_GATHER, "out of memory");
 	}
 	if (o->log_path) {
-		if (ct_outfile_open(&s->log, o->log_path, 0, err) < 0) {
+		if (ct_outfile_open(&s->log, o->log_path, CT_OUTFILE_APPEND, err) < 0) {
 			ct_top_close(s);
 			return -1;
 		}
@@ -669,6 +889,17 @@ int ct_top_open(struct ct_top_src *s, const struct ct_top_opts *o, struct ct_err
 	else
 		s->st_open = true;
 	struct ct_err e = {0};
+	/* each pod namespace holds 3 files open: keep 256 descriptors for the rest */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < 16384) {
+			rl.rlim_cur = rl.rlim_max < 16384 ? rl.rlim_max : 16384;
+			setrlimit(RLIMIT_NOFILE, &rl);
+			getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		s->pod_budget = rl.rlim_cur > 256 ? (size_t)(rl.rlim_cur - 256) / 3 : 0;
+	}
+	s->pscratch = malloc(sizeof(struct ct_nstat));
 	if (ct_probe_nstat_open(o->netns_spec, s->nstat_fds, &e) < 0)
 		snprintf(s->nstat_note, sizeof(s->nstat_note), "%s", e.msg);
 	else
@@ -700,6 +931,15 @@ void ct_top_close(struct ct_top_src *s)
 	if (s->nstat_open)
 		ct_probe_nstat_close(s->nstat_fds);
 	s->nstat_open = false;
+	for (size_t i = 0; i < s->npnd; i++)
+		podfd_close(&s->podfd[i]);
+	free(s->pnd);
+	free(s->podfd);
+	s->pnd = NULL;
+	s->podfd = NULL;
+	s->npnd = s->pnd_cap = 0;
+	free(s->pscratch);
+	s->pscratch = NULL;
 	ct_top_ctrs_free(&s->ctr[0]);
 	ct_top_ctrs_free(&s->ctr[1]);
 	free(s->nst[0]);
@@ -833,6 +1073,7 @@ int ct_top_tick(struct ct_top_src *s, struct ct_err *err)
 	}
 	read_stats(s);
 	read_nstat(s);
+	read_pods(s);
 	char why[200];
 	if (s->bird.pid == 0 && now >= s->bird.next) {
 		/* a BIRD that is not there is asked less often (15 s): finding out costs a fork,
@@ -844,11 +1085,21 @@ int ct_top_tick(struct ct_top_src *s, struct ct_err *err)
 	}
 	if (!s->o.no_policy && s->pol.pid == 0 && now >= s->pol.next) {
 		s->pol.next = now + ms_of(s->o.policy_interval_s, 10);
+		s->pol_focus_run = false;
 		if (child_start(&s->pol, pol_child, s, why, sizeof(why)) < 0)
 			snprintf(s->pol_note, sizeof(s->pol_note), "%s", why);
+	} else if (!s->o.no_policy && s->pol.pid == 0 && s->pol_focus[0] && s->pol_known) {
+		s->pol_focus_run = true;
+		if (child_start(&s->pol, pol_child, s, why, sizeof(why)) < 0)
+			s->pol_focus_run = false;
 	}
 	s->ticks++;
 	return rc;
+}
+
+void ct_top_set_focus(struct ct_top_src *s, const char *iface)
+{
+	snprintf(s->pol_focus, sizeof(s->pol_focus), "%s", iface ? iface : "");
 }
 
 int ct_top_update_findings(struct ct_top_src *s, bool force)
@@ -899,6 +1150,8 @@ int ct_top_frame(struct ct_top_src *s, struct ct_top_frame *fr)
 	    .nstat_prev = s->nst_have[!k] ? s->nst[!k] : NULL,
 	    .nstat_dt_ms = s->nst_at[k] - s->nst_at[!k],
 	    .nstat_note = s->nstat_note,
+	    .podns = s->pnd,
+	    .npodns = s->npnd,
 	    .bgp = s->bgp,
 	    .bird_error = s->bird_error,
 	    .bird_pending = !s->bird_asked,

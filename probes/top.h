@@ -8,12 +8,15 @@
  * - link counters on the refresh tick: one RTM_GETSTATS dump in the node
  *   namespace asking only IFLA_STATS_LINK_64 (not a link dump);
  * - the kernel's SNMP counters of the node namespace on the tick (files
- *   opened once in it: probes/probe.h's nstat files);
+ *   opened once in it: probes/probe.h's nstat files), and the drop counters of
+ *   every pod namespace the model knows (files opened once in each when it
+ *   appears, up to what RLIMIT_NOFILE allows; the others are shown as `?`),
+ *   a new one at once, then each every 5 ticks in turn (a fifth a tick);
  * - the fields no event announces (sysctls, neighbour tables, the kernel's
  *   forwarding decision per workload): ct_live_poll every slow interval (60 s);
  * - BIRD every bird interval (3 s; 15 s while it cannot be reached) and
- *   Felix's policy drop counters every policy
- *   interval, each in a child process (fork) that writes its answer to a pipe
+ *   Felix's policy drop counters every policy interval (the selected
+ *   workload's, ct_top_set_focus, on every tick), each in a child process (fork) that writes its answer to a pipe
  *   the loop polls; a child that is not done by its deadline is killed
  *   (SIGKILL) and reported, so a hung BIRD or iptables never freezes the loop;
  * - an events list (interfaces added or removed, routes withdrawn in the node
@@ -66,6 +69,15 @@ struct ct_top_child {
 	unsigned runs, timeouts;
 };
 
+/* A pod namespace's SNMP files (probes/probe.h's nstat files, /proc/net/dev closed). */
+struct ct_top_podfd {
+	int fds[CT_PROBE_NSTAT_FILES];
+	bool open;
+	bool seen; /* in the model at the last sync */
+	uint64_t inode; /* the namespace's inode when opened (the model's), 0 unknown */
+	int64_t at; /* monotonic ms of the last read */
+};
+
 struct ct_top_src {
 	struct ct_top_opts o;
 	struct ct_live lv;
@@ -82,6 +94,14 @@ struct ct_top_src {
 	int ncur; /* nst[ncur] latest */
 	bool nst_have[2];
 	char nstat_note[200];
+	/* the pod namespaces' drop counters: their files opened once in each (when the
+	 * namespace first appears), read on the tick; pnd and podfd have npnd entries */
+	struct ct_top_nsdrops *pnd;
+	struct ct_top_podfd *podfd;
+	size_t npnd, pnd_cap;
+	size_t pod_budget;	     /* namespaces that may hold files open (RLIMIT_NOFILE) */
+	size_t pod_next;	     /* the next one to read in turn */
+	struct ct_nstat *pscratch; /* one pod namespace's counters while they are read */
 	char *nbuf; /* the /proc files' text */
 	size_t nbuf_cap;
 	/* BIRD */
@@ -97,6 +117,11 @@ struct ct_top_src {
 	size_t npol;
 	bool pol_known;
 	char pol_note[256];
+	/* the workload selected in the dashboard: its counter is read on every tick (the
+	 * others keep the policy interval); "" none */
+	char pol_focus[CT_IFNAMSIZ];
+	bool pol_focus_run; /* the running policy child reads pol_focus only */
+	unsigned pol_focus_reads;
 	/* events */
 	struct ct_top_event ev[CT_TOP_EVENTS];
 	size_t nev;
@@ -156,6 +181,11 @@ int ct_top_frame(struct ct_top_src *s, struct ct_top_frame *fr);
  * (the frame comes first, with the findings before the change). 1 when it ran, 0 when not,
  * -1 (memory). */
 int ct_top_update_findings(struct ct_top_src *s, bool force);
+
+/* The workload interface selected in the dashboard (NULL or "": none): while it is set, its
+ * policy drop counter is read on every tick, in the same kind of child as the periodic read
+ * (never blocking the loop); the other workloads keep --policy-interval. */
+void ct_top_set_focus(struct ct_top_src *s, const char *iface);
 
 /* Adds an event (time now) and appends it to the log. */
 void ct_top_event(struct ct_top_src *s, const char *kind, const char *fmt, ...)

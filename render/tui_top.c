@@ -374,6 +374,12 @@ static void draw_detail(struct ct_top_ui *u, const struct ct_top_frame *fr, int 
 			ADD("%-18s %s", col->key, ct_cell_text(&c, buf, sizeof(buf)));
 		}
 		ADD("%-18s %s", "pod", x->pod[0] ? x->pod : "-");
+		/* Felix's policy drops as the engine read them last (on every tick while this
+		 * workload is selected) */
+		if (x->pol_known)
+			ADD("%-18s %llu", "policy_dropped", (unsigned long long)x->pol_dropped);
+		else
+			ADD("%-18s ? %s", "policy_dropped", fr->pol_note[0] ? fr->pol_note : "");
 		ADD("%-18s rx %llu pkts %llu bytes, tx %llu pkts %llu bytes", "counters",
 		    (unsigned long long)x->total.rx_packets, (unsigned long long)x->total.rx_bytes,
 		    (unsigned long long)x->total.tx_packets, (unsigned long long)x->total.tx_bytes);
@@ -632,6 +638,18 @@ enum ct_top_act ct_top_ui_key(struct ct_top_ui *u, int key, const struct ct_top_
 	int p = u->pane;
 	static size_t idx[1 << 16];
 	size_t n = pane_rows(fr, p, idx, sizeof(idx) / sizeof(idx[0]));
+	/* a move or Enter in the workloads pane picks a workload (ct_top_ui_selected_wl) */
+	switch (key) {
+	case 'j': case 'k': case 'g': case 'G': case '\r': case '\n':
+	case CT_TUI_KEY(KEY_DOWN): case CT_TUI_KEY(KEY_UP): case CT_TUI_KEY(KEY_NPAGE):
+	case CT_TUI_KEY(KEY_PPAGE): case CT_TUI_KEY(KEY_HOME): case CT_TUI_KEY(KEY_END):
+	case CT_TUI_KEY(KEY_ENTER):
+		if (p == CT_TP_WORKLOADS)
+			u->picked = true;
+		break;
+	default:
+		break;
+	}
 	switch (key) {
 	case 'q':
 		return CT_TOP_ACT_QUIT;
@@ -724,6 +742,20 @@ enum ct_top_act ct_top_ui_key(struct ct_top_ui *u, int key, const struct ct_top_
 	default:
 		return CT_TOP_ACT_NONE;
 	}
+}
+
+bool ct_top_ui_selected_wl(const struct ct_top_ui *u, const struct ct_top_frame *fr, char *iface,
+			   size_t len)
+{
+	static size_t idx[1 << 16];
+	if (u->pane != CT_TP_WORKLOADS || !u->picked || u->help)
+		return false;
+	size_t n = pane_rows(fr, CT_TP_WORKLOADS, idx, sizeof(idx) / sizeof(idx[0]));
+	if (!n)
+		return false;
+	size_t sel = u->sel[CT_TP_WORKLOADS] < n ? u->sel[CT_TP_WORKLOADS] : 0;
+	snprintf(iface, len, "%s", fr->wl[idx[sel]].w->link->name);
+	return true;
 }
 
 int ct_top_ui_open(struct ct_top_ui *u, enum ct_color_mode mode, struct ct_err *err)

@@ -58,6 +58,7 @@ struct ct_top_ui {
 	int pane;		 /* the focused pane */
 	size_t sel[CT_TP_COUNT]; /* selected row among those shown */
 	size_t off[CT_TP_COUNT]; /* first row shown */
+	bool picked; /* the user moved in the workloads pane or opened a card there */
 	bool paused;
 	bool help;	/* the help overlay */
 	bool detail;	/* the detail card of the selected row */
@@ -83,6 +84,11 @@ void ct_top_ui_draw(struct ct_top_ui *u, struct ct_top_frame *fr);
 /* One key (ct_tui_key's value). arg gets the argument of USE and PATH. */
 enum ct_top_act ct_top_ui_key(struct ct_top_ui *u, int key, const struct ct_top_frame *fr,
 			      char *arg, size_t arglen);
+/* The interface of the workload the user selected (the workloads pane focused, a row picked
+ * with a move or Enter, its card open or not), as the frame last drawn orders the rows: true
+ * and iface filled, or false (none). */
+bool ct_top_ui_selected_wl(const struct ct_top_ui *u, const struct ct_top_frame *fr, char *iface,
+			   size_t len);
 /* Forgets the line cache: the next draw redraws every row (after the terminal was handed to
  * another program). */
 void ct_top_ui_invalidate(struct ct_top_ui *u);

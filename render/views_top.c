@@ -305,7 +305,7 @@ const struct ct_view ct_view_top_neigh = {"neighbours", "neighbour tables", fals
 CELL(dr_netns) { DR(); ct_cell_str(c, x->netns); }
 CELL(dr_reason) { DR(); ct_cell_str(c, x->reason); }
 CELL(dr_counter) { DR(); ct_cell_str(c, x->counter); }
-CELL(dr_value) { DR(); ct_cell_int(c, x->value, true); }
+CELL(dr_value) { DR(); ct_cell_int(c, x->value, !x->unknown); }
 CELL(dr_rate) { DR(); rate_cell(c, x->rate_known, x->per_s); }
 COLOR(dr_rate_hl) { DR(); return x->rate_known && x->per_s > 0 ? CT_HL_WARN : CT_HL_NONE; }
 

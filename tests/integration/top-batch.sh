@@ -5,10 +5,13 @@
 # - one frame lists node 1's workload interfaces with the state, MTU, MAC and pod IPs ip -j gives;
 #   its exit status agrees with its findings, and a text frame names the same interfaces; so does
 #   the frozen frame of a snapshot (--from);
+# - drops by reason per namespace: a ping without a route inside pod 1's namespace is counted in
+#   that namespace's IpOutNoRoutes row, as `nstat -az` there reads it;
 # - under churn (veths and routes added and removed in node 1 while `top -b -j -d 0.2` runs), the
 #   frames polled after the churn stops reach the same interfaces with the same state, MTU, MAC
 #   and pod IPs as `links -j` and as ip -j; the events list and --log FILE name the veths added and
-#   removed; SIGTERM ends it with status 143;
+#   removed (--log appends to what the file held); SIGTERM ends it with status 143;
+# - --log FILE: a new file is 0600, a second run appends, a symbolic link or a FIFO is refused;
 # - killing node 2's BIRD (lab fault birdkill) turns node 1's peer for node 2 to not Established
 #   with a cause, as birdc on node 1 shows it;
 # - --flows (a VXLAN lab): a pod's ping to a pod on node 2 is a flow with ping's own count of
@@ -76,7 +79,55 @@ is "--from: the snapshot's workloads are ip -j's" "$(top_rows "$out")" "$want"
 json_eq "--from: the source is the snapshot" "$out" '.header.source' "$TMPD/snap.json"
 exit_agrees "--from: exit status agrees with the findings" "$rc" "$out"
 
+# ---------------------------------------------------------------- drops in a pod namespace
+# a throw route in pod 1's namespace: its ping finds no route (ENETUNREACH), and the kernel counts
+# IpOutNoRoutes there, not in the node's namespace; the oracle is nstat in the pod's namespace
+POD1=$LAB_POD_1_NS
+ip -n "$POD1" route add throw 198.51.100.0/24 || diag "cannot add the throw route"
+ip netns exec "$POD1" ping -n -c 1 -W 1 198.51.100.7 >/dev/null 2>&1
+ip netns exec "$POD1" ping -n -c 1 -W 1 198.51.100.8 >/dev/null 2>&1
+out=$("$CALTRACE" -n "$N1" -j top -b -c 1 --bird-socket "$SOCK1" 2>"$TMPD/err")
+rc=$?
+oracle=$(ip netns exec "$POD1" nstat -az IpOutNoRoutes | awk '$1 == "IpOutNoRoutes" { print $2 }')
+check "nstat counts the pod's sends without a route ($oracle)" [ "${oracle:-0}" -ge 2 ]
+is "drops: pod 1's namespace has nstat's IpOutNoRoutes" \
+	"$(json_get "$out" ".drops[] | select(.netns == \"$POD1\" and .counter == \"IpOutNoRoutes\") | .value")" \
+	"$oracle"
+json_ok "drops: the node's namespace keeps its whole list" "$out" \
+	"[.drops[] | select(.netns == \"$N1\")] | length >= 8"
+json_ok "drops: pod namespaces show only non-zero counters" "$out" \
+	"[.drops[] | select(.netns != \"$N1\" and .counter != \"?\" and .value == 0)] | length == 0"
+ip -n "$POD1" route del throw 198.51.100.0/24 2>/dev/null
+
+# ---------------------------------------------------------------- --log appends
+# a new file is made 0600; each run adds its events (one time-stamped line each) after what the
+# file held; a symbolic link and a FIFO are refused (exit 3), the link's target untouched
+LOG=$TMPD/append.log
+"$CALTRACE" -n "$N1" top -b -c 1 --bird-socket "$SOCK1" --log "$LOG" >/dev/null 2>"$TMPD/err"
+is "--log: a first run exits 0 or 1" "$(($? <= 1))" 1
+is "--log: a new file is made with mode 600" "$(stat -c %a "$LOG" 2>&1)" "600"
+first=$(head -n 1 "$LOG")
+n1=$(grep -c . "$LOG")
+check "--log: each line is TIME KIND TEXT ($first)" \
+	grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z note watching ' <<<"$first"
+"$CALTRACE" -n "$N1" top -b -c 1 --bird-socket "$SOCK1" --log "$LOG" >/dev/null 2>"$TMPD/err"
+n2=$(grep -c . "$LOG")
+check "--log: a second run adds its lines ($n1 -> $n2)" [ "$n2" -gt "$n1" ]
+is "--log: the first run's lines are kept" "$(head -n 1 "$LOG")" "$first"
+is "--log: the second run's first line is its own start" \
+	"$(sed -n "$((n1 + 1))p" "$LOG" | cut -d' ' -f2-3)" "note watching"
+echo keep >"$TMPD/target"
+ln -s "$TMPD/target" "$TMPD/link.log"
+"$CALTRACE" -n "$N1" top -b -c 1 --log "$TMPD/link.log" >/dev/null 2>"$TMPD/err"
+is "--log: a symbolic link is refused (exit 3)" "$?" 3
+is "--log: the link's target is untouched" "$(cat "$TMPD/target")" "keep"
+mkfifo "$TMPD/fifo.log"
+"$CALTRACE" -n "$N1" top -b -c 1 --log "$TMPD/fifo.log" >/dev/null 2>"$TMPD/err"
+is "--log: a FIFO is refused (exit 3)" "$?" 3
+check "--log: and says it is not a regular file" grep -q "not a regular file" "$TMPD/err"
+
 # ---------------------------------------------------------------- churn
+echo "a line from before" >"$TMPD/events.log"
 "$CALTRACE" -n "$N1" -j top -b -d 0.2 --bird-socket "$SOCK1" --log "$TMPD/events.log" \
 	>"$TMPD/frames" 2>"$TMPD/top.err" &
 TOP_PID=$!
@@ -122,6 +173,7 @@ json_ok "the events list has $removed removed" "$l" "[.events[] | select(.kind =
 json_ok "the events list has route 10.250.3.2/32 withdrawn" "$l" '[.events[] | select(.kind == "route_withdrawn" and (.text | contains("10.250.3.2/32")))] | length > 0'
 check "--log has the added veth" grep -q "link_added interface $added added" "$TMPD/events.log"
 check "--log has the removed veth" grep -q "link_removed interface $removed removed" "$TMPD/events.log"
+is "--log kept what the file held" "$(head -n 1 "$TMPD/events.log")" "a line from before"
 check "every frame is one JSON object" jq -e . "$TMPD/frames"
 kill -TERM "$TOP_PID"
 wait "$TOP_PID"

@@ -5,6 +5,8 @@
 # - `/` filters rows by name; Enter opens a workload's card with ip -j's MTU and MAC; Esc back;
 # - killing node 2's BIRD turns node 1's peer for it to birdc's state, not Established, with a
 #   cause;
+# - the selected workload's policy drops (fault denypolicy, --policy-interval 3600) reach its card
+#   as iptables-save -c counts them after pings, read on the tick because it is selected;
 # - `:path` hands the terminal to `caltrace path --tui` (skipped while path has no --tui);
 # - the terminal is restored (icanon, echo) after q (status 0), after SIGTERM (143) and after a
 #   crash signal (SIGSEGV: 139); a terminal too small says so; LANG=C with NO_COLOR works.
@@ -130,6 +132,54 @@ if tmux_wait_exit "$WAIT"; then
 	restored && ok "q: the terminal is restored (icanon echo)" || not_ok "q: the terminal is restored" "$(tmux_stty)"
 else
 	not_ok "q ends top" "$(tmux_screen)"
+fi
+
+# ---------------------------------------------------------------- the selected workload's policy drops
+# with --policy-interval 3600 the periodic read happens once, at the start: only the selection
+# (a read on every tick) can bring a later DROP count to the card; the oracle is iptables-save -c
+# (the DROP and REJECT rules of the workload's cali-fw- and cali-tw- chains, summed)
+V1=$LAB_POD_1_VETH
+save_of() { # the backend whose save output has a filter table
+	local b
+	for b in legacy nft; do
+		ip netns exec "$N1" "iptables-$b-save" 2>/dev/null | grep -qx '\*filter' && { echo "$b"; return; }
+	done
+}
+pol_oracle() {
+	ip netns exec "$N1" "iptables-$(save_of)-save" -c | awk -v i="$V1" '
+		(index($0, " -A cali-fw-" i " ") || index($0, " -A cali-tw-" i " ")) && / -j (DROP|REJECT)/ {
+			s = $1; gsub(/[][]/, "", s); split(s, a, ":"); d += a[1] }
+		END { print d + 0 }'
+}
+if lab_fault denypolicy on; then
+	tmux_start "$TOP --policy-interval 3600" 120 40 || bail "tmux did not start"
+	tmux_wait "$WAIT" "^ $V1 " || not_ok "top started (policy)" "$(tmux_screen)"
+	tmux_type "/$V1"
+	tmux_keys Enter
+	tmux_wait_gone 10 "^ $second " || diag "the filter did not apply"
+	tmux_keys g Enter
+	tmux_wait 10 "^name +$V1" || not_ok "Enter opens $V1's card" "$(tmux_screen)"
+	before=$(pol_oracle)
+	tmux_wait "$WAIT" "^policy_dropped +$before\$" && ok "the card has iptables-save's policy drops ($before)" ||
+		not_ok "the card has iptables-save's policy drops ($before)" "$(tmux_screen)"
+	# pings from web-2, on node 1 as web-1 (no BGP on the way: birdkill came just before),
+	# until node 1's rules count some
+	dropped_some() {
+		ip netns exec "$LAB_POD_2_NS" ping -n -c 3 -i 0.2 -W 1 "$LAB_POD_1_IP" >/dev/null 2>&1 &&
+			diag "a ping to web-1 passed the deny policy"
+		[ "$(pol_oracle)" -gt "$before" ]
+	}
+	wait_until "$WAIT" dropped_some
+	after=$(pol_oracle)
+	check "iptables-save counts the dropped pings ($before -> $after)" [ "$after" -gt "$before" ]
+	tmux_wait "$WAIT" "^policy_dropped +$after\$" &&
+		ok "the selected workload's policy drops follow iptables-save ($after) within the interval" ||
+		not_ok "the selected workload's policy drops follow iptables-save ($after)" "$(tmux_screen)"
+	tmux_keys q
+	tmux_wait_exit "$WAIT" || not_ok "q quits (policy)"
+	lab_fault denypolicy off || diag "fault denypolicy off failed"
+else
+	not_ok "lab fault denypolicy on"
 fi
 
 # ---------------------------------------------------------------- signals

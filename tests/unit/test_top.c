@@ -186,6 +186,52 @@ static void test_frame_removed_iface(void **state)
 	ct_node_free(&n);
 }
 
+/* drops of pod namespaces: only non-zero counters, a rate from the two reads (hand computed),
+ * one `?` row for a namespace not read */
+static void test_frame_pod_drops(void **state)
+{
+	(void)state;
+	struct ct_node n;
+	ct_node_init(&n);
+	struct ct_netns *ns = ct_node_add_ns(&n);
+	snprintf(ns->name, sizeof(ns->name), "host");
+	assert_int_equal(ct_netns_index(ns), 0);
+	size_t k_rp = 0, k_nr = 0;
+	while (strcmp(ct_top_drop_counters[k_rp][0], "TcpExtIPReversePathFilter"))
+		k_rp++;
+	while (strcmp(ct_top_drop_counters[k_nr][0], "IpOutNoRoutes"))
+		k_nr++;
+	struct ct_top_nsdrops pd[2];
+	memset(pd, 0, sizeof(pd));
+	snprintf(pd[0].netns, sizeof(pd[0].netns), "pod-a");
+	pd[0].known = true;
+	pd[0].have = pd[0].phave = 1u << k_rp | 1u << k_nr;
+	pd[0].v[k_nr] = 12;
+	pd[0].pv[k_nr] = 2;
+	pd[0].dt_ms = 2000; /* (12 - 2) / 2 s = 5 per second; k_rp is 0: no row */
+	snprintf(pd[1].netns, sizeof(pd[1].netns), "pod-b");
+	snprintf(pd[1].note, sizeof(pd[1].note), "not read: no path to enter the namespace");
+	struct ct_findings f;
+	ct_findings_init(&f);
+	struct ct_top_input in = {.n = &n, .ns = ns, .pfx = &pfx, .findings = &f,
+				  .podns = pd, .npodns = 2, .now = 1, .model_at = 1};
+	struct ct_top_frame fr;
+	assert_int_equal(ct_top_frame_build(&in, &fr), 0);
+	assert_int_equal(fr.ndrops, 2); /* no node counters given: the pods' rows only */
+	assert_string_equal(fr.drops[0].netns, "pod-a");
+	assert_string_equal(fr.drops[0].counter, "IpOutNoRoutes");
+	assert_int_equal(fr.drops[0].value, 12);
+	assert_true(fr.drops[0].rate_known);
+	assert_true(fr.drops[0].per_s == 5.0);
+	assert_string_equal(fr.drops[1].netns, "pod-b");
+	assert_true(fr.drops[1].unknown);
+	assert_string_equal(fr.drops[1].counter, "?");
+	assert_string_equal(fr.drops[1].reason, "not read: no path to enter the namespace");
+	ct_top_frame_free(&fr);
+	ct_findings_free(&f);
+	ct_node_free(&n);
+}
+
 static void test_peer_cause(void **state)
 {
 	(void)state;
@@ -229,7 +275,7 @@ int main(void)
 	    cmocka_unit_test(test_rate_two_sets), cmocka_unit_test(test_rate_wrap64),
 	    cmocka_unit_test(test_ctrs_lookup),	  cmocka_unit_test(test_frame_removed_iface),
 	    cmocka_unit_test(test_peer_cause),	  cmocka_unit_test(test_json_compact),
-	    cmocka_unit_test(test_rate_text),
+	    cmocka_unit_test(test_rate_text),	  cmocka_unit_test(test_frame_pod_drops),
 	};
 	return cmocka_run_group_tests_name("top", tests, NULL, NULL);
 }
