@@ -79,7 +79,7 @@ const struct ct_cmd ct_cmds[] = {
 	 "path links routes tunnel neigh bgp doctor dump_interrupted"},
 	{"top", cmd_top, CT_NEED_NETLINK | CT_NEED_SETNS | CT_NEED_BIRD | CT_NEED_SNAPSHOT, "",
 	 "a live dashboard of the node: workloads, tunnels, BGP peers, neighbours, drops, findings and events; -b for text",
-	 "batch delay count log policy-interval flows timeout", "", "",
+	 "batch delay count log policy-interval flows pods timeout", "", "",
 	 "",
 	 "caltrace top\n"
 	 "caltrace top -b -c 5 -d 2 --log events.txt\n"
@@ -207,6 +207,7 @@ const struct ct_opt_note ct_opt_notes[] = {
 	{"shell", "pods", "pods for the commands that take --pods, and NAMESPACE/POD completion: kubectl, crictl or a file (not -)"},
 	{"top", "count", "with -b: stop after N frames (default: run until a signal)"},
 	{"top", "flows", "add a pane of the live encapsulated flows (IPIP, VXLAN) captured on any interface, one-way flows marked (needs CAP_NET_RAW)"},
+	{"top", "pods", "pod names for the workloads pane, read once at start: kubectl, crictl or a file (not -)"},
 	{"top", "timeout", "seconds each BIRD query and each policy read may take before it is abandoned (default 10)"},
 	{"top", "netns", "the node namespace to watch: a name under /var/run/netns, a path, or pid:PID (with --from, a namespace of the snapshot)"},
 	{"top", "json", "with -b: one JSON object a line per frame (NDJSON; see caltrace(1) for the keys)"},

@@ -12,6 +12,7 @@
 #include "analysis/top.h"
 #include "cmd/cmd.h"
 #include "probes/gather.h"
+#include "probes/pods_exec.h"
 #include "probes/top.h"
 #include "render/tui_top.h"
 #include "render/views_top.h"
@@ -416,12 +417,35 @@ int cmd_top(struct ct_ctx *c)
 	    .log_path = c->o.log_file,
 	    .flows = c->o.flows,
 	};
+	/* --pods: read once, before the loop (kubectl may take seconds: never inside it) */
+	struct ct_node *pods = NULL;
+	if (c->o.pods) {
+		pods = calloc(1, sizeof(*pods));
+		if (!pods) {
+			ct_err_set(&c->err, CT_EXIT_GATHER, "out of memory");
+			return ct_report_err(c);
+		}
+		if (ct_pods_load(pods, c->o.pods, c->o.prefixes.list[0], c->o.timeout, &c->err) < 0) {
+			ct_node_free(pods);
+			free(pods);
+			return ct_report_err(c);
+		}
+		to.pods_from = pods;
+	}
 	struct ct_top_src *s = calloc(1, sizeof(*s));
 	if (!s) {
+		if (pods) {
+			ct_node_free(pods);
+			free(pods);
+		}
 		ct_err_set(&c->err, CT_EXIT_GATHER, "out of memory");
 		return ct_report_err(c);
 	}
 	if (ct_top_open(s, &to, &c->err) < 0) {
+		if (pods) {
+			ct_node_free(pods);
+			free(pods);
+		}
 		free(s);
 		if (c->o.log_file && !strncmp(c->err.msg, "writing", 7))
 			c->write_failed = true;
@@ -439,6 +463,10 @@ int cmd_top(struct ct_ctx *c)
 		rc = top_batch(c, s);
 		ct_top_close(s);
 		free(s);
+		if (pods) {
+			ct_node_free(pods);
+			free(pods);
+		}
 		sigaction(SIGTERM, &old_term, NULL);
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGHUP, &old_hup, NULL);
@@ -451,6 +479,10 @@ int cmd_top(struct ct_ctx *c)
 	rc = top_tui(c, &s, &to);
 	ct_top_close(s);
 	free(s);
+	if (pods) {
+		ct_node_free(pods);
+		free(pods);
+	}
 	ct_tui_reraise(); /* ended by SIGTERM, SIGINT, SIGHUP: by that signal, the terminal restored
 			   */
 	return rc;

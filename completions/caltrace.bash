@@ -17,7 +17,7 @@ _caltrace_snapshot_opts=(--pods -o --output --timeout --bird-socket)
 _caltrace_sniff_opts=(-i --interface -r --read -w --write -c --count -s --snaplen --inner --flows
 	--interval --max-flows --vxlan-port --checksums -Z --user)
 _caltrace_path_opts=(--from --pods --timeout --bird-socket --node --nodes --proto --port --to-backend --probe -c --count --wait --size --mtu --no-reverse -Z --user --tui)
-_caltrace_top_opts=(--from --timeout --bird-socket -b --batch -d --delay -c --count --log --policy-interval --flows)
+_caltrace_top_opts=(--from --pods --timeout --bird-socket -b --batch -d --delay -c --count --log --policy-interval --flows)
 # short options that take a value, by their long name
 declare -gA _caltrace_short_arg=([n]=netns [o]=output [i]=interface [r]=read [w]=write [c]=count
 	[s]=snaplen [Z]=user [d]=delay)

@@ -152,7 +152,7 @@ function __caltrace_takes
         case shell
             contains -- $argv[1] pods
         case top
-            contains -- $argv[1] from timeout bird-socket batch delay count log policy-interval flows
+            contains -- $argv[1] from pods timeout bird-socket batch delay count log policy-interval flows
         case '*'
             return 1
     end

@@ -1102,8 +1102,28 @@ void ct_top_set_focus(struct ct_top_src *s, const char *iface)
 	snprintf(s->pol_focus, sizeof(s->pol_focus), "%s", iface ? iface : "");
 }
 
+/* The pods read at start (--pods) into the live model, which a resync replaces. */
+static void attach_pods(struct ct_top_src *s)
+{
+	struct ct_node *n = &s->lv.node;
+	const struct ct_node *p = s->o.pods_from;
+	if (!p || !p->have_pods || n->have_pods)
+		return;
+	struct ct_pod *v = p->pods.n ? malloc(p->pods.n * sizeof(*v)) : NULL;
+	if (p->pods.n && !v)
+		return; /* no names this frame; tried again on the next */
+	if (p->pods.n)
+		memcpy(v, p->pods.v, p->pods.n * sizeof(*v));
+	free(n->pods.v);
+	n->pods.v = v;
+	n->pods.n = n->pods.cap = p->pods.n;
+	n->have_pods = true;
+	s->dirty = true; /* the findings join the pods too */
+}
+
 int ct_top_update_findings(struct ct_top_src *s, bool force)
 {
+	attach_pods(s);
 	int64_t t0 = ct_top_mono_ms();
 	if (!s->dirty || (!force && s->have_findings && t0 < s->next_findings))
 		return 0;
@@ -1132,6 +1152,7 @@ int ct_top_update_findings(struct ct_top_src *s, bool force)
 
 int ct_top_frame(struct ct_top_src *s, struct ct_top_frame *fr)
 {
+	attach_pods(s);
 	struct ct_node *n = &s->lv.node;
 	if (!s->have_findings && ct_top_update_findings(s, true) < 0)
 		return -1;

@@ -57,6 +57,9 @@ struct ct_top_opts {
 	const char *log_path;	  /* --log, NULL none */
 	bool no_policy;		  /* never read the policy counters */
 	bool flows;		  /* --flows: capture encapsulated traffic on "any" */
+	/* --pods: pods read once at start (names and addresses); joined to the workloads
+	 * like links --pods, again after every resync; NULL: none */
+	const struct ct_node *pods_from;
 };
 
 struct ct_top_child {

@@ -237,6 +237,30 @@ TOP_PID=""
 out=$("$CALTRACE" -n "$N1" -j top -b -c 1 2>/dev/null)
 json_ok "without --flows there is no flows pane" "$out" 'has("flows") | not'
 
+# ---------------------------------------------------------------- --pods: the workloads' pod names
+# kubectl's JSON for the lab's pods, from the lab's own names (LAB_POD_i_K8S); the oracle for
+# which veth is whose is the lab's LAB_POD_i_VETH (Calico's naming, computed by lab.sh)
+items=()
+want=""
+for ((i = 1; i <= LAB_POD_COUNT; i++)); do
+	n=$(lab_var "LAB_POD_${i}_K8S")
+	a=$(lab_var "LAB_POD_${i}_IP")
+	v=$(lab_var "LAB_POD_${i}_VETH")
+	items+=("$(jq -n --arg ns "${n%%/*}" --arg name "${n#*/}" --arg ip "$a" \
+		'{metadata:{namespace:$ns,name:$name},spec:{nodeName:"n"},status:{phase:"Running",podIP:$ip,podIPs:[{ip:$ip}]}}')")
+	[ "$(lab_var "LAB_POD_${i}_NODE")" = "$(lab_var LAB_POD_1_NODE)" ] && want="$want$v $n"$'\n'
+done
+printf '%s\n' "${items[@]}" | jq -s '{apiVersion:"v1",kind:"List",items:.}' >"$TMPD/pods.json"
+want=$(printf '%s' "$want" | sed '/^$/d' | sort)
+out=$("$CALTRACE" -n "$N1" -j --pods "$TMPD/pods.json" top -b -c 1 2>"$TMPD/err")
+rc=$?
+ok_if "--pods: exit 0 or 1 ($rc)" "$rc" [ "$rc" -le 1 ]
+got=$(json_get "$out" '.workloads[] | "\(.name) \(.pod)"' | sort)
+if [ -n "$want" ] && [ "$got" = "$want" ]; then ok "--pods: every workload named with its pod, as the lab named them"
+else not_ok "--pods: every workload named with its pod, as the lab named them" "want: $want"$'\n'"got: $got"; fi
+"$CALTRACE" -n "$N1" --pods "$TMPD/nosuchfile" top -b -c 1 >/dev/null 2>"$TMPD/err"
+is "--pods with a file that is not there: exit 3 before the first frame" "$?" "3"
+
 # ---------------------------------------------------------------- errors
 "$CALTRACE" -n ctnosuchns$$ top -b -c 1 >/dev/null 2>"$TMPD/err"
 is "a namespace that does not exist: exit 3" "$?" "3"
