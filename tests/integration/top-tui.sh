@@ -140,9 +140,12 @@ fi
 # (the DROP and REJECT rules of the workload's cali-fw- and cali-tw- chains, summed)
 V1=$LAB_POD_1_VETH
 save_of() { # the backend whose save output has a filter table
-	local b
+	local b out
 	for b in legacy nft; do
-		ip netns exec "$N1" "iptables-$b-save" 2>/dev/null | grep -qx '\*filter' && { echo "$b"; return; }
+		# read whole, then searched: `save | grep -q` under pipefail fails when grep's early
+		# exit kills the writer with SIGPIPE (it did in CI, leaving no backend)
+		out=$(ip netns exec "$N1" "iptables-$b-save" 2>/dev/null)
+		grep -qx '\*filter' <<<"$out" && { echo "$b"; return; }
 	done
 }
 pol_oracle() {
